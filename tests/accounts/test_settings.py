@@ -1,0 +1,89 @@
+"""Settings come from the environment; production mode is strict and passes check --deploy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from twofold.settings import database_from_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_twofold(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "twofold", *args],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_database_urls() -> None:
+    assert database_from_url("sqlite:///var/x.sqlite3")["NAME"] == "var/x.sqlite3"
+    assert database_from_url("sqlite:////abs/x.sqlite3")["NAME"] == "/abs/x.sqlite3"
+    postgres = database_from_url("postgres://app:s%40cret@db.internal:6543/people?sslmode=require")
+    assert (
+        postgres["ENGINE"],
+        postgres["NAME"],
+        postgres["USER"],
+        postgres["PASSWORD"],
+        postgres["HOST"],
+        postgres["PORT"],
+    ) == (
+        "django.db.backends.postgresql",
+        "people",
+        "app",
+        "s@cret",
+        "db.internal",
+        "6543",
+    )
+    assert postgres["OPTIONS"] == {"sslmode": "require"}
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="scheme 'mysql' is not supported"):
+        database_from_url("mysql://x@y/z")
+
+
+def test_demo_mode_generates_and_keeps_a_secret_key(tmp_path) -> None:
+    script = "from django.conf import settings; print(settings.SECRET_KEY)"
+    env = {"DJANGO_SETTINGS_MODULE": "twofold.settings"}
+    first = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        env={**os.environ, **env, "TWOFOLD_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    second = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        env={**os.environ, **env, "TWOFOLD_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout and len(first.stdout.strip()) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_mode_requires_a_secret_key(tmp_path) -> None:
+    result = run_twofold("check", env={"TWOFOLD_PRODUCTION": "1", "ALLOWED_HOSTS": "x.example"}, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production mode" in result.stderr
+
+
+def test_production_mode_passes_check_deploy(tmp_path) -> None:
+    env = {
+        "TWOFOLD_PRODUCTION": "1",
+        "SECRET_KEY": "x" * 30 + "a-long-and-random-production-secret-key-0123456789",
+        "ALLOWED_HOSTS": "twofold.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = run_twofold("check", "--deploy", "--fail-level", "WARNING", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

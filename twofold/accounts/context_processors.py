@@ -1,0 +1,22 @@
+"""What the navigation bar offers the signed-in user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from twofold.accounts import permissions
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav": {
+            "directory": permissions.can_view_directory(user),
+            "admin": permissions.can_administer(user),
+            "my_profile_id": user.person_id,
+        }
+    }

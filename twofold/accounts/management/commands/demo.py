@@ -1,0 +1,41 @@
+"""``twofold demo``: everything the demo needs, ready to sign in to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from twofold.accounts.services import demo_accounts_ensure
+from twofold.people.models import Person
+
+
+class Command(BaseCommand):
+    help = (
+        "Prepare the demo: apply migrations, generate an organisation when the directory is empty, "
+        "create the demo accounts and print their sign-ins."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--people", type=int, default=2000, help="size of the generated organisation (default 2,000)"
+        )
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        if not Person.objects.exists():
+            self.stdout.write(f"Generating a demo organisation of {options['people']:,} people …")
+            call_command("demo_org", people=options["people"], seed=options["seed"], stdout=self.stdout)
+        else:
+            self.stdout.write(f"The directory already holds {Person.objects.count():,} people; keeping them.")
+        logins = demo_accounts_ensure()
+        width = max(len(login.role) for login in logins)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo sign-ins (http://127.0.0.1:8000/login/):"))
+        for login in logins:
+            self.stdout.write(
+                f"  {login.role:<{width}}  username {login.username:<10} password {login.password}   {login.person}"
+            )
+        self.stdout.write("")

@@ -1,0 +1,36 @@
+"""Who may see what: every view and endpoint asks here, so the rules live in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twofold.people.models import Person
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def can_view_directory(user: Any) -> bool:
+    """The people directory: anyone signed in who is an employee or holds a role."""
+    return _signed_in(user) and bool(
+        user.is_superuser or user.is_programme_manager or user.is_executive or user.person_id
+    )
+
+
+def can_see_talent_flags(user: Any) -> bool:
+    """The high-potential flag is a talent-review judgement: programme managers and org admins only."""
+    return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
+
+
+def can_view_person(user: Any, person: Person) -> bool:
+    return can_view_directory(user)
+
+
+def can_see_self_identification(user: Any, person: Person) -> bool:
+    """Restricted attributes: the person themselves, and org admins through the admin."""
+    return _signed_in(user) and (user.person_id == person.pk or user.is_superuser)
+
+
+def can_administer(user: Any) -> bool:
+    return _signed_in(user) and bool(user.is_superuser)

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from twofold.people.models import CareerEvent, Person, PersonSkill, SelfIdentification, Skill
+from twofold.people.services import people_tree_rebuild
+
+
+class PersonSkillInline(admin.TabularInline):
+    model = PersonSkill
+    extra = 0
+    autocomplete_fields = ("skill",)
+
+
+class PersonForm(forms.ModelForm):
+    """The admin's person form (fields come from PersonAdmin), refusing manager cycles."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        manager = data.get("manager")
+        person = self.instance
+        if manager is not None and person.pk and (manager.pk == person.pk or person.manages_or_is_above(manager)):
+            self.add_error(
+                "manager", f"{manager.name} reports to {person.name}, so cannot become their manager (a manager cycle)."
+            )
+        email = data.get("email")
+        if email:
+            data["email"] = email.lower()
+        return data
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    form = PersonForm
+    list_display = (
+        "name",
+        "employee_id",
+        "title",
+        "level",
+        "department",
+        "location",
+        "high_potential",
+        "active",
+    )
+    list_filter = ("active", "high_potential", "level", "department", "location")
+    search_fields = ("name", "email", "employee_id", "title")
+    raw_id_fields = ("manager",)
+    readonly_fields = ("tree_left", "tree_right", "tree_depth", "created_at", "updated_at")
+    inlines = [PersonSkillInline]
+    list_per_page = 50
+    show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "manager" in form.changed_data:
+            people_tree_rebuild()
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ("name", "category")
+    list_filter = ("category",)
+    search_fields = ("name",)
+
+
+@admin.register(SelfIdentification)
+class SelfIdentificationAdmin(admin.ModelAdmin):
+    list_display = ("person", "updated_at")
+    raw_id_fields = ("person",)
+    search_fields = ("person__name", "person__employee_id")
+
+
+@admin.register(CareerEvent)
+class CareerEventAdmin(admin.ModelAdmin):
+    list_display = ("person", "kind", "effective_date", "from_level", "to_level")
+    list_filter = ("kind",)
+    raw_id_fields = ("person",)
+    search_fields = ("person__name", "person__employee_id")
+    date_hierarchy = "effective_date"

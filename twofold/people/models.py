@@ -1,0 +1,173 @@
+"""The people directory: employees from the HRIS, their skills, restricted attributes and careers."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+MIN_LEVEL = 1
+MAX_LEVEL = 30
+MAX_PROFICIENCY = 4
+
+
+class Person(models.Model):
+    """An employee. Managers form a forest; ``tree_*`` are its nested-set intervals.
+
+    ``tree_left``/``tree_right`` number a depth-first walk of the management tree (children in
+    employee-id order), so that B is in A's reporting chain below A exactly when
+    ``A.tree_left < B.tree_left < A.tree_right``. They are derived values: only
+    ``people_tree_rebuild`` and the import write them.
+    """
+
+    employee_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254, unique=True)
+    title = models.CharField(max_length=200, blank=True)
+    level = models.PositiveSmallIntegerField(help_text="Job level; higher is more senior.")
+    department = models.CharField(max_length=120, blank=True)
+    location = models.CharField(max_length=120, blank=True)
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    hire_date = models.DateField(null=True, blank=True)
+    high_potential = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    tree_left = models.PositiveIntegerField(default=0, editable=False)
+    tree_right = models.PositiveIntegerField(default=0, editable=False)
+    tree_depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "employee_id"]
+        indexes = [
+            models.Index(fields=["tree_left"], name="person_tree_left"),
+            models.Index(fields=["active", "name"], name="person_active_name"),
+            models.Index(fields=["department", "level"], name="person_department_level"),
+            models.Index(fields=["location"], name="person_location"),
+            models.Index(fields=["level"], name="person_level"),
+            models.Index(fields=["high_potential", "active"], name="person_high_potential"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__gte=MIN_LEVEL) & Q(level__lte=MAX_LEVEL), name="person_level_range"
+            ),
+            models.CheckConstraint(condition=~Q(manager=models.F("pk")), name="person_not_own_manager"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.employee_id})"
+
+    def manages_or_is_above(self, other: Person) -> bool:
+        """True when ``other`` sits somewhere below this person in the management tree."""
+        return self.tree_left < other.tree_left < self.tree_right
+
+    def shares_reporting_chain(self, other: Person) -> bool:
+        """True when one of the two is the other's manager, directly or further up."""
+        return self.manages_or_is_above(other) or other.manages_or_is_above(self)
+
+    @property
+    def report_count(self) -> int:
+        """Everyone below this person in the tree (direct and indirect), from the intervals."""
+        return (self.tree_right - self.tree_left - 1) // 2
+
+
+class SkillCategory(models.TextChoices):
+    DIGITAL = "digital", "Digital & technology"
+    TRENDS = "trends", "Trends & culture"
+    LEADERSHIP = "leadership", "Leadership & strategy"
+    BUSINESS = "business", "Business"
+    OTHER = "other", "Other"
+
+
+class Skill(models.Model):
+    name = models.CharField(max_length=100)
+    category = models.CharField(max_length=20, choices=SkillCategory.choices, default=SkillCategory.OTHER)
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="skill_name_case_insensitive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonSkill(models.Model):
+    """How well a person knows a skill (0 none – 4 expert) and whether they teach or want to learn it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="skills")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="holders")
+    proficiency = models.PositiveSmallIntegerField(default=0)
+    can_teach = models.BooleanField(default=False)
+    wants_to_learn = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["skill__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "skill"], name="person_skill_once"),
+            models.CheckConstraint(
+                condition=Q(proficiency__lte=MAX_PROFICIENCY), name="person_skill_proficiency_range"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["skill", "can_teach"], name="person_skill_teach"),
+            models.Index(fields=["skill", "wants_to_learn"], name="person_skill_learn"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.skill_id} ({self.proficiency})"
+
+
+class SelfIdentification(models.Model):
+    """Restricted, self-identified attributes, kept apart from the directory.
+
+    Never shown per person outside the person's own profile and the admin; reports use them only
+    in aggregates of at least the minimum group size.
+    """
+
+    person = models.OneToOneField(
+        Person, primary_key=True, on_delete=models.CASCADE, related_name="self_identification"
+    )
+    gender = models.CharField(max_length=100, blank=True)
+    ethnicity = models.CharField(max_length=100, blank=True)
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    disability = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "self-identification (restricted)"
+        verbose_name_plural = "self-identifications (restricted)"
+
+    def __str__(self) -> str:
+        return f"Self-identification of person {self.person_id}"
+
+
+class CareerEventKind(models.TextChoices):
+    HIRE = "hire", "Hire"
+    PROMOTION = "promotion", "Promotion"
+    LEVEL_CHANGE = "level_change", "Level change"
+    ROLE_CHANGE = "role_change", "Role change"
+    EXIT = "exit", "Exit"
+
+
+class CareerEvent(models.Model):
+    """A fact from the HRIS about a person's career: the ground truth for outcome analytics."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="career_events")
+    kind = models.CharField(max_length=20, choices=CareerEventKind.choices)
+    effective_date = models.DateField()
+    from_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    from_title = models.CharField(max_length=200, blank=True)
+    to_title = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-effective_date", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind", "effective_date"], name="career_event_once"),
+        ]
+        indexes = [models.Index(fields=["kind", "effective_date"], name="career_event_kind_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of person {self.person_id} on {self.effective_date}"

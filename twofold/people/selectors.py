@@ -1,0 +1,189 @@
+"""Reads of the people directory, each in a fixed number of queries whatever the size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from twofold.people.hris_presets import PERSON_FIELDS
+from twofold.people.models import Person, PersonSkill, SelfIdentification
+
+EXPORT_COLUMNS = [name for name in PERSON_FIELDS if name != "birth_date"]
+RESTRICTED_COLUMNS = ("gender", "ethnicity", "birth_year", "disability")
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    search: str = ""
+    department: str = ""
+    location: str = ""
+    level: int | None = None
+    high_potential: bool | None = None
+    include_inactive: bool = False
+
+
+def person_directory(filters: DirectoryFilters) -> QuerySet[Person]:
+    """People matching the directory's search box and filters, manager joined in."""
+    people = Person.objects.select_related("manager")
+    if not filters.include_inactive:
+        people = people.filter(active=True)
+    if filters.search:
+        for word in filters.search.split()[:5]:
+            people = people.filter(
+                Q(name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(title__icontains=word)
+                | Q(employee_id__iexact=word)
+            )
+    if filters.department:
+        people = people.filter(department=filters.department)
+    if filters.location:
+        people = people.filter(location=filters.location)
+    if filters.level is not None:
+        people = people.filter(level=filters.level)
+    if filters.high_potential is not None:
+        people = people.filter(high_potential=filters.high_potential)
+    return people.order_by("name", "employee_id")
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    departments: list[str]
+    locations: list[str]
+    levels: list[int]
+
+
+def directory_filter_options() -> FilterOptions:
+    """The values the directory's filters offer: three small grouped queries."""
+    active = Person.objects.filter(active=True).order_by()
+    return FilterOptions(
+        departments=[
+            value for value in active.values_list("department", flat=True).distinct().order_by("department") if value
+        ],
+        locations=[
+            value for value in active.values_list("location", flat=True).distinct().order_by("location") if value
+        ],
+        levels=list(active.values_list("level", flat=True).distinct().order_by("level")),
+    )
+
+
+def person_reporting_chain(person: Person) -> list[Person]:
+    """Managers of ``person`` from the top of the tree down to their direct manager; one query."""
+    return list(
+        Person.objects.filter(tree_left__lt=person.tree_left, tree_right__gt=person.tree_right).order_by("tree_left")
+    )
+
+
+def people_below(person: Person) -> QuerySet[Person]:
+    """Everyone below ``person`` in the management tree, at any depth; one range query."""
+    return Person.objects.filter(tree_left__gt=person.tree_left, tree_left__lt=person.tree_right)
+
+
+def people_share_reporting_chain(first_id: int, second_id: int) -> bool:
+    """Is either person above the other in the management tree? One query for both rows."""
+    intervals = {
+        pk: (left, right)
+        for pk, left, right in Person.objects.filter(pk__in=[first_id, second_id])
+        .values_list("pk", "tree_left", "tree_right")
+        .order_by()
+    }
+    if len(intervals) < 2:
+        return False
+    (a_left, a_right), (b_left, b_right) = intervals[first_id], intervals[second_id]
+    return a_left < b_left < a_right or b_left < a_left < b_right
+
+
+def person_profile(pk: int) -> Person:
+    """One person with manager, direct reports and skills loaded (a fixed number of queries)."""
+    return (
+        Person.objects.select_related("manager")
+        .prefetch_related(
+            Prefetch("skills", queryset=PersonSkill.objects.select_related("skill").order_by("skill__name")),
+            Prefetch("reports", queryset=Person.objects.filter(active=True).order_by("name")),
+        )
+        .annotate(direct_report_count=Count("reports", filter=Q(reports__active=True)))
+        .get(pk=pk)
+    )
+
+
+def person_self_identification(person: Person) -> SelfIdentification | None:
+    return SelfIdentification.objects.filter(person=person).first()
+
+
+def people_export_rows(*, include_restricted: bool = False) -> Iterator[dict[str, Any]]:
+    """Everyone as rows in Twofold's own column layout (the one ``import-people`` reads back)."""
+    employee_ids = dict(Person.objects.values_list("pk", "employee_id").order_by())
+    skills: dict[int, dict[str, list[str]]] = {}
+    skill_rows = PersonSkill.objects.values_list(
+        "person_id", "skill__name", "proficiency", "can_teach", "wants_to_learn"
+    ).order_by("person_id", "skill__name")
+    for person_id, name, proficiency, can_teach, wants_to_learn in skill_rows.iterator(chunk_size=5000):
+        columns = skills.setdefault(person_id, {"skills_teach": [], "skills_learn": [], "skills": []})
+        entry = f"{name}:{proficiency}"
+        if can_teach:
+            columns["skills_teach"].append(entry)
+        if wants_to_learn:
+            columns["skills_learn"].append(entry)
+        if not can_teach and not wants_to_learn:
+            columns["skills"].append(entry)
+    attributes: dict[int, dict[str, Any]] = {}
+    if include_restricted:
+        for person_id, *values in SelfIdentification.objects.values_list("person_id", *RESTRICTED_COLUMNS):
+            attributes[person_id] = dict(zip(RESTRICTED_COLUMNS, values, strict=True))
+    people = Person.objects.values_list(
+        "pk",
+        "employee_id",
+        "name",
+        "email",
+        "title",
+        "level",
+        "department",
+        "location",
+        "manager_id",
+        "hire_date",
+        "high_potential",
+        "active",
+    ).order_by("employee_id")
+    empty_skills: dict[str, list[str]] = {"skills_teach": [], "skills_learn": [], "skills": []}
+    for (
+        pk,
+        eid,
+        name,
+        email,
+        title,
+        level,
+        department,
+        location,
+        manager_id,
+        hire,
+        hipo,
+        active,
+    ) in people.iterator(chunk_size=5000):
+        row: dict[str, Any] = {
+            "employee_id": eid,
+            "name": name,
+            "email": email,
+            "title": title,
+            "level": level,
+            "department": department,
+            "location": location,
+            "manager_id": employee_ids.get(manager_id, "") if manager_id else "",
+            "hire_date": hire.isoformat() if hire else "",
+            "high_potential": "yes" if hipo else "no",
+            "active": "yes" if active else "no",
+        }
+        for column, entries in skills.get(pk, empty_skills).items():
+            row[column] = ";".join(entries)
+        if include_restricted:
+            values = attributes.get(pk, {})
+            for column in RESTRICTED_COLUMNS:
+                value = values.get(column)
+                row[column] = "" if value is None else value
+        yield row
+
+
+def export_columns(*, include_restricted: bool) -> list[str]:
+    return [name for name in EXPORT_COLUMNS if include_restricted or name not in RESTRICTED_COLUMNS]

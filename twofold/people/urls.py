@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from twofold.people import views
+
+app_name = "people"
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("<int:pk>/", views.person_page, name="person"),
+]

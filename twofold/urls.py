@@ -1,0 +1,15 @@
+"""Twofold's URL map."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Twofold administration"
+admin.site.site_title = "Twofold"
+
+urlpatterns = [
+    path("", include("twofold.accounts.urls")),
+    path("people/", include("twofold.people.urls")),
+    path("admin/", admin.site.urls),
+]
