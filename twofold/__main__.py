@@ -9,6 +9,7 @@ import sys
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
     from django.core.management import execute_from_command_line
+    from django.db.utils import OperationalError, ProgrammingError
 
     arguments = list(sys.argv[1:] if argv is None else argv)
     # Commands are spelt with hyphens on the command line (import-people) and underscores in Python.
@@ -16,7 +17,16 @@ def main(argv: list[str] | None = None) -> None:
         arguments[0] = arguments[0].replace("-", "_")
         if arguments[0] == "help" and len(arguments) > 1:
             arguments[1] = arguments[1].replace("-", "_")
-    execute_from_command_line(["twofold", *arguments])
+    try:
+        execute_from_command_line(["twofold", *arguments])
+    except (OperationalError, ProgrammingError) as error:
+        # The two database failures a new user meets first deserve a sentence, not a traceback.
+        text = str(error)
+        if "no such table" in text or ("relation" in text and "does not exist" in text):
+            sys.exit(f"twofold: the database has no tables yet or is out of date; run `twofold migrate` first.\n({text})")
+        if "connect" in text.lower():
+            sys.exit(f"twofold: cannot connect to the database named by DATABASE_URL.\n({text.strip()})")
+        raise
 
 
 if __name__ == "__main__":

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "twofold.accounts",
     "twofold.people",
     "twofold.programmes",
+    "twofold.relationships",
 ]
 
 MIDDLEWARE = [

@@ -170,8 +170,12 @@ def parse_people(
     problems: list[Problem] = []
     records: list[PersonRecord] = []
     sources = {name: [index[column] for column in columns] for name, columns in mapping.fields.items()}
+    single = {name: positions[0] for name, positions in sources.items() if len(positions) == 1}
 
     def cell(cells: list[str], field_name: str) -> str:
+        position = single.get(field_name)
+        if position is not None:
+            return cells[position]
         return " ".join(part for part in (cells[position] for position in sources[field_name]) if part)
 
     skill_fields = [name for name in SKILL_FIELDS if name in sources]

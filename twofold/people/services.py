@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,13 +11,12 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils import timezone
 
-from twofold.people.bulk import bulk_update_columns
+from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
 from twofold.people.hris_presets import SKILL_FIELDS, resolve_mapping
 from twofold.people.importing import (
     ExistingPerson,
     ParsedPeople,
     PersonRecord,
-    SkillEntry,
     check_people,
     parse_people,
 )
@@ -247,7 +246,7 @@ def people_import(
         if skill_plan is not None:
             _write_skills(skill_plan, records, pks, progress)
         if attribute_plan is not None:
-            _write_attributes(attribute_plan, attribute_fields, records, current, pks)
+            _write_attributes(attribute_plan, attribute_fields, records, pks)
     return result
 
 
@@ -286,35 +285,33 @@ def _create_people(
     present_fields: list[str],
     progress: Progress,
 ) -> None:
-    """Insert new people managers first, so each row's manager already has its key."""
+    """Insert new people as plain rows, each already pointing at its manager."""
     if not created:
         return
     progress.stage("Creating people", len(created))
-    by_depth: dict[int, list[str]] = {}
-    for employee_id in created:
-        by_depth.setdefault(intervals[employee_id][2], []).append(employee_id)
-    for depth in sorted(by_depth):
-        batch = []
-        for employee_id in by_depth[depth]:
-            record = records[employee_id]
+    pks.update(zip(created, allocate_primary_keys(Person, len(created)), strict=True))
+    now = timezone.now()
+    defaults = {name: Person._meta.get_field(name).get_default() for name in PERSON_VALUE_FIELDS}
+    present = set(present_fields)
+    columns = ["id", "employee_id", "manager", *PERSON_VALUE_FIELDS, *TREE_FIELDS, "created_at", "updated_at"]
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for count, employee_id in enumerate(created, start=1):
+            values = records[employee_id].values
             manager = parents.get(employee_id)
-            left, right, tree_depth = intervals[employee_id]
-            values = {name: record.values[name] for name in present_fields if name in record.values}
-            batch.append(
-                Person(
-                    employee_id=employee_id,
-                    manager_id=pks[manager] if manager else None,
-                    tree_left=left,
-                    tree_right=right,
-                    tree_depth=tree_depth,
-                    **values,
-                )
+            yield (
+                pks[employee_id],
+                employee_id,
+                pks[manager] if manager else None,
+                *(values[name] if name in present and name in values else defaults[name] for name in PERSON_VALUE_FIELDS),
+                *intervals[employee_id],
+                now,
+                now,
             )
-        for start in range(0, len(batch), 2000):
-            chunk = Person.objects.bulk_create(batch[start : start + 2000])
-            for person in chunk:
-                pks[person.employee_id] = person.pk
-            progress.advance(len(chunk))
+            if count % 1000 == 0:
+                progress.advance(1000)
+
+    bulk_insert_rows(Person, columns, rows())
 
 
 def _update_people(updates: list[tuple[int, dict[str, Any]]], present_fields: list[str], progress: Progress) -> None:
@@ -338,6 +335,7 @@ class _SkillPlan:
     changed: set[str]
     new_names: dict[str, str]  # casefolded → display name
     skill_ids: dict[str, int]  # casefolded → pk of existing skills
+    existing: set[str]  # employee ids of people already in the directory
 
 
 def _plan_skills(records: dict[str, PersonRecord], current: dict[str, _Current]) -> _SkillPlan:
@@ -365,7 +363,7 @@ def _plan_skills(records: dict[str, PersonRecord], current: dict[str, _Current])
                 changed.add(employee_id)
         elif held.get(person.pk, set()) != wanted:
             changed.add(employee_id)
-    return _SkillPlan(changed=changed, new_names=new_names, skill_ids=skill_ids)
+    return _SkillPlan(changed=changed, new_names=new_names, skill_ids=skill_ids, existing=set(current))
 
 
 def _write_skills(plan: _SkillPlan, records: dict[str, PersonRecord], pks: dict[str, int], progress: Progress) -> None:
@@ -378,28 +376,18 @@ def _write_skills(plan: _SkillPlan, records: dict[str, PersonRecord], pks: dict[
     if not plan.changed:
         return
     progress.stage("Writing skills", len(plan.changed))
-    person_ids = sorted(pks[eid] for eid in plan.changed)
+    person_ids = sorted(pks[eid] for eid in plan.changed if eid in plan.existing)
     for start in range(0, len(person_ids), CHUNK):
         PersonSkill.objects.filter(person_id__in=person_ids[start : start + CHUNK]).delete()
-    batch: list[PersonSkill] = []
-    for employee_id in sorted(plan.changed):
-        for key, entry in (records[employee_id].skills or {}).items():
-            batch.append(_person_skill(pks[employee_id], plan.skill_ids[key], entry))
-        if len(batch) >= CHUNK:
-            PersonSkill.objects.bulk_create(batch)
-            progress.advance(len(batch))
-            batch = []
-    PersonSkill.objects.bulk_create(batch)
 
+    def rows() -> Iterator[tuple[int, int, int, bool, bool]]:
+        for count, employee_id in enumerate(sorted(plan.changed), start=1):
+            for key, entry in (records[employee_id].skills or {}).items():
+                yield (pks[employee_id], plan.skill_ids[key], entry.proficiency, entry.can_teach, entry.wants_to_learn)
+            if count % 1000 == 0:
+                progress.advance(1000)
 
-def _person_skill(person_id: int, skill_id: int, entry: SkillEntry) -> PersonSkill:
-    return PersonSkill(
-        person_id=person_id,
-        skill_id=skill_id,
-        proficiency=entry.proficiency,
-        can_teach=entry.can_teach,
-        wants_to_learn=entry.wants_to_learn,
-    )
+    bulk_insert_rows(PersonSkill, ["person", "skill", "proficiency", "can_teach", "wants_to_learn"], rows())
 
 
 def _plan_attributes(records: dict[str, PersonRecord], current: dict[str, _Current]) -> set[str]:
@@ -422,30 +410,27 @@ def _plan_attributes(records: dict[str, PersonRecord], current: dict[str, _Curre
 
 
 def _write_attributes(
-    changed: set[str],
-    fields: list[str],
-    records: dict[str, PersonRecord],
-    current: dict[str, _Current],
-    pks: dict[str, int],
+    changed: set[str], fields: list[str], records: dict[str, PersonRecord], pks: dict[str, int]
 ) -> None:
     if not changed:
         return
-    existing_ids = set(
-        SelfIdentification.objects.filter(person_id__in=[pks[eid] for eid in changed if eid in current]).values_list(
-            "person_id", flat=True
-        )
-    )
-    create = []
+    existing_ids = set(SelfIdentification.objects.values_list("person_id", flat=True).order_by())
+    blank = {name: None if name == "birth_year" else "" for name in ATTRIBUTE_FIELDS}
+    create_rows = []
     update_rows = []
     for employee_id in sorted(changed):
         attributes = records[employee_id].attributes or {}
-        values = {name: attributes.get(name, None if name == "birth_year" else "") for name in fields}
         if pks[employee_id] in existing_ids:
-            update_rows.append((pks[employee_id], *values.values()))
+            update_rows.append((pks[employee_id], *(attributes.get(name) for name in fields)))
         else:
-            create.append(SelfIdentification(person_id=pks[employee_id], **values))
-    SelfIdentification.objects.bulk_create(create, batch_size=CHUNK)
-    bulk_update_columns(SelfIdentification, fields, update_rows)
+            create_rows.append((pks[employee_id], *({**blank, **attributes}[name] for name in ATTRIBUTE_FIELDS)))
+    now = timezone.now()
+    bulk_insert_rows(
+        SelfIdentification,
+        ["person", *ATTRIBUTE_FIELDS, "updated_at"],
+        [(*row, now) for row in create_rows],
+    )
+    bulk_update_columns(SelfIdentification, [*fields, "updated_at"], [(*row, now) for row in update_rows])
 
 
 @transaction.atomic

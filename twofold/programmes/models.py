@@ -1,0 +1,251 @@
+"""Programmes, who takes part in them (enrolments), and the match runs that pair them up."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+class ProgrammeKind(models.TextChoices):
+    REVERSE_MENTORING = "reverse_mentoring", "Reverse mentoring"
+    SPONSORSHIP = "sponsorship", "Sponsorship"
+
+
+class ProgrammeState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ENROLLING = "enrolling", "Enrolling"
+    MATCHING = "matching", "Matching"
+    RUNNING = "running", "Running"
+    CLOSED = "closed", "Closed"
+
+
+# The only ways a programme's state may change (see programme_transition).
+PROGRAMME_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ProgrammeState.DRAFT: (ProgrammeState.ENROLLING, ProgrammeState.CLOSED),
+    ProgrammeState.ENROLLING: (ProgrammeState.MATCHING, ProgrammeState.DRAFT, ProgrammeState.CLOSED),
+    ProgrammeState.MATCHING: (ProgrammeState.RUNNING, ProgrammeState.ENROLLING, ProgrammeState.CLOSED),
+    ProgrammeState.RUNNING: (ProgrammeState.MATCHING, ProgrammeState.CLOSED),
+    ProgrammeState.CLOSED: (),
+}
+
+
+class Acceptance(models.TextChoices):
+    TWO_SIDED = "two_sided", "Both people accept"
+    ONE_SIDED = "one_sided", "Only the mentee or protégé accepts"
+
+
+class Programme(models.Model):
+    """A cohort of one kind, with its eligibility rules, cadence and matching policy.
+
+    The *giving* side (``mentor``: the junior mentor in reverse mentoring, the sponsor in
+    sponsorship) has seats (``capacity``); the *receiving* side (``mentee``: the senior mentee, the
+    protégé) is in at most one active relationship per programme.
+    """
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=ProgrammeKind.choices)
+    description = models.TextField(blank=True)
+    state = models.CharField(max_length=20, choices=ProgrammeState.choices, default=ProgrammeState.DRAFT)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    duration_months = models.PositiveSmallIntegerField(default=6)
+    cadence_days = models.PositiveSmallIntegerField(default=14, help_text="Meet every this many days.")
+    # Eligibility. Reverse mentoring: mentors at or below mentor_max_level, mentees at or above
+    # mentee_min_level. Sponsorship: sponsors at or above mentor_min_level (the influence level),
+    # protégés high potential when required. Both: the mentee/mentor level gap within the band.
+    mentor_min_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    mentor_max_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    mentee_min_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    mentee_max_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    min_level_gap = models.PositiveSmallIntegerField(default=0)
+    max_level_gap = models.PositiveSmallIntegerField(null=True, blank=True)
+    requires_high_potential = models.BooleanField(default=False)
+    capacity = models.PositiveSmallIntegerField(default=1, help_text="Seats per mentor or sponsor.")
+    requires_manager_approval = models.BooleanField(default=False)
+    acceptance = models.CharField(max_length=20, choices=Acceptance.choices, default=Acceptance.TWO_SIDED)
+    proposal_expiry_days = models.PositiveSmallIntegerField(default=10)
+    allow_repeat_pairs = models.BooleanField(default=False)
+    fairness_enabled = models.BooleanField(default=False)
+    fairness_attribute = models.CharField(max_length=30, blank=True, default="gender")
+    fairness_tolerance = models.FloatField(default=0.05)
+    policy = models.JSONField(default=dict, blank=True, help_text="Matching weights overriding the kind's defaults.")
+    checkin_after_first_meeting = models.BooleanField(default=True)
+    checkin_at_midpoint = models.BooleanField(default=True)
+    checkin_at_end = models.BooleanField(default=True)
+    managers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="managed_programmes")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="programme_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(fairness_tolerance__gte=0) & Q(fairness_tolerance__lte=1),
+                name="programme_fairness_tolerance_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="programme_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_sponsorship(self) -> bool:
+        return self.kind == ProgrammeKind.SPONSORSHIP
+
+    @property
+    def mentor_label(self) -> str:
+        return "sponsor" if self.is_sponsorship else "mentor"
+
+    @property
+    def mentee_label(self) -> str:
+        return "protégé" if self.is_sponsorship else "mentee"
+
+
+class EnrolmentRole(models.TextChoices):
+    MENTOR = "mentor", "Mentor / sponsor"
+    MENTEE = "mentee", "Mentee / protégé"
+
+
+class EnrolmentStatus(models.TextChoices):
+    INVITED = "invited", "Invited"
+    PENDING_APPROVAL = "pending_approval", "Waiting for manager approval"
+    ACTIVE = "active", "In the pool"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    DECLINED = "declined", "Declined the invitation"
+    REFUSED = "refused", "Not eligible"
+
+
+class Enrolment(models.Model):
+    """A person taking part in a programme in one role.
+
+    ``seats_taken`` counts the proposed and active relationships of a mentor or sponsor; the check
+    constraint keeps it within ``capacity`` however many requests race for the last seat.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="enrolments")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="enrolments")
+    role = models.CharField(max_length=10, choices=EnrolmentRole.choices)
+    status = models.CharField(max_length=20, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE)
+    status_reason = models.CharField(max_length=300, blank=True)
+    goals = models.TextField(blank=True)
+    focus_skills = models.ManyToManyField("people.Skill", blank=True, related_name="+")
+    capacity = models.PositiveSmallIntegerField(default=1)
+    seats_taken = models.PositiveSmallIntegerField(default=0)
+    # Weekday slots the person can meet: bit 2*d is the morning, bit 2*d+1 the afternoon of day d
+    # (Monday = 0). 0 means "not said", which matches anyone.
+    availability = models.PositiveIntegerField(default=0)
+    aspiration = models.CharField(
+        max_length=200, blank=True, help_text="Protégé: where they want their career to go (e.g. a department)."
+    )
+    avoid = models.ManyToManyField("people.Person", blank=True, related_name="+", help_text="Never pair with these.")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    nominated_by = models.ForeignKey(
+        "people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="nominations_made"
+    )
+    approved_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["programme", "role", "person__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "person"], name="enrolment_once_per_programme"),
+            models.CheckConstraint(condition=Q(seats_taken__lte=F("capacity")), name="enrolment_within_capacity"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="enrolment_capacity_positive"),
+        ]
+        indexes = [models.Index(fields=["programme", "role", "status"], name="enrolment_pool")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} as {self.role} in {self.programme_id}"
+
+    @property
+    def seats_free(self) -> int:
+        return self.capacity - self.seats_taken
+
+
+class MatchRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready for review"
+    FAILED = "failed", "Failed"
+    PUBLISHED = "published", "Published"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class MatchRun(models.Model):
+    """One solver run over a programme's pool: proposals to review, and who stayed unmatched."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="match_runs")
+    status = models.CharField(max_length=20, choices=MatchRunStatus.choices, default=MatchRunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, while running.")
+    progress_note = models.CharField(max_length=200, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    statistics = models.JSONField(default=dict, blank=True)
+    fairness = models.JSONField(default=dict, blank=True, help_text="Per-group targets and results.")
+    error = models.TextField(blank=True)
+    total_score = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Match run {self.pk} of programme {self.programme_id}"
+
+
+class Proposal(models.Model):
+    """A pair a match run proposes, with its score and the breakdown that explains it."""
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
+    mentor = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    mentee = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(default=0)
+    breakdown = models.JSONField(default=dict, blank=True)
+    locked = models.BooleanField(default=False, help_text="Kept as it is when the run is re-run.")
+    origin = models.CharField(
+        max_length=20,
+        default="engine",
+        choices=[("engine", "Matched by the engine"), ("swap", "Made by a swap"), ("kept", "Kept from before")],
+    )
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        constraints = [models.UniqueConstraint(fields=["run", "mentee"], name="proposal_mentee_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.mentor_id} → {self.mentee_id} ({self.score:.2f})"
+
+
+class Unmatched(models.Model):
+    """Someone a match run left without a partner, and why."""
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="unmatched")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    reason_code = models.CharField(max_length=40)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["reason_code", "pk"]
+        constraints = [models.UniqueConstraint(fields=["run", "enrolment"], name="unmatched_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.reason}"

@@ -76,7 +76,7 @@ def describe_import(result: ImportResult, *, limit: int) -> str:
         for employee_id in ids[:limit]:
             suffix = f" ({', '.join(detail[employee_id])})" if detail else ""
             lines.append(f"  {employee_id}{suffix}")
-        if len(ids) > limit:
+        if limit and len(ids) > limit:
             lines.append(f"  … and {len(ids) - limit:,} more")
 
     listing("Created", "Would create", result.created)
