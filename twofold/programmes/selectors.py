@@ -1,0 +1,29 @@
+"""Reads for programmes, enrolments and match runs, each in a bounded number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from twofold.programmes.models import Enrolment, EnrolmentRole, Programme
+
+
+def programme_pool_counts(programme: Programme) -> dict[str, dict[str, int]]:
+    """Enrolments by role and status, in one grouped query."""
+    counts: dict[str, dict[str, int]] = {EnrolmentRole.MENTOR: {}, EnrolmentRole.MENTEE: {}}
+    rows = Enrolment.objects.filter(programme=programme).values("role", "status").annotate(n=Count("pk")).order_by()
+    for row in rows:
+        counts[row["role"]][row["status"]] = row["n"]
+    return counts
+
+
+def programmes_visible_to(user: Any) -> QuerySet[Programme]:
+    """Org admins see every programme; programme managers the ones they manage."""
+    programmes = Programme.objects.annotate(
+        mentor_count=Count("enrolments", filter=Q(enrolments__role=EnrolmentRole.MENTOR, enrolments__status="active")),
+        mentee_count=Count("enrolments", filter=Q(enrolments__role=EnrolmentRole.MENTEE, enrolments__status="active")),
+    ).order_by("-created_at")
+    if user.is_superuser:
+        return programmes
+    return programmes.filter(managers=user)
