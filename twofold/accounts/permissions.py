@@ -32,5 +32,10 @@ def can_see_self_identification(user: Any, person: Person) -> bool:
     return _signed_in(user) and (user.person_id == person.pk or user.is_superuser)
 
 
+def can_import_people(user: Any) -> bool:
+    """Bringing people in from the HRIS: programme managers and org admins."""
+    return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
+
+
 def can_administer(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser)

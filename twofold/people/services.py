@@ -303,7 +303,10 @@ def _create_people(
                 pks[employee_id],
                 employee_id,
                 pks[manager] if manager else None,
-                *(values[name] if name in present and name in values else defaults[name] for name in PERSON_VALUE_FIELDS),
+                *(
+                    values[name] if name in present and name in values else defaults[name]
+                    for name in PERSON_VALUE_FIELDS
+                ),
                 *intervals[employee_id],
                 now,
                 now,

@@ -8,4 +8,6 @@ app_name = "people"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("<int:pk>/", views.person_page, name="person"),
+    path("import/", views.import_people, name="import"),
+    path("import/confirm/", views.import_people_confirm, name="import_confirm"),
 ]

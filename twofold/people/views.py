@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from twofold.accounts import permissions
+from twofold.people.forms import PeopleImportForm
+from twofold.people.hris_presets import PRESETS
 from twofold.people.models import Person
 from twofold.people.selectors import (
     DirectoryFilters,
@@ -18,6 +27,8 @@ from twofold.people.selectors import (
     person_reporting_chain,
     person_self_identification,
 )
+from twofold.people.services import people_import_table
+from twofold.people.tabular import FileRejected, read_table_bytes
 
 PAGE_SIZE = 50
 
@@ -83,3 +94,88 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "is_me": request.user.person_id == person.pk,  # type: ignore[union-attr]
     }
     return render(request, "people/person.html", context)
+
+
+IMPORT_SESSION_KEY = "pending_people_import"
+
+
+def _import_folder() -> Path:
+    folder = Path(settings.VAR_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _pending_import(request: HttpRequest) -> dict[str, Any] | None:
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending or not Path(pending["path"]).exists():
+        return None
+    return pending
+
+
+@login_required
+def import_people(request: HttpRequest) -> HttpResponse:
+    """Upload an HRIS export, see every problem or what would change, then confirm."""
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied("Importing people is for programme managers and org admins.")
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "presets": PRESETS}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        path = _import_folder() / f"{request.user.pk}-{secrets.token_urlsafe(12)}{suffix}"
+        with path.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        options = {"preset": form.cleaned_data["preset"], "full": form.cleaned_data["full"]}
+        context.update(file_name=upload.name, options=options)
+        try:
+            table = read_table_bytes(path.read_bytes(), name=upload.name)
+            result = people_import_table(table, dry_run=True, **options)
+            context["result"] = result
+            context["updated_preview"] = list(result.updated.items())[:50]
+        except FileRejected as rejected:
+            path.unlink(missing_ok=True)
+            context["problems"] = rejected.problems
+            return render(request, "people/import.html", context, status=400)
+        previous = _pending_import(request)
+        if previous:
+            Path(previous["path"]).unlink(missing_ok=True)
+        request.session[IMPORT_SESSION_KEY] = {"path": str(path), "name": upload.name, **options}
+    return render(request, "people/import.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def import_people_confirm(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied("Importing people is for programme managers and org admins.")
+    pending = _pending_import(request)
+    if pending is None:
+        messages.error(request, "There is no checked file waiting to be imported. Upload it again.")
+        return redirect("people:import")
+    path = Path(pending["path"])
+    try:
+        table = read_table_bytes(path.read_bytes(), name=pending["name"])
+        result = people_import_table(table, preset=pending["preset"], full=pending["full"])
+    except FileRejected as rejected:
+        # The directory changed since the check (another import, an admin edit): show the news.
+        return render(
+            request,
+            "people/import.html",
+            {
+                "form": PeopleImportForm(),
+                "presets": PRESETS,
+                "problems": rejected.problems,
+                "file_name": pending["name"],
+            },
+            status=409,
+        )
+    finally:
+        path.unlink(missing_ok=True)
+        request.session.pop(IMPORT_SESSION_KEY, None)
+    messages.success(
+        request,
+        f"Imported {pending['name']}: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.deactivated)} deactivated.",
+    )
+    return redirect("people:directory")
