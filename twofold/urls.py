@@ -11,5 +11,6 @@ admin.site.site_title = "Twofold"
 urlpatterns = [
     path("", include("twofold.accounts.urls")),
     path("people/", include("twofold.people.urls")),
+    path("programmes/", include("twofold.programmes.urls")),
     path("admin/", admin.site.urls),
 ]

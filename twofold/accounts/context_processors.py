@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "directory": permissions.can_view_directory(user),
             "admin": permissions.can_administer(user),
             "import_people": permissions.can_import_people(user),
+            "programmes": permissions.can_create_programmes(user),
             "my_profile_id": user.person_id,
         }
     }

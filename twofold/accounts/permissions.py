@@ -39,3 +39,16 @@ def can_import_people(user: Any) -> bool:
 
 def can_administer(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser)
+
+
+def can_create_programmes(user: Any) -> bool:
+    return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
+
+
+def can_manage_programme(user: Any, programme: Any) -> bool:
+    """Programme managers are scoped to the programmes they manage; org admins manage all."""
+    if not _signed_in(user):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.is_programme_manager) and programme.managers.filter(pk=user.pk).exists()

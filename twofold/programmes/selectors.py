@@ -6,12 +6,14 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from twofold.programmes.models import Enrolment, EnrolmentRole, Programme
+from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme
 
 
 def programme_pool_counts(programme: Programme) -> dict[str, dict[str, int]]:
     """Enrolments by role and status, in one grouped query."""
-    counts: dict[str, dict[str, int]] = {EnrolmentRole.MENTOR: {}, EnrolmentRole.MENTEE: {}}
+    counts: dict[str, dict[str, int]] = {
+        role: dict.fromkeys(EnrolmentStatus.values, 0) for role in EnrolmentRole.values
+    }
     rows = Enrolment.objects.filter(programme=programme).values("role", "status").annotate(n=Count("pk")).order_by()
     for row in rows:
         counts[row["role"]][row["status"]] = row["n"]

@@ -1,0 +1,113 @@
+"""Programme pages: scoped to their managers, kind defaults in the form, states, invitations."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tests.people.test_views import signed_in
+from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme
+from twofold.programmes.services import programme_create
+
+
+def form_data(programme: Programme, **changes) -> dict:  # type: ignore[no-untyped-def]
+    from twofold.programmes.forms import PROGRAMME_FORM_FIELDS
+
+    data = {}
+    for name in PROGRAMME_FORM_FIELDS:
+        value = getattr(programme, name)
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    data.update(changes)
+    return data
+
+
+def test_only_programme_staff_see_programmes(cast) -> None:
+    for user in (cast.ana_user, cast.executive, cast.outsider):
+        assert signed_in(user).get(reverse("programmes:list")).status_code == 403
+    assert signed_in(cast.programme_manager).get(reverse("programmes:list")).status_code == 200
+
+
+def test_new_programme_form_has_kind_defaults_and_creates(cast) -> None:
+    client = signed_in(cast.programme_manager)
+    page = client.get(reverse("programmes:new", args=["sponsorship"])).content.decode()
+    assert 'name="capacity" value="3"' in page and 'name="mentor_min_level" value="7"' in page
+    template = programme_create(name="Template", kind="sponsorship")
+    response = client.post(reverse("programmes:new", args=["sponsorship"]), form_data(template, name="Rising leaders"))
+    created = Programme.objects.get(name="Rising leaders")
+    assert response["Location"] == reverse("programmes:detail", args=[created.pk])
+    assert created.managers.get() == cast.programme_manager and created.capacity == 3
+    assert client.get(reverse("programmes:new", args=["coaching"])).status_code == 404
+
+
+def test_invalid_settings_are_explained(cast) -> None:
+    client = signed_in(cast.programme_manager)
+    template = programme_create(name="Template", kind="reverse_mentoring")
+    response = client.post(
+        reverse("programmes:new", args=["reverse_mentoring"]),
+        form_data(template, name="Bad", mentee_min_level=9, mentee_max_level=4),
+    )
+    assert response.status_code == 400
+    assert "Mentee min level is above mentee max level." in response.content.decode()
+    assert not Programme.objects.filter(name="Bad").exists()
+
+
+def test_managers_are_scoped_to_their_programmes(cast) -> None:
+    mine = programme_create(name="Mine", kind="reverse_mentoring", created_by=cast.programme_manager)
+    other_manager = UserFactory(username="pm2", is_programme_manager=True)
+    theirs = programme_create(name="Theirs", kind="reverse_mentoring", created_by=other_manager)
+    client = signed_in(cast.programme_manager)
+    listing = client.get(reverse("programmes:list")).content.decode()
+    assert "Mine" in listing and "Theirs" not in listing
+    for name in ("detail", "edit", "enrolments"):
+        assert client.get(reverse(f"programmes:{name}", args=[theirs.pk])).status_code == 403
+        assert client.get(reverse(f"programmes:{name}", args=[mine.pk])).status_code == 200
+    assert client.post(reverse("programmes:move", args=[theirs.pk]), {"to_state": "enrolling"}).status_code == 403
+    admin_listing = signed_in(cast.admin).get(reverse("programmes:list")).content.decode()
+    assert "Mine" in admin_listing and "Theirs" in admin_listing
+
+
+def test_state_buttons_follow_the_allowed_edges(cast) -> None:
+    programme = programme_create(name="Flow", kind="reverse_mentoring", created_by=cast.programme_manager)
+    client = signed_in(cast.programme_manager)
+    assert "Open enrolment" in client.get(reverse("programmes:detail", args=[programme.pk])).content.decode()
+    client.post(reverse("programmes:move", args=[programme.pk]), {"to_state": "enrolling"})
+    programme.refresh_from_db()
+    assert programme.state == "enrolling"
+    response = client.post(reverse("programmes:move", args=[programme.pk]), {"to_state": "running"}, follow=True)
+    assert "cannot move to running" in response.content.decode()
+    programme.refresh_from_db()
+    assert programme.state == "enrolling"
+
+
+def test_edit_saves_through_the_service(cast) -> None:
+    programme = programme_create(name="Edit me", kind="reverse_mentoring", created_by=cast.programme_manager)
+    client = signed_in(cast.programme_manager)
+    response = client.post(reverse("programmes:edit", args=[programme.pk]), form_data(programme, cadence_days=21))
+    assert response.status_code == 302
+    programme.refresh_from_db()
+    assert programme.cadence_days == 21
+
+
+def test_invite_by_filter_from_the_enrolments_page(cast) -> None:
+    programme = programme_create(name="Invite", kind="reverse_mentoring", created_by=cast.programme_manager)
+    client = signed_in(cast.programme_manager)
+    response = client.post(
+        reverse("programmes:enrolments", args=[programme.pk]),
+        {"role": "mentor", "min_level": 1, "max_level": 3, "departments": ["Engineering", "Sales"]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Invited 2. 0 were already in the programme; 0 were not eligible." in page
+    assert set(Enrolment.objects.values_list("person__employee_id", "status")) == {
+        ("J1", EnrolmentStatus.INVITED),
+        ("J2", EnrolmentStatus.INVITED),
+    }
+    assert "Ana Junior" in page and "Ben Junior" in page
+    response = client.post(
+        reverse("programmes:enrolments", args=[programme.pk]), {"role": "mentor", "min_level": 5, "max_level": 2}
+    )
+    assert response.status_code == 400 and "is above" in response.content.decode()

@@ -1,0 +1,202 @@
+"""Programme pages for programme managers: list, create and edit, states, enrolments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from twofold.accounts import permissions
+from twofold.people.selectors import directory_filter_options
+from twofold.programmes.forms import PROGRAMME_FORM_FIELDS, InviteForm, ProgrammeForm
+from twofold.programmes.models import (
+    PROGRAMME_TRANSITIONS,
+    Enrolment,
+    EnrolmentRole,
+    EnrolmentStatus,
+    Programme,
+    ProgrammeKind,
+    ProgrammeState,
+)
+from twofold.programmes.selectors import programme_pool_counts, programmes_visible_to
+from twofold.programmes.services import (
+    InviteFilter,
+    ProgrammeRuleBroken,
+    enrolment_invite_by_filter,
+    programme_create,
+    programme_defaults,
+    programme_transition,
+    programme_update,
+)
+
+TRANSITION_LABELS = {
+    ProgrammeState.DRAFT: "Back to draft",
+    ProgrammeState.ENROLLING: "Open enrolment",
+    ProgrammeState.MATCHING: "Start matching",
+    ProgrammeState.RUNNING: "Start running",
+    ProgrammeState.CLOSED: "Close the programme",
+}
+
+
+def _managed_programme(request: HttpRequest, pk: int) -> Programme:
+    programme = get_object_or_404(Programme, pk=pk)
+    if not permissions.can_manage_programme(request.user, programme):
+        raise PermissionDenied("You do not manage this programme.")
+    return programme
+
+
+@login_required
+def programme_list(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_create_programmes(request.user):
+        raise PermissionDenied("Programmes are run by programme managers.")
+    programmes = list(programmes_visible_to(request.user))
+    return render(request, "programmes/list.html", {"programmes": programmes, "kinds": ProgrammeKind.choices})
+
+
+def _apply_rule_error(form: ProgrammeForm, error: ProgrammeRuleBroken) -> None:
+    for message in str(error).split("; "):
+        form.add_error(None, message[:1].upper() + message[1:] + ".")
+
+
+@login_required
+def programme_new(request: HttpRequest, kind: str) -> HttpResponse:
+    if not permissions.can_create_programmes(request.user):
+        raise PermissionDenied("Programmes are run by programme managers.")
+    if kind not in ProgrammeKind.values:
+        raise Http404("No such kind of programme")
+    initial = {**programme_defaults(kind), "name": ""}
+    form = ProgrammeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS if name != "name"}
+        try:
+            programme = programme_create(name=form.cleaned_data["name"], kind=kind, created_by=request.user, **values)
+        except ProgrammeRuleBroken as error:
+            _apply_rule_error(form, error)
+        else:
+            messages.success(
+                request, f"Created “{programme.name}”. Open enrolment when you are ready to invite people."
+            )
+            return redirect("programmes:detail", pk=programme.pk)
+    label = ProgrammeKind(kind).label
+    return render(
+        request,
+        "programmes/form.html",
+        {"form": form, "title": f"New {label.lower()} programme", "kind_label": label},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _managed_programme(request, pk)
+    form = ProgrammeForm(request.POST or None, instance=programme)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS}
+        try:
+            programme_update(programme=Programme.objects.get(pk=pk), **changes)
+        except ProgrammeRuleBroken as error:
+            _apply_rule_error(form, error)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("programmes:detail", pk=pk)
+    return render(
+        request,
+        "programmes/form.html",
+        {
+            "form": form,
+            "programme": programme,
+            "title": f"Edit {programme.name}",
+            "kind_label": programme.get_kind_display(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _managed_programme(request, pk)
+    transitions = [(state, TRANSITION_LABELS[state]) for state in PROGRAMME_TRANSITIONS[programme.state]]
+    context: dict[str, Any] = {
+        "programme": programme,
+        "pool": programme_pool_counts(programme),
+        "transitions": transitions,
+        "managers": list(programme.managers.all()),
+    }
+    return render(request, "programmes/detail.html", context)
+
+
+@login_required
+@require_POST
+def programme_move(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _managed_programme(request, pk)
+    to_state = request.POST.get("to_state", "")
+    try:
+        programme_transition(programme=programme, to_state=to_state)
+    except ProgrammeRuleBroken as error:
+        messages.error(request, str(error)[:1].upper() + str(error)[1:] + ".")
+    else:
+        messages.success(request, f"“{programme.name}” is now {programme.get_state_display().lower()}.")
+    return redirect("programmes:detail", pk=pk)
+
+
+@login_required
+def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _managed_programme(request, pk)
+    options = directory_filter_options()
+    form = InviteForm(request.POST or None, departments=options.departments, locations=options.locations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = enrolment_invite_by_filter(
+                programme=programme,
+                role=data["role"],
+                where=InviteFilter(
+                    min_level=data["min_level"],
+                    max_level=data["max_level"],
+                    departments=data["departments"],
+                    locations=data["locations"],
+                    high_potential_only=data["high_potential_only"],
+                ),
+                invited_by=request.user,
+            )
+        except ProgrammeRuleBroken as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Invited {len(result.invited)}. {len(result.already)} were already in the programme; "
+                f"{len(result.not_eligible)} were not eligible.",
+            )
+            return redirect("programmes:enrolments", pk=pk)
+    role = request.GET.get("role", "")
+    status = request.GET.get("status", "")
+    enrolments = Enrolment.objects.filter(programme=programme).select_related("person", "nominated_by")
+    if role in EnrolmentRole.values:
+        enrolments = enrolments.filter(role=role)
+    if status in EnrolmentStatus.values:
+        enrolments = enrolments.filter(status=status)
+    page = Paginator(enrolments.order_by("role", "person__name"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "programmes/enrolments.html",
+        {
+            "programme": programme,
+            "form": form,
+            "page": page,
+            "role": role,
+            "status": status,
+            "roles": EnrolmentRole.choices,
+            "statuses": EnrolmentStatus.choices,
+            "query_string": query.urlencode(),
+            "pool": programme_pool_counts(programme),
+        },
+        status=400 if form.errors else 200,
+    )
