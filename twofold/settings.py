@@ -137,6 +137,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "twofold.accounts",
     "twofold.people",
     "twofold.programmes",
@@ -221,11 +223,19 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Twofold <twofold@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# Background tasks (reminders, large match runs): queued in the database and run by `twofold db_worker`.
+# TWOFOLD_TASKS_IMMEDIATE=1 runs each task at once inside the caller instead, for a demo without a worker.
+if env_bool("TWOFOLD_TASKS_IMMEDIATE"):
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -81,8 +81,10 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, departments: list[str], locations: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["departments"].choices = [(name, name) for name in departments]
-        self.fields["locations"].choices = [(name, name) for name in locations]
+        for name, values in (("departments", departments), ("locations", locations)):
+            field = self.fields[name]
+            assert isinstance(field, forms.MultipleChoiceField)
+            field.choices = [(value, value) for value in values]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

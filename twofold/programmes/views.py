@@ -35,7 +35,7 @@ from twofold.programmes.services import (
     programme_update,
 )
 
-TRANSITION_LABELS = {
+TRANSITION_LABELS: dict[str, str] = {
     ProgrammeState.DRAFT: "Back to draft",
     ProgrammeState.ENROLLING: "Open enrolment",
     ProgrammeState.MATCHING: "Start matching",
