@@ -170,3 +170,32 @@ def test_import_page_preview_then_confirm(cast, settings, tmp_path) -> None:
     # Confirming twice does nothing more: the checked file is gone.
     response = client.post(reverse("people:import_confirm"))
     assert response.status_code == 302 and response["Location"] == reverse("people:import")
+
+
+def test_employee_edits_own_skills(cast) -> None:
+    python = SkillFactory(name="Python", category="digital")
+    talks = SkillFactory(name="Public speaking", category="business")
+    PersonSkillFactory(person=cast.ana, skill=talks, proficiency=1, can_teach=False, wants_to_learn=True)
+    client = signed_in(cast.ana_user)
+    page = client.get(reverse("people:my_skills")).content.decode()
+    assert "Python" in page and "Public speaking" in page
+    response = client.post(
+        reverse("people:my_skills"),
+        {f"skill-{python.pk}-proficiency": "4", f"skill-{python.pk}-teach": "on", f"skill-{talks.pk}-learn": "on"},
+    )
+    # Wanting to learn without saying how well you know it is not enough.
+    assert response.status_code == 400 and "Public speaking: choose how well you know it" in response.content.decode()
+    client.post(
+        reverse("people:my_skills"),
+        {
+            f"skill-{python.pk}-proficiency": "4",
+            f"skill-{python.pk}-teach": "on",
+            f"skill-{talks.pk}-proficiency": "0",
+            f"skill-{talks.pk}-learn": "on",
+        },
+    )
+    held = {
+        (s.skill.name, s.proficiency, s.can_teach, s.wants_to_learn) for s in cast.ana.skills.select_related("skill")
+    }
+    assert held == {("Python", 4, True, False), ("Public speaking", 0, False, True)}
+    assert signed_in(cast.outsider).get(reverse("people:my_skills")).status_code == 403

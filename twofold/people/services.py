@@ -523,3 +523,36 @@ def directory_clear() -> int:
     Person.objects.update(manager=None)
     Person.objects.all().delete()
     return count
+
+
+@dataclass(frozen=True)
+class SkillChoice:
+    skill_id: int
+    proficiency: int
+    can_teach: bool
+    wants_to_learn: bool
+
+
+@transaction.atomic
+def person_skills_set(*, person: Person, choices: Iterable[SkillChoice]) -> int:
+    """Replace a person's skills with ``choices`` (their own profile edit); returns how many they hold."""
+    choices = list(choices)
+    known = set(Skill.objects.filter(pk__in=[choice.skill_id for choice in choices]).values_list("pk", flat=True))
+    for choice in choices:
+        if choice.skill_id not in known:
+            raise ValueError(f"unknown skill {choice.skill_id}")
+        if not 0 <= choice.proficiency <= 4:
+            raise ValueError("proficiency is 0 (none) to 4 (expert)")
+    PersonSkill.objects.filter(person=person).delete()
+    PersonSkill.objects.bulk_create(
+        PersonSkill(
+            person=person,
+            skill_id=choice.skill_id,
+            proficiency=choice.proficiency,
+            can_teach=choice.can_teach,
+            wants_to_learn=choice.wants_to_learn,
+        )
+        for choice in choices
+    )
+    Person.objects.filter(pk=person.pk).update(updated_at=timezone.now())
+    return len(choices)

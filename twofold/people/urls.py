@@ -9,5 +9,6 @@ urlpatterns = [
     path("", views.directory, name="directory"),
     path("<int:pk>/", views.person_page, name="person"),
     path("import/", views.import_people, name="import"),
+    path("me/skills/", views.my_skills, name="my_skills"),
     path("import/confirm/", views.import_people_confirm, name="import_confirm"),
 ]

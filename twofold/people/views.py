@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from twofold.accounts import permissions
 from twofold.people.forms import PeopleImportForm
 from twofold.people.hris_presets import PRESETS
-from twofold.people.models import Person
+from twofold.people.models import Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
     directory_filter_options,
@@ -27,7 +27,7 @@ from twofold.people.selectors import (
     person_reporting_chain,
     person_self_identification,
 )
-from twofold.people.services import people_import_table
+from twofold.people.services import SkillChoice, people_import_table, person_skills_set
 from twofold.people.tabular import FileRejected, read_table_bytes
 
 PAGE_SIZE = 50
@@ -179,3 +179,64 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
         f"{len(result.deactivated)} deactivated.",
     )
     return redirect("people:directory")
+
+
+PROFICIENCY_CHOICES = [
+    ("", "—"),
+    ("0", "0 · none"),
+    ("1", "1 · beginner"),
+    ("2", "2 · working"),
+    ("3", "3 · strong"),
+    ("4", "4 · expert"),
+]
+
+
+@login_required
+def my_skills(request: HttpRequest) -> HttpResponse:
+    """Edit my own skills: how well I know each, what I can teach and what I want to learn."""
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise PermissionDenied("Only employees have a skills profile.")
+    catalogue = list(Skill.objects.order_by("category", "name"))
+    held = {item.skill_id: item for item in PersonSkill.objects.filter(person=person)}
+    problems: list[str] = []
+    if request.method == "POST":
+        choices = []
+        for skill in catalogue:
+            level = request.POST.get(f"skill-{skill.pk}-proficiency", "")
+            teach = request.POST.get(f"skill-{skill.pk}-teach") == "on"
+            learn = request.POST.get(f"skill-{skill.pk}-learn") == "on"
+            if level == "" and not teach and not learn:
+                continue
+            if level not in {"0", "1", "2", "3", "4"}:
+                problems.append(f"{skill.name}: choose how well you know it (0–4) to teach or learn it.")
+                continue
+            choices.append(SkillChoice(skill.pk, int(level), teach, learn))
+        if not problems:
+            person_skills_set(person=person, choices=choices)
+            messages.success(request, f"Saved your skills ({len(choices)}).")
+            return redirect("people:person", pk=person.pk)
+    rows_by_category: dict[str, list[dict[str, Any]]] = {}
+    for skill in catalogue:
+        item = held.get(skill.pk)
+        posted = request.method == "POST"
+        rows_by_category.setdefault(skill.get_category_display(), []).append(
+            {
+                "skill": skill,
+                "proficiency": request.POST.get(f"skill-{skill.pk}-proficiency", "")
+                if posted
+                else ("" if item is None else str(item.proficiency)),
+                "teach": (request.POST.get(f"skill-{skill.pk}-teach") == "on")
+                if posted
+                else bool(item and item.can_teach),
+                "learn": (request.POST.get(f"skill-{skill.pk}-learn") == "on")
+                if posted
+                else bool(item and item.wants_to_learn),
+            }
+        )
+    return render(
+        request,
+        "people/my_skills.html",
+        {"groups": rows_by_category, "levels": PROFICIENCY_CHOICES, "problems": problems, "person": person},
+        status=400 if problems else 200,
+    )
