@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django import forms
 
@@ -24,7 +25,7 @@ class PeopleImportForm(forms.Form):
         required=False,
     )
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if Path(upload.name).suffix.lower() not in SUPPORTED_SUFFIXES:
             raise forms.ValidationError("Choose a .csv, .xlsx or .json file.")

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
@@ -291,7 +291,7 @@ def _create_people(
     progress.stage("Creating people", len(created))
     pks.update(zip(created, allocate_primary_keys(Person, len(created)), strict=True))
     now = timezone.now()
-    defaults = {name: Person._meta.get_field(name).get_default() for name in PERSON_VALUE_FIELDS}
+    defaults = {name: _field_default(name) for name in PERSON_VALUE_FIELDS}
     present = set(present_fields)
     columns = ["id", "employee_id", "manager", *PERSON_VALUE_FIELDS, *TREE_FIELDS, "created_at", "updated_at"]
 
@@ -315,6 +315,12 @@ def _create_people(
                 progress.advance(1000)
 
     bulk_insert_rows(Person, columns, rows())
+
+
+def _field_default(name: str) -> Any:
+    field = Person._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.get_default()
 
 
 def _update_people(updates: list[tuple[int, dict[str, Any]]], present_fields: list[str], progress: Progress) -> None:
