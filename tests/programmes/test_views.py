@@ -111,3 +111,52 @@ def test_invite_by_filter_from_the_enrolments_page(cast) -> None:
         reverse("programmes:enrolments", args=[programme.pk]), {"role": "mentor", "min_level": 5, "max_level": 2}
     )
     assert response.status_code == 400 and "is above" in response.content.decode()
+
+
+def test_participant_applies_to_an_open_programme(cast) -> None:
+    from twofold.programmes.services import programme_transition
+
+    programme = programme_create(name="Digital fluency", kind="reverse_mentoring")
+    client = signed_in(cast.ana_user)
+    assert "Digital fluency" not in client.get(reverse("programmes:mine")).content.decode()
+    programme_transition(programme=programme, to_state="enrolling")
+    page = client.get(reverse("programmes:mine")).content.decode()
+    assert "Digital fluency" in page and "Apply as mentor" in page
+    response = client.post(
+        reverse("programmes:apply", args=[programme.pk]),
+        {"role": "mentor", "goals": "Show leaders what GenAI can do", "availability": ["0", "3"], "capacity": 2},
+    )
+    assert response.status_code == 302
+    enrolment = Enrolment.objects.get(person=cast.ana)
+    assert (enrolment.role, enrolment.status, enrolment.availability, enrolment.capacity) == (
+        "mentor",
+        "active",
+        0b1001,
+        2,
+    )
+    # A senior leader is offered the other side only.
+    assert "Apply as mentee" in signed_in(cast.vp_tech_user).get(reverse("programmes:mine")).content.decode()
+    response = signed_in(cast.vp_tech_user).post(
+        reverse("programmes:apply", args=[programme.pk]), {"role": "mentor", "goals": "x"}
+    )
+    assert response.status_code == 400
+
+
+def test_invited_participant_accepts_or_declines(cast) -> None:
+    from twofold.programmes.services import InviteFilter, enrolment_invite_by_filter, programme_transition
+
+    programme = programme_create(name="Invited", kind="reverse_mentoring")
+    programme_transition(programme=programme, to_state="enrolling")
+    enrolment_invite_by_filter(programme=programme, role="mentor", where=InviteFilter(max_level=2))
+    ana, ben = signed_in(cast.ana_user), signed_in(cast.ben_user)
+    assert "invites you as a mentor" in ana.get(reverse("programmes:mine")).content.decode()
+    ana.post(reverse("programmes:apply", args=[programme.pk]), {"role": "mentor", "goals": "Happy to"})
+    assert Enrolment.objects.get(person=cast.ana).status == "active"
+    ben_enrolment = Enrolment.objects.get(person=cast.ben)
+    ben.post(reverse("programmes:decline_invitation", args=[ben_enrolment.pk]))
+    assert Enrolment.objects.get(person=cast.ben).status == "declined"
+    # Nobody can answer someone else's invitation or leave for them.
+    ana_enrolment = Enrolment.objects.get(person=cast.ana)
+    assert ben.post(reverse("programmes:withdraw", args=[ana_enrolment.pk])).status_code == 404
+    ana.post(reverse("programmes:withdraw", args=[ana_enrolment.pk]))
+    assert Enrolment.objects.get(person=cast.ana).status == "withdrawn"

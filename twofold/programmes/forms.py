@@ -92,3 +92,66 @@ class InviteForm(forms.Form):
         if low is not None and high is not None and low > high:
             raise forms.ValidationError("“From level” is above “To level”.")
         return data
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+AVAILABILITY_CHOICES = [
+    (str(2 * day + half), f"{name} {'morning' if half == 0 else 'afternoon'}")
+    for day, name in enumerate(WEEKDAYS)
+    for half in (0, 1)
+]
+
+
+def availability_mask(bits: list[str]) -> int:
+    return sum(1 << int(bit) for bit in bits)
+
+
+def availability_bits(mask: int) -> list[str]:
+    return [value for value, _ in AVAILABILITY_CHOICES if mask & (1 << int(value))]
+
+
+class ApplicationForm(forms.Form):
+    """Joining a programme: as which side, what for, which skills, and when one can meet."""
+
+    role = forms.ChoiceField(widget=forms.RadioSelect)
+    goals = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="What you hope to give or get; your partner sees this.",
+    )
+    focus_skills = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Skills in focus"
+    )
+    availability = forms.MultipleChoiceField(
+        choices=AVAILABILITY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="When you can usually meet",
+        help_text="Leave empty if you are flexible.",
+    )
+    aspiration = forms.ChoiceField(
+        required=False, label="Where you want your career to go", help_text="Protégés: a sponsor from there helps most."
+    )
+    capacity = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10,
+        label="How many people you can take on",
+        help_text="Mentors and sponsors.",
+    )
+
+    def __init__(self, *args: Any, roles: list[tuple[str, str]], departments: list[str], **kwargs: Any):
+        from twofold.people.models import Skill
+
+        super().__init__(*args, **kwargs)
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = roles
+        if len(roles) == 1:
+            role_field.initial = roles[0][0]
+        skills_field = self.fields["focus_skills"]
+        assert isinstance(skills_field, forms.ModelMultipleChoiceField)
+        skills_field.queryset = Skill.objects.order_by("category", "name")
+        aspiration_field = self.fields["aspiration"]
+        assert isinstance(aspiration_field, forms.ChoiceField)
+        aspiration_field.choices = [("", "Not decided"), *((name, name) for name in departments)]

@@ -29,3 +29,30 @@ def programmes_visible_to(user: Any) -> QuerySet[Programme]:
     if user.is_superuser:
         return programmes
     return programmes.filter(managers=user)
+
+
+def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str]]]]:
+    """Programmes taking applications that ``person`` is not in, with the roles they may take."""
+    from twofold.programmes.services import eligibility_problem
+
+    enrolled = Enrolment.objects.filter(person=person).exclude(status__in=["withdrawn", "declined"]).values("programme")
+    open_programmes = Programme.objects.filter(state__in=["enrolling", "matching", "running"]).exclude(pk__in=enrolled)
+    offers = []
+    for programme in open_programmes.order_by("name"):
+        roles = [
+            (
+                role,
+                programme.mentor_label.capitalize()
+                if role == EnrolmentRole.MENTOR
+                else programme.mentee_label.capitalize(),
+            )
+            for role in EnrolmentRole.values
+            if eligibility_problem(programme, person, role) is None
+        ]
+        if roles:
+            offers.append((programme, roles))
+    return offers
+
+
+def enrolments_of(person: Any) -> QuerySet[Enrolment]:
+    return Enrolment.objects.filter(person=person).select_related("programme").order_by("-created_at")

@@ -12,4 +12,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.programme_edit, name="edit"),
     path("<int:pk>/state/", views.programme_move, name="move"),
     path("<int:pk>/enrolments/", views.enrolment_list, name="enrolments"),
+    path("mine/", views.my_programmes, name="mine"),
+    path("<int:pk>/apply/", views.apply, name="apply"),
+    path("enrolments/<int:pk>/decline/", views.decline_invitation, name="decline_invitation"),
+    path("enrolments/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
 ]

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_POST
 
 from twofold.accounts import permissions
 from twofold.people.selectors import directory_filter_options
-from twofold.programmes.forms import PROGRAMME_FORM_FIELDS, InviteForm, ProgrammeForm
+from twofold.programmes.forms import (
+    PROGRAMME_FORM_FIELDS,
+    ApplicationForm,
+    InviteForm,
+    ProgrammeForm,
+    availability_mask,
+)
 from twofold.programmes.models import (
     PROGRAMME_TRANSITIONS,
     Enrolment,
@@ -24,11 +30,19 @@ from twofold.programmes.models import (
     ProgrammeKind,
     ProgrammeState,
 )
-from twofold.programmes.selectors import programme_pool_counts, programmes_visible_to
+from twofold.programmes.selectors import (
+    enrolments_of,
+    programme_pool_counts,
+    programmes_open_to,
+    programmes_visible_to,
+)
 from twofold.programmes.services import (
     InviteFilter,
     ProgrammeRuleBroken,
+    enrolment_apply,
     enrolment_invite_by_filter,
+    enrolment_respond,
+    enrolment_withdraw,
     programme_create,
     programme_defaults,
     programme_transition,
@@ -200,3 +214,114 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+# Participants ---------------------------------------------------------------------------------
+
+
+def _my_person(request: HttpRequest) -> Any:
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise PermissionDenied("Only employees take part in programmes.")
+    return person
+
+
+@login_required
+def my_programmes(request: HttpRequest) -> HttpResponse:
+    """A participant's invitations, enrolments and the programmes they may join."""
+    person = _my_person(request)
+    enrolments = list(enrolments_of(person))
+    return render(
+        request,
+        "programmes/mine.html",
+        {
+            "person": person,
+            "invitations": [e for e in enrolments if e.status == EnrolmentStatus.INVITED],
+            "enrolments": [e for e in enrolments if e.status != EnrolmentStatus.INVITED],
+            "offers": programmes_open_to(person),
+        },
+    )
+
+
+@login_required
+def apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply to a programme, or answer an invitation with the same details."""
+    person = _my_person(request)
+    programme = get_object_or_404(Programme, pk=pk)
+    invitation = Enrolment.objects.filter(programme=programme, person=person, status=EnrolmentStatus.INVITED).first()
+    if invitation is not None:
+        roles = [
+            (
+                invitation.role,
+                programme.mentor_label.capitalize()
+                if invitation.role == EnrolmentRole.MENTOR
+                else programme.mentee_label.capitalize(),
+            )
+        ]
+    else:
+        roles = next((roles for offered, roles in programmes_open_to(person) if offered.pk == programme.pk), [])
+        if not roles:
+            raise PermissionDenied("This programme is not open to you now.")
+    options = directory_filter_options()
+    form = ApplicationForm(request.POST or None, roles=roles, departments=options.departments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        details: dict[str, Any] = {
+            "availability": availability_mask(data["availability"]),
+            "aspiration": data["aspiration"],
+        }
+        if data["role"] == EnrolmentRole.MENTOR and data["capacity"]:
+            details["capacity"] = data["capacity"]
+        try:
+            if invitation is not None:
+                enrolment = enrolment_respond(
+                    enrolment=invitation, accept=True, goals=data["goals"], focus_skills=data["focus_skills"], **details
+                )
+            else:
+                enrolment = enrolment_apply(
+                    programme=programme,
+                    person=person,
+                    role=data["role"],
+                    goals=data["goals"],
+                    focus_skills=data["focus_skills"],
+                    **details,
+                )
+        except ProgrammeRuleBroken as error:
+            form.add_error(None, str(error)[:1].upper() + str(error)[1:] + ".")
+        else:
+            messages.success(request, f"You are in “{programme.name}”: {enrolment.get_status_display().lower()}.")
+            return redirect("programmes:mine")
+    return render(
+        request,
+        "programmes/apply.html",
+        {"programme": programme, "form": form, "invitation": invitation},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _my_person(request)
+    enrolment = get_object_or_404(Enrolment, pk=pk, person=person)
+    try:
+        enrolment_respond(enrolment=enrolment, accept=False)
+    except ProgrammeRuleBroken as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"You declined the invitation to “{enrolment.programme.name}”.")
+    return redirect("programmes:mine")
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _my_person(request)
+    enrolment = get_object_or_404(Enrolment, pk=pk, person=person)
+    try:
+        enrolment_withdraw(enrolment=enrolment, reason=request.POST.get("reason", "")[:300])
+    except ProgrammeRuleBroken as error:
+        messages.error(request, str(error)[:1].upper() + str(error)[1:] + ".")
+    else:
+        messages.success(request, f"You left “{enrolment.programme.name}”.")
+    return redirect("programmes:mine")
