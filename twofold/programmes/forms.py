@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from twofold.people.models import Skill
 from twofold.programmes.models import Programme
 from twofold.programmes.services import FAIRNESS_ATTRIBUTES
 
@@ -120,7 +121,10 @@ class ApplicationForm(forms.Form):
         help_text="What you hope to give or get; your partner sees this.",
     )
     focus_skills = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Skills in focus"
+        queryset=Skill.objects.order_by("category", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Skills in focus",
     )
     availability = forms.MultipleChoiceField(
         choices=AVAILABILITY_CHOICES,
@@ -141,17 +145,12 @@ class ApplicationForm(forms.Form):
     )
 
     def __init__(self, *args: Any, roles: list[tuple[str, str]], departments: list[str], **kwargs: Any):
-        from twofold.people.models import Skill
-
         super().__init__(*args, **kwargs)
         role_field = self.fields["role"]
         assert isinstance(role_field, forms.ChoiceField)
         role_field.choices = roles
         if len(roles) == 1:
             role_field.initial = roles[0][0]
-        skills_field = self.fields["focus_skills"]
-        assert isinstance(skills_field, forms.ModelMultipleChoiceField)
-        skills_field.queryset = Skill.objects.order_by("category", "name")
         aspiration_field = self.fields["aspiration"]
         assert isinstance(aspiration_field, forms.ChoiceField)
         aspiration_field.choices = [("", "Not decided"), *((name, name) for name in departments)]
