@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import models
 
 from twofold.programmes.models import Programme, ProgrammeKind, ProgrammeState
 from twofold.programmes.selectors import programme_pool_counts
@@ -33,6 +34,7 @@ def parse_setting(text: str) -> tuple[str, Any]:
     if not separator or name not in EDITABLE_FIELDS or name == "name":
         raise CommandError(f"--set {text!r}: write name=value with one of: {', '.join(EDITABLE_FIELDS[1:])}")
     field = Programme._meta.get_field(name)
+    assert isinstance(field, models.Field)
     raw = raw.strip()
     kind = field.get_internal_type()
     try:
