@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "twofold.people",
     "twofold.programmes",
     "twofold.relationships",
+    "twofold.insights",
 ]
 
 MIDDLEWARE = [

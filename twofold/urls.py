@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("twofold.accounts.urls")),
     path("people/", include("twofold.people.urls")),
     path("programmes/", include("twofold.programmes.urls")),
+    path("overview/", include("twofold.insights.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -33,8 +33,9 @@ def test_login_page_and_wrong_password(client, cast) -> None:
 
 
 def test_home_sends_each_role_to_its_page(cast) -> None:
-    assert signed_in(cast.ana_user).get(reverse("home"))["Location"] == reverse("people:person", args=[cast.ana.pk])
-    assert signed_in(cast.programme_manager).get(reverse("home"))["Location"] == reverse("people:directory")
+    assert signed_in(cast.ana_user).get(reverse("home"))["Location"] == reverse("programmes:mine")
+    assert signed_in(cast.programme_manager).get(reverse("home"))["Location"] == reverse("programmes:list")
+    assert signed_in(cast.executive).get(reverse("home"))["Location"] == reverse("insights:overview")
     response = signed_in(cast.outsider).get(reverse("home"))
     assert response.status_code == 403 and "no role yet" in response.content.decode()
 

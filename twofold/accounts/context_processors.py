@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "admin": permissions.can_administer(user),
             "import_people": permissions.can_import_people(user),
             "programmes": permissions.can_create_programmes(user),
+            "overview": permissions.can_see_overview(user),
             "my_profile_id": user.person_id,
         }
     }

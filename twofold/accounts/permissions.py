@@ -52,3 +52,8 @@ def can_manage_programme(user: Any, programme: Any) -> bool:
     if user.is_superuser:
         return True
     return bool(user.is_programme_manager) and programme.managers.filter(pk=user.pk).exists()
+
+
+def can_see_overview(user: Any) -> bool:
+    """The aggregate overview: executives, programme managers and org admins."""
+    return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager or user.is_executive)

@@ -14,8 +14,12 @@ from twofold.people.models import Person
 def home(request: HttpRequest) -> HttpResponse:
     """Employees land on their own profile; roles without a profile on the page they work from."""
     user = request.user
-    if user.person_id and not (user.is_programme_manager or user.is_superuser):  # type: ignore[union-attr]
-        return redirect("people:person", pk=user.person_id)  # type: ignore[union-attr]
+    if user.person_id and not (user.is_programme_manager or user.is_superuser or user.is_executive):  # type: ignore[union-attr]
+        return redirect("programmes:mine")
+    if user.is_executive and not (user.is_programme_manager or user.is_superuser):  # type: ignore[union-attr]
+        return redirect("insights:overview")
+    if user.is_programme_manager or user.is_superuser:  # type: ignore[union-attr]
+        return redirect("programmes:list")
     if permissions.can_view_directory(user):
         return redirect("people:directory")
     return render(

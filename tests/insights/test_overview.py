@@ -1,0 +1,39 @@
+"""The executive overview shows aggregates, never a person."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.people.test_views import signed_in
+from twofold.insights.selectors import suppress_small_groups
+from twofold.programmes.services import enrolment_create, programme_create, programme_transition
+
+
+def test_overview_is_for_executives_and_programme_staff(cast) -> None:
+    for user in (cast.executive, cast.programme_manager, cast.admin):
+        assert signed_in(user).get(reverse("insights:overview")).status_code == 200
+    for user in (cast.ana_user, cast.outsider):
+        assert signed_in(user).get(reverse("insights:overview")).status_code == 403
+
+
+def test_overview_counts_without_naming_anyone(cast, django_assert_max_num_queries) -> None:
+    programme = programme_create(name="Digital fluency", kind="reverse_mentoring")
+    programme_transition(programme=programme, to_state="enrolling")
+    enrolment_create(programme=programme, person=cast.ana, role="mentor")
+    enrolment_create(programme=programme, person=cast.vp_tech, role="mentee")
+    programme_create(name="Still a draft", kind="sponsorship")
+    client = signed_in(cast.executive)
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("insights:overview")).content.decode()
+    assert "Digital fluency" in page and "1 mentors, 1 mentees" in page
+    assert "Still a draft" not in page
+    for name in ("Ana Junior", "Victor Tech"):
+        assert name not in page
+
+
+def test_small_groups_are_suppressed() -> None:
+    assert suppress_small_groups({"Woman": 12, "Non-binary": 3, "Man": 5}) == {
+        "Woman": 12,
+        "Non-binary": None,
+        "Man": 5,
+    }
