@@ -14,4 +14,5 @@ urlpatterns = [
     path("programmes/", include("twofold.programmes.urls")),
     path("overview/", include("twofold.insights.urls")),
     path("admin/", admin.site.urls),
+    path("", include("twofold.relationships.urls")),
 ]

@@ -49,3 +49,28 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:  # type: ign
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("networkidle")
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
+    """Run axe-core (shipped inside the axe-playwright-python package) for WCAG 2.1 A/AA."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+    violations = results.response["violations"]
+    described = [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else str(node["target"]) for node in violation["nodes"][:5])
+        for violation in violations
+    ]
+    assert not violations, f"{page.url}: " + "\n".join(described)
+
+
+def assert_fits_phone_width(page) -> None:  # type: ignore[no-untyped-def]
+    """Nothing forces sideways scrolling at 390 px wide."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1, f"{page.url} is {overflow}px wider than a phone screen"
+    page.set_viewport_size({"width": 1280, "height": 900})

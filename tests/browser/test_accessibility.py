@@ -1,0 +1,55 @@
+"""Every page passes axe-core's WCAG 2.1 A/AA rules and fits a phone screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
+from twofold.programmes.services import enrolment_create, programme_create, programme_transition
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def visit_all(page, paths: list[str]) -> None:  # type: ignore[no-untyped-def]
+    for path in paths:
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        assert_accessible(page)
+        assert_fits_phone_width(page)
+
+
+def test_sign_in_page(page, cast) -> None:  # type: ignore[no-untyped-def]
+    visit_all(page, ["/login/"])
+
+
+def test_programme_manager_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
+    programme = programme_create(name="Digital fluency", kind="reverse_mentoring", created_by=cast.programme_manager)
+    programme_transition(programme=programme, to_state="enrolling")
+    enrolment_create(programme=programme, person=cast.ana, role="mentor")
+    sign_in(page, "pm")
+    visit_all(
+        page,
+        [
+            "/programmes/",
+            "/programmes/new/reverse_mentoring/",
+            f"/programmes/{programme.pk}/",
+            f"/programmes/{programme.pk}/edit/",
+            f"/programmes/{programme.pk}/enrolments/",
+            "/people/",
+            f"/people/{cast.ana.pk}/",
+            "/people/import/",
+            "/overview/",
+        ],
+    )
+
+
+def test_participant_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
+    programme = programme_create(name="Digital fluency", kind="reverse_mentoring")
+    programme_transition(programme=programme, to_state="enrolling")
+    sign_in(page, "ana")
+    visit_all(page, ["/programmes/mine/", f"/programmes/{programme.pk}/apply/", f"/people/{cast.ana.pk}/", "/people/me/skills/"])
+
+
+def test_executive_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "exec")
+    visit_all(page, ["/overview/"])
