@@ -1,11 +1,24 @@
-"""factory_boy factories for the directory and accounts."""
+"""factory_boy factories for the directory, accounts, programmes and relationships."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
+from django.db.models import F
+from django.utils import timezone
 
 from twofold.accounts.models import User
 from twofold.people.models import Person, PersonSkill, Skill, SkillCategory
+from twofold.programmes.models import (
+    Enrolment,
+    EnrolmentRole,
+    EnrolmentStatus,
+    Programme,
+    ProgrammeKind,
+    ProgrammeState,
+)
+from twofold.relationships.models import OPEN_STATES, Agreement, Meeting, MeetingStatus, Relationship, RelationshipState
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -47,3 +60,94 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("a-long-test-password")
+
+
+# --- programmes and relationships (appended for tests/relationships): rows written directly, no rules
+# checked, for setting up states and volumes; tests of behaviour go through the services.
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    """A running reverse-mentoring programme with the kind's defaults; ``sponsorship=True`` for the other kind."""
+
+    class Meta:
+        model = Programme
+        skip_postgeneration_save = True
+
+    class Params:
+        sponsorship = factory.Trait(
+            kind=ProgrammeKind.SPONSORSHIP, duration_months=12, cadence_days=30, min_level_gap=2, capacity=3
+        )
+
+    name = factory.Sequence(lambda n: f"Programme {n}")
+    kind = ProgrammeKind.REVERSE_MENTORING
+    state = ProgrammeState.RUNNING
+    duration_months = 6
+    cadence_days = 14
+    min_level_gap = 3
+    capacity = 1
+
+    @factory.post_generation
+    def managers(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create and extracted:
+            self.managers.set(extracted)
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    """A person in a programme's pool; a mentor's capacity is the programme's."""
+
+    class Meta:
+        model = Enrolment
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = EnrolmentRole.MENTOR
+    status = EnrolmentStatus.ACTIVE
+    capacity = factory.LazyAttribute(lambda e: e.programme.capacity if e.role == EnrolmentRole.MENTOR else 1)
+
+
+class RelationshipFactory(factory.django.DjangoModelFactory):
+    """A pair in any state, its mentor's seat counted while it is open, an agreement once it started."""
+
+    class Meta:
+        model = Relationship
+        skip_postgeneration_save = True
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    mentor_enrolment = factory.SubFactory(
+        EnrolmentFactory, programme=factory.SelfAttribute("..programme"), role=EnrolmentRole.MENTOR, person__level=2
+    )
+    mentee_enrolment = factory.SubFactory(
+        EnrolmentFactory, programme=factory.SelfAttribute("..programme"), role=EnrolmentRole.MENTEE, person__level=8
+    )
+    mentor = factory.SelfAttribute("mentor_enrolment.person")
+    mentee = factory.SelfAttribute("mentee_enrolment.person")
+    state = RelationshipState.PROPOSED
+    proposed_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda r: r.proposed_at + timedelta(days=10))
+    started_at = factory.LazyAttribute(
+        lambda r: (
+            None
+            if r.state in (RelationshipState.PROPOSED, RelationshipState.DECLINED, RelationshipState.EXPIRED)
+            else r.proposed_at
+        )
+    )
+
+    @factory.post_generation
+    def seat_and_agreement(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if not create:
+            return
+        if self.state in OPEN_STATES:
+            Enrolment.objects.filter(pk=self.mentor_enrolment_id).update(seats_taken=F("seats_taken") + 1)
+        if self.started_at is not None:
+            Agreement.objects.create(relationship=self, cadence_days=self.programme.cadence_days)
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    relationship = factory.SubFactory(RelationshipFactory, state=RelationshipState.ACTIVE)
+    starts_at = factory.LazyFunction(timezone.now)
+    duration_minutes = 45
+    status = MeetingStatus.HELD
+    created_by = factory.SelfAttribute("relationship.mentor")

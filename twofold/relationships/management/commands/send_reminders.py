@@ -1,0 +1,60 @@
+"""``twofold send-reminders``: send the reminders due today (or on --date), or list them with --dry-run."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import dateformat, timezone
+
+from twofold.relationships.reminders import ReminderKind, reminders_due, reminders_send
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--date {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Email the reminders due today: proposals awaiting an answer, meetings coming up (with an invitation), "
+        "meetings due by cadence, idle pairs (to the pair and the programme managers), check-ins due. "
+        "Each reminder goes at most once a day, however often this runs."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", dest="day", help="Act as if today were this day (YYYY-MM-DD).")
+        parser.add_argument("--dry-run", action="store_true", help="List what would be sent; send and record nothing.")
+
+    def handle(self, *args: Any, day: str | None, dry_run: bool, **options: Any) -> None:
+        today = _day(day) if day else timezone.localdate()
+        heading = dateformat.format(today, "l j F Y")
+        if dry_run:
+            due = reminders_due(today=today)
+            self.stdout.write(f"Reminders due on {heading} (dry run: nothing sent):")
+            for reminder in due:
+                self.stdout.write(f"  would send {reminder.describe()}")
+            counts = {kind.value: sum(1 for r in due if r.kind == kind) for kind in ReminderKind}
+            self.stdout.write(self._summary("Would send", len(due), counts))
+            return
+        report = reminders_send(today=today)
+        self.stdout.write(f"Reminders for {heading}:")
+        for reminder in report.sent:
+            self.stdout.write(f"  sent {reminder.describe()}")
+        for reminder in report.failed:
+            self.stderr.write(f"  FAILED {reminder.describe()}")
+        self.stdout.write(self._summary("Sent", len(report.sent), report.counts))
+        if report.already_sent:
+            self.stdout.write(f"{report.already_sent} were sent by another run at the same time.")
+        if report.failed:
+            raise CommandError(
+                f"{len(report.failed)} reminders could not be sent (see the log); the next run tries them again."
+            )
+
+    @staticmethod
+    def _summary(verb: str, total: int, counts: dict[str, int]) -> str:
+        parts = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+        return f"{verb} {total}: {parts}."

@@ -1,0 +1,405 @@
+"""Reads of relationships, each in a fixed number of queries whatever the amount of data.
+
+Two privacy rules shape these reads. A private note is returned to its author only: the pair's
+page copies meetings into :class:`MeetingView` rows that carry the viewer's own note and nothing
+that could reach the partner's. Concerns never appear in the pair's reads at all; they reach the
+programme managers through :func:`concerns_for_managers` and their author through
+:func:`concerns_raised_by`.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateTimeField,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from twofold.people.models import Person, Skill
+from twofold.programmes.models import Programme
+from twofold.relationships.errors import RelationshipForbidden
+from twofold.relationships.models import (
+    AdvocacyAction,
+    Agreement,
+    CheckIn,
+    CheckInPoint,
+    Concern,
+    ConcernStatus,
+    KnowledgeTransfer,
+    Meeting,
+    MeetingStatus,
+    PrivateNote,
+    Relationship,
+    RelationshipState,
+)
+
+# "Near the end": the end-point check-in, and completion, open this long before the planned end.
+END_WINDOW = timedelta(days=14)
+OPEN_CONCERN_STATES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
+SCORE_FIELDS = ("satisfaction", "psychological_safety", "progress")
+
+
+# --- who manages ---------------------------------------------------------------------------------
+
+
+def programme_is_managed_by(*, programme: Programme, user: Any) -> bool:
+    """Org admins manage every programme; a programme manager manages the programmes listing them."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.is_superuser) or programme.managers.filter(pk=user.pk).exists()
+
+
+# --- the relationship's clock --------------------------------------------------------------------
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def relationship_planned_end(relationship: Relationship) -> datetime | None:
+    """When an active relationship is due to end: its start plus the programme's duration, but no
+    later than the end of the programme's cohort window. None before it starts."""
+    if relationship.started_at is None:
+        return None
+    programme = relationship.programme
+    end = _add_months(relationship.started_at, programme.duration_months)
+    if programme.ends_on is not None:
+        window_end = timezone.make_aware(datetime.combine(programme.ends_on + timedelta(days=1), time.min))
+        end = max(relationship.started_at, min(end, window_end))
+    return end
+
+
+def check_in_refusal(
+    *, relationship: Relationship, point: str, has_held_meeting: bool, now: datetime
+) -> tuple[str, str] | None:
+    """Why ``point`` is not open to this relationship at ``now`` as ``(code, message)``; None when open.
+
+    The programme switches each point on or off. The fit check opens after the first held meeting,
+    the mid-point once half the planned duration has passed, the end point in the last
+    :data:`END_WINDOW` before the planned end; the closing survey belongs to completion.
+    """
+    programme = relationship.programme
+    if point == CheckInPoint.CLOSING:
+        if relationship.state != RelationshipState.COMPLETED:
+            return "not_completed", "The closing survey opens when the relationship is completed."
+        return None
+    switches: dict[str, bool] = {
+        CheckInPoint.FIT: programme.checkin_after_first_meeting,
+        CheckInPoint.MIDPOINT: programme.checkin_at_midpoint,
+        CheckInPoint.END: programme.checkin_at_end,
+    }
+    if point not in switches:
+        return "unknown_point", f"{point!r} is not a check-in point."
+    label = CheckInPoint(point).label.lower()
+    if not switches[point]:
+        return "check_in_disabled", f"{programme.name} has no {label} check-in."
+    if relationship.state != RelationshipState.ACTIVE:
+        return "not_active", f"The {label} check-in is for active relationships; this one is {relationship.state}."
+    if point == CheckInPoint.FIT:
+        return None if has_held_meeting else ("check_in_not_open", "The fit check opens after the first meeting.")
+    started, end = relationship.started_at, relationship_planned_end(relationship)
+    assert started is not None and end is not None  # an active relationship has started
+    opens = started + (end - started) / 2 if point == CheckInPoint.MIDPOINT else end - END_WINDOW
+    if now < opens:
+        return "check_in_not_open", f"The {label} check-in opens on {opens:%d %B %Y}."
+    return None
+
+
+# --- a person's relationships --------------------------------------------------------------------
+
+
+def _agreement_or_none(relationship: Relationship) -> Agreement | None:
+    try:
+        return relationship.agreement
+    except Agreement.DoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class PersonRelationship:
+    """One of a person's relationships, seen from their side."""
+
+    relationship: Relationship
+    role: str  # "mentor" (gives) or "mentee" (receives)
+    role_label: str  # mentor, mentee, sponsor or protégé, in the programme's words
+    partner: Person
+    programme: Programme
+    agreement: Agreement | None
+
+
+def relationships_of_person(*, person: Person, states: Iterable[str] | None = None) -> list[PersonRelationship]:
+    """The person's relationships as mentor or mentee, with partner, programme and agreement: one query."""
+    rows = (
+        Relationship.objects.filter(Q(mentor=person) | Q(mentee=person))
+        .select_related("programme", "mentor", "mentee", "agreement")
+        .order_by("-proposed_at", "pk")
+    )
+    if states is not None:
+        rows = rows.filter(state__in=list(states))
+    result = []
+    for relationship in rows:
+        as_mentor = relationship.mentor_id == person.pk
+        programme = relationship.programme
+        result.append(
+            PersonRelationship(
+                relationship=relationship,
+                role="mentor" if as_mentor else "mentee",
+                role_label=programme.mentor_label if as_mentor else programme.mentee_label,
+                partner=relationship.mentee if as_mentor else relationship.mentor,
+                programme=programme,
+                agreement=_agreement_or_none(relationship),
+            )
+        )
+    return result
+
+
+# --- one relationship's page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """A meeting as one of the pair sees it: the shared record and the viewer's own private note.
+
+    A copy rather than the model instance, so that nothing handed to a page can lead to the
+    partner's private note.
+    """
+
+    id: int
+    starts_at: datetime
+    duration_minutes: int
+    status: str
+    location: str
+    skills: list[Skill]
+    shared_note: str
+    created_by_id: int | None
+    own_private_note: str
+
+
+@dataclass(frozen=True)
+class RelationshipPage:
+    """What one of the pair sees of their relationship. No concerns, no partner's private notes,
+    no partner's check-in answers."""
+
+    relationship: Relationship
+    viewer_role: str
+    partner: Person
+    agreement: Agreement | None
+    meetings: list[MeetingView]
+    knowledge_transfers: list[KnowledgeTransfer]
+    advocacy_actions: list[AdvocacyAction]
+    check_ins_done: list[CheckIn]
+    check_ins_due: list[str]
+    planned_end: datetime | None
+
+
+def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | None = None) -> RelationshipPage:
+    """One relationship for one of its pair, in at most seven queries.
+
+    Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
+    anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
+    """
+    now = now or timezone.now()
+    relationship = Relationship.objects.select_related("programme", "mentor", "mentee", "agreement").get(
+        pk=relationship_id
+    )
+    if not relationship.involves(viewer.pk):
+        raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
+    meetings = list(
+        Meeting.objects.filter(relationship=relationship)
+        .order_by("-starts_at", "pk")
+        .prefetch_related(
+            "skills",
+            # The viewer's note only: the partner's is never even read.
+            Prefetch("private_notes", queryset=PrivateNote.objects.filter(author=viewer), to_attr="viewer_notes"),
+        )
+    )
+    knowledge = list(KnowledgeTransfer.objects.filter(relationship=relationship).select_related("skill"))
+    advocacy = (
+        list(AdvocacyAction.objects.filter(relationship=relationship)) if relationship.programme.is_sponsorship else []
+    )
+    done = list(CheckIn.objects.filter(relationship=relationship, person=viewer))
+    done_points = {check_in.point for check_in in done}
+    has_held_meeting = any(m.status == MeetingStatus.HELD and m.starts_at <= now for m in meetings)
+    due = [
+        point
+        for point in CheckInPoint.values
+        if point not in done_points
+        and check_in_refusal(relationship=relationship, point=point, has_held_meeting=has_held_meeting, now=now) is None
+    ]
+    as_mentor = relationship.mentor_id == viewer.pk
+    return RelationshipPage(
+        relationship=relationship,
+        viewer_role="mentor" if as_mentor else "mentee",
+        partner=relationship.mentee if as_mentor else relationship.mentor,
+        agreement=_agreement_or_none(relationship),
+        meetings=[
+            MeetingView(
+                id=meeting.pk,
+                starts_at=meeting.starts_at,
+                duration_minutes=meeting.duration_minutes,
+                status=meeting.status,
+                location=meeting.location,
+                skills=list(meeting.skills.all()),
+                shared_note=meeting.shared_note,
+                created_by_id=meeting.created_by_id,
+                own_private_note=next((note.text for note in meeting.viewer_notes), ""),
+            )
+            for meeting in meetings
+        ],
+        knowledge_transfers=knowledge,
+        advocacy_actions=advocacy,
+        check_ins_done=done,
+        check_ins_due=due,
+        planned_end=relationship_planned_end(relationship),
+    )
+
+
+# --- programme health ----------------------------------------------------------------------------
+
+
+class PlusDays(Func):
+    """``moment + days`` for an integer expression ``days``.
+
+    Django can multiply an integer column into an interval on PostgreSQL but not on SQLite, where
+    durations are microsecond counts handled by Django's own ``django_format_dtdelta`` function.
+    """
+
+    output_field = DateTimeField()
+    arity = 2
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s * INTERVAL '1 day')", arg_joiner=" + ", **extra_context
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(
+            compiler,
+            connection,
+            template="django_format_dtdelta('+', %(expressions)s * 86400000000)",
+            arg_joiner=", ",
+            **extra_context,
+        )
+
+
+def relationships_meeting_clock(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
+    """The programme's active relationships, each annotated with its meeting clock.
+
+    ``last_met_at``: the latest held meeting (None if none yet); ``meeting_due_at``: a cadence after
+    that meeting, or after the start; ``idle_from``: twice the cadence after it; ``overdue`` and
+    ``idle``: whether ``now`` is past those. The cadence is the pair's agreed one, else the programme's.
+    """
+    now = now or timezone.now()
+    last_held = (
+        Meeting.objects.filter(relationship=OuterRef("pk"), status=MeetingStatus.HELD, starts_at__lte=now)
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+    cadence: Expression = Coalesce(F("agreement__cadence_days"), Value(programme.cadence_days))
+    clock_start = Coalesce(F("last_met_at"), F("started_at"))
+    return (
+        Relationship.objects.filter(programme=programme, state=RelationshipState.ACTIVE)
+        .annotate(last_met_at=Subquery(last_held, output_field=DateTimeField()))
+        .annotate(
+            meeting_due_at=PlusDays(clock_start, cadence),
+            idle_from=PlusDays(clock_start, cadence * Value(2, output_field=IntegerField())),
+        )
+        .annotate(
+            overdue=ExpressionWrapper(Q(meeting_due_at__lt=now), output_field=BooleanField()),
+            idle=ExpressionWrapper(Q(idle_from__lt=now), output_field=BooleanField()),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ProgrammeHealth:
+    """How a programme's pairs are doing, in aggregates a programme manager (or an executive) may see."""
+
+    pairs_by_state: dict[str, int]
+    active: int
+    overdue_meetings: int
+    idle: int
+    check_ins: int
+    mean_scores: dict[str, float | None]
+    mean_scores_by_point: dict[str, dict[str, float | None]]
+    open_concerns: int
+
+
+def programme_health(*, programme: Programme, now: datetime | None = None) -> ProgrammeHealth:
+    """Pairs by state, meetings overdue (none held within the cadence), idle pairs (none for twice the
+    cadence), mean check-in scores overall and per point, open concerns: four queries, any size."""
+    now = now or timezone.now()
+    by_state = dict.fromkeys(RelationshipState.values, 0)
+    for row in Relationship.objects.filter(programme=programme).values("state").annotate(n=Count("pk")).order_by():
+        by_state[row["state"]] = row["n"]
+    clock = relationships_meeting_clock(programme=programme, now=now).aggregate(
+        overdue=Count("pk", filter=Q(meeting_due_at__lt=now)), idle=Count("pk", filter=Q(idle_from__lt=now))
+    )
+    per_point = (
+        CheckIn.objects.filter(relationship__programme=programme)
+        .values("point")
+        .annotate(n=Count("pk"), **{f"sum_{name}": Sum(name) for name in SCORE_FIELDS})
+        .order_by()
+    )
+    totals = {name: 0 for name in SCORE_FIELDS}
+    count = 0
+    by_point: dict[str, dict[str, float | None]] = {}
+    for row in per_point:
+        count += row["n"]
+        by_point[row["point"]] = {name: row[f"sum_{name}"] / row["n"] for name in SCORE_FIELDS}
+        for name in SCORE_FIELDS:
+            totals[name] += row[f"sum_{name}"]
+    open_concerns = Concern.objects.filter(relationship__programme=programme, status__in=OPEN_CONCERN_STATES).count()
+    return ProgrammeHealth(
+        pairs_by_state=by_state,
+        active=by_state[RelationshipState.ACTIVE],
+        overdue_meetings=clock["overdue"],
+        idle=clock["idle"],
+        check_ins=count,
+        mean_scores={name: (totals[name] / count if count else None) for name in SCORE_FIELDS},
+        mean_scores_by_point=by_point,
+        open_concerns=open_concerns,
+    )
+
+
+# --- concerns ------------------------------------------------------------------------------------
+
+
+def concerns_for_managers(user: Any) -> QuerySet[Concern]:
+    """The concerns a user handles: every one for an org admin, those of the programmes they manage
+    for a programme manager, none for anyone else (the partner above all)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Concern.objects.none()
+    concerns = Concern.objects.select_related(
+        "relationship__programme", "relationship__mentor", "relationship__mentee", "raised_by", "handled_by"
+    ).order_by("-created_at", "pk")
+    if user.is_superuser:
+        return concerns
+    return concerns.filter(relationship__programme__managers=user)
+
+
+def concerns_raised_by(*, person: Person) -> QuerySet[Concern]:
+    """The concerns a person raised, so they can follow what became of them; never their partner's."""
+    return Concern.objects.filter(raised_by=person).select_related("relationship__programme").order_by("-created_at")

@@ -1,0 +1,84 @@
+"""Background tasks of relationships: the daily reminder run, which books its own next run.
+
+There is no separate scheduler: ``twofold schedule-reminders`` queues the first run, and each run
+queues the next one for the following day before it sends anything, so a failure one day never
+breaks the chain. ``twofold db_worker`` executes the queued runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any, NamedTuple
+
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+
+from twofold.relationships.reminders import reminders_send
+
+DEFAULT_RUN_TIME = "07:00"
+
+
+class ScheduledRun(NamedTuple):
+    run_after: datetime
+    created: bool  # False: a run was already queued, and that one stands
+
+
+def parse_run_time(at: str) -> time:
+    """``HH:MM`` on the 24-hour clock, in the ``TIME_ZONE`` setting's zone."""
+    try:
+        parsed = time.fromisoformat(at)
+    except ValueError:
+        raise ValueError(f"{at!r} is not a time of day; use HH:MM, e.g. 07:00") from None
+    return parsed.replace(second=0, microsecond=0)
+
+
+def next_run_at(at: str, *, now: datetime | None = None) -> datetime:
+    """The first moment after ``now`` when the local clock shows ``at``: later today, or tomorrow."""
+    now = timezone.localtime(now or timezone.now())
+    when = timezone.make_aware(datetime.combine(now.date(), parse_run_time(at)))
+    if when <= now:
+        when = timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), parse_run_time(at)))
+    return when
+
+
+def _queued_runs() -> Any:
+    from django_tasks_db.models import DBTaskResult  # the app's models load only once Django is set up
+
+    return DBTaskResult.objects.filter(task_path=reminders_daily.module_path, status=TaskResultStatus.READY)
+
+
+def reminders_schedule(
+    *, at: str = DEFAULT_RUN_TIME, now: datetime | None = None, replace: bool = False
+) -> ScheduledRun:
+    """Queue the next daily reminder run at ``at`` local time, unless one is queued already.
+
+    Keeping to one queued run keeps to one chain of daily runs, however often this is called (by
+    an operator, or by each run for the next day). ``replace`` drops the queued runs first, to move
+    the time of day; ``now`` stands in for the clock. Needs a backend that can defer tasks (the
+    database backend).
+    """
+    parse_run_time(at)  # refuse a bad time before touching the queue
+    if not reminders_daily.get_backend().supports_defer:
+        raise ValueError(
+            "The task backend runs tasks at once (TWOFOLD_TASKS_IMMEDIATE=1) and cannot schedule a daily run; "
+            "run `twofold send-reminders` from cron instead."
+        )
+    queued = _queued_runs()
+    if replace:
+        queued.delete()
+    else:
+        existing = queued.order_by("run_after").first()
+        if existing is not None:
+            return ScheduledRun(run_after=existing.run_after, created=False)
+    run_after = next_run_at(at, now=now)
+    reminders_daily.using(run_after=run_after).enqueue(at=at)
+    return ScheduledRun(run_after=run_after, created=True)
+
+
+@task()
+def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
+    """Send today's reminders, having first queued tomorrow's run at the same time of day."""
+    if reminders_daily.get_backend().supports_defer:
+        reminders_schedule(at=at)
+    report = reminders_send()
+    return {"date": report.today.isoformat(), "sent": report.counts, "failed": len(report.failed)}
