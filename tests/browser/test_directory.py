@@ -11,7 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_programme_manager_searches_and_opens_a_person(page, cast) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, "pm")
-    assert page.url.endswith("/people/")
+    assert page.url.endswith("/programmes/")
+    page.get_by_role("link", name="People").click()
+    page.wait_for_load_state()
     results = page.locator("#directory-results")
     assert results.get_by_role("link", name="Victor Tech").first.is_visible()
     # Typing filters the list through htmx, without a page load, and the URL follows.
@@ -32,6 +34,7 @@ def test_filters_work_without_javascript(browser, live_server, cast) -> None:  #
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
     sign_in(page, "pm")
+    page.goto("/people/")
     page.get_by_label("Department").select_option("Sales")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state()
@@ -45,6 +48,8 @@ def test_employee_sees_no_talent_flags_and_own_restricted_data(page, cast) -> No
 
     SelfIdentification.objects.create(person=cast.ben, gender="Man", ethnicity="Black")
     sign_in(page, "ben")
+    page.get_by_role("link", name="My profile").click()
+    page.wait_for_load_state()
     assert page.get_by_role("heading", name="Your self-identification").is_visible()
     assert page.get_by_text("Black").is_visible()
     page.get_by_role("link", name="People").click()
