@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> None:
         # The two database failures a new user meets first deserve a sentence, not a traceback.
         text = str(error)
         if "no such table" in text or ("relation" in text and "does not exist" in text):
-            sys.exit(f"twofold: the database has no tables yet or is out of date; run `twofold migrate` first.\n({text})")
+            sys.exit(
+                f"twofold: the database has no tables yet or is out of date; run `twofold migrate` first.\n({text})"
+            )
         if "connect" in text.lower():
             sys.exit(f"twofold: cannot connect to the database named by DATABASE_URL.\n({text.strip()})")
         raise

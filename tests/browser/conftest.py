@@ -62,7 +62,10 @@ def assert_accessible(page) -> None:  # type: ignore[no-untyped-def]
     violations = results.response["violations"]
     described = [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + "; ".join(node["target"][0] if isinstance(node["target"][0], str) else str(node["target"]) for node in violation["nodes"][:5])
+        + "; ".join(
+            node["target"][0] if isinstance(node["target"][0], str) else str(node["target"])
+            for node in violation["nodes"][:5]
+        )
         for violation in violations
     ]
     assert not violations, f"{page.url}: " + "\n".join(described)

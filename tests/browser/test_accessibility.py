@@ -47,7 +47,10 @@ def test_participant_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
     programme = programme_create(name="Digital fluency", kind="reverse_mentoring")
     programme_transition(programme=programme, to_state="enrolling")
     sign_in(page, "ana")
-    visit_all(page, ["/programmes/mine/", f"/programmes/{programme.pk}/apply/", f"/people/{cast.ana.pk}/", "/people/me/skills/"])
+    visit_all(
+        page,
+        ["/programmes/mine/", f"/programmes/{programme.pk}/apply/", f"/people/{cast.ana.pk}/", "/people/me/skills/"],
+    )
 
 
 def test_executive_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
