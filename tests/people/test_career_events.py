@@ -41,3 +41,22 @@ def test_import_events_reports_every_problem_and_writes_nothing(tmp_path, cast, 
     assert "row 4, column 'effective_date': '2025-02-30' is not a date (YYYY-MM-DD)" in err
     assert "row 5, column 'effective_date': the same event for J1 on 2025-04-01 is also on row 2" in err
     assert CareerEvent.objects.count() == 0
+
+
+def test_recording_a_promotion_moves_the_current_level(cast) -> None:
+    from datetime import date
+
+    from twofold.people.services import career_event_record
+
+    event = career_event_record(person=cast.ana, kind="promotion", effective_date=date(2026, 9, 1), to_level=3)
+    cast.ana.refresh_from_db()
+    assert (event.from_level, event.to_level, cast.ana.level) == (2, 3, 3)
+    # An older event does not overwrite today's record.
+    career_event_record(person=cast.ana, kind="level_change", effective_date=date(2025, 1, 1), to_level=2)
+    cast.ana.refresh_from_db()
+    assert cast.ana.level == 3
+    with pytest.raises(ValueError, match="a promotion raises the level above 3"):
+        career_event_record(person=cast.ana, kind="promotion", effective_date=date(2026, 10, 1), to_level=3)
+    career_event_record(person=cast.ben, kind="exit", effective_date=date(2026, 10, 1))
+    cast.ben.refresh_from_db()
+    assert cast.ben.active is False

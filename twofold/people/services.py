@@ -22,6 +22,7 @@ from twofold.people.importing import (
 )
 from twofold.people.models import (
     CareerEvent,
+    CareerEventKind,
     Person,
     PersonSkill,
     SelfIdentification,
@@ -562,3 +563,45 @@ def person_skills_set(*, person: Person, choices: Iterable[SkillChoice]) -> int:
     )
     Person.objects.filter(pk=person.pk).update(updated_at=timezone.now())
     return len(choices)
+
+
+@transaction.atomic
+def career_event_record(
+    *,
+    person: Person,
+    kind: str,
+    effective_date: date,
+    to_level: int | None = None,
+    to_title: str = "",
+    note: str = "",
+) -> CareerEvent:
+    """Record one career event as the HRIS would report it, keeping the person's current record in step.
+
+    A promotion or level change that is the person's latest moves their level (a promotion must
+    raise it); an exit marks them as having left.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    if kind not in CareerEventKind.values:
+        raise ValueError(f"{kind!r} is not a career event kind")
+    if kind == CareerEventKind.PROMOTION and (to_level is None or to_level <= person.level):
+        raise ValueError(f"a promotion raises the level above {person.level}")
+    event = CareerEvent.objects.create(
+        person=person,
+        kind=kind,
+        effective_date=effective_date,
+        from_level=person.level,
+        to_level=to_level,
+        from_title=person.title,
+        to_title=to_title or person.title,
+        note=note,
+    )
+    later = CareerEvent.objects.filter(person=person, effective_date__gt=effective_date).exists()
+    if not later:
+        if kind in (CareerEventKind.PROMOTION, CareerEventKind.LEVEL_CHANGE) and to_level is not None:
+            person.level = to_level
+        if to_title:
+            person.title = to_title
+        if kind == CareerEventKind.EXIT:
+            person.active = False
+        person.save(update_fields=["level", "title", "active", "updated_at"])
+    return event
