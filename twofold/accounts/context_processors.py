@@ -20,6 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "import_people": permissions.can_import_people(user),
             "programmes": permissions.can_create_programmes(user),
             "overview": permissions.can_see_overview(user),
+            "concerns": permissions.can_handle_concerns(user),
             "my_profile_id": user.person_id,
         }
     }

@@ -57,3 +57,21 @@ def can_manage_programme(user: Any, programme: Any) -> bool:
 def can_see_overview(user: Any) -> bool:
     """The aggregate overview: executives, programme managers and org admins."""
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager or user.is_executive)
+
+
+def can_view_relationship(user: Any, relationship: Any) -> bool:
+    """A relationship's page (its log, private notes, check-ins) is for the two people in it only.
+
+    Programme managers and org admins included: they see a programme's health and its concerns,
+    never a pair's log.
+    """
+    return (
+        _signed_in(user)
+        and user.person_id is not None
+        and user.person_id in (relationship.mentor_id, relationship.mentee_id)
+    )
+
+
+def can_handle_concerns(user: Any) -> bool:
+    """The concerns raised by participants: programme managers (of their programmes) and org admins."""
+    return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)

@@ -48,6 +48,9 @@ from twofold.programmes.services import (
     programme_transition,
     programme_update,
 )
+from twofold.relationships.calendar import calendar_feed_for
+from twofold.relationships.links import calendar_feed_link
+from twofold.relationships.selectors import relationships_of_person
 
 TRANSITION_LABELS: dict[str, str] = {
     ProgrammeState.DRAFT: "Back to draft",
@@ -239,6 +242,8 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
             "invitations": [e for e in enrolments if e.status == EnrolmentStatus.INVITED],
             "enrolments": [e for e in enrolments if e.status != EnrolmentStatus.INVITED],
             "offers": programmes_open_to(person),
+            "relationships": relationships_of_person(person=person, awaiting_first=True),
+            "calendar_feed_url": calendar_feed_link(calendar_feed_for(person).token),
         },
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -36,11 +36,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.people.models import Person, Skill
-from twofold.programmes.models import Programme
+from twofold.programmes.models import Acceptance, Programme, ProgrammeKind, ProgrammeState
 from twofold.relationships.errors import RelationshipForbidden
 from twofold.relationships.models import (
     AdvocacyAction,
     Agreement,
+    Answer,
     CheckIn,
     CheckInPoint,
     Concern,
@@ -48,6 +49,7 @@ from twofold.relationships.models import (
     KnowledgeTransfer,
     Meeting,
     MeetingStatus,
+    Nomination,
     PrivateNote,
     Relationship,
     RelationshipState,
@@ -57,6 +59,8 @@ from twofold.relationships.models import (
 END_WINDOW = timedelta(days=14)
 OPEN_CONCERN_STATES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
 SCORE_FIELDS = ("satisfaction", "psychological_safety", "progress")
+# A reverse mentor may be nominated into a sponsorship programme that can still take candidates.
+NOMINATION_STATES = (ProgrammeState.ENROLLING, ProgrammeState.MATCHING, ProgrammeState.RUNNING)
 
 
 # --- who manages ---------------------------------------------------------------------------------
@@ -137,6 +141,19 @@ def _agreement_or_none(relationship: Relationship) -> Agreement | None:
         return None
 
 
+def answer_awaited(relationship: Relationship, *, side: str, now: datetime | None = None) -> bool:
+    """Whether a proposal waits for this side's answer: still proposed and not expired, not answered by
+    this side yet, and this side is asked at all (in a one-sided programme the mentor accepted by enrolling)."""
+    now = now or timezone.now()
+    if relationship.state != RelationshipState.PROPOSED:
+        return False
+    if relationship.expires_at is not None and now >= relationship.expires_at:
+        return False
+    if side == "mentor" and relationship.programme.acceptance == Acceptance.ONE_SIDED:
+        return False
+    return bool(getattr(relationship, f"{side}_answer") == Answer.PENDING)
+
+
 @dataclass(frozen=True)
 class PersonRelationship:
     """One of a person's relationships, seen from their side."""
@@ -147,10 +164,22 @@ class PersonRelationship:
     partner: Person
     programme: Programme
     agreement: Agreement | None
+    awaiting_answer: bool = False  # a proposal that waits for this person's answer
 
 
-def relationships_of_person(*, person: Person, states: Iterable[str] | None = None) -> list[PersonRelationship]:
-    """The person's relationships as mentor or mentee, with partner, programme and agreement: one query."""
+def relationships_of_person(
+    *,
+    person: Person,
+    states: Iterable[str] | None = None,
+    awaiting_first: bool = False,
+    now: datetime | None = None,
+) -> list[PersonRelationship]:
+    """The person's relationships as mentor or mentee, with partner, programme and agreement: one query.
+
+    Newest first; with ``awaiting_first``, the proposals waiting for this person's answer come before
+    the rest, so that nobody misses one.
+    """
+    now = now or timezone.now()
     rows = (
         Relationship.objects.filter(Q(mentor=person) | Q(mentee=person))
         .select_related("programme", "mentor", "mentee", "agreement")
@@ -162,16 +191,20 @@ def relationships_of_person(*, person: Person, states: Iterable[str] | None = No
     for relationship in rows:
         as_mentor = relationship.mentor_id == person.pk
         programme = relationship.programme
+        role = "mentor" if as_mentor else "mentee"
         result.append(
             PersonRelationship(
                 relationship=relationship,
-                role="mentor" if as_mentor else "mentee",
+                role=role,
                 role_label=programme.mentor_label if as_mentor else programme.mentee_label,
                 partner=relationship.mentee if as_mentor else relationship.mentor,
                 programme=programme,
                 agreement=_agreement_or_none(relationship),
+                awaiting_answer=answer_awaited(relationship, side=role, now=now),
             )
         )
+    if awaiting_first:
+        result.sort(key=lambda row: not row.awaiting_answer)  # stable: newest first within each group
     return result
 
 
@@ -212,6 +245,70 @@ class RelationshipPage:
     check_ins_done: list[CheckIn]
     check_ins_due: list[str]
     planned_end: datetime | None
+    as_of: datetime = field(default_factory=timezone.now)
+
+    @property
+    def programme(self) -> Programme:
+        return self.relationship.programme
+
+    @property
+    def viewer_label(self) -> str:
+        """The viewer's role in the programme's words: mentor, mentee, sponsor or protégé."""
+        return self.programme.mentor_label if self.viewer_role == "mentor" else self.programme.mentee_label
+
+    @property
+    def partner_label(self) -> str:
+        return self.programme.mentee_label if self.viewer_role == "mentor" else self.programme.mentor_label
+
+    @property
+    def awaiting_my_answer(self) -> bool:
+        return answer_awaited(self.relationship, side=self.viewer_role, now=self.as_of)
+
+    @property
+    def my_answer(self) -> str:
+        return str(getattr(self.relationship, f"{self.viewer_role}_answer"))
+
+    @property
+    def partner_answer(self) -> str:
+        side = "mentee" if self.viewer_role == "mentor" else "mentor"
+        return str(getattr(self.relationship, f"{side}_answer"))
+
+    @property
+    def my_answer_label(self) -> str:
+        return Answer(self.my_answer).label
+
+    @property
+    def partner_answer_label(self) -> str:
+        return Answer(self.partner_answer).label
+
+    @property
+    def my_agreement_acceptance(self) -> datetime | None:
+        """When the viewer accepted the agreement as it stands (None: not yet, or no agreement)."""
+        return None if self.agreement is None else getattr(self.agreement, f"{self.viewer_role}_accepted_at")
+
+    @property
+    def partner_agreement_acceptance(self) -> datetime | None:
+        side = "mentee" if self.viewer_role == "mentor" else "mentor"
+        return None if self.agreement is None else getattr(self.agreement, f"{side}_accepted_at")
+
+    @property
+    def completes_from(self) -> datetime | None:
+        """From when the pair may complete the relationship (earlier, they end it early with a reason)."""
+        return None if self.planned_end is None else self.planned_end - END_WINDOW
+
+    @property
+    def may_complete(self) -> bool:
+        opens = self.completes_from
+        return self.relationship.state == RelationshipState.ACTIVE and opens is not None and self.as_of >= opens
+
+    @property
+    def may_nominate(self) -> bool:
+        """The senior mentee of a running or completed reverse-mentoring pair may nominate their mentor."""
+        return (
+            self.programme.kind == ProgrammeKind.REVERSE_MENTORING
+            and self.viewer_role == "mentee"
+            and self.relationship.state in (RelationshipState.ACTIVE, RelationshipState.COMPLETED)
+        )
 
 
 def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | None = None) -> RelationshipPage:
@@ -273,7 +370,100 @@ def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | N
         check_ins_done=done,
         check_ins_due=due,
         planned_end=relationship_planned_end(relationship),
+        as_of=now,
     )
+
+
+# --- why the pair was matched, and what the page's forms offer -------------------------------------
+
+
+# What each score component of the matching engine means, in the programme's words.
+REASON_TEXT = {
+    "skills": "Skills the {mentor} can teach that the {mentee} wants to learn",
+    "aspiration": "The {mentee}'s career aspiration lies in the {mentor}'s area",
+    "cross_department": "From different departments",
+    "cross_location": "From different locations",
+    "level_gap": "Level gap in the programme's preferred range",
+    "availability": "Times you are both free",
+    "network": "Reach of the {mentor}'s network",
+}
+
+
+@dataclass(frozen=True)
+class MatchReason:
+    """One component of the pair's score: what it measures and how much of it the pair has (0–1)."""
+
+    key: str
+    label: str
+    value: float
+    share: float
+
+    @property
+    def percent(self) -> int:
+        return round(self.share * 100)
+
+
+def _component_value(raw: Any) -> float | None:
+    if isinstance(raw, dict):
+        raw = raw.get("value", raw.get("share"))
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    return float(raw)
+
+
+def match_reasons(relationship: Relationship) -> list[MatchReason]:
+    """The score breakdown stored on the relationship, as rows to draw, strongest first.
+
+    Components are shares in [0, 1] (a component may also be stored as ``{"value": …}``); when a
+    breakdown holds larger numbers (weighted points), each is drawn relative to the largest. Components
+    the pair scored nothing on are left out: they did not bring the two together.
+    """
+    programme = relationship.programme
+    values = {
+        str(key): value
+        for key, raw in (relationship.breakdown or {}).items()
+        if (value := _component_value(raw)) is not None and value > 0
+    }
+    if not values:
+        return []
+    scale = max(1.0, max(values.values()))
+    words = {"mentor": programme.mentor_label, "mentee": programme.mentee_label}
+    reasons = [
+        MatchReason(
+            key=key,
+            label=REASON_TEXT.get(key, key.replace("_", " ").capitalize()).format(**words),
+            value=value,
+            share=value / scale,
+        )
+        for key, value in values.items()
+    ]
+    return sorted(reasons, key=lambda reason: (-reason.share, reason.label))
+
+
+def skill_catalogue() -> list[Skill]:
+    """Every skill of the taxonomy, by category and name, for the pickers of the pair's forms."""
+    return list(Skill.objects.order_by("category", "name"))
+
+
+@dataclass(frozen=True)
+class NominationChoices:
+    """What a senior mentee's nomination form needs: the nominations this relationship made, and the
+    sponsorship programmes still taking candidates that their mentor has not been nominated for."""
+
+    made: list[Nomination]
+    programmes: list[Programme]
+
+
+def nomination_choices(*, relationship: Relationship) -> NominationChoices:
+    """Two queries, whatever the number of programmes and nominations."""
+    made = list(Nomination.objects.filter(source=relationship).select_related("programme").order_by("created_at"))
+    nominated_for = Nomination.objects.filter(nominee_id=relationship.mentor_id).values("programme")
+    programmes = list(
+        Programme.objects.filter(kind=ProgrammeKind.SPONSORSHIP, state__in=NOMINATION_STATES)
+        .exclude(pk__in=nominated_for)
+        .order_by("name", "pk")
+    )
+    return NominationChoices(made=made, programmes=programmes)
 
 
 # --- programme health ----------------------------------------------------------------------------
@@ -333,6 +523,18 @@ def relationships_meeting_clock(*, programme: Programme, now: datetime | None = 
     )
 
 
+def relationships_behind_on_meetings(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
+    """The programme's active pairs whose next meeting is overdue, longest overdue first, with both
+    people: for the programme managers' health page, which shows who and since when, never a note."""
+    now = now or timezone.now()
+    return (
+        relationships_meeting_clock(programme=programme, now=now)
+        .filter(Q(meeting_due_at__lt=now))
+        .select_related("mentor", "mentee")
+        .order_by("meeting_due_at", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class ProgrammeHealth:
     """How a programme's pairs are doing, in aggregates a programme manager (or an executive) may see."""
@@ -387,19 +589,25 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
 # --- concerns ------------------------------------------------------------------------------------
 
 
-def concerns_for_managers(user: Any) -> QuerySet[Concern]:
+def concerns_for_managers(user: Any, *, statuses: Iterable[str] | None = None) -> QuerySet[Concern]:
     """The concerns a user handles: every one for an org admin, those of the programmes they manage
-    for a programme manager, none for anyone else (the partner above all)."""
+    for a programme manager, none for anyone else (the partner above all). Optionally only some statuses."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Concern.objects.none()
     concerns = Concern.objects.select_related(
         "relationship__programme", "relationship__mentor", "relationship__mentee", "raised_by", "handled_by"
     ).order_by("-created_at", "pk")
+    if statuses is not None:
+        concerns = concerns.filter(status__in=list(statuses))
     if user.is_superuser:
         return concerns
     return concerns.filter(relationship__programme__managers=user)
 
 
-def concerns_raised_by(*, person: Person) -> QuerySet[Concern]:
-    """The concerns a person raised, so they can follow what became of them; never their partner's."""
-    return Concern.objects.filter(raised_by=person).select_related("relationship__programme").order_by("-created_at")
+def concerns_raised_by(*, person: Person, relationship: Relationship | None = None) -> QuerySet[Concern]:
+    """The concerns a person raised (about one relationship, if given), so they can follow what became
+    of them; never their partner's."""
+    concerns = Concern.objects.filter(raised_by=person)
+    if relationship is not None:
+        concerns = concerns.filter(relationship=relationship)
+    return concerns.select_related("relationship__programme").order_by("-created_at")

@@ -62,6 +62,7 @@ from twofold.relationships.models import (
 )
 from twofold.relationships.selectors import (
     END_WINDOW,
+    NOMINATION_STATES,
     check_in_refusal,
     programme_is_managed_by,
     relationship_planned_end,
@@ -94,8 +95,6 @@ __all__ = [
 
 # Proposals are made while a programme matches, and again when it re-matches people while running.
 PROPOSING_STATES = (ProgrammeState.MATCHING, ProgrammeState.RUNNING)
-# A reverse mentor may be nominated into a sponsorship programme that can still take candidates.
-NOMINATION_STATES = (ProgrammeState.ENROLLING, ProgrammeState.MATCHING, ProgrammeState.RUNNING)
 # Relationships that really happened: they make a pair "previously paired".
 PAIRED_STATES = (RelationshipState.ACTIVE, RelationshipState.COMPLETED, RelationshipState.ENDED_EARLY)
 DEFAULT_CONFIDENTIALITY = (

@@ -7,4 +7,26 @@ from twofold.relationships import views
 app_name = "relationships"
 urlpatterns = [
     path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("calendar/rotate/", views.calendar_rotate, name="calendar_rotate"),
+    # The pair's page; twofold/relationships/links.py builds the same path for emails and calendars.
+    path("relationships/<int:pk>/", views.relationship_detail, name="detail"),
+    path("relationships/<int:pk>/answer/", views.relationship_answer_view, name="answer"),
+    path("relationships/<int:pk>/agreement/", views.agreement_edit, name="agreement"),
+    path("relationships/<int:pk>/agreement/accept/", views.agreement_accept_view, name="agreement_accept"),
+    path("relationships/<int:pk>/meetings/", views.meeting_list, name="meetings"),
+    path("relationships/<int:pk>/meetings/log/", views.meeting_add, name="meeting_log"),
+    path("relationships/<int:pk>/meetings/schedule/", views.meeting_plan, name="meeting_schedule"),
+    path("relationships/<int:pk>/meetings/<int:meeting_id>/", views.meeting_edit, name="meeting_edit"),
+    path("relationships/<int:pk>/knowledge/", views.knowledge_add, name="knowledge"),
+    path("relationships/<int:pk>/advocacy/", views.advocacy_add, name="advocacy"),
+    path("relationships/<int:pk>/advocacy/<int:action_id>/outcome/", views.advocacy_outcome, name="advocacy_outcome"),
+    path("relationships/<int:pk>/check-ins/", views.check_in_add, name="check_in"),
+    path("relationships/<int:pk>/concerns/", views.concern_add, name="concern"),
+    path("relationships/<int:pk>/nominate/", views.nominate, name="nominate"),
+    path("relationships/<int:pk>/end/", views.relationship_end_view, name="end"),
+    path("relationships/<int:pk>/complete/", views.relationship_complete_view, name="complete"),
+    # Programme managers.
+    path("programmes/<int:pk>/health/", views.programme_health_view, name="programme_health"),
+    path("concerns/", views.concern_list, name="concerns"),
+    path("concerns/<int:pk>/", views.concern_handle, name="concern_handle"),
 ]
