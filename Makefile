@@ -35,6 +35,11 @@ lint: venv
 
 bench: venv
 	$(BIN)/python benchmarks/import_people.py
+	$(BIN)/python benchmarks/matching.py
+	$(BIN)/python benchmarks/pages.py
+
+screenshots: venv
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var/test-* .pytest_cache .mypy_cache .ruff_cache

@@ -80,9 +80,7 @@ def twofold(*arguments: str, env: dict[str, str]) -> str:
 
 
 def python(code: str, *arguments: str, env: dict[str, str]) -> dict:
-    result = subprocess.run(
-        [sys.executable, "-c", code, *arguments], env=env, cwd=ROOT, capture_output=True, text=True
-    )
+    result = subprocess.run([sys.executable, "-c", code, *arguments], env=env, cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"setup failed:\n{result.stdout}\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])

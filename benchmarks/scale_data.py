@@ -70,7 +70,7 @@ def scale_programmes_build(
     juniors = [p for p in people if p[1] <= 3]
     seniors = [p for p in people if p[1] >= 6]
     sponsors = [p for p in people if p[1] >= 7]
-    protégés = [p for p in people if p[3] or 3 <= p[1] <= 5]
+    protégés = [p for p in people if p[1] <= 6 and (p[3] or 3 <= p[1] <= 5)]
     rng.shuffle(juniors)
     rng.shuffle(seniors)
     rng.shuffle(protégés)

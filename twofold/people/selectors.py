@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from twofold.people.hris_presets import PERSON_FIELDS
@@ -56,8 +57,17 @@ class FilterOptions:
     levels: list[int]
 
 
+FILTER_OPTIONS_CACHE_KEY = "people:directory-filter-options"
+
+
 def directory_filter_options() -> FilterOptions:
-    """The values the directory's filters offer: three small grouped queries."""
+    """The values the directory's filters offer. Three DISTINCT scans of the whole directory cost
+    tens of milliseconds at 100,000 people, so the answer is cached until the next import (or five
+    minutes, for changes made in the admin)."""
+    return cache.get_or_set(FILTER_OPTIONS_CACHE_KEY, _filter_options, 300)
+
+
+def _filter_options() -> FilterOptions:
     active = Person.objects.filter(active=True).order_by()
     return FilterOptions(
         departments=[

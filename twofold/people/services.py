@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from twofold.people.models import (
     Skill,
     SkillCategory,
 )
+from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
 from twofold.people.tabular import FileRejected, read_table
 from twofold.people.tree import nested_set_intervals
 
@@ -248,6 +250,7 @@ def people_import(
             _write_skills(skill_plan, records, pks, progress)
         if attribute_plan is not None:
             _write_attributes(attribute_plan, attribute_fields, records, pks)
+        transaction.on_commit(lambda: cache.delete(FILTER_OPTIONS_CACHE_KEY))
     return result
 
 

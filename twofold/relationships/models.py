@@ -143,7 +143,11 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["-starts_at", "pk"]
-        indexes = [models.Index(fields=["relationship", "starts_at"], name="meeting_relationship_time")]
+        indexes = [
+            models.Index(fields=["relationship", "starts_at"], name="meeting_relationship_time"),
+            # "When did this pair last meet?" — asked for every pair on health pages and by reminders.
+            models.Index(fields=["relationship", "-starts_at"], condition=Q(status="held"), name="meeting_held_latest"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5) & Q(duration_minutes__lte=600), name="meeting_duration_range"
