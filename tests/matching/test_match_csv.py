@@ -1,0 +1,114 @@
+"""Spreadsheet mode: people from a file, pairs and reasons to files, bad files refused cell by cell."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from twofold.people.tabular import FileRejected
+from twofold.programmes.spreadsheet import match_spreadsheet, unmatched_path_for
+
+HEADER = "employee_id,manager_id,role,level,department,location,capacity,skills_teach,skills_learn,do_not_pair,email"
+
+
+def write(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+PEOPLE = [
+    "ceo,,mentee,10,Exec,London,,,AI:0,,ceo@x",
+    "vp-eng,ceo,mentee,8,Eng,London,,,AI:0;Video:1,,vp@x",
+    "vp-ops,ceo,mentee,8,Ops,Nairobi,,,Video:1,,ops@x",
+    "dev,vp-eng,mentor,2,Eng,London,,AI:4;Python:3,,,dev@x",
+    "creator,vp-ops,mentor,1,Ops,Nairobi,,Video:4,,,c@x",
+]
+
+
+def test_pairs_and_reasons_are_written_beside_each_other(tmp_path):
+    outcome = match_spreadsheet(write(tmp_path / "people.csv", PEOPLE), kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert outcome.unmatched_path == tmp_path / "p.unmatched.csv" == unmatched_path_for(tmp_path / "p.csv")
+    pairs = read(outcome.pairs_path)
+    assert {(row["mentor_id"], row["mentee_id"]) for row in pairs} == {("dev", "vp-ops"), ("creator", "vp-eng")}
+    creator = next(row for row in pairs if row["mentor_id"] == "creator")
+    # creator teaches Video at 4; vp-eng wants AI (room 1.0) and Video (room 0.8): 0.8 / 1.8 of it.
+    assert float(creator["skills"]) == pytest.approx(4.0 * 0.8 / 1.8, abs=1e-3)
+    assert float(creator["cross_department"]) == 1.0 and float(creator["cross_location"]) == 0.5
+    assert float(creator["score"]) == pytest.approx(sum(float(creator[c]) for c in ("skills", "cross_department",
+                                                    "cross_location", "level_gap", "availability")), abs=1e-3)
+    (alone,) = read(outcome.unmatched_path)
+    assert alone == {
+        "employee_id": "ceo",
+        "role": "mentee",
+        "reason": "same_chain",
+        "explanation": "no eligible mentor: every candidate is in the same reporting chain",
+    }
+    assert outcome.ignored_columns == ["email"]
+
+
+def test_every_bad_cell_is_named_and_nothing_is_written(tmp_path):
+    rows = [
+        "a,,mentee,9,,,,,AI:0,zz,",
+        "b,a,mentor,two,,,-1,AI:5;SQL,,,",
+        "b,a,mentor,2,,,,,,,",
+        "c,q,captain,2,,,,,,,",
+    ]
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(write(tmp_path / "bad.csv", rows), kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert [str(problem) for problem in rejected.value.problems] == [
+        "row 2, column 'do_not_pair': 'zz' is not in the file",
+        "row 3, column 'capacity': must be at least 0",
+        "row 3, column 'level': 'two' is not a whole number",
+        "row 3, column 'skills_teach': proficiency of 'AI' must be 0, 1, 2, 3 or 4, not '5'",
+        "row 3, column 'skills_teach': 'SQL' needs a proficiency from 0 to 4, e.g. 'SQL:3'",
+        "row 4, column 'employee_id': 'b' already appears on row 3",
+        "row 5, column 'manager_id': manager 'q' is not in the file; add a row for them (role empty) so that "
+        "reporting chains are known",
+        "row 5, column 'role': 'captain' is not a reverse-mentoring role (use mentee or mentor, or leave empty)",
+    ]
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_manager_cycle_is_refused_by_name(tmp_path):
+    rows = ["a,b,mentee,9,,,,,,,", "b,a,mentor,1,,,,,,,"]
+    with pytest.raises(FileRejected, match="loops back on itself"):
+        match_spreadsheet(write(tmp_path / "loop.csv", rows), kind="reverse-mentoring", out=tmp_path / "p.csv")
+
+
+def test_the_command_uses_a_policy_file_and_reports_its_mistakes(tmp_path, capsys):
+    people = write(tmp_path / "people.csv", PEOPLE)
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[rules]\nmin_level_gap = 8\n", encoding="utf-8")
+    call_command("match_csv", str(people), kind="reverse-mentoring", policy=str(policy), out=str(tmp_path / "p.csv"))
+    summary = capsys.readouterr().out
+    # A gap of 8 leaves only the chief executive for the juniors, who is in their chain.
+    assert "0 pairs" in summary and str(tmp_path / "p.unmatched.csv") in summary
+    reasons = {row["employee_id"]: row["reason"] for row in read(tmp_path / "p.unmatched.csv")}
+    assert reasons == {"ceo": "same_chain", "vp-eng": "level_gap", "vp-ops": "level_gap", "dev": "same_chain",
+                       "creator": "same_chain"}
+    policy.write_text("[weights]\nskills = -1\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="weights.skills: must be a number >= 0"):
+        call_command("match_csv", str(people), kind="reverse-mentoring", policy=str(policy), out=str(tmp_path / "p.csv"))
+
+
+def test_sponsorship_from_a_file_reports_fairness(tmp_path, capsys):
+    header = "employee_id,manager_id,role,level,department,high_potential,group,aspiration,capacity"
+    rows = ["chief,,,10,Exec,no,,,", "s1,chief,sponsor,8,Eng,no,,,4"]
+    rows += [f"w{i},chief,protege,4,Ops,yes,Woman,Ops," for i in range(3)]
+    rows += [f"m{i},chief,protege,4,Ops,yes,Man,Eng," for i in range(3)]
+    path = tmp_path / "sponsorship.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    call_command("match_csv", str(path), kind="sponsorship", out=str(tmp_path / "p.csv"))
+    summary = capsys.readouterr().out
+    assert "Fairness: every group has at least its share" in summary
+    # Men aspire to the sponsor's domain; women must still have floor((0.5 - 0.05) x 4) = 1 seat.
+    assert "Woman: 1 matched, minimum 1" in summary
+    assert len(read(tmp_path / "p.csv")) == 4

@@ -1,0 +1,270 @@
+"""Matching policies: what makes a good pair (weights) and what makes a pair impossible (rules).
+
+One :class:`Policy` per programme, with sensible defaults per kind (:func:`default_policy`) and a
+loader for the ``[weights]``/``[rules]``/``[fairness]`` tables of a policy file
+(:func:`policy_from_mapping`). Sides are *left* = mentors or sponsors (the ones who give: teach,
+advocate) and *right* = mentees or protégés.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+Kind = Literal["reverse-mentoring", "sponsorship"]
+KINDS: tuple[Kind, ...] = ("reverse-mentoring", "sponsorship")
+
+#: Score components, each in [0, 1] for every pair; a pair's score is their weighted sum.
+COMPONENTS: tuple[str, ...] = (
+    "skills",
+    "aspiration",
+    "cross_department",
+    "cross_location",
+    "level_gap",
+    "availability",
+    "network",
+)
+
+COMPONENT_TEXT = {
+    "skills": "skills the mentor or sponsor can teach that the partner wants to learn",
+    "aspiration": "the protégé's career aspiration is the sponsor's domain",
+    "cross_department": "different departments",
+    "cross_location": "different locations",
+    "level_gap": "level gap within the programme's preferred band",
+    "availability": "shared availability",
+    "network": "reach of the sponsor's network (size of their organisation)",
+}
+
+
+class PolicyError(ValueError):
+    """A policy file or mapping is invalid; ``problems`` lists each reason with its key."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weight of each score component (>= 0). Components are in [0, 1], so a weight is the most
+    that component can add to a pair's score."""
+
+    skills: float = 0.0
+    aspiration: float = 0.0
+    cross_department: float = 0.0
+    cross_location: float = 0.0
+    level_gap: float = 0.0
+    availability: float = 0.0
+    network: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in COMPONENTS}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Weights and rules of one programme.
+
+    Level rules use the *gap* = senior's level - junior's level, where the senior is the mentee in
+    reverse mentoring and the sponsor in sponsorship. ``min_level_gap`` and ``max_level_gap`` are
+    hard; ``preferred_gap`` is the band the ``level_gap`` component scores 1 (it falls by
+    ``1 / (band width + 1)`` per level outside). ``left_levels``/``right_levels`` are the eligible
+    level ranges (inclusive, None = any); ``influence_level`` is the lowest level a sponsor may have.
+    ``fairness_tolerance`` switches the sponsorship fairness target on: every group's share of
+    matched protégés must be at least its share of eligible protégés minus this tolerance.
+    ``optimality_tolerance`` is the relative gap to the proven optimum at which the solver may stop
+    (0 = exact).
+    """
+
+    kind: Kind
+    weights: Weights
+    left_levels: tuple[int, int] | None = None
+    right_levels: tuple[int, int] | None = None
+    min_level_gap: int = 1
+    max_level_gap: int | None = None
+    preferred_gap: tuple[int, int] = (1, 3)
+    influence_level: int | None = None
+    require_high_potential: bool = False
+    allow_previous_pairs: bool = False
+    default_capacity: int = 1
+    fairness_tolerance: float | None = None
+    maximize_matched: bool = True
+    optimality_tolerance: float = 0.001
+    candidates_per_person: int = 24
+
+    @property
+    def senior_is_left(self) -> bool:
+        """Sponsors (left) are senior in sponsorship; mentees (right) in reverse mentoring."""
+        return self.kind == "sponsorship"
+
+    def gap_fit(self, gap: int) -> float:
+        """The ``level_gap`` component for a level gap: 1 inside the preferred band, less outside."""
+        low, high = self.preferred_gap
+        if low <= gap <= high:
+            return 1.0
+        distance = low - gap if gap < low else gap - high
+        return max(0.0, 1.0 - distance / (high - low + 2))
+
+    def gap_allowed(self, gap: int) -> bool:
+        return gap >= self.min_level_gap and (self.max_level_gap is None or gap <= self.max_level_gap)
+
+
+def default_policy(kind: str) -> Policy:
+    """The defaults of each programme kind, tuned on the demo organisation (levels 1-10).
+
+    Reverse mentoring: mentors at levels 1-3 teach mentees at 6 and above, at least 3 levels apart;
+    the score is dominated by skills the mentor can teach and the mentee wants to learn, with
+    bonuses for crossing departments and locations. Sponsorship: sponsors at level 7 and above
+    (the influence level) with 3 seats each, high-potential protégés at least 2 levels below; the
+    score is dominated by the protégé's aspiration matching the sponsor's domain, with a 5-point
+    fairness tolerance.
+    """
+    if kind == "reverse-mentoring":
+        return Policy(
+            kind="reverse-mentoring",
+            weights=Weights(skills=4.0, cross_department=1.0, cross_location=0.5, level_gap=0.5, availability=1.0),
+            left_levels=(1, 3),
+            right_levels=(6, 10),
+            min_level_gap=3,
+            preferred_gap=(3, 6),
+            default_capacity=1,
+        )
+    if kind == "sponsorship":
+        return Policy(
+            kind="sponsorship",
+            weights=Weights(
+                skills=1.5,
+                aspiration=3.0,
+                cross_department=0.25,
+                level_gap=1.5,
+                availability=0.5,
+                network=1.0,
+            ),
+            left_levels=(7, 10),
+            right_levels=None,
+            min_level_gap=2,
+            preferred_gap=(2, 4),
+            influence_level=7,
+            require_high_potential=True,
+            default_capacity=3,
+            fairness_tolerance=0.05,
+        )
+    raise PolicyError([f"unknown programme kind '{kind}' (use {' or '.join(KINDS)})"])
+
+
+_RULE_KEYS = {
+    "left_levels",
+    "right_levels",
+    "min_level_gap",
+    "max_level_gap",
+    "preferred_gap",
+    "influence_level",
+    "require_high_potential",
+    "allow_previous_pairs",
+    "default_capacity",
+    "maximize_matched",
+    "optimality_tolerance",
+    "candidates_per_person",
+}
+
+
+def policy_from_mapping(kind: str, data: Mapping[str, Any]) -> Policy:
+    """The kind's defaults overridden by a mapping shaped like a policy file::
+
+        [weights]      skills = 4.0, cross_department = 1.0, ...
+        [rules]        min_level_gap = 3, left_levels = [1, 3], max_level_gap = 7, ...
+        [fairness]     tolerance = 0.05   (or enabled = false)
+
+    Every unknown key and bad value is reported at once, as ``table.key: reason``.
+    """
+    policy = default_policy(kind)
+    problems: list[str] = []
+    for table in data:
+        if table not in ("weights", "rules", "fairness"):
+            problems.append(f"{table}: unknown table (use [weights], [rules] or [fairness])")
+    weights = dict(policy.weights.as_dict())
+    raw_weights = data.get("weights", {})
+    if not isinstance(raw_weights, Mapping):
+        problems.append("weights: must be a table")
+        raw_weights = {}
+    for key, value in raw_weights.items():
+        if key not in COMPONENTS:
+            problems.append(f"weights.{key}: unknown component (use {', '.join(COMPONENTS)})")
+        elif not _is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
+            problems.append(f"weights.{key}: must be a number >= 0")
+        else:
+            weights[key] = float(value)
+    changes: dict[str, Any] = {"weights": Weights(**weights)}
+    raw_rules = data.get("rules", {})
+    if not isinstance(raw_rules, Mapping):
+        problems.append("rules: must be a table")
+        raw_rules = {}
+    for key, value in raw_rules.items():
+        if key not in _RULE_KEYS:
+            problems.append(f"rules.{key}: unknown rule (use {', '.join(sorted(_RULE_KEYS))})")
+            continue
+        checked = _check_rule(key, value)
+        if isinstance(checked, str):
+            problems.append(f"rules.{key}: {checked}")
+        else:
+            changes[key] = checked
+    raw_fairness = data.get("fairness", {})
+    if not isinstance(raw_fairness, Mapping):
+        problems.append("fairness: must be a table")
+        raw_fairness = {}
+    for key, value in raw_fairness.items():
+        if key == "enabled":
+            if not isinstance(value, bool):
+                problems.append("fairness.enabled: must be true or false")
+            elif not value:
+                changes["fairness_tolerance"] = None
+        elif key == "tolerance":
+            if not _is_number(value) or not 0 <= float(value) <= 1:
+                problems.append("fairness.tolerance: must be a number from 0 to 1")
+            elif raw_fairness.get("enabled", True) is not False:
+                changes["fairness_tolerance"] = float(value)
+        else:
+            problems.append(f"fairness.{key}: unknown setting (use enabled, tolerance)")
+    if problems:
+        raise PolicyError(problems)
+    updated = replace(policy, **changes)
+    if updated.max_level_gap is not None and updated.max_level_gap < updated.min_level_gap:
+        raise PolicyError(["rules.max_level_gap: must be at least rules.min_level_gap"])
+    return updated
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_rule(key: str, value: Any) -> Any:
+    """The validated value of a rule, or a string saying what is wrong with it."""
+    if key in ("left_levels", "right_levels", "preferred_gap"):
+        if value is None and key != "preferred_gap":
+            return None
+        if (
+            not isinstance(value, list | tuple)
+            or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            or value[0] > value[1]
+        ):
+            return "must be two whole numbers [low, high] with low <= high"
+        return (int(value[0]), int(value[1]))
+    if key in ("require_high_potential", "allow_previous_pairs", "maximize_matched"):
+        return value if isinstance(value, bool) else "must be true or false"
+    if key == "optimality_tolerance":
+        if not _is_number(value) or not 0 <= float(value) < 1:
+            return "must be a number from 0 (exact) to below 1"
+        return float(value)
+    if key == "max_level_gap" and value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        return "must be a whole number"
+    minimum = {"default_capacity": 0, "candidates_per_person": 4, "min_level_gap": -100}.get(key, 0)
+    if key in ("influence_level", "max_level_gap"):
+        minimum = -100
+    if value < minimum:
+        return f"must be at least {minimum}"
+    return int(value)

@@ -1,0 +1,205 @@
+"""From people as records (a spreadsheet row, an HRIS export, the demo organisation) to arrays.
+
+:func:`build_problem` turns :class:`PersonRecord` objects - everyone in the organisation, with the
+role each has in the programme, if any - into a :class:`~twofold.matching.participants.MatchProblem`:
+shared vocabularies for skills, departments, locations, groups and availability slots, the
+reporting tree over everyone (people outside the programme still link their reports to their
+managers), and pair lists by employee id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sps
+
+from twofold.matching.participants import MatchProblem, Side
+from twofold.matching.policy import Policy
+from twofold.matching.tree import ReportingTree
+
+LEFT_ROLES = {"reverse-mentoring": ("mentor",), "sponsorship": ("sponsor",)}
+RIGHT_ROLES = {"reverse-mentoring": ("mentee",), "sponsorship": ("protege", "protégé")}
+MAX_SLOTS = 64
+
+
+@dataclass
+class PersonRecord:
+    """One person. ``role`` is None for people outside the programme (they still shape the tree).
+
+    ``teach``/``learn`` map skill names to proficiency 0-4. ``capacity`` None means the policy's
+    default for mentors and sponsors, 1 for mentees and protégés. ``do_not_pair``,
+    ``previous_partners`` and ``locked_partners`` hold employee ids.
+    """
+
+    employee_id: str
+    level: int
+    manager_id: str | None = None
+    role: str | None = None
+    department: str = ""
+    location: str = ""
+    capacity: int | None = None
+    teach: dict[str, int] = field(default_factory=dict)
+    learn: dict[str, int] = field(default_factory=dict)
+    high_potential: bool = False
+    group: str = ""
+    aspiration: str = ""
+    domain: str = ""
+    availability: tuple[str, ...] = ()
+    do_not_pair: tuple[str, ...] = ()
+    previous_partners: tuple[str, ...] = ()
+    locked_partners: tuple[str, ...] = ()
+
+
+class RosterError(ValueError):
+    """The records do not make a valid problem; ``problems`` is a list of (employee id, message)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{who}: {message}" for who, message in problems))
+
+
+@dataclass(frozen=True)
+class Roster:
+    """The built problem and the vocabularies its codes refer to."""
+
+    problem: MatchProblem
+    departments: tuple[str, ...]
+    locations: tuple[str, ...]
+    slots: tuple[str, ...]
+
+
+class _Vocabulary:
+    def __init__(self, names: Iterable[str]):
+        self.names = tuple(sorted({name for name in names if name}))
+        self.index = {name: position for position, name in enumerate(self.names)}
+
+    def codes(self, values: Iterable[str]) -> np.ndarray:
+        return np.fromiter((self.index.get(value, -1) for value in values), dtype=np.int64)
+
+
+def build_problem(records: Sequence[PersonRecord], policy: Policy) -> Roster:
+    """Arrays for a match run of ``policy.kind`` among ``records``. O(people + skills listed).
+
+    Raises :class:`RosterError` for unknown roles, more than 64 availability slots and pair lists
+    naming people who are not on the other side; :class:`~twofold.matching.tree.TreeError` for a
+    broken management tree.
+    """
+    kind = policy.kind
+    problems: list[tuple[str, str]] = []
+    left_people = [r for r in records if r.role in LEFT_ROLES[kind]]
+    right_people = [r for r in records if r.role in RIGHT_ROLES[kind]]
+    allowed_roles = {*LEFT_ROLES[kind], *RIGHT_ROLES[kind], None, ""}
+    for record in records:
+        if record.role not in allowed_roles:
+            roles = ", ".join(sorted(role for role in allowed_roles if role))
+            problems.append((record.employee_id, f"role '{record.role}' is not one of {roles} (or empty)"))
+
+    tree = ReportingTree.from_managers([r.employee_id for r in records], [r.manager_id for r in records])
+    node_of = {record.employee_id: position for position, record in enumerate(records)}
+    skills = _Vocabulary(name for r in (*left_people, *right_people) for name in (*r.teach, *r.learn))
+    domains = _Vocabulary(
+        name for r in (*left_people, *right_people) for name in (r.department, r.aspiration, r.domain)
+    )
+    locations = _Vocabulary(r.location for r in (*left_people, *right_people))
+    groups = _Vocabulary(r.group for r in right_people)
+    slots = _Vocabulary(slot for r in (*left_people, *right_people) for slot in r.availability)
+    if len(slots.names) > MAX_SLOTS:
+        problems.append(("availability", f"{len(slots.names)} different slots; at most {MAX_SLOTS} are supported"))
+    if problems:
+        raise RosterError(problems)
+
+    def side(people: list[PersonRecord], default_capacity: int) -> Side:
+        n = len(people)
+        teach = _skill_matrix(people, skills, teaching=True)
+        learn = _skill_matrix(people, skills, teaching=False)
+        availability = np.zeros(n, dtype=np.uint64)
+        for position, person in enumerate(people):
+            mask = 0
+            for slot in person.availability:
+                mask |= 1 << slots.index[slot]
+            availability[position] = mask
+        return Side.create(
+            [p.employee_id for p in people],
+            level=[p.level for p in people],
+            n_skills=len(skills.names),
+            capacity=[default_capacity if p.capacity is None else p.capacity for p in people],
+            department=domains.codes(p.department for p in people),
+            location=locations.codes(p.location for p in people),
+            teach=teach,
+            learn=learn,
+            availability=availability,
+            aspiration=domains.codes(p.aspiration for p in people),
+            domain=domains.codes(p.domain or p.department for p in people),
+            node=[node_of[p.employee_id] for p in people],
+            group=groups.codes(p.group for p in people),
+            high_potential=[p.high_potential for p in people],
+        )
+
+    # Mentors and sponsors get the programme's default seats; mentees and protégés one each.
+    left, right = side(left_people, policy.default_capacity), side(right_people, 1)
+    left_at = {p.employee_id: i for i, p in enumerate(left_people)}
+    right_at = {p.employee_id: j for j, p in enumerate(right_people)}
+    lists = {
+        name: _pairs(left_people, right_people, left_at, right_at, name, problems)
+        for name in ("do_not_pair", "previous_partners", "locked_partners")
+    }
+    if problems:
+        raise RosterError(problems)
+    problem = MatchProblem(
+        left=left,
+        right=right,
+        policy=policy,
+        tree=tree,
+        skills=skills.names,
+        groups=groups.names,
+        do_not_pair=lists["do_not_pair"],
+        previous_pairs=lists["previous_partners"],
+        locked_pairs=lists["locked_partners"],
+    )
+    return Roster(problem=problem, departments=domains.names, locations=locations.names, slots=slots.names)
+
+
+def _skill_matrix(people: list[PersonRecord], skills: _Vocabulary, *, teaching: bool) -> sps.csr_array:
+    rows: list[int] = []
+    cols: list[int] = []
+    data: list[float] = []
+    for position, person in enumerate(people):
+        for name, proficiency in (person.teach if teaching else person.learn).items():
+            value = proficiency / 4 if teaching else 1 - proficiency / 5
+            if value > 0:
+                rows.append(position)
+                cols.append(skills.index[name])
+                data.append(value)
+    return sps.csr_array((data, (rows, cols)), shape=(len(people), len(skills.names)))
+
+
+def _pairs(
+    left_people: list[PersonRecord],
+    right_people: list[PersonRecord],
+    left_at: dict[str, int],
+    right_at: dict[str, int],
+    name: str,
+    problems: list[tuple[str, str]],
+) -> np.ndarray:
+    """Pairs named from either side; a name on the same side or unknown is an error for locks only.
+
+    Do-not-pair and previous-partner lists may name anyone (a colleague outside the programme is
+    simply irrelevant); a locked partner must be on the other side.
+    """
+    found: set[tuple[int, int]] = set()
+    for people, own, other, left_side in (
+        (left_people, left_at, right_at, True),
+        (right_people, right_at, left_at, False),
+    ):
+        for person in people:
+            for partner in getattr(person, name):
+                if partner in other:
+                    me, them = own[person.employee_id], other[partner]
+                    found.add((me, them) if left_side else (them, me))
+                elif name == "locked_partners":
+                    problems.append((person.employee_id, f"locked partner '{partner}' is not on the other side"))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.array(sorted(found), dtype=np.int64)

@@ -1,0 +1,348 @@
+"""Pair scores from people's features, exact in integers, computed for all pairs by BLAS products.
+
+Every score component is bilinear in the two people's features, so one (n_left x D) matrix ``X``
+and one (n_right x D) matrix ``Y`` give every pair's score as ``X[i] @ Y[j]`` - a whole block of
+pairs is one matrix product. Components (each in [0, 1]) and their features:
+
+- ``skills``: sum over skills of the mentor's teaching strength (proficiency / 4) times the share of
+  the partner's learning wishes that skill is (wishes weighted by room to grow): the fraction of
+  what the partner wants that this mentor can teach, and how well;
+- ``aspiration``: 1 when the protégé's aspiration is the sponsor's domain;
+- ``cross_department`` / ``cross_location``: 1 when both are known and differ;
+- ``level_gap``: the policy's fit of the level gap (1 inside the preferred band);
+- ``availability``: cosine similarity of the two availability bitmasks;
+- ``network``: the sponsor's organisation size on a log scale (a left-only term).
+
+**Exact integers.** Each component is held as an integer numerator over ``DENOMINATOR`` (3600)
+and each weight as an integer number of ``1 / weight_steps``; features are integers, so every
+product and partial sum is an integer below 2**24 and even a float32 BLAS product is exact. Ties
+are then true ties, the optimality certificate needs no error margin, and results do not depend on
+the BLAS library or its thread count. A score point is ``unit`` integer units.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sps
+from numpy.typing import NDArray
+
+from twofold.matching.candidates import Block, Values, tie_breakers
+from twofold.matching.participants import MatchProblem
+from twofold.matching.policy import COMPONENTS, PolicyError
+from twofold.matching.rules import PairRules
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+
+DENOMINATOR = 3600  # 60**2: exact for the availability cosine, divisible by 1..6, 8, 9, 10, 12
+_SKILL_SHARE = DENOMINATOR // 4  # teaching strength is an integer 0..4
+_EXACT_FLOAT32 = 1 << 24
+_SCORE_BUDGET = 1 << 21
+
+
+@dataclass(frozen=True)
+class _Component:
+    name: str
+    columns: slice
+
+
+class Scorer:
+    """Integer features of the eligible people of a problem; see the module docstring.
+
+    ``left_index``/``right_index`` select (and order) the people who take part; the methods take
+    local indices (positions in those arrays).
+    """
+
+    def __init__(self, problem: MatchProblem, left_index: IntArray, right_index: IntArray):
+        policy = problem.policy
+        left, right = problem.left.subset(left_index), problem.right.subset(right_index)
+        self.n_left, self.n_right = len(left), len(right)
+        weights = policy.weights.as_dict()
+        total_weight = sum(weights.values())
+        steps = _SCORE_BUDGET // max(1, math.ceil(DENOMINATOR * total_weight))
+        if steps < 1:
+            raise PolicyError(["weights: their sum must be below 580"])
+        # Multiples of 40 keep weights such as 0.25, 0.5 or 1.5 exact.
+        self.weight_steps = steps - steps % 40 if steps >= 40 else steps
+        self.unit = DENOMINATOR * self.weight_steps
+        self.weight_units = {name: round(weights[name] * self.weight_steps) for name in COMPONENTS}
+        self.weights = {name: units / self.weight_steps for name, units in self.weight_units.items()}
+
+        left_parts: list[NDArray[np.float64]] = []
+        right_parts: list[NDArray[np.float64]] = []
+        self.components: list[_Component] = []
+
+        def add(name: str, x: NDArray[np.float64], y: NDArray[np.float64]) -> None:
+            if self.weight_units[name] == 0 or x.shape[1] == 0:
+                return
+            start = sum(part.shape[1] for part in left_parts)
+            left_parts.append(x)
+            right_parts.append(y * self.weight_units[name])
+            self.components.append(_Component(name, slice(start, start + x.shape[1])))
+
+        add("skills", *_skill_features(left.teach, right.learn))
+        add("aspiration", *_equal_features(left.domain, right.aspiration, DENOMINATOR))
+        add("cross_department", *_differ_features(left.department, right.department))
+        add("cross_location", *_differ_features(left.location, right.location))
+        add("level_gap", *_level_features(left.level, right.level, policy.gap_fit, policy.senior_is_left))
+        add("availability", *_availability_features(left.availability, right.availability))
+        if problem.tree is not None:
+            add("network", *_network_features(problem.tree.subtree_size(left.node), self.n_right))
+        width = sum(part.shape[1] for part in left_parts)
+        self.x = np.hstack(left_parts) if left_parts else np.zeros((self.n_left, 0))
+        self.y = np.hstack(right_parts) if right_parts else np.zeros((self.n_right, 0))
+        self.x = self.x.reshape(self.n_left, width)
+        self.y = self.y.reshape(self.n_right, width)
+        # Largest |partial sum| of any pair's product: below 2**24 means float32 is exact.
+        abs_x, abs_y = np.abs(self.x), np.abs(self.y)
+        self.magnitude = float(
+            min(
+                (abs_y @ abs_x.max(axis=0, initial=0)).max(initial=0),
+                (abs_x @ abs_y.max(axis=0, initial=0)).max(initial=0),
+            )
+        )
+        self.max_score = self.unit * total_weight
+
+    def sliced(self, rows: IntArray, cols: IntArray) -> Scorer:
+        """The same scores for a subset of the people (local indices), for solving a sample."""
+        part = copy.copy(self)
+        part.x, part.y = self.x[rows], self.y[cols]
+        part.n_left, part.n_right = len(rows), len(cols)
+        return part
+
+    def score_units(self, left: IntArray, right: IntArray) -> FloatArray:
+        """Exact integer scores (as float64) of pairs of local indices. O(pairs x features)."""
+        out = np.empty(len(left), dtype=np.float64)
+        step = 1 << 18
+        for start in range(0, len(left), step):
+            li, rj = left[start : start + step], right[start : start + step]
+            out[start : start + step] = np.einsum("ij,ij->i", self.x[li], self.y[rj])
+        return out
+
+    def breakdown(self, left: IntArray, right: IntArray) -> dict[str, FloatArray]:
+        """Each component's value in [0, 1] for the given pairs (0 for unused components)."""
+        values = {name: np.zeros(len(left)) for name in COMPONENTS}
+        for component in self.components:
+            columns = component.columns
+            units = np.einsum("ij,ij->i", self.x[left, columns], self.y[right, columns])
+            values[component.name] = units / (self.weight_units[component.name] * DENOMINATOR)
+        return values
+
+
+def _skill_features(teach: sps.csr_array, learn: sps.csr_array) -> tuple[FloatArray, FloatArray]:
+    """Teaching strength as 0..4, learning wishes as integer shares summing to 900 per person."""
+    used = np.flatnonzero((teach.count_nonzero(axis=0) > 0) & (learn.count_nonzero(axis=0) > 0))
+    strength = np.rint(teach[:, used].toarray() * 4)
+    wish = learn.toarray()
+    total = wish.sum(axis=1, keepdims=True)
+    share = _largest_remainder(np.divide(wish, total, out=np.zeros_like(wish), where=total > 0) * _SKILL_SHARE)
+    return strength, share[:, used]
+
+
+def _largest_remainder(values: FloatArray) -> FloatArray:
+    """Round each row to integers that keep the row's (integer) total."""
+    floor = np.floor(values)
+    missing = np.rint(values.sum(axis=1) - floor.sum(axis=1)).astype(np.int64)
+    if missing.max(initial=0) <= 0:
+        return floor
+    order = np.argsort(-(values - floor), axis=1, kind="stable")
+    bump = np.arange(values.shape[1])[None, :] < missing[:, None]
+    rows = np.broadcast_to(np.arange(values.shape[0])[:, None], order.shape)
+    floor[rows[bump], order[bump]] += 1
+    return floor
+
+
+def _shared_codes(left: IntArray, right: IntArray) -> IntArray:
+    return np.intersect1d(left[left >= 0], right[right >= 0])
+
+
+def _one_hot(codes: IntArray, vocabulary: IntArray) -> FloatArray:
+    return (codes[:, None] == vocabulary[None, :]).astype(np.float64)
+
+
+def _equal_features(left: IntArray, right: IntArray, value: int) -> tuple[FloatArray, FloatArray]:
+    shared = _shared_codes(left, right)
+    return _one_hot(left, shared), _one_hot(right, shared) * value
+
+
+def _differ_features(left: IntArray, right: IntArray) -> tuple[FloatArray, FloatArray]:
+    """``[known_i, onehot_i] . [K known_j, -K onehot_j]``: K when both are known and differ."""
+    shared = _shared_codes(left, right)
+    x = np.hstack([(left >= 0)[:, None].astype(np.float64), _one_hot(left, shared)])
+    y = np.hstack([(right >= 0)[:, None] * float(DENOMINATOR), -DENOMINATOR * _one_hot(right, shared)])
+    return x, y
+
+
+def _level_features(
+    left: IntArray, right: IntArray, fit: object, senior_is_left: bool
+) -> tuple[FloatArray, FloatArray]:
+    """One-hot of the left level against the fit table's row for the right level."""
+    left_levels, right_levels = np.unique(left), np.unique(right)
+    assert callable(fit)
+    table = np.array(
+        [
+            [round(DENOMINATOR * fit(int(a - b) if senior_is_left else int(b - a))) for b in right_levels]
+            for a in left_levels
+        ],
+        dtype=np.float64,
+    ).reshape(len(left_levels), len(right_levels))
+    x = _one_hot(left, left_levels)
+    y = table[:, np.searchsorted(right_levels, right)].T if len(right_levels) else np.zeros((len(right), 0))
+    return x, y.reshape(len(right), len(left_levels))
+
+
+def _availability_features(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> tuple[FloatArray, FloatArray]:
+    """Bits scaled by floor(60 / sqrt(popcount)): the product is at most 3600 and close to the cosine."""
+    used = np.flatnonzero(
+        _bits(np.bitwise_or.reduce(left, initial=np.uint64(0)) & np.bitwise_or.reduce(right, initial=np.uint64(0)))
+    )
+    if len(used) == 0:
+        return np.zeros((len(left), 0)), np.zeros((len(right), 0))
+
+    def scaled(masks: NDArray[np.uint64]) -> FloatArray:
+        bits = ((masks[:, None] >> used.astype(np.uint64)[None, :]) & np.uint64(1)).astype(np.float64)
+        count = np.array([bin(int(m)).count("1") for m in masks], dtype=np.float64)
+        factor = np.floor(60.0 / np.sqrt(np.maximum(count, 1.0))) * (count > 0)
+        return bits * factor[:, None]
+
+    return scaled(left), scaled(right)
+
+
+def _bits(mask: np.uint64) -> NDArray[np.bool_]:
+    return np.array([(int(mask) >> bit) & 1 for bit in range(64)], dtype=bool)
+
+
+def _network_features(size: IntArray, n_right: int) -> tuple[FloatArray, FloatArray]:
+    """log(1 + people below the sponsor), scaled to [0, 3600] over the sponsors at hand."""
+    below = np.maximum(size - 1, 0).astype(np.float64)
+    top = np.log1p(below.max(initial=0.0))
+    reach = np.floor(DENOMINATOR * np.log1p(below) / top) if top > 0 else np.zeros_like(below)
+    return reach[:, None], np.ones((n_right, 1))
+
+
+class FeatureSource:
+    """All pairs of eligible people, scored by a :class:`Scorer` and checked by :class:`PairRules`.
+
+    Implements :class:`~twofold.matching.candidates.PairSource`. Rows and columns are scanned in
+    level order so that the level-gap rule selects a contiguous range of columns for each block:
+    forbidden-by-level pairs are never computed. The few pairs other rules forbid are masked in
+    each block from a precomputed sparse list, so scans apply every hard rule exactly.
+    """
+
+    def __init__(self, scorer: Scorer, rules: PairRules, *, block_pairs: int = 1 << 25):
+        self.scorer = scorer
+        self.rules = rules
+        self.block_pairs = block_pairs
+        self.row_order = np.argsort(rules.left_level, kind="stable").astype(np.int64)
+        self.col_order = np.argsort(rules.right_level, kind="stable").astype(np.int64)
+        self.col_levels = rules.right_level[self.col_order]
+        self._noise = tie_breakers(scorer.n_left, scorer.n_right)
+        # Pairs forbidden by the reporting chain or a pair list, in scan order (row position,
+        # column position), so each block masks its few with one scatter.
+        left, right = rules.forbidden_pairs()
+        row_position = np.empty(self.n_left, dtype=np.int64)
+        row_position[self.row_order] = np.arange(self.n_left)
+        col_position = np.empty(self.n_right, dtype=np.int64)
+        col_position[self.col_order] = np.arange(self.n_right)
+        order = np.lexsort((col_position[right], row_position[left]))
+        self.forbidden_row = row_position[left][order]
+        self.forbidden_col = col_position[right][order]
+
+    @property
+    def n_left(self) -> int:
+        return self.scorer.n_left
+
+    @property
+    def n_right(self) -> int:
+        return self.scorer.n_right
+
+    @property
+    def score_bound(self) -> float:
+        return float(self.scorer.max_score)
+
+    @property
+    def integral(self) -> bool:
+        return True
+
+    def margin(self, price_bound: float) -> float:
+        # Integer features and integer prices: scans are exact (float32 while every partial sum
+        # stays below 2**24, float64 otherwise), so no margin is needed.
+        return 0.0
+
+    def exact(self, left: IntArray, right: IntArray) -> tuple[FloatArray, BoolArray]:
+        return self.scorer.score_units(left, right), self.rules.allowed(left, right)
+
+    def restrict(self, rows: IntArray, cols: IntArray) -> FeatureSource:
+        return FeatureSource(
+            self.scorer.sliced(rows, cols), self.rules.subset(rows, cols), block_pairs=self.block_pairs
+        )
+
+    def subblock(self, rows: IntArray, cols: IntArray) -> tuple[Values, BoolArray]:
+        values = self.scorer.x[rows] @ self.scorer.y[cols].T
+        allowed = self.rules.allowed_block(rows, cols)
+        values[~allowed] = -np.inf
+        return values, allowed
+
+    def scan(
+        self, row_price: FloatArray, col_price: FloatArray, *, jitter: float = 0.0, transposed: bool = False
+    ) -> Iterator[Block]:
+        x, y = self.scorer.x, self.scorer.y
+        rows_all, cols_all = self.row_order, self.col_order
+        row_price = row_price if len(row_price) else np.zeros(self.n_left)
+        col_price = col_price if len(col_price) else np.zeros(self.n_right)
+        exact_prices = jitter == 0 and _integers(row_price) and _integers(col_price)
+        price_size = float(np.abs(row_price).max(initial=0) + np.abs(col_price).max(initial=0))
+        dtype = np.float32 if (not exact_prices or self.scorer.magnitude + price_size < _EXACT_FLOAT32) else np.float64
+        # Prices ride along as two more feature columns: [x, -a, 1] . [y, 1, -b] = s - a - b.
+        extra_x = [-row_price[:, None], np.ones((self.n_left, 1))]
+        extra_y = [np.ones((self.n_right, 1)), -col_price[:, None]]
+        if jitter:
+            extra_x.append(self._noise[0])
+            extra_y.append(jitter * self._noise[1])
+        left = np.hstack([x, *extra_x])[rows_all].astype(dtype)
+        right_t = np.ascontiguousarray(np.hstack([y, *extra_y])[cols_all].T.astype(dtype))
+        levels = self.rules.left_level[rows_all]
+        step = max(1, self.block_pairs // max(self.n_right, 1))
+        buffer: Values = np.empty(min(self.block_pairs, step * self.n_right), dtype=dtype)
+        buffer_t: Values = np.empty(buffer.size if transposed else 0, dtype=dtype)
+        for start, stop in _level_runs(levels, step):
+            low, high = self.rules.right_level_range(int(levels[start]))
+            c0 = int(np.searchsorted(self.col_levels, low, side="left"))
+            c1 = int(np.searchsorted(self.col_levels, high, side="right"))
+            if c1 <= c0:
+                continue
+            # One buffer for every block: allocating a fresh 100+ MB array per block costs more
+            # than the product itself (page faults), measured 2.5x on this machine.
+            values = buffer[: (stop - start) * (c1 - c0)].reshape(stop - start, c1 - c0)
+            np.matmul(left[start:stop], right_t[:, c0:c1], out=values)
+            f0, f1 = np.searchsorted(self.forbidden_row, [start, stop])
+            fr, fc = self.forbidden_row[f0:f1], self.forbidden_col[f0:f1]
+            inside = (fc >= c0) & (fc < c1)
+            values[fr[inside] - start, fc[inside] - c0] = -np.inf
+            values_t = None
+            if transposed:
+                # A second product is cheaper than transposing the first in memory.
+                values_t = buffer_t[: values.size].reshape(c1 - c0, stop - start)
+                np.matmul(right_t[:, c0:c1].T, left[start:stop].T, out=values_t)
+                values_t[fc[inside] - c0, fr[inside] - start] = -np.inf
+            yield Block(rows=rows_all[start:stop], cols=cols_all[c0:c1], values=values, values_t=values_t)
+
+
+def _integers(values: FloatArray) -> bool:
+    return bool(np.all(values == np.round(values)))
+
+
+def _level_runs(levels: IntArray, step: int) -> Iterator[tuple[int, int]]:
+    """Blocks of at most ``step`` consecutive rows that share one level."""
+    bounds = np.flatnonzero(np.diff(levels)) + 1
+    edges = [0, *bounds.tolist(), len(levels)]
+    for begin, end in itertools.pairwise(edges):
+        for start in range(begin, end, step):
+            yield start, min(start + step, end)

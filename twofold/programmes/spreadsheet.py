@@ -1,0 +1,347 @@
+"""Spreadsheet mode: match people straight from a file, without a database.
+
+``twofold match-csv PEOPLE.csv --kind reverse-mentoring --out PAIRS.csv`` reads a CSV, XLSX or JSON
+file of people (one row each, participants and the managers that link them), checks every cell,
+runs the matching engine and writes two files: the pairs with their scores and score breakdown,
+and the people left without a partner with the reason. A bad file is refused as a whole with
+every problem named by row and column, exactly like the people import. Columns are documented in
+``docs/match-csv.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from twofold.matching import (
+    COMPONENTS,
+    MatchResult,
+    PersonRecord,
+    Policy,
+    PolicyError,
+    Roster,
+    RosterError,
+    TreeError,
+    build_problem,
+    default_policy,
+    match,
+    policy_from_mapping,
+)
+from twofold.people.tabular import FileRejected, Problem, read_table
+
+KINDS = ("reverse-mentoring", "sponsorship")
+ROLES = {
+    "reverse-mentoring": {"mentor": "mentor", "mentee": "mentee"},
+    "sponsorship": {"sponsor": "sponsor", "protege": "protege", "protégé": "protege"},
+}
+SIDE_WORDS = {"reverse-mentoring": ("mentor", "mentee"), "sponsorship": ("sponsor", "protege")}
+REQUIRED = ("employee_id", "role", "level")
+KNOWN = (
+    "employee_id",
+    "manager_id",
+    "role",
+    "level",
+    "department",
+    "location",
+    "capacity",
+    "skills_teach",
+    "skills_learn",
+    "high_potential",
+    "group",
+    "aspiration",
+    "domain",
+    "availability",
+    "do_not_pair",
+    "previous_partners",
+    "locked_partners",
+)
+TRUE = {"yes", "y", "true", "1", "x"}
+FALSE = {"no", "n", "false", "0", ""}
+LIST_COLUMNS = ("do_not_pair", "previous_partners", "locked_partners")
+
+
+@dataclass
+class SpreadsheetMatch:
+    """What one spreadsheet run produced, and where it wrote it."""
+
+    result: MatchResult
+    roster: Roster
+    pairs_path: Path
+    unmatched_path: Path
+    rows: int
+    ignored_columns: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def unmatched_path_for(out: Path) -> Path:
+    """``PAIRS.csv`` -> ``PAIRS.unmatched.csv``: the second file sits beside the first."""
+    return out.with_name(f"{out.stem}.unmatched{out.suffix or '.csv'}")
+
+
+def load_policy(kind: str, policy_file: str | Path | None) -> Policy:
+    """The kind's default policy, overridden by a TOML policy file if one is given.
+
+    Raises :class:`~twofold.matching.PolicyError` naming every bad key.
+    """
+    if kind not in KINDS:
+        raise PolicyError([f"unknown programme kind '{kind}' (use {' or '.join(KINDS)})"])
+    if policy_file is None:
+        return default_policy(kind)
+    path = Path(policy_file)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError([f"{path}: no such file"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise PolicyError([f"{path}: not a valid TOML file ({error})"]) from None
+    return policy_from_mapping(kind, data)
+
+
+def match_spreadsheet(
+    people_file: str | Path, *, kind: str, out: str | Path, policy_file: str | Path | None = None
+) -> SpreadsheetMatch:
+    """Read, check, match and write. Raises :class:`FileRejected` (every bad row and column) or
+    :class:`~twofold.matching.PolicyError`; writes nothing unless the whole file is good."""
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+    policy = load_policy(kind, policy_file)
+    records, ignored, rows = read_people(people_file, kind)
+    seconds["read"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    roster = _build(records, policy, rows)
+    seconds["prepare"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    result = match(roster.problem)
+    seconds["match"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    pairs_path = Path(out)
+    unmatched_path = unmatched_path_for(pairs_path)
+    write_pairs(result, pairs_path, kind)
+    write_unmatched(result, unmatched_path, kind)
+    seconds["write"] = time.perf_counter() - clock
+    return SpreadsheetMatch(
+        result=result,
+        roster=roster,
+        pairs_path=pairs_path,
+        unmatched_path=unmatched_path,
+        rows=len(records),
+        ignored_columns=ignored,
+        seconds=seconds,
+    )
+
+
+def read_people(people_file: str | Path, kind: str) -> tuple[list[PersonRecord], list[str], dict[str, int]]:
+    """People from the file, the columns ignored, and each employee id's row number.
+
+    Every problem is collected before anything is refused: a missing column, an empty or
+    duplicate employee id, a level or capacity that is not a whole number, an unknown role, a
+    skill without a proficiency 0-4, a manager or listed partner who is not in the file.
+    """
+    table = read_table(people_file)
+    label = table.row_label
+    columns = {column.strip().casefold(): column for column in table.columns}
+    problems: list[Problem] = []
+    for column in REQUIRED:
+        if column not in columns:
+            problems.append(Problem(None, column, f"the file has no '{column}' column", row_label=label))
+    if problems:
+        raise FileRejected(problems)
+    ignored = [original for key, original in columns.items() if key not in KNOWN]
+    roles = ROLES[kind]
+    records: list[PersonRecord] = []
+    row_of: dict[str, int] = {}
+    names = {key: columns.get(key) for key in KNOWN}
+
+    def cell(values: dict[str, str], key: str) -> str:
+        name = names[key]
+        return values.get(name, "").strip() if name is not None else ""
+
+    for number, values in table.records():
+        employee_id = cell(values, "employee_id")
+        if not employee_id:
+            problems.append(Problem(number, names["employee_id"], "is empty", row_label=label))
+            continue
+        if employee_id in row_of:
+            problems.append(
+                Problem(
+                    number,
+                    names["employee_id"],
+                    f"'{employee_id}' already appears on {label} {row_of[employee_id]}",
+                    row_label=label,
+                )
+            )
+            continue
+        row_of[employee_id] = number
+        role_text = cell(values, "role").casefold()
+        role = roles.get(role_text)
+        if role_text and role is None:
+            expected = " or ".join(sorted({*roles} - {"protégé"}))
+            problems.append(
+                Problem(
+                    number,
+                    names["role"],
+                    f"'{role_text}' is not a {kind} role (use {expected}, or leave empty)",
+                    row_label=label,
+                )
+            )
+        record = PersonRecord(
+            employee_id=employee_id, level=0, manager_id=cell(values, "manager_id") or None, role=role
+        )
+        records.append(record)
+        level_text = cell(values, "level")
+        if role is None and not level_text:
+            continue  # outside the programme: only their place in the tree matters
+        record.level = _whole(level_text, number, names["level"], label, problems, minimum=None) or 0
+        if role is None:
+            continue
+        record.department = cell(values, "department")
+        record.location = cell(values, "location")
+        capacity_text = cell(values, "capacity")
+        if capacity_text:
+            record.capacity = _whole(capacity_text, number, names["capacity"], label, problems, minimum=0)
+        record.teach = _skills(cell(values, "skills_teach"), number, names["skills_teach"], label, problems)
+        record.learn = _skills(cell(values, "skills_learn"), number, names["skills_learn"], label, problems)
+        flag = cell(values, "high_potential").casefold()
+        if flag in TRUE:
+            record.high_potential = True
+        elif flag not in FALSE:
+            problems.append(Problem(number, names["high_potential"], f"'{flag}' is not yes or no", row_label=label))
+        record.group = cell(values, "group")
+        record.aspiration = cell(values, "aspiration")
+        record.domain = cell(values, "domain")
+        record.availability = _items(cell(values, "availability"))
+        for key in LIST_COLUMNS:
+            setattr(record, key, _items(cell(values, key)))
+
+    for record in records:
+        number = row_of[record.employee_id]
+        if record.manager_id and record.manager_id not in row_of:
+            problems.append(
+                Problem(
+                    number,
+                    names["manager_id"],
+                    f"manager '{record.manager_id}' is not in the file; add a row for them (role empty) "
+                    "so that reporting chains are known",
+                    row_label=label,
+                )
+            )
+        for key in LIST_COLUMNS:
+            for other in getattr(record, key):
+                if other not in row_of:
+                    problems.append(Problem(number, names[key], f"'{other}' is not in the file", row_label=label))
+    if problems:
+        raise FileRejected(problems)
+    return records, ignored, row_of
+
+
+def _build(records: list[PersonRecord], policy: Policy, rows: dict[str, int]) -> Roster:
+    """The engine's problem; tree and pair-list problems become row errors."""
+    try:
+        return build_problem(records, policy)
+    except TreeError as error:
+        raise FileRejected([Problem(None, "manager_id", message) for message in error.problems]) from None
+    except RosterError as error:
+        raise FileRejected([Problem(rows.get(who), None, message) for who, message in error.problems]) from None
+
+
+def _whole(
+    text: str, number: int, column: str | None, label: str, problems: list[Problem], *, minimum: int | None
+) -> int | None:
+    try:
+        value = int(text)
+    except ValueError:
+        problems.append(Problem(number, column, f"'{text}' is not a whole number", row_label=label))
+        return None
+    if minimum is not None and value < minimum:
+        problems.append(Problem(number, column, f"must be at least {minimum}", row_label=label))
+        return None
+    return value
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(";") if item.strip())
+
+
+def _skills(text: str, number: int, column: str | None, label: str, problems: list[Problem]) -> dict[str, int]:
+    """``skill:proficiency;...`` with proficiency 0-4."""
+    skills: dict[str, int] = {}
+    for item in _items(text):
+        name, separator, level = item.rpartition(":")
+        name = name.strip()
+        if not separator or not name:
+            problems.append(
+                Problem(number, column, f"'{item}' needs a proficiency from 0 to 4, e.g. '{item}:3'", row_label=label)
+            )
+            continue
+        if level.strip() not in {"0", "1", "2", "3", "4"}:
+            problems.append(
+                Problem(
+                    number,
+                    column,
+                    f"proficiency of '{name}' must be 0, 1, 2, 3 or 4, not '{level.strip()}'",
+                    row_label=label,
+                )
+            )
+            continue
+        skills[name] = int(level)
+    return skills
+
+
+def write_pairs(result: MatchResult, path: Path, kind: str) -> None:
+    """One row per pair: both ids, the score, each weighted component's points, whether locked."""
+    left_word, right_word = SIDE_WORDS[kind]
+    components = [name for name in COMPONENTS if name in result.weights]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f"{left_word}_id", f"{right_word}_id", "score", *components, "locked"])
+        for pair in result.pairs:
+            writer.writerow(
+                [
+                    pair.left_id,
+                    pair.right_id,
+                    f"{pair.score:.4f}",
+                    *(f"{pair.breakdown.get(name, 0.0):.4f}" for name in components),
+                    "yes" if pair.locked else "no",
+                ]
+            )
+
+
+def write_unmatched(result: MatchResult, path: Path, kind: str) -> None:
+    """One row per person without a partner: id, role, reason code and the reason in words."""
+    words = dict(zip(("left", "right"), SIDE_WORDS[kind], strict=True))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["employee_id", "role", "reason", "explanation"])
+        for person in result.unmatched:
+            writer.writerow([person.id, words[person.side], person.reason.value, person.text])
+
+
+def describe(outcome: SpreadsheetMatch, kind: str) -> str:
+    """The terminal summary of a run."""
+    result = outcome.result
+    stats = result.stats
+    left_word, right_word = SIDE_WORDS[kind]
+    proof = "proven optimal" if stats.certified else f"within {stats.gap_bound:.3%} of the optimum (proven bound)"
+    lines = [
+        f"{outcome.rows} people read; {stats.eligible_left} eligible {left_word}s, "
+        f"{stats.eligible_right} eligible {right_word}s.",
+        f"{len(result.pairs)} pairs, total score {result.total:.2f}, {proof}; "
+        f"{len(result.unmatched)} people without a partner.",
+        f"Pairs: {outcome.pairs_path}",
+        f"Unmatched, with reasons: {outcome.unmatched_path}",
+    ]
+    if result.fairness is not None:
+        lines.append(f"Fairness: {result.fairness.message}.")
+        for group in result.fairness.groups:
+            lines.append(
+                f"  {group.group}: {group.matched} matched, minimum {group.minimum}; "
+                f"{group.eligible} eligible ({group.share:.1%} of all eligible)"
+            )
+    if outcome.ignored_columns:
+        lines.append(f"Columns not used: {', '.join(outcome.ignored_columns)}.")
+    timing = ", ".join(f"{name} {value:.1f}s" for name, value in outcome.seconds.items())
+    lines.append(f"Time: {timing}.")
+    return "\n".join(lines)
