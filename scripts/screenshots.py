@@ -63,7 +63,7 @@ def main() -> None:
                     time.sleep(0.2)
 
             def shoot(username: str, shots: list[tuple[str, str]], *, width: int = 1280) -> None:
-                context = browser.new_context(base_url=base, viewport={"width": width, "height": 900})
+                context = browser.new_context(base_url=base, viewport={"width": width, "height": 1000})
                 page = context.new_page()
                 page.goto("/login/")
                 page.get_by_label("Username").fill(username)
@@ -71,14 +71,19 @@ def main() -> None:
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_load_state("networkidle")
                 for name, path in shots:
-                    if path.startswith("first-link-to:"):
+                    if path.startswith("click:"):
+                        # An action first (e.g. a partial re-match, so the board has a run under review).
+                        where, _, button = path.removeprefix("click:").partition("|")
+                        page.goto(where)
+                        page.get_by_role("button", name=button).click()
+                    elif path.startswith("first-link-to:"):
                         # Pages whose address the demo decides (the junior's relationship): follow the link.
                         page.goto("/programmes/mine/")
                         page.locator(f"a[href^='{path.removeprefix('first-link-to:')}']").first.click()
                     else:
                         page.goto(path)
                     page.wait_for_load_state("networkidle")
-                    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+                    page.screenshot(path=str(OUT / f"{name}.png"), full_page=width < 600)
                     print(f"saved docs/screenshots/{name}.png")
                 context.close()
 
@@ -87,7 +92,7 @@ def main() -> None:
                 [
                     ("programmes", "/programmes/"),
                     ("programme", "/programmes/1/"),
-                    ("review-board", "/programmes/1/runs/latest/"),
+                    ("review-board", "click:/programmes/1/runs/|Match the people still without a partner"),
                     ("health", "/programmes/1/health/"),
                     ("enrolments", "/programmes/2/enrolments/"),
                     ("directory", "/people/"),

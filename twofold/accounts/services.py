@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -73,8 +74,10 @@ def demo_accounts_ensure(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         ).distinct(),
         "senior leader",
     )
+    # A junior who can teach something the senior wants to learn: the demo pair has a reason to meet.
+    wanted = senior.skills.filter(wants_to_learn=True).values("skill")
     junior = _first(
-        active.filter(level__lte=3, skills__can_teach=True, skills__skill__category="digital")
+        active.filter(level__lte=3, skills__can_teach=True, skills__skill__in=wanted)
         .exclude(department=senior.department)
         .exclude(pk=manager.pk)
         .distinct(),
@@ -92,3 +95,19 @@ def demo_accounts_ensure(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         DemoLogin("senior", password, "Senior leader", f"{senior.name}, {senior.title}"),
         DemoLogin("executive", password, "Executive", f"{executive.name}, {executive.title}"),
     ]
+
+
+def demo_programmes_load(*, seed: int = 1) -> Any:
+    """The demo's two programmes, matched by the engine and lived for six months (see programmes.demo)."""
+    from twofold.programmes.demo import demo_programmes_build
+    from twofold.programmes.services import match_run_publish, match_run_start
+
+    def run_match(programme: Any, created_by: Any, now: Any, locked: list[tuple[int, int]]) -> None:
+        run = match_run_start(programme=programme, created_by=created_by, locked=locked, background=False)
+        match_run_publish(run=run, now=now)
+
+    manager = User.objects.get(username="manager")
+    junior = User.objects.select_related("person").get(username="junior").person
+    senior = User.objects.select_related("person").get(username="senior").person
+    assert junior is not None and senior is not None
+    return demo_programmes_build(manager=manager, junior=junior, senior=senior, seed=seed, run_match=run_match)

@@ -296,6 +296,23 @@ def _pair_refusal(
     return None
 
 
+def pair_refusal(
+    *, programme: Programme, mentor_enrolment: Enrolment, mentee_enrolment: Enrolment
+) -> RelationshipRuleBroken | None:
+    """The first hard rule a pair would break if proposed now, without taking locks.
+
+    For reviewing a match run (a swap, a lock): :func:`relationship_propose` checks again, under
+    locks, when the run is published.
+    """
+    return _pair_refusal(
+        programme=programme,
+        mentor_enrolment=mentor_enrolment,
+        mentee_enrolment=mentee_enrolment,
+        mentor=mentor_enrolment.person,
+        mentee=mentee_enrolment.person,
+    )
+
+
 @transaction.atomic
 def relationship_propose(
     *,

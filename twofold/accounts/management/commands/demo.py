@@ -7,14 +7,16 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from twofold.accounts.services import demo_accounts_ensure
+from twofold.accounts.services import demo_accounts_ensure, demo_programmes_load
 from twofold.people.models import Person
+from twofold.programmes.models import Programme
 
 
 class Command(BaseCommand):
     help = (
         "Prepare the demo: apply migrations, generate an organisation when the directory is empty, "
-        "create the demo accounts and print their sign-ins."
+        "create the demo accounts, run two programmes through six months of history when there are none, "
+        "and print the sign-ins."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,6 +33,15 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"The directory already holds {Person.objects.count():,} people; keeping them.")
         logins = demo_accounts_ensure()
+        if not Programme.objects.exists():
+            self.stdout.write("Running two demo programmes through six months of history …")
+            history = demo_programmes_load()
+            self.stdout.write(
+                f"Built {len(history.programmes)} programmes: {history.relationships} pairs, "
+                f"{history.meetings} meetings, {history.knowledge_transfers} skills passed on, "
+                f"{history.advocacy_actions} advocacy actions, {history.check_ins} check-ins, "
+                f"{history.nominations} nominations, {history.promotions} promotions."
+            )
         width = max(len(login.role) for login in logins)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo sign-ins (http://127.0.0.1:8000/login/):"))
