@@ -160,3 +160,27 @@ def test_invited_participant_accepts_or_declines(cast) -> None:
     assert ben.post(reverse("programmes:withdraw", args=[ana_enrolment.pk])).status_code == 404
     ana.post(reverse("programmes:withdraw", args=[ana_enrolment.pk]))
     assert Enrolment.objects.get(person=cast.ana).status == "withdrawn"
+
+
+def test_line_manager_approves_from_my_programmes(cast) -> None:
+    from twofold.programmes.services import enrolment_apply, programme_transition
+
+    programme = programme_create(name="Approval needed", kind="reverse_mentoring", requires_manager_approval=True)
+    programme_transition(programme=programme, to_state="enrolling")
+    enrolment = enrolment_apply(programme=programme, person=cast.ana, role="mentor", goals="Teach GenAI")
+    assert enrolment.status == "pending_approval"
+    # Vera is not in Ana's line: nothing waits for her, and her approval is refused.
+    assert (
+        "waiting for your approval"
+        not in signed_in(cast.vp_sales_user).get(reverse("programmes:mine")).content.decode()
+    )
+    response = signed_in(cast.vp_sales_user).post(
+        reverse("programmes:approve", args=[enrolment.pk]), {"decision": "approve"}, follow=True
+    )
+    assert "Only Ana Junior&#x27;s manager or someone above them can approve." in response.content.decode()
+    victor = signed_in(cast.vp_tech_user)
+    page = victor.get(reverse("programmes:mine")).content.decode()
+    assert "Applications waiting for your approval" in page and "Ana Junior" in page
+    victor.post(reverse("programmes:approve", args=[enrolment.pk]), {"decision": "approve"})
+    enrolment.refresh_from_db()
+    assert enrolment.status == "active" and enrolment.approved_by == cast.vp_tech

@@ -714,3 +714,20 @@ def test_immediate_backend_runs_at_once_and_schedules_nothing(cast, mailoutbox, 
         reminders_schedule()
     with pytest.raises(CommandError, match="send-reminders"):
         call_command("schedule_reminders")
+
+
+def test_send_reminders_first_expires_unanswered_proposals(db, capsys) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from tests.factories import RelationshipFactory
+    from twofold.relationships.models import RelationshipState
+
+    relationship = RelationshipFactory(state=RelationshipState.PROPOSED)
+    type(relationship).objects.filter(pk=relationship.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    call_command("send_reminders")
+    assert "Expired 1 proposal nobody answered in time." in capsys.readouterr().out
+    relationship.refresh_from_db()
+    assert relationship.state == RelationshipState.EXPIRED

@@ -170,3 +170,16 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         fairness_groups=shown,
         hidden_groups=len(groups) - len(shown),
     )
+
+
+def approvals_awaiting(person: Any) -> list[Enrolment]:
+    """Applications from people below ``person`` in the management tree that wait for approval."""
+    return list(
+        Enrolment.objects.filter(
+            status=EnrolmentStatus.PENDING_APPROVAL,
+            person__tree_left__gt=person.tree_left,
+            person__tree_left__lt=person.tree_right,
+        )
+        .select_related("person", "programme")
+        .order_by("created_at")[:100]
+    )

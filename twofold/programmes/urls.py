@@ -23,4 +23,5 @@ urlpatterns = [
     path("<int:pk>/apply/", views.apply, name="apply"),
     path("enrolments/<int:pk>/decline/", views.decline_invitation, name="decline_invitation"),
     path("enrolments/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("enrolments/<int:pk>/approve/", views.approve, name="approve"),
 ]

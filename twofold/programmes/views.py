@@ -35,6 +35,7 @@ from twofold.programmes.models import (
     Proposal,
 )
 from twofold.programmes.selectors import (
+    approvals_awaiting,
     enrolments_of,
     match_run_board,
     programme_pool_counts,
@@ -46,6 +47,7 @@ from twofold.programmes.services import (
     InviteFilter,
     ProgrammeRuleBroken,
     enrolment_apply,
+    enrolment_approve,
     enrolment_invite_by_filter,
     enrolment_respond,
     enrolment_withdraw,
@@ -254,6 +256,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
             "invitations": [e for e in enrolments if e.status == EnrolmentStatus.INVITED],
             "enrolments": [e for e in enrolments if e.status != EnrolmentStatus.INVITED],
             "offers": programmes_open_to(person),
+            "approvals": approvals_awaiting(person),
             "relationships": relationships_of_person(person=person, awaiting_first=True),
             "calendar_feed_url": calendar_feed_link(calendar_feed_for(person).token),
         },
@@ -327,6 +330,25 @@ def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, f"You declined the invitation to “{enrolment.programme.name}”.")
+    return redirect("programmes:mine")
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """A line manager approves (or turns down) an application from someone in their organisation."""
+    person = _my_person(request)
+    enrolment = get_object_or_404(Enrolment, pk=pk)
+    accept = request.POST.get("decision") == "approve"
+    try:
+        enrolment_approve(
+            enrolment=enrolment, approver=person, approve=accept, reason=request.POST.get("reason", "")[:300]
+        )
+    except ProgrammeRuleBroken as error:
+        messages.error(request, _rule_message(error))
+    else:
+        name = enrolment.person.name
+        messages.success(request, f"Approved {name}'s application." if accept else f"Turned down {name}'s application.")
     return redirect("programmes:mine")
 
 

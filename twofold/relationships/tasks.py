@@ -1,4 +1,5 @@
-"""Background tasks of relationships: the daily reminder run, which books its own next run.
+"""Background tasks of relationships: the daily run (expire unanswered proposals, send reminders),
+which books its own next run.
 
 There is no separate scheduler: ``twofold schedule-reminders`` queues the first run, and each run
 queues the next one for the following day before it sends anything, so a failure one day never
@@ -77,8 +78,11 @@ def reminders_schedule(
 
 @task()
 def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
-    """Send today's reminders, having first queued tomorrow's run at the same time of day."""
+    """Expire unanswered proposals and send today's reminders, having first queued tomorrow's run."""
+    from twofold.relationships.services import relationships_expire
+
     if reminders_daily.get_backend().supports_defer:
         reminders_schedule(at=at)
+    expired = relationships_expire()
     report = reminders_send()
-    return {"date": report.today.isoformat(), "sent": report.counts, "failed": len(report.failed)}
+    return {"date": report.today.isoformat(), "expired": expired, "sent": report.counts, "failed": len(report.failed)}

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import dateformat, timezone
 
 from twofold.relationships.reminders import ReminderKind, reminders_due, reminders_send
+from twofold.relationships.services import relationships_expire
 
 
 def _day(value: str) -> date:
@@ -20,7 +21,7 @@ def _day(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Email the reminders due today: proposals awaiting an answer, meetings coming up (with an invitation), "
+        "Expire proposals nobody answered in time, then email the reminders due today: proposals awaiting an answer, meetings coming up (with an invitation), "
         "meetings due by cadence, idle pairs (to the pair and the programme managers), check-ins due. "
         "Each reminder goes at most once a day, however often this runs."
     )
@@ -40,6 +41,10 @@ class Command(BaseCommand):
             counts = {kind.value: sum(1 for r in due if r.kind == kind) for kind in ReminderKind}
             self.stdout.write(self._summary("Would send", len(due), counts))
             return
+        if not day:
+            expired = relationships_expire()
+            if expired:
+                self.stdout.write(f"Expired {expired} proposal{'s' if expired != 1 else ''} nobody answered in time.")
         report = reminders_send(today=today)
         self.stdout.write(f"Reminders for {heading}:")
         for reminder in report.sent:
