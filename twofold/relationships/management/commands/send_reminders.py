@@ -22,8 +22,9 @@ def _day(value: str) -> date:
 class Command(BaseCommand):
     help = (
         "Expire proposals nobody answered in time, then email the reminders due today: proposals awaiting "
-        "an answer, meetings coming up (with an invitation), meetings due by cadence, idle pairs (to the pair and the programme managers), check-ins due. "
-        "Each reminder goes at most once a day, however often this runs."
+        "an answer, meetings coming up (with an invitation), meetings due by cadence, idle pairs (to the "
+        "pair and the programme managers), check-ins due. Each reminder goes at most once a day, however "
+        "often this runs."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
