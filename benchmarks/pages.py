@@ -181,6 +181,8 @@ def main() -> None:
                 f"/programmes/{rm}/enrolments/",
                 f"/programmes/{sp}/enrolments/?role=mentee&page=20",
                 f"/programmes/{rm}/health/",
+                f"/programmes/{rm}/runs/latest/",
+                f"/programmes/{rm}/runs/latest/?page=100",
                 "/concerns/",
                 "/people/",
                 "/people/?q=lee",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows
 from twofold.people.models import Person, Skill
-from twofold.programmes.models import Enrolment, Programme
+from twofold.programmes.models import Enrolment, MatchRun, Programme, Proposal
 from twofold.programmes.services import programme_create
 from twofold.relationships.models import (
     Agreement,
@@ -40,6 +40,7 @@ class ScaleFigures:
     private_notes: int = 0
     knowledge_transfers: int = 0
     check_ins: int = 0
+    proposals_under_review: int = 0
 
 
 def _aware(day: date, hour: int) -> datetime:
@@ -283,6 +284,31 @@ def scale_programmes_build(
         ],
         check_in_rows,
     )
+    # A run under review as big as the programme, for the review board's page.
+    run = MatchRun.objects.create(
+        programme=rm,
+        status="ready",
+        progress=100,
+        total_score=0,
+        statistics={
+            "pairs": rm_pairs,
+            "eligible_mentors": rm_pairs,
+            "eligible_mentees": rm_pairs,
+            "certified_optimal": True,
+            "seconds": 1.0,
+            "weights": {"skills": 4.0, "cross_department": 1.0, "cross_location": 0.5},
+        },
+    )
+    bulk_insert_rows(
+        Proposal,
+        ["run", "mentor", "mentee", "score", "breakdown", "locked", "origin"],
+        [
+            (run.pk, row[4], row[5], row[7], json.dumps({"skills": 2.5, "cross_department": 1.0}), False, "engine")
+            for row in relationship_rows
+            if row[1] == rm.pk
+        ],
+    )
+    figures.proposals_under_review = rm_pairs
     figures.meetings = len(meeting_rows)
     figures.private_notes = len(note_rows)
     figures.knowledge_transfers = len(transfer_rows)

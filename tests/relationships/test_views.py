@@ -781,7 +781,7 @@ def test_my_programmes_takes_the_same_queries_for_any_number_of_relationships(
         )
     client = signed_in(cast.ana_user)
     client.get(reverse("programmes:mine"))  # the calendar feed is created on the first visit
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("programmes:mine"))
     assert response.content.decode().count('href="/relationships/') == size
 
