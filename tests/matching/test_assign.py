@@ -146,7 +146,8 @@ def test_bad_input_is_refused_with_a_clear_message(scores, kwargs, message):
 
 
 def orlib(name: str) -> tuple[np.ndarray | sps.coo_array, int]:
-    numbers = np.array(gzip.open(ORLIB / f"{name}.txt.gz").read().split(), dtype=np.int64)
+    with gzip.open(ORLIB / f"{name}.txt.gz") as handle:
+        numbers = np.array(handle.read().split(), dtype=np.int64)
     optima = dict(line.split() for line in (ORLIB / "optima.txt").read_text().splitlines()[1:] if line.strip())
     n = int(numbers[0])
     if name.startswith("assignp"):

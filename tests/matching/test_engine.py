@@ -284,10 +284,7 @@ def test_without_the_target_the_same_pool_sponsors_men_only():
 def test_infeasible_minimums_are_reported_not_hidden():
     cast = sponsorship_cast(women=6, men=4, sponsors=1, seats=5)
     # Every woman is in the only sponsor's own organisation: none can be sponsored by them.
-    cast = [
-        replace(p, manager_id="sp0") if p.employee_id.startswith("w") else p
-        for p in cast
-    ]
+    cast = [replace(p, manager_id="sp0") if p.employee_id.startswith("w") else p for p in cast]
     policy = replace(default_policy("sponsorship"), fairness_tolerance=0.0)
     result = match(build_problem(cast, policy).problem)
     assert result.fairness is not None and not result.fairness.feasible
@@ -303,8 +300,15 @@ def test_fairness_total_is_the_best_among_fair_matchings():
     for i in range(14):
         cast.append(
             person(
-                f"p{i}", 4, "protege", "chief", group=rng.choice(["A", "B", "C"]), high_potential=True,
-                aspiration=rng.choice(["Eng", "Ops"]), teach={}, learn={"AI": int(rng.integers(0, 4))},
+                f"p{i}",
+                4,
+                "protege",
+                "chief",
+                group=rng.choice(["A", "B", "C"]),
+                high_potential=True,
+                aspiration=rng.choice(["Eng", "Ops"]),
+                teach={},
+                learn={"AI": int(rng.integers(0, 4))},
             )
         )
     policy = replace(default_policy("sponsorship"), fairness_tolerance=0.0)
@@ -330,3 +334,66 @@ def test_fairness_total_is_the_best_among_fair_matchings():
         constraints.append(LinearConstraint((group == code).astype(float)[None, :], outcome.minimum, np.inf))
     best = milp(-score, constraints=constraints, integrality=np.ones(n), bounds=Bounds(0, 1))
     assert result.total == pytest.approx(-best.fun, abs=1e-6)
+
+
+def demo_problem(kind: str, people: int, seed: int, **policy_changes):
+    """A programme drawn from the demo organisation: juniors and seniors, or sponsors and talent."""
+    from twofold.people.demo import generate_organisation
+
+    records = []
+    for p in generate_organisation(people, seed=seed).people:
+        if kind == "reverse-mentoring":
+            role = "mentor" if p.level <= 3 else "mentee" if p.level >= 6 else None
+        else:
+            role = "sponsor" if p.level >= 7 else "protege" if p.high_potential else None
+        record = PersonRecord(
+            employee_id=p.employee_id, level=p.level, manager_id=p.manager_id, role=role if p.active else None
+        )
+        record.department, record.location = p.department, p.location
+        record.teach = {s.name: s.proficiency for s in p.skills if s.can_teach}
+        record.learn = {s.name: s.proficiency for s in p.skills if s.wants_to_learn}
+        record.high_potential, record.group = p.high_potential, str((p.attributes or {}).get("gender", ""))
+        record.aspiration = p.department if p.employee_id[-1] in "02468" else "Engineering"
+        records.append(record)
+    return build_problem(records, replace(default_policy(kind), **policy_changes)).problem
+
+
+def full_graph_optimum(problem) -> tuple[int, float]:
+    """Every allowed pair of eligible people given to the exact solver at once (no candidate search)."""
+    from twofold.matching import assign
+    from twofold.matching.rules import eligibility
+
+    left_ok, _ = eligibility(problem.left, problem.policy, left=True)
+    right_ok, _ = eligibility(problem.right, problem.policy, left=False)
+    left_index, right_index = np.flatnonzero(left_ok), np.flatnonzero(right_ok)
+    scorer = Scorer(problem, left_index, right_index)
+    rules = PairRules(problem, left_index, right_index)
+    scores = scorer.x @ scorer.y.T
+    scores[~rules.allowed_block(np.arange(len(left_index)), np.arange(len(right_index)))] = np.nan
+    exact = assign(scores, left_capacity=problem.left.capacity[left_index])
+    assert exact.stats.method == "graph"
+    return len(exact.pairs), exact.total / scorer.unit
+
+
+@pytest.mark.parametrize("kind", ["reverse-mentoring", "sponsorship"])
+def test_on_a_demo_organisation_the_search_proves_the_optimum_of_the_full_graph(kind):
+    problem = demo_problem(kind, 6000, seed=11, optimality_tolerance=0.0, fairness_tolerance=None)
+    result = match(problem)
+    assert result.stats.certified and result.stats.gap_bound == 0
+    count, total = full_graph_optimum(problem)
+    assert len(result.pairs) == count
+    assert result.total == pytest.approx(total, rel=1e-12)
+
+
+def test_a_tolerance_stops_early_but_never_beyond_what_it_proves():
+    problem = demo_problem("reverse-mentoring", 6000, seed=12, optimality_tolerance=0.01)
+    result = match(problem)
+    _, optimum = full_graph_optimum(problem)
+    assert result.stats.gap_bound <= 0.01
+    assert optimum - result.total <= result.stats.bound + 1e-9
+
+
+def test_equal_input_gives_equal_pairs():
+    first = match(demo_problem("sponsorship", 3000, seed=13))
+    second = match(demo_problem("sponsorship", 3000, seed=13))
+    assert [(p.left_id, p.right_id) for p in first.pairs] == [(p.left_id, p.right_id) for p in second.pairs]

@@ -34,7 +34,9 @@ PEOPLE = [
 
 
 def test_pairs_and_reasons_are_written_beside_each_other(tmp_path):
-    outcome = match_spreadsheet(write(tmp_path / "people.csv", PEOPLE), kind="reverse-mentoring", out=tmp_path / "p.csv")
+    outcome = match_spreadsheet(
+        write(tmp_path / "people.csv", PEOPLE), kind="reverse-mentoring", out=tmp_path / "p.csv"
+    )
     assert outcome.unmatched_path == tmp_path / "p.unmatched.csv" == unmatched_path_for(tmp_path / "p.csv")
     pairs = read(outcome.pairs_path)
     assert {(row["mentor_id"], row["mentee_id"]) for row in pairs} == {("dev", "vp-ops"), ("creator", "vp-eng")}
@@ -42,8 +44,10 @@ def test_pairs_and_reasons_are_written_beside_each_other(tmp_path):
     # creator teaches Video at 4; vp-eng wants AI (room 1.0) and Video (room 0.8): 0.8 / 1.8 of it.
     assert float(creator["skills"]) == pytest.approx(4.0 * 0.8 / 1.8, abs=1e-3)
     assert float(creator["cross_department"]) == 1.0 and float(creator["cross_location"]) == 0.5
-    assert float(creator["score"]) == pytest.approx(sum(float(creator[c]) for c in ("skills", "cross_department",
-                                                    "cross_location", "level_gap", "availability")), abs=1e-3)
+    assert float(creator["score"]) == pytest.approx(
+        sum(float(creator[c]) for c in ("skills", "cross_department", "cross_location", "level_gap", "availability")),
+        abs=1e-3,
+    )
     (alone,) = read(outcome.unmatched_path)
     assert alone == {
         "employee_id": "ceo",
@@ -92,11 +96,18 @@ def test_the_command_uses_a_policy_file_and_reports_its_mistakes(tmp_path, capsy
     # A gap of 8 leaves only the chief executive for the juniors, who is in their chain.
     assert "0 pairs" in summary and str(tmp_path / "p.unmatched.csv") in summary
     reasons = {row["employee_id"]: row["reason"] for row in read(tmp_path / "p.unmatched.csv")}
-    assert reasons == {"ceo": "same_chain", "vp-eng": "level_gap", "vp-ops": "level_gap", "dev": "same_chain",
-                       "creator": "same_chain"}
+    assert reasons == {
+        "ceo": "same_chain",
+        "vp-eng": "level_gap",
+        "vp-ops": "level_gap",
+        "dev": "same_chain",
+        "creator": "same_chain",
+    }
     policy.write_text("[weights]\nskills = -1\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="weights.skills: must be a number >= 0"):
-        call_command("match_csv", str(people), kind="reverse-mentoring", policy=str(policy), out=str(tmp_path / "p.csv"))
+    with pytest.raises(CommandError, match=r"weights\.skills: must be a number >= 0"):
+        call_command(
+            "match_csv", str(people), kind="reverse-mentoring", policy=str(policy), out=str(tmp_path / "p.csv")
+        )
 
 
 def test_sponsorship_from_a_file_reports_fairness(tmp_path, capsys):

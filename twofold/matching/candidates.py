@@ -61,6 +61,8 @@ _REPAIR_ROUNDS = 6
 _REPAIR_PAIRS = 1 << 24
 # Most violating pairs added per row and round (the widening doubles k up to this).
 _MAX_PER_ROW = 96
+# Violations read per row and scan; beyond them a row is bounded by the smallest one read.
+_SCAN_CAP = 32
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class SearchSettings:
     k: int = 24
     tolerance: float = 0.0
     max_rounds: int = 12
-    widen: int = 8
+    widen: int = 32
 
 
 @dataclass(frozen=True)
@@ -585,7 +587,7 @@ def _scan_round(
     floors = np.zeros(source.n_left, dtype=np.int64)
     row_bound = 0
     structural = False
-    cap = max(per_row, 8)
+    cap = max(per_row, _SCAN_CAP)
     # Largest scanned reduced score per column. Pairs of the graph count too (chosen ones may be
     # above 0 with several seats): that only loosens the column bound, which stays valid.
     col_best = np.full(source.n_right, -np.inf)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -302,11 +303,15 @@ def _unmatched(
     policy = problem.policy
     words = ("mentee", "mentor") if policy.kind == "reverse-mentoring" else ("protégé", "sponsor")
     out: list[Unmatched] = []
-    for side, index, why in (("left", left_index, left_why), ("right", right_index, right_why)):
+    sides: tuple[tuple[Literal["left", "right"], IntArray, list[str | None]], ...] = (
+        ("left", left_index, left_why),
+        ("right", right_index, right_why),
+    )
+    for side, index, why in sides:
         people = problem.left if side == "left" else problem.right
         for person, reason in enumerate(why):
             if reason is not None:
-                out.append(Unmatched(side, person, str(people.ids[person]), Reason.INELIGIBLE, reason))  # type: ignore[arg-type]
+                out.append(Unmatched(side, person, str(people.ids[person]), Reason.INELIGIBLE, reason))
         taken = np.zeros(len(index), dtype=bool)
         taken[pair_left if side == "left" else pair_right] = True
         alone = np.flatnonzero(~taken)
@@ -327,7 +332,7 @@ def _unmatched(
         )
         for local, (code, text) in zip(alone.tolist(), texts, strict=True):
             global_index = int(index[local])
-            out.append(Unmatched(side, global_index, str(people.ids[global_index]), code, text))  # type: ignore[arg-type]
+            out.append(Unmatched(side, global_index, str(people.ids[global_index]), code, text))
     out.sort(key=lambda item: (item.side, item.index))
     return out
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -181,11 +181,10 @@ def _differ_features(left: IntArray, right: IntArray) -> tuple[FloatArray, Float
 
 
 def _level_features(
-    left: IntArray, right: IntArray, fit: object, senior_is_left: bool
+    left: IntArray, right: IntArray, fit: Callable[[int], float], senior_is_left: bool
 ) -> tuple[FloatArray, FloatArray]:
     """One-hot of the left level against the fit table's row for the right level."""
     left_levels, right_levels = np.unique(left), np.unique(right)
-    assert callable(fit)
     table = np.array(
         [
             [round(DENOMINATOR * fit(int(a - b) if senior_is_left else int(b - a))) for b in right_levels]
