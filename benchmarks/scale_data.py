@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows
@@ -41,6 +41,15 @@ class ScaleFigures:
     knowledge_transfers: int = 0
     check_ins: int = 0
     proposals_under_review: int = 0
+
+
+LATEST_HELD = (
+    "UPDATE relationships_relationship SET "
+    "last_met_at = (SELECT MAX(m.starts_at) FROM relationships_meeting m "
+    "WHERE m.relationship_id = relationships_relationship.id AND m.status = 'held'), "
+    "meetings_held = (SELECT COUNT(*) FROM relationships_meeting m "
+    "WHERE m.relationship_id = relationships_relationship.id AND m.status = 'held')"
+)
 
 
 def _aware(day: date, hour: int) -> datetime:
@@ -284,6 +293,9 @@ def scale_programmes_build(
         ],
         check_in_rows,
     )
+    # What the meeting services keep on each pair: its latest held meeting.
+    with connection.cursor() as cursor:
+        cursor.execute(LATEST_HELD)
     # A run under review as big as the programme, for the review board's page.
     run = MatchRun.objects.create(
         programme=rm,

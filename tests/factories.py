@@ -145,9 +145,18 @@ class RelationshipFactory(factory.django.DjangoModelFactory):
 class MeetingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Meeting
+        skip_postgeneration_save = True
 
     relationship = factory.SubFactory(RelationshipFactory, state=RelationshipState.ACTIVE)
     starts_at = factory.LazyFunction(timezone.now)
     duration_minutes = 45
     status = MeetingStatus.HELD
     created_by = factory.SelfAttribute("relationship.mentor")
+
+    @factory.post_generation
+    def keep_last_met(self, create: bool, extracted: object, **kwargs: object) -> None:
+        # As the meeting services do: the pair's row remembers its latest held meeting.
+        if create:
+            from twofold.relationships.services import relationship_last_met_refresh
+
+            relationship_last_met_refresh(self.relationship_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, F, Q, Sum
 
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
 from twofold.relationships.models import (
@@ -17,8 +17,6 @@ from twofold.relationships.models import (
     AdvocacyOutcome,
     CheckIn,
     KnowledgeTransfer,
-    Meeting,
-    MeetingStatus,
     Nomination,
     Relationship,
     RelationshipState,
@@ -76,14 +74,10 @@ def programme_headlines() -> list[ProgrammeHeadline]:
     states = Relationship.objects.filter(programme_id__in=ids).values("programme_id", "state").annotate(n=Count("pk"))
     for row in states.order_by():
         headlines[row["programme_id"]].pairs[row["state"]] = row["n"]
-    held = (
-        Meeting.objects.filter(relationship__programme_id__in=ids, status=MeetingStatus.HELD)
-        .values("relationship__programme_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in held:
-        headlines[row["relationship__programme_id"]].meetings_held = row["n"]
+    # Each pair keeps its count of held meetings: summing 20,000 rows, not counting 500,000.
+    held = Relationship.objects.filter(programme_id__in=ids).values("programme_id").annotate(n=Sum("meetings_held"))
+    for row in held.order_by():
+        headlines[row["programme_id"]].meetings_held = row["n"] or 0
     moved = (
         KnowledgeTransfer.objects.filter(relationship__programme_id__in=ids)
         .values("relationship__programme_id")

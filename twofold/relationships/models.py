@@ -67,6 +67,11 @@ class Relationship(models.Model):
     end_reason = models.CharField(max_length=500, blank=True)
     ended_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rematch_requested = models.BooleanField(default=False)
+    # Derived, kept by the meeting services: the latest held meeting and how many were held, so that
+    # "who is behind on meetings" and "meetings held" across thousands of pairs read one row per pair
+    # rather than half a million meetings.
+    last_met_at = models.DateTimeField(null=True, blank=True, editable=False)
+    meetings_held = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

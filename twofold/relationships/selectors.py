@@ -24,11 +24,9 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
@@ -497,21 +495,16 @@ class PlusDays(Func):
 def relationships_meeting_clock(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
     """The programme's active relationships, each annotated with its meeting clock.
 
-    ``last_met_at``: the latest held meeting (None if none yet); ``meeting_due_at``: a cadence after
-    that meeting, or after the start; ``idle_from``: twice the cadence after it; ``overdue`` and
-    ``idle``: whether ``now`` is past those. The cadence is the pair's agreed one, else the programme's.
+    ``last_met_at`` (kept on the row by the meeting services): the latest held meeting, None if none
+    yet; ``meeting_due_at``: a cadence after that meeting, or after the start; ``idle_from``: twice
+    the cadence after it; ``overdue`` and ``idle``: whether ``now`` is past those. The cadence is the
+    pair's agreed one, else the programme's.
     """
     now = now or timezone.now()
-    last_held = (
-        Meeting.objects.filter(relationship=OuterRef("pk"), status=MeetingStatus.HELD, starts_at__lte=now)
-        .order_by("-starts_at")
-        .values("starts_at")[:1]
-    )
     cadence: Expression = Coalesce(F("agreement__cadence_days"), Value(programme.cadence_days))
     clock_start = Coalesce(F("last_met_at"), F("started_at"))
     return (
         Relationship.objects.filter(programme=programme, state=RelationshipState.ACTIVE)
-        .annotate(last_met_at=Subquery(last_held, output_field=DateTimeField()))
         .annotate(
             meeting_due_at=PlusDays(clock_start, cadence),
             idle_from=PlusDays(clock_start, cadence * Value(2, output_field=IntegerField())),

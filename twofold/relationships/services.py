@@ -22,7 +22,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.accounts.models import User
@@ -575,6 +576,18 @@ def agreement_accept(*, relationship: Relationship, person: Person, now: datetim
 # --- meetings and private notes -----------------------------------------------------------------
 
 
+def relationship_last_met_refresh(relationship_id: int) -> None:
+    """Keep ``last_met_at`` and ``meetings_held`` of a relationship equal to its held meetings (after
+    any change to its meetings; bulk loads call it too)."""
+    held = Meeting.objects.filter(relationship_id=OuterRef("pk"), status=MeetingStatus.HELD)
+    Relationship.objects.filter(pk=relationship_id).update(
+        last_met_at=Subquery(held.order_by("-starts_at").values("starts_at")[:1]),
+        meetings_held=Coalesce(
+            Subquery(held.order_by().values("relationship_id").annotate(n=Count("pk")).values("n")), 0
+        ),
+    )
+
+
 def _check_duration(duration_minutes: int) -> None:
     low, high = MEETING_DURATION
     if not low <= duration_minutes <= high:
@@ -624,6 +637,7 @@ def meeting_log(
     meeting.skills.set(list(skills))
     if private_note.strip():
         PrivateNote.objects.create(meeting=meeting, author=person, text=private_note.strip())
+    relationship_last_met_refresh(current.pk)
     return meeting
 
 
@@ -699,6 +713,7 @@ def meeting_update(
     current.save()
     if skills is not None:
         current.skills.set(list(skills))
+    relationship_last_met_refresh(current.relationship_id)
     return current
 
 
