@@ -765,9 +765,10 @@ def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
     # Page through ids first and load the people for one page only: joining the directory to every
     # pair behind on meetings before the LIMIT costs far more than the page shows.
     behind_ids = relationships_behind_on_meetings(programme=programme).values_list("pk", flat=True)
-    behind = Paginator(behind_ids, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
-    loaded = relationships_behind_on_meetings(programme=programme).filter(pk__in=list(behind.object_list))
-    behind.object_list = sorted(loaded, key=lambda pair: list(behind.object_list).index(pair.pk))
+    behind: Any = Paginator(behind_ids, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
+    order = {pk: position for position, pk in enumerate(behind.object_list)}
+    loaded = relationships_behind_on_meetings(programme=programme).filter(pk__in=list(order))
+    behind.object_list = sorted(loaded, key=lambda pair: order[pair.pk])
     states = [(label, health.pairs_by_state[value]) for value, label in RelationshipState.choices]
     scores = [(SCORE_LABELS[name], health.mean_scores[name]) for name in SCORE_FIELDS]
     by_point = [
