@@ -153,6 +153,7 @@ def scale_programmes_build(
                 ended,
                 "Moved to another role." if state == "ended_early" else "",
                 False,
+                0,
                 now,
                 now,
             )
@@ -177,6 +178,7 @@ def scale_programmes_build(
             "ended_at",
             "end_reason",
             "rematch_requested",
+            "meetings_held",
             "created_at",
             "updated_at",
         ],
