@@ -163,13 +163,14 @@ def orlib(name: str) -> tuple[np.ndarray | sps.coo_array, int]:
 )
 def test_or_library_published_optima(name):
     costs, optimum = orlib(name)
-    result = assign(costs)
+    result = assign(costs, candidates=0)  # the whole graph at once: the exact solver itself
     assert len(result.pairs) == costs.shape[0]
     assert -result.total == optimum
 
 
-def test_or_library_optimum_through_the_candidate_search():
-    costs, optimum = orlib("assign800")
-    result = assign(costs, candidates=8)
+@pytest.mark.parametrize("name", ["assign600", "assign800"])
+def test_or_library_optima_through_the_candidate_search(name):
+    costs, optimum = orlib(name)
+    result = assign(costs)  # above 250,000 pairs: candidates and the dual certificate by default
     assert result.stats.method == "candidates" and result.stats.certified
     assert -result.total == optimum

@@ -370,7 +370,7 @@ def full_graph_optimum(problem) -> tuple[int, float]:
     rules = PairRules(problem, left_index, right_index)
     scores = scorer.x @ scorer.y.T
     scores[~rules.allowed_block(np.arange(len(left_index)), np.arange(len(right_index)))] = np.nan
-    exact = assign(scores, left_capacity=problem.left.capacity[left_index])
+    exact = assign(scores, left_capacity=problem.left.capacity[left_index], candidates=0)
     assert exact.stats.method == "graph"
     return len(exact.pairs), exact.total / scorer.unit
 
@@ -397,3 +397,22 @@ def test_equal_input_gives_equal_pairs():
     first = match(demo_problem("sponsorship", 3000, seed=13))
     second = match(demo_problem("sponsorship", 3000, seed=13))
     assert [(p.left_id, p.right_id) for p in first.pairs] == [(p.left_id, p.right_id) for p in second.pairs]
+
+
+def test_with_seat_count_switched_off_a_pair_worth_nothing_is_not_made():
+    from twofold.matching import Weights
+
+    cast = [
+        person("boss", 8, "mentee", learn={"AI": 0}),
+        person("other", 8, "mentee", learn={"SQL": 0}),
+        person("ai", 2, "mentor", teach={"AI": 4}),
+        person("video", 2, "mentor", teach={"Video": 4}),
+    ]
+    only_skills = replace(default_policy("reverse-mentoring"), weights=Weights(skills=1.0))
+    assert len(match(build_problem(cast, only_skills).problem).pairs) == 2
+    result = match(build_problem(cast, replace(only_skills, maximize_matched=False)).problem)
+    assert [(p.left_id, p.right_id) for p in result.pairs] == [("ai", "boss")]
+    assert {(u.id, u.reason) for u in result.unmatched} == {
+        ("other", Reason.NOT_WORTH_IT),
+        ("video", Reason.NOT_WORTH_IT),
+    }

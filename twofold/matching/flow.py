@@ -15,12 +15,14 @@ solution either, which is how the candidate search proves optimality over all pa
 building them (see :mod:`twofold.matching.candidates`). It also returns which nodes could start or
 end an augmenting path, to prove the seat count (and the group minimums) maximal in the same way.
 
-Solvers, chosen by measurement on this project's machine (``shared/notes/matching-measurements.md``):
-OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for one-seat-per-person problems (about 3x
-faster than the min-cost flow on 1.5 M edges), OR-Tools' ``SimpleMinCostFlow`` whenever there are
-capacities, group minimums, or no matching saturates the smaller side. The dual prices are recovered
-afterwards by Bellman-Ford on the residual network, vectorised over arcs, because neither OR-Tools
-wrapper exposes its internal potentials.
+Solvers, chosen by measurement on this project's machine (``shared/notes/matching-measurements.md``
+and our own runs): OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for one-seat-per-person
+problems that are square or nearly so once people without any edge are set aside (about 3x faster
+than the min-cost flow on 1.5 M edges; the smaller side is padded with free dummy nodes), and
+OR-Tools' ``SimpleMinCostFlow`` for everything else: seats, group minimums, very unequal sides, a
+maximum matching that leaves both sides short, or maximising the total alone. Neither wrapper
+exposes its internal potentials, so the dual prices are recovered afterwards by Bellman-Ford on
+the residual network, vectorised over arcs and started from price estimates when there are some.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ _UNREACHED = 1 << 60
 def profit_limit(n_left: int, n_right: int) -> int:
     """Largest |integer profit| that is safe for both OR-Tools solvers on a graph of this size.
 
-    The dummy-node constructions below put up to ``n_left + n_right`` nodes on each side.
+    Counted as if both sides were on one side: padding never adds more nodes than that.
     """
     nodes = max(2, n_left + n_right + 3)
     return int(max(1, min(_MAX_PROFIT, _OVERFLOW_BUDGET / nodes**2)))
