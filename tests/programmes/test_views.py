@@ -184,3 +184,30 @@ def test_line_manager_approves_from_my_programmes(cast) -> None:
     victor.post(reverse("programmes:approve", args=[enrolment.pk]), {"decision": "approve"})
     enrolment.refresh_from_db()
     assert enrolment.status == "active" and enrolment.approved_by == cast.vp_tech
+
+
+def test_programme_pages_take_the_same_queries_at_any_size(cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import PersonFactory
+    from twofold.programmes.services import enrolment_create, programme_transition
+
+    client = signed_in(cast.programme_manager)
+    counts: dict[str, list[int]] = {}
+    for size in (2, 25):
+        programme = programme_create(name=f"Size {size}", kind="reverse_mentoring", created_by=cast.programme_manager)
+        programme_transition(programme=programme, to_state="enrolling")
+        for _ in range(size):
+            enrolment_create(programme=programme, person=PersonFactory(level=2), role="mentor")
+        for name, url in (
+            ("list", reverse("programmes:list")),
+            ("detail", reverse("programmes:detail", args=[programme.pk])),
+            ("enrolments", reverse("programmes:enrolments", args=[programme.pk])),
+            ("runs", reverse("programmes:runs", args=[programme.pk])),
+        ):
+            client.get(url)  # warm the caches
+            with CaptureQueriesContext(connection) as context:
+                assert client.get(url).status_code == 200
+            counts.setdefault(name, []).append(len(context.captured_queries))
+    assert all(small == large for small, large in counts.values()), counts
