@@ -175,9 +175,9 @@ def test_line_manager_approves_from_my_programmes(cast) -> None:
         not in signed_in(cast.vp_sales_user).get(reverse("programmes:mine")).content.decode()
     )
     response = signed_in(cast.vp_sales_user).post(
-        reverse("programmes:approve", args=[enrolment.pk]), {"decision": "approve"}, follow=True
+        reverse("programmes:approve", args=[enrolment.pk]), {"decision": "approve"}
     )
-    assert "Only Ana Junior&#x27;s manager or someone above them can approve." in response.content.decode()
+    assert response.status_code == 404
     victor = signed_in(cast.vp_tech_user)
     page = victor.get(reverse("programmes:mine")).content.decode()
     assert "Applications waiting for your approval" in page and "Ana Junior" in page

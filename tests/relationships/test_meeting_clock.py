@@ -21,3 +21,34 @@ def test_logging_scheduling_holding_and_cancelling_keep_the_clock(cast, active: 
     meeting_update(meeting=later, person=cast.ana, status=MeetingStatus.CANCELLED, now=NOW + 11 * DAY)
     active.refresh_from_db()
     assert (active.last_met_at, active.meetings_held) == (planned.starts_at, 2)
+
+
+def test_a_resolved_concern_stays_resolved(cast, active: Relationship) -> None:
+    import pytest
+
+    from twofold.relationships.services import RelationshipStateConflict, concern_raise, concern_update
+
+    active.programme.managers.add(cast.programme_manager)
+    concern = concern_raise(relationship=active, person=cast.ana, text="We keep missing meetings.")
+    concern_update(concern=concern, user=cast.programme_manager, status="resolved", resolution="Talked to both.")
+    with pytest.raises(RelationshipStateConflict, match="resolved"):
+        concern_update(concern=concern, user=cast.programme_manager, status="acknowledged")
+
+
+def test_health_hides_averages_of_fewer_than_five_answers(cast, active: Relationship) -> None:
+    from twofold.relationships.models import CheckIn
+    from twofold.relationships.selectors import programme_health
+
+    CheckIn.objects.create(
+        relationship=active,
+        person=cast.ana,
+        point="fit",
+        satisfaction=1,
+        psychological_safety=1,
+        progress=1,
+        submitted_at=NOW,
+    )
+    health = programme_health(programme=active.programme, now=NOW)
+    assert health.check_ins == 1
+    assert health.mean_scores["psychological_safety"] is None
+    assert health.mean_scores_by_point["fit"]["psychological_safety"] is None

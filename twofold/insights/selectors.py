@@ -99,10 +99,12 @@ def programme_headlines() -> list[ProgrammeHeadline]:
     pulse = (
         CheckIn.objects.filter(relationship__programme_id__in=ids)
         .values("relationship__programme_id")
-        .annotate(satisfaction=Avg("satisfaction"), safety=Avg("psychological_safety"))
+        .annotate(n=Count("pk"), satisfaction=Avg("satisfaction"), safety=Avg("psychological_safety"))
         .order_by()
     )
     for row in pulse:
+        if row["n"] < MIN_GROUP_SIZE:
+            continue  # a handful of answers would show someone's own
         headline = headlines[row["relationship__programme_id"]]
         headline.satisfaction, headline.safety = row["satisfaction"], row["safety"]
     nominations = Nomination.objects.filter(programme_id__in=ids).values("programme_id").annotate(n=Count("pk"))

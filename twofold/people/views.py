@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ def _filters_from(request: HttpRequest, *, talent_flags: bool) -> DirectoryFilte
         search=query.get("q", "").strip()[:100],
         department=query.get("department", "").strip(),
         location=query.get("location", "").strip(),
-        level=int(level_text) if level_text.isdigit() else None,
+        level=int(level_text) if re.fullmatch(r"[0-9]{1,2}", level_text) else None,
         high_potential=(high_potential == "yes") if talent_flags and high_potential in ("yes", "no") else None,
         include_inactive=query.get("inactive") == "yes",
     )

@@ -138,6 +138,7 @@ class Board:
     unmatched: Page[Unmatched]
     fairness_groups: list[dict[str, Any]]
     hidden_groups: int
+    fairness_summary: str
 
 
 def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
@@ -169,7 +170,28 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         unmatched=Paginator(unmatched, 50).get_page(unmatched_page),
         fairness_groups=shown,
         hidden_groups=len(groups) - len(shown),
+        fairness_summary=fairness_summary(run.fairness) if run.fairness else "",
     )
+
+
+def fairness_summary(fairness: dict[str, Any]) -> str:
+    """The fairness outcome in a sentence that names only groups of at least the minimum size.
+
+    The engine's own message names every group that missed its minimum; a group of three would be
+    identified by it, so it is never shown.
+    """
+    groups = fairness.get("groups", [])
+    short = [g for g in groups if not g["met"]]
+    if not short:
+        return "Every group reached at least its share of the matched places, less the tolerance."
+    named = [g["group"] for g in short if g["eligible"] >= MIN_GROUP_SIZE]
+    hidden = len(short) - len(named)
+    parts = []
+    if named:
+        parts.append(", ".join(named))
+    if hidden:
+        parts.append(f"{hidden} group{'s' if hidden != 1 else ''} of fewer than {MIN_GROUP_SIZE} candidates")
+    return "Not every minimum could be met: " + " and ".join(parts) + " fell short (no allowed pairing reaches them)."
 
 
 def approvals_awaiting(person: Any) -> list[Enrolment]:

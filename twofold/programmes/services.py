@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -26,6 +27,8 @@ from twofold.programmes.models import (
     Proposal,
     Unmatched,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class ProgrammeRuleBroken(ValueError):
@@ -467,9 +470,15 @@ def enrolment_respond(
     *, enrolment: Enrolment, accept: bool, goals: str = "", focus_skills: Iterable[Skill] = (), **details: Any
 ) -> Enrolment:
     """The invited person says yes (joining the pool, or waiting for their manager) or no."""
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    enrolment = Enrolment.objects.select_for_update().select_related("programme", "person").get(pk=enrolment.pk)
     if enrolment.status != EnrolmentStatus.INVITED:
         raise ProgrammeRuleBroken("there is no open invitation to answer", code="no_invitation")
+    if accept:
+        # The invitation may be old: the programme may have closed, or the person changed level since.
+        _check_open_for_enrolment(enrolment.programme)
+        problem = eligibility_problem(enrolment.programme, enrolment.person, enrolment.role)
+        if problem:
+            raise ProgrammeRuleBroken(problem, code="not_eligible")
     if not accept:
         enrolment.status = EnrolmentStatus.DECLINED
         enrolment.save(update_fields=["status", "updated_at"])
@@ -548,6 +557,7 @@ def enrolment_withdraw(*, enrolment: Enrolment, reason: str = "") -> Enrolment:
 # Pools at least this large are matched by a background worker rather than inside the request.
 BACKGROUND_POOL = 3000
 RUN_IN_PROGRESS = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
+STALE_RUN = timedelta(hours=6)
 
 
 @transaction.atomic
@@ -569,6 +579,10 @@ def match_run_start(
         raise ProgrammeRuleBroken(
             f"{programme.name} is {programme.get_state_display().lower()}; start matching first", code="not_matching"
         )
+    # A run a worker never finished (the worker died) must not block the programme for ever.
+    MatchRun.objects.filter(
+        programme=programme, status__in=RUN_IN_PROGRESS, created_at__lt=timezone.now() - STALE_RUN
+    ).update(status=MatchRunStatus.FAILED, error="Abandoned: no worker finished it.", finished_at=timezone.now())
     if MatchRun.objects.filter(programme=programme, status__in=RUN_IN_PROGRESS).exists():
         raise ProgrammeRuleBroken("a match run of this programme is already under way", code="run_in_progress")
     run = MatchRun.objects.create(
@@ -624,6 +638,18 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
         )
         run.refresh_from_db()
         return run
+    except Exception as error:
+        # Anything else is a fault, not bad input: record it so the programme can run again, then
+        # let it surface (the worker logs it, a request shows the error page).
+        logger.exception("match run %s failed", run.pk)
+        MatchRun.objects.filter(pk=run.pk).update(
+            status=MatchRunStatus.FAILED,
+            error=f"An unexpected error stopped the run ({error.__class__.__name__}); it is in the server log.",
+            finished_at=timezone.now(),
+            progress=100,
+            progress_note="",
+        )
+        raise
     _run_progress(run, 90, "Saving the proposals")
     with transaction.atomic():
         locked_set = set(locked)
@@ -847,6 +873,9 @@ def match_run_publish(*, run: MatchRun, now: Any = None) -> PublishResult:
             result.proposed += 1
         except RelationshipRuleBroken as refusal:
             result.skipped.append((proposal, str(refusal)))
+        except IntegrityError:
+            # A constraint caught what the checks did not see (a concurrent change): skip the pair.
+            result.skipped.append((proposal, "It conflicted with a change made at the same time."))
     programme.refresh_from_db()
     if programme.state == ProgrammeState.MATCHING:
         programme_transition(programme=programme, to_state=ProgrammeState.RUNNING)

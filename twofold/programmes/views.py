@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -338,7 +339,10 @@ def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     """A line manager approves (or turns down) an application from someone in their organisation."""
     person = _my_person(request)
-    enrolment = get_object_or_404(Enrolment, pk=pk)
+    enrolment = get_object_or_404(Enrolment.objects.select_related("person"), pk=pk)
+    # Only the applicant's managers learn that the application exists.
+    if not person.manages_or_is_above(enrolment.person):
+        raise Http404("No such application waiting for you")
     accept = request.POST.get("decision") == "approve"
     try:
         enrolment_approve(
@@ -438,7 +442,7 @@ def run_change(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     action, _, row = request.POST.get("row", "").partition(":")
     chosen = [row] if row else request.POST.getlist("proposal")
     action = action or request.POST.get("action", "")
-    ids = [int(value) for value in chosen if value.isdigit()]
+    ids = list(dict.fromkeys(int(value) for value in chosen if re.fullmatch(r"[0-9]{1,12}", value)))
     proposals = {p.pk: p for p in Proposal.objects.filter(run=run, pk__in=ids)}
     try:
         if action in ("lock", "unlock", "remove"):
@@ -452,9 +456,11 @@ def run_change(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
                 proposal_lock(proposal=proposal, locked=action == "lock")
                 messages.success(request, "Locked: a re-run keeps this pair." if action == "lock" else "Unlocked.")
         elif action == "swap":
-            if len(proposals) != 2:
+            # A stale tab may send pairs that no longer exist: only the ones still in the run count.
+            picked = [proposals[pk] for pk in ids if pk in proposals]
+            if len(picked) != 2:
                 raise ProgrammeRuleBroken("tick exactly two pairs to swap their partners", code="choose_two")
-            first, second = (proposals[pk] for pk in ids[:2])
+            first, second = picked
             proposal_swap(first=first, second=second)
             messages.success(request, "Swapped: both new pairs pass every rule and are scored again.")
         else:

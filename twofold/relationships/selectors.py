@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from twofold.insights.selectors import MIN_GROUP_SIZE
 from twofold.people.models import Person, Skill
 from twofold.programmes.models import Acceptance, Programme, ProgrammeKind, ProgrammeState
 from twofold.relationships.errors import RelationshipForbidden
@@ -563,7 +564,10 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
     by_point: dict[str, dict[str, float | None]] = {}
     for row in per_point:
         count += row["n"]
-        by_point[row["point"]] = {name: row[f"sum_{name}"] / row["n"] for name in SCORE_FIELDS}
+        # Fewer than MIN_GROUP_SIZE answers would let a manager read off one person's pulse.
+        by_point[row["point"]] = {
+            name: row[f"sum_{name}"] / row["n"] if row["n"] >= MIN_GROUP_SIZE else None for name in SCORE_FIELDS
+        }
         for name in SCORE_FIELDS:
             totals[name] += row[f"sum_{name}"]
     open_concerns = Concern.objects.filter(relationship__programme=programme, status__in=OPEN_CONCERN_STATES).count()
@@ -573,7 +577,7 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
         overdue_meetings=clock["overdue"],
         idle=clock["idle"],
         check_ins=count,
-        mean_scores={name: (totals[name] / count if count else None) for name in SCORE_FIELDS},
+        mean_scores={name: (totals[name] / count if count >= MIN_GROUP_SIZE else None) for name in SCORE_FIELDS},
         mean_scores_by_point=by_point,
         open_concerns=open_concerns,
     )

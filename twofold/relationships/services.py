@@ -895,6 +895,8 @@ def concern_update(*, concern: Concern, user: User, status: str, resolution: str
         raise RelationshipForbidden("Only the programme's managers handle its concerns.", code="not_manager")
     if status not in ConcernStatus.values:
         raise RelationshipRuleBroken(f"{status!r} is not a concern status.", code="unknown_status")
+    if current.status == ConcernStatus.RESOLVED:
+        raise RelationshipStateConflict("This concern is resolved; its record stays as it is.", code="already_resolved")
     if status == ConcernStatus.RESOLVED and not resolution.strip():
         raise RelationshipRuleBroken("Say how the concern was resolved.", code="resolution_required")
     current.status, current.handled_by = status, user

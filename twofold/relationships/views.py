@@ -57,7 +57,6 @@ from twofold.relationships.models import (
     AdvocacyOutcome,
     CalendarFeed,
     CheckInPoint,
-    Concern,
     ConcernStatus,
     Direction,
     Meeting,
@@ -823,7 +822,7 @@ def concern_handle(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge or resolve a concern. htmx gets the concern's card back; a plain post, the list."""
     if not permissions.can_handle_concerns(request.user):
         raise PermissionDenied("Concerns are handled by programme managers.")
-    concern = get_object_or_404(Concern, pk=pk)
+    concern = get_object_or_404(concerns_for_managers(request.user), pk=pk)
     form = ConcernUpdateForm(request.POST, concern_id=pk)
     notice = ""
     if form.is_valid():

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from twofold.insights.selectors import MIN_GROUP_SIZE
 from twofold.programmes.management.commands.programme import find_programme
 from twofold.programmes.models import MatchRun, MatchRunStatus, Unmatched
+from twofold.programmes.selectors import fairness_summary
 from twofold.programmes.services import ProgrammeRuleBroken, match_run_publish, match_run_start
 
 
@@ -64,7 +65,7 @@ class Command(BaseCommand):
         fairness = run.fairness
         if fairness:
             attribute, tolerance = programme.fairness_attribute, fairness["tolerance"]
-            self.stdout.write(f"  fairness ({attribute}, tolerance {tolerance:.2f}): {fairness['message']}")
+            self.stdout.write(f"  fairness ({attribute}, tolerance {tolerance:.2f}): {fairness_summary(fairness)}")
             for group in fairness["groups"]:
                 if group["eligible"] < MIN_GROUP_SIZE:
                     self.stdout.write(f"    a group of fewer than {MIN_GROUP_SIZE} candidates (not shown)")
