@@ -35,7 +35,7 @@ def bulk_update_columns(model: type[models.Model], field_names: Sequence[str], r
     )
     key = "CAST(v.pk AS bigint)" if postgres else "v.pk"
     batch_size = max(1, 30000 // len(aliases))
-    placeholder = "(" + ", ".join(["%s"] * len(aliases)) + ")"
+    row_markers = "(" + ", ".join(["%s"] * len(aliases)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
@@ -45,7 +45,7 @@ def bulk_update_columns(model: type[models.Model], field_names: Sequence[str], r
                 for field, value in zip(fields, row[1:], strict=True):
                     params.append(field.get_db_prep_value(value, connection, prepared=False))
             sql = (
-                f"WITH v({', '.join(aliases)}) AS (VALUES {', '.join([placeholder] * len(batch))}) "
+                f"WITH v({', '.join(aliases)}) AS (VALUES {', '.join([row_markers] * len(batch))}) "
                 f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk_column} = {key}"
             )
             cursor.execute(sql, params)

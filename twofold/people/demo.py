@@ -20,6 +20,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from twofold.people.hris_presets import PERSON_FIELDS
 from twofold.people.tabular import Table
 
 SKILL_TAXONOMY: tuple[tuple[str, str], ...] = (
@@ -611,26 +612,8 @@ def _flag_high_potential(rng: random.Random, population: list[DemoPerson], gende
 
 def organisation_table(organisation: DemoOrganisation) -> Table:
     """The organisation as an import table in Twofold's own layout, restricted columns included."""
-    columns = [
-        "employee_id",
-        "name",
-        "email",
-        "title",
-        "level",
-        "department",
-        "location",
-        "manager_id",
-        "hire_date",
-        "high_potential",
-        "active",
-        "skills_teach",
-        "skills_learn",
-        "skills",
-        "gender",
-        "ethnicity",
-        "birth_year",
-        "disability",
-    ]
+    # Twofold's own layout (what export-people writes), whose order the cells below follow.
+    columns = [name for name in PERSON_FIELDS if name != "birth_date"]
     rows = []
     for number, person in enumerate(organisation.people, start=2):
         teach = ";".join(f"{skill.name}:{skill.proficiency}" for skill in person.skills if skill.can_teach)
