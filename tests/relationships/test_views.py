@@ -148,7 +148,7 @@ def test_the_page_shows_partner_programme_and_why_they_were_matched(
         cast.vp_sales,
         now=started,
         score=3.2,
-        breakdown={"skills": 0.8, "cross_department": 1.0, "availability": {"value": 0.25}, "network": 0},
+        breakdown={"skills": 3.2, "cross_department": 1.0, "availability": {"value": 0.25}, "network": 0},  # points
     )
     page = page_of(signed_in(cast.ana_user), relationship)
     assert "Digital fluency" in page and "Vera Sales" in page and "VP Sales" in page

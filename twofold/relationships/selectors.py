@@ -413,10 +413,13 @@ def _component_value(raw: Any) -> float | None:
 def match_reasons(relationship: Relationship) -> list[MatchReason]:
     """The score breakdown stored on the relationship, as rows to draw, strongest first.
 
-    Components are shares in [0, 1] (a component may also be stored as ``{"value": …}``); when a
-    breakdown holds larger numbers (weighted points), each is drawn relative to the largest. Components
-    the pair scored nothing on are left out: they did not bring the two together.
+    The engine stores each component as the points it adds (its weight times a value in [0, 1]), so
+    a component's share is its points over the programme's weight for it. Values without a known
+    weight are taken as shares already (capped at 1). Components the pair scored nothing on are
+    left out: they did not bring the two together.
     """
+    from twofold.programmes.matching_input import programme_policy
+
     programme = relationship.programme
     values = {
         str(key): value
@@ -425,14 +428,19 @@ def match_reasons(relationship: Relationship) -> list[MatchReason]:
     }
     if not values:
         return []
-    scale = max(1.0, max(values.values()))
+    weights = programme_policy(programme).weights.as_dict()
+
+    def share(key: str, value: float) -> float:
+        weight = weights.get(key, 0.0)
+        return min(1.0, value / weight if weight > 0 else value)
+
     words = {"mentor": programme.mentor_label, "mentee": programme.mentee_label}
     reasons = [
         MatchReason(
             key=key,
             label=REASON_TEXT.get(key, key.replace("_", " ").capitalize()).format(**words),
             value=value,
-            share=value / scale,
+            share=share(key, value),
         )
         for key, value in values.items()
     ]
