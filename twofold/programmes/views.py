@@ -91,9 +91,14 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     return render(request, "programmes/list.html", {"programmes": programmes, "kinds": ProgrammeKind.choices})
 
 
+def _rule_message(error: Exception) -> str:
+    text = str(error)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def _apply_rule_error(form: ProgrammeForm, error: ProgrammeRuleBroken) -> None:
     for message in str(error).split("; "):
-        form.add_error(None, message[:1].upper() + message[1:] + ".")
+        form.add_error(None, _rule_message(ValueError(message)))
 
 
 @login_required
@@ -171,7 +176,7 @@ def programme_move(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         programme_transition(programme=programme, to_state=to_state)
     except ProgrammeRuleBroken as error:
-        messages.error(request, str(error)[:1].upper() + str(error)[1:] + ".")
+        messages.error(request, _rule_message(error))
     else:
         messages.success(request, f"“{programme.name}” is now {programme.get_state_display().lower()}.")
     return redirect("programmes:detail", pk=pk)
@@ -308,7 +313,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
                     **details,
                 )
         except ProgrammeRuleBroken as error:
-            form.add_error(None, str(error)[:1].upper() + str(error)[1:] + ".")
+            form.add_error(None, _rule_message(error))
         else:
             messages.success(request, f"You are in “{programme.name}”: {enrolment.get_status_display().lower()}.")
             return redirect("programmes:mine")
@@ -364,18 +369,13 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         enrolment_withdraw(enrolment=enrolment, reason=request.POST.get("reason", "")[:300])
     except ProgrammeRuleBroken as error:
-        messages.error(request, str(error)[:1].upper() + str(error)[1:] + ".")
+        messages.error(request, _rule_message(error))
     else:
         messages.success(request, f"You left “{enrolment.programme.name}”.")
     return redirect("programmes:mine")
 
 
 # Match runs and the review board ---------------------------------------------------------------
-
-
-def _rule_message(error: Exception) -> str:
-    text = str(error)
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 @login_required
