@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.people.test_views import signed_in
-from twofold.privacy import suppress_small_groups
 from twofold.programmes.services import enrolment_create, programme_create, programme_transition
 
 
@@ -29,11 +28,3 @@ def test_overview_counts_without_naming_anyone(cast, django_assert_max_num_queri
     assert "Still a draft" not in page
     for name in ("Ana Junior", "Victor Tech"):
         assert name not in page
-
-
-def test_small_groups_are_suppressed() -> None:
-    assert suppress_small_groups({"Woman": 12, "Non-binary": 3, "Man": 5}) == {
-        "Woman": 12,
-        "Non-binary": None,
-        "Man": 5,
-    }

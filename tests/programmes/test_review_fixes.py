@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.matchruns.test_board import managed
 from tests.people.test_views import signed_in
 from twofold.matchruns.models import MatchRun
-from twofold.matchruns.selectors import fairness_summary
+from twofold.matchruns.selectors import run_fairness
 from twofold.matchruns.services import match_run_start
 from twofold.programmes.services import (
     InviteFilter,
@@ -73,14 +73,21 @@ def test_a_run_no_worker_finished_does_not_block_the_programme(cast) -> None:
 
 
 def test_fairness_summary_never_names_a_small_group() -> None:
-    fairness = {
-        "groups": [
-            {"group": "Woman", "eligible": 40, "minimum": 20, "matched": 15, "met": False},
-            {"group": "Non-binary", "eligible": 3, "minimum": 1, "matched": 0, "met": False},
-            {"group": "Man", "eligible": 50, "minimum": 20, "matched": 30, "met": True},
-        ]
-    }
-    summary = fairness_summary(fairness)
-    assert "Woman" in summary and "Non-binary" not in summary and "1 group of fewer than 5 candidates" in summary
-    fairness["groups"] = [fairness["groups"][2]]
-    assert fairness_summary(fairness).startswith("Every group reached")
+    groups = [
+        {"group": "Woman", "eligible": 40, "minimum": 20, "matched": 15, "met": False},
+        {"group": "Non-binary", "eligible": 3, "minimum": 1, "matched": 0, "met": False},
+        {"group": "Self-described", "eligible": 30, "minimum": 10, "matched": 12, "met": True},
+        {"group": "Man", "eligible": 50, "minimum": 20, "matched": 30, "met": True},
+    ]
+    run = MatchRun(statistics={"eligible_mentees": 123, "pairs": 57}, fairness={"tolerance": 0.05, "groups": groups})
+    fairness = run_fairness(run)
+    assert fairness is not None
+    assert "Woman" in fairness.summary and "Non-binary" not in fairness.summary
+    assert "one or more groups not shown" in fairness.summary
+    # The next smallest group is hidden with it, so the total minus the shown rows is not the small group.
+    assert [row.group for row in fairness.rows] == ["Woman", "Man"]
+    assert (fairness.candidates.value, fairness.matched.value) == (123, 57)
+    run.fairness["groups"] = [groups[3]]
+    run.statistics = {"eligible_mentees": 50, "pairs": 30}
+    fairness = run_fairness(run)
+    assert fairness is not None and fairness.summary.startswith("Every group reached")

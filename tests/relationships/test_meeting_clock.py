@@ -50,5 +50,5 @@ def test_health_hides_averages_of_fewer_than_five_answers(cast, active: Relation
     )
     health = programme_health(programme=active.programme, now=NOW)
     assert health.check_ins == 1
-    assert health.mean_scores["psychological_safety"] is None
-    assert health.mean_scores_by_point["fit"]["psychological_safety"] is None
+    assert not health.scores.overall["psychological_safety"].shown
+    assert not health.scores.by_point["fit"]["psychological_safety"].shown

@@ -270,13 +270,11 @@ def test_programme_health_counts_pairs_meetings_check_ins_and_concerns(cast: Cas
     assert health.active == 6
     assert (health.overdue_meetings, health.idle) == (3, 2)  # overdue, idle, never_met; idle and never_met
     assert health.check_ins == 5
-    assert health.mean_scores == {"satisfaction": 17 / 5, "psychological_safety": 15 / 5, "progress": 13 / 5}
-    # Four answers at the fit check are too few to show on their own (someone's would show through).
-    assert health.mean_scores_by_point[CheckInPoint.FIT] == {
-        "satisfaction": None,
-        "psychological_safety": None,
-        "progress": None,
-    }
+    # Five answers, but no five from one point and side: an average of them would move with each
+    # new answer, so none is shown, overall or per point.
+    assert [mean.shown for mean in health.scores.overall.values()] == [False, False, False]
+    assert set(health.scores.by_point) == {CheckInPoint.FIT, CheckInPoint.MIDPOINT}
+    assert not any(mean.shown for point in health.scores.by_point.values() for mean in point.values())
     assert health.open_concerns == 2
 
     clock = {r.pk: (r.overdue, r.idle) for r in relationships_meeting_clock(programme=programme, now=NOW)}
@@ -293,7 +291,38 @@ def test_programme_health_counts_pairs_meetings_check_ins_and_concerns(cast: Cas
 def test_an_empty_programme_is_healthy_and_says_so(db) -> None:
     health = programme_health(programme=ProgrammeFactory(), now=NOW)
     assert health.active == health.overdue_meetings == health.idle == health.check_ins == health.open_concerns == 0
-    assert health.mean_scores == {"satisfaction": None, "psychological_safety": None, "progress": None}
+    assert health.scores.overall == {} and health.scores.by_point == {}
+
+
+def test_check_in_averages_count_whole_groups_of_five_answers_rounded_to_a_band(db) -> None:
+    programme = ProgrammeFactory()
+    pairs = [active_since(programme, 30) for _ in range(5)]
+    for relationship, score in zip(pairs, (5, 5, 4, 4, 3), strict=True):
+        CheckIn.objects.create(
+            relationship=relationship,
+            person=relationship.mentor,
+            point=CheckInPoint.FIT,
+            satisfaction=score,
+            psychological_safety=score,
+            progress=score,
+            submitted_at=NOW,
+        )
+    for relationship in pairs[:4]:  # four mentees: not yet a group of five
+        CheckIn.objects.create(
+            relationship=relationship,
+            person=relationship.mentee,
+            point=CheckInPoint.FIT,
+            satisfaction=1,
+            psychological_safety=1,
+            progress=1,
+            submitted_at=NOW,
+        )
+    health = programme_health(programme=programme, now=NOW)
+    satisfaction = health.scores.overall["satisfaction"]
+    # The mentors' five add up to 21, published as the band 21–22: 4.2 to 4.4, shown as 4.3.
+    assert (satisfaction.answers, satisfaction.counted) == (9, 5)
+    assert (satisfaction.low, satisfaction.high, satisfaction.display) == (4.2, 4.4, "4.3")
+    assert health.scores.by_point[CheckInPoint.FIT]["satisfaction"] == satisfaction
 
 
 @pytest.mark.parametrize("pairs", [2, 40])

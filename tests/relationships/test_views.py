@@ -692,7 +692,7 @@ def test_health_shows_aggregates_and_who_is_behind_never_a_note(
     assert "Ana Junior" in page and "Vera Sales" in page and "Ben Junior" in page and "Victor Tech" in page
     assert met.strftime("%-d %b %Y") in page  # the last meeting's date
     # One answer: no average is shown, or it would be Ana's own "I can speak openly" score.
-    assert "averages appear from 5 answers" in page and "2.0 / 5" not in page
+    assert "averages appear once 5 answers" in page and "2.0 / 5" not in page
     for private in ("Shared words", "Secret words", "Concern words"):
         assert private not in page
     # The programme page links to it; other managers and participants are refused.

@@ -1,7 +1,8 @@
 """Aggregates for executives and reports: counts and averages only, never a person's record.
 
-Anything split by a self-identified attribute must come through :mod:`twofold.privacy`, which
-hides groups under the privacy threshold.
+Every average comes from :mod:`twofold.relationships.aggregates`, built by :mod:`twofold.privacy`:
+the very figures the programme health page shows, so that no two pages differ by one answer.
+Counts here are of records (pairs, meetings, skills recorded), not of anyone's answers.
 """
 
 from __future__ import annotations
@@ -9,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Count, Sum
 
-from twofold.privacy import large_enough
+from twofold.privacy import Mean
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
+from twofold.relationships.aggregates import advocacy_came_through, check_in_scores, knowledge_gains
 from twofold.relationships.models import (
     AdvocacyAction,
-    AdvocacyOutcome,
-    CheckIn,
     KnowledgeTransfer,
     Nomination,
     Relationship,
@@ -32,11 +32,11 @@ class ProgrammeHeadline:
     pairs: dict[str, int] = field(default_factory=dict)
     meetings_held: int = 0
     skills_moved: int = 0
-    mean_gain: float | None = None
+    mean_gain: Mean | None = None
     advocacy_actions: int = 0
-    advocacy_succeeded: int = 0
-    satisfaction: float | None = None
-    safety: float | None = None
+    came_through: Mean | None = None
+    satisfaction: Mean | None = None
+    safety: Mean | None = None
     nominations: int = 0
 
     @property
@@ -72,35 +72,17 @@ def programme_headlines() -> list[ProgrammeHeadline]:
     held = Relationship.objects.filter(programme_id__in=ids).values("programme_id").annotate(n=Sum("meetings_held"))
     for row in held.order_by():
         headlines[row["programme_id"]].meetings_held = row["n"] or 0
-    moved = (
-        KnowledgeTransfer.objects.filter(relationship__programme_id__in=ids)
-        .values("relationship__programme_id")
-        .annotate(n=Count("pk"), gain=Avg(F("proficiency_after") - F("proficiency_before")))
-        .order_by()
-    )
-    for row in moved:
-        headline = headlines[row["relationship__programme_id"]]
-        headline.skills_moved, headline.mean_gain = row["n"], row["gain"]
-    advocacy = (
-        AdvocacyAction.objects.filter(relationship__programme_id__in=ids)
-        .values("relationship__programme_id")
-        .annotate(n=Count("pk"), succeeded=Count("pk", filter=Q(outcome=AdvocacyOutcome.SUCCEEDED)))
-        .order_by()
-    )
-    for row in advocacy:
-        headline = headlines[row["relationship__programme_id"]]
-        headline.advocacy_actions, headline.advocacy_succeeded = row["n"], row["succeeded"]
-    pulse = (
-        CheckIn.objects.filter(relationship__programme_id__in=ids)
-        .values("relationship__programme_id")
-        .annotate(n=Count("pk"), satisfaction=Avg("satisfaction"), safety=Avg("psychological_safety"))
-        .order_by()
-    )
-    for row in pulse:
-        if not large_enough(row["n"]):
-            continue  # a handful of answers would show someone's own
-        headline = headlines[row["relationship__programme_id"]]
-        headline.satisfaction, headline.safety = row["satisfaction"], row["safety"]
+    moved = KnowledgeTransfer.objects.filter(relationship__programme_id__in=ids).values("relationship__programme_id")
+    for row in moved.annotate(n=Count("pk")).order_by():
+        headlines[row["relationship__programme_id"]].skills_moved = row["n"]
+    advocacy = AdvocacyAction.objects.filter(relationship__programme_id__in=ids).values("relationship__programme_id")
+    for row in advocacy.annotate(n=Count("pk")).order_by():
+        headlines[row["relationship__programme_id"]].advocacy_actions = row["n"]
+    gains, outcomes, scores = knowledge_gains(ids), advocacy_came_through(ids), check_in_scores(ids)
+    for pk, headline in headlines.items():
+        headline.mean_gain, headline.came_through = gains[pk], outcomes[pk]
+        headline.satisfaction = scores[pk].overall.get("satisfaction")
+        headline.safety = scores[pk].overall.get("psychological_safety")
     nominations = Nomination.objects.filter(programme_id__in=ids).values("programme_id").annotate(n=Count("pk"))
     for row in nominations.order_by():
         headlines[row["programme_id"]].nominations = row["n"]

@@ -9,7 +9,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
-from twofold.privacy import large_enough, min_group_size
+from twofold.privacy import Count as Released
+from twofold.privacy import group_table
 
 COMPONENT_LABELS = {
     "skills": "Skills to teach that the other wants to learn",
@@ -78,10 +79,7 @@ class Board:
     rows: list[BoardRow]
     unmatched_counts: list[tuple[str, int]]
     unmatched: Page[Unmatched]
-    fairness_groups: list[dict[str, Any]]
-    hidden_groups: int
-    fairness_summary: str
-    min_group_size: int
+    fairness: Fairness | None
 
 
 def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
@@ -102,37 +100,107 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         .annotate(n=Count("pk"))
         .order_by("-n", "reason_code")
     )
-    groups = run.fairness.get("groups", []) if run.fairness else []
-    # Self-identified groups smaller than the minimum are never shown, not even as counts.
-    shown = [group for group in groups if large_enough(group["eligible"])]
     return Board(
         run=run,
         proposals=proposal_page,
         rows=[BoardRow(proposal, pair_reasons(proposal.breakdown, weights)) for proposal in proposal_page.object_list],
         unmatched_counts=[(UNMATCHED_LABELS.get(code, code.replace("_", " ")), n) for code, n in counts],
         unmatched=Paginator(unmatched, 50).get_page(unmatched_page),
-        fairness_groups=shown,
-        hidden_groups=len(groups) - len(shown),
-        fairness_summary=fairness_summary(run.fairness) if run.fairness else "",
-        min_group_size=min_group_size(),
+        fairness=run_fairness(run),
     )
 
 
-def fairness_summary(fairness: dict[str, Any]) -> str:
-    """The fairness outcome in a sentence that names only groups of at least the minimum size.
+# The candidates who gave no answer for the attribute: a row like any group, since the rows must add
+# up to the pool size the page prints, or the total minus the shown rows would give away a hidden one.
+NO_ANSWER = None
 
-    The engine's own message names every group that missed its minimum; a group of three would be
-    identified by it, so it is never shown.
-    """
-    groups = fairness.get("groups", [])
-    short = [g for g in groups if not g["met"]]
+
+@dataclass(frozen=True)
+class FairnessRow:
+    """A shown row of the fairness table; ``minimum`` and ``met`` are None for those who gave no answer."""
+
+    group: str
+    candidates: Released
+    minimum: Released | None
+    matched: Released
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """A match run's fairness outcome by self-identified group, through :func:`twofold.privacy.group_table`."""
+
+    tolerance: float
+    rows: list[FairnessRow]
+    candidates: Released
+    matched: Released
+    summary: str
+    note: str
+
+
+def run_fairness(run: MatchRun) -> Fairness | None:
+    """The fairness table of a run with a fairness target (None without one), every group of fewer
+    than k candidates hidden together with the next smallest, and a sentence naming shown groups only."""
+    if not run.fairness:
+        return None
+    groups = run.fairness.get("groups", [])
+    stats = run.statistics or {}
+    counts: dict[str | None, dict[str, int]] = {
+        group["group"]: {"candidates": group["eligible"], "matched": group["matched"], "minimum": group["minimum"]}
+        for group in groups
+    }
+    counts[NO_ANSWER] = {
+        "candidates": max(0, stats.get("eligible_mentees", 0) - sum(g["eligible"] for g in groups)),
+        "matched": max(0, stats.get("pairs", 0) - sum(g["matched"] for g in groups)),
+        "minimum": 0,
+    }
+    table = group_table(counts, size="candidates", totals=("candidates", "matched"))
+    met = {group["group"]: bool(group["met"]) for group in groups}
+    rows = [
+        FairnessRow(
+            group="No answer given" if row.key is NO_ANSWER else str(row.key),
+            candidates=row["candidates"],
+            minimum=None if row.key is NO_ANSWER else row["minimum"],
+            matched=row["matched"],
+            met=None if row.key is NO_ANSWER else met[row.key],
+        )
+        for row in table.rows
+    ]
+    shown = {row.key for row in table.rows}
+    short = [group["group"] for group in groups if not group["met"]]
+    named = [group for group in short if group in shown]
     if not short:
-        return "Every group reached at least its share of the matched places, less the tolerance."
-    named = [g["group"] for g in short if large_enough(g["eligible"])]
-    hidden = len(short) - len(named)
-    parts = []
-    if named:
-        parts.append(", ".join(named))
-    if hidden:
-        parts.append(f"{hidden} group{'s' if hidden != 1 else ''} of fewer than {min_group_size()} candidates")
-    return "Not every minimum could be met: " + " and ".join(parts) + " fell short (no allowed pairing reaches them)."
+        summary = "Every group reached at least its share of the matched places, less the tolerance."
+    else:
+        parts = [", ".join(named)] if named else []
+        if len(named) < len(short):
+            parts.append("one or more groups not shown")
+        summary = (
+            "Not every minimum could be met: " + " and ".join(parts) + " fell short (no allowed pairing reaches them)."
+        )
+    return Fairness(
+        tolerance=run.fairness.get("tolerance", 0.0),
+        rows=rows,
+        candidates=table.total["candidates"],
+        matched=table.total["matched"],
+        summary=summary,
+        note=table.note,
+    )
+
+
+def fairness_lines(run: MatchRun) -> list[str]:
+    """The fairness table as lines for the terminal: the same figures as the board, and no others."""
+    fairness = run_fairness(run)
+    if fairness is None:
+        return []
+    lines = [f"fairness ({run.programme.fairness_attribute}, tolerance {fairness.tolerance:.2f}): {fairness.summary}"]
+    for row in fairness.rows:
+        target = "" if row.minimum is None else f" (minimum {row.minimum.display})"
+        lines.append(
+            f"  {row.group}: {row.matched.display} matched of {row.candidates.display} candidates{target}"
+            f"{' — NOT MET' if row.met is False else ''}"
+        )
+    lines.append(f"  all candidates: {fairness.matched.display} matched of {fairness.candidates.display}")
+    if fairness.note:
+        lines.append(f"  {fairness.note}")
+    return lines

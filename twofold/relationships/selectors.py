@@ -27,16 +27,15 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.people.models import Person, Skill
-from twofold.privacy import large_enough
 from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Acceptance, Programme, ProgrammeKind, ProgrammeState
+from twofold.relationships.aggregates import CheckInScores, check_in_scores
 from twofold.relationships.errors import RelationshipForbidden
 from twofold.relationships.models import (
     AdvocacyAction,
@@ -58,7 +57,6 @@ from twofold.relationships.models import (
 # "Near the end": the end-point check-in, and completion, open this long before the planned end.
 END_WINDOW = timedelta(days=14)
 OPEN_CONCERN_STATES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
-SCORE_FIELDS = ("satisfaction", "psychological_safety", "progress")
 # A reverse mentor may be nominated into a sponsorship programme that can still take candidates.
 NOMINATION_STATES = (ProgrammeState.ENROLLING, ProgrammeState.MATCHING, ProgrammeState.RUNNING)
 
@@ -544,15 +542,18 @@ class ProgrammeHealth:
     active: int
     overdue_meetings: int
     idle: int
-    check_ins: int
-    mean_scores: dict[str, float | None]
-    mean_scores_by_point: dict[str, dict[str, float | None]]
+    scores: CheckInScores
     open_concerns: int
+
+    @property
+    def check_ins(self) -> int:
+        return self.scores.answered
 
 
 def programme_health(*, programme: Programme, now: datetime | None = None) -> ProgrammeHealth:
     """Pairs by state, meetings overdue (none held within the cadence), idle pairs (none for twice the
-    cadence), mean check-in scores overall and per point, open concerns: four queries, any size."""
+    cadence), check-in averages overall and per point (the overview's very figures), open concerns:
+    four queries, any size."""
     now = now or timezone.now()
     by_state = dict.fromkeys(RelationshipState.values, 0)
     for row in Relationship.objects.filter(programme=programme).values("state").annotate(n=Count("pk")).order_by():
@@ -560,32 +561,13 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
     clock = relationships_meeting_clock(programme=programme, now=now).aggregate(
         overdue=Count("pk", filter=Q(meeting_due_at__lt=now)), idle=Count("pk", filter=Q(idle_from__lt=now))
     )
-    per_point = (
-        CheckIn.objects.filter(relationship__programme=programme)
-        .values("point")
-        .annotate(n=Count("pk"), **{f"sum_{name}": Sum(name) for name in SCORE_FIELDS})
-        .order_by()
-    )
-    totals = {name: 0 for name in SCORE_FIELDS}
-    count = 0
-    by_point: dict[str, dict[str, float | None]] = {}
-    for row in per_point:
-        count += row["n"]
-        # Fewer answers than the privacy threshold would let a manager read off one person's pulse.
-        by_point[row["point"]] = {
-            name: row[f"sum_{name}"] / row["n"] if large_enough(row["n"]) else None for name in SCORE_FIELDS
-        }
-        for name in SCORE_FIELDS:
-            totals[name] += row[f"sum_{name}"]
     open_concerns = Concern.objects.filter(relationship__programme=programme, status__in=OPEN_CONCERN_STATES).count()
     return ProgrammeHealth(
         pairs_by_state=by_state,
         active=by_state[RelationshipState.ACTIVE],
         overdue_meetings=clock["overdue"],
         idle=clock["idle"],
-        check_ins=count,
-        mean_scores={name: (totals[name] / count if large_enough(count) else None) for name in SCORE_FIELDS},
-        mean_scores_by_point=by_point,
+        scores=check_in_scores([programme.pk])[programme.pk],
         open_concerns=open_concerns,
     )
 

@@ -37,6 +37,7 @@ from twofold.accounts import permissions
 from twofold.people.models import Person, Skill
 from twofold.programmes.models import EnrolmentStatus, Programme
 from twofold.programmes.selectors import approvals_awaiting, enrolments_of, programmes_open_to
+from twofold.relationships.aggregates import SCORE_FIELDS
 from twofold.relationships.calendar import calendar_feed_for, calendar_feed_rotate, person_calendar
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.forms import (
@@ -68,7 +69,6 @@ from twofold.relationships.models import (
 )
 from twofold.relationships.selectors import (
     OPEN_CONCERN_STATES,
-    SCORE_FIELDS,
     MeetingView,
     RelationshipPage,
     concerns_for_managers,
@@ -800,11 +800,12 @@ def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
     loaded = relationships_behind_on_meetings(programme=programme).filter(pk__in=list(order))
     behind.object_list = sorted(loaded, key=lambda pair: order[pair.pk])
     states = [(label, health.pairs_by_state[value]) for value, label in RelationshipState.choices]
-    scores = [(SCORE_LABELS[name], health.mean_scores[name]) for name in SCORE_FIELDS]
+    overall = health.scores.overall
+    scores = [(SCORE_LABELS[name], overall[name]) for name in SCORE_FIELDS if name in overall]
     by_point = [
-        (label, [health.mean_scores_by_point[point][name] for name in SCORE_FIELDS])
+        (label, [health.scores.by_point[point][name] for name in SCORE_FIELDS])
         for point, label in CheckInPoint.choices
-        if point in health.mean_scores_by_point
+        if point in health.scores.by_point
     ]
     return render(
         request,

@@ -8,9 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Unmatched
-from twofold.matchruns.selectors import fairness_summary
+from twofold.matchruns.selectors import fairness_lines
 from twofold.matchruns.services import MatchRunRuleBroken, match_run_publish, match_run_start
-from twofold.privacy import large_enough, min_group_size
 from twofold.programmes.management.commands.programme import find_programme
 
 
@@ -62,15 +61,5 @@ class Command(BaseCommand):
         for code, count in reasons.most_common():
             example = Unmatched.objects.filter(run=run, reason_code=code).first()
             self.stdout.write(f"  unmatched, {code}: {count} (e.g. {example.reason if example else ''})")
-        fairness = run.fairness
-        if fairness:
-            attribute, tolerance = programme.fairness_attribute, fairness["tolerance"]
-            self.stdout.write(f"  fairness ({attribute}, tolerance {tolerance:.2f}): {fairness_summary(fairness)}")
-            for group in fairness["groups"]:
-                if not large_enough(group["eligible"]):
-                    self.stdout.write(f"    a group of fewer than {min_group_size()} candidates (not shown)")
-                    continue
-                self.stdout.write(
-                    f"    {group['group']}: {group['matched']} matched of {group['eligible']} candidates "
-                    f"(minimum {group['minimum']}){'' if group['met'] else ' — NOT MET'}"
-                )
+        for line in fairness_lines(run):
+            self.stdout.write(f"  {line}")
