@@ -244,6 +244,8 @@ else:
 # Raise it if your organisation asks; twofold.privacy refuses anything below 3.
 TWOFOLD_MIN_GROUP_SIZE = env_int("TWOFOLD_MIN_GROUP_SIZE", 5)
 
+# Database sessions that record their account, so that a leaver's sessions can be ended at once.
+SESSION_ENGINE = "twofold.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
