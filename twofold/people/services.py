@@ -26,6 +26,7 @@ from twofold.people.leavers import people_deactivate, people_reactivate
 from twofold.people.models import (
     CareerEvent,
     CareerEventKind,
+    GeneratedPerson,
     Person,
     PersonSkill,
     SelfIdentification,
@@ -610,6 +611,14 @@ def skills_ensure(taxonomy: Iterable[tuple[str, str]]) -> int:
     fresh = [Skill(name=name, category=category) for name, category in taxonomy if name.casefold() not in known]
     Skill.objects.bulk_create(fresh)
     return len(fresh)
+
+
+@transaction.atomic
+def people_mark_generated(*, employee_ids: Iterable[str]) -> int:
+    """Mark these people as made up by the demo generator (and by nothing else); returns how many."""
+    wanted = set(employee_ids)
+    pks = [pk for employee_id, pk in Person.objects.values_list("employee_id", "pk") if employee_id in wanted]
+    return bulk_insert_rows(GeneratedPerson, ["person"], ((pk,) for pk in sorted(pks)))
 
 
 @transaction.atomic
