@@ -9,9 +9,11 @@ advocate) and *right* = mentees or protégés.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from fractions import Fraction
+from typing import Any, Literal, SupportsFloat, TypeGuard
 
 Kind = Literal["reverse-mentoring", "sponsorship"]
 KINDS: tuple[Kind, ...] = ("reverse-mentoring", "sponsorship")
@@ -37,6 +39,9 @@ COMPONENT_TEXT = {
     "network": "reach of the sponsor's network (size of their organisation)",
 }
 
+#: Weights are honoured exactly as written, so each may have at most this many decimal places.
+WEIGHT_DECIMALS = 4
+
 
 class PolicyError(ValueError):
     """A policy file or mapping is invalid; ``problems`` lists each reason with its key."""
@@ -49,7 +54,11 @@ class PolicyError(ValueError):
 @dataclass(frozen=True)
 class Weights:
     """Weight of each score component (>= 0). Components are in [0, 1], so a weight is the most
-    that component can add to a pair's score."""
+    that component can add to a pair's score.
+
+    Weights are used exactly as written (5.5 is 11/2, never 5.6), so each may have at most
+    :data:`WEIGHT_DECIMALS` decimal places; anything else raises :class:`PolicyError`.
+    """
 
     skills: float = 0.0
     aspiration: float = 0.0
@@ -59,8 +68,38 @@ class Weights:
     availability: float = 0.0
     network: float = 0.0
 
+    def __post_init__(self) -> None:
+        problems = [
+            f"weights.{name}: {problem}" for name in COMPONENTS if (problem := weight_problem(getattr(self, name)))
+        ]
+        if problems:
+            raise PolicyError(problems)
+
     def as_dict(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in COMPONENTS}
+
+    def exact(self) -> dict[str, Fraction]:
+        """Each weight as the exact fraction its decimal digits say (0.4 is 2/5)."""
+        return {name: exact_weight(getattr(self, name)) for name in COMPONENTS}
+
+
+def exact_weight(value: float) -> Fraction:
+    """The number a weight's shortest decimal spelling says: ``0.1`` is 1/10, not the binary float
+    nearest to it, so a weight typed as 5.5 or 0.4 is used as exactly that."""
+    return Fraction(repr(float(value)))
+
+
+def weight_problem(value: object) -> str | None:
+    """What is wrong with a weight, or None: a finite number >= 0 with at most 4 decimals."""
+    if not _is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
+        return "must be a number >= 0"
+    number = float(value)
+    if (10**WEIGHT_DECIMALS) % exact_weight(number).denominator:
+        return (
+            f"{number!r} has more than {WEIGHT_DECIMALS} decimal places; weights are used exactly as "
+            f"written, so round it (e.g. to {round(number, WEIGHT_DECIMALS)!r})"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -192,8 +231,8 @@ def policy_from_mapping(kind: str, data: Mapping[str, Any]) -> Policy:
     for key, value in raw_weights.items():
         if key not in COMPONENTS:
             problems.append(f"weights.{key}: unknown component (use {', '.join(COMPONENTS)})")
-        elif not _is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
-            problems.append(f"weights.{key}: must be a number >= 0")
+        elif problem := weight_problem(value):
+            problems.append(f"weights.{key}: {problem}")
         else:
             weights[key] = float(value)
     changes: dict[str, Any] = {"weights": Weights(**weights)}
@@ -235,8 +274,9 @@ def policy_from_mapping(kind: str, data: Mapping[str, Any]) -> Policy:
     return updated
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _is_number(value: object) -> TypeGuard[SupportsFloat]:
+    # numbers.Real takes NumPy's numbers too (np.float64, np.int64), not booleans.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _check_rule(key: str, value: Any) -> Any:

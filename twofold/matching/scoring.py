@@ -13,11 +13,14 @@ pairs is one matrix product. Components (each in [0, 1]) and their features:
 - ``availability``: cosine similarity of the two availability bitmasks;
 - ``network``: the sponsor's organisation size on a log scale (a left-only term).
 
-**Exact integers.** Each component is held as an integer numerator over ``DENOMINATOR`` (3600)
-and each weight as an integer number of ``1 / weight_steps``; features are integers, so every
-product and partial sum is an integer below 2**24 and even a float32 BLAS product is exact. Ties
-are then true ties, the optimality certificate needs no error margin, and results do not depend on
-the BLAS library or its thread count. A score point is ``unit`` integer units.
+**Exact integers.** Each component is held as an integer numerator over ``DENOMINATOR`` and each
+weight, exactly as written (at most four decimals, see :class:`~twofold.matching.policy.Weights`),
+as a whole number of ``1 / weight_steps``, the least common denominator of the weights; features
+are integers, so every product and partial sum is an integer. Ties are then true ties, the
+optimality certificate needs no error margin, and results do not depend on the BLAS library or its
+thread count. Scans use float32 while every partial sum stays below 2**24 (where float32 is exact)
+and float64 above it. A score point is ``unit`` integer units. Weights that would need more units
+than the exact solver takes for the problem's size are refused, never rounded.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import scipy.sparse as sps
 from numpy.typing import NDArray
 
 from twofold.matching.candidates import Block, Values, tie_breakers
+from twofold.matching.flow import profit_limit
 from twofold.matching.participants import MatchProblem
 from twofold.matching.policy import COMPONENTS, PolicyError
 from twofold.matching.rules import PairRules
@@ -44,7 +48,6 @@ FloatArray = NDArray[np.float64]
 DENOMINATOR = 3600  # 60**2: exact for the availability cosine, divisible by 1..6, 8, 9, 10, 12
 _SKILL_SHARE = DENOMINATOR // 4  # teaching strength is an integer 0..4
 _EXACT_FLOAT32 = 1 << 24
-_SCORE_BUDGET = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -64,16 +67,25 @@ class Scorer:
         policy = problem.policy
         left, right = problem.left.subset(left_index), problem.right.subset(right_index)
         self.n_left, self.n_right = len(left), len(right)
-        weights = policy.weights.as_dict()
-        total_weight = sum(weights.values())
-        steps = _SCORE_BUDGET // max(1, math.ceil(DENOMINATOR * total_weight))
-        if steps < 1:
-            raise PolicyError(["weights: their sum must be below 580"])
-        # Multiples of 40 keep weights such as 0.25, 0.5 or 1.5 exact.
-        self.weight_steps = steps - steps % 40 if steps >= 40 else steps
+        # Each weight is an exact fraction (0.4 = 2/5); counting them in steps of 1 / (the least
+        # common denominator) makes every weight a whole number of steps, so the objective and the
+        # explanation use the weights exactly as the programme set them.
+        exact = policy.weights.exact()
+        self.weight_steps = math.lcm(*(weight.denominator for weight in exact.values()))
+        self.weight_units = {name: int(weight * self.weight_steps) for name, weight in exact.items()}
+        self.weights = policy.weights.as_dict()
         self.unit = DENOMINATOR * self.weight_steps
-        self.weight_units = {name: round(weights[name] * self.weight_steps) for name in COMPONENTS}
-        self.weights = {name: units / self.weight_steps for name, units in self.weight_units.items()}
+        self.max_score = DENOMINATOR * sum(self.weight_units.values())
+        limit = profit_limit(self.n_left, self.n_right)
+        if self.max_score > limit:
+            raise PolicyError(
+                [
+                    f"weights: in whole steps of 1/{self.weight_steps} they add up to "
+                    f"{sum(self.weight_units.values()):,} steps, too many for exact scores of "
+                    f"{self.n_left:,} x {self.n_right:,} people (at most {limit // DENOMINATOR:,}); "
+                    "give the weights fewer decimal places or a smaller total"
+                ]
+            )
 
         left_parts: list[NDArray[np.float64]] = []
         right_parts: list[NDArray[np.float64]] = []
@@ -108,7 +120,6 @@ class Scorer:
                 (abs_x @ abs_y.max(axis=0, initial=0)).max(initial=0),
             )
         )
-        self.max_score = self.unit * total_weight
 
     def sliced(self, rows: IntArray, cols: IntArray) -> Scorer:
         """The same scores for a subset of the people (local indices), for solving a sample."""
