@@ -149,7 +149,9 @@ def match(problem: MatchProblem) -> MatchResult:
             matched_rights = np.concatenate([final.right, locked_right])
             matched_groups = groups[matched_rights]
             matched = np.bincount(matched_groups[matched_groups >= 0], minlength=n_groups)
-            fairness = fairness_report(problem.groups, eligible, minimum, matched, seats, policy.fairness_tolerance)
+            fairness = fairness_report(
+                problem.groups, eligible, minimum, matched, seats, policy.fairness_tolerance, population=len(groups)
+            )
             had_partner = np.zeros(len(right_index), dtype=bool)
             had_partner[base.right] = True
             displaced = had_partner

@@ -10,7 +10,8 @@ pairs is one matrix product. Components (each in [0, 1]) and their features:
 - ``aspiration``: 1 when the protégé's aspiration is the sponsor's domain;
 - ``cross_department`` / ``cross_location``: 1 when both are known and differ;
 - ``level_gap``: the policy's fit of the level gap (1 inside the preferred band);
-- ``availability``: cosine similarity of the two availability bitmasks;
+- ``availability``: the share of each one's time slots the other also has, averaged over the two
+  (1 when both have the same slots, 0 when they share none or either is unknown);
 - ``network``: the sponsor's organisation size on a log scale (a left-only term).
 
 **Exact integers.** Each component is held as an integer numerator over ``DENOMINATOR`` and each
@@ -45,7 +46,10 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 
-DENOMINATOR = 3600  # 60**2: exact for the availability cosine, divisible by 1..6, 8, 9, 10, 12
+# 7! = 5040: divisible by every whole number up to 10 and by twice each of them, so that level-gap
+# fits and availability shares of up to 10 slots (the product's week) are exact.
+DENOMINATOR = 5040
+_HALF = DENOMINATOR // 2
 _SKILL_SHARE = DENOMINATOR // 4  # teaching strength is an integer 0..4
 _EXACT_FLOAT32 = 1 << 24
 
@@ -148,7 +152,7 @@ class Scorer:
 
 
 def _skill_features(teach: sps.csr_array, learn: sps.csr_array) -> tuple[FloatArray, FloatArray]:
-    """Teaching strength as 0..4, learning wishes as integer shares summing to 900 per person."""
+    """Teaching strength as 0..4, learning wishes as integer shares summing to DENOMINATOR / 4 per person."""
     used = np.flatnonzero((teach.count_nonzero(axis=0) > 0) & (learn.count_nonzero(axis=0) > 0))
     strength = np.rint(teach[:, used].toarray() * 4)
     wish = learn.toarray()
@@ -209,20 +213,28 @@ def _level_features(
 
 
 def _availability_features(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> tuple[FloatArray, FloatArray]:
-    """Bits scaled by floor(60 / sqrt(popcount)): the product is at most 3600 and close to the cosine."""
+    """The share of each one's slots the other also has, averaged over the two, in 1/DENOMINATOR.
+
+    ``shared / |A| / 2 + shared / |B| / 2`` is bilinear: ``[bits_A * h / |A|, bits_A]`` times
+    ``[bits_B, bits_B * h / |B|]`` with ``h = DENOMINATOR / 2``. Each ``h / count`` is rounded
+    down, so the value never exceeds 1, and is exact whenever the count divides ``h`` (2,520: any
+    count up to 10, and 12, 14, 15, 18, 20, 21, 24, ...): two people with the same slots score 1.
+    """
     used = np.flatnonzero(
         _bits(np.bitwise_or.reduce(left, initial=np.uint64(0)) & np.bitwise_or.reduce(right, initial=np.uint64(0)))
     )
     if len(used) == 0:
         return np.zeros((len(left), 0)), np.zeros((len(right), 0))
 
-    def scaled(masks: NDArray[np.uint64]) -> FloatArray:
+    def bits_and_scaled(masks: NDArray[np.uint64]) -> tuple[FloatArray, FloatArray]:
         bits = ((masks[:, None] >> used.astype(np.uint64)[None, :]) & np.uint64(1)).astype(np.float64)
-        count = np.array([bin(int(m)).count("1") for m in masks], dtype=np.float64)
-        factor = np.floor(60.0 / np.sqrt(np.maximum(count, 1.0))) * (count > 0)
-        return bits * factor[:, None]
+        count = np.array([int(m).bit_count() for m in masks], dtype=np.int64)
+        factor = np.where(count > 0, _HALF // np.maximum(count, 1), 0).astype(np.float64)
+        return bits, bits * factor[:, None]
 
-    return scaled(left), scaled(right)
+    left_bits, left_scaled = bits_and_scaled(left)
+    right_bits, right_scaled = bits_and_scaled(right)
+    return np.hstack([left_scaled, left_bits]), np.hstack([right_bits, right_scaled])
 
 
 def _bits(mask: np.uint64) -> NDArray[np.bool_]:
@@ -230,7 +242,7 @@ def _bits(mask: np.uint64) -> NDArray[np.bool_]:
 
 
 def _network_features(size: IntArray, n_right: int) -> tuple[FloatArray, FloatArray]:
-    """log(1 + people below the sponsor), scaled to [0, 3600] over the sponsors at hand."""
+    """log(1 + people below the sponsor), scaled to [0, DENOMINATOR] over the sponsors at hand."""
     below = np.maximum(size - 1, 0).astype(np.float64)
     top = np.log1p(below.max(initial=0.0))
     reach = np.floor(DENOMINATOR * np.log1p(below) / top) if top > 0 else np.zeros_like(below)

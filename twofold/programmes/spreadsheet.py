@@ -335,12 +335,17 @@ def describe(outcome: SpreadsheetMatch, kind: str) -> str:
         f"Pairs: {outcome.pairs_path}",
         f"Unmatched, with reasons: {outcome.unmatched_path}",
     ]
-    if result.fairness is not None:
-        lines.append(f"Fairness: {result.fairness.message}.")
-        for group in result.fairness.groups:
+    fairness = result.fairness
+    if fairness is not None:
+        lines.append(f"Fairness: {fairness.message}.")
+        for group in fairness.groups:
             lines.append(
                 f"  {group.group}: {group.matched} matched, minimum {group.minimum}; "
-                f"{group.eligible} eligible ({group.share:.1%} of all eligible)"
+                f"{group.eligible} eligible ({group.share:.1%} of all {fairness.eligible} eligible)"
+            )
+        if fairness.without_group:
+            lines.append(
+                f"  no group given: {fairness.without_group} eligible, counted in every share's total and in no minimum"
             )
     if outcome.ignored_columns:
         lines.append(f"Columns not used: {', '.join(outcome.ignored_columns)}.")
