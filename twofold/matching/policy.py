@@ -15,6 +15,10 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Literal, SupportsFloat, TypeGuard
 
+import numpy as np
+
+from twofold.matching.arguments import LARGEST_WHOLE
+
 Kind = Literal["reverse-mentoring", "sponsorship"]
 KINDS: tuple[Kind, ...] = ("reverse-mentoring", "sponsorship")
 
@@ -133,6 +137,30 @@ class Policy:
     optimality_tolerance: float = 0.001
     candidates_per_person: int = 24
 
+    def __post_init__(self) -> None:
+        """Check every field, so that a policy built in code is held to the rules of a policy file
+        (a NaN tolerance or a fractional gap is refused, not silently used)."""
+        problems: list[str] = []
+        if self.kind not in KINDS:
+            problems.append(f"kind: unknown programme kind {self.kind!r} (use {' or '.join(KINDS)})")
+        if not isinstance(self.weights, Weights):
+            problems.append("weights: must be a Weights")
+        for key in sorted(_RULE_KEYS):
+            checked = _check_rule(key, getattr(self, key))
+            if isinstance(checked, str):
+                problems.append(f"{key}: {checked}")
+            else:
+                object.__setattr__(self, key, checked)
+        if self.fairness_tolerance is not None:
+            if not _is_number(self.fairness_tolerance) or not 0 <= float(self.fairness_tolerance) <= 1:
+                problems.append("fairness_tolerance: must be a number from 0 to 1 (or None: no target)")
+            else:
+                object.__setattr__(self, "fairness_tolerance", float(self.fairness_tolerance))
+        if not problems and self.max_level_gap is not None and self.max_level_gap < self.min_level_gap:
+            problems.append("max_level_gap: must be at least min_level_gap")
+        if problems:
+            raise PolicyError(problems)
+
     @property
     def senior_is_left(self) -> bool:
         """Sponsors (left) are senior in sponsorship; mentees (right) in reverse mentoring."""
@@ -219,6 +247,8 @@ def policy_from_mapping(kind: str, data: Mapping[str, Any]) -> Policy:
     Every unknown key and bad value is reported at once, as ``table.key: reason``.
     """
     policy = default_policy(kind)
+    if not isinstance(data, Mapping):
+        raise PolicyError(["the policy must be a table of tables ([weights], [rules], [fairness])"])
     problems: list[str] = []
     for table in data:
         if table not in ("weights", "rules", "fairness"):
@@ -268,15 +298,20 @@ def policy_from_mapping(kind: str, data: Mapping[str, Any]) -> Policy:
             problems.append(f"fairness.{key}: unknown setting (use enabled, tolerance)")
     if problems:
         raise PolicyError(problems)
-    updated = replace(policy, **changes)
-    if updated.max_level_gap is not None and updated.max_level_gap < updated.min_level_gap:
-        raise PolicyError(["rules.max_level_gap: must be at least rules.min_level_gap"])
-    return updated
+    try:
+        return replace(policy, **changes)
+    except PolicyError as error:
+        # Every value was checked above; what is left is how rules fit together.
+        raise PolicyError([f"rules.{problem}" for problem in error.problems]) from None
 
 
 def _is_number(value: object) -> TypeGuard[SupportsFloat]:
     # numbers.Real takes NumPy's numbers too (np.float64, np.int64), not booleans.
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_integer(value: object) -> TypeGuard[int]:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
 def _check_rule(key: str, value: Any) -> Any:
@@ -287,21 +322,23 @@ def _check_rule(key: str, value: Any) -> Any:
         if (
             not isinstance(value, list | tuple)
             or len(value) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            or not all(_is_integer(v) and abs(int(v)) <= LARGEST_WHOLE for v in value)
             or value[0] > value[1]
         ):
             return "must be two whole numbers [low, high] with low <= high"
         return (int(value[0]), int(value[1]))
     if key in ("require_high_potential", "allow_previous_pairs", "maximize_matched"):
-        return value if isinstance(value, bool) else "must be true or false"
+        return bool(value) if isinstance(value, bool | np.bool_) else "must be true or false"
     if key == "optimality_tolerance":
         if not _is_number(value) or not 0 <= float(value) < 1:
             return "must be a number from 0 (exact) to below 1"
         return float(value)
-    if key == "max_level_gap" and value is None:
+    if key in ("max_level_gap", "influence_level") and value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not _is_integer(value):
         return "must be a whole number"
+    if value > LARGEST_WHOLE:
+        return f"must be at most {LARGEST_WHOLE:,}"
     minimum = {"default_capacity": 0, "candidates_per_person": 4, "min_level_gap": -100}.get(key, 0)
     if key in ("influence_level", "max_level_gap"):
         minimum = -100
