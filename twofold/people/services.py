@@ -595,7 +595,8 @@ def career_events_import(
     if not dry_run:
         with transaction.atomic():
             CareerEvent.objects.bulk_create(fresh, batch_size=CHUNK)
-            people_deactivate(person_ids=list(leaving), actor=actor)
+            if leaving:
+                people_deactivate(person_ids=list(leaving), actor=actor)
     return EventImportResult(
         rows=len(events),
         created=len(fresh),
@@ -705,5 +706,6 @@ def career_event_record(
         person.save(update_fields=["level", "title", "updated_at"])
     if kind == CareerEventKind.EXIT:
         leaving = _exits_in_effect({person.pk: effective_date}, today=today or timezone.localdate())
-        people_deactivate(person_ids=list(leaving), actor=actor)
+        if leaving:
+            people_deactivate(person_ids=list(leaving), actor=actor)
     return event
