@@ -230,6 +230,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "twofold.accounts.views.signin_locked_out"
 AXES_VERBOSE = False
+# Not a second, unbounded log of every sign-in with its address and browser: failed attempts are
+# kept only until their cool-off ends, and sign-ins belong in the audit trail.
+AXES_DISABLE_ACCESS_LOG = True
 if AXES_FAILURE_LIMIT < 1 or SIGNIN_LOCKOUT_MINUTES < 1:
     raise ImproperlyConfigured("SIGNIN_FAILURE_LIMIT and SIGNIN_LOCKOUT_MINUTES must be 1 or more")
 
