@@ -42,6 +42,7 @@ from twofold.programmes.models import (
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import (
     OPEN_STATES,
+    PAIRED_BEFORE_STATES,
     RELATIONSHIP_TRANSITIONS,
     AdvocacyAction,
     AdvocacyKind,
@@ -283,11 +284,17 @@ def _pair_refusal(
         return RelationshipRuleBroken(
             f"A proposal of {mentor.name} and {mentee.name} was declined in this programme.", code="declined_before"
         )
-    if not programme.allow_repeat_pairs and history.filter(state__in=PAIRED_STATES).exists():
-        return RelationshipRuleBroken(
-            f"{mentor.name} and {mentee.name} were paired before, and {programme.name} does not repeat pairs.",
-            code="paired_before",
+    if not programme.allow_repeat_pairs:
+        earlier = (
+            history.filter(state__in=PAIRED_BEFORE_STATES).select_related("programme").order_by("-proposed_at").first()
         )
+        if earlier is not None:
+            how = "are proposed to each other" if earlier.state == RelationshipState.PROPOSED else "were paired"
+            return RelationshipRuleBroken(
+                f"{mentor.name} and {mentee.name} {how} in {earlier.programme.name}, and {programme.name} does not "
+                "repeat pairs.",
+                code="paired_before",
+            )
 
     if mentor_enrolment.seats_taken >= mentor_enrolment.capacity:
         return RelationshipRuleBroken(
@@ -331,8 +338,9 @@ def relationship_propose(
     run that suggested the pair may be minutes old): both enrolled and in the pool in their roles,
     both active, the level gap in the programme's band, not in the same reporting chain, not on each
     other's avoid list, the mentee without another open relationship in the programme, not declined
-    before in this programme, not paired before in a programme of this kind (unless the programme
-    allows repeats), and a free seat. Raises :class:`RelationshipRuleBroken` naming the broken rule.
+    before in this programme, not paired before in a programme of this kind, an open proposal
+    included (unless the programme allows repeats), and a free seat. Raises
+    :class:`RelationshipRuleBroken` naming the broken rule.
 
     The proposal expires ``programme.proposal_expiry_days`` after ``now`` (0: never). In a one-sided
     programme the mentor's enrolment counts as their acceptance, so only the mentee is asked.
