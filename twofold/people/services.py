@@ -545,7 +545,13 @@ class SkillChoice:
 
 @transaction.atomic
 def person_skills_set(*, person: Person, choices: Iterable[SkillChoice]) -> int:
-    """Replace a person's skills with ``choices`` (their own profile edit); returns how many they hold."""
+    """Replace a person's skills with ``choices`` (their own profile edit); returns how many they hold.
+
+    Two saves at once (two tabs, a double click) take turns on the person's row, and the later one
+    wins whole: otherwise both delete the old rows, both insert, and the second insert breaks the
+    one-row-per-skill constraint.
+    """
+    Person.objects.select_for_update().filter(pk=person.pk).first()
     choices = list(choices)
     known = set(Skill.objects.filter(pk__in=[choice.skill_id for choice in choices]).values_list("pk", flat=True))
     for choice in choices:

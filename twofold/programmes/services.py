@@ -281,6 +281,13 @@ def _mentees_in_open_relationships(programme: Programme) -> QuerySet[Any]:
     return Relationship.objects.filter(programme=programme, state__in=OPEN_STATES).values("mentee_enrolment_id")
 
 
+def _already_enrolled(enrolment: Enrolment) -> ProgrammeRuleBroken:
+    return ProgrammeRuleBroken(
+        f"{enrolment.person.name} is already in this programme ({enrolment.get_status_display().lower()})",
+        code="already_enrolled",
+    )
+
+
 @transaction.atomic
 def enrolment_create(
     *,
@@ -302,12 +309,11 @@ def enrolment_create(
     problem = eligibility_problem(programme, person, role, nominated=nominated_by is not None)
     if problem:
         raise ProgrammeRuleBroken(problem, code="not_eligible")
-    existing = Enrolment.objects.filter(programme=programme, person=person).first()
+    # Locked, so that two requests for the same person (a form sent twice, an invitation sent as they
+    # apply) take turns: the second sees what the first wrote.
+    existing = Enrolment.objects.select_for_update().filter(programme=programme, person=person).first()
     if existing is not None and existing.status in OPEN_ENROLMENT:
-        raise ProgrammeRuleBroken(
-            f"{person.name} is already in this programme ({existing.get_status_display().lower()})",
-            code="already_enrolled",
-        )
+        raise _already_enrolled(existing)
     if capacity is not None and capacity < 1:
         raise ProgrammeRuleBroken("capacity must be at least 1", code="invalid_capacity")
     seats = (capacity or programme.capacity) if role == EnrolmentRole.MENTOR else 1
@@ -332,7 +338,13 @@ def enrolment_create(
         existing.save()
         enrolment = existing
     else:
-        enrolment = Enrolment.objects.create(programme=programme, person=person, **values)
+        try:
+            with transaction.atomic():
+                enrolment = Enrolment.objects.create(programme=programme, person=person, **values)
+        except IntegrityError as error:
+            # There was no row to lock: a request racing this one inserted it first, and the unique
+            # constraint refused the second. Say what the first one made of it.
+            raise _already_enrolled(Enrolment.objects.get(programme=programme, person=person)) from error
     enrolment.focus_skills.set(list(focus_skills))
     enrolment.avoid.set([other for other in avoid if other.pk != person.pk])
     if enrolment.status == EnrolmentStatus.ACTIVE:
@@ -446,22 +458,37 @@ def enrolment_invite_by_filter(
                 invited_by=invited_by,
             )
         )
-    # People who once withdrew or declined come back through their existing row.
+    # People who once withdrew or declined come back through their existing row, locked: someone
+    # applying at this moment may be reopening it.
     returning = {
         enrolment.person_id: enrolment
-        for enrolment in Enrolment.objects.filter(programme=programme, person__in=[e.person for e in fresh])
+        for enrolment in Enrolment.objects.select_for_update()
+        .filter(programme=programme, person__in=[e.person_id for e in fresh])
+        .order_by("pk")
     }
     new_rows = [enrolment for enrolment in fresh if enrolment.person_id not in returning]
-    Enrolment.objects.bulk_create(new_rows, batch_size=2000)
+    # Someone may apply between the read above and this insert: their row stands, and they count as
+    # already in the programme (the rows written here are read back below).
+    Enrolment.objects.bulk_create(new_rows, batch_size=2000, ignore_conflicts=True)
+    written = {
+        enrolment.person_id: enrolment
+        for enrolment in Enrolment.objects.filter(
+            programme=programme, person__in=[e.person_id for e in new_rows], status=EnrolmentStatus.INVITED, role=role
+        ).select_related("person")
+    }
     for enrolment in fresh:
         again = returning.get(enrolment.person_id)
-        if again is not None:
+        if again is not None and again.status in OPEN_ENROLMENT:
+            result.already.append(enrolment.person)
+        elif again is not None:
             again.role, again.status, again.invited_by, again.seats_taken = role, EnrolmentStatus.INVITED, invited_by, 0
             again.capacity = enrolment.capacity
             again.save()
             result.invited.append(again)
+        elif enrolment.person_id in written:
+            result.invited.append(written[enrolment.person_id])
         else:
-            result.invited.append(enrolment)
+            result.already.append(enrolment.person)
     return result
 
 

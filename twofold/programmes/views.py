@@ -44,6 +44,7 @@ from twofold.programmes.selectors import (
     programmes_visible_to,
 )
 from twofold.programmes.services import (
+    OPEN_ENROLMENT,
     RUN_IN_PROGRESS,
     InviteFilter,
     ProgrammeRuleBroken,
@@ -271,23 +272,28 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
-    """Apply to a programme, or answer an invitation with the same details."""
+    """Apply to a programme, or answer an invitation with the same details.
+
+    A person already in the programme sees the form too, and sending it again (a double click, a
+    resent page) is refused by the service with a message. A programme they may not join and are not
+    in answers 404, the same as an unknown id.
+    """
     person = _my_person(request)
-    programme = get_object_or_404(Programme, pk=pk)
-    invitation = Enrolment.objects.filter(programme=programme, person=person, status=EnrolmentStatus.INVITED).first()
-    if invitation is not None:
-        roles = [
-            (
-                invitation.role,
-                programme.mentor_label.capitalize()
-                if invitation.role == EnrolmentRole.MENTOR
-                else programme.mentee_label.capitalize(),
-            )
-        ]
+    mine = (
+        Enrolment.objects.filter(programme_id=pk, person=person, status__in=OPEN_ENROLMENT)
+        .select_related("programme")
+        .first()
+    )
+    if mine is not None:
+        programme = mine.programme
+        label = programme.mentor_label if mine.role == EnrolmentRole.MENTOR else programme.mentee_label
+        roles = [(mine.role, label.capitalize())]
     else:
-        roles = next((roles for offered, roles in programmes_open_to(person) if offered.pk == programme.pk), [])
-        if not roles:
-            raise PermissionDenied("This programme is not open to you now.")
+        offered = next(((offer, roles) for offer, roles in programmes_open_to(person) if offer.pk == pk), None)
+        if offered is None:
+            raise Http404("No such programme.")
+        programme, roles = offered
+    invitation = mine if mine is not None and mine.status == EnrolmentStatus.INVITED else None
     options = directory_filter_options()
     form = ApplicationForm(request.POST or None, roles=roles, departments=options.departments)
     if request.method == "POST" and form.is_valid():
