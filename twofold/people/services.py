@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from twofold.dates import date_out_of_range
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
 from twofold.people.hris_presets import SKILL_FIELDS, resolve_mapping
 from twofold.people.importing import (
@@ -592,6 +593,8 @@ def career_event_record(
     person = Person.objects.select_for_update().get(pk=person.pk)
     if kind not in CareerEventKind.values:
         raise ValueError(f"{kind!r} is not a career event kind")
+    if problem := date_out_of_range(effective_date, what="the date of a career event"):
+        raise ValueError(problem)
     if kind == CareerEventKind.PROMOTION and (to_level is None or to_level <= person.level):
         raise ValueError(f"a promotion raises the level above {person.level}")
     event = CareerEvent.objects.create(

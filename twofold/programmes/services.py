@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from twofold.people.models import Person, Skill
+from twofold.dates import date_out_of_range
+from twofold.people.models import MAX_LEVEL, MIN_LEVEL, Person, Skill
 from twofold.programmes.models import (
     PROGRAMME_TRANSITIONS,
     Acceptance,
@@ -93,6 +94,11 @@ EDITABLE_FIELDS = (
     "checkin_at_end",
 )
 FAIRNESS_ATTRIBUTES = ("gender", "ethnicity", "disability", "generation")
+# The largest sensible value of each count: within its column, and small enough that every date
+# computed from it (a programme's end, a proposal's expiry, the next meeting) stays in the calendar.
+MAX_CADENCE_DAYS = 365
+COUNT_LIMITS = {"duration_months": 120, "cadence_days": MAX_CADENCE_DAYS, "capacity": 50, "proposal_expiry_days": 365}
+LEVEL_FIELDS = ("mentor_min_level", "mentor_max_level", "mentee_min_level", "mentee_max_level")
 # Enrolment statuses that hold a place in the pool or may come to.
 OPEN_ENROLMENT = (
     EnrolmentStatus.INVITED,
@@ -125,9 +131,26 @@ def _validate(values: dict[str, Any]) -> None:
     problems = []
     if not str(values.get("name", "")).strip():
         problems.append("a programme needs a name")
-    for name in ("duration_months", "cadence_days", "capacity", "proposal_expiry_days"):
+    for name, most in COUNT_LIMITS.items():
         if name in values and (values[name] is None or int(values[name]) < 1):
             problems.append(f"{name.replace('_', ' ')} must be at least 1")
+        elif name in values and int(values[name]) > most:
+            problems.append(f"{name.replace('_', ' ')} must be at most {most}")
+    for name in LEVEL_FIELDS:
+        if values.get(name) is not None and not MIN_LEVEL <= int(values[name]) <= MAX_LEVEL:
+            problems.append(f"{name.replace('_', ' ')} must be a level from {MIN_LEVEL} to {MAX_LEVEL}")
+    for name in ("min_level_gap", "max_level_gap"):
+        if values.get(name) is not None and not 0 <= int(values[name]) <= MAX_LEVEL - MIN_LEVEL:
+            problems.append(f"{name.replace('_', ' ')} must be from 0 to {MAX_LEVEL - MIN_LEVEL}")
+    for name, label in (("starts_on", "the start date"), ("ends_on", "the end date")):
+        value = values.get(name)
+        if value is not None and not isinstance(value, date):
+            problems.append(f"{label} is not a date")
+        elif value is not None and (problem := date_out_of_range(value, what=label)):
+            problems.append(problem)
+    if problems:
+        # The checks below compare these values and compute dates from them.
+        raise ProgrammeRuleBroken("; ".join(problems), code="invalid_programme")
     for low, high in (("mentor_min_level", "mentor_max_level"), ("mentee_min_level", "mentee_max_level")):
         if values.get(low) is not None and values.get(high) is not None and values[low] > values[high]:
             problems.append(f"{low.replace('_', ' ')} is above {high.replace('_', ' ')}")
@@ -159,9 +182,9 @@ def programme_create(
         raise ProgrammeRuleBroken(f"unknown programme settings: {', '.join(sorted(unknown))}", code="unknown_setting")
     values.update(overrides)
     values["name"] = name.strip()
+    _validate(values)
     if values.get("starts_on") and not values.get("ends_on"):
         values["ends_on"] = _months_later(values["starts_on"], values["duration_months"])
-    _validate(values)
     programme = Programme.objects.create(kind=kind, created_by=created_by, **values)
     programme.managers.set(list(managers) or ([created_by] if created_by is not None else []))
     return programme
