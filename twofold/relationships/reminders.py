@@ -17,12 +17,12 @@ and a link; they never carry a meeting note, a private note or a concern.
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email import encoders
+from email.headerregistry import Address
 from email.mime.base import MIMEBase
 from enum import StrEnum
 from typing import Any
@@ -80,12 +80,24 @@ CHECK_IN_NAMES = {
 }
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, line breaks included, as one space: fit for an email header."""
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class Recipient:
     email: str
     name: str
     role: str  # "mentor", "mentee" (the two sides of the pair) or "manager"
     person_id: int | None = None
+
+    @property
+    def address(self) -> str:
+        """The recipient as one mailbox of a To header, the name quoted where it must be: "Lee, Ana"
+        pasted into ``name <email>`` reads as two recipients, "Lee" and "Ana <…>", and the message
+        cannot be sent. Raises ValueError for an address that is no mailbox."""
+        return str(Address(display_name=one_line(self.name), addr_spec=self.email))
 
 
 @dataclass(frozen=True)
@@ -509,10 +521,11 @@ def reminder_message(due: DueReminder, *, connection: BaseEmailBackend | None = 
     context = reminder_context(due)
     template = f"relationships/email/{due.kind.value}"
     message = EmailMultiAlternatives(
-        subject=reminder_subject(due),
+        # The subject names the partner: a name must not break the header.
+        subject=one_line(reminder_subject(due)),
         body=render_to_string(f"{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[f"{due.recipient.name} <{due.recipient.email}>"],
+        to=[due.recipient.address],
         connection=connection,
         # RFC 3834: tells mail servers and out-of-office responders that no one typed this.
         headers={"Auto-Submitted": "auto-generated", "X-Twofold-Reminder": due.kind.value},
@@ -546,8 +559,10 @@ def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | 
     """Send every reminder due on ``today``, each at most once a day, and report what went.
 
     Each reminder is recorded before it is sent, so two runs at once cannot both send it; when
-    sending fails the record is removed again and the next run retries. ``connection`` is an open
-    or closed email backend to send through (default: the configured one, opened once for the run).
+    sending fails the record is removed again and the next run retries. One reminder that cannot be
+    written or sent, for whatever reason, is logged and reported as failed, and the run goes on with
+    the others. ``connection`` is an open or closed email backend to send through (default: the
+    configured one, opened once for the run; a server that cannot be reached at all fails the run).
     """
     today = today or timezone.localdate()
     report = ReminderReport(today=today)
@@ -560,14 +575,22 @@ def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | 
         backend.open()
     try:
         for reminder in due:
-            # Built before the claim, so that a message that cannot even be written is not marked sent.
-            message = reminder_message(reminder, connection=backend)
+            try:
+                # Built before the claim, so that a message that cannot even be written is not marked sent.
+                message = reminder_message(reminder, connection=backend)
+            except Exception:
+                # Deliberately broad: one person's odd data must not stop everybody else's reminders.
+                logger.exception("Could not write reminder %s", reminder.describe())
+                report.failed.append(reminder)
+                continue
             if not _claim(reminder, today=today):
                 report.already_sent += 1
                 continue
             try:
                 message.send()
-            except (smtplib.SMTPException, OSError):
+            except Exception:
+                # A refused recipient, a dropped connection, a header the backend cannot encode: this
+                # one was not sent, so it is not recorded as sent, and the next run tries it again.
                 logger.exception("Could not send reminder %s", reminder.describe())
                 ReminderSent.objects.filter(
                     kind=reminder.kind.value, key=reminder.key, recipient=reminder.recipient.email, sent_on=today
