@@ -78,9 +78,11 @@ TRANSITION_LABELS: dict[str, str] = {
 
 
 def _managed_programme(request: HttpRequest, pk: int) -> Programme:
-    programme = get_object_or_404(Programme, pk=pk)
-    if not permissions.can_manage_programme(request.user, programme):
-        raise PermissionDenied("You do not manage this programme.")
+    """The programme ``pk`` if the user manages it. Otherwise 404 whether it exists or not, from the
+    same single query: which programmes exist is not for them to learn."""
+    programme = permissions.manageable_programmes(request.user, Programme.objects.all()).filter(pk=pk).first()
+    if programme is None:
+        raise Http404("No such programme.")
     return programme
 
 
@@ -350,10 +352,11 @@ def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     """A line manager approves (or turns down) an application from someone in their organisation."""
     person = _my_person(request)
-    enrolment = get_object_or_404(Enrolment.objects.select_related("person"), pk=pk)
-    # Only the applicant's managers learn that the application exists.
-    if not person.manages_or_is_above(enrolment.person):
-        raise Http404("No such application waiting for you")
+    enrolment = Enrolment.objects.select_related("person").filter(pk=pk).first()
+    # Only the applicant's managers learn that the application exists: anyone else gets the answer
+    # an unknown id gets.
+    if enrolment is None or not person.manages_or_is_above(enrolment.person):
+        raise Http404("No such application waiting for you.")
     accept = request.POST.get("decision") == "approve"
     try:
         enrolment_approve(
