@@ -25,24 +25,32 @@ from tests.factories import MeetingFactory, ProgrammeFactory, UserFactory
 from tests.people.test_views import signed_in
 from tests.relationships.pairing import MENTEE, enrol, pair_up
 from twofold.accounts.models import User
-from twofold.programmes.models import MatchRun, MatchRunStatus, ProgrammeState
+from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.programmes.models import ProgrammeState
 from twofold.relationships.models import AdvocacyAction, Concern
 
 MISSING = 987_654_321
 
 
-def routes_with_ids(patterns: list[Any] | None = None, prefix: str = "") -> dict[str, set[str]]:
-    """Every named route of the project (the admin aside) with the names of its integer path parameters."""
+def _ids_in(pattern: URLPattern | URLResolver) -> set[str]:
+    converters = getattr(pattern.pattern, "converters", {})
+    return {name for name, kind in converters.items() if isinstance(kind, IntConverter)}
+
+
+def routes_with_ids(
+    patterns: list[Any] | None = None, prefix: str = "", inherited: frozenset[str] = frozenset()
+) -> dict[str, set[str]]:
+    """Every named route of the project (the admin aside) with the names of its integer path
+    parameters, those of the includes it sits in counted."""
     found: dict[str, set[str]] = {}
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
             if pattern.app_name == "admin":
                 continue
             namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
-            found |= routes_with_ids(pattern.url_patterns, namespace)
+            found |= routes_with_ids(pattern.url_patterns, namespace, inherited | _ids_in(pattern))
         elif isinstance(pattern, URLPattern) and pattern.name:
-            converters = getattr(pattern.pattern, "converters", {})
-            ids = {name for name, kind in converters.items() if isinstance(kind, IntConverter)}
+            ids = (inherited | _ids_in(pattern)) - set(pattern.default_args)
             if ids:
                 found[f"{prefix}{pattern.name}"] = ids
     return found
@@ -97,7 +105,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:programme_health": [*outsiders, cast.executive, cast.ana_user],
     }
     for name, params in routes_with_ids().items():
-        if name.startswith("programmes:") and name not in ids:
+        if name.startswith(("programmes:", "matchruns:")) and name not in ids:
             ids[name] = {"pk": programme.pk, "run_id": run.pk} if "run_id" in params else programme_ids
             viewers.setdefault(name, [*outsiders, cast.executive, cast.ana_user])
         elif name.startswith("relationships:") and name not in ids:
@@ -140,7 +148,7 @@ def test_hole_12_people_with_a_person_or_a_role_get_the_404_page_not_a_403(cast:
     pages = [
         ("relationships:detail", cast.vp_tech_user),
         ("programmes:detail", cast.ben_user),
-        ("programmes:run", UserFactory(username="pm3", is_programme_manager=True)),
+        ("matchruns:board", UserFactory(username="pm3", is_programme_manager=True)),
         ("relationships:programme_health", cast.ben_user),
         ("people:person", cast.outsider),
     ]

@@ -1,6 +1,7 @@
 """The life of a pair in Chromium: the junior accepts, logs a meeting and a skill that moved; the senior
 checks in and nominates the junior for sponsorship; a sponsor records an advocacy action; a stranger
-gets the 404 of an unknown page; managers watch health and handle concerns. Every page passes axe-core and fits a phone."""
+gets the 404 of an unknown page; managers watch health and handle concerns. Every page passes
+axe-core and fits a phone."""
 
 from __future__ import annotations
 

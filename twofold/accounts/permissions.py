@@ -6,8 +6,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from twofold.people.models import Person
-
 
 def _signed_in(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
@@ -25,11 +23,11 @@ def can_see_talent_flags(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
 
 
-def can_view_person(user: Any, person: Person) -> bool:
+def can_view_person(user: Any, person: Any) -> bool:
     return can_view_directory(user)
 
 
-def can_see_self_identification(user: Any, person: Person) -> bool:
+def can_see_self_identification(user: Any, person: Any) -> bool:
     """Restricted attributes: the person themselves, and org admins through the admin."""
     return _signed_in(user) and (user.person_id == person.pk or user.is_superuser)
 
