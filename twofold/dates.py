@@ -11,10 +11,13 @@ sensibly outside it.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+# The same span as moments, for filtering stored times: a row saved before the checks existed (a
+# meeting on 31 December 9999) is left out of what computes with it rather than break it.
+MOMENT_SPAN = (datetime.combine(EARLIEST_DATE, time.min, UTC), datetime.combine(LATEST_DATE, time.max, UTC))
 
 
 def date_out_of_range(value: date | datetime, *, what: str) -> str | None:

@@ -19,6 +19,7 @@ from tests.relationships.pairing import NOW, pair_up
 from twofold.programmes.models import Programme
 from twofold.relationships.calendar import calendar_feed_for
 from twofold.relationships.models import AdvocacyAction, KnowledgeTransfer, Meeting, MeetingStatus, Relationship
+from twofold.relationships.reminders import reminders_due
 from twofold.relationships.services import (
     RelationshipRuleBroken,
     advocacy_action_record,
@@ -104,3 +105,16 @@ def test_hole_10_knowledge_and_advocacy_dates_are_checked(cast: Cast, active: Re
 def test_hole_10_a_reminder_run_for_the_end_of_the_calendar_is_refused(db) -> None:
     with pytest.raises(CommandError, match="--date must be between 1900 and 2100, not 9999-12-31"):
         call_command("send_reminders", "--date", "9999-12-31")
+
+
+def test_hole_10_a_meeting_saved_before_the_check_does_not_stop_the_reminder_run(
+    cast: Cast, active: Relationship, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.TIME_ZONE = "Europe/Berlin"  # where 31 December 9999, 23:00 UTC is already the year 10000
+    MeetingFactory(relationship=active, starts_at=END_OF_TIME, duration_minutes=600, status=MeetingStatus.SCHEDULED)
+    today = (NOW + timedelta(days=40)).date()
+
+    due = {(reminder.kind.value, reminder.recipient.email) for reminder in reminders_due(today=today)}
+
+    # As if the stray meeting were not there: the pair has not met for 40 days with a 14-day cadence.
+    assert ("relationship_idle", cast.ana.email) in due

@@ -6,7 +6,7 @@ and concerns never leave it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from icalendar import Calendar, Event, vCalAddress
 
-from twofold.dates import EARLIEST_DATE, LATEST_DATE
+from twofold.dates import MOMENT_SPAN
 from twofold.people.models import Person
 from twofold.relationships.links import relationship_link, site_host
 from twofold.relationships.models import (
@@ -33,7 +33,6 @@ FEED_MEETING_STATUSES = (MeetingStatus.SCHEDULED, MeetingStatus.HELD)
 # SEQUENCE counts minutes from here, so that a rescheduled meeting's invitation always carries a
 # higher number than the one before and calendar clients apply it instead of ignoring it.
 _SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
-FEED_SPAN = (datetime.combine(EARLIEST_DATE, time.min, UTC), datetime.combine(LATEST_DATE, time.max, UTC))
 
 
 def meeting_uid(meeting: Meeting) -> str:
@@ -94,7 +93,7 @@ def person_calendar_meetings(person: Person) -> QuerySet[Meeting]:
     return (
         Meeting.objects.filter(Q(relationship__mentor=person) | Q(relationship__mentee=person))
         .filter(relationship__state__in=FEED_RELATIONSHIP_STATES, status__in=FEED_MEETING_STATUSES)
-        .filter(starts_at__range=FEED_SPAN)
+        .filter(starts_at__range=MOMENT_SPAN)
         .select_related("relationship__programme", "relationship__mentor", "relationship__mentee")
         .order_by("starts_at", "pk")
     )

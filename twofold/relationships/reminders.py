@@ -35,6 +35,7 @@ from django.db.models import Max, Min
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
+from twofold.dates import MOMENT_SPAN
 from twofold.people.models import Person
 from twofold.programmes.models import Acceptance, Programme, ProgrammeState
 from twofold.relationships.calendar import meeting_ends_at, meeting_invitation
@@ -345,17 +346,18 @@ def pair_facts(relationships: Sequence[Relationship], *, today: date) -> list[Pa
     """The facts of the given active relationships (those ``_open_relationships`` read), in four queries."""
     # Filter by the same conditions rather than by an id list, which SQLite caps at 32,766 parameters.
     active = Relationship.objects.filter(state=RelationshipState.ACTIVE).exclude(programme__state=ProgrammeState.CLOSED)
+    # Meetings outside the span of accepted dates (saved before it was checked) are left out: the
+    # local day of 31 December 9999, 23:00 UTC is after the end of the calendar east of Greenwich.
+    meetings = Meeting.objects.filter(relationship__in=active, starts_at__range=MOMENT_SPAN)
     held = {
         row["relationship_id"]: row
         # A meeting marked held but dated after today does not count (as in the programme's health).
-        for row in Meeting.objects.filter(
-            relationship__in=active, status=MeetingStatus.HELD, starts_at__lt=start_of(today + timedelta(days=1))
-        )
+        for row in meetings.filter(status=MeetingStatus.HELD, starts_at__lt=start_of(today + timedelta(days=1)))
         .values("relationship_id")
         .annotate(first=Min("starts_at"), last=Max("starts_at"))
     }
     next_scheduled = dict(
-        Meeting.objects.filter(relationship__in=active, status=MeetingStatus.SCHEDULED, starts_at__gte=start_of(today))
+        meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=start_of(today))
         .values("relationship_id")
         .annotate(next=Min("starts_at"))
         .values_list("relationship_id", "next")
