@@ -118,3 +118,16 @@ def test_hole_10_a_meeting_saved_before_the_check_does_not_stop_the_reminder_run
 
     # As if the stray meeting were not there: the pair has not met for 40 days with a 14-day cadence.
     assert ("relationship_idle", cast.ana.email) in due
+
+
+def test_hole_10_a_meeting_saved_before_the_check_does_not_break_the_pair_s_page(
+    cast: Cast, active: Relationship, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.TIME_ZONE = "Europe/Berlin"
+    MeetingFactory(relationship=active, starts_at=NOW + timedelta(days=2), status=MeetingStatus.SCHEDULED)
+    MeetingFactory(relationship=active, starts_at=END_OF_TIME, duration_minutes=600, status=MeetingStatus.SCHEDULED)
+
+    response = signed_in(cast.ana_user).get(reverse("relationships:detail", args=[active.pk]))
+
+    assert response.status_code == 200
+    assert "9999" not in response.content.decode()
