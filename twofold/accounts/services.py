@@ -85,6 +85,8 @@ def accounts_reopen(*, person_ids: Collection[int]) -> int:
     for chunk in _chunks(person_ids):
         reopened += User.objects.filter(person_id__in=chunk, is_active=False).update(is_active=True)
     return reopened
+
+
 # --- two-step sign-in: the authenticator app ------------------------------------------------------
 
 
