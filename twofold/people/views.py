@@ -71,12 +71,12 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_page(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        person = person_profile(pk)
-    except Person.DoesNotExist:
-        raise Http404("No such person") from None
-    if not permissions.can_view_person(request.user, person):
-        raise PermissionDenied("You may not see this person.")
+    # Someone who may not see this person gets the answer an unknown id gets, after the same one
+    # query; only then is the whole profile read.
+    found = Person.objects.filter(pk=pk).first()
+    if found is None or not permissions.can_view_person(request.user, found):
+        raise Http404("No such person.")
+    person = person_profile(pk)
     skills = list(person.skills.all())
     context = {
         "person": person,
@@ -157,7 +157,12 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
     path = Path(pending["path"])
     try:
         table = read_table_bytes(path.read_bytes(), name=pending["name"])
-        result = people_import_table(table, preset=pending["preset"], full=pending["full"])
+        result = people_import_table(
+            table,
+            preset=pending["preset"],
+            full=pending["full"],
+            actor=request.user,  # type: ignore[arg-type]
+        )
     except FileRejected as rejected:
         # The directory changed since the check (another import, an admin edit): show the news.
         return render(
@@ -177,7 +182,8 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"Imported {pending['name']}: {len(result.created)} created, {len(result.updated)} updated, "
-        f"{len(result.deactivated)} deactivated.",
+        f"{len(result.deactivated)} deactivated."
+        + (f" {len(result.reactivated)} reactivated." if result.reactivated else ""),
     )
     return redirect("people:directory")
 
