@@ -9,8 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
-from twofold.privacy import Count as Released
-from twofold.privacy import group_table
+from twofold.privacy import Headcount, group_table
 
 COMPONENT_LABELS = {
     "skills": "Skills to teach that the other wants to learn",
@@ -120,9 +119,9 @@ class FairnessRow:
     """A shown row of the fairness table; ``minimum`` and ``met`` are None for those who gave no answer."""
 
     group: str
-    candidates: Released
-    minimum: Released | None
-    matched: Released
+    candidates: Headcount
+    minimum: Headcount | None
+    matched: Headcount
     met: bool | None
 
 
@@ -132,8 +131,8 @@ class Fairness:
 
     tolerance: float
     rows: list[FairnessRow]
-    candidates: Released
-    matched: Released
+    candidates: Headcount
+    matched: Headcount
     summary: str
     note: str
 
