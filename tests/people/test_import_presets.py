@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from openpyxl import Workbook
 
+from twofold.people.import_services import people_import_file
 from twofold.people.models import Person, PersonSkill, SelfIdentification, Skill
-from twofold.people.services import people_import_file
 from twofold.people.tabular import FileRejected
 
 

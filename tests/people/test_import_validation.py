@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
+from twofold.people.import_services import people_import_file
 from twofold.people.models import Person, PersonSkill, SelfIdentification
-from twofold.people.services import people_import_file
 from twofold.people.tabular import FileRejected
 
 HEADER = "employee_id,name,email,level,manager_id,hire_date,high_potential\n"

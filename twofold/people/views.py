@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from twofold.accounts import permissions
 from twofold.people.forms import PeopleImportForm
 from twofold.people.hris_presets import PRESETS
+from twofold.people.import_services import people_import_table
 from twofold.people.models import Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
@@ -28,7 +29,7 @@ from twofold.people.selectors import (
     person_reporting_chain,
     person_self_identification,
 )
-from twofold.people.services import SkillChoice, people_import_table, person_skills_set
+from twofold.people.services import SkillChoice, person_skills_set
 from twofold.people.tabular import FileRejected, read_table_bytes
 
 PAGE_SIZE = 50

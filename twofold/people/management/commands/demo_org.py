@@ -8,13 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.people.demo import generate_organisation, organisation_table
+from twofold.people.import_services import career_events_import, people_import_table
 from twofold.people.models import CareerEvent, Person
-from twofold.people.services import (
-    career_events_import,
-    directory_clear,
-    people_import_table,
-    skills_ensure,
-)
+from twofold.people.services import directory_clear, skills_ensure
 from twofold.terminal import TerminalProgress
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from twofold.people.services import career_events_import_file
+from twofold.people.import_services import career_events_import_file
 from twofold.people.tabular import FileRejected
 from twofold.terminal import rejection_message
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.people.hris_presets import PRESETS
-from twofold.people.services import ImportResult, people_import_file
+from twofold.people.import_services import ImportResult, people_import_file
 from twofold.people.tabular import FileRejected
 from twofold.terminal import TerminalProgress, rejection_message
 
