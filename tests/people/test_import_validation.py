@@ -212,3 +212,51 @@ def test_unreadable_files(tmp_path, db) -> None:
     assert rejected(write(tmp_path, "employee_id,name,email,level,email\nE1,A,a@x.org,3,b@x.org\n")) == [
         "row 1, column 'email': appears twice in the header (columns 3 and 5)"
     ]
+
+
+def test_hole_6_control_characters_in_names_and_text_are_refused_by_row_and_column(tmp_path, db) -> None:
+    path = write(
+        tmp_path,
+        "employee_id,name,email,level,title,department,location,manager_id,skills_teach,gender\n"
+        'E1,"Ann\nSmith",ann@x.org,3,Analyst,Ops,Leeds,,,\n'
+        "E2,Bob,bob@x.org,3,Head\tof Ops,Ops,Leeds,,,\n"
+        "E3,Cy,cy@x.org,3,Analyst,Ops\x07,Leeds,,,\n"
+        "E4,Dee\u202etxt.exe,dee@x.org,3,Analyst,Ops,Le\x85eds,,,\n"
+        "E5,Eve,eve@x.org,3,Analyst,Ops,Leeds,E\x011,S\u2028QL:3,Wo\x1bman\n",
+    )
+    assert rejected(path) == [
+        "row 2, column 'name': contains a line break (character 4); names and other text must be one plain line",
+        "row 3, column 'title': contains a tab (character 5); names and other text must be one plain line",
+        "row 4, column 'department': contains the control character U+0007 (character 4); "
+        "names and other text must be one plain line",
+        "row 5, column 'location': contains a line break (character 3); names and other text must be one plain line",
+        "row 5, column 'name': contains the control character U+202E (character 4); "
+        "names and other text must be one plain line",
+        "row 6, column 'gender': contains the control character U+001B (character 3); "
+        "names and other text must be one plain line",
+        "row 6, column 'manager_id': contains the control character U+0001 (character 2); "
+        "names and other text must be one plain line",
+        "row 6, column 'skills_teach': skill name 'S\\u2028QL' contains a line break (character 2); "
+        "names and other text must be one plain line",
+    ]
+    assert Person.objects.count() == 0
+
+
+def test_hole_6_career_event_titles_refuse_control_characters_but_a_note_may_span_lines(tmp_path, cast) -> None:
+    from twofold.people.models import CareerEvent
+
+    path = write(
+        tmp_path,
+        "employee_id,kind,effective_date,to_title,note\n"
+        'J1,promotion,2025-04-01,"Lead\tAnalyst",\n'
+        'J2,role_change,2025-06-01,Account Executive,"Moved to Sales.\nAsked for it."\n',
+        "events.csv",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_events", str(path))
+    assert CareerEvent.objects.count() == 0
+    path.write_text(
+        'employee_id,kind,effective_date,to_title,note\nJ2,role_change,2025-06-01,Account Executive,"Moved.\nAsked."\n'
+    )
+    call_command("import_events", str(path))
+    assert CareerEvent.objects.get().note == "Moved.\nAsked."
