@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.import_services import people_import_file
 from twofold.people.models import Person, PersonSkill, SelfIdentification
 from twofold.people.tabular import FileRejected
 
 HEADER = "employee_id,name,email,level,manager_id,hire_date,high_potential\n"
+
+OPERATOR = CommandLineOperator()
 
 
 def write(tmp_path, text: str, name: str = "people.csv", encoding: str = "utf-8"):  # type: ignore[no-untyped-def]
@@ -20,7 +23,7 @@ def write(tmp_path, text: str, name: str = "people.csv", encoding: str = "utf-8"
 
 def rejected(path, **options) -> list[str]:  # type: ignore[no-untyped-def]
     with pytest.raises(FileRejected) as caught:
-        people_import_file(path, **options)
+        people_import_file(path, actor=OPERATOR, **options)
     return [str(problem) for problem in caught.value.problems]
 
 
@@ -48,7 +51,7 @@ def test_duplicate_employee_id_names_both_rows(tmp_path, db) -> None:
 
 
 def test_duplicate_email_in_file_and_against_directory(tmp_path, db, existing) -> None:
-    people_import_file(write(tmp_path, existing, "first.csv"))
+    people_import_file(write(tmp_path, existing, "first.csv"), actor=OPERATOR)
     before = snapshot()
     path = write(tmp_path, HEADER + "E1,Ann,ann@x.org,3,,,\nE2,Bob,ANN@x.org,3,,,\nE3,Cy,alma@example.org,3,,,\n")
     assert rejected(path) == [
@@ -81,7 +84,7 @@ def test_manager_cycle_names_the_people_in_it(tmp_path, db) -> None:
 
 
 def test_cycle_through_people_already_in_the_directory(tmp_path, db, existing) -> None:
-    people_import_file(write(tmp_path, existing, "first.csv"))
+    people_import_file(write(tmp_path, existing, "first.csv"), actor=OPERATOR)
     before = snapshot()
     # A1 is A2's manager in the directory; making A2 manage A1 closes a loop.
     path = write(tmp_path, "employee_id,name,email,level,manager_id\nA1,Alma Boss,alma@example.org,9,A2\n")
@@ -134,8 +137,10 @@ def test_empty_file_and_header_only(tmp_path, db) -> None:
 
 
 def test_utf8_with_bom_and_windows_1252_are_read(tmp_path, db) -> None:
-    people_import_file(write(tmp_path, "\ufeff" + HEADER + "E1,Zoë Müller,zoe@x.org,3,,,\n", "bom.csv"))
-    people_import_file(write(tmp_path, HEADER + "E2,José Núñez,jose@x.org,3,,,\n", "win.csv", encoding="cp1252"))
+    people_import_file(write(tmp_path, "\ufeff" + HEADER + "E1,Zoë Müller,zoe@x.org,3,,,\n", "bom.csv"), actor=OPERATOR)
+    people_import_file(
+        write(tmp_path, HEADER + "E2,José Núñez,jose@x.org,3,,,\n", "win.csv", encoding="cp1252"), actor=OPERATOR
+    )
     assert dict(Person.objects.values_list("employee_id", "name")) == {"E1": "Zoë Müller", "E2": "José Núñez"}
 
 
@@ -166,7 +171,7 @@ def test_bad_skill_cells(tmp_path, db) -> None:
 
 
 def test_full_import_with_manager_missing_from_file(tmp_path, db, existing) -> None:
-    people_import_file(write(tmp_path, existing, "first.csv"))
+    people_import_file(write(tmp_path, existing, "first.csv"), actor=OPERATOR)
     before = snapshot()
     path = write(tmp_path, HEADER + "A2,Aron Report,aron@example.org,3,A1,2020-01-01,no\n")
     assert rejected(path, full=True) == [

@@ -1,112 +1,56 @@
 """Importing the directory from the HRIS: people (upserted by employee id) and career events.
 
-The rows are parsed and checked in ``importing`` and ``career_events``; here they are compared with
-the directory and written, all or nothing.
+Every import, from the web page or the command line, comes through here: who may run it (the
+``actor``, asked of ``accounts.permissions``) and the record kept of it (:class:`ImportRecord`:
+who, when, the file's name and SHA-256, the mode and the counts, whatever the outcome). Rows are
+parsed and checked in ``importing`` and ``career_events``, compared with the directory and
+written in ``import_writes``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from django.core.cache import cache
-from django.db import models, transaction
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 
-from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
-from twofold.people.hris_presets import SKILL_FIELDS, resolve_mapping
-from twofold.people.importing import (
-    ExistingPerson,
-    ParsedPeople,
-    PersonRecord,
-    check_people,
-    parse_people,
-)
-from twofold.people.models import (
-    CareerEvent,
-    Person,
-    PersonSkill,
-    SelfIdentification,
-    Skill,
-    SkillCategory,
-)
-from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
-from twofold.people.services import TREE_FIELDS
-from twofold.people.tabular import FileRejected, read_table
-from twofold.people.tree import nested_set_intervals
-
-PERSON_VALUE_FIELDS = (
-    "name",
-    "email",
-    "title",
-    "level",
-    "department",
-    "location",
-    "hire_date",
-    "high_potential",
-    "active",
-)
-ATTRIBUTE_FIELDS = ("gender", "ethnicity", "birth_year", "disability")
-CHUNK = 5000
+from twofold.accounts import permissions
+from twofold.people.career_events import parse_career_events
+from twofold.people.hris_presets import resolve_mapping
+from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
+from twofold.people.importing import parse_people
+from twofold.people.models import CareerEvent, ImportKind, ImportOutcome, ImportRecord, Person
+from twofold.people.tabular import FileRejected, Table, read_file_bytes, read_table_bytes
 
 
-class Progress(Protocol):
-    """Where long work reports how far it has got (a terminal bar, a task record, or nothing)."""
+@dataclass(frozen=True)
+class ImportFile:
+    """Which file an import read, as its record keeps it."""
 
-    def stage(self, name: str, total: int) -> None: ...
+    name: str
+    sha256: str = ""
+    size: int | None = None
 
-    def advance(self, amount: int) -> None: ...
-
-
-class NoProgress:
-    def stage(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, amount: int) -> None:
-        pass
+    @classmethod
+    def of(cls, data: bytes, *, name: str) -> ImportFile:
+        return cls(name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
 
-@dataclass
-class ImportResult:
-    """What an import did (or, on a dry run, would do)."""
-
-    rows: int
-    created: list[str] = field(default_factory=list)
-    updated: dict[str, list[str]] = field(default_factory=dict)
-    deactivated: list[str] = field(default_factory=list)
-    skills_changed: list[str] = field(default_factory=list)
-    attributes_changed: list[str] = field(default_factory=list)
-    new_skills: list[str] = field(default_factory=list)
-    tree_moves: int = 0
-    ignored_columns: list[str] = field(default_factory=list)
-    dry_run: bool = False
-
-    @property
-    def changed(self) -> bool:
-        return bool(
-            self.created
-            or self.updated
-            or self.deactivated
-            or self.skills_changed
-            or self.attributes_changed
-            or self.new_skills
-        )
-
-
-@dataclass
-class _Current:
-    pk: int
-    values: dict[str, Any]
-    manager: str | None
-    tree: tuple[int, int, int]
+class ImportNotPermitted(PermissionDenied):
+    """The actor may not run this import; nothing in the file was compared with the directory."""
 
 
 def people_import_file(
     path: str | Path,
     *,
+    actor: Any,
     preset: str = "generic",
     mapping_file: str | Path | None = None,
     full: bool = False,
@@ -114,10 +58,12 @@ def people_import_file(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportResult:
-    """Import people from a CSV, XLSX or JSON file; raises :class:`FileRejected` listing every problem."""
-    table = read_table(path)
-    return people_import_table(
-        table,
+    """Import people from a CSV, XLSX or JSON file on disk (see :func:`people_import_bytes`)."""
+    path = Path(path)
+    return people_import_bytes(
+        read_file_bytes(path),
+        name=path.name,
+        actor=actor,
         preset=preset,
         mapping_file=mapping_file,
         full=full,
@@ -127,9 +73,11 @@ def people_import_file(
     )
 
 
-def people_import_table(
-    table: Any,
+def people_import_bytes(
+    data: bytes,
     *,
+    name: str,
+    actor: Any,
     preset: str = "generic",
     mapping_file: str | Path | None = None,
     full: bool = False,
@@ -137,316 +85,89 @@ def people_import_table(
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportResult:
+    """Import people from a file's bytes (``name`` gives its format), all or nothing.
+
+    Raises :class:`ImportNotPermitted` when ``actor`` may not import, and :class:`FileRejected`
+    listing every problem in the file; either way nothing is written but the import's record.
+    With ``full`` the file is the whole workforce: active people missing from it are deactivated,
+    never deleted. On a dry run the result says what would change.
+    """
+    record = _new_record(
+        ImportKind.PEOPLE,
+        actor=actor,
+        file=ImportFile.of(data, name=name),
+        preset=_preset_label(preset, mapping_file),
+        full=full,
+        dry_run=dry_run,
+    )
+    with _recorded(record):
+        _require_import_permission(actor)
+        table = read_table_bytes(data, name=name)
+        return _people_import_table(
+            table,
+            record=record,
+            preset=preset,
+            mapping_file=mapping_file,
+            full=full,
+            dry_run=dry_run,
+            progress=progress,
+            today=today,
+        )
+
+
+def people_import_table(
+    table: Table,
+    *,
+    actor: Any,
+    source: str,
+    preset: str = "generic",
+    full: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Import people from a table built in memory (the demo's generated organisation), named ``source``."""
+    record = _new_record(
+        ImportKind.PEOPLE, actor=actor, file=ImportFile(name=source), preset=preset, full=full, dry_run=dry_run
+    )
+    with _recorded(record):
+        _require_import_permission(actor)
+        return _people_import_table(
+            table,
+            record=record,
+            preset=preset,
+            mapping_file=None,
+            full=full,
+            dry_run=dry_run,
+            progress=progress,
+            today=today,
+        )
+
+
+def _people_import_table(
+    table: Table,
+    *,
+    record: ImportRecord,
+    preset: str,
+    mapping_file: str | Path | None,
+    full: bool,
+    dry_run: bool,
+    progress: Progress | None,
+    today: date | None,
+) -> ImportResult:
     progress = progress or NoProgress()
     mapping = resolve_mapping(table.columns, preset=preset, mapping_file=mapping_file)
     progress.stage("Reading rows", len(table))
     parsed = parse_people(table, mapping, today=today or timezone.localdate(), on_row=progress.advance)
-    return people_import(parsed, full=full, dry_run=dry_run, progress=progress)
-
-
-def people_import(
-    parsed: ParsedPeople,
-    *,
-    full: bool = False,
-    dry_run: bool = False,
-    progress: Progress | None = None,
-) -> ImportResult:
-    """Upsert people by employee id from parsed rows, all or nothing.
-
-    Every row is checked before the first write (parse problems, duplicates, unknown managers,
-    manager cycles); any problem raises :class:`FileRejected` and nothing is written. With
-    ``full``, active people missing from the rows are deactivated, never deleted. Columns the file
-    lacks leave those fields as they are. On a dry run the result says what would change.
-    """
-    progress = progress or NoProgress()
-    current = _load_current()
-    existing = {
-        employee_id: ExistingPerson(
-            employee_id=employee_id,
-            name=person.values["name"],
-            email=person.values["email"],
-            manager=person.manager,
-            active=person.values["active"],
-        )
-        for employee_id, person in current.items()
-    }
-    problems = list(parsed.problems) + check_people(parsed, existing, full=full)
-    if problems:
-        raise FileRejected(problems)
-
-    records = {record.employee_id: record for record in parsed.records}
-    result = ImportResult(rows=len(parsed.records), ignored_columns=parsed.mapping.ignored_columns, dry_run=dry_run)
-    manager_column = parsed.mapping.has("manager_id")
-    present_fields = [name for name in PERSON_VALUE_FIELDS if name in records_fields(parsed)]
-    if full and "active" not in present_fields:
-        # A full export lists the workforce: being in it means being active.
-        present_fields.append("active")
-
-    # The management graph after the import, and its intervals.
-    parents: dict[str, str | None] = {eid: person.manager for eid, person in current.items()}
-    for employee_id, record in records.items():
-        if manager_column:
-            parents[employee_id] = record.values.get("manager")
-        elif employee_id not in current:
-            parents[employee_id] = None
-    intervals = nested_set_intervals(parents)
-
-    updates: list[tuple[int, dict[str, Any]]] = []
-    for employee_id, record in records.items():
-        values = dict(record.values)
-        values.pop("manager", None)
-        if full and "active" not in values:
-            values["active"] = True
-        person = current.get(employee_id)
-        if person is None:
-            result.created.append(employee_id)
-            continue
-        changed = [name for name, value in values.items() if person.values.get(name) != value]
-        if manager_column and person.manager != record.values.get("manager"):
-            changed.append("manager")
-        if changed:
-            result.updated[employee_id] = changed
-            updates.append((person.pk, values))
-    if full:
-        result.deactivated = sorted(
-            employee_id
-            for employee_id, person in current.items()
-            if employee_id not in records and person.values["active"]
-        )
-    moved = {
-        employee_id for employee_id, person in current.items() if intervals.get(employee_id, person.tree) != person.tree
-    }
-    result.tree_moves = len(moved)
-
-    mapped = set(parsed.mapping.fields)
-    skill_plan = _plan_skills(records, current) if mapped & set(SKILL_FIELDS) else None
-    if skill_plan is not None:
-        result.skills_changed = sorted(skill_plan.changed)
-        result.new_skills = sorted(skill_plan.new_names.values())
-    attribute_fields = [
-        name for name in ATTRIBUTE_FIELDS if name in mapped or (name == "birth_year" and "birth_date" in mapped)
-    ]
-    attribute_plan = _plan_attributes(records, current) if attribute_fields else None
-    if attribute_plan is not None:
-        result.attributes_changed = sorted(attribute_plan)
-
+    plan = people_plan(parsed, full=full, dry_run=dry_run)
+    result = plan.result
     if dry_run:
+        _record_result(record, result)
         return result
     with transaction.atomic():
-        pks = {employee_id: person.pk for employee_id, person in current.items()}
-        _create_people(records, result.created, parents, intervals, pks, present_fields, progress)
-        _update_people(updates, present_fields, progress)
-        if manager_column:
-            manager_rows = [
-                (current[eid].pk, pks[parents[eid]] if parents[eid] else None)  # type: ignore[index]
-                for eid in result.updated
-                if "manager" in result.updated[eid]
-            ]
-            bulk_update_columns(Person, ["manager"], manager_rows)
-        tree_rows = [(current[eid].pk, *intervals[eid]) for eid in moved if eid in intervals]
-        bulk_update_columns(Person, TREE_FIELDS, tree_rows)
-        if result.deactivated:
-            deactivate = [current[eid].pk for eid in result.deactivated]
-            for start in range(0, len(deactivate), CHUNK):
-                Person.objects.filter(pk__in=deactivate[start : start + CHUNK]).update(active=False)
-        if skill_plan is not None:
-            _write_skills(skill_plan, records, pks, progress)
-        if attribute_plan is not None:
-            _write_attributes(attribute_plan, attribute_fields, records, pks)
-        transaction.on_commit(lambda: cache.delete(FILTER_OPTIONS_CACHE_KEY))
+        people_write(plan, progress=progress)
+        _record_result(record, result)
     return result
-
-
-def records_fields(parsed: ParsedPeople) -> set[str]:
-    """Person fields that the file sets (``name``/``email``/``level`` always)."""
-    mapped = set(parsed.mapping.fields)
-    return {"name", "email", "level"} | (mapped & set(PERSON_VALUE_FIELDS))
-
-
-def _load_current() -> dict[str, _Current]:
-    rows = Person.objects.values_list("pk", "employee_id", "manager_id", *PERSON_VALUE_FIELDS, *TREE_FIELDS).order_by()
-    eid_of_pk: dict[int, str] = {}
-    raw = []
-    for row in rows.iterator(chunk_size=CHUNK):
-        eid_of_pk[row[0]] = row[1]
-        raw.append(row)
-    current: dict[str, _Current] = {}
-    width = len(PERSON_VALUE_FIELDS)
-    for row in raw:
-        values = dict(zip(PERSON_VALUE_FIELDS, row[3 : 3 + width], strict=True))
-        current[row[1]] = _Current(
-            pk=row[0],
-            values=values,
-            manager=eid_of_pk.get(row[2]) if row[2] is not None else None,
-            tree=tuple(row[3 + width :]),
-        )
-    return current
-
-
-def _create_people(
-    records: dict[str, PersonRecord],
-    created: list[str],
-    parents: dict[str, str | None],
-    intervals: dict[str, tuple[int, int, int]],
-    pks: dict[str, int],
-    present_fields: list[str],
-    progress: Progress,
-) -> None:
-    """Insert new people as plain rows, each already pointing at its manager."""
-    if not created:
-        return
-    progress.stage("Creating people", len(created))
-    pks.update(zip(created, allocate_primary_keys(Person, len(created)), strict=True))
-    now = timezone.now()
-    defaults = {name: _field_default(name) for name in PERSON_VALUE_FIELDS}
-    present = set(present_fields)
-    columns = ["id", "employee_id", "manager", *PERSON_VALUE_FIELDS, *TREE_FIELDS, "created_at", "updated_at"]
-
-    def rows() -> Iterator[tuple[Any, ...]]:
-        for count, employee_id in enumerate(created, start=1):
-            values = records[employee_id].values
-            manager = parents.get(employee_id)
-            yield (
-                pks[employee_id],
-                employee_id,
-                pks[manager] if manager else None,
-                *(
-                    values[name] if name in present and name in values else defaults[name]
-                    for name in PERSON_VALUE_FIELDS
-                ),
-                *intervals[employee_id],
-                now,
-                now,
-            )
-            if count % 1000 == 0:
-                progress.advance(1000)
-
-    bulk_insert_rows(Person, columns, rows())
-
-
-def _field_default(name: str) -> Any:
-    field = Person._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return field.get_default()
-
-
-def _update_people(updates: list[tuple[int, dict[str, Any]]], present_fields: list[str], progress: Progress) -> None:
-    if not updates:
-        return
-    progress.stage("Updating people", len(updates))
-    fields = [name for name in present_fields if name != "email"]
-    now = timezone.now()
-    # Emails are unique: park the changing ones first so that two people may swap addresses.
-    email_changes = [(pk, values["email"]) for pk, values in updates if "email" in values]
-    if email_changes:
-        bulk_update_columns(Person, ["email"], [(pk, f"{pk}@renaming.invalid") for pk, _ in email_changes])
-        bulk_update_columns(Person, ["email"], email_changes)
-    rows = [(pk, *(values[name] for name in fields), now) for pk, values in updates]
-    bulk_update_columns(Person, [*fields, "updated_at"], rows)
-    progress.advance(len(updates))
-
-
-@dataclass
-class _SkillPlan:
-    changed: set[str]
-    new_names: dict[str, str]  # casefolded → display name
-    skill_ids: dict[str, int]  # casefolded → pk of existing skills
-    existing: set[str]  # employee ids of people already in the directory
-
-
-def _plan_skills(records: dict[str, PersonRecord], current: dict[str, _Current]) -> _SkillPlan:
-    skill_ids = {name.casefold(): pk for pk, name in Skill.objects.values_list("pk", "name")}
-    names = {pk: key for key, pk in skill_ids.items()}
-    held: dict[int, set[tuple[str, int, bool, bool]]] = {}
-    pk_to_eid = {person.pk: eid for eid, person in current.items() if eid in records}
-    rows = PersonSkill.objects.values_list("person_id", "skill_id", "proficiency", "can_teach", "wants_to_learn")
-    for person_id, skill_id, proficiency, can_teach, wants_to_learn in rows.order_by().iterator(chunk_size=CHUNK):
-        if person_id in pk_to_eid:
-            held.setdefault(person_id, set()).add((names[skill_id], proficiency, can_teach, wants_to_learn))
-    changed = set()
-    new_names: dict[str, str] = {}
-    for employee_id, record in records.items():
-        wanted = {
-            (key, entry.proficiency, entry.can_teach, entry.wants_to_learn)
-            for key, entry in (record.skills or {}).items()
-        }
-        for key, entry in (record.skills or {}).items():
-            if key not in skill_ids and key not in new_names:
-                new_names[key] = entry.name
-        person = current.get(employee_id)
-        if person is None:
-            if wanted:
-                changed.add(employee_id)
-        elif held.get(person.pk, set()) != wanted:
-            changed.add(employee_id)
-    return _SkillPlan(changed=changed, new_names=new_names, skill_ids=skill_ids, existing=set(current))
-
-
-def _write_skills(plan: _SkillPlan, records: dict[str, PersonRecord], pks: dict[str, int], progress: Progress) -> None:
-    if plan.new_names:
-        created = Skill.objects.bulk_create(
-            [Skill(name=name, category=SkillCategory.OTHER) for name in plan.new_names.values()]
-        )
-        for skill in created:
-            plan.skill_ids[skill.name.casefold()] = skill.pk
-    if not plan.changed:
-        return
-    progress.stage("Writing skills", len(plan.changed))
-    person_ids = sorted(pks[eid] for eid in plan.changed if eid in plan.existing)
-    for start in range(0, len(person_ids), CHUNK):
-        PersonSkill.objects.filter(person_id__in=person_ids[start : start + CHUNK]).delete()
-
-    def rows() -> Iterator[tuple[int, int, int, bool, bool]]:
-        for count, employee_id in enumerate(sorted(plan.changed), start=1):
-            for key, entry in (records[employee_id].skills or {}).items():
-                yield (pks[employee_id], plan.skill_ids[key], entry.proficiency, entry.can_teach, entry.wants_to_learn)
-            if count % 1000 == 0:
-                progress.advance(1000)
-
-    bulk_insert_rows(PersonSkill, ["person", "skill", "proficiency", "can_teach", "wants_to_learn"], rows())
-
-
-def _plan_attributes(records: dict[str, PersonRecord], current: dict[str, _Current]) -> set[str]:
-    pk_to_eid = {person.pk: eid for eid, person in current.items() if eid in records}
-    stored: dict[str, dict[str, Any]] = {}
-    rows = SelfIdentification.objects.values_list("person_id", *ATTRIBUTE_FIELDS).order_by()
-    for person_id, *values in rows.iterator(chunk_size=CHUNK):
-        if person_id in pk_to_eid:
-            stored[pk_to_eid[person_id]] = dict(zip(ATTRIBUTE_FIELDS, values, strict=True))
-    changed = set()
-    for employee_id, record in records.items():
-        given = record.attributes or {}
-        before = stored.get(employee_id)
-        if before is None:
-            if any(value not in ("", None) for value in given.values()):
-                changed.add(employee_id)
-        elif any(before[name] != value for name, value in given.items()):
-            changed.add(employee_id)
-    return changed
-
-
-def _write_attributes(
-    changed: set[str], fields: list[str], records: dict[str, PersonRecord], pks: dict[str, int]
-) -> None:
-    if not changed:
-        return
-    existing_ids = set(SelfIdentification.objects.values_list("person_id", flat=True).order_by())
-    blank = {name: None if name == "birth_year" else "" for name in ATTRIBUTE_FIELDS}
-    create_rows = []
-    update_rows = []
-    for employee_id in sorted(changed):
-        attributes = records[employee_id].attributes or {}
-        if pks[employee_id] in existing_ids:
-            update_rows.append((pks[employee_id], *(attributes.get(name) for name in fields)))
-        else:
-            create_rows.append((pks[employee_id], *({**blank, **attributes}[name] for name in ATTRIBUTE_FIELDS)))
-    now = timezone.now()
-    bulk_insert_rows(
-        SelfIdentification,
-        ["person", *ATTRIBUTE_FIELDS, "updated_at"],
-        [(*row, now) for row in create_rows],
-    )
-    bulk_update_columns(SelfIdentification, [*fields, "updated_at"], [(*row, now) for row in update_rows])
 
 
 @dataclass
@@ -457,21 +178,35 @@ class EventImportResult:
     dry_run: bool = False
 
 
-def career_events_import_file(path: str | Path, *, dry_run: bool = False) -> EventImportResult:
+def career_events_import_file(path: str | Path, *, actor: Any, dry_run: bool = False) -> EventImportResult:
     """Import career events (employee_id, kind, date, from/to level and title, note) from a file."""
-    from twofold.people.career_events import parse_career_events
+    path = Path(path)
+    data = read_file_bytes(path)
+    record = _new_record(
+        ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile.of(data, name=path.name), dry_run=dry_run
+    )
+    with _recorded(record):
+        _require_import_permission(actor)
+        table = read_table_bytes(data, name=path.name)
+        employee_pks = dict(Person.objects.values_list("employee_id", "pk"))
+        events, problems = parse_career_events(table, employee_pks, today=timezone.localdate())
+        if problems:
+            raise FileRejected(problems)
+        return _career_events_add(events, record=record, dry_run=dry_run)
 
-    table = read_table(path)
-    employee_pks = dict(Person.objects.values_list("employee_id", "pk"))
-    events, problems = parse_career_events(table, employee_pks, today=timezone.localdate())
-    if problems:
-        raise FileRejected(problems)
-    return career_events_import(events, dry_run=dry_run)
+
+def career_events_import(
+    events: Iterable[CareerEvent], *, actor: Any, source: str, dry_run: bool = False
+) -> EventImportResult:
+    """Import events built in memory (the demo's generated history), named ``source`` in the record."""
+    record = _new_record(ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile(name=source), dry_run=dry_run)
+    with _recorded(record):
+        _require_import_permission(actor)
+        return _career_events_add(list(events), record=record, dry_run=dry_run)
 
 
-def career_events_import(events: Iterable[CareerEvent], *, dry_run: bool = False) -> EventImportResult:
+def _career_events_add(events: list[CareerEvent], *, record: ImportRecord, dry_run: bool) -> EventImportResult:
     """Add events not already recorded (same person, kind and date); re-importing changes nothing."""
-    events = list(events)
     person_ids = {event.person_id for event in events}
     known: set[tuple[int, str, date]] = set()
     ids = sorted(person_ids)
@@ -482,7 +217,78 @@ def career_events_import(events: Iterable[CareerEvent], *, dry_run: bool = False
             )
         )
     fresh = [event for event in events if (event.person_id, event.kind, event.effective_date) not in known]
-    if not dry_run:
-        with transaction.atomic():
+    result = EventImportResult(
+        rows=len(events), created=len(fresh), unchanged=len(events) - len(fresh), dry_run=dry_run
+    )
+    with transaction.atomic():
+        if not dry_run:
             CareerEvent.objects.bulk_create(fresh, batch_size=CHUNK)
-    return EventImportResult(rows=len(events), created=len(fresh), unchanged=len(events) - len(fresh), dry_run=dry_run)
+        _record_save(record, rows=result.rows, created=result.created)
+    return result
+
+
+def _require_import_permission(actor: Any) -> None:
+    if not permissions.can_import_people(actor):
+        raise ImportNotPermitted(
+            "Importing the directory needs the “Can import people” permission, which an org admin can grant."
+        )
+
+
+# --- the record kept of every import ---------------------------------------------------------------
+
+
+def _preset_label(preset: str, mapping_file: str | Path | None) -> str:
+    return f"{preset} + {Path(mapping_file).name}" if mapping_file else preset
+
+
+def _new_record(
+    kind: str, *, actor: Any, file: ImportFile, preset: str = "", full: bool = False, dry_run: bool
+) -> ImportRecord:
+    """The record of an import about to run, saved once it is known how it ended."""
+    return ImportRecord(
+        kind=kind,
+        actor_id=getattr(actor, "pk", None),
+        actor_name=str(actor)[:200],
+        file_name=file.name[:255],
+        file_sha256=file.sha256,
+        file_size=file.size,
+        preset=preset[:200],
+        full=full,
+        dry_run=dry_run,
+    )
+
+
+@contextmanager
+def _recorded(record: ImportRecord) -> Iterator[ImportRecord]:
+    """Save ``record`` if the import is refused or its file rejected, after anything it began rolled back.
+
+    A successful import saves its record itself, inside the transaction of its writes, so that the
+    record and the changes it describes are committed together or not at all.
+    """
+    try:
+        yield record
+    except FileRejected as rejected:
+        _record_save(record, outcome=ImportOutcome.REJECTED, errors=len(rejected.problems))
+        raise
+    except ImportNotPermitted as refused:
+        _record_save(record, outcome=ImportOutcome.REFUSED, detail=str(refused))
+        raise
+
+
+def _record_result(record: ImportRecord, result: ImportResult) -> None:
+    changed = (set(result.updated) | set(result.skills_changed) | set(result.attributes_changed)) - set(result.created)
+    _record_save(
+        record,
+        rows=result.rows,
+        created=len(result.created),
+        updated=len(changed),
+        deactivated=len(result.deactivated),
+    )
+
+
+def _record_save(record: ImportRecord, *, outcome: str | None = None, detail: str = "", **counts: int) -> None:
+    record.outcome = outcome or (ImportOutcome.CHECKED if record.dry_run else ImportOutcome.APPLIED)
+    record.detail = detail[:500]
+    for name, value in counts.items():
+        setattr(record, name, value)
+    record.save()

@@ -80,12 +80,16 @@ class Table:
 def read_table(path: str | Path) -> Table:
     """Read a CSV, XLSX or JSON file into a :class:`Table`, or raise :class:`FileRejected`."""
     path = Path(path)
+    return read_table_bytes(read_file_bytes(path), name=path.name)
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """A file's bytes, or :class:`FileRejected` saying why there are none."""
     if not path.exists():
         raise FileRejected([Problem(None, None, f"{path}: no such file")])
     if path.is_dir():
         raise FileRejected([Problem(None, None, f"{path}: is a folder, not a file")])
-    data = path.read_bytes()
-    return read_table_bytes(data, name=path.name)
+    return path.read_bytes()
 
 
 def read_table_bytes(data: bytes, *, name: str) -> Table:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from twofold.accounts import permissions
 from twofold.people.forms import PeopleImportForm
 from twofold.people.hris_presets import PRESETS
-from twofold.people.import_services import people_import_table
+from twofold.people.import_services import people_import_bytes
 from twofold.people.models import Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
@@ -30,7 +30,7 @@ from twofold.people.selectors import (
     person_self_identification,
 )
 from twofold.people.services import SkillChoice, person_skills_set
-from twofold.people.tabular import FileRejected, read_table_bytes
+from twofold.people.tabular import FileRejected
 
 PAGE_SIZE = 50
 
@@ -118,7 +118,7 @@ def _pending_import(request: HttpRequest) -> dict[str, Any] | None:
 def import_people(request: HttpRequest) -> HttpResponse:
     """Upload an HRIS export, see every problem or what would change, then confirm."""
     if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing people is for programme managers and org admins.")
+        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "presets": PRESETS}
     if request.method == "POST" and form.is_valid():
@@ -131,8 +131,9 @@ def import_people(request: HttpRequest) -> HttpResponse:
         options = {"preset": form.cleaned_data["preset"], "full": form.cleaned_data["full"]}
         context.update(file_name=upload.name, options=options)
         try:
-            table = read_table_bytes(path.read_bytes(), name=upload.name)
-            result = people_import_table(table, dry_run=True, **options)
+            result = people_import_bytes(
+                path.read_bytes(), name=upload.name, actor=request.user, dry_run=True, **options
+            )
             context["result"] = result
             context["updated_preview"] = list(result.updated.items())[:50]
         except FileRejected as rejected:
@@ -150,15 +151,20 @@ def import_people(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_people_confirm(request: HttpRequest) -> HttpResponse:
     if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing people is for programme managers and org admins.")
+        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
     pending = _pending_import(request)
     if pending is None:
         messages.error(request, "There is no checked file waiting to be imported. Upload it again.")
         return redirect("people:import")
     path = Path(pending["path"])
     try:
-        table = read_table_bytes(path.read_bytes(), name=pending["name"])
-        result = people_import_table(table, preset=pending["preset"], full=pending["full"])
+        result = people_import_bytes(
+            path.read_bytes(),
+            name=pending["name"],
+            actor=request.user,
+            preset=pending["preset"],
+            full=pending["full"],
+        )
     except FileRejected as rejected:
         # The directory changed since the check (another import, an admin edit): show the news.
         return render(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.hris_presets import PRESETS
 from twofold.people.import_services import ImportResult, people_import_file
 from twofold.people.tabular import FileRejected
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         try:
             result = people_import_file(
                 options["file"],
+                actor=CommandLineOperator(),
                 preset=options["preset"],
                 mapping_file=options["mapping"],
                 full=options["full"],

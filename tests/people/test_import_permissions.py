@@ -1,0 +1,175 @@
+"""Who may import the directory, and the record every import leaves behind."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from tests.conftest import PASSWORD
+from tests.factories import grant
+from twofold.accounts.models import User
+from twofold.people.import_services import ImportNotPermitted, people_import_file
+from twofold.people.models import AppendOnlyError, ImportOutcome, ImportRecord, Person
+
+# A one-row file that rewrites Ben's manager: the kind of org-wide write the permission guards.
+REWRITE_BEN = "employee_id,name,email,level,manager_id\nJ2,Ben Junior,j2@example.org,2,V1\n"
+
+
+def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def upload(client, text: str, name: str = "people.csv", **fields):  # type: ignore[no-untyped-def]
+    data = {"file": SimpleUploadedFile(name, text.encode()), "preset": "generic", **fields}
+    return client.post(reverse("people:import"), data)
+
+
+def manager_of_ben() -> str:
+    return Person.objects.select_related("manager").get(employee_id="J2").manager.employee_id  # type: ignore[union-attr]
+
+
+def test_hole_2_programme_managers_no_longer_import_by_default(cast, settings, tmp_path) -> None:
+    settings.VAR_DIR = tmp_path
+    client = signed_in(cast.programme_manager)
+    assert client.get(reverse("people:import")).status_code == 403
+    assert upload(client, REWRITE_BEN).status_code == 403
+    assert client.post(reverse("people:import_confirm")).status_code == 403
+    assert "Import</a>" not in client.get(reverse("people:directory")).content.decode()
+    path = tmp_path / "people.csv"
+    path.write_text(REWRITE_BEN)
+    with pytest.raises(ImportNotPermitted):
+        people_import_file(path, actor=cast.programme_manager)
+    assert manager_of_ben() == "V2"
+    assert not (tmp_path / "imports").exists() or not list((tmp_path / "imports").iterdir())
+    # Refused, but on the record.
+    (record,) = ImportRecord.objects.all()
+    assert (record.actor, record.outcome, record.rows) == (cast.programme_manager, ImportOutcome.REFUSED, 0)
+
+
+@pytest.mark.parametrize("employee", [False, True], ids=["programme manager", "employee"])
+def test_hole_2_the_import_permission_is_granted_to_a_user_or_through_a_group(
+    cast, settings, tmp_path, employee
+) -> None:
+    settings.VAR_DIR = tmp_path
+    user = cast.ana_user if employee else cast.programme_manager
+    permission = Permission.objects.get(content_type__app_label="people", codename="import_people")
+    stewards = Group.objects.create(name="HR data stewards")
+    stewards.permissions.add(permission)
+    user.groups.add(stewards)
+    client = signed_in(user)
+    assert client.get(reverse("people:import")).status_code == 200
+    assert "Import</a>" in client.get(reverse("people:directory")).content.decode()
+    user.groups.clear()
+    assert signed_in(User.objects.get(pk=user.pk)).get(reverse("people:import")).status_code == 403
+    user = grant(user, "people.import_people")
+    assert signed_in(user).get(reverse("people:import")).status_code == 200
+
+
+def test_hole_2_org_admins_import_without_a_grant_and_inactive_accounts_never(cast, tmp_path) -> None:
+    assert signed_in(cast.admin).get(reverse("people:import")).status_code == 200
+    path = tmp_path / "people.csv"
+    path.write_text(REWRITE_BEN)
+    granted = grant(cast.programme_manager, "people.import_people")
+    granted.is_active = False
+    granted.save()
+    with pytest.raises(ImportNotPermitted):
+        people_import_file(path, actor=granted)
+    assert manager_of_ben() == "V2"
+    people_import_file(path, actor=cast.admin)
+    assert manager_of_ben() == "V1"
+
+
+def test_hole_2_every_web_import_is_recorded_with_who_when_file_hash_mode_and_counts(cast, settings, tmp_path) -> None:
+    settings.VAR_DIR = tmp_path
+    importer = grant(cast.programme_manager, "people.import_people")
+    client = signed_in(importer)
+    text = REWRITE_BEN + "N1,Nia New,nia@x.org,3,V1\n"
+    assert upload(client, text, name="hris.csv").status_code == 200
+    assert client.post(reverse("people:import_confirm")).status_code == 302
+    upload(client, "employee_id,name,email,level\nN2,,n2@x.org,x\n", name="broken.csv")
+    checked, applied, rejected = ImportRecord.objects.order_by("pk")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    for record in (checked, applied):
+        assert (record.actor, record.actor_name, record.kind) == (importer, "pm", "people")
+        assert (record.file_name, record.file_sha256, record.file_size) == ("hris.csv", digest, len(text))
+        assert (record.rows, record.created, record.updated, record.deactivated, record.errors) == (2, 1, 1, 0, 0)
+        assert record.created_at is not None
+    assert (checked.outcome, checked.dry_run, checked.mode) == (ImportOutcome.CHECKED, True, "partial, dry run")
+    assert (applied.outcome, applied.dry_run, applied.mode) == (ImportOutcome.APPLIED, False, "partial, applied")
+    assert (rejected.outcome, rejected.file_name, rejected.errors, rejected.created) == (
+        ImportOutcome.REJECTED,
+        "broken.csv",
+        2,
+        0,
+    )
+
+
+def test_hole_2_command_line_imports_are_recorded_too(cast, tmp_path, capsys) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(REWRITE_BEN)
+    call_command("import_people", str(people), "--dry-run")
+    call_command("import_people", str(people), "--preset", "generic")
+    events = tmp_path / "events.csv"
+    events.write_text("employee_id,kind,effective_date\nJ2,role_change,2025-06-01\n")
+    call_command("import_events", str(events))
+    broken = tmp_path / "broken.csv"
+    broken.write_text("employee_id,kind,effective_date\nNOPE,exit,2025-01-01\n")
+    with pytest.raises(CommandError):
+        call_command("import_events", str(broken))
+    records = list(ImportRecord.objects.order_by("pk"))
+    assert [(r.kind, r.outcome, r.mode, r.file_name) for r in records] == [
+        ("people", "checked", "partial, dry run", "people.csv"),
+        ("people", "applied", "partial, applied", "people.csv"),
+        ("career_events", "applied", "applied", "events.csv"),
+        ("career_events", "rejected", "applied", "broken.csv"),
+    ]
+    assert all(r.actor is None and r.actor_name.startswith("command line (system user ") for r in records)
+    assert records[1].updated == 1 and records[2].created == 1 and records[3].errors == 1
+    assert records[1].file_sha256 == hashlib.sha256(REWRITE_BEN.encode()).hexdigest()
+
+
+def test_hole_2_import_records_are_append_only_and_read_only_for_org_admins(cast, tmp_path) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(REWRITE_BEN)
+    call_command("import_people", str(people))
+    record = ImportRecord.objects.get()
+    record.rows = 99
+    with pytest.raises(AppendOnlyError):
+        record.save()
+    with pytest.raises(AppendOnlyError):
+        record.delete()
+    with pytest.raises(AppendOnlyError):
+        ImportRecord.objects.update(rows=99)
+    with pytest.raises(AppendOnlyError):
+        ImportRecord.objects.all().delete()
+    assert ImportRecord.objects.get().rows == 1
+
+    admin = signed_in(cast.admin)
+    changelist = reverse("admin:people_importrecord_changelist")
+    change = reverse("admin:people_importrecord_change", args=[record.pk])
+    assert "people.csv" in admin.get(changelist).content.decode()
+    page = admin.get(change).content.decode()
+    assert "people.csv" in page and 'name="_save"' not in page
+    assert admin.get(reverse("admin:people_importrecord_add")).status_code == 403
+    assert admin.get(reverse("admin:people_importrecord_delete", args=[record.pk])).status_code == 403
+    assert admin.post(change, {"rows": 5}).status_code == 403
+    # Staff with every model permission are still not org admins.
+    staff = cast.programme_manager
+    staff.is_staff = True
+    staff.save()
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="people"))
+    assert signed_in(staff).get(changelist).status_code == 403
+    assert ImportRecord.objects.get().rows == 1
+
+    # Deleting an account that imported keeps its records, with the name it had.
+    people_import_file(people, actor=cast.admin, dry_run=True)
+    cast.admin.delete()
+    assert list(ImportRecord.objects.values_list("actor", "actor_name").order_by("pk"))[1] == (None, "admin")
