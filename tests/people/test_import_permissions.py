@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -15,7 +16,7 @@ from tests.conftest import PASSWORD
 from tests.factories import grant
 from twofold.accounts.models import User
 from twofold.people.import_services import ImportNotPermitted, people_import_file
-from twofold.people.models import AppendOnlyError, ImportOutcome, ImportRecord, Person
+from twofold.people.models import AppendOnlyError, ImportOutcome, ImportRecord, Person, SelfIdentification
 
 # A one-row file that rewrites Ben's manager: the kind of org-wide write the permission guards.
 REWRITE_BEN = "employee_id,name,email,level,manager_id\nJ2,Ben Junior,j2@example.org,2,V1\n"
@@ -173,3 +174,74 @@ def test_hole_2_import_records_are_append_only_and_read_only_for_org_admins(cast
     people_import_file(people, actor=cast.admin, dry_run=True)
     cast.admin.delete()
     assert list(ImportRecord.objects.values_list("actor", "actor_name").order_by("pk"))[1] == (None, "admin")
+
+
+def without_csrf_tokens(page: str) -> str:
+    """The page without its CSRF tokens, which are masked afresh on every response."""
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+    return re.sub(r'"X-CSRFToken": "[^"]*"', "", page)
+
+
+ANA_ROW = "J1,Ana Junior,j1@example.org,2"
+
+
+@pytest.mark.parametrize(
+    ("column", "stored", "wrong"),
+    [
+        ("gender", {"gender": "Woman"}, "Man"),
+        ("ethnicity", {"ethnicity": "Black British"}, "White British"),
+        ("birth_year", {"birth_year": 1998}, "1997"),
+        ("birth_date", {"birth_year": 1998}, "1997-03-01"),
+        ("disability", {"disability": "Yes"}, "No"),
+    ],
+)
+def test_hole_1_import_preview_does_not_leak_restricted_values(cast, settings, tmp_path, column, stored, wrong) -> None:
+    settings.VAR_DIR = tmp_path
+    SelfIdentification.objects.create(person=cast.ana, **stored)
+    right = "1998-03-01" if column == "birth_date" else str(next(iter(stored.values())))
+    manager = grant(cast.programme_manager, "people.import_people")
+    client = signed_in(manager)
+    responses = [
+        upload(client, f"employee_id,name,email,level,{column}\n{ANA_ROW},{guess}\n", name="guess.csv")
+        for guess in (right, wrong)
+    ]
+    assert [response.status_code for response in responses] == [403, 403]
+    pages = [without_csrf_tokens(response.content.decode()) for response in responses]
+    assert pages[0] == pages[1]
+    assert f"‘{column}’" in pages[0] and "org admins only" in pages[0]
+    assert "No changes" not in pages[0] and "would do" not in pages[0]
+    assert not list((tmp_path / "imports").iterdir())
+    assert client.post(reverse("people:import_confirm")).status_code == 302  # nothing waits to be confirmed
+    assert SelfIdentification.objects.filter(person=cast.ana, **stored).count() == 1
+    # The same through the service: the same refusal whatever the guess, before any comparison.
+    messages = []
+    for guess in (right, wrong):
+        path = tmp_path / "guess.csv"
+        path.write_text(f"employee_id,name,email,level,{column}\n{ANA_ROW},{guess}\n")
+        with pytest.raises(ImportNotPermitted) as refused:
+            people_import_file(path, actor=manager, dry_run=True)
+        assert refused.value.columns == [column]
+        messages.append(str(refused.value))
+    assert messages[0] == messages[1]
+    assert set(ImportRecord.objects.values_list("outcome", "rows")) == {(ImportOutcome.REFUSED, 0)}
+
+
+def test_hole_1_org_admins_still_import_restricted_columns(cast, settings, tmp_path) -> None:
+    settings.VAR_DIR = tmp_path
+    SelfIdentification.objects.create(person=cast.ana, gender="Woman")
+    client = signed_in(cast.admin)
+    response = upload(client, f"employee_id,name,email,level,gender\n{ANA_ROW},Non-binary\n")
+    assert response.status_code == 200 and "would do" in response.content.decode()
+    assert client.post(reverse("people:import_confirm")).status_code == 302
+    assert SelfIdentification.objects.get(person=cast.ana).gender == "Non-binary"
+
+
+def test_hole_1_the_high_potential_flag_is_imported_only_by_those_who_may_see_it(cast, settings, tmp_path) -> None:
+    settings.VAR_DIR = tmp_path
+    text = f"employee_id,name,email,level,high_potential\n{ANA_ROW},yes\n"
+    employee = grant(cast.ben_user, "people.import_people")
+    refused = upload(signed_in(employee), text)
+    assert refused.status_code == 403 and "‘high_potential’" in refused.content.decode()
+    manager = grant(cast.programme_manager, "people.import_people")
+    allowed = upload(signed_in(manager), text)
+    assert allowed.status_code == 200 and "No changes" in allowed.content.decode()

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from twofold.accounts import permissions
 from twofold.people.career_events import parse_career_events
-from twofold.people.hris_presets import resolve_mapping
+from twofold.people.hris_presets import RESTRICTED_FIELDS, ColumnMapping, resolve_mapping
 from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
 from twofold.people.importing import parse_people
 from twofold.people.models import CareerEvent, ImportKind, ImportOutcome, ImportRecord, Person
@@ -44,7 +44,14 @@ class ImportFile:
 
 
 class ImportNotPermitted(PermissionDenied):
-    """The actor may not run this import; nothing in the file was compared with the directory."""
+    """The actor may not run this import; nothing in the file was compared with the directory.
+
+    ``columns`` names the file's columns the actor may not import, when those are the reason.
+    """
+
+    def __init__(self, message: str, *, columns: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.columns = list(columns)
 
 
 def people_import_file(
@@ -105,6 +112,7 @@ def people_import_bytes(
         table = read_table_bytes(data, name=name)
         return _people_import_table(
             table,
+            actor=actor,
             record=record,
             preset=preset,
             mapping_file=mapping_file,
@@ -134,6 +142,7 @@ def people_import_table(
         _require_import_permission(actor)
         return _people_import_table(
             table,
+            actor=actor,
             record=record,
             preset=preset,
             mapping_file=None,
@@ -147,6 +156,7 @@ def people_import_table(
 def _people_import_table(
     table: Table,
     *,
+    actor: Any,
     record: ImportRecord,
     preset: str,
     mapping_file: str | Path | None,
@@ -157,6 +167,7 @@ def _people_import_table(
 ) -> ImportResult:
     progress = progress or NoProgress()
     mapping = resolve_mapping(table.columns, preset=preset, mapping_file=mapping_file)
+    _refuse_columns_beyond(actor, mapping)
     progress.stage("Reading rows", len(table))
     parsed = parse_people(table, mapping, today=today or timezone.localdate(), on_row=progress.advance)
     plan = people_plan(parsed, full=full, dry_run=dry_run)
@@ -232,6 +243,38 @@ def _require_import_permission(actor: Any) -> None:
         raise ImportNotPermitted(
             "Importing the directory needs the “Can import people” permission, which an org admin can grant."
         )
+
+
+def _refuse_columns_beyond(actor: Any, mapping: ColumnMapping) -> None:
+    """Refuse, before a single row is read, columns whose stored values the actor may not read.
+
+    The preview compares every column with what is stored: a file copying someone's row plus a
+    guessed gender would show "no changes" exactly when the guess is right. So restricted
+    attributes are imported by org admins only, and the high-potential flag by those who may see
+    it; anyone else is told which columns to remove, whatever the file holds.
+    """
+    restricted = (
+        [] if permissions.can_import_restricted_attributes(actor) else [f for f in RESTRICTED_FIELDS if mapping.has(f)]
+    )
+    flags = [] if permissions.can_see_talent_flags(actor) or not mapping.has("high_potential") else ["high_potential"]
+    if not restricted and not flags:
+        return
+    reasons = []
+    if restricted:
+        named = ", ".join(f"‘{mapping.source_label(name)}’" for name in restricted)
+        reasons.append(f"restricted self-identified attributes ({named}) are imported by org admins only")
+    if flags:
+        reasons.append(
+            f"the high-potential flag (‘{mapping.source_label('high_potential')}’) is imported by programme "
+            "managers and org admins only"
+        )
+    columns = [mapping.source_label(name) for name in restricted + flags]
+    raise ImportNotPermitted(
+        f"This file has columns you may not import: {'; '.join(reasons)}. Remove "
+        f"{'that column' if len(columns) == 1 else 'those columns'} and check the file again, or ask an org "
+        "admin to import it. Nothing was compared with the directory.",
+        columns=columns,
+    )
 
 
 # --- the record kept of every import ---------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from twofold.accounts import permissions
 from twofold.people.forms import PeopleImportForm
 from twofold.people.hris_presets import PRESETS
-from twofold.people.import_services import people_import_bytes
+from twofold.people.import_services import ImportNotPermitted, people_import_bytes
 from twofold.people.models import Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
@@ -140,6 +140,10 @@ def import_people(request: HttpRequest) -> HttpResponse:
             path.unlink(missing_ok=True)
             context["problems"] = rejected.problems
             return render(request, "people/import.html", context, status=400)
+        except ImportNotPermitted as refused:
+            path.unlink(missing_ok=True)
+            context["refusal"] = str(refused)
+            return render(request, "people/import.html", context, status=403)
         previous = _pending_import(request)
         if previous:
             Path(previous["path"]).unlink(missing_ok=True)
