@@ -238,6 +238,13 @@ if env_bool("TWOFOLD_TASKS_IMMEDIATE"):
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# The people import (docs/importing-people.md). A "whole workforce" import refuses to mark more than
+# this share of the active people as having left unless it is explicitly forced, so that a truncated
+# export cannot empty the directory.
+IMPORT_MAX_DEACTIVATION_PERCENT = env_int("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT", 10)
+if not 0 <= IMPORT_MAX_DEACTIVATION_PERCENT <= 100:
+    raise ImproperlyConfigured("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT must be a percentage from 0 to 100")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

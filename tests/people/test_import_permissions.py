@@ -245,3 +245,91 @@ def test_hole_1_the_high_potential_flag_is_imported_only_by_those_who_may_see_it
     manager = grant(cast.programme_manager, "people.import_people")
     allowed = upload(signed_in(manager), text)
     assert allowed.status_code == 200 and "No changes" in allowed.content.decode()
+
+
+# --- "whole workforce": never by accident ---------------------------------------------------------
+
+ONLY_ANA = f"employee_id,name,email,level\n{ANA_ROW}\n"
+EVERYONE_BUT_BEN = (
+    "employee_id,name,email,level\n"
+    "C1,Cleo Chief,c1@example.org,10\nV1,Victor Tech,v1@example.org,8\nV2,Vera Sales,v2@example.org,8\n"
+    f"L1,Lena Lead,l1@example.org,5\n{ANA_ROW}\n"
+)
+
+
+def active_ids() -> set[str]:
+    return set(Person.objects.filter(active=True).values_list("employee_id", flat=True))
+
+
+def test_hole_2_whole_workforce_on_a_one_row_file_is_refused_unless_forced_and_counted(cast, tmp_path) -> None:
+    everyone = active_ids()
+    path = tmp_path / "one-row.csv"
+    path.write_text(ONLY_ANA)
+    call_command("import_people", str(path), "--full", "--dry-run")
+    for options in (
+        [],
+        ["--yes"],
+        ["--confirm-deactivations", "5"],
+        ["--allow-mass-deactivation"],
+        ["--allow-mass-deactivation", "--confirm-deactivations", "4"],
+    ):
+        with pytest.raises(CommandError) as refused:
+            call_command("import_people", str(path), "--full", *options)
+        assert "would mark 5 of the 6 active people as having left" in str(refused.value)
+        assert "Nothing was imported" in str(refused.value)
+        assert active_ids() == everyone
+    call_command("import_people", str(path), "--full", "--allow-mass-deactivation", "--confirm-deactivations", "5")
+    assert active_ids() == {"J1"}
+    outcomes = list(ImportRecord.objects.order_by("pk").values_list("outcome", "deactivated"))
+    assert outcomes == [("checked", 5), *[("refused", 0)] * 5, ("applied", 5)]
+    refusals = list(ImportRecord.objects.filter(outcome="refused").order_by("pk").values_list("detail", flat=True))
+    assert "more than the 10% limit (0)" in refusals[0] and "was not confirmed" in refusals[3]
+
+
+def test_hole_2_whole_workforce_within_the_limit_still_asks_for_the_number(
+    cast, tmp_path, settings, monkeypatch, capsys
+) -> None:
+    settings.IMPORT_MAX_DEACTIVATION_PERCENT = 20  # 1 of 6 is within it
+    path = tmp_path / "hris.csv"
+    path.write_text(EVERYONE_BUT_BEN)
+    call_command("import_people", str(path), "--full", "--dry-run")
+    assert "That is 1 of the 6 active people; importing needs --confirm-deactivations 1" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="confirm with --confirm-deactivations 1 \\(or --yes in a scheduled job\\)"):
+        call_command("import_people", str(path), "--full")
+    # Asked at a terminal: anything but the number stops it.
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    with pytest.raises(CommandError):
+        call_command("import_people", str(path), "--full")
+    with pytest.raises(CommandError):
+        call_command("import_people", str(path), "--full", "--no-input")
+    assert "J2" in active_ids()
+    monkeypatch.setattr("builtins.input", lambda prompt: "1")
+    call_command("import_people", str(path), "--full")
+    assert "This import would mark 1 of the 6 active people as having left: J2." in capsys.readouterr().out
+    assert "J2" not in active_ids()
+    # A scheduled job: --yes, within the limit.
+    Person.objects.filter(employee_id="J2").update(active=True)
+    call_command("import_people", str(path), "--full", "--yes", "--no-input")
+    assert "J2" not in active_ids()
+
+
+def test_hole_2_whole_workforce_on_the_web_needs_the_number_typed_and_the_limit_forced(
+    cast, settings, tmp_path
+) -> None:
+    settings.VAR_DIR = tmp_path
+    everyone = active_ids()
+    client = signed_in(grant(cast.programme_manager, "people.import_people"))
+    page = upload(client, ONLY_ANA, full="on").content.decode()
+    assert "Importing marks 5 of the 6 active people as having left." in page
+    assert "more than the 10% limit (0)" in page and 'name="allow_mass_deactivation"' in page
+    for confirmation in ({}, {"deactivations": "4", "allow_mass_deactivation": "on"}, {"deactivations": "5"}):
+        response = client.post(reverse("people:import_confirm"), confirmation)
+        assert response.status_code == 400 and "Nothing was imported" in response.content.decode()
+        assert active_ids() == everyone
+        # The checked file is gone: confirming means checking it again.
+        assert not list((tmp_path / "imports").iterdir())
+        upload(client, ONLY_ANA, full="on")
+    response = client.post(reverse("people:import_confirm"), {"deactivations": "5", "allow_mass_deactivation": "on"})
+    assert response.status_code == 302
+    assert active_ids() == {"J1"}

@@ -337,7 +337,7 @@ def test_full_deactivates_people_missing_from_the_file_never_deletes(tmp_path, d
     assert "Would deactivated: 1" not in out
     assert "Would deactivate: 1" in out and "  E3" in out and "Dry run: nothing was written." in out
     assert Person.objects.get(employee_id="E3").active is True
-    call_command("import_people", str(second), "--full")
+    call_command("import_people", str(second), "--full", "--allow-mass-deactivation", "--confirm-deactivations", "1")
     assert Person.objects.get(employee_id="E3").active is False
     assert Person.objects.count() == 3
     # Coming back in a later full file reactivates.

@@ -10,13 +10,14 @@ written in ``import_writes``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -54,6 +55,43 @@ class ImportNotPermitted(PermissionDenied):
         self.columns = list(columns)
 
 
+@dataclass(frozen=True)
+class DeactivationPlan:
+    """The people a whole-workforce import would mark as having left, against the limit on them."""
+
+    employee_ids: list[str]
+    active: int  # active people in the directory before the import
+    limit: int  # the most that may be marked as having left without forcing it
+
+    @property
+    def count(self) -> int:
+        return len(self.employee_ids)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.count > self.limit
+
+    def describe(self) -> str:
+        return f"{self.count:,} of the {self.active:,} active {'person' if self.active == 1 else 'people'}"
+
+
+ConfirmDeactivation = Callable[[DeactivationPlan], bool]
+
+
+class DeactivationNotConfirmed(Exception):
+    """A whole-workforce import would mark people as having left without the confirmation it needs."""
+
+    def __init__(self, message: str, *, plan: DeactivationPlan) -> None:
+        super().__init__(message)
+        self.plan = plan
+
+
+def deactivation_plan(result: ImportResult) -> DeactivationPlan:
+    """Who ``result`` marks as having left, and the most it may: a share of the active workforce."""
+    limit = result.active_before * settings.IMPORT_MAX_DEACTIVATION_PERCENT // 100
+    return DeactivationPlan(employee_ids=result.deactivated, active=result.active_before, limit=limit)
+
+
 def people_import_file(
     path: str | Path,
     *,
@@ -62,6 +100,8 @@ def people_import_file(
     mapping_file: str | Path | None = None,
     full: bool = False,
     dry_run: bool = False,
+    confirm_deactivation: ConfirmDeactivation | None = None,
+    allow_mass_deactivation: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportResult:
@@ -75,6 +115,8 @@ def people_import_file(
         mapping_file=mapping_file,
         full=full,
         dry_run=dry_run,
+        confirm_deactivation=confirm_deactivation,
+        allow_mass_deactivation=allow_mass_deactivation,
         progress=progress,
         today=today,
     )
@@ -89,15 +131,23 @@ def people_import_bytes(
     mapping_file: str | Path | None = None,
     full: bool = False,
     dry_run: bool = False,
+    confirm_deactivation: ConfirmDeactivation | None = None,
+    allow_mass_deactivation: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
 ) -> ImportResult:
     """Import people from a file's bytes (``name`` gives its format), all or nothing.
 
-    Raises :class:`ImportNotPermitted` when ``actor`` may not import, and :class:`FileRejected`
-    listing every problem in the file; either way nothing is written but the import's record.
+    Raises :class:`ImportNotPermitted` when ``actor`` may not import (or not some of the file's
+    columns), :class:`FileRejected` listing every problem in the file, and
+    :class:`DeactivationNotConfirmed` (below); in each case nothing is written but the import's
+    record. On a dry run the result says what would change.
+
     With ``full`` the file is the whole workforce: active people missing from it are deactivated,
-    never deleted. On a dry run the result says what would change.
+    never deleted. That happens only when ``confirm_deactivation`` is given the
+    :class:`DeactivationPlan` and approves it (the caller shows the number and asks), and when it
+    is more than ``IMPORT_MAX_DEACTIVATION_PERCENT`` of the active people, only with
+    ``allow_mass_deactivation`` as well.
     """
     record = _new_record(
         ImportKind.PEOPLE,
@@ -118,6 +168,8 @@ def people_import_bytes(
             mapping_file=mapping_file,
             full=full,
             dry_run=dry_run,
+            confirm_deactivation=confirm_deactivation,
+            allow_mass_deactivation=allow_mass_deactivation,
             progress=progress,
             today=today,
         )
@@ -148,6 +200,8 @@ def people_import_table(
             mapping_file=None,
             full=full,
             dry_run=dry_run,
+            confirm_deactivation=None,
+            allow_mass_deactivation=False,
             progress=progress,
             today=today,
         )
@@ -162,6 +216,8 @@ def _people_import_table(
     mapping_file: str | Path | None,
     full: bool,
     dry_run: bool,
+    confirm_deactivation: ConfirmDeactivation | None,
+    allow_mass_deactivation: bool,
     progress: Progress | None,
     today: date | None,
 ) -> ImportResult:
@@ -175,6 +231,9 @@ def _people_import_table(
     if dry_run:
         _record_result(record, result)
         return result
+    _require_deactivation_confirmed(
+        deactivation_plan(result), confirm=confirm_deactivation, allow_mass=allow_mass_deactivation
+    )
     with transaction.atomic():
         people_write(plan, progress=progress)
         _record_result(record, result)
@@ -236,6 +295,27 @@ def _career_events_add(events: list[CareerEvent], *, record: ImportRecord, dry_r
             CareerEvent.objects.bulk_create(fresh, batch_size=CHUNK)
         _record_save(record, rows=result.rows, created=result.created)
     return result
+
+
+def _require_deactivation_confirmed(
+    plan: DeactivationPlan, *, confirm: ConfirmDeactivation | None, allow_mass: bool
+) -> None:
+    """Marking people as having left is never a side effect: a "whole workforce" tick on a one-row
+    file, or a truncated export, would otherwise empty the directory in one go."""
+    if not plan.count:
+        return
+    if plan.over_limit and not allow_mass:
+        raise DeactivationNotConfirmed(
+            f"This import would mark {plan.describe()} as having left, more than the "
+            f"{settings.IMPORT_MAX_DEACTIVATION_PERCENT}% limit ({plan.limit:,}). Is the file really the whole "
+            "workforce? Force it only if it is.",
+            plan=plan,
+        )
+    if confirm is None or not confirm(plan):
+        raise DeactivationNotConfirmed(
+            f"This import would mark {plan.describe()} as having left, and that number was not confirmed.",
+            plan=plan,
+        )
 
 
 def _require_import_permission(actor: Any) -> None:
@@ -313,7 +393,7 @@ def _recorded(record: ImportRecord) -> Iterator[ImportRecord]:
     except FileRejected as rejected:
         _record_save(record, outcome=ImportOutcome.REJECTED, errors=len(rejected.problems))
         raise
-    except ImportNotPermitted as refused:
+    except (ImportNotPermitted, DeactivationNotConfirmed) as refused:
         _record_save(record, outcome=ImportOutcome.REFUSED, detail=str(refused))
         raise
 

@@ -17,9 +17,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from twofold.accounts import permissions
-from twofold.people.forms import PeopleImportForm
+from twofold.people.forms import ImportConfirmForm, PeopleImportForm
 from twofold.people.hris_presets import PRESETS
-from twofold.people.import_services import ImportNotPermitted, people_import_bytes
+from twofold.people.import_services import (
+    DeactivationNotConfirmed,
+    ImportNotPermitted,
+    deactivation_plan,
+    people_import_bytes,
+)
 from twofold.people.models import Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
@@ -136,6 +141,9 @@ def import_people(request: HttpRequest) -> HttpResponse:
             )
             context["result"] = result
             context["updated_preview"] = list(result.updated.items())[:50]
+            context["deactivation"] = deactivation_plan(result)
+            context["confirm_form"] = ImportConfirmForm()
+            context["limit_percent"] = settings.IMPORT_MAX_DEACTIVATION_PERCENT
         except FileRejected as rejected:
             path.unlink(missing_ok=True)
             context["problems"] = rejected.problems
@@ -161,6 +169,9 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, "There is no checked file waiting to be imported. Upload it again.")
         return redirect("people:import")
     path = Path(pending["path"])
+    confirmation = ImportConfirmForm(request.POST)
+    typed = confirmation.cleaned_data.get("deactivations") if confirmation.is_valid() else None
+    context: dict[str, Any] = {"form": PeopleImportForm(), "presets": PRESETS, "file_name": pending["name"]}
     try:
         result = people_import_bytes(
             path.read_bytes(),
@@ -168,20 +179,19 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             preset=pending["preset"],
             full=pending["full"],
+            confirm_deactivation=lambda plan: typed == plan.count,
+            allow_mass_deactivation=bool(
+                confirmation.is_valid() and confirmation.cleaned_data["allow_mass_deactivation"]
+            ),
         )
     except FileRejected as rejected:
         # The directory changed since the check (another import, an admin edit): show the news.
-        return render(
-            request,
-            "people/import.html",
-            {
-                "form": PeopleImportForm(),
-                "presets": PRESETS,
-                "problems": rejected.problems,
-                "file_name": pending["name"],
-            },
-            status=409,
-        )
+        return render(request, "people/import.html", {**context, "problems": rejected.problems}, status=409)
+    except DeactivationNotConfirmed as refused:
+        refusal = f"{refused} Nothing was imported; check the file again."
+        return render(request, "people/import.html", {**context, "refusal": refusal}, status=400)
+    except ImportNotPermitted as refused:
+        return render(request, "people/import.html", {**context, "refusal": str(refused)}, status=403)
     finally:
         path.unlink(missing_ok=True)
         request.session.pop(IMPORT_SESSION_KEY, None)
