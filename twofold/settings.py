@@ -244,6 +244,10 @@ else:
 IMPORT_MAX_DEACTIVATION_PERCENT = env_int("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT", 10)
 if not 0 <= IMPORT_MAX_DEACTIVATION_PERCENT <= 100:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT must be a percentage from 0 to 100")
+# A file checked on the import page waits this long to be confirmed; the daily run deletes older ones.
+IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS", 24)
+if IMPORT_UPLOAD_RETENTION_HOURS < 1:
+    raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
