@@ -231,7 +231,9 @@ def test_hole_1_org_admins_still_import_restricted_columns(cast, settings, tmp_p
     SelfIdentification.objects.create(person=cast.ana, gender="Woman")
     client = signed_in(cast.admin)
     response = upload(client, f"employee_id,name,email,level,gender\n{ANA_ROW},Non-binary\n")
-    assert response.status_code == 200 and "would do" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 200 and "would do" in page
+    assert "<dt>Restricted attributes changed for</dt><dd>1 people</dd>" in page
     assert client.post(reverse("people:import_confirm")).status_code == 302
     assert SelfIdentification.objects.get(person=cast.ana).gender == "Non-binary"
 
