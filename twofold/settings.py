@@ -143,7 +143,9 @@ INSTALLED_APPS = [
     "twofold.people",
     "twofold.programmes",
     "twofold.relationships",
+    "twofold.matchruns",
     "twofold.insights",
+    "twofold.demo",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +239,10 @@ if env_bool("TWOFOLD_TASKS_IMMEDIATE"):
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Privacy: no aggregate (count, average, named group) over fewer people than this is shown.
+# Raise it if your organisation asks; twofold.privacy refuses anything below 3.
+TWOFOLD_MIN_GROUP_SIZE = env_int("TWOFOLD_MIN_GROUP_SIZE", 5)
 
 # The people import (docs/importing-people.md). A "whole workforce" import refuses to mark more than
 # this share of the active people as having left unless it is explicitly forced, so that a truncated

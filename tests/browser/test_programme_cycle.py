@@ -7,8 +7,9 @@ import pytest
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
 from tests.factories import PersonFactory
+from twofold.matchruns.models import MatchRun
 from twofold.people.services import people_tree_rebuild
-from twofold.programmes.models import Enrolment, MatchRun, Programme
+from twofold.programmes.models import Enrolment, Programme
 from twofold.programmes.services import enrolment_create, programme_create, programme_transition
 from twofold.relationships.models import Relationship
 

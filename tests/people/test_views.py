@@ -33,7 +33,7 @@ def test_login_page_and_wrong_password(client, cast) -> None:
 
 
 def test_home_sends_each_role_to_its_page(cast) -> None:
-    assert signed_in(cast.ana_user).get(reverse("home"))["Location"] == reverse("programmes:mine")
+    assert signed_in(cast.ana_user).get(reverse("home"))["Location"] == reverse("relationships:mine")
     assert signed_in(cast.programme_manager).get(reverse("home"))["Location"] == reverse("programmes:list")
     assert signed_in(cast.executive).get(reverse("home"))["Location"] == reverse("insights:overview")
     response = signed_in(cast.outsider).get(reverse("home"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
-from twofold.people.models import Person
-
 
 class CommandLineOperator:
     """Whoever runs a ``twofold`` command on the server: an actor with an org admin's rights.
@@ -53,11 +51,11 @@ def can_see_talent_flags(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
 
 
-def can_view_person(user: Any, person: Person) -> bool:
+def can_view_person(user: Any, person: Any) -> bool:
     return can_view_directory(user)
 
 
-def can_see_self_identification(user: Any, person: Person) -> bool:
+def can_see_self_identification(user: Any, person: Any) -> bool:
     """Restricted attributes: the person themselves, and org admins through the admin."""
     return _signed_in(user) and (user.person_id == person.pk or user.is_superuser)
 

@@ -15,8 +15,8 @@ solution either, which is how the candidate search proves optimality over all pa
 building them (see :mod:`twofold.matching.candidates`). It also returns which nodes could start or
 end an augmenting path, to prove the seat count (and the group minimums) maximal in the same way.
 
-Solvers, chosen by measurement on this project's machine (``shared/notes/matching-measurements.md``
-and our own runs): OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for one-seat-per-person
+Solvers, chosen by measurement on this project's machine (OR-Tools 9.15, tie-heavy mentoring
+scores, and our own runs): OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for one-seat-per-person
 problems that are square or nearly so once people without any edge are set aside (about 3x faster
 than the min-cost flow on 1.5 M edges; the smaller side is padded with free dummy nodes), and
 OR-Tools' ``SimpleMinCostFlow`` for everything else: seats, group minimums, very unequal sides, a

@@ -7,3 +7,8 @@ class RelationshipsConfig(AppConfig):
     name = "twofold.relationships"
     label = "relationships"
     verbose_name = "Relationships"
+
+    def ready(self) -> None:
+        from twofold.relationships.holds import register_holds
+
+        register_holds()

@@ -52,9 +52,6 @@ class Relationship(models.Model):
     mentee = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="relationships_as_mentee")
     mentor_enrolment = models.ForeignKey("programmes.Enrolment", on_delete=models.PROTECT, related_name="+")
     mentee_enrolment = models.ForeignKey("programmes.Enrolment", on_delete=models.PROTECT, related_name="+")
-    proposal = models.ForeignKey(
-        "programmes.Proposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="relationships"
-    )
     state = models.CharField(max_length=20, choices=RelationshipState.choices, default=RelationshipState.PROPOSED)
     score = models.FloatField(default=0)
     breakdown = models.JSONField(default=dict, blank=True)

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from twofold.accounts.services import demo_accounts_ensure, demo_programmes_load
+from twofold.demo.services import demo_accounts_ensure, demo_programmes_load
 from twofold.people.models import Person
 from twofold.programmes.models import Programme
 

@@ -30,6 +30,7 @@ from twofold.relationships.models import (
     Relationship,
     RelationshipState,
 )
+from twofold.relationships.selectors import relationship_planned_end
 
 FRESH = (SkillCategory.DIGITAL, SkillCategory.TRENDS)
 MEETING_NOTES = (
@@ -370,8 +371,6 @@ def _meetings_and_more(
         life.concern_raise(relationship=relationship, person=mentor, text=rng.choice(CONCERNS))
     elif fate in ("completes", "demo") and not sponsorship:
         relationship.refresh_from_db()
-        from twofold.relationships.selectors import relationship_planned_end
-
         planned = relationship_planned_end(relationship)
         if fate == "completes" and planned is not None and planned - timedelta(days=14) <= end:
             completed_at = max(planned - timedelta(days=10), end - timedelta(days=3))
@@ -412,8 +411,6 @@ def _check_ins(
     if relationship.state != RelationshipState.ACTIVE or relationship.started_at is None:
         return
     if when is None:
-        from twofold.relationships.selectors import relationship_planned_end
-
         planned = relationship_planned_end(relationship)
         assert planned is not None
         when = relationship.started_at + (planned - relationship.started_at) / 2 + timedelta(days=rng.randint(1, 8))

@@ -1,4 +1,4 @@
-"""Background work of programmes: large match runs go to a worker (``twofold db_worker``)."""
+"""Background work of match runs: large runs go to a worker (``twofold db_worker``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django_tasks import task
 @task()
 def match_run_execute_task(run_id: int) -> int:
     """Run a queued match run; returns how many pairs it proposed."""
-    from twofold.programmes.models import MatchRun
-    from twofold.programmes.services import match_run_execute
+    from twofold.matchruns.models import MatchRun
+    from twofold.matchruns.services import match_run_execute
 
     run = match_run_execute(run=MatchRun.objects.get(pk=run_id))
     return run.proposals.count()

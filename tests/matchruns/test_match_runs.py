@@ -7,20 +7,18 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from twofold.people.models import Person
-from twofold.programmes.models import Enrolment, MatchRun, Proposal, Unmatched
-from twofold.programmes.services import (
-    ProgrammeRuleBroken,
-    enrolment_create,
+from twofold.matchruns.models import MatchRun, Proposal, Unmatched
+from twofold.matchruns.services import (
     match_run_publish,
     match_run_rerun,
     match_run_start,
-    programme_create,
-    programme_transition,
     proposal_lock,
     proposal_remove,
     proposal_swap,
 )
+from twofold.people.models import Person
+from twofold.programmes.models import Enrolment
+from twofold.programmes.services import ProgrammeRuleBroken, enrolment_create, programme_create, programme_transition
 from twofold.relationships.models import Relationship
 
 
@@ -117,8 +115,16 @@ def test_publish_proposes_to_both_and_starts_the_programme(cast) -> None:
         ("J2", "V1", "proposed"),
     }
     assert Relationship.objects.get(mentor=cast.ana).breakdown == run.proposals.get(mentor__person=cast.ana).breakdown
-    with pytest.raises(ProgrammeRuleBroken):
-        match_run_publish(run=run)
+    # Each proposal records the relationship it became.
+    for proposal in run.proposals.all():
+        assert (proposal.relationship.mentor_enrolment_id, proposal.relationship.mentee_enrolment_id) == (
+            proposal.mentor_id,
+            proposal.mentee_id,
+        )
+    # Publishing again is harmless: the same result, nobody proposed twice.
+    again = match_run_publish(run=run)
+    assert (again.proposed, again.skipped) == (2, [])
+    assert Relationship.objects.count() == 2
 
 
 def test_a_decline_is_matched_again_in_a_partial_run(cast) -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from twofold.insights.selectors import MIN_GROUP_SIZE
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Unmatched
+from twofold.matchruns.selectors import fairness_summary
+from twofold.matchruns.services import MatchRunRuleBroken, match_run_publish, match_run_start
+from twofold.privacy import large_enough, min_group_size
 from twofold.programmes.management.commands.programme import find_programme
-from twofold.programmes.models import MatchRun, MatchRunStatus, Unmatched
-from twofold.programmes.selectors import fairness_summary
-from twofold.programmes.services import ProgrammeRuleBroken, match_run_publish, match_run_start
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         programme = find_programme(options["programme"])
         try:
             run = match_run_start(programme=programme, background=options["background"] or False)
-        except ProgrammeRuleBroken as error:
+        except MatchRunRuleBroken as error:
             raise CommandError(str(error)) from None
         if run.status == MatchRunStatus.QUEUED:
             self.stdout.write(f"Match run {run.pk} queued; `twofold db_worker` will run it.")
@@ -67,8 +67,8 @@ class Command(BaseCommand):
             attribute, tolerance = programme.fairness_attribute, fairness["tolerance"]
             self.stdout.write(f"  fairness ({attribute}, tolerance {tolerance:.2f}): {fairness_summary(fairness)}")
             for group in fairness["groups"]:
-                if group["eligible"] < MIN_GROUP_SIZE:
-                    self.stdout.write(f"    a group of fewer than {MIN_GROUP_SIZE} candidates (not shown)")
+                if not large_enough(group["eligible"]):
+                    self.stdout.write(f"    a group of fewer than {min_group_size()} candidates (not shown)")
                     continue
                 self.stdout.write(
                     f"    {group['group']}: {group['matched']} matched of {group['eligible']} candidates "

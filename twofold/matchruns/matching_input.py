@@ -3,63 +3,28 @@
 The engine (``twofold.matching``) knows nothing of the database: this module reads, in a fixed
 number of queries, everyone's place in the management tree, the pool with its skills, wishes and
 availability, the pairs that must never be proposed, and the pairs to keep; and turns them into
-:class:`~twofold.matching.roster.PersonRecord` rows and a :class:`~twofold.matching.policy.Policy`.
+:class:`~twofold.matching.roster.PersonRecord` rows. The programme's rules become the engine's
+:class:`~twofold.matching.policy.Policy` in :mod:`twofold.programmes.matching_policy`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.db.models import Q
 
-from twofold.matching.policy import Policy, PolicyError, default_policy, policy_from_mapping
 from twofold.matching.roster import PersonRecord
 from twofold.people.models import Person, PersonSkill, SelfIdentification
+from twofold.programmes.matching_policy import ENGINE_ROLE
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeKind
 from twofold.relationships.models import OPEN_STATES, Relationship, RelationshipState
 
 PAIRED = (RelationshipState.ACTIVE, RelationshipState.COMPLETED, RelationshipState.ENDED_EARLY)
-ENGINE_KIND: dict[str, str] = {
-    ProgrammeKind.REVERSE_MENTORING: "reverse-mentoring",
-    ProgrammeKind.SPONSORSHIP: "sponsorship",
-}
-ENGINE_ROLE: dict[tuple[str, str], str] = {
-    (ProgrammeKind.REVERSE_MENTORING, EnrolmentRole.MENTOR): "mentor",
-    (ProgrammeKind.REVERSE_MENTORING, EnrolmentRole.MENTEE): "mentee",
-    (ProgrammeKind.SPONSORSHIP, EnrolmentRole.MENTOR): "sponsor",
-    (ProgrammeKind.SPONSORSHIP, EnrolmentRole.MENTEE): "protege",
-}
 WEEKDAY_SLOTS = tuple(f"{day}-{half}" for day in ("mon", "tue", "wed", "thu", "fri") for half in ("am", "pm"))
 # Self-identified attributes a fairness target may use. Read only to form groups for the solver;
 # never stored with a match run or shown per person.
 GENERATIONS = ((1997, "Gen Z"), (1981, "Millennial"), (1965, "Gen X"), (0, "Baby boomer"))
-
-
-def programme_policy(programme: Programme) -> Policy:
-    """The engine policy of a programme: the kind's defaults, its own rules, and its weight overrides."""
-    kind = ENGINE_KIND[programme.kind]
-    try:
-        base = policy_from_mapping(kind, programme.policy) if programme.policy else default_policy(kind)
-    except PolicyError:
-        base = default_policy(kind)
-    low_gap, high_gap = base.preferred_gap
-    return replace(
-        base,
-        left_levels=(programme.mentor_min_level or 1, programme.mentor_max_level or 99),
-        right_levels=(programme.mentee_min_level or 1, programme.mentee_max_level or 99),
-        min_level_gap=programme.min_level_gap,
-        max_level_gap=programme.max_level_gap,
-        preferred_gap=(max(programme.min_level_gap, low_gap), max(programme.min_level_gap, high_gap)),
-        influence_level=programme.mentor_min_level if programme.kind == ProgrammeKind.SPONSORSHIP else None,
-        # Eligibility, nominations included, was checked when people enrolled.
-        require_high_potential=False,
-        allow_previous_pairs=programme.allow_repeat_pairs,
-        default_capacity=programme.capacity,
-        fairness_tolerance=programme.fairness_tolerance
-        if programme.fairness_enabled and programme.kind == ProgrammeKind.SPONSORSHIP
-        else None,
-    )
 
 
 def availability_slots(mask: int) -> tuple[str, ...]:
