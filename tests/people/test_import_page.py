@@ -8,20 +8,13 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
 from tests.factories import grant
+from tests.people.test_views import signed_in
 from twofold.people.import_services import import_upload_discard, import_uploads_purge
 from twofold.people.models import Person
 from twofold.relationships.tasks import reminders_daily
-
-
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def upload(client, text: str, name: str = "people.csv", **fields):  # type: ignore[no-untyped-def]

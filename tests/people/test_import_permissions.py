@@ -9,23 +9,16 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
 from tests.factories import grant
+from tests.people.test_views import signed_in
 from twofold.accounts.models import User
 from twofold.people.import_services import ImportNotPermitted, people_import_file
 from twofold.people.models import AppendOnlyError, ImportOutcome, ImportRecord, Person, SelfIdentification
 
 # A one-row file that rewrites Ben's manager: the kind of org-wide write the permission guards.
 REWRITE_BEN = "employee_id,name,email,level,manager_id\nJ2,Ben Junior,j2@example.org,2,V1\n"
-
-
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def upload(client, text: str, name: str = "people.csv", **fields):  # type: ignore[no-untyped-def]

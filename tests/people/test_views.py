@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -14,7 +15,8 @@ from twofold.people.services import people_tree_rebuild
 
 def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    # django-axes checks every sign-in against the lockout and needs the request to do so.
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 

@@ -155,7 +155,7 @@ def test_the_page_shows_partner_programme_and_why_they_were_matched(
     assert "Why you were matched" in page and "Match score 3.20" in page
     # Bars with their values as text, strongest first; a component worth nothing is left out.
     assert page.index("From different departments") < page.index("Skills the mentor can teach that the mentee")
-    assert 'style="width: 80%"' in page and ">80%<" in page and ">25%<" in page
+    assert 'value="80"' in page and ">80%<" in page and ">25%<" in page
     assert "Reach of the" not in page
     empty = pair_up(reverse_mentoring, cast.ben, cast.vp_tech, now=started)
     assert "No score breakdown was stored for this pair" in page_of(signed_in(cast.ben_user), empty)

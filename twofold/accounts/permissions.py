@@ -75,6 +75,12 @@ def can_import_restricted_attributes(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser)
 
 
+def can_deactivate_people(user: Any) -> bool:
+    """Marking people as having left (which closes their accounts and pairs) is part of keeping the
+    directory in step with the HRIS: whoever may import people may do it, and nobody else."""
+    return can_import_people(user)
+
+
 def can_administer(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser)
 

@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,9 @@ from twofold.people.career_events import parse_career_events
 from twofold.people.hris_presets import RESTRICTED_FIELDS, ColumnMapping, resolve_mapping
 from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
 from twofold.people.importing import parse_people
-from twofold.people.models import CareerEvent, ImportKind, ImportOutcome, ImportRecord, Person
+from twofold.people.leavers import people_deactivate
+from twofold.people.models import CareerEvent, CareerEventKind, ImportKind, ImportOutcome, ImportRecord, Person
+from twofold.people.services import exits_in_effect
 from twofold.people.tabular import FileRejected, Table, read_file_bytes, read_table_bytes
 
 
@@ -233,11 +235,12 @@ def _people_import_table(
     if dry_run:
         _record_result(record, result)
         return result
-    _require_deactivation_confirmed(
-        deactivation_plan(result), confirm=confirm_deactivation, allow_mass=allow_mass_deactivation
-    )
+    if full:
+        _require_deactivation_confirmed(
+            deactivation_plan(result), confirm=confirm_deactivation, allow_mass=allow_mass_deactivation
+        )
     with transaction.atomic():
-        people_write(plan, progress=progress)
+        people_write(plan, actor=actor, progress=progress)
         _record_result(record, result)
     return result
 
@@ -248,9 +251,13 @@ class EventImportResult:
     created: int
     unchanged: int
     dry_run: bool = False
+    # Employee ids of the people whose exit took effect (or, on a dry run, would).
+    left: list[str] = field(default_factory=list)
 
 
-def career_events_import_file(path: str | Path, *, actor: Any, dry_run: bool = False) -> EventImportResult:
+def career_events_import_file(
+    path: str | Path, *, actor: Any, dry_run: bool = False, today: date | None = None
+) -> EventImportResult:
     """Import career events (employee_id, kind, date, from/to level and title, note) from a file."""
     path = Path(path)
     data = read_file_bytes(path)
@@ -264,21 +271,29 @@ def career_events_import_file(path: str | Path, *, actor: Any, dry_run: bool = F
         events, problems = parse_career_events(table, employee_pks, today=timezone.localdate())
         if problems:
             raise FileRejected(problems)
-        return _career_events_add(events, record=record, dry_run=dry_run)
+        return _career_events_add(events, actor=actor, record=record, dry_run=dry_run, today=today)
 
 
 def career_events_import(
-    events: Iterable[CareerEvent], *, actor: Any, source: str, dry_run: bool = False
+    events: Iterable[CareerEvent], *, actor: Any, source: str, dry_run: bool = False, today: date | None = None
 ) -> EventImportResult:
     """Import events built in memory (the demo's generated history), named ``source`` in the record."""
     record = _new_record(ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile(name=source), dry_run=dry_run)
     with _recorded(record):
         _require_import_permission(actor)
-        return _career_events_add(list(events), record=record, dry_run=dry_run)
+        return _career_events_add(list(events), actor=actor, record=record, dry_run=dry_run, today=today)
 
 
-def _career_events_add(events: list[CareerEvent], *, record: ImportRecord, dry_run: bool) -> EventImportResult:
-    """Add events not already recorded (same person, kind and date); re-importing changes nothing."""
+def _career_events_add(
+    events: list[CareerEvent], *, actor: Any, record: ImportRecord, dry_run: bool, today: date | None
+) -> EventImportResult:
+    """Add events not already recorded (same person, kind and date); re-importing changes nothing.
+
+    Exits that have come and are each person's latest event mark them as having left, through
+    :func:`~twofold.people.leavers.people_deactivate`, in the same transaction as the events. An
+    exit dated in the future does so once its day has come and the events are imported again.
+    """
+    today = today or timezone.localdate()
     person_ids = {event.person_id for event in events}
     known: set[tuple[int, str, date]] = set()
     ids = sorted(person_ids)
@@ -289,13 +304,24 @@ def _career_events_add(events: list[CareerEvent], *, record: ImportRecord, dry_r
             )
         )
     fresh = [event for event in events if (event.person_id, event.kind, event.effective_date) not in known]
+    exits: dict[int, date] = {}
+    for event in events:
+        if event.kind == CareerEventKind.EXIT:
+            exits[event.person_id] = max(event.effective_date, exits.get(event.person_id, event.effective_date))
+    leaving = exits_in_effect(exits, pending=fresh, today=today)
     result = EventImportResult(
-        rows=len(events), created=len(fresh), unchanged=len(events) - len(fresh), dry_run=dry_run
+        rows=len(events),
+        created=len(fresh),
+        unchanged=len(events) - len(fresh),
+        dry_run=dry_run,
+        left=sorted(leaving.values()),
     )
     with transaction.atomic():
         if not dry_run:
             CareerEvent.objects.bulk_create(fresh, batch_size=CHUNK)
-        _record_save(record, rows=result.rows, created=result.created)
+            if leaving:
+                people_deactivate(person_ids=list(leaving), actor=actor)
+        _record_save(record, rows=result.rows, created=result.created, deactivated=len(result.left))
     return result
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
 from twofold.people.hris_presets import SKILL_FIELDS
 from twofold.people.importing import ExistingPerson, ParsedPeople, PersonRecord, check_people
+from twofold.people.leavers import people_deactivate, people_reactivate
 from twofold.people.models import Person, PersonSkill, SelfIdentification, Skill, SkillCategory
 from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
 from twofold.people.services import TREE_FIELDS
@@ -64,6 +65,7 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: dict[str, list[str]] = field(default_factory=dict)
     deactivated: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
     skills_changed: list[str] = field(default_factory=list)
     attributes_changed: list[str] = field(default_factory=list)
     new_skills: list[str] = field(default_factory=list)
@@ -71,6 +73,7 @@ class ImportResult:
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
     active_before: int = 0  # active people in the directory before the import
+    full: bool = False  # the file was the whole workforce
 
     @property
     def changed(self) -> bool:
@@ -102,6 +105,8 @@ class PeoplePlan:
     parents: dict[str, str | None]
     intervals: dict[str, tuple[int, int, int]]
     updates: list[tuple[int, dict[str, Any]]]
+    leaving: list[int]
+    returning: list[int]
     moved: set[str]
     present_fields: list[str]
     manager_column: bool
@@ -138,6 +143,7 @@ def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = Fal
         ignored_columns=parsed.mapping.ignored_columns,
         dry_run=dry_run,
         active_before=sum(1 for person in current.values() if person.values["active"]),
+        full=full,
     )
     manager_column = parsed.mapping.has("manager_id")
     present_fields = [name for name in PERSON_VALUE_FIELDS if name in records_fields(parsed)]
@@ -155,6 +161,10 @@ def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = Fal
     intervals = nested_set_intervals(parents)
 
     updates: list[tuple[int, dict[str, Any]]] = []
+    # People the rows move between active and inactive: leaving and coming back have consequences
+    # beyond the directory (accounts, pairs), which the leavers' services carry out.
+    leaving: list[int] = []
+    returning: list[int] = []
     for employee_id, record in records.items():
         values = dict(record.values)
         values.pop("manager", None)
@@ -170,12 +180,23 @@ def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = Fal
         if changed:
             result.updated[employee_id] = changed
             updates.append((person.pk, values))
+        if "active" in changed:
+            if values["active"]:
+                returning.append(person.pk)
+                result.reactivated.append(employee_id)
+            else:
+                leaving.append(person.pk)
+                result.deactivated.append(employee_id)
     if full:
-        result.deactivated = sorted(
+        missing = [
             employee_id
             for employee_id, person in current.items()
             if employee_id not in records and person.values["active"]
-        )
+        ]
+        leaving.extend(current[employee_id].pk for employee_id in missing)
+        result.deactivated.extend(missing)
+    result.deactivated.sort()
+    result.reactivated.sort()
     moved = {
         employee_id for employee_id, person in current.items() if intervals.get(employee_id, person.tree) != person.tree
     }
@@ -200,6 +221,8 @@ def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = Fal
         parents=parents,
         intervals=intervals,
         updates=updates,
+        leaving=leaving,
+        returning=returning,
         moved=moved,
         present_fields=present_fields,
         manager_column=manager_column,
@@ -209,8 +232,14 @@ def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = Fal
     )
 
 
-def people_write(plan: PeoplePlan, *, progress: Progress | None = None) -> None:
-    """Write a plan, all or nothing (inside the caller's transaction, or one of its own)."""
+def people_write(plan: PeoplePlan, *, actor: Any, progress: Progress | None = None) -> None:
+    """Write a plan, all or nothing (inside the caller's transaction, or one of its own).
+
+    People who leave (``active`` turned off, or missing from a full export) and people who come back
+    go through :func:`~twofold.people.leavers.people_deactivate` and
+    :func:`~twofold.people.leavers.people_reactivate`, inside this transaction: leavers' accounts
+    close and their pairs end with the import, or not at all.
+    """
     progress = progress or NoProgress()
     result, current, records, parents = plan.result, plan.current, plan.records, plan.parents
     intervals, present_fields = plan.intervals, plan.present_fields
@@ -227,10 +256,10 @@ def people_write(plan: PeoplePlan, *, progress: Progress | None = None) -> None:
             bulk_update_columns(Person, ["manager"], manager_rows)
         tree_rows = [(current[eid].pk, *intervals[eid]) for eid in plan.moved if eid in intervals]
         bulk_update_columns(Person, TREE_FIELDS, tree_rows)
-        if result.deactivated:
-            deactivate = [current[eid].pk for eid in result.deactivated]
-            for start in range(0, len(deactivate), CHUNK):
-                Person.objects.filter(pk__in=deactivate[start : start + CHUNK]).update(active=False)
+        if plan.leaving:
+            people_deactivate(person_ids=plan.leaving, actor=actor)
+        if plan.returning:
+            people_reactivate(person_ids=plan.returning, actor=actor)
         if plan.skill_plan is not None:
             _write_skills(plan.skill_plan, records, pks, progress)
         if plan.attribute_plan is not None:

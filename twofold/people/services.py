@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from twofold.people.bulk import bulk_update_columns
+from twofold.accounts.models import User
+from twofold.people.bulk import bulk_insert_rows, bulk_update_columns
+from twofold.people.leavers import people_deactivate
 from twofold.people.models import (
     CareerEvent,
     CareerEventKind,
+    GeneratedPerson,
     Person,
     PersonSkill,
     Skill,
@@ -20,6 +23,8 @@ from twofold.people.models import (
 from twofold.people.tree import nested_set_intervals
 
 TREE_FIELDS = ("tree_left", "tree_right", "tree_depth")
+# Ids per IN (…) list: well inside every database's limit on query parameters.
+CHUNK = 5000
 
 
 @transaction.atomic
@@ -55,12 +60,54 @@ def person_set_manager(*, person: Person, manager: Person | None) -> Person:
     return person
 
 
+def exits_in_effect(exits: dict[int, date], *, pending: Iterable[CareerEvent] = (), today: date) -> dict[int, str]:
+    """Who of these people (person id → date of an exit) has left as of ``today``, as person id →
+    employee id.
+
+    An exit takes effect on its date, when it is the person's latest recorded event (an exit
+    followed by a re-hire or any later change is history) and the person is still active.
+    ``pending`` are events about to be recorded, counted as if they were.
+    """
+    due = {person_id: when for person_id, when in exits.items() if when <= today}
+    ids = sorted(due)
+    latest: dict[int, date] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = (
+            CareerEvent.objects.filter(person_id__in=ids[start : start + CHUNK])
+            .values("person_id")
+            .annotate(last=models.Max("effective_date"))
+            .values_list("person_id", "last")
+            .order_by()
+        )
+        latest.update(rows)
+    for event in pending:
+        if event.person_id in due and event.effective_date > latest.get(event.person_id, date.min):
+            latest[event.person_id] = event.effective_date
+    candidates = sorted(person_id for person_id, when in due.items() if latest.get(person_id, when) <= when)
+    leaving: dict[int, str] = {}
+    for start in range(0, len(candidates), CHUNK):
+        leaving.update(
+            Person.objects.filter(pk__in=candidates[start : start + CHUNK], active=True).values_list(
+                "pk", "employee_id"
+            )
+        )
+    return leaving
+
+
 def skills_ensure(taxonomy: Iterable[tuple[str, str]]) -> int:
     """Add the (name, category) skills the catalogue lacks; returns how many were added."""
     known = {name.casefold() for name in Skill.objects.values_list("name", flat=True)}
     fresh = [Skill(name=name, category=category) for name, category in taxonomy if name.casefold() not in known]
     Skill.objects.bulk_create(fresh)
     return len(fresh)
+
+
+@transaction.atomic
+def people_mark_generated(*, employee_ids: Iterable[str]) -> int:
+    """Mark these people as made up by the demo generator (and by nothing else); returns how many."""
+    wanted = set(employee_ids)
+    pks = [pk for employee_id, pk in Person.objects.values_list("employee_id", "pk") if employee_id in wanted]
+    return bulk_insert_rows(GeneratedPerson, ["person"], ((pk,) for pk in sorted(pks)))
 
 
 @transaction.atomic
@@ -114,11 +161,14 @@ def career_event_record(
     to_level: int | None = None,
     to_title: str = "",
     note: str = "",
+    actor: User | None = None,
+    today: date | None = None,
 ) -> CareerEvent:
     """Record one career event as the HRIS would report it, keeping the person's current record in step.
 
     A promotion or level change that is the person's latest moves their level (a promotion must
-    raise it); an exit marks them as having left.
+    raise it); an exit that is their latest, once its date has come, marks them as having left
+    (:func:`~twofold.people.leavers.people_deactivate`).
     """
     person = Person.objects.select_for_update().get(pk=person.pk)
     if kind not in CareerEventKind.values:
@@ -141,7 +191,9 @@ def career_event_record(
             person.level = to_level
         if to_title:
             person.title = to_title
-        if kind == CareerEventKind.EXIT:
-            person.active = False
-        person.save(update_fields=["level", "title", "active", "updated_at"])
+        person.save(update_fields=["level", "title", "updated_at"])
+    if kind == CareerEventKind.EXIT:
+        leaving = exits_in_effect({person.pk: effective_date}, today=today or timezone.localdate())
+        if leaving:
+            people_deactivate(person_ids=list(leaving), actor=actor)
     return event

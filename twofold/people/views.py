@@ -190,7 +190,8 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"Imported {pending['name']}: {len(result.created)} created, {len(result.updated)} updated, "
-        f"{len(result.deactivated)} deactivated.",
+        f"{len(result.deactivated)} deactivated."
+        + (f" {len(result.reactivated)} reactivated." if result.reactivated else ""),
     )
     return redirect("people:directory")
 

@@ -513,3 +513,25 @@ def enrolment_withdraw(*, enrolment: Enrolment, reason: str = "") -> Enrolment:
     if was_active:
         enrolment_pool_rebalance(programme=enrolment.programme)
     return enrolment
+
+
+@transaction.atomic
+def enrolments_withdraw_leavers(*, person_ids: Iterable[int], reason: str) -> int:
+    """Take people who left the organisation out of every programme they were in, waiting for or
+    invited to; returns how many enrolments were withdrawn.
+
+    Unlike :func:`enrolment_withdraw`, nothing holds a leaver in a pool: the relationships layer
+    closes their pairs first (see :mod:`twofold.people.leavers`). Each programme that lost someone
+    from its pool is rebalanced, so a mentee waiting for a seat takes the one a leaver freed.
+    """
+    ids = sorted(set(person_ids))
+    withdrawn = 0
+    rebalance: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        theirs = Enrolment.objects.filter(person_id__in=chunk, status__in=OPEN_ENROLMENT)
+        rebalance.update(theirs.filter(status=EnrolmentStatus.ACTIVE).values_list("programme_id", flat=True))
+        withdrawn += theirs.update(status=EnrolmentStatus.WITHDRAWN, status_reason=reason, updated_at=timezone.now())
+    for programme in Programme.objects.filter(pk__in=sorted(rebalance)).order_by("pk"):
+        enrolment_pool_rebalance(programme=programme)
+    return withdrawn

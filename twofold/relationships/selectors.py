@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from twofold.people.leavers import LEFT_THE_ORGANISATION
 from twofold.people.models import Person, Skill
 from twofold.privacy import large_enough
 from twofold.programmes.matching_policy import programme_policy
@@ -300,6 +301,11 @@ class RelationshipPage:
     def may_complete(self) -> bool:
         opens = self.completes_from
         return self.relationship.state == RelationshipState.ACTIVE and opens is not None and self.as_of >= opens
+
+    @property
+    def closed_by_leaving(self) -> bool:
+        """Closed because one of the two left the organisation (nobody in the pair ended it)."""
+        return self.relationship.ended_by_id is None and self.relationship.end_reason == LEFT_THE_ORGANISATION
 
     @property
     def may_nominate(self) -> bool:

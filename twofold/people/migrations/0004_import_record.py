@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0002_search_indexes'),
+        ('people', '0003_generated_person'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
