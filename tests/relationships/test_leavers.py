@@ -40,7 +40,7 @@ def sign_in(username: str) -> Client:
 
 
 def can_sign_in(username: str) -> bool:
-    # django-axes checks every sign-in against the lockout and needs the request to do so.
+    # The sign-in lockout (django-axes) needs the request a real sign-in would have.
     return Client().login(request=HttpRequest(), username=username, password=PASSWORD)
 
 
