@@ -1,9 +1,10 @@
 """Every "proven optimal" is a proof: certificates checked against exact references.
 
 The candidate search keeps a few pairs per person and proves the rest cannot do better. These tests
-attack the proof where a review found it incomplete (issue 9, findings 1-2): the seat count and
-the group minimums, on small random instances at k = 1, 2, 4 - where the candidate graph misses
-most pairs - and on a block-structured instance built to defeat the price sample.
+attack the proof where a review found it incomplete (issue 9, findings 1-3): the seat count, the
+group minimums and the solver choice, on small random instances at k = 1, 2, 4 - where the
+candidate graph misses most pairs - and on a block-structured instance built to defeat the price
+sample.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
 from benchmarks.adversarial import block_structured
-from twofold.matching import assign
+from twofold.matching import assign, flow
 from twofold.matching import candidates as candidate_search
 from twofold.matching.assign import DenseSource
 from twofold.matching.candidates import SearchSettings, search
+from twofold.matching.flow import Transport, solve_transport
 
 NAN = np.nan
 
@@ -204,3 +206,40 @@ def test_hole_2_block_structured_instance_gets_every_pair_the_price_sample_canno
     assert count == n
     assert (len(result.pairs), result.total) == (count, total)
     assert result.stats.certified
+
+
+def test_hole_3_the_assignment_solver_is_not_started_when_no_perfect_matching_exists():
+    # Rows 0 and 1 may only meet column 0: at most two of three rows can be matched, so the
+    # assignment solver (which needs a perfect matching) would fail after doing its work; the
+    # max-flow says so first and the min-cost flow solves it directly.
+    left = np.array([0, 1, 2, 2], dtype=np.int64)
+    right = np.array([0, 0, 1, 2], dtype=np.int64)
+    problem = Transport(
+        n_left=3,
+        n_right=3,
+        left=left,
+        right=right,
+        profit=np.array([3, 2, 1, 5], dtype=np.int64),
+        left_capacity=np.ones(3, dtype=np.int64),
+        right_capacity=np.ones(3, dtype=np.int64),
+    )
+    with mock.patch.object(flow, "_lsa_pairs", side_effect=AssertionError("assignment solver started")):
+        solution = solve_transport(problem)
+    assert solution.solver == "min-cost-flow"
+    assert solution.matched == 2
+    assert np.flatnonzero(solution.chosen).tolist() == [0, 3]
+
+
+def test_hole_3_with_a_perfect_matching_the_assignment_solver_is_used():
+    problem = Transport(
+        n_left=2,
+        n_right=2,
+        left=np.array([0, 0, 1], dtype=np.int64),
+        right=np.array([0, 1, 0], dtype=np.int64),
+        profit=np.array([5, 1, 1], dtype=np.int64),
+        left_capacity=np.ones(2, dtype=np.int64),
+        right_capacity=np.ones(2, dtype=np.int64),
+    )
+    solution = solve_transport(problem)
+    assert solution.solver == "linear-sum-assignment"
+    assert solution.matched == 2

@@ -18,8 +18,9 @@ the group minimums met) maximal over all pairs in the same spirit.
 
 Solvers, chosen by measurement on this project's machine (``shared/notes/matching-measurements.md``
 and our own runs): OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for one-seat-per-person
-problems that are square or nearly so once people without any edge are set aside (about 3x faster
-than the min-cost flow on 1.5 M edges; the smaller side is padded with free dummy nodes), and
+problems that are square or nearly so once people without any edge are set aside, and whose
+smaller side a max-flow shows can be matched in full (about 3x faster than the min-cost flow on
+1.5 M edges; the smaller side is padded with free dummy nodes), and
 OR-Tools' ``SimpleMinCostFlow`` for everything else: seats, group minimums, very unequal sides, a
 maximum matching that leaves both sides short, or maximising the total alone. Neither wrapper
 exposes its internal potentials, so the dual prices are recovered afterwards by Bellman-Ford on
@@ -111,6 +112,10 @@ def solve_transport(
     seat_bound = int(min(problem.left_capacity.sum(), problem.right_capacity.sum()))
     quota_total = int(problem.group_quota.sum()) if problem.group_quota is not None else 0
     quota_met = _max_quota_flow(net) if quota_total else 0
+    # The seat count first (a max-flow, milliseconds): it says whether a perfect matching of the
+    # smaller side exists, which the assignment solver needs and would otherwise discover only by
+    # failing after seconds of work.
+    supply = _max_flow(net) if maximize_matched else seat_bound
     flow: IntArray | None = None
     solver = "linear-sum-assignment"
     unit = (
@@ -120,10 +125,9 @@ def solve_transport(
         and bool(np.all(problem.right_capacity == 1))
     )
     if unit:
-        flow = _solve_unit(net)
+        flow = _solve_unit(net, supply)
     if flow is None:
         solver = "min-cost-flow"
-        supply = _max_flow(net) if maximize_matched else seat_bound
         flow = _solve_min_cost_flow(net, supply, quota_met)
 
     chosen = flow[net.edges] > 0
@@ -325,14 +329,15 @@ def _solve_min_cost_flow(net: _Network, supply: int, quota_met: int) -> IntArray
     return np.asarray(solver.flows(np.arange(len(net.tail), dtype=np.int64)), dtype=np.int64)
 
 
-def _solve_unit(net: _Network) -> IntArray | None:
+def _solve_unit(net: _Network, matched: int) -> IntArray | None:
     """One seat per person, square or nearly so: the assignment solver.
 
-    Returns ``None`` when the min-cost flow is the better tool: when not every person of the
-    smaller side (among those with an edge) can be matched, or when the sides differ so much in
-    size that padding the smaller one would cost more arcs than the graph has. (A mirrored
-    dummy-node construction handles every shape, but measured 10x slower than the min-cost flow on
-    rectangular, tie-heavy graphs.)
+    ``matched`` is the most pairs the graph allows (a max-flow). Returns ``None`` when the
+    min-cost flow is the tool: when not every person of the smaller side (among those with an
+    edge) can be matched - the padded assignment below then has no perfect matching - or when the
+    sides differ so much in size that padding the smaller one would cost more arcs than the graph
+    has. (A mirrored dummy-node construction handles every shape, but measured 10x slower than the
+    min-cost flow on rectangular, tie-heavy graphs.)
     """
     problem = net.problem
     # People without any edge cannot be matched; leaving them out often makes the sides saturable
@@ -340,7 +345,7 @@ def _solve_unit(net: _Network) -> IntArray | None:
     used_left, left = np.unique(problem.left, return_inverse=True)
     used_right, right = np.unique(problem.right, return_inverse=True)
     n_left, n_right = len(used_left), len(used_right)
-    if len(left) == 0:
+    if len(left) == 0 or matched < min(n_left, n_right):
         return None
     cost = -problem.profit
     swap = n_left < n_right
