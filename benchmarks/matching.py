@@ -1,18 +1,29 @@
-"""Matching engine figures: ``python benchmarks/matching.py [--sizes 1000,5000] [...]``, prints JSON.
+"""Matching engine figures: ``python benchmarks/matching.py [--suite scale|adversarial|all] [--quick]``.
 
-Instances come from the demo organisation (``twofold.people.demo``): reverse mentoring pairs the
-active people at levels 1-3 (mentors) with those at 6 and above (mentees), n of each, spread evenly
-over an organisation large enough to hold n mentees; sponsorship pairs 5,000 sponsors (level 7 and
-above, 3 seats each) with 15,000 high-potential protégés, with the fairness target on the
-``gender`` attribute. Skills, levels, departments, locations and the management tree are the
-demo's; protégés' aspirations are not in the demo data, so each aspires to their own department
-(60 %) or to another one drawn at random (seeded).
+Prints JSON. Two suites:
+
+**scale** (``--sizes 1000,5000,...``): instances come from the demo organisation
+(``twofold.people.demo``): reverse mentoring pairs the active people at levels 1-3 (mentors) with
+those at 6 and above (mentees), n of each, spread evenly over an organisation large enough to hold
+n mentees; sponsorship pairs 5,000 sponsors (level 7 and above, 3 seats each) with 15,000
+high-potential protégés, with the fairness target on the ``gender`` attribute. Skills, levels,
+departments, locations and the management tree are the demo's; protégés' aspirations are not in
+the demo data, so each aspires to their own department (60 %) or to another one drawn at random
+(seeded).
 
 Every measured run is its own subprocess, so that its peak resident memory (``ru_maxrss``) is its
 own: the engine (``match``) on a pickled problem, SciPy's dense ``linear_sum_assignment`` on the
 same integer scores (where it fits ``--scipy-max``; with a time limit), an exact reference over
 every allowed pair (SciPy's result, or OR-Tools on the full graph when SciPy ran out of time), and
 ``twofold match-csv`` end to end on a file of the same people.
+
+**adversarial** (``benchmarks/adversarial.py``): families built to break the candidate search -
+a block-structured matrix whose needy rows the price sample skips, independently generated
+tie-heavy integer scores (dense ``assign`` against SciPy), deep and bushy management trees, one
+mentor everyone prefers, clustered skills (the engine, dense ``assign`` and SciPy on the same
+scores), and a sponsorship where the fairness minimum binds (5,000 sponsors x 15,000 protégés;
+its exact reference, with the same minimums, only where the full graph fits: ``--quick``). Every
+row reports seconds, peak memory, pairs, total and the gap to the reference.
 """
 
 from __future__ import annotations
@@ -36,7 +47,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from twofold.matching import PersonRecord, build_problem, default_policy, match
+from benchmarks import adversarial
+from twofold.matching import PersonRecord, assign, build_problem, default_policy, match
+from twofold.matching.fairness import group_minimums
 from twofold.matching.flow import Transport, solve_transport
 from twofold.matching.rules import PairRules, eligibility
 from twofold.matching.scoring import Scorer
@@ -311,6 +324,115 @@ def run_csv(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def run_family(args: argparse.Namespace) -> dict[str, Any]:
+    """An adversarial instance: a score matrix (``scores.npy``) or a programme (``problem.pkl``)."""
+    started = time.perf_counter()
+    folder = Path(args.folder)
+    if args.family in MATRIX_FAMILIES:
+        np.save(folder / "scores.npy", MATRIX_FAMILIES[args.family](args.n_left, seed=args.seed))
+        return {"seconds": time.perf_counter() - started}
+    if args.family == "binding-fairness":
+        records, policy = adversarial.binding_fairness(args.n_left, args.n_right, seed=args.seed)
+    else:
+        records, policy = PEOPLE_FAMILIES[args.family](args.n_left, seed=args.seed)
+    with (folder / "problem.pkl").open("wb") as handle:
+        pickle.dump(build_problem(records, policy).problem, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return {"people": len(records), "seconds": time.perf_counter() - started}
+
+
+def run_matrix_assign(args: argparse.Namespace) -> dict[str, Any]:
+    scores = np.load(Path(args.folder) / "scores.npy")
+    before = peak_mb()
+    result = assign(scores)
+    return {
+        "seconds": result.stats.seconds,
+        "peak_mb": peak_mb(),
+        "peak_mb_before_solve": before,
+        "pairs": len(result.pairs),
+        "total": result.total,
+        "certified_optimal": result.stats.certified,
+        "method": result.stats.method,
+        "rounds": result.stats.rounds,
+        "phases": {name: round(value, 2) for name, value in result.stats.phases.items()},
+    }
+
+
+def run_matrix_scipy(args: argparse.Namespace) -> dict[str, Any]:
+    from scipy.optimize import linear_sum_assignment
+
+    scores = np.load(Path(args.folder) / "scores.npy")
+    allowed = ~np.isnan(scores)
+    finite = scores[allowed]
+    # Most pairs first, as assign: allowed pairs earn a bonus above any difference in total.
+    bonus = (min(scores.shape) + 1) * (float(finite.max() - finite.min()) + 1)
+    weights = np.where(allowed, np.nan_to_num(scores) + bonus, -bonus * (min(scores.shape) + 1))
+    before = peak_mb()
+    started = time.perf_counter()
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    seconds = time.perf_counter() - started
+    ok = allowed[rows, cols]
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_mb(),
+        "peak_mb_before_solve": before,
+        "pairs": int(ok.sum()),
+        "total": float(scores[rows, cols][ok].sum()),
+    }
+
+
+def run_fair_exact(args: argparse.Namespace) -> dict[str, Any]:
+    """Every allowed pair given to the exact solver with the engine's fairness minimums."""
+    problem = load_problem(args.folder, None)
+    scores, allowed, unit = dense_scores(problem)
+    left_ok, _ = eligibility(problem.left, problem.policy, left=True)
+    right_ok, _ = eligibility(problem.right, problem.policy, left=False)
+    left, right = np.nonzero(allowed)
+    profit = scores[left, right].astype(np.int64)
+    del scores, allowed
+    groups = problem.right.group[np.flatnonzero(right_ok)]
+    started = time.perf_counter()
+    base = Transport(
+        n_left=int(left_ok.sum()),
+        n_right=len(groups),
+        left=left.astype(np.int64),
+        right=right.astype(np.int64),
+        profit=profit,
+        left_capacity=problem.left.capacity[left_ok],
+        right_capacity=np.ones(len(groups), dtype=np.int64),
+    )
+    seats = solve_transport(base).matched
+    n_groups = max(len(problem.groups), int(groups.max()) + 1)
+    _, minimum = group_minimums(groups, n_groups, seats, problem.policy.fairness_tolerance)
+    solution = solve_transport(replace(base, right_group=groups, group_quota=minimum))
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_mb": peak_mb(),
+        "pairs": solution.matched,
+        "total": float(profit[solution.chosen].sum()) / unit,
+        "minimums_met": bool(solution.quota_met == int(minimum.sum())),
+        "edges": len(left),
+    }
+
+
+MATRIX_FAMILIES = {"block-structured": adversarial.block_structured, "tie-heavy": adversarial.tie_heavy_scores}
+PEOPLE_FAMILIES = {
+    "deep-tree": adversarial.deep_tree,
+    "bushy-tree": adversarial.bushy_tree,
+    "popular-mentor": adversarial.popular_mentor,
+    "clustered-skills": adversarial.clustered_skills,
+}
+# (family, people per side) in the full suite and in --quick.
+ADVERSARIAL = [
+    ("block-structured", 1400, 1400),
+    ("block-structured", 5000, 1400),
+    ("tie-heavy", 10000, 2000),
+    ("deep-tree", 5000, 1000),
+    ("bushy-tree", 5000, 1000),
+    ("popular-mentor", 5000, 1000),
+    ("clustered-skills", 5000, 1000),
+]
+
+
 # --- the driver ---------------------------------------------------------------------------------
 
 
@@ -374,19 +496,75 @@ def case(kind: str, n_left: int, n_right: int, options: argparse.Namespace) -> d
     return out
 
 
+def gap(reference: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Relative total below the reference, whether the pair counts agree, and the time ratio."""
+    if "total" not in reference or "total" not in result:
+        return {}
+    out: dict[str, Any] = {
+        "gap": (reference["total"] - result["total"]) / max(abs(reference["total"]), 1e-12),
+        "pairs_equal": reference["pairs"] == result["pairs"],
+    }
+    if "seconds" in reference and "seconds" in result:
+        out["times_reference"] = result["seconds"] / max(reference["seconds"], 1e-9)
+    return out
+
+
+def adversarial_case(family: str, n: int, options: argparse.Namespace) -> dict[str, Any]:
+    label = f"{family} {n} x {n}"
+    print(f"# {label} ...", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="twofold-bench-") as folder:
+        out: dict[str, Any] = {"case": label}
+        out["instance"] = call("family", folder, "reverse-mentoring", family=family, n_left=n, seed=options.seed)
+        if family in MATRIX_FAMILIES:
+            out["assign"] = call("matrix-assign", folder, "reverse-mentoring")
+            out["scipy"] = call("matrix-scipy", folder, "reverse-mentoring", timeout=options.scipy_timeout)
+            out["assign_vs_scipy"] = gap(out["scipy"], out["assign"])
+        else:
+            out["engine"] = call("engine", folder, "reverse-mentoring")
+            out["engine_exact"] = call("engine", folder, "reverse-mentoring", tolerance=0.0)
+            out["assign"] = call("assign", folder, "reverse-mentoring")
+            out["scipy"] = call("scipy", folder, "reverse-mentoring", timeout=options.scipy_timeout)
+            for name in ("engine", "engine_exact", "assign"):
+                out[f"{name}_vs_scipy"] = gap(out["scipy"], out[name])
+    print(json.dumps(out), file=sys.stderr, flush=True)
+    return out
+
+
+def fairness_case(n_sponsors: int, n_proteges: int, options: argparse.Namespace) -> dict[str, Any]:
+    label = f"binding-fairness {n_sponsors} sponsors x {n_proteges} protégés"
+    print(f"# {label} ...", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="twofold-bench-") as folder:
+        out: dict[str, Any] = {"case": label}
+        out["instance"] = call(
+            "family", folder, "sponsorship", family="binding-fairness", n_left=n_sponsors, n_right=n_proteges
+        )
+        out["engine"] = call("engine", folder, "sponsorship")
+        if n_sponsors * n_proteges <= options.fair_exact_max:
+            out["exact_full_graph"] = call("fair-exact", folder, "sponsorship")
+            out["engine_vs_exact"] = gap(out["exact_full_graph"], out["engine"])
+    print(json.dumps(out), file=sys.stderr, flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,5000,10000,20000,50000", help="people per side, reverse mentoring")
-    parser.add_argument("--no-sponsorship", dest="sponsorship", action="store_false", help="skip 5k x 15k")
+    parser.add_argument("--suite", choices=["scale", "adversarial", "all"], default="all")
+    parser.add_argument("--quick", action="store_true", help="small sizes only (a few minutes in all)")
+    parser.add_argument("--sizes", help="people per side, reverse mentoring (default 1000,...,50000; quick 1000,5000)")
+    parser.add_argument("--no-sponsorship", dest="sponsorship", action="store_false", help="skip the sponsorship cases")
     parser.add_argument("--no-csv", dest="csv", action="store_false", help="skip match-csv on the largest size")
     parser.add_argument("--exact-engine", action="store_true", help="also run the engine with tolerance 0")
     parser.add_argument("--scipy-max", type=int, default=10000, help="largest side given to SciPy (default 10000)")
     parser.add_argument("--scipy-timeout", type=float, default=900.0, help="seconds SciPy may take (default 900)")
     parser.add_argument("--exact-max", type=int, default=10000, help="largest side with an exact reference")
+    parser.add_argument(
+        "--fair-exact-max", type=int, default=5_000_000, help="most pairs for the binding-fairness exact reference"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--kind", default="reverse-mentoring", help=argparse.SUPPRESS)
+    parser.add_argument("--family", help=argparse.SUPPRESS)
     parser.add_argument("--n-left", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--n-right", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tolerance", type=float, help=argparse.SUPPRESS)
@@ -400,14 +578,32 @@ def main() -> None:
             "assign": run_assign,
             "exact": run_exact,
             "csv": run_csv,
+            "family": run_family,
+            "matrix-assign": run_matrix_assign,
+            "matrix-scipy": run_matrix_scipy,
+            "fair-exact": run_fair_exact,
         }[options.step]
         print(json.dumps(runner(options)))
         return
-    options.sizes = [int(size) for size in options.sizes.split(",") if size]
-    results = [case("reverse-mentoring", n, n, options) for n in options.sizes]
-    if options.sponsorship:
-        results.append(case("sponsorship", 5000, 15000, options))
-    print(json.dumps({"machine": {"cpus": os.cpu_count()}, "cases": results}, indent=2))
+    sizes = options.sizes or ("1000,5000" if options.quick else "1000,5000,10000,20000,50000")
+    options.sizes = [int(size) for size in sizes.split(",") if size]
+    results = []
+    if options.suite in ("scale", "all"):
+        results += [case("reverse-mentoring", n, n, options) for n in options.sizes]
+        if options.sponsorship:
+            results.append(case("sponsorship", 5000, 15000, options))
+    if options.suite in ("adversarial", "all"):
+        seen = set()
+        for family, full, quick in ADVERSARIAL:
+            n = quick if options.quick else full
+            if (family, n) not in seen:
+                seen.add((family, n))
+                results.append(adversarial_case(family, n, options))
+        if options.sponsorship:
+            sponsors = 500 if options.quick else 5000
+            results.append(fairness_case(sponsors, 3 * sponsors, options))
+    load = os.getloadavg()
+    print(json.dumps({"machine": {"cpus": os.cpu_count(), "load_average": load}, "cases": results}, indent=2))
 
 
 if __name__ == "__main__":
