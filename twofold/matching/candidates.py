@@ -57,7 +57,7 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 # People per side in the sample whose exact solution prices the first candidate lists.
-_SAMPLE = 700
+_SAMPLE = 250
 _SAMPLE_FRACTION = 0.125
 # Most violating pairs added per row and round (the widening doubles k up to this).
 _MAX_PER_ROW = 96
@@ -139,7 +139,7 @@ def search(
         if seed_pairs is not None:
             graph.add(np.asarray(seed_pairs[0], dtype=np.int64), np.asarray(seed_pairs[1], dtype=np.int64))
     with clock("structure"):
-        structure_rounds = _saturate(
+        structure_rounds, known_flows = _saturate(
             source,
             graph,
             left_capacity=left_capacity,
@@ -162,7 +162,9 @@ def search(
         transport = graph.transport(left_capacity, right_capacity, right_group, group_quota)
         score = graph.score
         with clock("solve"):
-            solution = solve_transport(transport, maximize_matched=maximize_matched, price_hint=hint)
+            solution = solve_transport(
+                transport, maximize_matched=maximize_matched, price_hint=hint, known_flows=known_flows
+            )
         hint = (solution.left_price, solution.right_price)
         with clock("certificate"):
             found = scan_round(source, graph.contains, quantum, solution, left_capacity, right_capacity, per_row)
@@ -364,13 +366,14 @@ def _saturate(
     right_group: IntArray | None,
     group_quota: IntArray | None,
     prices: tuple[FloatArray, FloatArray],
-) -> int:
+) -> tuple[int, tuple[int | None, int | None]]:
     """Grow the graph until its most group-minimum seats, then its most seats (when they count),
     are proven the most over every allowed pair (:mod:`twofold.matching.structure`).
 
     Each round is a max-flow of the graph and one search of the whole problem's residual network;
     a round that finds augmenting paths adds the pairs they cross, so the graph's maximum grows
-    every round. Returns the number of rounds.
+    every round. Returns the number of rounds and the two proven maxima (None where not asked):
+    the graph keeps them, as it only grows, so its solves need not count them again.
     """
     goals = []
     if group_quota is not None and int(group_quota.sum()) > 0:
@@ -379,6 +382,7 @@ def _saturate(
         goals.append(False)
     jitter = 1e-3 * max(source.score_bound / max(source.n_left, source.n_right, 1), graph.quantum)
     rounds = 0
+    most: dict[bool, int] = {}
     for quota in goals:
         while True:
             rounds += 1
@@ -387,12 +391,13 @@ def _saturate(
                 source, flow, (graph.left, graph.right), row_price=prices[0], col_price=prices[1], jitter=jitter
             )
             if pairs is None:
+                most[quota] = flow.value
                 break
             if graph.add(*pairs) == 0:
                 # Every pair found is allowed and outside the graph; adding none means the source's
                 # block scores and its exact check disagree about what is allowed.
                 raise RuntimeError("the pair source's allowed pairs are inconsistent")
-    return rounds
+    return rounds, (most.get(False), most.get(True))
 
 
 def _spread(n: int, m: int) -> IntArray:

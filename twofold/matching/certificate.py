@@ -160,7 +160,7 @@ def cover_bound(found: Findings, left_capacity: IntArray, right_capacity: IntArr
         left_capacity=left_capacity,
         right_capacity=right_capacity,
     )
-    solution = solve_transport(transport, maximize_matched=False)
+    solution = solve_transport(transport, maximize_matched=False, duals=False)
     return paid + int(np.sum(rest[keep][solution.chosen]))
 
 

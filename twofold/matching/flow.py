@@ -101,8 +101,14 @@ def solve_transport(
     *,
     maximize_matched: bool = True,
     price_hint: tuple[IntArray, IntArray] | None = None,
+    known_flows: tuple[int | None, int | None] = (None, None),
+    duals: bool = True,
 ) -> TransportSolution:
     """Solve ``problem`` exactly; see the module docstring for the objective and the certificate.
+
+    ``known_flows`` passes the most seats and the most group-minimum seats the graph can fill when
+    the caller has them already (:func:`maximum_flow`), saving those max-flows. With ``duals``
+    off, the prices are left at zero (no certificate is needed of a graph holding every pair).
 
     Complexity: that of OR-Tools' cost-scaling algorithms, O(n m log(n C)) in the worst case and
     close to linear in the number of edges on matching-shaped graphs, plus O(rounds * arcs) for the
@@ -111,11 +117,12 @@ def solve_transport(
     net = _Network(problem, with_bypass=not maximize_matched)
     seat_bound = int(min(problem.left_capacity.sum(), problem.right_capacity.sum()))
     quota_total = int(problem.group_quota.sum()) if problem.group_quota is not None else 0
-    quota_met = _max_quota_flow(net) if quota_total else 0
+    known_seats, known_quota = known_flows
+    quota_met = 0 if not quota_total else known_quota if known_quota is not None else _max_quota_flow(net)
     # The seat count first (a max-flow, milliseconds): it says whether a perfect matching of the
     # smaller side exists, which the assignment solver needs and would otherwise discover only by
     # failing after seconds of work.
-    supply = _max_flow(net) if maximize_matched else seat_bound
+    supply = seat_bound if not maximize_matched else known_seats if known_seats is not None else _max_flow(net)
     flow: IntArray | None = None
     solver = "linear-sum-assignment"
     unit = (
@@ -131,6 +138,9 @@ def solve_transport(
         flow = _solve_min_cost_flow(net, supply, quota_met)
 
     chosen = flow[net.edges] > 0
+    if not duals:
+        zero = np.zeros(problem.n_left, dtype=np.int64), np.zeros(problem.n_right, dtype=np.int64)
+        return _solution(problem, chosen, zero, quota_met, quota_total, solver, 0)
     residual = net.residual(flow)
     start = np.zeros(net.n_nodes, dtype=np.int64)
     if price_hint is not None:
@@ -146,8 +156,18 @@ def solve_transport(
     )
     left_price = potential[: problem.n_left].copy()
     right_price = -potential[problem.n_left : problem.n_left + problem.n_right]
-    matched = int(chosen.sum())
+    return _solution(problem, chosen, (left_price, right_price), quota_met, quota_total, solver, rounds)
 
+
+def _solution(
+    problem: Transport,
+    chosen: BoolArray,
+    prices: tuple[IntArray, IntArray],
+    quota_met: int,
+    quota_total: int,
+    solver: str,
+    rounds: int,
+) -> TransportSolution:
     n_groups = 0 if problem.group_quota is None else len(problem.group_quota)
     group_matched = np.zeros(n_groups, dtype=np.int64)
     if n_groups and problem.right_group is not None:
@@ -158,9 +178,9 @@ def solve_transport(
         )
     return TransportSolution(
         chosen=chosen,
-        matched=matched,
-        left_price=left_price,
-        right_price=right_price,
+        matched=int(chosen.sum()),
+        left_price=prices[0],
+        right_price=prices[1],
         group_matched=group_matched,
         quota_met=quota_met,
         quota_total=quota_total,
