@@ -32,6 +32,7 @@ lint: venv
 	$(BIN)/ruff check twofold tests benchmarks
 	$(BIN)/ruff format --check twofold tests benchmarks
 	$(BIN)/mypy twofold
+	$(BIN)/lint-imports
 
 bench: venv
 	$(BIN)/python benchmarks/import_people.py

@@ -36,7 +36,8 @@ import json, sys
 import django
 django.setup()
 from django.db.models import Count
-from twofold.accounts.services import demo_accounts_ensure, user_upsert
+from twofold.accounts.services import user_upsert
+from twofold.demo.services import demo_accounts_ensure
 from twofold.relationships.models import Relationship
 from benchmarks.scale_data import scale_programmes_build
 

@@ -17,9 +17,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from twofold.matchruns.models import MatchRun, Proposal
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows
 from twofold.people.models import Person, Skill
-from twofold.programmes.models import Enrolment, MatchRun, Programme, Proposal
+from twofold.programmes.models import Enrolment, Programme
 from twofold.programmes.services import programme_create
 from twofold.relationships.models import (
     Agreement,

@@ -4,11 +4,13 @@ participants answer and live the relationship; the bridge into sponsorship."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
 from tests.factories import PersonFactory
+from twofold.matchruns.models import MatchRun
 from twofold.people.services import people_tree_rebuild
-from twofold.programmes.models import Enrolment, MatchRun, Programme
+from twofold.programmes.models import Enrolment, Programme
 from twofold.programmes.services import enrolment_create, programme_create, programme_transition
 from twofold.relationships.models import Relationship
 
@@ -81,7 +83,7 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     for box in page.locator("input[name=proposal]").all():
         box.check()
     page.get_by_role("button", name="Swap the partners of the two ticked pairs").click()
-    page.wait_for_function("document.querySelector('#board').textContent.includes('Swapped')")
+    expect(page.locator("#board")).to_contain_text("Swapped")
     assert set(run.proposals.values_list("mentor_id", "mentee_id")) != before
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Publish 2 proposals").click()

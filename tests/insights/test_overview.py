@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.people.test_views import signed_in
-from twofold.insights.selectors import suppress_small_groups
+from twofold.privacy import suppress_small_groups
 from twofold.programmes.services import enrolment_create, programme_create, programme_transition
 
 

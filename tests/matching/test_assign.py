@@ -12,7 +12,8 @@ from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
 from twofold.matching import assign
 
-ORLIB = Path("/work/shared/benchmarks/orlib")
+# OR-Library instances shipped with the tests (source and terms: data/orlib/README.md).
+ORLIB = Path(__file__).parent / "data" / "orlib"
 
 
 def reference(scores: np.ndarray) -> tuple[int, float]:

@@ -81,10 +81,44 @@ def test_every_bad_cell_is_named_and_nothing_is_written(tmp_path):
     assert not (tmp_path / "p.csv").exists()
 
 
-def test_a_manager_cycle_is_refused_by_name(tmp_path):
-    rows = ["a,b,mentee,9,,,,,,,", "b,a,mentor,1,,,,,,,"]
-    with pytest.raises(FileRejected, match="loops back on itself"):
+def test_finding_6_a_manager_cycle_names_every_person_in_it_with_their_row(tmp_path):
+    rows = [
+        "ceo,,,10,,,,,,,",
+        "a,c,mentee,9,,,,,,,",
+        "dev,ceo,mentor,1,,,,,,,",
+        "b,a,mentor,1,,,,,,,",
+        "c,b,,7,,,,,,,",
+        "self,self,mentee,8,,,,,,,",
+    ]
+    with pytest.raises(FileRejected) as rejected:
         match_spreadsheet(write(tmp_path / "loop.csv", rows), kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert [str(problem) for problem in rejected.value.problems] == [
+        "row 3, column 'manager_id': these 3 people manage each other in a loop: 'a' (row 3) reports to "
+        "'c' (row 6), 'c' (row 6) to 'b' (row 5), 'b' (row 5) to 'a' (row 3); fix the manager of one of them",
+        "row 7, column 'manager_id': 'self' (row 7) is their own manager; fix their manager_id",
+    ]
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_finding_6_a_short_row_is_refused_by_row_and_missing_columns_not_padded(tmp_path):
+    rows = [*PEOPLE[:3], "dev,vp-eng,mentor,2,Eng", "creator,vp-ops,mentor,1,Ops,Nairobi,,Video:4,,,c@x"]
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(write(tmp_path / "short.csv", rows), kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert [str(problem) for problem in rejected.value.problems] == [
+        "row 5: has 5 of the 11 columns; missing 'location', 'capacity', 'skills_teach', 'skills_learn', "
+        "'do_not_pair', 'email'. A cell was lost or a line break split the row: give every row all the "
+        "header's columns (empty ones too)"
+    ]
+    assert not (tmp_path / "p.csv").exists() and not (tmp_path / "p.unmatched.csv").exists()
+
+
+def test_a_level_beyond_any_organisation_is_refused_at_its_row_not_a_crash(tmp_path):
+    rows = [*PEOPLE[:4], "creator,vp-ops,mentor,100000000000000000000,Ops,Nairobi,,Video:4,,,c@x"]
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(write(tmp_path / "huge.csv", rows), kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert [str(problem) for problem in rejected.value.problems] == [
+        "row 6: level must be a whole number from -1,000,000,000 to 1,000,000,000, not 100000000000000000000"
+    ]
 
 
 def test_the_command_uses_a_policy_file_and_reports_its_mistakes(tmp_path, capsys):

@@ -8,16 +8,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.matchruns.test_board import managed
 from tests.people.test_views import signed_in
-from tests.programmes.test_board import managed
-from twofold.programmes.models import MatchRun
-from twofold.programmes.selectors import fairness_summary
+from twofold.matchruns.models import MatchRun
+from twofold.matchruns.selectors import fairness_summary
+from twofold.matchruns.services import match_run_start
 from twofold.programmes.services import (
     InviteFilter,
     ProgrammeRuleBroken,
     enrolment_invite_by_filter,
     enrolment_respond,
-    match_run_start,
     programme_create,
     programme_transition,
 )
@@ -33,7 +33,7 @@ def test_stale_board_posts_are_refused_with_a_message(cast) -> None:
     programme = managed(cast)
     run = match_run_start(programme=programme)
     client = signed_in(cast.programme_manager)
-    url = reverse("programmes:run_change", args=[programme.pk, run.pk])
+    url = reverse("matchruns:change", args=[programme.pk, run.pk])
     ids = [str(pk) for pk in run.proposals.values_list("pk", flat=True)]
     response = client.post(url, {"action": "swap", "proposal": [ids[0], "999999", "²"]}, follow=True)
     assert response.status_code == 200 and "Tick exactly two pairs" in response.content.decode()

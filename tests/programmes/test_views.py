@@ -118,9 +118,9 @@ def test_participant_applies_to_an_open_programme(cast) -> None:
 
     programme = programme_create(name="Digital fluency", kind="reverse_mentoring")
     client = signed_in(cast.ana_user)
-    assert "Digital fluency" not in client.get(reverse("programmes:mine")).content.decode()
+    assert "Digital fluency" not in client.get(reverse("relationships:mine")).content.decode()
     programme_transition(programme=programme, to_state="enrolling")
-    page = client.get(reverse("programmes:mine")).content.decode()
+    page = client.get(reverse("relationships:mine")).content.decode()
     assert "Digital fluency" in page and "Apply as mentor" in page
     response = client.post(
         reverse("programmes:apply", args=[programme.pk]),
@@ -135,7 +135,7 @@ def test_participant_applies_to_an_open_programme(cast) -> None:
         2,
     )
     # A senior leader is offered the other side only.
-    assert "Apply as mentee" in signed_in(cast.vp_tech_user).get(reverse("programmes:mine")).content.decode()
+    assert "Apply as mentee" in signed_in(cast.vp_tech_user).get(reverse("relationships:mine")).content.decode()
     response = signed_in(cast.vp_tech_user).post(
         reverse("programmes:apply", args=[programme.pk]), {"role": "mentor", "goals": "x"}
     )
@@ -149,7 +149,7 @@ def test_invited_participant_accepts_or_declines(cast) -> None:
     programme_transition(programme=programme, to_state="enrolling")
     enrolment_invite_by_filter(programme=programme, role="mentor", where=InviteFilter(max_level=2))
     ana, ben = signed_in(cast.ana_user), signed_in(cast.ben_user)
-    assert "invites you as a mentor" in ana.get(reverse("programmes:mine")).content.decode()
+    assert "invites you as a mentor" in ana.get(reverse("relationships:mine")).content.decode()
     ana.post(reverse("programmes:apply", args=[programme.pk]), {"role": "mentor", "goals": "Happy to"})
     assert Enrolment.objects.get(person=cast.ana).status == "active"
     ben_enrolment = Enrolment.objects.get(person=cast.ben)
@@ -172,14 +172,14 @@ def test_line_manager_approves_from_my_programmes(cast) -> None:
     # Vera is not in Ana's line: nothing waits for her, and her approval is refused.
     assert (
         "waiting for your approval"
-        not in signed_in(cast.vp_sales_user).get(reverse("programmes:mine")).content.decode()
+        not in signed_in(cast.vp_sales_user).get(reverse("relationships:mine")).content.decode()
     )
     response = signed_in(cast.vp_sales_user).post(
         reverse("programmes:approve", args=[enrolment.pk]), {"decision": "approve"}
     )
     assert response.status_code == 404
     victor = signed_in(cast.vp_tech_user)
-    page = victor.get(reverse("programmes:mine")).content.decode()
+    page = victor.get(reverse("relationships:mine")).content.decode()
     assert "Applications waiting for your approval" in page and "Ana Junior" in page
     victor.post(reverse("programmes:approve", args=[enrolment.pk]), {"decision": "approve"})
     enrolment.refresh_from_db()
@@ -204,7 +204,7 @@ def test_programme_pages_take_the_same_queries_at_any_size(cast) -> None:
             ("list", reverse("programmes:list")),
             ("detail", reverse("programmes:detail", args=[programme.pk])),
             ("enrolments", reverse("programmes:enrolments", args=[programme.pk])),
-            ("runs", reverse("programmes:runs", args=[programme.pk])),
+            ("runs", reverse("matchruns:list", args=[programme.pk])),
         ):
             client.get(url)  # warm the caches
             with CaptureQueriesContext(connection) as context:

@@ -13,10 +13,8 @@ from twofold.programmes.models import (
     Acceptance,
     Enrolment,
     EnrolmentStatus,
-    MatchRun,
     Programme,
     ProgrammeState,
-    Proposal,
 )
 from twofold.relationships.models import Answer, Relationship, RelationshipState
 from twofold.relationships.services import RelationshipRuleBroken, relationship_answer, relationship_propose
@@ -59,21 +57,6 @@ def test_one_sided_programme_counts_the_mentor_s_enrolment_as_acceptance(cast: C
 def test_zero_expiry_days_means_the_proposal_waits(cast: Cast) -> None:
     programme = ProgrammeFactory(state=ProgrammeState.RUNNING, proposal_expiry_days=0)
     assert propose(programme, cast.ana, cast.vp_sales).expires_at is None
-
-
-def test_proposal_of_a_match_run_is_linked(cast: Cast, reverse_mentoring) -> None:
-    mentor, mentee = enrol(reverse_mentoring, cast.ana, MENTOR), enrol(reverse_mentoring, cast.vp_sales, MENTEE)
-    run = MatchRun.objects.create(programme=reverse_mentoring)
-    proposal = Proposal.objects.create(run=run, mentor=mentor, mentee=mentee, score=0.5)
-    relationship = relationship_propose(
-        programme=reverse_mentoring, mentor_enrolment=mentor, mentee_enrolment=mentee, proposal=proposal, now=NOW
-    )
-    assert relationship.proposal == proposal
-    other_run = MatchRun.objects.create(programme=ProgrammeFactory())
-    stray = Proposal.objects.create(run=other_run, mentor=mentor, mentee=mentee)
-    ben = enrol(reverse_mentoring, cast.ben, MENTOR)
-    victor = enrol(reverse_mentoring, cast.vp_tech, MENTEE)
-    assert refused(reverse_mentoring, ben, victor, proposal=stray) == "wrong_proposal"
 
 
 @pytest.mark.parametrize("state", [ProgrammeState.DRAFT, ProgrammeState.ENROLLING, ProgrammeState.CLOSED])

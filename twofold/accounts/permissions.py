@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from twofold.people.models import Person
-
 
 def _signed_in(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
@@ -23,11 +21,11 @@ def can_see_talent_flags(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
 
 
-def can_view_person(user: Any, person: Person) -> bool:
+def can_view_person(user: Any, person: Any) -> bool:
     return can_view_directory(user)
 
 
-def can_see_self_identification(user: Any, person: Person) -> bool:
+def can_see_self_identification(user: Any, person: Any) -> bool:
     """Restricted attributes: the person themselves, and org admins through the admin."""
     return _signed_in(user) and (user.person_id == person.pk or user.is_superuser)
 
@@ -35,6 +33,12 @@ def can_see_self_identification(user: Any, person: Person) -> bool:
 def can_import_people(user: Any) -> bool:
     """Bringing people in from the HRIS: programme managers and org admins."""
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
+
+
+def can_deactivate_people(user: Any) -> bool:
+    """Marking people as having left (which closes their accounts and pairs) is part of keeping the
+    directory in step with the HRIS: whoever may import people may do it, and nobody else."""
+    return can_import_people(user)
 
 
 def can_administer(user: Any) -> bool:

@@ -1,7 +1,7 @@
 """Aggregates for executives and reports: counts and averages only, never a person's record.
 
-Anything split by a self-identified attribute must come through :func:`suppress_small_groups`,
-which hides groups of fewer than ``MIN_GROUP_SIZE`` people.
+Anything split by a self-identified attribute must come through :mod:`twofold.privacy`, which
+hides groups under the privacy threshold.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, Q, Sum
 
+from twofold.privacy import large_enough
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
 from twofold.relationships.models import (
     AdvocacyAction,
@@ -21,13 +22,6 @@ from twofold.relationships.models import (
     Relationship,
     RelationshipState,
 )
-
-MIN_GROUP_SIZE = 5
-
-
-def suppress_small_groups(counts: dict[str, int], *, minimum: int = MIN_GROUP_SIZE) -> dict[str, int | None]:
-    """Counts per group with any group under ``minimum`` people shown as None ("fewer than 5")."""
-    return {group: (count if count >= minimum else None) for group, count in counts.items()}
 
 
 @dataclass
@@ -103,7 +97,7 @@ def programme_headlines() -> list[ProgrammeHeadline]:
         .order_by()
     )
     for row in pulse:
-        if row["n"] < MIN_GROUP_SIZE:
+        if not large_enough(row["n"]):
             continue  # a handful of answers would show someone's own
         headline = headlines[row["relationship__programme_id"]]
         headline.satisfaction, headline.safety = row["satisfaction"], row["safety"]

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sps
 from numpy.typing import ArrayLike, NDArray
 
+from twofold.matching import arguments
 from twofold.matching.candidates import (
     Block,
     SearchSettings,
@@ -81,10 +82,11 @@ def assign(
 ) -> Assignment:
     """Choose pairs (row ``i``, column ``j``) maximising first the seats filled, then the total score.
 
-    ``scores`` is either a dense 2-D array, where NaN marks a pair that is not allowed, or a SciPy
-    sparse matrix, where an absent entry marks a pair that is not allowed (a stored zero is an
-    allowed pair scoring 0). Row ``i`` takes at most ``left_capacity[i]`` pairs and column ``j`` at
-    most ``right_capacity[j]`` (default 1 each); a pair is chosen at most once.
+    ``scores`` is either a dense 2-D array, where NaN (or, in a NumPy masked array, a masked entry)
+    marks a pair that is not allowed, or a SciPy sparse matrix, where an absent entry marks a pair
+    that is not allowed (a stored zero is an allowed pair scoring 0). Row ``i`` takes at most
+    ``left_capacity[i]`` pairs and column ``j`` at most ``right_capacity[j]`` (default 1 each); a
+    pair is chosen at most once.
 
     Objective, lexicographic: the number of pairs, then the sum of their scores. With
     ``maximize_matched=False`` only the total counts (pairs scoring <= 0 are then never worth it).
@@ -98,18 +100,32 @@ def assign(
     (``stats.certified``), or within ``tolerance`` (relative) when that is set above 0.
     ``candidates=0`` gives every allowed pair to the solver at once, whatever the size.
 
+    Bad arguments raise ``ValueError`` naming the argument: capacities that are not whole numbers
+    >= 0 (1.7, text), ``candidates`` below 0, a ``tolerance`` outside [0, 1) or NaN, infinite scores
+    or scores so large that their total would be infinite.
+
     Complexity: O(E) to build the graph of E allowed pairs plus OR-Tools' cost-scaling solve
     (close to linear in E on such graphs); the candidate search costs one pass over the matrix per
     round (usually 1-3 rounds).
     """
     started = time.perf_counter()
-    if sps.issparse(scores):
-        source: _SparseInput | DenseSource = _SparseInput(scores)
+    matrix = arguments.score_matrix(scores)
+    if sps.issparse(matrix):
+        source: _SparseInput | DenseSource = _SparseInput(matrix)
     else:
-        source = DenseSource(np.asarray(scores, dtype=np.float64))
+        source = DenseSource(np.asarray(matrix, dtype=np.float64))
     n_left, n_right = source.n_left, source.n_right
-    left_cap = _capacity(left_capacity, n_left, "left_capacity")
-    right_cap = _capacity(right_capacity, n_right, "right_capacity")
+    left_cap = arguments.whole_numbers(
+        1 if left_capacity is None else left_capacity, n_left, "left_capacity", per="row"
+    )
+    right_cap = arguments.whole_numbers(
+        1 if right_capacity is None else right_capacity, n_right, "right_capacity", per="column"
+    )
+    maximize_matched = arguments.flag(maximize_matched, "maximize_matched")
+    tolerance = arguments.tolerance(tolerance, "tolerance")
+    if candidates is not None:
+        candidates = arguments.whole_number(candidates, "candidates", minimum=0)
+    arguments.total_fits(source.score_bound, int(min(left_cap.sum(), right_cap.sum(), n_left * n_right)))
 
     if isinstance(source, DenseSource) and (candidates or (candidates is None and source.n_allowed > DIRECT_PAIRS)):
         settings = SearchSettings(k=candidates or 24, tolerance=tolerance)
@@ -166,19 +182,6 @@ def assign(
         phases={"solve": time.perf_counter() - solve_started},
     )
     return Assignment(pairs=pairs, scores=chosen_scores, total=float(chosen_scores.sum()), stats=stats)
-
-
-def _capacity(value: ArrayLike | None, n: int, name: str) -> IntArray:
-    if value is None:
-        return np.ones(n, dtype=np.int64)
-    array = np.asarray(value)
-    if array.ndim == 0:
-        array = np.full(n, array)
-    if array.shape != (n,):
-        raise ValueError(f"{name} must have one entry per {'row' if name.startswith('left') else 'column'} ({n})")
-    if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)) or np.any(array < 0):
-        raise ValueError(f"{name} must hold whole numbers >= 0")
-    return array.astype(np.int64)
 
 
 class _SparseInput:

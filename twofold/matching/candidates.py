@@ -9,8 +9,8 @@ every allowed pair (or provably within a tolerance):
    directly) estimate what each person costs in the market; everyone else is priced by *dual
    completion* (``b_j = max_i s_ij - a_i`` over the sampled rows). Ranking partners by the
    reduced score ``s_ij - a_i - b_j`` rather than the raw score stops every list pointing at the
-   same few popular people, which loses 20-37 % of the optimum
-   (``shared/notes/matching-measurements.md``); ties are broken by a fixed per-pair
+   same few popular people, which loses 20-37 % of the optimum (measured on tie-heavy
+   mentoring scores with popular people); ties are broken by a fixed per-pair
    perturbation, so that rows facing equal options do not all pick the same one.
 2. **Candidates**, in one pass over all pairs: each row's top ``k`` partners by reduced score and
    each column's top ``k`` rows (the best of every block), scored exactly and filtered by every

@@ -9,7 +9,7 @@ pairs and matches only the people left without a partner (someone left, capacity
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -149,7 +149,9 @@ def match(problem: MatchProblem) -> MatchResult:
             matched_rights = np.concatenate([final.right, locked_right])
             matched_groups = groups[matched_rights]
             matched = np.bincount(matched_groups[matched_groups >= 0], minlength=n_groups)
-            fairness = fairness_report(problem.groups, eligible, minimum, matched, seats, policy.fairness_tolerance)
+            fairness = fairness_report(
+                problem.groups, eligible, minimum, matched, seats, policy.fairness_tolerance, population=len(groups)
+            )
             had_partner = np.zeros(len(right_index), dtype=bool)
             had_partner[base.right] = True
             displaced = had_partner
@@ -198,7 +200,10 @@ def rematch(problem: MatchProblem, keep: Iterable[tuple[str, str]]) -> MatchResu
     right_at = {str(key): index for index, key in enumerate(problem.right.ids)}
     kept: list[tuple[int, int]] = []
     dropped: list[tuple[str, str]] = []
-    for left_id, right_id in keep:
+    for item in keep:
+        if isinstance(item, str | bytes) or not isinstance(item, Sequence) or len(item) != 2:
+            raise ValueError(f"keep must hold (left id, right id) pairs, not {item!r}")
+        left_id, right_id = str(item[0]), str(item[1])
         if left_id in left_at and right_id in right_at:
             kept.append((left_at[left_id], right_at[right_id]))
         else:

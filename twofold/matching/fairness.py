@@ -17,11 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class GroupOutcome:
-    """One group: how many protégés were eligible, its share, its minimum and what it got."""
+    """One group: how many protégés were eligible, its share of *all* eligible protégés (those
+    without a group count in the total), its minimum and what it got."""
 
     group: str
     eligible: int
@@ -36,14 +38,30 @@ class GroupOutcome:
 
 @dataclass(frozen=True)
 class FairnessReport:
-    """The fairness target of one run. ``seats`` is the number of matched protégés the shares are
-    taken of; ``feasible`` is False when some minimum could not be met (``message`` says which)."""
+    """The fairness target of one run. ``eligible`` is the number of eligible protégés, with a group
+    or without, whom each group's ``share`` is taken of; ``seats`` the number of matched protégés
+    the minimums are taken of; ``feasible`` is False when some minimum could not be met
+    (``message`` says which)."""
 
     tolerance: float
     seats: int
     groups: tuple[GroupOutcome, ...]
     feasible: bool
     message: str
+    eligible: int
+
+    @property
+    def without_group(self) -> int:
+        """Eligible protégés in no group: they count in every share's total, in no group's minimum."""
+        return self.eligible - sum(outcome.eligible for outcome in self.groups)
+
+
+def group_shares(eligible: IntArray, population: int) -> FloatArray:
+    """Each group's share of all ``population`` eligible protégés, those without a group included.
+
+    The one computation of a share: the minimums use it and the report prints it.
+    """
+    return eligible.astype(np.float64) / max(population, 1)
 
 
 def group_minimums(group: IntArray, n_groups: int, seats: int, tolerance: float) -> tuple[IntArray, IntArray]:
@@ -57,25 +75,32 @@ def group_minimums(group: IntArray, n_groups: int, seats: int, tolerance: float)
     """
     labelled = group[group >= 0]
     eligible = np.bincount(labelled, minlength=n_groups).astype(np.int64)
-    total = max(len(group), 1)
+    share = group_shares(eligible, len(group))
     minimum = np.zeros(n_groups, dtype=np.int64)
     for code in range(n_groups):
-        share = eligible[code] / total
         # A hair above the exact product, so 11.9999999999 is read as 12, not 11.
-        minimum[code] = max(0, math.floor((share - tolerance) * seats + 1e-9))
+        minimum[code] = max(0, math.floor((share[code] - tolerance) * seats + 1e-9))
     return eligible, np.minimum(minimum, eligible)
 
 
 def fairness_report(
-    names: tuple[str, ...], eligible: IntArray, minimum: IntArray, matched: IntArray, seats: int, tolerance: float
+    names: tuple[str, ...],
+    eligible: IntArray,
+    minimum: IntArray,
+    matched: IntArray,
+    seats: int,
+    tolerance: float,
+    *,
+    population: int,
 ) -> FairnessReport:
-    """Assemble the per-group outcome and a one-line verdict."""
-    total = max(int(eligible.sum()), 1)
+    """Assemble the per-group outcome and a one-line verdict. ``population`` is the number of
+    eligible protégés, with a group or without: the same total the minimums were computed from."""
+    share = group_shares(eligible, population)
     groups = tuple(
         GroupOutcome(
             group=str(names[code]) if code < len(names) else str(code),
             eligible=int(eligible[code]),
-            share=float(eligible[code]) / total,
+            share=float(share[code]),
             minimum=int(minimum[code]),
             matched=int(matched[code]),
         )
@@ -88,4 +113,6 @@ def fairness_report(
         )
     else:
         message = f"every group has at least its share of the {seats} sponsored protégés, less {tolerance:.0%}"
-    return FairnessReport(tolerance=tolerance, seats=seats, groups=groups, feasible=not short, message=message)
+    return FairnessReport(
+        tolerance=tolerance, seats=seats, groups=groups, feasible=not short, message=message, eligible=population
+    )

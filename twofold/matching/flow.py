@@ -16,11 +16,11 @@ building them (see :mod:`twofold.matching.candidates`). :func:`maximum_flow` giv
 network of a maximum flow, from which :mod:`twofold.matching.structure` proves the seat count (and
 the group minimums met) maximal over all pairs in the same spirit.
 
-Solvers, chosen by measurement on this project's machine (``shared/notes/matching-measurements.md``
-and our own runs): OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for one-seat-per-person
-problems that are square or nearly so once people without any edge are set aside, and whose
-smaller side a max-flow shows can be matched in full (about 3x faster than the min-cost flow on
-1.5 M edges; the smaller side is padded with free dummy nodes), and
+Solvers, chosen by measurement on this project's machine (OR-Tools 9.15, tie-heavy mentoring
+scores, and our own runs): OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for
+one-seat-per-person problems that are square or nearly so once people without any edge are set
+aside, and whose smaller side a max-flow shows can be matched in full (about 3x faster than the
+min-cost flow on 1.5 M edges; the smaller side is padded with free dummy nodes), and
 OR-Tools' ``SimpleMinCostFlow`` for everything else: seats, group minimums, very unequal sides, a
 maximum matching that leaves both sides short, or maximising the total alone. Neither wrapper
 exposes its internal potentials, so the dual prices are recovered afterwards by Bellman-Ford on

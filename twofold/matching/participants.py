@@ -7,6 +7,7 @@ meaning unknown; skills are columns of sparse matrices shared by both sides.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 import scipy.sparse as sps
 from numpy.typing import ArrayLike, NDArray
 
+from twofold.matching import arguments
 from twofold.matching.policy import Policy
 from twofold.matching.tree import ReportingTree
 
@@ -73,19 +75,21 @@ class Side:
         group: ArrayLike | None = None,
         high_potential: ArrayLike | None = None,
     ) -> Side:
-        """Build a side, filling what is not given with "unknown" and checking every shape."""
+        """Build a side, filling what is not given with "unknown" and checking every value: a
+        fractional level or seat count, text where numbers belong or a duplicate id raises
+        ``ValueError`` naming the argument."""
         id_array = np.asarray(ids, dtype=object)
+        if id_array.ndim != 1:
+            raise ValueError(f"ids must be one id per person, not shape {id_array.shape}")
         n = len(id_array)
+        repeated = [key for key, count in Counter(id_array.tolist()).items() if count > 1]
+        if repeated:
+            raise ValueError(f"ids must be unique; {repeated[0]!r} appears more than once")
 
         def codes(value: ArrayLike | None, name: str, default: int = -1) -> IntArray:
             if value is None:
                 return np.full(n, default, dtype=np.int64)
-            array = np.asarray(value)
-            if array.ndim == 0:
-                array = np.full(n, array)
-            if array.shape != (n,):
-                raise ValueError(f"{name} must have one entry per person ({n}), not shape {array.shape}")
-            return array.astype(np.int64)
+            return arguments.whole_numbers(value, n, name, minimum=None)
 
         def skills(value: Any, name: str) -> sps.csr_array:
             if value is None:
@@ -94,23 +98,29 @@ class Side:
             if matrix.shape != (n, n_skills):
                 raise ValueError(f"{name} must be people x skills ({n} x {n_skills}), not {matrix.shape}")
             matrix.eliminate_zeros()
-            if matrix.nnz and (matrix.data.min() < 0 or matrix.data.max() > 1):
+            if matrix.nnz and not (
+                np.all(np.isfinite(matrix.data)) and matrix.data.min() > 0 and matrix.data.max() <= 1
+            ):
                 raise ValueError(f"{name} values must be in (0, 1]")
             return matrix
 
+        n_skills = arguments.whole_number(n_skills, "n_skills", minimum=0)
         department_codes = codes(department, "department")
-        capacity_array = codes(capacity, "capacity", 1)
-        if np.any(capacity_array < 0):
-            raise ValueError("capacity must be >= 0")
-        hipo = np.zeros(n, dtype=bool) if high_potential is None else np.asarray(high_potential, dtype=bool)
-        if hipo.shape != (n,):
-            raise ValueError(f"high_potential must have one entry per person ({n})")
-        avail = np.zeros(n, dtype=np.uint64) if availability is None else np.asarray(availability, dtype=np.uint64)
-        if avail.shape != (n,):
-            raise ValueError(f"availability must have one entry per person ({n})")
+        capacity_array = arguments.whole_numbers(capacity, n, "capacity")
+        hipo = (
+            np.zeros(n, dtype=bool)
+            if high_potential is None
+            else arguments.booleans(high_potential, n, "high_potential")
+        )
+        avail = np.zeros(n, dtype=np.uint64)
+        if availability is not None:
+            slots = np.asarray(availability)
+            if slots.shape != (n,) or slots.dtype.kind not in "iu" or (slots.dtype.kind == "i" and np.any(slots < 0)):
+                raise ValueError(f"availability must be one bitmask (a whole number >= 0) per person ({n})")
+            avail = slots.astype(np.uint64)
         return cls(
             ids=id_array,
-            level=codes(level, "level"),
+            level=arguments.whole_numbers(level, n, "level", minimum=None),
             capacity=capacity_array,
             department=department_codes,
             location=codes(location, "location"),
@@ -145,20 +155,6 @@ class Side:
         )
 
 
-def pair_array(pairs: ArrayLike | None, name: str, n_left: int, n_right: int) -> IntArray:
-    """Validate an (m, 2) array of (left index, right index) pairs."""
-    if pairs is None:
-        return np.zeros((0, 2), dtype=np.int64)
-    array = np.asarray(pairs, dtype=np.int64)
-    if array.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if array.ndim != 2 or array.shape[1] != 2:
-        raise ValueError(f"{name} must be an (m, 2) array of (left, right) indices")
-    if array[:, 0].min() < 0 or array[:, 0].max() >= n_left or array[:, 1].min() < 0 or array[:, 1].max() >= n_right:
-        raise ValueError(f"{name} has an index out of range")
-    return array
-
-
 @dataclass(frozen=True)
 class MatchProblem:
     """Everything one match run needs.
@@ -184,7 +180,7 @@ class MatchProblem:
             raise ValueError("both sides must use the same skill columns")
         n_left, n_right = len(self.left), len(self.right)
         for name in ("do_not_pair", "previous_pairs", "locked_pairs"):
-            object.__setattr__(self, name, pair_array(getattr(self, name), name, n_left, n_right))
+            object.__setattr__(self, name, arguments.index_pairs(getattr(self, name), name, n_left, n_right))
         size = self.tree.size if self.tree is not None else 0
         for side_name, side in (("left", self.left), ("right", self.right)):
             if len(side) and (side.node.max() >= size or side.node.min() < -1):

@@ -9,9 +9,15 @@ advocate) and *right* = mentees or protégés.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from fractions import Fraction
+from typing import Any, Literal, SupportsFloat, TypeGuard
+
+import numpy as np
+
+from twofold.matching.arguments import LARGEST_WHOLE
 
 Kind = Literal["reverse-mentoring", "sponsorship"]
 KINDS: tuple[Kind, ...] = ("reverse-mentoring", "sponsorship")
@@ -37,6 +43,9 @@ COMPONENT_TEXT = {
     "network": "reach of the sponsor's network (size of their organisation)",
 }
 
+#: Weights are honoured exactly as written, so each may have at most this many decimal places.
+WEIGHT_DECIMALS = 4
+
 
 class PolicyError(ValueError):
     """A policy file or mapping is invalid; ``problems`` lists each reason with its key."""
@@ -49,7 +58,11 @@ class PolicyError(ValueError):
 @dataclass(frozen=True)
 class Weights:
     """Weight of each score component (>= 0). Components are in [0, 1], so a weight is the most
-    that component can add to a pair's score."""
+    that component can add to a pair's score.
+
+    Weights are used exactly as written (5.5 is 11/2, never 5.6), so each may have at most
+    :data:`WEIGHT_DECIMALS` decimal places; anything else raises :class:`PolicyError`.
+    """
 
     skills: float = 0.0
     aspiration: float = 0.0
@@ -59,8 +72,38 @@ class Weights:
     availability: float = 0.0
     network: float = 0.0
 
+    def __post_init__(self) -> None:
+        problems = [
+            f"weights.{name}: {problem}" for name in COMPONENTS if (problem := weight_problem(getattr(self, name)))
+        ]
+        if problems:
+            raise PolicyError(problems)
+
     def as_dict(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in COMPONENTS}
+
+    def exact(self) -> dict[str, Fraction]:
+        """Each weight as the exact fraction its decimal digits say (0.4 is 2/5)."""
+        return {name: exact_weight(getattr(self, name)) for name in COMPONENTS}
+
+
+def exact_weight(value: float) -> Fraction:
+    """The number a weight's shortest decimal spelling says: ``0.1`` is 1/10, not the binary float
+    nearest to it, so a weight typed as 5.5 or 0.4 is used as exactly that."""
+    return Fraction(repr(float(value)))
+
+
+def weight_problem(value: object) -> str | None:
+    """What is wrong with a weight, or None: a finite number >= 0 with at most 4 decimals."""
+    if not _is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
+        return "must be a number >= 0"
+    number = float(value)
+    if (10**WEIGHT_DECIMALS) % exact_weight(number).denominator:
+        return (
+            f"{number!r} has more than {WEIGHT_DECIMALS} decimal places; weights are used exactly as "
+            f"written, so round it (e.g. to {round(number, WEIGHT_DECIMALS)!r})"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -93,6 +136,30 @@ class Policy:
     maximize_matched: bool = True
     optimality_tolerance: float = 0.001
     candidates_per_person: int = 24
+
+    def __post_init__(self) -> None:
+        """Check every field, so that a policy built in code is held to the rules of a policy file
+        (a NaN tolerance or a fractional gap is refused, not silently used)."""
+        problems: list[str] = []
+        if self.kind not in KINDS:
+            problems.append(f"kind: unknown programme kind {self.kind!r} (use {' or '.join(KINDS)})")
+        if not isinstance(self.weights, Weights):
+            problems.append("weights: must be a Weights")
+        for key in sorted(_RULE_KEYS):
+            checked = _check_rule(key, getattr(self, key))
+            if isinstance(checked, str):
+                problems.append(f"{key}: {checked}")
+            else:
+                object.__setattr__(self, key, checked)
+        if self.fairness_tolerance is not None:
+            if not _is_number(self.fairness_tolerance) or not 0 <= float(self.fairness_tolerance) <= 1:
+                problems.append("fairness_tolerance: must be a number from 0 to 1 (or None: no target)")
+            else:
+                object.__setattr__(self, "fairness_tolerance", float(self.fairness_tolerance))
+        if not problems and self.max_level_gap is not None and self.max_level_gap < self.min_level_gap:
+            problems.append("max_level_gap: must be at least min_level_gap")
+        if problems:
+            raise PolicyError(problems)
 
     @property
     def senior_is_left(self) -> bool:
@@ -180,6 +247,8 @@ def policy_from_mapping(kind: str, data: Mapping[str, Any]) -> Policy:
     Every unknown key and bad value is reported at once, as ``table.key: reason``.
     """
     policy = default_policy(kind)
+    if not isinstance(data, Mapping):
+        raise PolicyError(["the policy must be a table of tables ([weights], [rules], [fairness])"])
     problems: list[str] = []
     for table in data:
         if table not in ("weights", "rules", "fairness"):
@@ -192,8 +261,8 @@ def policy_from_mapping(kind: str, data: Mapping[str, Any]) -> Policy:
     for key, value in raw_weights.items():
         if key not in COMPONENTS:
             problems.append(f"weights.{key}: unknown component (use {', '.join(COMPONENTS)})")
-        elif not _is_number(value) or not math.isfinite(float(value)) or float(value) < 0:
-            problems.append(f"weights.{key}: must be a number >= 0")
+        elif problem := weight_problem(value):
+            problems.append(f"weights.{key}: {problem}")
         else:
             weights[key] = float(value)
     changes: dict[str, Any] = {"weights": Weights(**weights)}
@@ -229,14 +298,20 @@ def policy_from_mapping(kind: str, data: Mapping[str, Any]) -> Policy:
             problems.append(f"fairness.{key}: unknown setting (use enabled, tolerance)")
     if problems:
         raise PolicyError(problems)
-    updated = replace(policy, **changes)
-    if updated.max_level_gap is not None and updated.max_level_gap < updated.min_level_gap:
-        raise PolicyError(["rules.max_level_gap: must be at least rules.min_level_gap"])
-    return updated
+    try:
+        return replace(policy, **changes)
+    except PolicyError as error:
+        # Every value was checked above; what is left is how rules fit together.
+        raise PolicyError([f"rules.{problem}" for problem in error.problems]) from None
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _is_number(value: object) -> TypeGuard[SupportsFloat]:
+    # numbers.Real takes NumPy's numbers too (np.float64, np.int64), not booleans.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_integer(value: object) -> TypeGuard[int]:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
 def _check_rule(key: str, value: Any) -> Any:
@@ -247,21 +322,23 @@ def _check_rule(key: str, value: Any) -> Any:
         if (
             not isinstance(value, list | tuple)
             or len(value) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            or not all(_is_integer(v) and abs(int(v)) <= LARGEST_WHOLE for v in value)
             or value[0] > value[1]
         ):
             return "must be two whole numbers [low, high] with low <= high"
         return (int(value[0]), int(value[1]))
     if key in ("require_high_potential", "allow_previous_pairs", "maximize_matched"):
-        return value if isinstance(value, bool) else "must be true or false"
+        return bool(value) if isinstance(value, bool | np.bool_) else "must be true or false"
     if key == "optimality_tolerance":
         if not _is_number(value) or not 0 <= float(value) < 1:
             return "must be a number from 0 (exact) to below 1"
         return float(value)
-    if key == "max_level_gap" and value is None:
+    if key in ("max_level_gap", "influence_level") and value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not _is_integer(value):
         return "must be a whole number"
+    if value > LARGEST_WHOLE:
+        return f"must be at most {LARGEST_WHOLE:,}"
     minimum = {"default_capacity": 0, "candidates_per_person": 4, "min_level_gap": -100}.get(key, 0)
     if key in ("influence_level", "max_level_gap"):
         minimum = -100

@@ -9,12 +9,13 @@ managers), and pair lists by employee id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sps
 
+from twofold.matching.arguments import LARGEST_WHOLE, is_whole
 from twofold.matching.participants import MatchProblem, Side
 from twofold.matching.policy import Policy
 from twofold.matching.tree import ReportingTree
@@ -82,12 +83,15 @@ class _Vocabulary:
 def build_problem(records: Sequence[PersonRecord], policy: Policy) -> Roster:
     """Arrays for a match run of ``policy.kind`` among ``records``. O(people + skills listed).
 
-    Raises :class:`RosterError` for unknown roles, more than 64 availability slots and pair lists
-    naming people who are not on the other side; :class:`~twofold.matching.tree.TreeError` for a
-    broken management tree.
+    Raises :class:`RosterError` for values of the wrong kind (a level of 5.5 or "5", a proficiency
+    outside 0-4, a single string where a list of slots or ids belongs), unknown roles, more than 64
+    availability slots and pair lists naming people who are not on the other side;
+    :class:`~twofold.matching.tree.TreeError` for a broken management tree.
     """
     kind = policy.kind
-    problems: list[tuple[str, str]] = []
+    problems = [(str(record.employee_id), problem) for record in records for problem in _record_problems(record)]
+    if problems:
+        raise RosterError(problems)
     left_people = [r for r in records if r.role in LEFT_ROLES[kind]]
     right_people = [r for r in records if r.role in RIGHT_ROLES[kind]]
     allowed_roles = {*LEFT_ROLES[kind], *RIGHT_ROLES[kind], None, ""}
@@ -159,6 +163,37 @@ def build_problem(records: Sequence[PersonRecord], policy: Policy) -> Roster:
         locked_pairs=lists["locked_partners"],
     )
     return Roster(problem=problem, departments=domains.names, locations=locations.names, slots=slots.names)
+
+
+def _record_problems(record: PersonRecord) -> list[str]:
+    """What is wrong with one record's values, each naming the field."""
+    problems = []
+    if not is_whole(record.level) or abs(int(record.level)) > LARGEST_WHOLE:
+        problems.append(
+            f"level must be a whole number from -{LARGEST_WHOLE:,} to {LARGEST_WHOLE:,}, not {record.level!r}"
+        )
+    if record.capacity is not None and (
+        not is_whole(record.capacity) or not 0 <= int(record.capacity) <= LARGEST_WHOLE
+    ):
+        problems.append(f"capacity must be a whole number from 0 to {LARGEST_WHOLE:,}, not {record.capacity!r}")
+    for name in ("teach", "learn"):
+        skills = getattr(record, name)
+        if not isinstance(skills, Mapping):
+            problems.append(f"{name} must map skill names to a proficiency 0-4, not {skills!r}")
+            continue
+        for skill, proficiency in skills.items():
+            if not is_whole(proficiency) or not 0 <= int(proficiency) <= 4:
+                problems.append(f"{name}: proficiency of {skill!r} must be 0, 1, 2, 3 or 4, not {proficiency!r}")
+    for name in ("availability", "do_not_pair", "previous_partners", "locked_partners"):
+        items = getattr(record, name)
+        if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+            problems.append(f"{name} must be a list of names, not the single value {items!r}")
+    for name in ("department", "location", "group", "aspiration", "domain"):
+        if not isinstance(getattr(record, name), str):
+            problems.append(f"{name} must be text, not {getattr(record, name)!r}")
+    if not isinstance(record.high_potential, bool | np.bool_):
+        problems.append(f"high_potential must be True or False, not {record.high_potential!r}")
+    return problems
 
 
 def _skill_matrix(people: list[PersonRecord], skills: _Vocabulary, *, teaching: bool) -> sps.csr_array:

@@ -10,14 +10,18 @@ pairs is one matrix product. Components (each in [0, 1]) and their features:
 - ``aspiration``: 1 when the protégé's aspiration is the sponsor's domain;
 - ``cross_department`` / ``cross_location``: 1 when both are known and differ;
 - ``level_gap``: the policy's fit of the level gap (1 inside the preferred band);
-- ``availability``: cosine similarity of the two availability bitmasks;
+- ``availability``: the share of each one's time slots the other also has, averaged over the two
+  (1 when both have the same slots, 0 when they share none or either is unknown);
 - ``network``: the sponsor's organisation size on a log scale (a left-only term).
 
-**Exact integers.** Each component is held as an integer numerator over ``DENOMINATOR`` (3600)
-and each weight as an integer number of ``1 / weight_steps``; features are integers, so every
-product and partial sum is an integer below 2**24 and even a float32 BLAS product is exact. Ties
-are then true ties, the optimality certificate needs no error margin, and results do not depend on
-the BLAS library or its thread count. A score point is ``unit`` integer units.
+**Exact integers.** Each component is held as an integer numerator over ``DENOMINATOR`` and each
+weight, exactly as written (at most four decimals, see :class:`~twofold.matching.policy.Weights`),
+as a whole number of ``1 / weight_steps``, the least common denominator of the weights; features
+are integers, so every product and partial sum is an integer. Ties are then true ties, the
+optimality certificate needs no error margin, and results do not depend on the BLAS library or its
+thread count. Scans use float32 while every partial sum stays below 2**24 (where float32 is exact)
+and float64 above it. A score point is ``unit`` integer units. Weights that would need more units
+than the exact solver takes for the problem's size are refused, never rounded.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import scipy.sparse as sps
 from numpy.typing import NDArray
 
 from twofold.matching.candidates import Block, Values, tie_breakers
+from twofold.matching.flow import profit_limit
 from twofold.matching.participants import MatchProblem
 from twofold.matching.policy import COMPONENTS, PolicyError
 from twofold.matching.rules import PairRules
@@ -41,10 +46,12 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 
-DENOMINATOR = 3600  # 60**2: exact for the availability cosine, divisible by 1..6, 8, 9, 10, 12
+# 7! = 5040: divisible by every whole number up to 10 and by twice each of them, so that level-gap
+# fits and availability shares of up to 10 slots (the product's week) are exact.
+DENOMINATOR = 5040
+_HALF = DENOMINATOR // 2
 _SKILL_SHARE = DENOMINATOR // 4  # teaching strength is an integer 0..4
 _EXACT_FLOAT32 = 1 << 24
-_SCORE_BUDGET = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -64,16 +71,25 @@ class Scorer:
         policy = problem.policy
         left, right = problem.left.subset(left_index), problem.right.subset(right_index)
         self.n_left, self.n_right = len(left), len(right)
-        weights = policy.weights.as_dict()
-        total_weight = sum(weights.values())
-        steps = _SCORE_BUDGET // max(1, math.ceil(DENOMINATOR * total_weight))
-        if steps < 1:
-            raise PolicyError(["weights: their sum must be below 580"])
-        # Multiples of 40 keep weights such as 0.25, 0.5 or 1.5 exact.
-        self.weight_steps = steps - steps % 40 if steps >= 40 else steps
+        # Each weight is an exact fraction (0.4 = 2/5); counting them in steps of 1 / (the least
+        # common denominator) makes every weight a whole number of steps, so the objective and the
+        # explanation use the weights exactly as the programme set them.
+        exact = policy.weights.exact()
+        self.weight_steps = math.lcm(*(weight.denominator for weight in exact.values()))
+        self.weight_units = {name: int(weight * self.weight_steps) for name, weight in exact.items()}
+        self.weights = policy.weights.as_dict()
         self.unit = DENOMINATOR * self.weight_steps
-        self.weight_units = {name: round(weights[name] * self.weight_steps) for name in COMPONENTS}
-        self.weights = {name: units / self.weight_steps for name, units in self.weight_units.items()}
+        self.max_score = DENOMINATOR * sum(self.weight_units.values())
+        limit = profit_limit(self.n_left, self.n_right)
+        if self.max_score > limit:
+            raise PolicyError(
+                [
+                    f"weights: in whole steps of 1/{self.weight_steps} they add up to "
+                    f"{sum(self.weight_units.values()):,} steps, too many for exact scores of "
+                    f"{self.n_left:,} x {self.n_right:,} people (at most {limit // DENOMINATOR:,}); "
+                    "give the weights fewer decimal places or a smaller total"
+                ]
+            )
 
         left_parts: list[NDArray[np.float64]] = []
         right_parts: list[NDArray[np.float64]] = []
@@ -108,7 +124,6 @@ class Scorer:
                 (abs_x @ abs_y.max(axis=0, initial=0)).max(initial=0),
             )
         )
-        self.max_score = self.unit * total_weight
 
     def sliced(self, rows: IntArray, cols: IntArray) -> Scorer:
         """The same scores for a subset of the people (local indices), for solving a sample."""
@@ -137,7 +152,7 @@ class Scorer:
 
 
 def _skill_features(teach: sps.csr_array, learn: sps.csr_array) -> tuple[FloatArray, FloatArray]:
-    """Teaching strength as 0..4, learning wishes as integer shares summing to 900 per person."""
+    """Teaching strength as 0..4, learning wishes as integer shares summing to DENOMINATOR / 4 per person."""
     used = np.flatnonzero((teach.count_nonzero(axis=0) > 0) & (learn.count_nonzero(axis=0) > 0))
     strength = np.rint(teach[:, used].toarray() * 4)
     wish = learn.toarray()
@@ -198,20 +213,28 @@ def _level_features(
 
 
 def _availability_features(left: NDArray[np.uint64], right: NDArray[np.uint64]) -> tuple[FloatArray, FloatArray]:
-    """Bits scaled by floor(60 / sqrt(popcount)): the product is at most 3600 and close to the cosine."""
+    """The share of each one's slots the other also has, averaged over the two, in 1/DENOMINATOR.
+
+    ``shared / |A| / 2 + shared / |B| / 2`` is bilinear: ``[bits_A * h / |A|, bits_A]`` times
+    ``[bits_B, bits_B * h / |B|]`` with ``h = DENOMINATOR / 2``. Each ``h / count`` is rounded
+    down, so the value never exceeds 1, and is exact whenever the count divides ``h`` (2,520: any
+    count up to 10, and 12, 14, 15, 18, 20, 21, 24, ...): two people with the same slots score 1.
+    """
     used = np.flatnonzero(
         _bits(np.bitwise_or.reduce(left, initial=np.uint64(0)) & np.bitwise_or.reduce(right, initial=np.uint64(0)))
     )
     if len(used) == 0:
         return np.zeros((len(left), 0)), np.zeros((len(right), 0))
 
-    def scaled(masks: NDArray[np.uint64]) -> FloatArray:
+    def bits_and_scaled(masks: NDArray[np.uint64]) -> tuple[FloatArray, FloatArray]:
         bits = ((masks[:, None] >> used.astype(np.uint64)[None, :]) & np.uint64(1)).astype(np.float64)
-        count = np.array([bin(int(m)).count("1") for m in masks], dtype=np.float64)
-        factor = np.floor(60.0 / np.sqrt(np.maximum(count, 1.0))) * (count > 0)
-        return bits * factor[:, None]
+        count = np.array([int(m).bit_count() for m in masks], dtype=np.int64)
+        factor = np.where(count > 0, _HALF // np.maximum(count, 1), 0).astype(np.float64)
+        return bits, bits * factor[:, None]
 
-    return scaled(left), scaled(right)
+    left_bits, left_scaled = bits_and_scaled(left)
+    right_bits, right_scaled = bits_and_scaled(right)
+    return np.hstack([left_scaled, left_bits]), np.hstack([right_bits, right_scaled])
 
 
 def _bits(mask: np.uint64) -> NDArray[np.bool_]:
@@ -219,7 +242,7 @@ def _bits(mask: np.uint64) -> NDArray[np.bool_]:
 
 
 def _network_features(size: IntArray, n_right: int) -> tuple[FloatArray, FloatArray]:
-    """log(1 + people below the sponsor), scaled to [0, 3600] over the sponsors at hand."""
+    """log(1 + people below the sponsor), scaled to [0, DENOMINATOR] over the sponsors at hand."""
     below = np.maximum(size - 1, 0).astype(np.float64)
     top = np.log1p(below.max(initial=0.0))
     reach = np.floor(DENOMINATOR * np.log1p(below) / top) if top > 0 else np.zeros_like(below)

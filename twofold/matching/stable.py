@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import scipy.sparse as sps
 from numpy.typing import ArrayLike, NDArray
+
+from twofold.matching import arguments
 
 IntArray = NDArray[np.int64]
 Preferences = Sequence[Sequence[int]]
@@ -48,10 +51,9 @@ def stable_match(
     best proposals up to their seats and rejects the rest. Deterministic. O(total list length x
     log seats).
     """
+    left_preferences, right_preferences = _preferences(left_preferences, right_preferences)
     left_cap = _capacity(left_capacity, len(left_preferences), "left_capacity")
     right_cap = _capacity(right_capacity, len(right_preferences), "right_capacity")
-    _check_preferences(left_preferences, len(right_preferences), "left_preferences")
-    _check_preferences(right_preferences, len(left_preferences), "right_preferences")
     if proposing == "left":
         held, proposals = _deferred_acceptance(left_preferences, right_preferences, left_cap, right_cap)
         pairs = [(p, q) for q, proposers in enumerate(held) for p in proposers]
@@ -75,13 +77,15 @@ def blocking_pairs(
     """Every (left, right) pair that blocks ``pairs``: both list each other, they are not paired,
     and each has a free seat or would rather have the other than their worst current partner.
     O(total list length)."""
+    left_preferences, right_preferences = _preferences(left_preferences, right_preferences)
     left_cap = _capacity(left_capacity, len(left_preferences), "left_capacity")
     right_cap = _capacity(right_capacity, len(right_preferences), "right_capacity")
+    pair_array = arguments.index_pairs(pairs, "pairs", len(left_preferences), len(right_preferences))
     left_rank = [{q: r for r, q in enumerate(prefs)} for prefs in left_preferences]
     right_rank = [{p: r for r, p in enumerate(prefs)} for prefs in right_preferences]
     partners_left: list[set[int]] = [set() for _ in left_preferences]
     partners_right: list[set[int]] = [set() for _ in right_preferences]
-    for p, q in np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist():
+    for p, q in pair_array.tolist():
         partners_left[p].add(q)
         partners_right[q].add(p)
 
@@ -118,8 +122,18 @@ def is_stable(
 
 def preferences_from_scores(scores: ArrayLike) -> tuple[list[list[int]], list[list[int]]]:
     """Rankings both ways from a score matrix (NaN = unacceptable), best score first; ties go to
-    the lower index so that the rankings are deterministic. O(n m log m)."""
-    matrix = np.asarray(scores, dtype=np.float64)
+    the lower index so that the rankings are deterministic. O(n m log m).
+
+    Like :func:`~twofold.matching.assign`, a masked entry of a NumPy masked array and an absent
+    entry of a SciPy sparse matrix are unacceptable too.
+    """
+    checked = arguments.score_matrix(scores)
+    if sps.issparse(checked):
+        coo = sps.coo_array(checked)
+        matrix = np.full(coo.shape, np.nan)
+        matrix[coo.row, coo.col] = coo.data
+    else:
+        matrix = np.asarray(checked, dtype=np.float64)
     allowed = ~np.isnan(matrix)
     filled = np.where(allowed, matrix, -np.inf)
     left = []
@@ -166,19 +180,30 @@ def _deferred_acceptance(
 
 
 def _capacity(value: ArrayLike | None, n: int, name: str) -> IntArray:
-    if value is None:
-        return np.ones(n, dtype=np.int64)
-    array = np.asarray(value, dtype=np.int64)
-    if array.ndim == 0:
-        array = np.full(n, int(array), dtype=np.int64)
-    if array.shape != (n,) or np.any(array < 0):
-        raise ValueError(f"{name} must hold one whole number >= 0 per person ({n})")
-    return array
+    return arguments.whole_numbers(1 if value is None else value, n, name)
 
 
-def _check_preferences(preferences: Preferences, n_other: int, name: str) -> None:
+def _preferences(left: Preferences, right: Preferences) -> tuple[list[list[int]], list[list[int]]]:
+    """Both rankings as lists of ints, after checking each names people of the other side once."""
+    for name, preferences in (("left_preferences", left), ("right_preferences", right)):
+        if isinstance(preferences, str | bytes) or not isinstance(preferences, Sequence | np.ndarray):
+            raise ValueError(f"{name} must be a list with one list of indices per person")
+    return _ranking(left, len(right), "left_preferences"), _ranking(right, len(left), "right_preferences")
+
+
+def _ranking(preferences: Preferences, n_other: int, name: str) -> list[list[int]]:
+    out = []
     for person, prefs in enumerate(preferences):
-        if len(set(prefs)) != len(prefs):
+        if isinstance(prefs, str | bytes) or not isinstance(prefs, Sequence | np.ndarray):
+            raise ValueError(f"{name}[{person}] must be a list of indices, not {prefs!r}")
+        indices = []
+        for other in prefs:
+            if not arguments.is_whole(other):
+                raise ValueError(f"{name}[{person}] must hold whole-number indices, not {other!r}")
+            if not 0 <= other < n_other:
+                raise ValueError(f"{name}[{person}] names someone out of range: {other!r} (there are {n_other})")
+            indices.append(int(other))
+        if len(set(indices)) != len(indices):
             raise ValueError(f"{name}[{person}] lists someone twice")
-        if any(not 0 <= other < n_other for other in prefs):
-            raise ValueError(f"{name}[{person}] names someone out of range")
+        out.append(indices)
+    return out

@@ -15,21 +15,37 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from twofold.matching.arguments import whole_numbers
+
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
 class TreeError(ValueError):
-    """The manager relation is not a forest; ``problems`` names every offender."""
+    """The manager relation is not a forest; ``problems`` names every offender. ``cycles`` lists
+    each loop of managers as the people in it (employee ids, or indices for
+    :meth:`ReportingTree.from_parents`), in reporting order, so callers can point at their rows."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], cycles: list[tuple[str, ...]] | None = None):
         self.problems = problems
+        self.cycles = cycles or []
         super().__init__("; ".join(problems))
 
 
 class _Cycles(Exception):
-    def __init__(self, nodes: list[int]):
-        self.nodes = nodes
+    def __init__(self, cycles: list[list[int]]):
+        self.cycles = cycles
+
+
+def _cycle_error(cycles: list[list[int]], names: Sequence[str]) -> TreeError:
+    """One problem per loop, naming everyone in it: "... 'a' reports to 'c', 'c' to 'b', 'b' to 'a'"."""
+    named = [tuple(str(names[node]) for node in cycle) for cycle in cycles]
+    problems = []
+    for cycle in named:
+        steps = [f"{cycle[0]!r} reports to {cycle[1 % len(cycle)]!r}"]
+        steps += [f"{person!r} to {cycle[(at + 1) % len(cycle)]!r}" for at, person in enumerate(cycle) if at]
+        problems.append(f"the manager chain of {cycle[0]!r} loops back on itself: {', '.join(steps)}")
+    return TreeError(problems, named)
 
 
 @dataclass(frozen=True)
@@ -51,12 +67,13 @@ class ReportingTree:
 
         Raises :class:`TreeError` naming a person on each cycle. O(n log n).
         """
+        parents = whole_numbers(parent, np.size(parent), "parent", per="person", minimum=-1)
+        if order is not None:
+            order = whole_numbers(order, len(parents), "order", minimum=None)
         try:
-            return cls._build(np.asarray(parent, dtype=np.int64), order)
+            return cls._build(parents, order)
         except _Cycles as cycles:
-            raise TreeError(
-                [f"the manager chain of person {node} loops back on itself" for node in cycles.nodes]
-            ) from None
+            raise _cycle_error(cycles.cycles, [str(node) for node in range(len(parents))]) from None
 
     @classmethod
     def _build(cls, parent: IntArray, order: NDArray[np.integer] | None) -> ReportingTree:
@@ -90,6 +107,8 @@ class ReportingTree:
         Raises :class:`TreeError` for duplicate ids, unknown managers and cycles, naming each.
         Siblings are ordered by employee id so the numbering depends only on the tree.
         """
+        if len(ids) != len(manager_ids):
+            raise TreeError([f"ids ({len(ids)}) and manager_ids ({len(manager_ids)}) must have one entry per person"])
         index: dict[str, int] = {}
         problems: list[str] = []
         for position, key in enumerate(ids):
@@ -110,9 +129,7 @@ class ReportingTree:
         try:
             return cls._build(parent, order)
         except _Cycles as cycles:
-            raise TreeError(
-                [f"the manager chain of '{ids[node]}' loops back on itself" for node in cycles.nodes]
-            ) from None
+            raise _cycle_error(cycles.cycles, ids) from None
 
     def contains(self, manager: NDArray[np.integer], person: NDArray[np.integer]) -> BoolArray:
         """Whether ``person`` is in ``manager``'s organisation (or is ``manager``), elementwise."""
@@ -191,10 +208,11 @@ def _depths(parent: IntArray) -> IntArray:
     raise _Cycles(_cycle_members(parent, np.flatnonzero(jump >= 0)))
 
 
-def _cycle_members(parent: IntArray, stuck: IntArray) -> list[int]:
-    """One representative per cycle among nodes whose chain never reaches a root."""
+def _cycle_members(parent: IntArray, stuck: IntArray) -> list[list[int]]:
+    """Every cycle among nodes whose chain never reaches a root, each in reporting order starting
+    from its smallest node (a person whose chain only runs *into* a loop is not in it)."""
     seen: set[int] = set()
-    members: list[int] = []
+    cycles: list[list[int]] = []
     for start in stuck.tolist():
         node = start
         path: dict[int, int] = {}
@@ -203,9 +221,10 @@ def _cycle_members(parent: IntArray, stuck: IntArray) -> list[int]:
             node = int(parent[node])
         if node >= 0 and node in path:
             cycle = [key for key, step in path.items() if step >= path[node]]
-            members.append(min(cycle))
+            first = cycle.index(min(cycle))
+            cycles.append(cycle[first:] + cycle[:first])
         seen.update(path)
-    return members
+    return sorted(cycles)
 
 
 def _by_depth(depth: IntArray) -> list[IntArray]:

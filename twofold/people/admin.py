@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from twofold.people.leavers import people_deactivate, people_reactivate
 from twofold.people.models import CareerEvent, Person, PersonSkill, SelfIdentification, Skill
 from twofold.people.services import people_tree_rebuild
 
@@ -58,6 +59,12 @@ class PersonAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change or "manager" in form.changed_data:
             people_tree_rebuild()
+        # Unticking "active" is someone leaving: their account and pairs follow, as after an import.
+        if change and "active" in form.changed_data:
+            if obj.active:
+                people_reactivate(person_ids=[obj.pk], actor=request.user)  # type: ignore[arg-type]
+            else:
+                people_deactivate(person_ids=[obj.pk], actor=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(Skill)

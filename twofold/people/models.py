@@ -71,6 +71,21 @@ class Person(models.Model):
         return (self.tree_right - self.tree_left - 1) // 2
 
 
+class GeneratedPerson(models.Model):
+    """A person ``twofold demo-org`` made up, rather than one brought in from an HRIS.
+
+    The demo adds its sign-ins, roles and six months of made-up history only to a directory whose
+    every person is marked so (see :func:`twofold.people.selectors.demo_refusal`). Only the
+    generator writes these rows: no import, export column or admin form can set them, so a real
+    directory cannot pass for a demo one by accident.
+    """
+
+    person = models.OneToOneField(Person, primary_key=True, on_delete=models.CASCADE, related_name="generated")
+
+    def __str__(self) -> str:
+        return f"Generated person {self.person_id}"
+
+
 class SkillCategory(models.TextChoices):
     DIGITAL = "digital", "Digital & technology"
     TRENDS = "trends", "Trends & culture"

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from twofold.accounts.models import User
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
 from twofold.people.hris_presets import SKILL_FIELDS, resolve_mapping
 from twofold.people.importing import (
@@ -21,9 +22,11 @@ from twofold.people.importing import (
     check_people,
     parse_people,
 )
+from twofold.people.leavers import people_deactivate, people_reactivate
 from twofold.people.models import (
     CareerEvent,
     CareerEventKind,
+    GeneratedPerson,
     Person,
     PersonSkill,
     SelfIdentification,
@@ -74,6 +77,7 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     updated: dict[str, list[str]] = field(default_factory=dict)
     deactivated: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
     skills_changed: list[str] = field(default_factory=list)
     attributes_changed: list[str] = field(default_factory=list)
     new_skills: list[str] = field(default_factory=list)
@@ -110,6 +114,7 @@ def people_import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
+    actor: User | None = None,
 ) -> ImportResult:
     """Import people from a CSV, XLSX or JSON file; raises :class:`FileRejected` listing every problem."""
     table = read_table(path)
@@ -121,6 +126,7 @@ def people_import_file(
         dry_run=dry_run,
         progress=progress,
         today=today,
+        actor=actor,
     )
 
 
@@ -133,12 +139,13 @@ def people_import_table(
     dry_run: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
+    actor: User | None = None,
 ) -> ImportResult:
     progress = progress or NoProgress()
     mapping = resolve_mapping(table.columns, preset=preset, mapping_file=mapping_file)
     progress.stage("Reading rows", len(table))
     parsed = parse_people(table, mapping, today=today or timezone.localdate(), on_row=progress.advance)
-    return people_import(parsed, full=full, dry_run=dry_run, progress=progress)
+    return people_import(parsed, full=full, dry_run=dry_run, progress=progress, actor=actor)
 
 
 def people_import(
@@ -147,6 +154,7 @@ def people_import(
     full: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
+    actor: User | None = None,
 ) -> ImportResult:
     """Upsert people by employee id from parsed rows, all or nothing.
 
@@ -154,6 +162,12 @@ def people_import(
     manager cycles); any problem raises :class:`FileRejected` and nothing is written. With
     ``full``, active people missing from the rows are deactivated, never deleted. Columns the file
     lacks leave those fields as they are. On a dry run the result says what would change.
+
+    People who leave (``active`` turned off, or missing from a full export) and people who come back
+    go through :func:`~twofold.people.leavers.people_deactivate` and
+    :func:`~twofold.people.leavers.people_reactivate`, inside the import's transaction: leavers'
+    accounts close and their pairs end with the import, or not at all. ``actor`` is the user
+    importing (None: the operator at the terminal).
     """
     progress = progress or NoProgress()
     current = _load_current()
@@ -189,6 +203,10 @@ def people_import(
     intervals = nested_set_intervals(parents)
 
     updates: list[tuple[int, dict[str, Any]]] = []
+    # People the rows move between active and inactive: leaving and coming back have consequences
+    # beyond the directory (accounts, pairs), which the leavers' services carry out.
+    leaving: list[int] = []
+    returning: list[int] = []
     for employee_id, record in records.items():
         values = dict(record.values)
         values.pop("manager", None)
@@ -204,12 +222,23 @@ def people_import(
         if changed:
             result.updated[employee_id] = changed
             updates.append((person.pk, values))
+        if "active" in changed:
+            if values["active"]:
+                returning.append(person.pk)
+                result.reactivated.append(employee_id)
+            else:
+                leaving.append(person.pk)
+                result.deactivated.append(employee_id)
     if full:
-        result.deactivated = sorted(
+        missing = [
             employee_id
             for employee_id, person in current.items()
             if employee_id not in records and person.values["active"]
-        )
+        ]
+        leaving.extend(current[employee_id].pk for employee_id in missing)
+        result.deactivated.extend(missing)
+    result.deactivated.sort()
+    result.reactivated.sort()
     moved = {
         employee_id for employee_id, person in current.items() if intervals.get(employee_id, person.tree) != person.tree
     }
@@ -242,10 +271,10 @@ def people_import(
             bulk_update_columns(Person, ["manager"], manager_rows)
         tree_rows = [(current[eid].pk, *intervals[eid]) for eid in moved if eid in intervals]
         bulk_update_columns(Person, TREE_FIELDS, tree_rows)
-        if result.deactivated:
-            deactivate = [current[eid].pk for eid in result.deactivated]
-            for start in range(0, len(deactivate), CHUNK):
-                Person.objects.filter(pk__in=deactivate[start : start + CHUNK]).update(active=False)
+        if leaving:
+            people_deactivate(person_ids=leaving, actor=actor)
+        if returning:
+            people_reactivate(person_ids=returning, actor=actor)
         if skill_plan is not None:
             _write_skills(skill_plan, records, pks, progress)
         if attribute_plan is not None:
@@ -485,9 +514,13 @@ class EventImportResult:
     created: int
     unchanged: int
     dry_run: bool = False
+    # Employee ids of the people whose exit took effect (or, on a dry run, would).
+    left: list[str] = field(default_factory=list)
 
 
-def career_events_import_file(path: str | Path, *, dry_run: bool = False) -> EventImportResult:
+def career_events_import_file(
+    path: str | Path, *, dry_run: bool = False, actor: User | None = None
+) -> EventImportResult:
     """Import career events (employee_id, kind, date, from/to level and title, note) from a file."""
     from twofold.people.career_events import parse_career_events
 
@@ -496,12 +529,54 @@ def career_events_import_file(path: str | Path, *, dry_run: bool = False) -> Eve
     events, problems = parse_career_events(table, employee_pks, today=timezone.localdate())
     if problems:
         raise FileRejected(problems)
-    return career_events_import(events, dry_run=dry_run)
+    return career_events_import(events, dry_run=dry_run, actor=actor)
 
 
-def career_events_import(events: Iterable[CareerEvent], *, dry_run: bool = False) -> EventImportResult:
-    """Add events not already recorded (same person, kind and date); re-importing changes nothing."""
+def _exits_in_effect(exits: dict[int, date], *, pending: Iterable[CareerEvent] = (), today: date) -> dict[int, str]:
+    """Who of these people (person id → date of an exit) has left as of ``today``, as person id →
+    employee id.
+
+    An exit takes effect on its date, when it is the person's latest recorded event (an exit
+    followed by a re-hire or any later change is history) and the person is still active.
+    ``pending`` are events about to be recorded, counted as if they were.
+    """
+    due = {person_id: when for person_id, when in exits.items() if when <= today}
+    ids = sorted(due)
+    latest: dict[int, date] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = (
+            CareerEvent.objects.filter(person_id__in=ids[start : start + CHUNK])
+            .values("person_id")
+            .annotate(last=models.Max("effective_date"))
+            .values_list("person_id", "last")
+            .order_by()
+        )
+        latest.update(rows)
+    for event in pending:
+        if event.person_id in due and event.effective_date > latest.get(event.person_id, date.min):
+            latest[event.person_id] = event.effective_date
+    candidates = sorted(person_id for person_id, when in due.items() if latest.get(person_id, when) <= when)
+    leaving: dict[int, str] = {}
+    for start in range(0, len(candidates), CHUNK):
+        leaving.update(
+            Person.objects.filter(pk__in=candidates[start : start + CHUNK], active=True).values_list(
+                "pk", "employee_id"
+            )
+        )
+    return leaving
+
+
+def career_events_import(
+    events: Iterable[CareerEvent], *, dry_run: bool = False, actor: User | None = None, today: date | None = None
+) -> EventImportResult:
+    """Add events not already recorded (same person, kind and date); re-importing changes nothing.
+
+    Exits that have come and are each person's latest event mark them as having left, through
+    :func:`~twofold.people.leavers.people_deactivate`, in the same transaction as the events. An
+    exit dated in the future does so once its day has come and the events are imported again.
+    """
     events = list(events)
+    today = today or timezone.localdate()
     person_ids = {event.person_id for event in events}
     known: set[tuple[int, str, date]] = set()
     ids = sorted(person_ids)
@@ -512,10 +587,23 @@ def career_events_import(events: Iterable[CareerEvent], *, dry_run: bool = False
             )
         )
     fresh = [event for event in events if (event.person_id, event.kind, event.effective_date) not in known]
+    exits: dict[int, date] = {}
+    for event in events:
+        if event.kind == CareerEventKind.EXIT:
+            exits[event.person_id] = max(event.effective_date, exits.get(event.person_id, event.effective_date))
+    leaving = _exits_in_effect(exits, pending=fresh, today=today)
     if not dry_run:
         with transaction.atomic():
             CareerEvent.objects.bulk_create(fresh, batch_size=CHUNK)
-    return EventImportResult(rows=len(events), created=len(fresh), unchanged=len(events) - len(fresh), dry_run=dry_run)
+            if leaving:
+                people_deactivate(person_ids=list(leaving), actor=actor)
+    return EventImportResult(
+        rows=len(events),
+        created=len(fresh),
+        unchanged=len(events) - len(fresh),
+        dry_run=dry_run,
+        left=sorted(leaving.values()),
+    )
 
 
 def skills_ensure(taxonomy: Iterable[tuple[str, str]]) -> int:
@@ -524,6 +612,14 @@ def skills_ensure(taxonomy: Iterable[tuple[str, str]]) -> int:
     fresh = [Skill(name=name, category=category) for name, category in taxonomy if name.casefold() not in known]
     Skill.objects.bulk_create(fresh)
     return len(fresh)
+
+
+@transaction.atomic
+def people_mark_generated(*, employee_ids: Iterable[str]) -> int:
+    """Mark these people as made up by the demo generator (and by nothing else); returns how many."""
+    wanted = set(employee_ids)
+    pks = [pk for employee_id, pk in Person.objects.values_list("employee_id", "pk") if employee_id in wanted]
+    return bulk_insert_rows(GeneratedPerson, ["person"], ((pk,) for pk in sorted(pks)))
 
 
 @transaction.atomic
@@ -577,11 +673,14 @@ def career_event_record(
     to_level: int | None = None,
     to_title: str = "",
     note: str = "",
+    actor: User | None = None,
+    today: date | None = None,
 ) -> CareerEvent:
     """Record one career event as the HRIS would report it, keeping the person's current record in step.
 
     A promotion or level change that is the person's latest moves their level (a promotion must
-    raise it); an exit marks them as having left.
+    raise it); an exit that is their latest, once its date has come, marks them as having left
+    (:func:`~twofold.people.leavers.people_deactivate`).
     """
     person = Person.objects.select_for_update().get(pk=person.pk)
     if kind not in CareerEventKind.values:
@@ -604,7 +703,9 @@ def career_event_record(
             person.level = to_level
         if to_title:
             person.title = to_title
-        if kind == CareerEventKind.EXIT:
-            person.active = False
-        person.save(update_fields=["level", "title", "active", "updated_at"])
+        person.save(update_fields=["level", "title", "updated_at"])
+    if kind == CareerEventKind.EXIT:
+        leaving = _exits_in_effect({person.pk: effective_date}, today=today or timezone.localdate())
+        if leaving:
+            people_deactivate(person_ids=list(leaving), actor=actor)
     return event

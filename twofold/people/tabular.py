@@ -65,6 +65,9 @@ class Table:
     rows: list[tuple[int, list[str]]]
     encoding: str | None = None
     row_label: str = "row"
+    # CSV rows with fewer cells than the header (row number -> cells given); ``rows`` holds them
+    # padded with empty cells, so each reader decides whether a short row is acceptable.
+    short_rows: dict[int, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -191,6 +194,7 @@ def _read_csv(data: bytes, name: str, *, tab_separated: bool) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
+    short: dict[int, int] = {}
     problems: list[Problem] = []
     try:
         for number, cells in enumerate(reader, start=1):
@@ -213,11 +217,14 @@ def _read_csv(data: bytes, name: str, *, tab_separated: bool) -> Table:
                     continue
                 stripped = stripped[: len(header)]
             elif len(stripped) < len(header):
+                short[number] = len(stripped)
                 stripped += [""] * (len(header) - len(stripped))
             rows.append((number, stripped))
     except csv.Error as error:
         problems.append(Problem(reader.line_num, None, f"cannot be read as CSV: {error}", row_label="line"))
-    return _finish(name, "csv", header, rows, problems, encoding)
+    table = _finish(name, "csv", header, rows, problems, encoding)
+    table.short_rows = short
+    return table
 
 
 def _cell_text(value: Any) -> str:

@@ -157,7 +157,12 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
     path = Path(pending["path"])
     try:
         table = read_table_bytes(path.read_bytes(), name=pending["name"])
-        result = people_import_table(table, preset=pending["preset"], full=pending["full"])
+        result = people_import_table(
+            table,
+            preset=pending["preset"],
+            full=pending["full"],
+            actor=request.user,  # type: ignore[arg-type]
+        )
     except FileRejected as rejected:
         # The directory changed since the check (another import, an admin edit): show the news.
         return render(
@@ -177,7 +182,8 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         f"Imported {pending['name']}: {len(result.created)} created, {len(result.updated)} updated, "
-        f"{len(result.deactivated)} deactivated.",
+        f"{len(result.deactivated)} deactivated."
+        + (f" {len(result.reactivated)} reactivated." if result.reactivated else ""),
     )
     return redirect("people:directory")
 

@@ -1,4 +1,4 @@
-"""Programmes, who takes part in them (enrolments), and the match runs that pair them up."""
+"""Programmes and who takes part in them (enrolments)."""
 
 from __future__ import annotations
 
@@ -174,78 +174,3 @@ class Enrolment(models.Model):
     @property
     def seats_free(self) -> int:
         return self.capacity - self.seats_taken
-
-
-class MatchRunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    READY = "ready", "Ready for review"
-    FAILED = "failed", "Failed"
-    PUBLISHED = "published", "Published"
-    SUPERSEDED = "superseded", "Superseded"
-
-
-class MatchRun(models.Model):
-    """One solver run over a programme's pool: proposals to review, and who stayed unmatched."""
-
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="match_runs")
-    status = models.CharField(max_length=20, choices=MatchRunStatus.choices, default=MatchRunStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, while running.")
-    progress_note = models.CharField(max_length=200, blank=True)
-    parameters = models.JSONField(default=dict, blank=True)
-    statistics = models.JSONField(default=dict, blank=True)
-    fairness = models.JSONField(default=dict, blank=True, help_text="Per-group targets and results.")
-    error = models.TextField(blank=True)
-    total_score = models.FloatField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Match run {self.pk} of programme {self.programme_id}"
-
-
-class Proposal(models.Model):
-    """A pair a match run proposes, with its score and the breakdown that explains it."""
-
-    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
-    mentor = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
-    mentee = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField(default=0)
-    breakdown = models.JSONField(default=dict, blank=True)
-    locked = models.BooleanField(default=False, help_text="Kept as it is when the run is re-run.")
-    origin = models.CharField(
-        max_length=20,
-        default="engine",
-        choices=[("engine", "Matched by the engine"), ("swap", "Made by a swap"), ("kept", "Kept from before")],
-    )
-
-    class Meta:
-        ordering = ["-score", "pk"]
-        constraints = [models.UniqueConstraint(fields=["run", "mentee"], name="proposal_mentee_once_per_run")]
-
-    def __str__(self) -> str:
-        return f"{self.mentor_id} → {self.mentee_id} ({self.score:.2f})"
-
-
-class Unmatched(models.Model):
-    """Someone a match run left without a partner, and why."""
-
-    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="unmatched")
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
-    reason_code = models.CharField(max_length=40)
-    reason = models.CharField(max_length=300)
-
-    class Meta:
-        ordering = ["reason_code", "pk"]
-        constraints = [models.UniqueConstraint(fields=["run", "enrolment"], name="unmatched_once_per_run")]
-
-    def __str__(self) -> str:
-        return f"{self.enrolment_id}: {self.reason}"

@@ -1,23 +1,13 @@
-"""Reads for programmes, enrolments and match runs, each in a bounded number of queries."""
+"""Reads for programmes and enrolments, each in a bounded number of queries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
-from twofold.insights.selectors import MIN_GROUP_SIZE
-from twofold.programmes.models import (
-    Enrolment,
-    EnrolmentRole,
-    EnrolmentStatus,
-    MatchRun,
-    Programme,
-    Proposal,
-    Unmatched,
-)
+from twofold.programmes.eligibility import Candidate, EligibilityRules, role_problem
+from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme
 
 
 def programme_pool_counts(programme: Programme) -> dict[str, dict[str, int]]:
@@ -44,11 +34,10 @@ def programmes_visible_to(user: Any) -> QuerySet[Programme]:
 
 def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str]]]]:
     """Programmes taking applications that ``person`` is not in, with the roles they may take."""
-    from twofold.programmes.services import eligibility_problem
-
     enrolled = Enrolment.objects.filter(person=person).exclude(status__in=["withdrawn", "declined"]).values("programme")
     open_programmes = Programme.objects.filter(state__in=["enrolling", "matching", "running"]).exclude(pk__in=enrolled)
     offers = []
+    candidate = Candidate.of(person)
     for programme in open_programmes.order_by("name"):
         roles = [
             (
@@ -58,7 +47,7 @@ def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str
                 else programme.mentee_label.capitalize(),
             )
             for role in EnrolmentRole.values
-            if eligibility_problem(programme, person, role) is None
+            if role_problem(EligibilityRules.of(programme), candidate, role) is None
         ]
         if roles:
             offers.append((programme, roles))
@@ -67,131 +56,6 @@ def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str
 
 def enrolments_of(person: Any) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(person=person).select_related("programme").order_by("-created_at")
-
-
-COMPONENT_LABELS = {
-    "skills": "Skills to teach that the other wants to learn",
-    "aspiration": "Career aspiration meets the sponsor's domain",
-    "cross_department": "Different departments",
-    "cross_location": "Different locations",
-    "level_gap": "Level gap in the preferred band",
-    "availability": "Shared availability",
-    "network": "Reach of the sponsor's network",
-}
-
-
-@dataclass(frozen=True)
-class Reason:
-    label: str
-    points: float
-    weight: float
-
-    @property
-    def percent(self) -> int:
-        """How much of this component the pair scored (0–100), for the bar."""
-        return round(100 * min(1.0, self.points / self.weight)) if self.weight else 0
-
-
-def pair_reasons(breakdown: dict[str, float], weights: dict[str, float]) -> list[Reason]:
-    """A pair's score breakdown as labelled bars, biggest contribution first."""
-    reasons = [
-        Reason(
-            label=COMPONENT_LABELS.get(name, name.replace("_", " ").capitalize()),
-            points=points,
-            weight=weights.get(name, 0.0),
-        )
-        for name, points in breakdown.items()
-        if isinstance(points, int | float) and points > 0
-    ]
-    return sorted(reasons, key=lambda reason: -reason.points)
-
-
-UNMATCHED_LABELS = {
-    "ineligible": "Not eligible under the programme's rules",
-    "no_candidates": "Nobody on the other side",
-    "level_gap": "No partner at a fitting level gap",
-    "same_chain": "Every possible partner is in their reporting line",
-    "do_not_pair": "Every possible partner is on a do-not-pair list",
-    "previously_paired": "Every possible partner was paired with them before",
-    "excluded": "Every possible partner is excluded by a rule",
-    "capacity_exhausted": "Seats ran out",
-    "fairness_quota": "Seat given to meet the fairness target",
-    "no_positive_score": "No pair with anything in common",
-    "removed": "Removed by a programme manager",
-}
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    proposal: Proposal
-    reasons: list[Reason]
-
-
-@dataclass
-class Board:
-    """One page of a match run's review board: proposals with their reasons, the unmatched by reason."""
-
-    run: MatchRun
-    proposals: Page[Proposal]
-    rows: list[BoardRow]
-    unmatched_counts: list[tuple[str, int]]
-    unmatched: Page[Unmatched]
-    fairness_groups: list[dict[str, Any]]
-    hidden_groups: int
-    fairness_summary: str
-
-
-def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
-    """Everything the review board shows, in a fixed number of queries whatever the run's size."""
-    proposals = (
-        Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("-score", "pk")
-    )
-    unmatched = Unmatched.objects.filter(run=run).select_related("enrolment__person").order_by("reason_code", "pk")
-    if search:
-        words = Q(mentor__person__name__icontains=search) | Q(mentee__person__name__icontains=search)
-        proposals = proposals.filter(words)
-        unmatched = unmatched.filter(enrolment__person__name__icontains=search)
-    proposal_page = Paginator(proposals, 50).get_page(page)
-    weights = run.statistics.get("weights", {})
-    counts = list(
-        Unmatched.objects.filter(run=run)
-        .values_list("reason_code")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "reason_code")
-    )
-    groups = run.fairness.get("groups", []) if run.fairness else []
-    # Self-identified groups smaller than the minimum are never shown, not even as counts.
-    shown = [group for group in groups if group["eligible"] >= MIN_GROUP_SIZE]
-    return Board(
-        run=run,
-        proposals=proposal_page,
-        rows=[BoardRow(proposal, pair_reasons(proposal.breakdown, weights)) for proposal in proposal_page.object_list],
-        unmatched_counts=[(UNMATCHED_LABELS.get(code, code.replace("_", " ")), n) for code, n in counts],
-        unmatched=Paginator(unmatched, 50).get_page(unmatched_page),
-        fairness_groups=shown,
-        hidden_groups=len(groups) - len(shown),
-        fairness_summary=fairness_summary(run.fairness) if run.fairness else "",
-    )
-
-
-def fairness_summary(fairness: dict[str, Any]) -> str:
-    """The fairness outcome in a sentence that names only groups of at least the minimum size.
-
-    The engine's own message names every group that missed its minimum; a group of three would be
-    identified by it, so it is never shown.
-    """
-    groups = fairness.get("groups", [])
-    short = [g for g in groups if not g["met"]]
-    if not short:
-        return "Every group reached at least its share of the matched places, less the tolerance."
-    named = [g["group"] for g in short if g["eligible"] >= MIN_GROUP_SIZE]
-    hidden = len(short) - len(named)
-    parts = []
-    if named:
-        parts.append(", ".join(named))
-    if hidden:
-        parts.append(f"{hidden} group{'s' if hidden != 1 else ''} of fewer than {MIN_GROUP_SIZE} candidates")
-    return "Not every minimum could be met: " + " and ".join(parts) + " fell short (no allowed pairing reaches them)."
 
 
 def approvals_awaiting(person: Any) -> list[Enrolment]:

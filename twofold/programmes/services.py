@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from twofold.people.models import Person, Skill
+from twofold.programmes import holds
+from twofold.programmes.eligibility import Candidate, EligibilityRules, role_problem
 from twofold.programmes.models import (
     PROGRAMME_TRANSITIONS,
     Acceptance,
     Enrolment,
     EnrolmentRole,
     EnrolmentStatus,
-    MatchRun,
-    MatchRunStatus,
     Programme,
     ProgrammeKind,
     ProgrammeState,
-    Proposal,
-    Unmatched,
 )
-
-logger = logging.getLogger(__name__)
 
 
 class ProgrammeRuleBroken(ValueError):
@@ -203,31 +198,9 @@ def programme_transition(*, programme: Programme, to_state: str) -> Programme:
 
 
 def eligibility_problem(programme: Programme, person: Person, role: str, *, nominated: bool = False) -> str | None:
-    """Why ``person`` may not take ``role`` in ``programme``, or None when they may."""
-    if not person.active:
-        return f"{person.name} has left the organisation"
-    if role not in EnrolmentRole.values:
-        return f"unknown role {role!r}"
-    if role == EnrolmentRole.MENTOR:
-        label = programme.mentor_label
-        if programme.mentor_min_level is not None and person.level < programme.mentor_min_level:
-            return (
-                f"a {label} must be at level {programme.mentor_min_level} or above ({person.name} is at {person.level})"
-            )
-        if programme.mentor_max_level is not None and person.level > programme.mentor_max_level:
-            return (
-                f"a {label} must be at level {programme.mentor_max_level} or below ({person.name} is at {person.level})"
-            )
-        return None
-    label = programme.mentee_label
-    if programme.mentee_min_level is not None and person.level < programme.mentee_min_level:
-        return f"a {label} must be at level {programme.mentee_min_level} or above ({person.name} is at {person.level})"
-    if programme.mentee_max_level is not None and person.level > programme.mentee_max_level:
-        return f"a {label} must be at level {programme.mentee_max_level} or below ({person.name} is at {person.level})"
-    # A nomination by a senior leader stands in for the talent-review flag.
-    if programme.requires_high_potential and not person.high_potential and not nominated:
-        return f"a {label} in this programme must be flagged high potential (or be nominated)"
-    return None
+    """Why ``person`` may not take ``role`` in ``programme``, or None when they may (see
+    :func:`twofold.programmes.eligibility.role_problem`)."""
+    return role_problem(EligibilityRules.of(programme), Candidate.of(person), role, nominated=nominated)
 
 
 def _check_open_for_enrolment(programme: Programme) -> None:
@@ -254,7 +227,7 @@ def enrolment_pool_rebalance(*, programme: Programme) -> tuple[int, int]:
         excess = mentees - seats
         newest = (
             Enrolment.objects.filter(programme=programme, role=EnrolmentRole.MENTEE, status=EnrolmentStatus.ACTIVE)
-            .exclude(pk__in=_mentees_in_open_relationships(programme))
+            .exclude(holds.held_mentees(programme))
             .order_by("-created_at", "-pk")
             .values_list("pk", flat=True)[:excess]
         )
@@ -273,12 +246,6 @@ def enrolment_pool_rebalance(*, programme: Programme) -> tuple[int, int]:
             status=EnrolmentStatus.ACTIVE, status_reason="", updated_at=timezone.now()
         )
     return waitlisted, admitted
-
-
-def _mentees_in_open_relationships(programme: Programme) -> QuerySet[Any]:
-    from twofold.relationships.models import OPEN_STATES, Relationship
-
-    return Relationship.objects.filter(programme=programme, state__in=OPEN_STATES).values("mentee_enrolment_id")
 
 
 @transaction.atomic
@@ -530,19 +497,15 @@ def enrolment_approve(*, enrolment: Enrolment, approver: Person, approve: bool =
 
 @transaction.atomic
 def enrolment_withdraw(*, enrolment: Enrolment, reason: str = "") -> Enrolment:
-    """Leave the pool. Someone in an active relationship must end it first."""
-    from twofold.relationships.models import Relationship, RelationshipState
-
+    """Leave the pool. Someone in an active relationship must end it first, and answer an open
+    proposal first (the relationships app says so through :mod:`twofold.programmes.holds`)."""
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status not in OPEN_ENROLMENT:
         raise ProgrammeRuleBroken("this enrolment is not open", code="not_open")
-    mine = Q(mentor_enrolment=enrolment) | Q(mentee_enrolment=enrolment)
-    if Relationship.objects.filter(mine, state=RelationshipState.ACTIVE).exists():
-        raise ProgrammeRuleBroken(
-            "end the active relationship first (from its page, with a reason)", code="in_active_relationship"
-        )
-    if Relationship.objects.filter(mine, state=RelationshipState.PROPOSED).exists():
-        raise ProgrammeRuleBroken("decline the open proposal first", code="in_open_proposal")
+    refusal = holds.withdrawal_refusal(enrolment)
+    if refusal is not None:
+        code, message = refusal
+        raise ProgrammeRuleBroken(message, code=code)
     was_active = enrolment.status == EnrolmentStatus.ACTIVE
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.status_reason = reason
@@ -552,331 +515,23 @@ def enrolment_withdraw(*, enrolment: Enrolment, reason: str = "") -> Enrolment:
     return enrolment
 
 
-# --- match runs ----------------------------------------------------------------------------------
-
-# Pools at least this large are matched by a background worker rather than inside the request.
-BACKGROUND_POOL = 3000
-RUN_IN_PROGRESS = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
-STALE_RUN = timedelta(hours=6)
-
-
 @transaction.atomic
-def match_run_start(
-    *,
-    programme: Programme,
-    created_by: Any = None,
-    locked: list[tuple[int, int]] | None = None,
-    background: bool | None = None,
-) -> MatchRun:
-    """Queue a match run over the programme's pool and run it: now, or on a worker for large pools.
+def enrolments_withdraw_leavers(*, person_ids: Iterable[int], reason: str) -> int:
+    """Take people who left the organisation out of every programme they were in, waiting for or
+    invited to; returns how many enrolments were withdrawn.
 
-    While matching, it proposes pairs for the whole pool; while running, only for the people left
-    without a partner (existing pairs are kept). ``locked`` (mentor, mentee) enrolment pairs are kept
-    as they are. ``background`` None decides by the size of the pool.
+    Unlike :func:`enrolment_withdraw`, nothing holds a leaver in a pool: the relationships layer
+    closes their pairs first (see :mod:`twofold.people.leavers`). Each programme that lost someone
+    from its pool is rebalanced, so a mentee waiting for a seat takes the one a leaver freed.
     """
-    programme = Programme.objects.select_for_update().get(pk=programme.pk)
-    if programme.state not in (ProgrammeState.MATCHING, ProgrammeState.RUNNING):
-        raise ProgrammeRuleBroken(
-            f"{programme.name} is {programme.get_state_display().lower()}; start matching first", code="not_matching"
-        )
-    # A run a worker never finished (the worker died) must not block the programme for ever.
-    MatchRun.objects.filter(
-        programme=programme, status__in=RUN_IN_PROGRESS, created_at__lt=timezone.now() - STALE_RUN
-    ).update(status=MatchRunStatus.FAILED, error="Abandoned: no worker finished it.", finished_at=timezone.now())
-    if MatchRun.objects.filter(programme=programme, status__in=RUN_IN_PROGRESS).exists():
-        raise ProgrammeRuleBroken("a match run of this programme is already under way", code="run_in_progress")
-    run = MatchRun.objects.create(
-        programme=programme,
-        created_by=created_by,
-        parameters={
-            "locked": [list(pair) for pair in (locked or [])],
-            "partial": programme.state == ProgrammeState.RUNNING,
-        },
-        progress_note="Waiting for a worker",
-    )
-    pool_size = Enrolment.objects.filter(programme=programme, status=EnrolmentStatus.ACTIVE).count()
-    if background is None:
-        background = pool_size >= BACKGROUND_POOL
-    if background:
-        from twofold.programmes.tasks import match_run_execute_task
-
-        run_id = run.pk
-        transaction.on_commit(lambda: match_run_execute_task.enqueue(run_id))
-        return run
-    return match_run_execute(run=run)
-
-
-def _run_progress(run: MatchRun, percent: int, note: str) -> None:
-    MatchRun.objects.filter(pk=run.pk).update(progress=percent, progress_note=note)
-
-
-def match_run_execute(*, run: MatchRun) -> MatchRun:
-    """Build the engine's input, match, and store proposals with their explanations.
-
-    Each step commits its progress so that the review board can show it while a worker runs.
-    """
-    from twofold.matching import MatchInputError, RosterError, TreeError, build_problem, match
-    from twofold.programmes.matching_input import programme_policy, programme_pool
-
-    claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.QUEUED).update(
-        status=MatchRunStatus.RUNNING, started_at=timezone.now(), progress=5, progress_note="Reading the pool"
-    )
-    run.refresh_from_db()
-    if not claimed:
-        return run
-    programme = run.programme
-    try:
-        locked = [(int(mentor), int(mentee)) for mentor, mentee in run.parameters.get("locked", [])]
-        pool = programme_pool(programme, locked=locked)
-        _run_progress(run, 20, "Building the candidate pairs")
-        roster = build_problem(pool.records, programme_policy(programme))
-        _run_progress(run, 30, "Finding the best pairs")
-        result = match(roster.problem)
-    except (MatchInputError, RosterError, TreeError) as error:
-        MatchRun.objects.filter(pk=run.pk).update(
-            status=MatchRunStatus.FAILED, error=str(error), finished_at=timezone.now(), progress=100, progress_note=""
-        )
-        run.refresh_from_db()
-        return run
-    except Exception as error:
-        # Anything else is a fault, not bad input: record it so the programme can run again, then
-        # let it surface (the worker logs it, a request shows the error page).
-        logger.exception("match run %s failed", run.pk)
-        MatchRun.objects.filter(pk=run.pk).update(
-            status=MatchRunStatus.FAILED,
-            error=f"An unexpected error stopped the run ({error.__class__.__name__}); it is in the server log.",
-            finished_at=timezone.now(),
-            progress=100,
-            progress_note="",
-        )
-        raise
-    _run_progress(run, 90, "Saving the proposals")
-    with transaction.atomic():
-        locked_set = set(locked)
-        Proposal.objects.bulk_create(
-            [
-                Proposal(
-                    run=run,
-                    mentor=pool.enrolments[pair.left_id],
-                    mentee=pool.enrolments[pair.right_id],
-                    score=round(pair.score, 6),
-                    breakdown={name: round(value, 6) for name, value in pair.breakdown.items()},
-                    locked=(pool.enrolments[pair.left_id].pk, pool.enrolments[pair.right_id].pk) in locked_set,
-                    origin="kept" if pair.locked else "engine",
-                )
-                for pair in result.pairs
-            ],
-            batch_size=2000,
-        )
-        Unmatched.objects.bulk_create(
-            [
-                Unmatched(
-                    run=run, enrolment=pool.enrolments[item.id], reason_code=str(item.reason), reason=item.text[:300]
-                )
-                for item in result.unmatched
-                if item.id in pool.enrolments
-            ],
-            batch_size=2000,
-        )
-        fairness = result.fairness
-        MatchRun.objects.filter(programme=programme, status=MatchRunStatus.READY).update(
-            status=MatchRunStatus.SUPERSEDED
-        )
-        stats = result.stats
-        MatchRun.objects.filter(pk=run.pk).update(
-            status=MatchRunStatus.READY,
-            progress=100,
-            progress_note="",
-            finished_at=timezone.now(),
-            total_score=round(result.total, 6),
-            statistics={
-                "seconds": round(stats.seconds, 3),
-                "eligible_mentors": stats.eligible_left,
-                "eligible_mentees": stats.eligible_right,
-                "pairs": stats.matched,
-                "certified_optimal": stats.certified,
-                "gap_bound": stats.gap_bound,
-                "candidate_pairs": stats.edges,
-                "rounds": stats.rounds,
-                "solver": stats.solver,
-                "weights": dict(result.weights),
-            },
-            fairness={}
-            if fairness is None
-            else {
-                "tolerance": fairness.tolerance,
-                "seats": fairness.seats,
-                "feasible": fairness.feasible,
-                "message": fairness.message,
-                "groups": [
-                    {
-                        "group": group.group,
-                        "eligible": group.eligible,
-                        "share": group.share,
-                        "minimum": group.minimum,
-                        "matched": group.matched,
-                        "met": group.met,
-                    }
-                    for group in fairness.groups
-                ],
-            },
-        )
-    run.refresh_from_db()
-    return run
-
-
-def _editable_run(run: MatchRun) -> MatchRun:
-    run = MatchRun.objects.select_for_update().get(pk=run.pk)
-    if run.status != MatchRunStatus.READY:
-        raise ProgrammeRuleBroken(
-            f"this match run is {run.get_status_display().lower()}; only a run ready for review can change",
-            code="run_not_ready",
-        )
-    return run
-
-
-@transaction.atomic
-def proposal_lock(*, proposal: Proposal, locked: bool = True) -> Proposal:
-    """Keep a pair as it is when the run is re-run (or stop keeping it)."""
-    _editable_run(proposal.run)
-    Proposal.objects.filter(pk=proposal.pk).update(locked=locked)
-    proposal.refresh_from_db()
-    return proposal
-
-
-@transaction.atomic
-def proposal_remove(*, proposal: Proposal) -> None:
-    """Take a pair out of the run; both people join the unmatched, for a re-run or by hand."""
-    run = _editable_run(proposal.run)
-    proposal = Proposal.objects.select_related("mentor__person", "mentee__person").get(pk=proposal.pk)
-    proposal.delete()
-    Unmatched.objects.get_or_create(
-        run=run,
-        enrolment=proposal.mentee,
-        defaults={
-            "reason_code": "removed",
-            "reason": f"Removed from a pair with {proposal.mentor.person.name} by a programme manager.",
-        },
-    )
-    if not Proposal.objects.filter(run=run, mentor=proposal.mentor).exists():
-        Unmatched.objects.get_or_create(
-            run=run,
-            enrolment=proposal.mentor,
-            defaults={
-                "reason_code": "removed",
-                "reason": f"Removed from a pair with {proposal.mentee.person.name} by a programme manager.",
-            },
-        )
-    _refresh_total(run)
-
-
-def _refresh_total(run: MatchRun) -> None:
-    total = sum(Proposal.objects.filter(run=run).values_list("score", flat=True))
-    MatchRun.objects.filter(pk=run.pk).update(total_score=round(total, 6))
-
-
-def _score_pairs(
-    programme: Programme, pairs: list[tuple[Enrolment, Enrolment]]
-) -> list[tuple[float, dict[str, float]]]:
-    """The engine's score and breakdown of given pairs (whose rules were checked already)."""
-    from twofold.matching import build_problem, match
-    from twofold.programmes.matching_input import programme_policy, programme_pool
-
-    ids = [(mentor.pk, mentee.pk) for mentor, mentee in pairs]
-    pool = programme_pool(programme, locked=ids, only={pk for pair in ids for pk in pair})
-    result = match(build_problem(pool.records, programme_policy(programme)).problem)
-    scored = {(pool.enrolments[p.left_id].pk, pool.enrolments[p.right_id].pk): p for p in result.pairs}
-    return [
-        (round(scored[key].score, 6), {name: round(value, 6) for name, value in scored[key].breakdown.items()})
-        if key in scored
-        else (0.0, {})
-        for key in ids
-    ]
-
-
-@transaction.atomic
-def proposal_swap(*, first: Proposal, second: Proposal) -> tuple[Proposal, Proposal]:
-    """Exchange the mentees of two proposals, re-checking every rule for both new pairs."""
-    from twofold.relationships.services import pair_refusal
-
-    run = _editable_run(first.run)
-    if second.run_id != run.pk or first.pk == second.pk:
-        raise ProgrammeRuleBroken("choose two different pairs of the same run", code="invalid_swap")
-    first = Proposal.objects.select_related("mentor__person", "mentee__person").get(pk=first.pk)
-    second = Proposal.objects.select_related("mentor__person", "mentee__person").get(pk=second.pk)
-    programme = run.programme
-    new_pairs = [(first.mentor, second.mentee), (second.mentor, first.mentee)]
-    problems = []
-    for mentor, mentee in new_pairs:
-        refusal = pair_refusal(programme=programme, mentor_enrolment=mentor, mentee_enrolment=mentee)
-        if refusal is not None:
-            problems.append(str(refusal).rstrip("."))
-    if problems:
-        raise ProgrammeRuleBroken("; ".join(problems), code="swap_breaks_rule")
-    scores = _score_pairs(programme, new_pairs)
-    Proposal.objects.filter(pk__in=[first.pk, second.pk]).delete()
-    created = [
-        Proposal.objects.create(run=run, mentor=mentor, mentee=mentee, score=score, breakdown=breakdown, origin="swap")
-        for (mentor, mentee), (score, breakdown) in zip(new_pairs, scores, strict=True)
-    ]
-    _refresh_total(run)
-    return created[0], created[1]
-
-
-def match_run_rerun(*, run: MatchRun, created_by: Any = None, background: bool | None = None) -> MatchRun:
-    """Run the engine again, keeping the locked pairs of ``run`` as they are."""
-    if run.status not in (MatchRunStatus.READY, MatchRunStatus.FAILED):
-        raise ProgrammeRuleBroken(
-            "only a run ready for review (or one that failed) can be re-run", code="run_not_ready"
-        )
-    locked = list(Proposal.objects.filter(run=run, locked=True).values_list("mentor_id", "mentee_id"))
-    return match_run_start(programme=run.programme, created_by=created_by, locked=locked, background=background)
-
-
-@dataclass
-class PublishResult:
-    proposed: int = 0
-    skipped: list[tuple[Proposal, str]] = field(default_factory=list)
-
-
-def match_run_publish(*, run: MatchRun, now: Any = None) -> PublishResult:
-    """Send every proposal of a reviewed run to both people (or, one-sided, to the mentee).
-
-    Each pair is proposed through :func:`twofold.relationships.services.relationship_propose`, which
-    checks every rule again under row locks: a pair that has become impossible since the run (someone
-    left, was paired meanwhile) is skipped and reported, and the others still go out. A matching
-    programme starts running.
-    """
-    from twofold.relationships.errors import RelationshipRuleBroken
-    from twofold.relationships.services import relationship_propose
-
-    with transaction.atomic():
-        run = _editable_run(run)
-        claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.READY).update(
-            status=MatchRunStatus.PUBLISHED, published_at=now or timezone.now()
-        )
-        if not claimed:
-            raise ProgrammeRuleBroken("the run was published meanwhile", code="run_not_ready")
-    result = PublishResult()
-    programme = run.programme
-    for proposal in Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("pk"):
-        try:
-            relationship_propose(
-                programme=programme,
-                mentor_enrolment=proposal.mentor,
-                mentee_enrolment=proposal.mentee,
-                score=proposal.score,
-                breakdown=proposal.breakdown,
-                proposal=proposal,
-                now=now,
-            )
-            result.proposed += 1
-        except RelationshipRuleBroken as refusal:
-            result.skipped.append((proposal, str(refusal)))
-        except IntegrityError:
-            # A constraint caught what the checks did not see (a concurrent change): skip the pair.
-            result.skipped.append((proposal, "It conflicted with a change made at the same time."))
-    programme.refresh_from_db()
-    if programme.state == ProgrammeState.MATCHING:
-        programme_transition(programme=programme, to_state=ProgrammeState.RUNNING)
-    return result
+    ids = sorted(set(person_ids))
+    withdrawn = 0
+    rebalance: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        theirs = Enrolment.objects.filter(person_id__in=chunk, status__in=OPEN_ENROLMENT)
+        rebalance.update(theirs.filter(status=EnrolmentStatus.ACTIVE).values_list("programme_id", flat=True))
+        withdrawn += theirs.update(status=EnrolmentStatus.WITHDRAWN, status_reason=reason, updated_at=timezone.now())
+    for programme in Programme.objects.filter(pk__in=sorted(rebalance)).order_by("pk"):
+        enrolment_pool_rebalance(programme=programme)
+    return withdrawn

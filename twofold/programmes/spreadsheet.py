@@ -108,10 +108,10 @@ def match_spreadsheet(
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
     policy = load_policy(kind, policy_file)
-    records, ignored, rows = read_people(people_file, kind)
+    sheet = read_people(people_file, kind)
     seconds["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    roster = _build(records, policy, rows)
+    roster = _build(sheet, policy)
     seconds["prepare"] = time.perf_counter() - clock
     clock = time.perf_counter()
     result = match(roster.problem)
@@ -127,17 +127,29 @@ def match_spreadsheet(
         roster=roster,
         pairs_path=pairs_path,
         unmatched_path=unmatched_path,
-        rows=len(records),
-        ignored_columns=ignored,
+        rows=len(sheet.records),
+        ignored_columns=sheet.ignored,
         seconds=seconds,
     )
 
 
-def read_people(people_file: str | Path, kind: str) -> tuple[list[PersonRecord], list[str], dict[str, int]]:
+@dataclass
+class PeopleSheet:
+    """The people read from a file: records, the columns ignored, each employee id's row number,
+    and what a row is called in this format ("row", or "record" in JSON)."""
+
+    records: list[PersonRecord]
+    ignored: list[str]
+    rows: dict[str, int]
+    row_label: str
+
+
+def read_people(people_file: str | Path, kind: str) -> PeopleSheet:
     """People from the file, the columns ignored, and each employee id's row number.
 
-    Every problem is collected before anything is refused: a missing column, an empty or
-    duplicate employee id, a level or capacity that is not a whole number, an unknown role, a
+    Every problem is collected before anything is refused: a missing column, a row with fewer
+    cells than the header (never padded: a lost cell would shift every value after it), an empty
+    or duplicate employee id, a level or capacity that is not a whole number, an unknown role, a
     skill without a proficiency 0-4, a manager or listed partner who is not in the file.
     """
     table = read_table(people_file)
@@ -149,6 +161,17 @@ def read_people(people_file: str | Path, kind: str) -> tuple[list[PersonRecord],
             problems.append(Problem(None, column, f"the file has no '{column}' column", row_label=label))
     if problems:
         raise FileRejected(problems)
+    for number, given in table.short_rows.items():
+        missing = ", ".join(f"'{column}'" for column in table.columns[given:])
+        problems.append(
+            Problem(
+                number,
+                None,
+                f"has {given} of the {len(table.columns)} columns; missing {missing}. A cell was lost or "
+                "a line break split the row: give every row all the header's columns (empty ones too)",
+                row_label=label,
+            )
+        )
     ignored = [original for key, original in columns.items() if key not in KNOWN]
     roles = ROLES[kind]
     records: list[PersonRecord] = []
@@ -236,17 +259,36 @@ def read_people(people_file: str | Path, kind: str) -> tuple[list[PersonRecord],
                     problems.append(Problem(number, names[key], f"'{other}' is not in the file", row_label=label))
     if problems:
         raise FileRejected(problems)
-    return records, ignored, row_of
+    return PeopleSheet(records=records, ignored=ignored, rows=row_of, row_label=label)
 
 
-def _build(records: list[PersonRecord], policy: Policy, rows: dict[str, int]) -> Roster:
-    """The engine's problem; tree and pair-list problems become row errors."""
+def _build(sheet: PeopleSheet, policy: Policy) -> Roster:
+    """The engine's problem; tree and pair-list problems become row errors. A loop of managers is
+    reported at the row of its first person, naming everyone in it with their row."""
+    rows, label = sheet.rows, sheet.row_label
     try:
-        return build_problem(records, policy)
+        return build_problem(sheet.records, policy)
     except TreeError as error:
-        raise FileRejected([Problem(None, "manager_id", message) for message in error.problems]) from None
+        if not error.cycles:
+            raise FileRejected([Problem(None, "manager_id", message) for message in error.problems]) from None
+        problems = []
+        for cycle in error.cycles:
+            named = [f"'{who}' ({label} {rows[who]})" for who in cycle]
+            if len(named) == 1:
+                text = f"{named[0]} is their own manager; fix their manager_id"
+            else:
+                steps = [f"{named[0]} reports to {named[1]}"]
+                steps += [f"{who} to {named[(at + 1) % len(named)]}" for at, who in enumerate(named) if at]
+                text = (
+                    f"these {len(named)} people manage each other in a loop: {', '.join(steps)}; "
+                    "fix the manager of one of them"
+                )
+            problems.append(Problem(rows[cycle[0]], "manager_id", text, row_label=label))
+        raise FileRejected(problems) from None
     except RosterError as error:
-        raise FileRejected([Problem(rows.get(who), None, message) for who, message in error.problems]) from None
+        raise FileRejected(
+            [Problem(rows.get(who), None, message, row_label=label) for who, message in error.problems]
+        ) from None
 
 
 def _whole(
@@ -335,12 +377,17 @@ def describe(outcome: SpreadsheetMatch, kind: str) -> str:
         f"Pairs: {outcome.pairs_path}",
         f"Unmatched, with reasons: {outcome.unmatched_path}",
     ]
-    if result.fairness is not None:
-        lines.append(f"Fairness: {result.fairness.message}.")
-        for group in result.fairness.groups:
+    fairness = result.fairness
+    if fairness is not None:
+        lines.append(f"Fairness: {fairness.message}.")
+        for group in fairness.groups:
             lines.append(
                 f"  {group.group}: {group.matched} matched, minimum {group.minimum}; "
-                f"{group.eligible} eligible ({group.share:.1%} of all eligible)"
+                f"{group.eligible} eligible ({group.share:.1%} of all {fairness.eligible} eligible)"
+            )
+        if fairness.without_group:
+            lines.append(
+                f"  no group given: {fairness.without_group} eligible, counted in every share's total and in no minimum"
             )
     if outcome.ignored_columns:
         lines.append(f"Columns not used: {', '.join(outcome.ignored_columns)}.")

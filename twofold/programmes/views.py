@@ -1,15 +1,17 @@
-"""Programme pages for programme managers: list, create and edit, states, enrolments."""
+"""Programme pages: for programme managers, list, create and edit, states, enrolments; for
+participants, applying, answering an invitation, approving a report's application, leaving.
+
+A participant's own page ("My programmes", with their pairs) is drawn by the relationships app,
+which sits above this one."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -28,23 +30,16 @@ from twofold.programmes.models import (
     Enrolment,
     EnrolmentRole,
     EnrolmentStatus,
-    MatchRun,
-    MatchRunStatus,
     Programme,
     ProgrammeKind,
     ProgrammeState,
-    Proposal,
 )
 from twofold.programmes.selectors import (
-    approvals_awaiting,
-    enrolments_of,
-    match_run_board,
     programme_pool_counts,
     programmes_open_to,
     programmes_visible_to,
 )
 from twofold.programmes.services import (
-    RUN_IN_PROGRESS,
     InviteFilter,
     ProgrammeRuleBroken,
     enrolment_apply,
@@ -52,20 +47,11 @@ from twofold.programmes.services import (
     enrolment_invite_by_filter,
     enrolment_respond,
     enrolment_withdraw,
-    match_run_publish,
-    match_run_rerun,
-    match_run_start,
     programme_create,
     programme_defaults,
     programme_transition,
     programme_update,
-    proposal_lock,
-    proposal_remove,
-    proposal_swap,
 )
-from twofold.relationships.calendar import calendar_feed_for
-from twofold.relationships.links import calendar_feed_link
-from twofold.relationships.selectors import relationships_of_person
 
 TRANSITION_LABELS: dict[str, str] = {
     ProgrammeState.DRAFT: "Back to draft",
@@ -250,26 +236,6 @@ def _my_person(request: HttpRequest) -> Any:
 
 
 @login_required
-def my_programmes(request: HttpRequest) -> HttpResponse:
-    """A participant's invitations, enrolments and the programmes they may join."""
-    person = _my_person(request)
-    enrolments = list(enrolments_of(person))
-    return render(
-        request,
-        "programmes/mine.html",
-        {
-            "person": person,
-            "invitations": [e for e in enrolments if e.status == EnrolmentStatus.INVITED],
-            "enrolments": [e for e in enrolments if e.status != EnrolmentStatus.INVITED],
-            "offers": programmes_open_to(person),
-            "approvals": approvals_awaiting(person),
-            "relationships": relationships_of_person(person=person, awaiting_first=True),
-            "calendar_feed_url": calendar_feed_link(calendar_feed_for(person).token),
-        },
-    )
-
-
-@login_required
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply to a programme, or answer an invitation with the same details."""
     person = _my_person(request)
@@ -316,7 +282,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, _rule_message(error))
         else:
             messages.success(request, f"You are in “{programme.name}”: {enrolment.get_status_display().lower()}.")
-            return redirect("programmes:mine")
+            return redirect("relationships:mine")
     return render(
         request,
         "programmes/apply.html",
@@ -336,7 +302,7 @@ def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, f"You declined the invitation to “{enrolment.programme.name}”.")
-    return redirect("programmes:mine")
+    return redirect("relationships:mine")
 
 
 @login_required
@@ -358,7 +324,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         name = enrolment.person.name
         messages.success(request, f"Approved {name}'s application." if accept else f"Turned down {name}'s application.")
-    return redirect("programmes:mine")
+    return redirect("relationships:mine")
 
 
 @login_required
@@ -372,131 +338,4 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _rule_message(error))
     else:
         messages.success(request, f"You left “{enrolment.programme.name}”.")
-    return redirect("programmes:mine")
-
-
-# Match runs and the review board ---------------------------------------------------------------
-
-
-@login_required
-def run_list(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
-    runs = list(programme.match_runs.annotate(pairs=Count("proposals")).order_by("-created_at")[:50])
-    can_run = programme.state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING)
-    return render(request, "programmes/runs.html", {"programme": programme, "runs": runs, "can_run": can_run})
-
-
-@login_required
-@require_POST
-def run_start(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
-    try:
-        run = match_run_start(programme=programme, created_by=request.user)
-    except ProgrammeRuleBroken as error:
-        messages.error(request, _rule_message(error))
-        return redirect("programmes:runs", pk=pk)
-    if run.status == MatchRunStatus.QUEUED:
-        messages.info(request, "The pool is large: a background worker matches it. This page follows its progress.")
-    return redirect("programmes:run", pk=pk, run_id=run.pk)
-
-
-def _board_context(request: HttpRequest, programme: Programme, run: MatchRun) -> dict[str, Any]:
-    search = request.GET.get("q", "").strip()[:100]
-    board = match_run_board(run, page=request.GET.get("page"), unmatched_page=request.GET.get("upage"), search=search)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"programme": programme, "run": run, "board": board, "search": search, "query_string": query.urlencode()}
-
-
-@login_required
-def run_board(request: HttpRequest, pk: int, run_id: int | str) -> HttpResponse:
-    """The match review board: why each pair, the unmatched and why, lock / remove / swap, publish."""
-    programme = _managed_programme(request, pk)
-    runs = MatchRun.objects.filter(programme=programme)
-    run = runs.order_by("-created_at").first() if run_id == "latest" else runs.filter(pk=run_id).first()
-    if run is None:
-        raise Http404("No such match run")
-    if request.htmx and request.htmx.target == "run-status":  # type: ignore[attr-defined]
-        if run.status in RUN_IN_PROGRESS:
-            return render(request, "programmes/partials/run_status.html", {"programme": programme, "run": run})
-        # Finished: reload the whole board (htmx follows HX-Redirect).
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = request.path
-        return response
-    return render(request, "programmes/run.html", _board_context(request, programme, run))
-
-
-def _board_response(request: HttpRequest, programme: Programme, run: MatchRun) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "programmes/partials/board.html", _board_context(request, programme, run))
-    return redirect("programmes:run", pk=programme.pk, run_id=run.pk)
-
-
-@login_required
-@require_POST
-def run_change(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
-    """Lock, unlock, remove or swap pairs of a run under review; every rule is checked again."""
-    programme = _managed_programme(request, pk)
-    run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
-    # A row's own button sends "lock:12"; the swap button sends action=swap with two ticked pairs.
-    action, _, row = request.POST.get("row", "").partition(":")
-    chosen = [row] if row else request.POST.getlist("proposal")
-    action = action or request.POST.get("action", "")
-    ids = list(dict.fromkeys(int(value) for value in chosen if re.fullmatch(r"[0-9]{1,12}", value)))
-    proposals = {p.pk: p for p in Proposal.objects.filter(run=run, pk__in=ids)}
-    try:
-        if action in ("lock", "unlock", "remove"):
-            if len(proposals) != 1:
-                raise ProgrammeRuleBroken("choose one pair", code="choose_one")
-            [proposal] = proposals.values()
-            if action == "remove":
-                proposal_remove(proposal=proposal)
-                messages.success(request, "Removed the pair; both people are now listed as unmatched.")
-            else:
-                proposal_lock(proposal=proposal, locked=action == "lock")
-                messages.success(request, "Locked: a re-run keeps this pair." if action == "lock" else "Unlocked.")
-        elif action == "swap":
-            # A stale tab may send pairs that no longer exist: only the ones still in the run count.
-            picked = [proposals[pk] for pk in ids if pk in proposals]
-            if len(picked) != 2:
-                raise ProgrammeRuleBroken("tick exactly two pairs to swap their partners", code="choose_two")
-            first, second = picked
-            proposal_swap(first=first, second=second)
-            messages.success(request, "Swapped: both new pairs pass every rule and are scored again.")
-        else:
-            raise ProgrammeRuleBroken("unknown action", code="unknown_action")
-    except ProgrammeRuleBroken as error:
-        messages.error(request, _rule_message(error))
-    return _board_response(request, programme, run)
-
-
-@login_required
-@require_POST
-def run_rerun(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
-    run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
-    try:
-        new_run = match_run_rerun(run=run, created_by=request.user)
-    except ProgrammeRuleBroken as error:
-        messages.error(request, _rule_message(error))
-        return redirect("programmes:run", pk=pk, run_id=run_id)
-    messages.success(request, "Matched again around the locked pairs.")
-    return redirect("programmes:run", pk=pk, run_id=new_run.pk)
-
-
-@login_required
-@require_POST
-def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
-    run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
-    try:
-        result = match_run_publish(run=run)
-    except ProgrammeRuleBroken as error:
-        messages.error(request, _rule_message(error))
-        return redirect("programmes:run", pk=pk, run_id=run_id)
-    messages.success(request, f"Published: {result.proposed} proposals sent to both people.")
-    for proposal, reason in result.skipped[:10]:
-        messages.warning(
-            request, f"Not sent: {proposal.mentor.person.name} and {proposal.mentee.person.name}. {reason}"
-        )
-    return redirect("programmes:run", pk=pk, run_id=run_id)
+    return redirect("relationships:mine")

@@ -7,3 +7,10 @@ class RelationshipsConfig(AppConfig):
     name = "twofold.relationships"
     label = "relationships"
     verbose_name = "Relationships"
+
+    def ready(self) -> None:
+        from twofold.relationships.holds import register_holds
+        from twofold.relationships.leavers import register_leaver_handlers
+
+        register_holds()
+        register_leaver_handlers()

@@ -17,17 +17,25 @@ class RelationshipState(models.TextChoices):
     ENDED_EARLY = "ended_early", "Ended early"
     DECLINED = "declined", "Declined"
     EXPIRED = "expired", "Expired"
+    # A proposal nobody answered because one of the two left the organisation (end_reason says so).
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 # The only ways a relationship's state may change; services move along these edges with a
 # compare-and-set update, so two requests can never both win.
 RELATIONSHIP_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    RelationshipState.PROPOSED: (RelationshipState.ACTIVE, RelationshipState.DECLINED, RelationshipState.EXPIRED),
+    RelationshipState.PROPOSED: (
+        RelationshipState.ACTIVE,
+        RelationshipState.DECLINED,
+        RelationshipState.EXPIRED,
+        RelationshipState.WITHDRAWN,
+    ),
     RelationshipState.ACTIVE: (RelationshipState.COMPLETED, RelationshipState.ENDED_EARLY),
     RelationshipState.COMPLETED: (),
     RelationshipState.ENDED_EARLY: (),
     RelationshipState.DECLINED: (),
     RelationshipState.EXPIRED: (),
+    RelationshipState.WITHDRAWN: (),
 }
 OPEN_STATES = (RelationshipState.PROPOSED, RelationshipState.ACTIVE)
 
@@ -52,9 +60,6 @@ class Relationship(models.Model):
     mentee = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="relationships_as_mentee")
     mentor_enrolment = models.ForeignKey("programmes.Enrolment", on_delete=models.PROTECT, related_name="+")
     mentee_enrolment = models.ForeignKey("programmes.Enrolment", on_delete=models.PROTECT, related_name="+")
-    proposal = models.ForeignKey(
-        "programmes.Proposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="relationships"
-    )
     state = models.CharField(max_length=20, choices=RelationshipState.choices, default=RelationshipState.PROPOSED)
     score = models.FloatField(default=0)
     breakdown = models.JSONField(default=dict, blank=True)

@@ -33,8 +33,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from twofold.insights.selectors import MIN_GROUP_SIZE
+from twofold.people.leavers import LEFT_THE_ORGANISATION
 from twofold.people.models import Person, Skill
+from twofold.privacy import large_enough
+from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Acceptance, Programme, ProgrammeKind, ProgrammeState
 from twofold.relationships.errors import RelationshipForbidden
 from twofold.relationships.models import (
@@ -301,6 +303,11 @@ class RelationshipPage:
         return self.relationship.state == RelationshipState.ACTIVE and opens is not None and self.as_of >= opens
 
     @property
+    def closed_by_leaving(self) -> bool:
+        """Closed because one of the two left the organisation (nobody in the pair ended it)."""
+        return self.relationship.ended_by_id is None and self.relationship.end_reason == LEFT_THE_ORGANISATION
+
+    @property
     def may_nominate(self) -> bool:
         """The senior mentee of a running or completed reverse-mentoring pair may nominate their mentor."""
         return (
@@ -418,8 +425,6 @@ def match_reasons(relationship: Relationship) -> list[MatchReason]:
     weight are taken as shares already (capped at 1). Components the pair scored nothing on are
     left out: they did not bring the two together.
     """
-    from twofold.programmes.matching_input import programme_policy
-
     programme = relationship.programme
     values = {
         str(key): value
@@ -572,9 +577,9 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
     by_point: dict[str, dict[str, float | None]] = {}
     for row in per_point:
         count += row["n"]
-        # Fewer than MIN_GROUP_SIZE answers would let a manager read off one person's pulse.
+        # Fewer answers than the privacy threshold would let a manager read off one person's pulse.
         by_point[row["point"]] = {
-            name: row[f"sum_{name}"] / row["n"] if row["n"] >= MIN_GROUP_SIZE else None for name in SCORE_FIELDS
+            name: row[f"sum_{name}"] / row["n"] if large_enough(row["n"]) else None for name in SCORE_FIELDS
         }
         for name in SCORE_FIELDS:
             totals[name] += row[f"sum_{name}"]
@@ -585,7 +590,7 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
         overdue_meetings=clock["overdue"],
         idle=clock["idle"],
         check_ins=count,
-        mean_scores={name: (totals[name] / count if count >= MIN_GROUP_SIZE else None) for name in SCORE_FIELDS},
+        mean_scores={name: (totals[name] / count if large_enough(count) else None) for name in SCORE_FIELDS},
         mean_scores_by_point=by_point,
         open_concerns=open_concerns,
     )

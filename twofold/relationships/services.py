@@ -29,6 +29,7 @@ from django.utils import timezone
 from twofold.accounts.models import User
 from twofold.people.models import MAX_PROFICIENCY, Person, Skill
 from twofold.programmes import services as programme_services
+from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem
 from twofold.programmes.models import (
     Acceptance,
     Enrolment,
@@ -37,7 +38,6 @@ from twofold.programmes.models import (
     Programme,
     ProgrammeKind,
     ProgrammeState,
-    Proposal,
 )
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import (
@@ -240,17 +240,13 @@ def _pair_refusal(
         if not person.active:
             return RelationshipRuleBroken(f"{person.name} is no longer active in the directory.", code="inactive")
 
-    senior, junior = (mentor, mentee) if programme.is_sponsorship else (mentee, mentor)
-    gap = senior.level - junior.level
-    if gap < programme.min_level_gap or (programme.max_level_gap is not None and gap > programme.max_level_gap):
-        band = f"at least {programme.min_level_gap}" + (
-            f" and at most {programme.max_level_gap}" if programme.max_level_gap is not None else ""
-        )
-        return RelationshipRuleBroken(
-            f"{senior.name} (level {senior.level}) and {junior.name} (level {junior.level}) are {gap} levels apart; "
-            f"{programme.name} needs {band}.",
-            code="level_gap",
-        )
+    gap_problem = level_gap_problem(
+        EligibilityRules.of(programme),
+        mentor=Candidate.of(mentor),
+        mentee=Candidate.of(mentee),
+    )
+    if gap_problem is not None:
+        return RelationshipRuleBroken(gap_problem, code="level_gap")
 
     # The intervals come from the rows just locked, so a reorganisation committed a moment ago counts;
     # the direct-manager test also covers people added since the tree was last numbered.
@@ -322,7 +318,6 @@ def relationship_propose(
     mentee_enrolment: Enrolment,
     score: float = 0.0,
     breakdown: dict[str, Any] | None = None,
-    proposal: Proposal | None = None,
     now: datetime | None = None,
 ) -> Relationship:
     """Propose a mentor and a mentee to each other, taking one of the mentor's seats.
@@ -345,14 +340,6 @@ def relationship_propose(
             "or runs.",
             code="programme_not_matching",
         )
-    if (
-        proposal is not None
-        and not Proposal.objects.filter(
-            pk=proposal.pk, run__programme=programme, mentor_id=mentor_enrolment.pk, mentee_id=mentee_enrolment.pk
-        ).exists()
-    ):
-        raise RelationshipRuleBroken("The proposal is for another pair or programme.", code="wrong_proposal")
-
     # Lock order: enrolments, then people, each by primary key (see the module docstring).
     locked = {
         enrolment.pk: enrolment
@@ -388,7 +375,6 @@ def relationship_propose(
                 mentee=mentee,
                 mentor_enrolment=mentor_row,
                 mentee_enrolment=mentee_row,
-                proposal=proposal,
                 score=score,
                 breakdown=breakdown or {},
                 mentor_answer=Answer.ACCEPTED if programme.acceptance == Acceptance.ONE_SIDED else Answer.PENDING,

@@ -6,6 +6,8 @@ from twofold.relationships import views
 
 app_name = "relationships"
 urlpatterns = [
+    # A participant's home: invitations, enrolments and pairs (drawn here, above programmes).
+    path("programmes/mine/", views.my_programmes, name="mine"),
     path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("calendar/rotate/", views.calendar_rotate, name="calendar_rotate"),
     # The pair's page; twofold/relationships/links.py builds the same path for emails and calendars.

@@ -4,6 +4,7 @@
   were matched, the agreement, meetings (with each author's private note), knowledge transfer,
   advocacy actions, check-ins, raising a concern, nominating a reverse mentor for sponsorship,
   ending early and completing.
+- "My programmes": a participant's invitations, enrolments, pairs, approvals and calendar.
 - The programme managers' health page and concerns queue.
 - The calendar feed, and rotating its secret address.
 
@@ -34,8 +35,9 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from twofold.accounts import permissions
 from twofold.people.models import Person, Skill
-from twofold.programmes.models import Programme
-from twofold.relationships.calendar import calendar_feed_rotate, person_calendar
+from twofold.programmes.models import EnrolmentStatus, Programme
+from twofold.programmes.selectors import approvals_awaiting, enrolments_of, programmes_open_to
+from twofold.relationships.calendar import calendar_feed_for, calendar_feed_rotate, person_calendar
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.forms import (
     AdvocacyActionForm,
@@ -52,6 +54,7 @@ from twofold.relationships.forms import (
     MeetingScheduleForm,
     NominationForm,
 )
+from twofold.relationships.links import calendar_feed_link
 from twofold.relationships.models import (
     AdvocacyKind,
     AdvocacyOutcome,
@@ -75,6 +78,7 @@ from twofold.relationships.selectors import (
     programme_health,
     relationship_page,
     relationships_behind_on_meetings,
+    relationships_of_person,
     skill_catalogue,
 )
 from twofold.relationships.services import (
@@ -713,6 +717,33 @@ def relationship_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# --- my programmes ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def my_programmes(request: HttpRequest) -> HttpResponse:
+    """A participant's invitations, enrolments, pairs, the programmes they may join and the
+    applications waiting for their approval."""
+    person: Person | None = getattr(request.user, "person", None)
+    if person is None:
+        raise PermissionDenied("Only employees take part in programmes.")
+    enrolments = list(enrolments_of(person))
+    return render(
+        request,
+        "relationships/mine.html",
+        {
+            "person": person,
+            "invitations": [e for e in enrolments if e.status == EnrolmentStatus.INVITED],
+            "enrolments": [e for e in enrolments if e.status != EnrolmentStatus.INVITED],
+            "offers": programmes_open_to(person),
+            "approvals": approvals_awaiting(person),
+            "relationships": relationships_of_person(person=person, awaiting_first=True),
+            "calendar_feed_url": calendar_feed_link(calendar_feed_for(person).token),
+        },
+    )
+
+
 # --- the calendar feed -----------------------------------------------------------------------------
 
 
@@ -744,7 +775,7 @@ def calendar_rotate(request: HttpRequest) -> HttpResponse:
     calendar_feed_rotate(person)
     return _whole_page_done(
         request,
-        reverse("programmes:mine") + "#calendar",
+        reverse("relationships:mine") + "#calendar",
         "Your calendar has a new address, and the old one has stopped working. Subscribe again with the new one.",
     )
 

@@ -9,10 +9,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.people.demo import generate_organisation, organisation_table
 from twofold.people.models import CareerEvent, Person
+from twofold.people.selectors import demo_refusal
 from twofold.people.services import (
     career_events_import,
     directory_clear,
     people_import_table,
+    people_mark_generated,
     skills_ensure,
 )
 from twofold.terminal import TerminalProgress
@@ -50,6 +52,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"the directory already holds {existing:,} people; use --replace to delete them first (demo data only)"
             )
+        # Made-up people never go into production, and --replace never deletes a real directory.
+        refusal = demo_refusal()
+        if refusal is not None:
+            raise CommandError(refusal, returncode=1)
         if existing:
             directory_clear()
             self.stdout.write(f"Deleted {existing:,} people.")
@@ -60,6 +66,7 @@ class Command(BaseCommand):
             result = people_import_table(organisation_table(organisation), progress=progress)
         finally:
             progress.close()
+        people_mark_generated(employee_ids=result.created)
         pks = dict(Person.objects.values_list("employee_id", "pk"))
         events = career_events_import(
             CareerEvent(

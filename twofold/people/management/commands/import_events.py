@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Import career events from CSV, XLSX or JSON: employee_id, kind (promotion, level_change, "
         "role_change, exit, hire), effective_date, and optionally from_level, to_level, from_title, "
-        "to_title, note. Events already recorded (same person, kind and date) are skipped."
+        "to_title, note. Events already recorded (same person, kind and date) are skipped. An exit that has "
+        "come and is the person's latest event marks them as having left."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,3 +35,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Read {result.rows:,} events. {prefix} {result.created:,}; {result.unchanged:,} were already recorded."
         )
+        if result.left:
+            shown = ", ".join(result.left[:20]) + (
+                f" … and {len(result.left) - 20:,} more" if len(result.left) > 20 else ""
+            )
+            self.stdout.write(
+                f"{'Would mark' if result.dry_run else 'Marked'} {len(result.left):,} people as having left "
+                f"(their exit has come): {shown}. They cannot sign in any more, and their open proposals and "
+                "relationships close: “left the organisation”."
+            )

@@ -82,6 +82,12 @@ def describe_import(result: ImportResult, *, limit: int) -> str:
     listing("Created", "Would create", result.created)
     listing("Updated", "Would update", sorted(result.updated), result.updated)
     listing("Deactivated", "Would deactivate", result.deactivated)
+    if result.deactivated:
+        lines.append(
+            "  (leavers cannot sign in any more; their open proposals and relationships "
+            f"{'would close' if dry else 'closed'}: “left the organisation”)"
+        )
+    listing("Reactivated", "Would reactivate", result.reactivated)
     listing("Skills changed for", "Skills would change for", result.skills_changed)
     listing(
         "Restricted attributes changed for",

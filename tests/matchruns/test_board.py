@@ -1,0 +1,95 @@
+"""The match review board: runs, why each pair, lock / remove / swap with rule checks, publish."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.factories import PersonFactory, UserFactory
+from tests.matchruns.test_match_runs import matching_programme
+from tests.people.test_views import signed_in
+from twofold.matchruns.models import MatchRun
+from twofold.people.models import Person
+from twofold.people.services import people_tree_rebuild
+from twofold.relationships.models import Relationship
+
+
+def managed(cast, **kwargs):  # type: ignore[no-untyped-def]
+    programme = matching_programme(cast, **kwargs)
+    programme.managers.add(cast.programme_manager)
+    return programme
+
+
+def test_run_matching_and_see_why(cast) -> None:
+    programme = managed(cast)
+    client = signed_in(cast.programme_manager)
+    response = client.post(reverse("matchruns:start", args=[programme.pk]))
+    run = MatchRun.objects.get(programme=programme)
+    assert response["Location"] == reverse("matchruns:board", args=[programme.pk, run.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Proposed pairs (2)" in page and "Proven optimal" in page
+    assert "Different departments" in page and "Publish 2 proposals" in page
+    assert signed_in(cast.programme_manager).get(reverse("matchruns:latest", args=[programme.pk])).status_code == 200
+
+
+def test_board_is_for_the_programme_managers_only(cast) -> None:
+    programme = managed(cast)
+    client = signed_in(cast.programme_manager)
+    client.post(reverse("matchruns:start", args=[programme.pk]))
+    run = MatchRun.objects.get()
+    other = UserFactory(username="pm2", is_programme_manager=True)
+    for user in (cast.ana_user, cast.executive, other):
+        assert signed_in(user).get(reverse("matchruns:board", args=[programme.pk, run.pk])).status_code == 403
+        assert signed_in(user).post(reverse("matchruns:publish", args=[programme.pk, run.pk])).status_code == 403
+
+
+def test_swap_inside_a_reporting_line_is_refused_with_the_reason(cast) -> None:
+    programme = managed(cast)
+    client = signed_in(cast.programme_manager)
+    client.post(reverse("matchruns:start", args=[programme.pk]))
+    run = MatchRun.objects.get()
+    ids = [str(pk) for pk in run.proposals.values_list("pk", flat=True)]
+    url = reverse("matchruns:change", args=[programme.pk, run.pk])
+    # With htmx only the board comes back, carrying the message.
+    response = client.post(url, {"action": "swap", "proposal": ids}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert '<div id="board">' in body and "same reporting chain" in body and "<html" not in body
+    # Without JavaScript: redirect, and the message on the board page.
+    response = client.post(url, {"action": "swap", "proposal": ids[:1]}, follow=True)
+    assert "Tick exactly two pairs to swap their partners." in response.content.decode()
+
+
+def test_swap_lock_remove_then_publish(cast) -> None:
+    PersonFactory(employee_id="X1", name="Xena Outside", level=8, department="Finance", manager=cast.ceo)
+    PersonFactory(employee_id="X2", name="Yuri Outside", level=7, department="Legal", manager=cast.ceo)
+    people_tree_rebuild()
+    cast.xena, cast.yuri = Person.objects.get(employee_id="X1"), Person.objects.get(employee_id="X2")
+    programme = managed(cast, mentees=("xena", "yuri"))
+    client = signed_in(cast.programme_manager)
+    client.post(reverse("matchruns:start", args=[programme.pk]))
+    run = MatchRun.objects.get()
+    before = set(run.proposals.values_list("mentor_id", "mentee_id"))
+    url = reverse("matchruns:change", args=[programme.pk, run.pk])
+    ids = [str(pk) for pk in run.proposals.values_list("pk", flat=True)]
+    client.post(url, {"action": "swap", "proposal": ids})
+    after = set(run.proposals.values_list("mentor_id", "mentee_id"))
+    assert after != before and len(after) == 2
+    first = run.proposals.order_by("pk").first()
+    client.post(url, {"row": f"lock:{first.pk}"})
+    first.refresh_from_db()
+    assert first.locked
+    client.post(url, {"row": f"remove:{run.proposals.exclude(pk=first.pk).get().pk}"})
+    assert run.proposals.count() == 1
+    page = client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).content.decode()
+    assert "Removed by a programme manager" in page
+    response = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]), follow=True)
+    assert "Published: 1 proposals sent to both people." in response.content.decode()
+    assert Relationship.objects.count() == 1
+
+
+def test_board_queries_do_not_grow_with_the_run(cast, django_assert_max_num_queries) -> None:
+    programme = managed(cast)
+    client = signed_in(cast.programme_manager)
+    client.post(reverse("matchruns:start", args=[programme.pk]))
+    run = MatchRun.objects.get()
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).status_code == 200

@@ -1,0 +1,76 @@
+"""``twofold match PROGRAMME [--publish]``: match a programme's pool from a shell."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Unmatched
+from twofold.matchruns.selectors import fairness_summary
+from twofold.matchruns.services import MatchRunRuleBroken, match_run_publish, match_run_start
+from twofold.privacy import large_enough, min_group_size
+from twofold.programmes.management.commands.programme import find_programme
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the matching engine over a programme's pool (the programme must be matching, or running for a "
+        "partial re-match), print the result, and with --publish send the proposals to the people."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("programme", help="id or exact name")
+        parser.add_argument("--publish", action="store_true", help="send the proposals once matched")
+        parser.add_argument(
+            "--background", action="store_true", help="queue the run for `twofold db_worker` instead of waiting"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        programme = find_programme(options["programme"])
+        try:
+            run = match_run_start(programme=programme, background=options["background"] or False)
+        except MatchRunRuleBroken as error:
+            raise CommandError(str(error)) from None
+        if run.status == MatchRunStatus.QUEUED:
+            self.stdout.write(f"Match run {run.pk} queued; `twofold db_worker` will run it.")
+            return
+        if run.status == MatchRunStatus.FAILED:
+            raise CommandError(f"match run {run.pk} failed: {run.error}")
+        self._report(run)
+        if options["publish"]:
+            result = match_run_publish(run=run)
+            self.stdout.write(f"Published: {result.proposed} proposals sent.")
+            for proposal, reason in result.skipped:
+                self.stdout.write(
+                    f"  not sent: {proposal.mentor.person.name} → {proposal.mentee.person.name}: {reason}"
+                )
+
+    def _report(self, run: MatchRun) -> None:
+        stats = run.statistics
+        programme = run.programme
+        optimality = (
+            "proven optimal" if stats.get("certified_optimal") else f"within {stats.get('gap_bound', 0):.3%} of optimal"
+        )
+        self.stdout.write(
+            f"Match run {run.pk}: {stats.get('pairs', 0)} pairs from {stats.get('eligible_mentors', 0)} "
+            f"{programme.mentor_label}s and {stats.get('eligible_mentees', 0)} {programme.mentee_label}s; "
+            f"total score {run.total_score or 0:.2f}, {optimality}, {stats.get('seconds', 0):.1f} s."
+        )
+        reasons = Counter(Unmatched.objects.filter(run=run).values_list("reason_code", flat=True))
+        for code, count in reasons.most_common():
+            example = Unmatched.objects.filter(run=run, reason_code=code).first()
+            self.stdout.write(f"  unmatched, {code}: {count} (e.g. {example.reason if example else ''})")
+        fairness = run.fairness
+        if fairness:
+            attribute, tolerance = programme.fairness_attribute, fairness["tolerance"]
+            self.stdout.write(f"  fairness ({attribute}, tolerance {tolerance:.2f}): {fairness_summary(fairness)}")
+            for group in fairness["groups"]:
+                if not large_enough(group["eligible"]):
+                    self.stdout.write(f"    a group of fewer than {min_group_size()} candidates (not shown)")
+                    continue
+                self.stdout.write(
+                    f"    {group['group']}: {group['matched']} matched of {group['eligible']} candidates "
+                    f"(minimum {group['minimum']}){'' if group['met'] else ' — NOT MET'}"
+                )

@@ -1,0 +1,487 @@
+"""Writes for match runs: run the engine over a programme's pool, review its proposals, publish them.
+
+Two rules keep a run from half-happening:
+
+- **The engine runs outside any database transaction.** :func:`match_run_execute` claims the run
+  (``queued`` → ``running``, a compare-and-set), reads its inputs without a transaction, solves with
+  no lock held and no transaction open, then writes every proposal in one short transaction that
+  moves the run ``running`` → ``ready`` only if nothing else (a reaper marking it abandoned) changed
+  it meanwhile. A swap scores its two new pairs before it takes the run's lock, likewise.
+- **Publishing is idempotent and resumable.** :func:`match_run_publish` moves the run to
+  ``publishing``, then decides each proposal in its own transaction: the relationship is created and
+  the proposal records it (or why it was skipped) together, so a crash loses at most the pair in
+  hand and no pair is ever proposed twice. Only when every proposal is decided does the run become
+  ``published``. Publishing a run left ``publishing`` finishes it; publishing a published run
+  changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from twofold.matching import MatchInputError, RosterError, TreeError, build_problem, match
+from twofold.matchruns.matching_input import programme_pool
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
+from twofold.people.leavers import Departure
+from twofold.programmes.matching_policy import programme_policy
+from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme, ProgrammeState
+from twofold.programmes.services import ProgrammeRuleBroken, programme_transition
+from twofold.relationships.errors import RelationshipRuleBroken
+from twofold.relationships.services import pair_refusal, relationship_propose
+
+logger = logging.getLogger(__name__)
+
+# Pools at least this large are matched by a background worker rather than inside the request.
+BACKGROUND_POOL = 3000
+RUN_IN_PROGRESS = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
+STALE_RUN = timedelta(hours=6)
+CONFLICT = "It conflicted with a change made at the same time."
+
+
+class MatchRunRuleBroken(ProgrammeRuleBroken):
+    """A match-run request the rules refuse (not matching yet, a run under way, not ready for review)."""
+
+
+@transaction.atomic
+def _create_run(*, programme: Programme, created_by: Any, locked: list[tuple[int, int]] | None) -> MatchRun:
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.state not in (ProgrammeState.MATCHING, ProgrammeState.RUNNING):
+        raise MatchRunRuleBroken(
+            f"{programme.name} is {programme.get_state_display().lower()}; start matching first", code="not_matching"
+        )
+    # A run a worker never finished (the worker died) must not block the programme for ever.
+    now = timezone.now()
+    MatchRun.objects.filter(programme=programme, status__in=RUN_IN_PROGRESS, created_at__lt=now - STALE_RUN).update(
+        status=MatchRunStatus.FAILED, error="Abandoned: no worker finished it.", finished_at=now
+    )
+    if MatchRun.objects.filter(programme=programme, status__in=RUN_IN_PROGRESS).exists():
+        raise MatchRunRuleBroken("a match run of this programme is already under way", code="run_in_progress")
+    publishing = MatchRun.objects.filter(programme=programme, status=MatchRunStatus.PUBLISHING).first()
+    if publishing is not None:
+        raise MatchRunRuleBroken(
+            f"match run {publishing.pk} was not completely published; publish it again to finish it first",
+            code="run_publishing",
+        )
+    return MatchRun.objects.create(
+        programme=programme,
+        created_by=created_by,
+        parameters={
+            "locked": [list(pair) for pair in (locked or [])],
+            "partial": programme.state == ProgrammeState.RUNNING,
+        },
+        progress_note="Waiting for a worker",
+    )
+
+
+def match_run_start(
+    *,
+    programme: Programme,
+    created_by: Any = None,
+    locked: list[tuple[int, int]] | None = None,
+    background: bool | None = None,
+) -> MatchRun:
+    """Queue a match run over the programme's pool and run it: now, or on a worker for large pools.
+
+    While matching, it proposes pairs for the whole pool; while running, only for the people left
+    without a partner (existing pairs are kept). ``locked`` (mentor, mentee) enrolment pairs are kept
+    as they are. ``background`` None decides by the size of the pool.
+    """
+    run = _create_run(programme=programme, created_by=created_by, locked=locked)
+    if background is None:
+        pool_size = Enrolment.objects.filter(programme=run.programme, status=EnrolmentStatus.ACTIVE).count()
+        background = pool_size >= BACKGROUND_POOL
+    if background:
+        from twofold.matchruns.tasks import match_run_execute_task
+
+        run_id = run.pk
+        # Outside a transaction on_commit runs at once; inside one (a caller's), after it commits.
+        transaction.on_commit(lambda: match_run_execute_task.enqueue(run_id))
+        return run
+    return match_run_execute(run=run)
+
+
+def _run_progress(run: MatchRun, percent: int, note: str) -> None:
+    MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING).update(progress=percent, progress_note=note)
+
+
+def _run_failed(run: MatchRun, error: str) -> None:
+    MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING).update(
+        status=MatchRunStatus.FAILED, error=error, finished_at=timezone.now(), progress=100, progress_note=""
+    )
+
+
+def match_run_execute(*, run: MatchRun) -> MatchRun:
+    """Build the engine's input, match, and store proposals with their explanations.
+
+    Reading and solving happen outside any transaction, with no row locked: a large pool may take
+    minutes, and people keep answering proposals and editing programmes meanwhile. Publishing
+    checks every pair again under locks, so a pool read a moment before a change is safe. Each
+    step's progress is committed for the review board to show while a worker runs.
+    """
+    claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.QUEUED).update(
+        status=MatchRunStatus.RUNNING, started_at=timezone.now(), progress=5, progress_note="Reading the pool"
+    )
+    run.refresh_from_db()
+    if not claimed:
+        return run
+    programme = run.programme
+    try:
+        locked = [(int(mentor), int(mentee)) for mentor, mentee in run.parameters.get("locked", [])]
+        pool = programme_pool(programme, locked=locked)
+        _run_progress(run, 20, "Building the candidate pairs")
+        roster = build_problem(pool.records, programme_policy(programme))
+        _run_progress(run, 30, "Finding the best pairs")
+        result = match(roster.problem)
+    except (MatchInputError, RosterError, TreeError) as error:
+        _run_failed(run, str(error))
+        run.refresh_from_db()
+        return run
+    except Exception as error:
+        # Anything else is a fault, not bad input: record it so the programme can run again, then
+        # let it surface (the worker logs it, a request shows the error page).
+        logger.exception("match run %s failed", run.pk)
+        _run_failed(run, f"An unexpected error stopped the run ({error.__class__.__name__}); it is in the server log.")
+        raise
+    _run_progress(run, 90, "Saving the proposals")
+    locked_set = set(locked)
+    fairness = result.fairness
+    stats = result.stats
+    with transaction.atomic():
+        # Compare-and-set: a run marked failed or abandoned while it solved stays so, with nothing stored.
+        finished = MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING).update(
+            status=MatchRunStatus.READY,
+            progress=100,
+            progress_note="",
+            finished_at=timezone.now(),
+            total_score=round(result.total, 6),
+            statistics={
+                "seconds": round(stats.seconds, 3),
+                "eligible_mentors": stats.eligible_left,
+                "eligible_mentees": stats.eligible_right,
+                "pairs": stats.matched,
+                "certified_optimal": stats.certified,
+                "gap_bound": stats.gap_bound,
+                "candidate_pairs": stats.edges,
+                "rounds": stats.rounds,
+                "solver": stats.solver,
+                "weights": dict(result.weights),
+            },
+            fairness={}
+            if fairness is None
+            else {
+                "tolerance": fairness.tolerance,
+                "seats": fairness.seats,
+                "feasible": fairness.feasible,
+                "message": fairness.message,
+                "groups": [
+                    {
+                        "group": group.group,
+                        "eligible": group.eligible,
+                        "share": group.share,
+                        "minimum": group.minimum,
+                        "matched": group.matched,
+                        "met": group.met,
+                    }
+                    for group in fairness.groups
+                ],
+            },
+        )
+        if finished:
+            Proposal.objects.bulk_create(
+                [
+                    Proposal(
+                        run=run,
+                        mentor=pool.enrolments[pair.left_id],
+                        mentee=pool.enrolments[pair.right_id],
+                        score=round(pair.score, 6),
+                        breakdown={name: round(value, 6) for name, value in pair.breakdown.items()},
+                        locked=(pool.enrolments[pair.left_id].pk, pool.enrolments[pair.right_id].pk) in locked_set,
+                        origin="kept" if pair.locked else "engine",
+                    )
+                    for pair in result.pairs
+                ],
+                batch_size=2000,
+            )
+            Unmatched.objects.bulk_create(
+                [
+                    Unmatched(
+                        run=run,
+                        enrolment=pool.enrolments[item.id],
+                        reason_code=str(item.reason),
+                        reason=item.text[:300],
+                    )
+                    for item in result.unmatched
+                    if item.id in pool.enrolments
+                ],
+                batch_size=2000,
+            )
+            MatchRun.objects.filter(programme=programme, status=MatchRunStatus.READY).exclude(pk=run.pk).update(
+                status=MatchRunStatus.SUPERSEDED
+            )
+    run.refresh_from_db()
+    return run
+
+
+# --- review: lock, remove, swap, re-run ------------------------------------------------------------
+
+
+def _require_ready(run: MatchRun) -> None:
+    if run.status != MatchRunStatus.READY:
+        raise MatchRunRuleBroken(
+            f"this match run is {run.get_status_display().lower()}; only a run ready for review can change",
+            code="run_not_ready",
+        )
+
+
+def _editable_run(run: MatchRun) -> MatchRun:
+    """The run, locked for the rest of the transaction, if it is still under review."""
+    run = MatchRun.objects.select_for_update().get(pk=run.pk)
+    _require_ready(run)
+    return run
+
+
+@transaction.atomic
+def proposal_lock(*, proposal: Proposal, locked: bool = True) -> Proposal:
+    """Keep a pair as it is when the run is re-run (or stop keeping it)."""
+    _editable_run(proposal.run)
+    Proposal.objects.filter(pk=proposal.pk).update(locked=locked)
+    proposal.refresh_from_db()
+    return proposal
+
+
+@transaction.atomic
+def proposal_remove(*, proposal: Proposal) -> None:
+    """Take a pair out of the run; both people join the unmatched, for a re-run or by hand."""
+    run = _editable_run(proposal.run)
+    proposal = Proposal.objects.select_related("mentor__person", "mentee__person").get(pk=proposal.pk)
+    proposal.delete()
+    Unmatched.objects.get_or_create(
+        run=run,
+        enrolment=proposal.mentee,
+        defaults={
+            "reason_code": "removed",
+            "reason": f"Removed from a pair with {proposal.mentor.person.name} by a programme manager.",
+        },
+    )
+    if not Proposal.objects.filter(run=run, mentor=proposal.mentor).exists():
+        Unmatched.objects.get_or_create(
+            run=run,
+            enrolment=proposal.mentor,
+            defaults={
+                "reason_code": "removed",
+                "reason": f"Removed from a pair with {proposal.mentee.person.name} by a programme manager.",
+            },
+        )
+    _refresh_total(run)
+
+
+def match_runs_release_leavers(departure: Departure) -> dict[str, int]:
+    """Take people who left the organisation off the runs still under review (see
+    :mod:`twofold.people.leavers`): their proposed pairs leave the board, a partner left without any
+    pair joins the unmatched with the reason, and the leavers themselves are no longer listed.
+
+    Runs being published need nothing: publishing checks every pair again and skips a leaver's.
+    """
+    leaving: set[int] = set()
+    for chunk in departure.chunks():
+        leaving.update(Enrolment.objects.filter(person_id__in=chunk).values_list("pk", flat=True))
+    enrolment_ids = sorted(leaving)
+    under_review = Proposal.objects.filter(run__status=MatchRunStatus.READY)
+    removed: list[tuple[int, int, int]] = []
+    for start in range(0, len(enrolment_ids), 5000):
+        chunk = enrolment_ids[start : start + 5000]
+        theirs = under_review.filter(Q(mentor_id__in=chunk) | Q(mentee_id__in=chunk))
+        removed.extend(theirs.values_list("run_id", "mentor_id", "mentee_id").order_by("pk"))
+        theirs.delete()
+        Unmatched.objects.filter(enrolment_id__in=chunk, run__status=MatchRunStatus.READY).delete()
+    runs = sorted({run_id for run_id, _, _ in removed})
+    partners = {(run_id, side) for run_id, *sides in removed for side in sides if side not in leaving}
+    # A mentor keeps their place on the board while another of their pairs remains there.
+    partner_ids = sorted({enrolment_id for _, enrolment_id in partners})
+    still_paired: set[tuple[int, int]] = set()
+    for start in range(0, len(partner_ids), 5000):
+        chunk = partner_ids[start : start + 5000]
+        remaining = Proposal.objects.filter(Q(mentor_id__in=chunk) | Q(mentee_id__in=chunk), run_id__in=runs)
+        for run_id, mentor_id, mentee_id in remaining.values_list("run_id", "mentor_id", "mentee_id"):
+            still_paired.update({(run_id, mentor_id), (run_id, mentee_id)})
+    Unmatched.objects.bulk_create(
+        [
+            Unmatched(
+                run_id=run_id,
+                enrolment_id=enrolment_id,
+                reason_code="partner_left",
+                reason=f"Their proposed partner {departure.reason}.",
+            )
+            for run_id, enrolment_id in sorted(partners - still_paired)
+        ],
+        ignore_conflicts=True,
+    )
+    for run in MatchRun.objects.filter(pk__in=runs):
+        _refresh_total(run)
+    return {"proposals_taken_off_review": len(removed)}
+
+
+def _refresh_total(run: MatchRun) -> None:
+    total = Proposal.objects.filter(run=run).aggregate(total=Sum("score"))["total"] or 0.0
+    MatchRun.objects.filter(pk=run.pk).update(total_score=round(total, 6))
+
+
+def _score_pairs(
+    programme: Programme, pairs: list[tuple[Enrolment, Enrolment]]
+) -> list[tuple[float, dict[str, float]]]:
+    """The engine's score and breakdown of given pairs (whose rules were checked already)."""
+    ids = [(mentor.pk, mentee.pk) for mentor, mentee in pairs]
+    pool = programme_pool(programme, locked=ids, only={pk for pair in ids for pk in pair})
+    result = match(build_problem(pool.records, programme_policy(programme)).problem)
+    scored = {(pool.enrolments[p.left_id].pk, pool.enrolments[p.right_id].pk): p for p in result.pairs}
+    return [
+        (round(scored[key].score, 6), {name: round(value, 6) for name, value in scored[key].breakdown.items()})
+        if key in scored
+        else (0.0, {})
+        for key in ids
+    ]
+
+
+def proposal_swap(*, first: Proposal, second: Proposal) -> tuple[Proposal, Proposal]:
+    """Exchange the mentees of two proposals, re-checking every rule for both new pairs.
+
+    The rules are checked and the new pairs scored before the run is locked (scoring runs the
+    engine); the swap itself then happens in a short transaction, only if both proposals are still
+    in the run as they were read.
+    """
+    if second.run_id != first.run_id or first.pk == second.pk:
+        raise MatchRunRuleBroken("choose two different pairs of the same run", code="invalid_swap")
+    first = Proposal.objects.select_related("run__programme", "mentor__person", "mentee__person").get(pk=first.pk)
+    second = Proposal.objects.select_related("mentor__person", "mentee__person").get(pk=second.pk)
+    run = first.run
+    _require_ready(run)
+    programme = run.programme
+    new_pairs = [(first.mentor, second.mentee), (second.mentor, first.mentee)]
+    problems = []
+    for mentor, mentee in new_pairs:
+        refusal = pair_refusal(programme=programme, mentor_enrolment=mentor, mentee_enrolment=mentee)
+        if refusal is not None:
+            problems.append(str(refusal).rstrip("."))
+    if problems:
+        raise MatchRunRuleBroken("; ".join(problems), code="swap_breaks_rule")
+    scores = _score_pairs(programme, new_pairs)
+    with transaction.atomic():
+        run = _editable_run(run)
+        expected = {(first.pk, first.mentor_id, first.mentee_id), (second.pk, second.mentor_id, second.mentee_id)}
+        current = set(
+            Proposal.objects.select_for_update()
+            .filter(run=run, pk__in=[first.pk, second.pk])
+            .values_list("pk", "mentor_id", "mentee_id")
+        )
+        if current != expected:
+            raise MatchRunRuleBroken("these pairs changed meanwhile; look at the board again", code="pairs_changed")
+        Proposal.objects.filter(pk__in=[first.pk, second.pk]).delete()
+        created = [
+            Proposal.objects.create(
+                run=run, mentor=mentor, mentee=mentee, score=score, breakdown=breakdown, origin="swap"
+            )
+            for (mentor, mentee), (score, breakdown) in zip(new_pairs, scores, strict=True)
+        ]
+        _refresh_total(run)
+    return created[0], created[1]
+
+
+def match_run_rerun(*, run: MatchRun, created_by: Any = None, background: bool | None = None) -> MatchRun:
+    """Run the engine again, keeping the locked pairs of ``run`` as they are."""
+    run.refresh_from_db()
+    if run.status not in (MatchRunStatus.READY, MatchRunStatus.FAILED):
+        raise MatchRunRuleBroken("only a run ready for review (or one that failed) can be re-run", code="run_not_ready")
+    locked = list(Proposal.objects.filter(run=run, locked=True).values_list("mentor_id", "mentee_id"))
+    return match_run_start(programme=run.programme, created_by=created_by, locked=locked, background=background)
+
+
+# --- publishing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PublishResult:
+    """What publishing made of a run's proposals: how many became relationships, and which were
+    skipped and why (counted over the whole run, however many times it was published)."""
+
+    proposed: int = 0
+    skipped: list[tuple[Proposal, str]] = field(default_factory=list)
+
+
+def _claim_for_publishing(run: MatchRun, now: datetime) -> MatchRun:
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=run.pk)
+        if run.status == MatchRunStatus.READY:
+            MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.READY).update(
+                status=MatchRunStatus.PUBLISHING, published_at=now
+            )
+            run.refresh_from_db()
+        elif run.status not in (MatchRunStatus.PUBLISHING, MatchRunStatus.PUBLISHED):
+            raise MatchRunRuleBroken(
+                f"this match run is {run.get_status_display().lower()}; only a run ready for review is published",
+                code="run_not_ready",
+            )
+    return run
+
+
+def _publish_proposal(*, proposal_id: int, programme: Programme, now: datetime) -> None:
+    """Decide one proposal: propose its pair, or record why not. One transaction for both, so a
+    proposal never becomes two relationships, whoever publishes and however often."""
+    with transaction.atomic():
+        proposal = (
+            Proposal.objects.select_for_update(of=("self",)).select_related("mentor", "mentee").get(pk=proposal_id)
+        )
+        if proposal.decided:
+            return
+        try:
+            relationship = relationship_propose(
+                programme=programme,
+                mentor_enrolment=proposal.mentor,
+                mentee_enrolment=proposal.mentee,
+                score=proposal.score,
+                breakdown=proposal.breakdown,
+                now=now,
+            )
+        except RelationshipRuleBroken as refusal:
+            proposal.skipped_reason = str(refusal)[:500]
+        except IntegrityError:
+            # A constraint caught what the checks did not see (a concurrent change): skip the pair.
+            proposal.skipped_reason = CONFLICT
+        else:
+            proposal.relationship = relationship
+        proposal.save(update_fields=["relationship", "skipped_reason"])
+
+
+def match_run_publish(*, run: MatchRun, now: datetime | None = None) -> PublishResult:
+    """Send every proposal of a reviewed run to both people (or, one-sided, to the mentee).
+
+    Each pair is proposed through :func:`twofold.relationships.services.relationship_propose`, which
+    checks every rule again under row locks: a pair that has become impossible since the run (someone
+    left, was paired meanwhile) is skipped with its reason, and the others still go out. A matching
+    programme starts running. Idempotent and resumable: see the module docstring.
+    """
+    now = now or timezone.now()
+    run = _claim_for_publishing(run, now)
+    programme = run.programme
+    if run.status == MatchRunStatus.PUBLISHING:
+        undecided = Proposal.objects.filter(run=run, relationship__isnull=True, skipped_reason="")
+        for proposal_id in list(undecided.order_by("pk").values_list("pk", flat=True)):
+            _publish_proposal(proposal_id=proposal_id, programme=programme, now=now)
+        with transaction.atomic():
+            if not undecided.exists():
+                MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.PUBLISHING).update(
+                    status=MatchRunStatus.PUBLISHED
+                )
+        programme.refresh_from_db()
+        if programme.state == ProgrammeState.MATCHING:
+            programme_transition(programme=programme, to_state=ProgrammeState.RUNNING)
+    decided = Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("pk")
+    result = PublishResult(proposed=decided.filter(relationship__isnull=False).count())
+    result.skipped = [(proposal, proposal.skipped_reason) for proposal in decided.exclude(skipped_reason="")]
+    return result

@@ -1,0 +1,166 @@
+"""The match review pages of a programme's managers: runs, the review board (why each pair, the
+unmatched and why, lock / remove / swap), re-run, publish."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from twofold.accounts import permissions
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
+from twofold.matchruns.selectors import match_run_board
+from twofold.matchruns.services import (
+    RUN_IN_PROGRESS,
+    MatchRunRuleBroken,
+    match_run_publish,
+    match_run_rerun,
+    match_run_start,
+    proposal_lock,
+    proposal_remove,
+    proposal_swap,
+)
+from twofold.programmes.models import Programme, ProgrammeState
+
+
+def _managed_programme(request: HttpRequest, pk: int) -> Programme:
+    programme = get_object_or_404(Programme, pk=pk)
+    if not permissions.can_manage_programme(request.user, programme):
+        raise PermissionDenied("You do not manage this programme.")
+    return programme
+
+
+def _rule_message(error: Exception) -> str:
+    text = str(error)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+@login_required
+def run_list(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _managed_programme(request, pk)
+    runs = list(programme.match_runs.annotate(pairs=Count("proposals")).order_by("-created_at")[:50])
+    can_run = programme.state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING)
+    return render(request, "matchruns/runs.html", {"programme": programme, "runs": runs, "can_run": can_run})
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _managed_programme(request, pk)
+    try:
+        run = match_run_start(programme=programme, created_by=request.user)
+    except MatchRunRuleBroken as error:
+        messages.error(request, _rule_message(error))
+        return redirect("matchruns:list", pk=pk)
+    if run.status == MatchRunStatus.QUEUED:
+        messages.info(request, "The pool is large: a background worker matches it. This page follows its progress.")
+    return redirect("matchruns:board", pk=pk, run_id=run.pk)
+
+
+def _board_context(request: HttpRequest, programme: Programme, run: MatchRun) -> dict[str, Any]:
+    search = request.GET.get("q", "").strip()[:100]
+    board = match_run_board(run, page=request.GET.get("page"), unmatched_page=request.GET.get("upage"), search=search)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {"programme": programme, "run": run, "board": board, "search": search, "query_string": query.urlencode()}
+
+
+@login_required
+def run_board(request: HttpRequest, pk: int, run_id: int | str) -> HttpResponse:
+    """The match review board: why each pair, the unmatched and why, lock / remove / swap, publish."""
+    programme = _managed_programme(request, pk)
+    runs = MatchRun.objects.filter(programme=programme)
+    run = runs.order_by("-created_at").first() if run_id == "latest" else runs.filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such match run")
+    if request.htmx and request.htmx.target == "run-status":  # type: ignore[attr-defined]
+        if run.status in RUN_IN_PROGRESS:
+            return render(request, "matchruns/partials/run_status.html", {"programme": programme, "run": run})
+        # Finished: reload the whole board (htmx follows HX-Redirect).
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = request.path
+        return response
+    return render(request, "matchruns/run.html", _board_context(request, programme, run))
+
+
+def _board_response(request: HttpRequest, programme: Programme, run: MatchRun) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "matchruns/partials/board.html", _board_context(request, programme, run))
+    return redirect("matchruns:board", pk=programme.pk, run_id=run.pk)
+
+
+@login_required
+@require_POST
+def run_change(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
+    """Lock, unlock, remove or swap pairs of a run under review; every rule is checked again."""
+    programme = _managed_programme(request, pk)
+    run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
+    # A row's own button sends "lock:12"; the swap button sends action=swap with two ticked pairs.
+    action, _, row = request.POST.get("row", "").partition(":")
+    chosen = [row] if row else request.POST.getlist("proposal")
+    action = action or request.POST.get("action", "")
+    ids = list(dict.fromkeys(int(value) for value in chosen if re.fullmatch(r"[0-9]{1,12}", value)))
+    proposals = {p.pk: p for p in Proposal.objects.filter(run=run, pk__in=ids)}
+    try:
+        if action in ("lock", "unlock", "remove"):
+            if len(proposals) != 1:
+                raise MatchRunRuleBroken("choose one pair", code="choose_one")
+            [proposal] = proposals.values()
+            if action == "remove":
+                proposal_remove(proposal=proposal)
+                messages.success(request, "Removed the pair; both people are now listed as unmatched.")
+            else:
+                proposal_lock(proposal=proposal, locked=action == "lock")
+                messages.success(request, "Locked: a re-run keeps this pair." if action == "lock" else "Unlocked.")
+        elif action == "swap":
+            # A stale tab may send pairs that no longer exist: only the ones still in the run count.
+            picked = [proposals[pk] for pk in ids if pk in proposals]
+            if len(picked) != 2:
+                raise MatchRunRuleBroken("tick exactly two pairs to swap their partners", code="choose_two")
+            first, second = picked
+            proposal_swap(first=first, second=second)
+            messages.success(request, "Swapped: both new pairs pass every rule and are scored again.")
+        else:
+            raise MatchRunRuleBroken("unknown action", code="unknown_action")
+    except MatchRunRuleBroken as error:
+        messages.error(request, _rule_message(error))
+    return _board_response(request, programme, run)
+
+
+@login_required
+@require_POST
+def run_rerun(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
+    programme = _managed_programme(request, pk)
+    run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
+    try:
+        new_run = match_run_rerun(run=run, created_by=request.user)
+    except MatchRunRuleBroken as error:
+        messages.error(request, _rule_message(error))
+        return redirect("matchruns:board", pk=pk, run_id=run_id)
+    messages.success(request, "Matched again around the locked pairs.")
+    return redirect("matchruns:board", pk=pk, run_id=new_run.pk)
+
+
+@login_required
+@require_POST
+def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
+    programme = _managed_programme(request, pk)
+    run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
+    try:
+        result = match_run_publish(run=run)
+    except MatchRunRuleBroken as error:
+        messages.error(request, _rule_message(error))
+        return redirect("matchruns:board", pk=pk, run_id=run_id)
+    messages.success(request, f"Published: {result.proposed} proposals sent to both people.")
+    for proposal, reason in result.skipped[:10]:
+        messages.warning(
+            request, f"Not sent: {proposal.mentor.person.name} and {proposal.mentee.person.name}. {reason}"
+        )
+    return redirect("matchruns:board", pk=pk, run_id=run_id)

@@ -1,0 +1,157 @@
+"""Who may take which side of a programme, and which levels may be paired: pure rules.
+
+Plain values in, a reason (or None) out: no database, no Django, nothing from a higher layer. The
+enrolment services check one person at a time with :func:`role_problem`, relationship proposals
+check one pair with :func:`level_gap_problem`, and the match-run translation hands the very same
+numbers (:attr:`EligibilityRules.mentor_levels` …) to the engine, so the engine never pairs someone
+the services would refuse, nor the other way round.
+
+"Mentor" is the giving side (the junior mentor in reverse mentoring, the sponsor in sponsorship),
+"mentee" the receiving side (the senior mentee, the protégé).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+MENTOR = "mentor"
+MENTEE = "mentee"
+# Open-ended level bounds, as the engine takes them.
+LOWEST_LEVEL, HIGHEST_LEVEL = 1, 99
+
+
+class ProgrammeSettings(Protocol):
+    """The settings of a programme these rules read (a :class:`~twofold.programmes.models.Programme`)."""
+
+    name: str
+    mentor_min_level: int | None
+    mentor_max_level: int | None
+    mentee_min_level: int | None
+    mentee_max_level: int | None
+    min_level_gap: int
+    max_level_gap: int | None
+    requires_high_potential: bool
+
+    @property
+    def is_sponsorship(self) -> bool: ...
+
+    @property
+    def mentor_label(self) -> str: ...
+
+    @property
+    def mentee_label(self) -> str: ...
+
+
+class PersonFacts(Protocol):
+    """What these rules read of a person (a :class:`~twofold.people.models.Person`)."""
+
+    name: str
+    level: int
+    active: bool
+    high_potential: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the rules need to know of a person."""
+
+    name: str
+    level: int
+    active: bool = True
+    high_potential: bool = False
+
+    @classmethod
+    def of(cls, person: PersonFacts) -> Candidate:
+        return cls(name=person.name, level=person.level, active=person.active, high_potential=person.high_potential)
+
+
+@dataclass(frozen=True)
+class EligibilityRules:
+    """A programme's eligibility: level ranges per side, the level gap band, the high-potential rule."""
+
+    programme_name: str
+    sponsorship: bool
+    mentor_label: str
+    mentee_label: str
+    mentor_min_level: int | None
+    mentor_max_level: int | None
+    mentee_min_level: int | None
+    mentee_max_level: int | None
+    min_level_gap: int
+    max_level_gap: int | None
+    requires_high_potential: bool
+
+    @classmethod
+    def of(cls, programme: ProgrammeSettings) -> EligibilityRules:
+        return cls(
+            programme_name=programme.name,
+            sponsorship=programme.is_sponsorship,
+            mentor_label=programme.mentor_label,
+            mentee_label=programme.mentee_label,
+            mentor_min_level=programme.mentor_min_level,
+            mentor_max_level=programme.mentor_max_level,
+            mentee_min_level=programme.mentee_min_level,
+            mentee_max_level=programme.mentee_max_level,
+            min_level_gap=programme.min_level_gap,
+            max_level_gap=programme.max_level_gap,
+            requires_high_potential=programme.requires_high_potential,
+        )
+
+    @property
+    def mentor_levels(self) -> tuple[int, int]:
+        """The mentor side's level range, closed, as the engine takes it."""
+        return (self.mentor_min_level or LOWEST_LEVEL, self.mentor_max_level or HIGHEST_LEVEL)
+
+    @property
+    def mentee_levels(self) -> tuple[int, int]:
+        return (self.mentee_min_level or LOWEST_LEVEL, self.mentee_max_level or HIGHEST_LEVEL)
+
+    @property
+    def influence_level(self) -> int | None:
+        """Sponsorship: sponsors must be at or above this level to have influence to lend."""
+        return self.mentor_min_level if self.sponsorship else None
+
+
+def _range_problem(label: str, candidate: Candidate, low: int | None, high: int | None) -> str | None:
+    if low is not None and candidate.level < low:
+        return f"a {label} must be at level {low} or above ({candidate.name} is at {candidate.level})"
+    if high is not None and candidate.level > high:
+        return f"a {label} must be at level {high} or below ({candidate.name} is at {candidate.level})"
+    return None
+
+
+def role_problem(rules: EligibilityRules, candidate: Candidate, role: str, *, nominated: bool = False) -> str | None:
+    """Why ``candidate`` may not take ``role`` (``"mentor"`` or ``"mentee"``), or None when they may.
+
+    A nomination by a senior leader stands in for the high-potential flag; level rules still apply.
+    """
+    if not candidate.active:
+        return f"{candidate.name} has left the organisation"
+    if role == MENTOR:
+        return _range_problem(rules.mentor_label, candidate, rules.mentor_min_level, rules.mentor_max_level)
+    if role != MENTEE:
+        return f"unknown role {role!r}"
+    problem = _range_problem(rules.mentee_label, candidate, rules.mentee_min_level, rules.mentee_max_level)
+    if problem is None and rules.requires_high_potential and not candidate.high_potential and not nominated:
+        return f"a {rules.mentee_label} in this programme must be flagged high potential (or be nominated)"
+    return problem
+
+
+def level_gap_problem(rules: EligibilityRules, *, mentor: Candidate, mentee: Candidate) -> str | None:
+    """Why these two are too close (or too far apart) in level to be paired, or None.
+
+    The gap is the senior's level less the junior's: the mentee is the senior in reverse mentoring,
+    the sponsor (mentor side) in sponsorship.
+    """
+    senior, junior = (mentor, mentee) if rules.sponsorship else (mentee, mentor)
+    gap = senior.level - junior.level
+    if gap >= rules.min_level_gap and (rules.max_level_gap is None or gap <= rules.max_level_gap):
+        return None
+    band = f"at least {rules.min_level_gap}" + (
+        f" and at most {rules.max_level_gap}" if rules.max_level_gap is not None else ""
+    )
+    return (
+        f"{senior.name} (level {senior.level}) and {junior.name} (level {junior.level}) are {gap} levels apart; "
+        f"{rules.programme_name} needs {band}."
+    )
