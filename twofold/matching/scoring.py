@@ -282,9 +282,12 @@ class FeatureSource:
         row_position[self.row_order] = np.arange(self.n_left)
         col_position = np.empty(self.n_right, dtype=np.int64)
         col_position[self.col_order] = np.arange(self.n_right)
-        order = np.lexsort((col_position[right], row_position[left]))
-        self.forbidden_row = row_position[left][order]
-        self.forbidden_col = col_position[right][order]
+        # One sort of combined keys: a two-key lexsort of the millions of chain pairs of a deep
+        # organisation took 3 of 15 s.
+        width = max(self.n_right, 1)
+        keys = np.sort(row_position[left] * width + col_position[right])
+        self.forbidden_row = keys // width
+        self.forbidden_col = keys % width
 
     @property
     def n_left(self) -> int:
