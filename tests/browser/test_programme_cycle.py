@@ -100,10 +100,10 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     ana_page.wait_for_load_state()
     relationship = Relationship.objects.get(mentor__employee_id="J1")
     assert relationship.mentor_answer == "accepted"
-    # Someone else's pair is out of bounds.
+    # Someone else's pair is out of bounds, and answers as if it did not exist.
     other = Relationship.objects.exclude(pk=relationship.pk).get()
     response = ana_page.goto(f"/relationships/{other.pk}/")
-    assert response is not None and response.status == 403
+    assert response is not None and response.status == 404
     ana.close()
 
 

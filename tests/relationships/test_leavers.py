@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -39,7 +40,8 @@ def sign_in(username: str) -> Client:
 
 
 def can_sign_in(username: str) -> bool:
-    return Client().login(username=username, password=PASSWORD)
+    # The sign-in lockout (django-axes) needs the request a real sign-in would have.
+    return Client().login(request=HttpRequest(), username=username, password=PASSWORD)
 
 
 def seats(relationship: Relationship) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 
 def _signed_in(user: Any) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
@@ -49,13 +51,21 @@ def can_create_programmes(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
 
 
+def manageable_programmes(user: Any, programmes: QuerySet[Any]) -> QuerySet[Any]:
+    """``programmes`` narrowed to those ``user`` may manage: org admins all, programme managers the
+    ones listing them, anyone else none.
+
+    As a query rather than a yes or no about one programme, so that a page looks up an id and the
+    right to it in one go, and answers an id that does not exist and one it may not see alike.
+    """
+    if not _signed_in(user) or not (user.is_superuser or user.is_programme_manager):
+        return programmes.none()
+    return programmes if user.is_superuser else programmes.filter(managers=user)
+
+
 def can_manage_programme(user: Any, programme: Any) -> bool:
     """Programme managers are scoped to the programmes they manage; org admins manage all."""
-    if not _signed_in(user):
-        return False
-    if user.is_superuser:
-        return True
-    return bool(user.is_programme_manager) and programme.managers.filter(pk=user.pk).exists()
+    return manageable_programmes(user, type(programme)._default_manager.filter(pk=programme.pk)).exists()
 
 
 def can_see_overview(user: Any) -> bool:

@@ -18,9 +18,8 @@ from twofold.matching.roster import PersonRecord
 from twofold.people.models import Person, PersonSkill, SelfIdentification
 from twofold.programmes.matching_policy import ENGINE_ROLE
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeKind
-from twofold.relationships.models import OPEN_STATES, Relationship, RelationshipState
+from twofold.relationships.models import OPEN_STATES, PAIRED_BEFORE_STATES, Relationship, RelationshipState
 
-PAIRED = (RelationshipState.ACTIVE, RelationshipState.COMPLETED, RelationshipState.ENDED_EARLY)
 WEEKDAY_SLOTS = tuple(f"{day}-{half}" for day in ("mon", "tue", "wed", "thu", "fri") for half in ("am", "pm"))
 # Self-identified attributes a fairness target may use. Read only to form groups for the solver;
 # never stored with a match run or shown per person.
@@ -109,11 +108,13 @@ def programme_pool(programme: Programme, *, locked: Sequence[tuple[int, int]] = 
                 "disability": disability,
                 "generation": _generation(birth_year),
             }.get(attribute, "")
-    # "Paired before": the same two people, either way round, active, completed or ended early in a
-    # programme of this kind (allowed again if the programme says so). A pair declined in this very
-    # programme is never proposed again: someone said no. (relationship_propose applies the same.)
+    # "Paired before": the same two people, either way round, proposed (still open), active, completed
+    # or ended early in a programme of this kind (allowed again if the programme says so). A pair
+    # declined in this very programme is never proposed again: someone said no. (relationship_propose
+    # applies the same.)
     history = Relationship.objects.filter(
-        Q(programme__kind=programme.kind, state__in=PAIRED) | Q(programme=programme, state=RelationshipState.DECLINED),
+        Q(programme__kind=programme.kind, state__in=PAIRED_BEFORE_STATES)
+        | Q(programme=programme, state=RelationshipState.DECLINED),
         Q(mentor_id__in=person_ids) | Q(mentee_id__in=person_ids),
     ).values_list("mentor__employee_id", "mentee__employee_id", "programme_id", "state")
     previous: dict[str, set[str]] = {}

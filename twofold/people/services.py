@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from twofold.accounts.models import User
+from twofold.dates import date_out_of_range
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
 from twofold.people.hris_presets import SKILL_FIELDS, resolve_mapping
 from twofold.people.importing import (
@@ -641,7 +642,13 @@ class SkillChoice:
 
 @transaction.atomic
 def person_skills_set(*, person: Person, choices: Iterable[SkillChoice]) -> int:
-    """Replace a person's skills with ``choices`` (their own profile edit); returns how many they hold."""
+    """Replace a person's skills with ``choices`` (their own profile edit); returns how many they hold.
+
+    Two saves at once (two tabs, a double click) take turns on the person's row, and the later one
+    wins whole: otherwise both delete the old rows, both insert, and the second insert breaks the
+    one-row-per-skill constraint.
+    """
+    Person.objects.select_for_update().filter(pk=person.pk).first()
     choices = list(choices)
     known = set(Skill.objects.filter(pk__in=[choice.skill_id for choice in choices]).values_list("pk", flat=True))
     for choice in choices:
@@ -685,6 +692,8 @@ def career_event_record(
     person = Person.objects.select_for_update().get(pk=person.pk)
     if kind not in CareerEventKind.values:
         raise ValueError(f"{kind!r} is not a career event kind")
+    if problem := date_out_of_range(effective_date, what="the date of a career event"):
+        raise ValueError(problem)
     if kind == CareerEventKind.PROMOTION and (to_level is None or to_level <= person.level):
         raise ValueError(f"a promotion raises the level above {person.level}")
     event = CareerEvent.objects.create(

@@ -71,12 +71,12 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_page(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        person = person_profile(pk)
-    except Person.DoesNotExist:
-        raise Http404("No such person") from None
-    if not permissions.can_view_person(request.user, person):
-        raise PermissionDenied("You may not see this person.")
+    # Someone who may not see this person gets the answer an unknown id gets, after the same one
+    # query; only then is the whole profile read.
+    found = Person.objects.filter(pk=pk).first()
+    if found is None or not permissions.can_view_person(request.user, found):
+        raise Http404("No such person.")
+    person = person_profile(pk)
     skills = list(person.skills.all())
     context = {
         "person": person,

@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from twofold.dates import MOMENT_SPAN
 from twofold.people.leavers import LEFT_THE_ORGANISATION
 from twofold.people.models import Person, Skill
 from twofold.privacy import large_enough
@@ -330,7 +331,9 @@ def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | N
     if not relationship.involves(viewer.pk):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
     meetings = list(
-        Meeting.objects.filter(relationship=relationship)
+        # Only meetings in the span of accepted dates: one scheduled for 9999 before dates were
+        # checked cannot be shown in a zone where it falls after the end of the calendar.
+        Meeting.objects.filter(relationship=relationship, starts_at__range=MOMENT_SPAN)
         .order_by("-starts_at", "pk")
         .prefetch_related(
             "skills",

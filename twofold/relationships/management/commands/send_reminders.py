@@ -8,15 +8,20 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import dateformat, timezone
 
+from twofold.dates import date_out_of_range
 from twofold.relationships.reminders import ReminderKind, reminders_due, reminders_send
 from twofold.relationships.services import relationships_expire
 
 
 def _day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--date {value!r} is not a date; use YYYY-MM-DD") from None
+    # The run looks days ahead and back from this day: near the end of the calendar that overflows.
+    if problem := date_out_of_range(day, what="--date"):
+        raise CommandError(problem)
+    return day
 
 
 class Command(BaseCommand):
