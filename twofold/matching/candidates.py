@@ -97,6 +97,7 @@ class SearchResult:
     rounds: int
     structure_rounds: int = 0
     graph: tuple[IntArray, IntArray] = (EMPTY, EMPTY)
+    estimates: tuple[FloatArray, FloatArray] = (EMPTY.astype(np.float64), EMPTY.astype(np.float64))
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -119,10 +120,14 @@ def search(
     group_quota: IntArray | None = None,
     settings: SearchSettings | None = None,
     seed_pairs: tuple[IntArray, IntArray] | None = None,
+    warm_start: SearchResult | None = None,
 ) -> SearchResult:
     """Find the optimal matching of ``source`` (see the module docstring for the method).
 
     ``seed_pairs`` adds known-good candidate pairs (e.g. a previous run's) to the first graph.
+    ``warm_start``, a finished search of the same source under other constraints (the engine's
+    run without fairness minimums), gives its price estimates and its whole graph: the sample and
+    the candidate scan are not repeated.
     Complexity per round: one scan of all pairs (O(n_left * n_right * features) BLAS work), one
     exact solve of the candidate graph (close to linear in its edges), O(edges log edges) upkeep.
     """
@@ -132,10 +137,17 @@ def search(
     graph = _Graph(source, quantum)
 
     with clock("prices"):
-        row_price, col_price = _sample_prices(source, quantum, left_capacity, right_capacity, settings.k)
+        if warm_start is not None and len(warm_start.estimates[0]) == source.n_left:
+            row_price, col_price = warm_start.estimates
+        else:
+            row_price, col_price = _sample_prices(source, quantum, left_capacity, right_capacity, settings.k)
+            warm_start = None
         hint = (np.rint(row_price / quantum).astype(np.int64), np.rint(col_price / quantum).astype(np.int64))
     with clock("candidates"):
-        graph.add(*_initial_candidates(source, settings.k, row_price, col_price, quantum))
+        if warm_start is None:
+            graph.add(*_initial_candidates(source, settings.k, row_price, col_price, quantum))
+        else:
+            graph.add(*warm_start.graph)
         if seed_pairs is not None:
             graph.add(np.asarray(seed_pairs[0], dtype=np.int64), np.asarray(seed_pairs[1], dtype=np.int64))
     with clock("structure"):
@@ -201,6 +213,7 @@ def search(
         rounds=rounds,
         structure_rounds=structure_rounds,
         graph=(transport.left, transport.right),
+        estimates=(row_price, col_price),
         seconds=clock.seconds,
     )
 
