@@ -304,6 +304,17 @@ else:
 # Raise it if your organisation asks; twofold.privacy refuses anything below 3.
 TWOFOLD_MIN_GROUP_SIZE = env_int("TWOFOLD_MIN_GROUP_SIZE", 5)
 
+# The people import (docs/importing-people.md). A "whole workforce" import refuses to mark more than
+# this share of the active people as having left unless it is explicitly forced, so that a truncated
+# export cannot empty the directory.
+IMPORT_MAX_DEACTIVATION_PERCENT = env_int("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT", 10)
+if not 0 <= IMPORT_MAX_DEACTIVATION_PERCENT <= 100:
+    raise ImproperlyConfigured("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT must be a percentage from 0 to 100")
+# A file checked on the import page waits this long to be confirmed; the daily run deletes older ones.
+IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS", 24)
+if IMPORT_UPLOAD_RETENTION_HOURS < 1:
+    raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")
+
 # Database sessions that record their account, so that a leaver's sessions can be ended at once.
 SESSION_ENGINE = "twofold.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True

@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import getpass
 from typing import Any
 
 from django.db.models import QuerySet
+
+
+class CommandLineOperator:
+    """Whoever runs a ``twofold`` command on the server: an actor with an org admin's rights.
+
+    Running commands takes the server's database credentials, which allow anything already, so the
+    shell is trusted as Django's own ``createsuperuser`` trusts it. Nobody can sign in as it; the
+    records of what it did name the operating-system user.
+    """
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    is_programme_manager = False
+    is_executive = False
+    pk = None
+    person_id = None
+
+    def __init__(self) -> None:
+        try:
+            self.os_user = getpass.getuser()
+        except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+            self.os_user = "unknown"
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return f"command line (system user {self.os_user})"
 
 
 def _signed_in(user: Any) -> bool:
@@ -33,8 +63,18 @@ def can_see_self_identification(user: Any, person: Any) -> bool:
 
 
 def can_import_people(user: Any) -> bool:
-    """Bringing people in from the HRIS: programme managers and org admins."""
-    return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
+    """Importing the directory (people and career events) is an org-wide write: anyone's manager,
+    flags and status. Org admins, and accounts or groups granted "Can import people" in the admin."""
+    return _signed_in(user) and bool(user.has_perm("people.import_people"))
+
+
+def can_import_restricted_attributes(user: Any) -> bool:
+    """Restricted columns (gender, ethnicity, birth year, disability) in an import: org admins only.
+
+    They alone may read those values for everyone, and an import's preview is compared with what is
+    stored, so anyone else could learn a stored value by guessing it.
+    """
+    return _signed_in(user) and bool(user.is_superuser)
 
 
 def can_deactivate_people(user: Any) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Max, QuerySet
 
@@ -79,7 +80,11 @@ def demo_accounts_ensure(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         "junior employee",
     )
     user_upsert(username="admin", password=password, org_admin=True)
-    user_upsert(username="manager", password=password, person=manager, programme_manager=True)
+    manager_user = user_upsert(username="manager", password=password, person=manager, programme_manager=True)
+    # Importing is an org admin's power; the demo grants it to its programme manager to show the grant.
+    manager_user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="people", codename="import_people")
+    )
     user_upsert(username="junior", password=password, person=junior)
     user_upsert(username="senior", password=password, person=senior)
     user_upsert(username="executive", password=password, person=executive, executive=True)

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from twofold.people.services import career_events_import_file
+from twofold.accounts.permissions import CommandLineOperator
+from twofold.people.import_services import career_events_import_file
 from twofold.people.tabular import FileRejected
 from twofold.terminal import rejection_message
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = career_events_import_file(options["file"], dry_run=options["dry_run"])
+            result = career_events_import_file(options["file"], actor=CommandLineOperator(), dry_run=options["dry_run"])
         except FileRejected as rejected:
             self.stderr.write(rejection_message(options["file"], rejected.problems))
             raise CommandError(
