@@ -30,6 +30,16 @@ RELATIONSHIP_TRANSITIONS: dict[str, tuple[str, ...]] = {
     RelationshipState.EXPIRED: (),
 }
 OPEN_STATES = (RelationshipState.PROPOSED, RelationshipState.ACTIVE)
+# A pair counts as "paired before" for programmes that do not repeat pairs from the moment it is
+# proposed, unless the proposal was turned down or ran out: an open proposal counts, or the same two
+# could be proposed in two programmes at once and end up active twice. The engine's bulk exclusions
+# and the one-pair check of relationship_propose both read this.
+PAIRED_BEFORE_STATES = (
+    RelationshipState.PROPOSED,
+    RelationshipState.ACTIVE,
+    RelationshipState.COMPLETED,
+    RelationshipState.ENDED_EARLY,
+)
 
 
 class Answer(models.TextChoices):

@@ -22,14 +22,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.accounts.models import User
 from twofold.people.models import MAX_PROFICIENCY, Person, Skill
 from twofold.programmes import services as programme_services
-from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem
+from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem, participant_problem
 from twofold.programmes.models import (
     Acceptance,
     Enrolment,
@@ -61,6 +61,7 @@ from twofold.relationships.models import (
     Relationship,
     RelationshipState,
 )
+from twofold.relationships.pairing import history_refusal, pair_history, partnered_mentees, pool_place
 from twofold.relationships.selectors import (
     END_WINDOW,
     NOMINATION_STATES,
@@ -220,7 +221,12 @@ def _text(value: str, *, field: str, code: str, max_length: int | None = None) -
 def _pair_refusal(
     *, programme: Programme, mentor_enrolment: Enrolment, mentee_enrolment: Enrolment, mentor: Person, mentee: Person
 ) -> RelationshipRuleBroken | None:
-    """The first hard rule this pair breaks, read from locked rows; None when the pair may be proposed."""
+    """The first hard rule this pair breaks, read from locked rows; None when the pair may be proposed.
+
+    The rules are the ones the match-run translation applies to a whole pool (see
+    :mod:`twofold.relationships.pairing`); only "the two enrolments fit this pair" is particular to
+    checking one pair.
+    """
     for enrolment, role, person in (
         (mentor_enrolment, EnrolmentRole.MENTOR, mentor),
         (mentee_enrolment, EnrolmentRole.MENTEE, mentee),
@@ -233,17 +239,14 @@ def _pair_refusal(
                 f"{person.name} is enrolled as {enrolment.get_role_display().lower()}, not as {label}.",
                 code="wrong_role",
             )
-        if enrolment.status != EnrolmentStatus.ACTIVE:
-            return RelationshipRuleBroken(
-                f"{person.name} is not in the pool ({enrolment.get_status_display().lower()}).", code="not_in_pool"
-            )
-        if not person.active:
-            return RelationshipRuleBroken(f"{person.name} is no longer active in the directory.", code="inactive")
+
+    for enrolment, person in ((mentor_enrolment, mentor), (mentee_enrolment, mentee)):
+        refusal = _participant_refusal(programme=programme, enrolment=enrolment, person=person)
+        if refusal is not None:
+            return refusal
 
     gap_problem = level_gap_problem(
-        EligibilityRules.of(programme),
-        mentor=Candidate.of(mentor),
-        mentee=Candidate.of(mentee),
+        EligibilityRules.of(programme), mentor=Candidate.of(mentor), mentee=Candidate.of(mentee)
     )
     if gap_problem is not None:
         return RelationshipRuleBroken(gap_problem, code="level_gap")
@@ -257,40 +260,30 @@ def _pair_refusal(
             code="same_reporting_chain",
         )
 
-    avoid = Enrolment.avoid.through.objects.filter(
-        Q(enrolment_id=mentor_enrolment.pk, person_id=mentee.pk)
-        | Q(enrolment_id=mentee_enrolment.pk, person_id=mentor.pk)
+    return history_refusal(
+        programme,
+        pair_history(programme, (mentor.pk, mentee.pk)),
+        mentor_id=mentor.pk,
+        mentor_name=mentor.name,
+        mentee_id=mentee.pk,
+        mentee_name=mentee.name,
     )
-    if avoid.exists():
-        return RelationshipRuleBroken(
-            f"{mentor.name} and {mentee.name} asked not to be paired with each other.", code="avoided"
-        )
 
-    if Relationship.objects.filter(programme=programme, mentee=mentee, state__in=OPEN_STATES).exists():
-        return RelationshipRuleBroken(
-            f"{mentee.name} already has an open relationship in {programme.name}.", code="mentee_already_paired"
-        )
 
-    history = Relationship.objects.filter(
-        Q(mentor=mentor, mentee=mentee) | Q(mentor=mentee, mentee=mentor), programme__kind=programme.kind
+def _participant_refusal(
+    *, programme: Programme, enrolment: Enrolment, person: Person
+) -> RelationshipRuleBroken | None:
+    partnered = enrolment.role == EnrolmentRole.MENTEE and bool(partnered_mentees(programme, [enrolment.pk]))
+    problem = participant_problem(
+        EligibilityRules.of(programme), Candidate.of(person), pool_place(enrolment, partnered=partnered)
     )
-    if history.filter(programme=programme, state=RelationshipState.DECLINED).exists():
-        # Someone said no to this very pair; proposing it again would ignore them.
-        return RelationshipRuleBroken(
-            f"A proposal of {mentor.name} and {mentee.name} was declined in this programme.", code="declined_before"
-        )
-    if not programme.allow_repeat_pairs and history.filter(state__in=PAIRED_STATES).exists():
-        return RelationshipRuleBroken(
-            f"{mentor.name} and {mentee.name} were paired before, and {programme.name} does not repeat pairs.",
-            code="paired_before",
-        )
+    return None if problem is None else RelationshipRuleBroken(problem.message, code=problem.code)
 
-    if mentor_enrolment.seats_taken >= mentor_enrolment.capacity:
-        return RelationshipRuleBroken(
-            f"{mentor.name} has no free seat ({mentor_enrolment.seats_taken} of {mentor_enrolment.capacity} taken).",
-            code="no_free_seat",
-        )
-    return None
+
+def participant_refusal(*, programme: Programme, enrolment: Enrolment) -> RelationshipRuleBroken | None:
+    """Why this enrolment of ``programme`` may not be paired with anyone now, or None: one person's
+    half of :func:`pair_refusal`, the rule the match-run translation applies to everyone in the pool."""
+    return _participant_refusal(programme=programme, enrolment=enrolment, person=enrolment.person)
 
 
 def pair_refusal(
