@@ -18,7 +18,7 @@ Two rules keep a run from half-happening:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from twofold.matching import (
     Reason,
     RosterError,
     TreeError,
+    Weights,
     build_problem,
     match,
 )
@@ -314,6 +315,14 @@ def _refresh_total(run: MatchRun) -> None:
     MatchRun.objects.filter(pk=run.pk).update(total_score=round(total, 6))
 
 
+def _run_policy(run: MatchRun) -> Policy:
+    """The programme's policy with the weights ``run`` scored its pairs with: a pair made by hand is
+    scored (and explained) on the same scale as the run's own."""
+    policy = programme_policy(run.programme)
+    weights = run.statistics.get("weights")
+    return replace(policy, weights=Weights(**weights)) if weights else policy
+
+
 def _score_pairs(
     programme: Programme, pairs: list[tuple[Enrolment, Enrolment]], policy: Policy
 ) -> list[tuple[float, dict[str, float]]]:
@@ -353,7 +362,7 @@ def proposal_swap(*, first: Proposal, second: Proposal) -> tuple[Proposal, Propo
     if problems:
         raise MatchRunRuleBroken("; ".join(problems), code="swap_breaks_rule")
     try:
-        policy = programme_policy(programme)
+        policy = _run_policy(run)
     except PolicyError as error:
         raise MatchRunRuleBroken(_policy_failure(programme, error), code="invalid_policy") from None
     scores = _score_pairs(programme, new_pairs, policy)
@@ -415,7 +424,7 @@ def _claim_for_publishing(run: MatchRun, now: datetime) -> MatchRun:
     return run
 
 
-def _publish_proposal(*, proposal_id: int, programme: Programme, now: datetime) -> None:
+def _publish_proposal(*, proposal_id: int, programme: Programme, weights: dict[str, float], now: datetime) -> None:
     """Decide one proposal: propose its pair, or record why not. One transaction for both, so a
     proposal never becomes two relationships, whoever publishes and however often."""
     with transaction.atomic():
@@ -431,6 +440,7 @@ def _publish_proposal(*, proposal_id: int, programme: Programme, now: datetime) 
                 mentee_enrolment=proposal.mentee,
                 score=proposal.score,
                 breakdown=proposal.breakdown,
+                weights=weights,
                 now=now,
             )
         except RelationshipRuleBroken as refusal:
@@ -457,7 +467,9 @@ def match_run_publish(*, run: MatchRun, now: datetime | None = None) -> PublishR
     if run.status == MatchRunStatus.PUBLISHING:
         undecided = Proposal.objects.filter(run=run, relationship__isnull=True, skipped_reason="")
         for proposal_id in list(undecided.order_by("pk").values_list("pk", flat=True)):
-            _publish_proposal(proposal_id=proposal_id, programme=programme, now=now)
+            _publish_proposal(
+                proposal_id=proposal_id, programme=programme, weights=run.statistics.get("weights", {}), now=now
+            )
         with transaction.atomic():
             if not undecided.exists():
                 MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.PUBLISHING).update(

@@ -311,6 +311,7 @@ def relationship_propose(
     mentee_enrolment: Enrolment,
     score: float = 0.0,
     breakdown: dict[str, Any] | None = None,
+    weights: dict[str, float] | None = None,
     now: datetime | None = None,
 ) -> Relationship:
     """Propose a mentor and a mentee to each other, taking one of the mentor's seats.
@@ -324,6 +325,8 @@ def relationship_propose(
 
     The proposal expires ``programme.proposal_expiry_days`` after ``now`` (0: never). In a one-sided
     programme the mentor's enrolment counts as their acceptance, so only the mentee is asked.
+    ``score``, ``breakdown`` and ``weights`` are the match run's: the score, the points of each
+    component, and the weights they were scored with (to explain the pair as the run did).
     """
     now = now or timezone.now()
     programme = Programme.objects.get(pk=programme.pk)
@@ -370,6 +373,7 @@ def relationship_propose(
                 mentee_enrolment=mentee_row,
                 score=score,
                 breakdown=breakdown or {},
+                weights=weights or {},
                 mentor_answer=Answer.ACCEPTED if programme.acceptance == Acceptance.ONE_SIDED else Answer.PENDING,
                 proposed_at=now,
                 expires_at=now + timedelta(days=programme.proposal_expiry_days)
