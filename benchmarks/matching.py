@@ -1,18 +1,29 @@
-"""Matching engine figures: ``python benchmarks/matching.py [--sizes 1000,5000] [...]``, prints JSON.
+"""Matching engine figures: ``python benchmarks/matching.py [--suite scale|adversarial|all] [--quick]``.
 
-Instances come from the demo organisation (``twofold.people.demo``): reverse mentoring pairs the
-active people at levels 1-3 (mentors) with those at 6 and above (mentees), n of each, spread evenly
-over an organisation large enough to hold n mentees; sponsorship pairs 5,000 sponsors (level 7 and
-above, 3 seats each) with 15,000 high-potential protégés, with the fairness target on the
-``gender`` attribute. Skills, levels, departments, locations and the management tree are the
-demo's; protégés' aspirations are not in the demo data, so each aspires to their own department
-(60 %) or to another one drawn at random (seeded).
+Prints JSON. Two suites:
+
+**scale** (``--sizes 1000,5000,...``): instances come from the demo organisation
+(``twofold.people.demo``): reverse mentoring pairs the active people at levels 1-3 (mentors) with
+those at 6 and above (mentees), n of each, spread evenly over an organisation large enough to hold
+n mentees; sponsorship pairs 5,000 sponsors (level 7 and above, 3 seats each) with 15,000
+high-potential protégés, with the fairness target on the ``gender`` attribute. Skills, levels,
+departments, locations and the management tree are the demo's; protégés' aspirations are not in
+the demo data, so each aspires to their own department (60 %) or to another one drawn at random
+(seeded).
 
 Every measured run is its own subprocess, so that its peak resident memory (``ru_maxrss``) is its
 own: the engine (``match``) on a pickled problem, SciPy's dense ``linear_sum_assignment`` on the
 same integer scores (where it fits ``--scipy-max``; with a time limit), an exact reference over
 every allowed pair (SciPy's result, or OR-Tools on the full graph when SciPy ran out of time), and
 ``twofold match-csv`` end to end on a file of the same people.
+
+**adversarial** (``benchmarks/adversarial.py``): families built to break the candidate search -
+a block-structured matrix whose needy rows the price sample skips, independently generated
+tie-heavy integer scores (dense ``assign`` against SciPy), deep and bushy management trees, one
+mentor everyone prefers, clustered skills (the engine, dense ``assign`` and SciPy on the same
+scores), and a sponsorship where the fairness minimum binds (5,000 sponsors x 15,000 protégés;
+its exact reference, with the same minimums, only where the full graph fits: ``--quick``). Every
+row reports seconds, peak memory, pairs, total and the gap to the reference.
 """
 
 from __future__ import annotations
@@ -23,8 +34,6 @@ import json
 import math
 import os
 import pickle
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,19 +45,23 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from twofold.matching import PersonRecord, build_problem, default_policy, match
+from benchmarks.matching_adversarial import (
+    ADVERSARIAL,
+    adversarial_case,
+    fairness_case,
+    run_fair_exact,
+    run_family,
+    run_matrix_assign,
+    run_matrix_scipy,
+)
+from benchmarks.matching_common import call, dense_scores, load_problem, peak_mb
+from twofold.matching import PersonRecord, assign, build_problem, default_policy, match
 from twofold.matching.flow import Transport, solve_transport
-from twofold.matching.rules import PairRules, eligibility
-from twofold.matching.scoring import Scorer
 from twofold.people.demo import generate_organisation
 
 MENTEE_SHARE = 0.15  # share of a demo organisation at levels 6 and above (measured: 15.5-16 %)
 SPONSOR_SHARE = 0.075  # at level 7 and above (7.8 %)
 PROTEGE_SHARE = 0.07  # active, flagged high potential (7.4 %)
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def spread(items: list[Any], count: int) -> list[Any]:
@@ -156,14 +169,6 @@ def run_instance(args: argparse.Namespace) -> dict[str, Any]:
     return {"organisation": len(people), "seconds": time.perf_counter() - started}
 
 
-def load_problem(folder: str, tolerance: float | None) -> Any:
-    with (Path(folder) / "problem.pkl").open("rb") as handle:
-        problem = pickle.load(handle)
-    if tolerance is not None:
-        problem = replace(problem, policy=replace(problem.policy, optimality_tolerance=tolerance))
-    return problem
-
-
 def run_engine(args: argparse.Namespace) -> dict[str, Any]:
     problem = load_problem(args.folder, args.tolerance)
     before = peak_mb()
@@ -194,23 +199,6 @@ def run_engine(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def dense_scores(problem: Any) -> tuple[np.ndarray, np.ndarray, float]:
-    """Integer scores of every eligible pair (as float64) and the allowed mask, block by block."""
-    left_ok, _ = eligibility(problem.left, problem.policy, left=True)
-    right_ok, _ = eligibility(problem.right, problem.policy, left=False)
-    left_index, right_index = np.flatnonzero(left_ok), np.flatnonzero(right_ok)
-    scorer = Scorer(problem, left_index, right_index)
-    rules = PairRules(problem, left_index, right_index)
-    scores = np.empty((len(left_index), len(right_index)))
-    allowed = np.empty(scores.shape, dtype=bool)
-    cols = np.arange(len(right_index))
-    for start in range(0, len(left_index), 500):
-        rows = np.arange(start, min(start + 500, len(left_index)))
-        scores[rows] = scorer.x[rows] @ scorer.y.T
-        allowed[rows] = rules.allowed_block(rows, cols)
-    return scores, allowed, float(scorer.unit)
-
-
 def run_scipy(args: argparse.Namespace) -> dict[str, Any]:
     from scipy.optimize import linear_sum_assignment
 
@@ -237,7 +225,6 @@ def run_scipy(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_assign(args: argparse.Namespace) -> dict[str, Any]:
     """The ``assign`` primitive on the same scores as a dense matrix (NaN = not allowed), exact."""
-    from twofold.matching import assign
 
     problem = load_problem(args.folder, None)
     scores, allowed, unit = dense_scores(problem)
@@ -314,25 +301,6 @@ def run_csv(args: argparse.Namespace) -> dict[str, Any]:
 # --- the driver ---------------------------------------------------------------------------------
 
 
-def call(step: str, folder: str, kind: str, timeout: float | None = None, **extra: Any) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--step", step, "--folder", folder, "--kind", kind]
-    for key, value in extra.items():
-        if value is not None and value is not False:
-            command += [f"--{key.replace('_', '-')}"] + ([] if value is True else [str(value)])
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "twofold.settings")}
-    started = time.perf_counter()
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
-    except subprocess.TimeoutExpired:
-        return {"timeout_seconds": timeout, "note": f"did not finish within {timeout:.0f} s"}
-    if done.returncode != 0:
-        return {
-            "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}",
-            "wall_seconds": time.perf_counter() - started,
-        }
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def case(kind: str, n_left: int, n_right: int, options: argparse.Namespace) -> dict[str, Any]:
     label = f"{kind} {n_left} x {n_right}"
     print(f"# {label} ...", file=sys.stderr, flush=True)
@@ -376,17 +344,23 @@ def case(kind: str, n_left: int, n_right: int, options: argparse.Namespace) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1000,5000,10000,20000,50000", help="people per side, reverse mentoring")
-    parser.add_argument("--no-sponsorship", dest="sponsorship", action="store_false", help="skip 5k x 15k")
+    parser.add_argument("--suite", choices=["scale", "adversarial", "all"], default="all")
+    parser.add_argument("--quick", action="store_true", help="small sizes only (a few minutes in all)")
+    parser.add_argument("--sizes", help="people per side, reverse mentoring (default 1000,...,50000; quick 1000,5000)")
+    parser.add_argument("--no-sponsorship", dest="sponsorship", action="store_false", help="skip the sponsorship cases")
     parser.add_argument("--no-csv", dest="csv", action="store_false", help="skip match-csv on the largest size")
     parser.add_argument("--exact-engine", action="store_true", help="also run the engine with tolerance 0")
     parser.add_argument("--scipy-max", type=int, default=10000, help="largest side given to SciPy (default 10000)")
     parser.add_argument("--scipy-timeout", type=float, default=900.0, help="seconds SciPy may take (default 900)")
     parser.add_argument("--exact-max", type=int, default=10000, help="largest side with an exact reference")
+    parser.add_argument(
+        "--fair-exact-max", type=int, default=5_000_000, help="most pairs for the binding-fairness exact reference"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--kind", default="reverse-mentoring", help=argparse.SUPPRESS)
+    parser.add_argument("--family", help=argparse.SUPPRESS)
     parser.add_argument("--n-left", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--n-right", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tolerance", type=float, help=argparse.SUPPRESS)
@@ -400,14 +374,32 @@ def main() -> None:
             "assign": run_assign,
             "exact": run_exact,
             "csv": run_csv,
+            "family": run_family,
+            "matrix-assign": run_matrix_assign,
+            "matrix-scipy": run_matrix_scipy,
+            "fair-exact": run_fair_exact,
         }[options.step]
         print(json.dumps(runner(options)))
         return
-    options.sizes = [int(size) for size in options.sizes.split(",") if size]
-    results = [case("reverse-mentoring", n, n, options) for n in options.sizes]
-    if options.sponsorship:
-        results.append(case("sponsorship", 5000, 15000, options))
-    print(json.dumps({"machine": {"cpus": os.cpu_count()}, "cases": results}, indent=2))
+    sizes = options.sizes or ("1000,5000" if options.quick else "1000,5000,10000,20000,50000")
+    options.sizes = [int(size) for size in sizes.split(",") if size]
+    results = []
+    if options.suite in ("scale", "all"):
+        results += [case("reverse-mentoring", n, n, options) for n in options.sizes]
+        if options.sponsorship:
+            results.append(case("sponsorship", 5000, 15000, options))
+    if options.suite in ("adversarial", "all"):
+        seen = set()
+        for family, full, quick in ADVERSARIAL:
+            n = quick if options.quick else full
+            if (family, n) not in seen:
+                seen.add((family, n))
+                results.append(adversarial_case(family, n, options))
+        if options.sponsorship:
+            sponsors = 500 if options.quick else 5000
+            results.append(fairness_case(sponsors, 3 * sponsors, options))
+    load = os.getloadavg()
+    print(json.dumps({"machine": {"cpus": os.cpu_count(), "load_average": load}, "cases": results}, indent=2))
 
 
 if __name__ == "__main__":

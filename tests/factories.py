@@ -160,3 +160,12 @@ class MeetingFactory(factory.django.DjangoModelFactory):
             from twofold.relationships.services import relationship_last_met_refresh
 
             relationship_last_met_refresh(self.relationship_id)
+
+
+def grant(user: User, permission: str) -> User:
+    """Give ``user`` a Django permission such as ``people.import_people``, as an org admin would in the admin."""
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = permission.split(".")
+    user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return User.objects.get(pk=user.pk)  # a fresh instance: permissions are cached per instance

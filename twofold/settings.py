@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -128,7 +130,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASE_U
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on Twofold's site class, which asks for the second factor where it is due.
+    "twofold.accounts.admin_app.TwofoldAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -139,6 +142,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "twofold.accounts",
     "twofold.people",
     "twofold.programmes",
@@ -150,14 +156,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "twofold.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "twofold.accounts.middleware.SessionIdleTimeoutMiddleware",
+    "twofold.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "twofold.urls"
@@ -183,12 +196,59 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Argon2 first: new passwords get it, and older hashes (PBKDF2, from Django's default) are
+# rehashed with it the next time their owner signs in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    # Refuses every attempt for a locked-out username before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "twofold.accounts.backends.PasswordBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "twofold.accounts.passwords.NotTheDemoPassword"},
 ]
+
+# Lockout after repeated failed sign-ins (django-axes), on the sign-in page and the admin's alike.
+# Counted per username whatever the address: behind a proxy every client shares one address, and
+# an attacker spreading guesses over many addresses is still stopped. The lock ends by itself.
+AXES_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_LOCKOUT_MINUTES = env_int("SIGNIN_LOCKOUT_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 warns that locks without the address can be dodged by rotating user agents or cookies;
+# a lock on the username cannot be dodged that way, and one on the address would, behind a proxy,
+# lock the whole organisation out after a few typos.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "twofold.accounts.views.signin_locked_out"
+AXES_VERBOSE = False
+# Not a second, unbounded log of every sign-in with its address and browser: failed attempts are
+# kept only until their cool-off ends, and sign-ins belong in the audit trail.
+AXES_DISABLE_ACCESS_LOG = True
+if AXES_FAILURE_LIMIT < 1 or SIGNIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("SIGNIN_FAILURE_LIMIT and SIGNIN_LOCKOUT_MINUTES must be 1 or more")
+
+# A session unused for this long is signed out; every request counts as activity.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 60)
+if SESSION_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES must be 1 or more")
+# A password-reset link works for two hours (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
+
+# Two-step sign-in with an authenticator app (django-otp, TOTP). Org admins may enrol one from
+# their account page; with TOTP_REQUIRED_FOR_ORG_ADMINS=1 they must, before using anything else.
+TOTP_REQUIRED_FOR_ORG_ADMINS = env_bool("TOTP_REQUIRED_FOR_ORG_ADMINS")
+OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "Twofold")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -244,14 +304,57 @@ else:
 # Raise it if your organisation asks; twofold.privacy refuses anything below 3.
 TWOFOLD_MIN_GROUP_SIZE = env_int("TWOFOLD_MIN_GROUP_SIZE", 5)
 
+# The people import (docs/importing-people.md). A "whole workforce" import refuses to mark more than
+# this share of the active people as having left unless it is explicitly forced, so that a truncated
+# export cannot empty the directory.
+IMPORT_MAX_DEACTIVATION_PERCENT = env_int("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT", 10)
+if not 0 <= IMPORT_MAX_DEACTIVATION_PERCENT <= 100:
+    raise ImproperlyConfigured("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT must be a percentage from 0 to 100")
+# A file checked on the import page waits this long to be confirmed; the daily run deletes older ones.
+IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS", 24)
+if IMPORT_UPLOAD_RETENTION_HOURS < 1:
+    raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")
+
+# Database sessions that record their account, so that a leaver's sessions can be ended at once.
+SESSION_ENGINE = "twofold.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Features no page uses, switched off for the page and anything it could embed (twofold.headers).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"
+
+# Content-Security-Policy (django-csp): everything from this origin, nothing inline. Styles and
+# scripts live in static files (htmx comes from django-htmx's); the templates carry no style
+# attributes and no inline scripts, which tests/test_csp.py holds them to.
+CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if DEBUG:
+    # Django's own debug pages are styled inline: with DEBUG on, violations are reported, not blocked.
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
+
+# Only a proxy that sets X-Forwarded-Proto itself (and drops a client's) may be believed about
+# HTTPS; otherwise anyone could send the header and pass for a secure request.
+TRUST_X_FORWARDED_PROTO = env_bool("TRUST_X_FORWARDED_PROTO")
+if TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
@@ -264,5 +367,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # django-axes notes every successful sign-in at INFO; failures and lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

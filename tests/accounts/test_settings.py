@@ -84,6 +84,42 @@ def test_production_mode_passes_check_deploy(tmp_path) -> None:
         "ALLOWED_HOSTS": "twofold.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }
-    result = run_twofold("check", "--deploy", "--fail-level", "WARNING", env=env, cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues" in result.stdout
+    for proxy in ("0", "1"):
+        result = run_twofold(
+            "check", "--deploy", "--fail-level", "WARNING", env={**env, "TRUST_X_FORWARDED_PROTO": proxy}, cwd=tmp_path
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "System check identified no issues" in result.stdout
+        assert "WARNING" not in result.stdout + result.stderr and "?:" not in result.stdout + result.stderr
+
+
+def settings_in_subprocess(expression: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    script = f"import django; django.setup(); from django.conf import settings; print(repr(({expression})))"
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "DJANGO_SETTINGS_MODULE": "twofold.settings", **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_hole_8_sign_in_limits_come_from_the_environment(tmp_path) -> None:
+    expression = "settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME, settings.SESSION_IDLE_MINUTES"
+    defaults = settings_in_subprocess(expression, {"TWOFOLD_VAR_DIR": str(tmp_path)}, tmp_path)
+    assert defaults.stdout.strip() == "(5, datetime.timedelta(seconds=900), 60)", defaults.stderr
+    env = {
+        "TWOFOLD_VAR_DIR": str(tmp_path),
+        "SIGNIN_FAILURE_LIMIT": "3",
+        "SIGNIN_LOCKOUT_MINUTES": "30",
+        "SESSION_IDLE_MINUTES": "20",
+        "TOTP_REQUIRED_FOR_ORG_ADMINS": "1",
+    }
+    configured = settings_in_subprocess(expression + ", settings.TOTP_REQUIRED_FOR_ORG_ADMINS", env, tmp_path)
+    assert configured.stdout.strip() == "(3, datetime.timedelta(seconds=1800), 20, True)", configured.stderr
+    refused = settings_in_subprocess(expression, {**env, "SIGNIN_FAILURE_LIMIT": "0"}, tmp_path)
+    assert (
+        refused.returncode != 0
+        and "SIGNIN_FAILURE_LIMIT and SIGNIN_LOCKOUT_MINUTES must be 1 or more" in refused.stderr
+    )

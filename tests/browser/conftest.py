@@ -34,13 +34,28 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def watch_csp_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Chromium reports every resource or inline content the Content-Security-Policy blocked on the console."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
+    violations = watch_csp_violations(page)
     yield page
     context.close()
+    # Hole 9: every browser test doubles as a check that no page trips the policy.
+    assert not violations, "\n".join(violations)
 
 
 def sign_in(page, username: str, password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
+from tests.factories import grant
 from twofold.programmes.services import enrolment_create, programme_create, programme_transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,6 +27,7 @@ def test_programme_manager_pages(page, cast) -> None:  # type: ignore[no-untyped
     programme = programme_create(name="Digital fluency", kind="reverse_mentoring", created_by=cast.programme_manager)
     programme_transition(programme=programme, to_state="enrolling")
     enrolment_create(programme=programme, person=cast.ana, role="mentor")
+    grant(cast.programme_manager, "people.import_people")
     sign_in(page, "pm")
     visit_all(
         page,

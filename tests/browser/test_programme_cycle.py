@@ -4,6 +4,7 @@ participants answer and live the relationship; the bridge into sponsorship."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
 from tests.factories import PersonFactory
@@ -82,7 +83,7 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     for box in page.locator("input[name=proposal]").all():
         box.check()
     page.get_by_role("button", name="Swap the partners of the two ticked pairs").click()
-    page.wait_for_function("document.querySelector('#board').textContent.includes('Swapped')")
+    expect(page.locator("#board")).to_contain_text("Swapped")
     assert set(run.proposals.values_list("mentor_id", "mentee_id")) != before
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Publish 2 proposals").click()
@@ -99,10 +100,10 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     ana_page.wait_for_load_state()
     relationship = Relationship.objects.get(mentor__employee_id="J1")
     assert relationship.mentor_answer == "accepted"
-    # Someone else's pair is out of bounds.
+    # Someone else's pair is out of bounds, and answers as if it did not exist.
     other = Relationship.objects.exclude(pk=relationship.pk).get()
     response = ana_page.goto(f"/relationships/{other.pk}/")
-    assert response is not None and response.status == 403
+    assert response is not None and response.status == 404
     ana.close()
 
 

@@ -1,6 +1,7 @@
 """The life of a pair in Chromium: the junior accepts, logs a meeting and a skill that moved; the senior
 checks in and nominates the junior for sponsorship; a sponsor records an advocacy action; a stranger
-gets 403; managers watch health and handle concerns. Every page passes axe-core and fits a phone."""
+gets the 404 of an unknown page; managers watch health and handle concerns. Every page passes
+axe-core and fits a phone."""
 
 from __future__ import annotations
 
@@ -152,13 +153,13 @@ def test_the_senior_checks_in_and_nominates_the_junior(page, cast) -> None:  # t
     assert Nomination.objects.get().programme == sponsorship
 
 
-def test_a_participant_opening_another_pairs_page_gets_403(page, cast) -> None:  # type: ignore[no-untyped-def]
+def test_a_participant_opening_another_pairs_page_gets_404(page, cast) -> None:  # type: ignore[no-untyped-def]
     programme = ProgrammeFactory(state=ProgrammeState.MATCHING)
     relationship = pair_up(programme, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=3))
     sign_in(page, "ben")
     response = page.goto(f"/relationships/{relationship.pk}/")
-    assert response is not None and response.status == 403
-    assert page.get_by_role("heading", name="You may not see this page").is_visible()
+    assert response is not None and response.status == 404
+    assert page.get_by_role("heading", name="Not found").is_visible()
     assert page.get_by_text("Vera Sales").count() == 0
     check_page(page)
 

@@ -38,8 +38,9 @@ def test_board_is_for_the_programme_managers_only(cast) -> None:
     run = MatchRun.objects.get()
     other = UserFactory(username="pm2", is_programme_manager=True)
     for user in (cast.ana_user, cast.executive, other):
-        assert signed_in(user).get(reverse("matchruns:board", args=[programme.pk, run.pk])).status_code == 403
-        assert signed_in(user).post(reverse("matchruns:publish", args=[programme.pk, run.pk])).status_code == 403
+        # The answer an unknown id gets (hole 12).
+        assert signed_in(user).get(reverse("matchruns:board", args=[programme.pk, run.pk])).status_code == 404
+        assert signed_in(user).post(reverse("matchruns:publish", args=[programme.pk, run.pk])).status_code == 404
 
 
 def test_swap_inside_a_reporting_line_is_refused_with_the_reason(cast) -> None:

@@ -82,7 +82,7 @@ def test_a_database_from_before_the_move_keeps_every_run_proposal_and_link() -> 
 
 @pytest.mark.django_db(transaction=True)
 def test_relationships_published_before_weights_were_stored_get_their_run_s_weights() -> None:
-    before = [("matchruns", "0002_proposal_outcome"), ("relationships", "0004_remove_relationship_proposal")]
+    before = [("matchruns", "0002_proposal_outcome"), ("relationships", "0005_relationship_withdrawn")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     try:

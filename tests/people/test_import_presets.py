@@ -9,9 +9,12 @@ import pytest
 from django.core.management import call_command
 from openpyxl import Workbook
 
+from twofold.accounts.permissions import CommandLineOperator
+from twofold.people.import_services import people_import_file
 from twofold.people.models import Person, PersonSkill, SelfIdentification, Skill
-from twofold.people.services import people_import_file
 from twofold.people.tabular import FileRejected
+
+OPERATOR = CommandLineOperator()
 
 
 def people() -> dict[str, Person]:
@@ -33,7 +36,7 @@ def test_bamboohr_csv(tmp_path, db) -> None:
         "103,Old,Timer,old.timer@acme.example,Analyst,L3,Sales,Tokyo,101,01/02/2010,Inactive,,\n",
         encoding="utf-8",
     )
-    result = people_import_file(path, preset="bamboohr")
+    result = people_import_file(path, preset="bamboohr", actor=OPERATOR)
     assert sorted(result.created) == ["101", "102", "103"]
     everyone = people()
     assert everyone["101"].name == "Maria Lopez"
@@ -84,7 +87,7 @@ def test_workday_json_report(tmp_path, db) -> None:
         ),
         encoding="utf-8",
     )
-    people_import_file(path, preset="workday")
+    people_import_file(path, preset="workday", actor=OPERATOR)
     grace = Person.objects.get(employee_id="W-2")
     assert (grace.name, grace.title, grace.department, grace.high_potential) == (
         "Grace Hopper",
@@ -160,7 +163,7 @@ def test_successfactors_xlsx_with_no_manager_marker(tmp_path, db) -> None:
         ]
     )
     workbook.save(path)
-    people_import_file(path, preset="successfactors")
+    people_import_file(path, preset="successfactors", actor=OPERATOR)
     everyone = people()
     assert everyone["sf1"].manager is None
     assert manager_of("sf2") == "sf1"
@@ -207,7 +210,7 @@ def test_hibob_nested_json(tmp_path, db) -> None:
         ),
         encoding="utf-8",
     )
-    people_import_file(path, preset="hibob")
+    people_import_file(path, preset="hibob", actor=OPERATOR)
     eli = Person.objects.get(employee_id="78")
     assert (eli.name, eli.location, eli.level, eli.hire_date) == ("Eli Cohen", "London", 3, date(2024, 1, 15))
     assert manager_of("78") == "77"
@@ -222,7 +225,7 @@ def test_hibob_csv_with_uk_dates(tmp_path, db) -> None:
         "2,Dan,Gold,dan@bob.example,Analyst,2,Exec,London,1,25/12/2023\n",
         encoding="utf-8",
     )
-    people_import_file(path, preset="hibob")
+    people_import_file(path, preset="hibob", actor=OPERATOR)
     assert Person.objects.get(employee_id="2").hire_date == date(2023, 12, 25)
     assert manager_of("2") == "1"
 
@@ -235,7 +238,7 @@ def test_generic_with_skills_and_attributes(tmp_path, db) -> None:
         "E1,Ann,ann@x.org,2,generative ai:4;TikTok,Negotiation:1,Excel:2,Woman,Asian\n",
         encoding="utf-8",
     )
-    result = people_import_file(path)
+    result = people_import_file(path, actor=OPERATOR)
     assert result.new_skills == ["Excel", "Negotiation", "TikTok"]
     held = {
         row.skill.name: (row.proficiency, row.can_teach, row.wants_to_learn)
@@ -272,7 +275,7 @@ def test_mapping_file_for_any_layout(tmp_path, db) -> None:
         "2;Anke;Roth;anke@firma.example;3;1;15.08.2022\n",
         encoding="utf-8",
     )
-    people_import_file(path, mapping_file=mapping)
+    people_import_file(path, mapping_file=mapping, actor=OPERATOR)
     assert Person.objects.get(employee_id="1").name == "Jörg Weiß"
     assert Person.objects.get(employee_id="2").hire_date == date(2022, 8, 15)
     assert manager_of("2") == "1"
@@ -284,14 +287,14 @@ def test_mapping_file_problems(tmp_path, db) -> None:
     path = tmp_path / "hr.csv"
     path.write_text("id,name,email,level\n1,A,a@x.org,3\n", encoding="utf-8")
     with pytest.raises(FileRejected) as caught:
-        people_import_file(path, mapping_file=mapping)
+        people_import_file(path, mapping_file=mapping, actor=OPERATOR)
     messages = [str(problem) for problem in caught.value.problems]
     assert any("unknown preset 'oracle'" in message for message in messages)
     assert any("column 'salary'" in message and "unknown field" in message for message in messages)
     assert any("column 'email'" in message and "give a column name" in message for message in messages)
     mapping.write_text('[columns]\nemployee_id = "Staff No"\n', encoding="utf-8")
     with pytest.raises(FileRejected) as caught:
-        people_import_file(path, mapping_file=mapping)
+        people_import_file(path, mapping_file=mapping, actor=OPERATOR)
     assert [str(problem) for problem in caught.value.problems] == [
         "row 1, column 'Staff No': the mapping names this column for 'employee_id', but the file has no such column"
     ]
@@ -304,11 +307,11 @@ def test_upsert_changes_only_what_differs_and_keeps_absent_columns(tmp_path, db)
         "E1,Ann,ann@x.org,9,CEO,Exec,\nE2,Bob,bob@x.org,3,Analyst,Ops,E1\nE3,Cy,cy@x.org,3,Analyst,Ops,E1\n",
         encoding="utf-8",
     )
-    people_import_file(first)
+    people_import_file(first, actor=OPERATOR)
     second = tmp_path / "second.csv"
     # No title, department or manager column: those stay as they are.
     second.write_text("employee_id,name,email,level\nE2,Bob,bob@x.org,4\nE4,Dee,dee@x.org,2\n", encoding="utf-8")
-    result = people_import_file(second)
+    result = people_import_file(second, actor=OPERATOR)
     assert result.created == ["E4"]
     assert result.updated == {"E2": ["level"]}
     bob = Person.objects.get(employee_id="E2")
@@ -323,7 +326,7 @@ def test_full_deactivates_people_missing_from_the_file_never_deletes(tmp_path, d
         "employee_id,name,email,level,manager_id\nE1,Ann,ann@x.org,9,\nE2,Bob,bob@x.org,3,E1\nE3,Cy,cy@x.org,3,E1\n",
         encoding="utf-8",
     )
-    people_import_file(first)
+    people_import_file(first, actor=OPERATOR)
     second = tmp_path / "second.csv"
     second.write_text(
         "employee_id,name,email,level,manager_id\nE1,Ann,ann@x.org,9,\nE2,Bob,bob@x.org,3,E1\n",
@@ -334,11 +337,11 @@ def test_full_deactivates_people_missing_from_the_file_never_deletes(tmp_path, d
     assert "Would deactivated: 1" not in out
     assert "Would deactivate: 1" in out and "  E3" in out and "Dry run: nothing was written." in out
     assert Person.objects.get(employee_id="E3").active is True
-    call_command("import_people", str(second), "--full")
+    call_command("import_people", str(second), "--full", "--allow-mass-deactivation", "--confirm-deactivations", "1")
     assert Person.objects.get(employee_id="E3").active is False
     assert Person.objects.count() == 3
     # Coming back in a later full file reactivates.
-    people_import_file(first, full=True)
+    people_import_file(first, full=True, actor=OPERATOR)
     assert Person.objects.get(employee_id="E3").active is True
 
 
@@ -364,7 +367,7 @@ def test_export_then_import_reports_no_changes(tmp_path, db, capsys, suffix) -> 
 def test_email_swap_between_two_people(tmp_path, db) -> None:
     path = tmp_path / "people.csv"
     path.write_text("employee_id,name,email,level\nE1,Ann,ann@x.org,3\nE2,Bob,bob@x.org,3\n", encoding="utf-8")
-    people_import_file(path)
+    people_import_file(path, actor=OPERATOR)
     path.write_text("employee_id,name,email,level\nE1,Ann,bob@x.org,3\nE2,Bob,ann@x.org,3\n", encoding="utf-8")
-    people_import_file(path)
+    people_import_file(path, actor=OPERATOR)
     assert dict(Person.objects.values_list("employee_id", "email")) == {"E1": "bob@x.org", "E2": "ann@x.org"}

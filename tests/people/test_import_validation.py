@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
+from twofold.accounts.permissions import CommandLineOperator
+from twofold.people.import_services import people_import_file
 from twofold.people.models import Person, PersonSkill, SelfIdentification
-from twofold.people.services import people_import_file
 from twofold.people.tabular import FileRejected
 
 HEADER = "employee_id,name,email,level,manager_id,hire_date,high_potential\n"
+
+OPERATOR = CommandLineOperator()
 
 
 def write(tmp_path, text: str, name: str = "people.csv", encoding: str = "utf-8"):  # type: ignore[no-untyped-def]
@@ -20,7 +23,7 @@ def write(tmp_path, text: str, name: str = "people.csv", encoding: str = "utf-8"
 
 def rejected(path, **options) -> list[str]:  # type: ignore[no-untyped-def]
     with pytest.raises(FileRejected) as caught:
-        people_import_file(path, **options)
+        people_import_file(path, actor=OPERATOR, **options)
     return [str(problem) for problem in caught.value.problems]
 
 
@@ -48,7 +51,7 @@ def test_duplicate_employee_id_names_both_rows(tmp_path, db) -> None:
 
 
 def test_duplicate_email_in_file_and_against_directory(tmp_path, db, existing) -> None:
-    people_import_file(write(tmp_path, existing, "first.csv"))
+    people_import_file(write(tmp_path, existing, "first.csv"), actor=OPERATOR)
     before = snapshot()
     path = write(tmp_path, HEADER + "E1,Ann,ann@x.org,3,,,\nE2,Bob,ANN@x.org,3,,,\nE3,Cy,alma@example.org,3,,,\n")
     assert rejected(path) == [
@@ -81,7 +84,7 @@ def test_manager_cycle_names_the_people_in_it(tmp_path, db) -> None:
 
 
 def test_cycle_through_people_already_in_the_directory(tmp_path, db, existing) -> None:
-    people_import_file(write(tmp_path, existing, "first.csv"))
+    people_import_file(write(tmp_path, existing, "first.csv"), actor=OPERATOR)
     before = snapshot()
     # A1 is A2's manager in the directory; making A2 manage A1 closes a loop.
     path = write(tmp_path, "employee_id,name,email,level,manager_id\nA1,Alma Boss,alma@example.org,9,A2\n")
@@ -134,8 +137,10 @@ def test_empty_file_and_header_only(tmp_path, db) -> None:
 
 
 def test_utf8_with_bom_and_windows_1252_are_read(tmp_path, db) -> None:
-    people_import_file(write(tmp_path, "\ufeff" + HEADER + "E1,Zoë Müller,zoe@x.org,3,,,\n", "bom.csv"))
-    people_import_file(write(tmp_path, HEADER + "E2,José Núñez,jose@x.org,3,,,\n", "win.csv", encoding="cp1252"))
+    people_import_file(write(tmp_path, "\ufeff" + HEADER + "E1,Zoë Müller,zoe@x.org,3,,,\n", "bom.csv"), actor=OPERATOR)
+    people_import_file(
+        write(tmp_path, HEADER + "E2,José Núñez,jose@x.org,3,,,\n", "win.csv", encoding="cp1252"), actor=OPERATOR
+    )
     assert dict(Person.objects.values_list("employee_id", "name")) == {"E1": "Zoë Müller", "E2": "José Núñez"}
 
 
@@ -166,7 +171,7 @@ def test_bad_skill_cells(tmp_path, db) -> None:
 
 
 def test_full_import_with_manager_missing_from_file(tmp_path, db, existing) -> None:
-    people_import_file(write(tmp_path, existing, "first.csv"))
+    people_import_file(write(tmp_path, existing, "first.csv"), actor=OPERATOR)
     before = snapshot()
     path = write(tmp_path, HEADER + "A2,Aron Report,aron@example.org,3,A1,2020-01-01,no\n")
     assert rejected(path, full=True) == [
@@ -212,3 +217,51 @@ def test_unreadable_files(tmp_path, db) -> None:
     assert rejected(write(tmp_path, "employee_id,name,email,level,email\nE1,A,a@x.org,3,b@x.org\n")) == [
         "row 1, column 'email': appears twice in the header (columns 3 and 5)"
     ]
+
+
+def test_hole_6_control_characters_in_names_and_text_are_refused_by_row_and_column(tmp_path, db) -> None:
+    path = write(
+        tmp_path,
+        "employee_id,name,email,level,title,department,location,manager_id,skills_teach,gender\n"
+        'E1,"Ann\nSmith",ann@x.org,3,Analyst,Ops,Leeds,,,\n'
+        "E2,Bob,bob@x.org,3,Head\tof Ops,Ops,Leeds,,,\n"
+        "E3,Cy,cy@x.org,3,Analyst,Ops\x07,Leeds,,,\n"
+        "E4,Dee\u202etxt.exe,dee@x.org,3,Analyst,Ops,Le\x85eds,,,\n"
+        "E5,Eve,eve@x.org,3,Analyst,Ops,Leeds,E\x011,S\u2028QL:3,Wo\x1bman\n",
+    )
+    assert rejected(path) == [
+        "row 2, column 'name': contains a line break (character 4); names and other text must be one plain line",
+        "row 3, column 'title': contains a tab (character 5); names and other text must be one plain line",
+        "row 4, column 'department': contains the control character U+0007 (character 4); "
+        "names and other text must be one plain line",
+        "row 5, column 'location': contains a line break (character 3); names and other text must be one plain line",
+        "row 5, column 'name': contains the control character U+202E (character 4); "
+        "names and other text must be one plain line",
+        "row 6, column 'gender': contains the control character U+001B (character 3); "
+        "names and other text must be one plain line",
+        "row 6, column 'manager_id': contains the control character U+0001 (character 2); "
+        "names and other text must be one plain line",
+        "row 6, column 'skills_teach': skill name 'S\\u2028QL' contains a line break (character 2); "
+        "names and other text must be one plain line",
+    ]
+    assert Person.objects.count() == 0
+
+
+def test_hole_6_career_event_titles_refuse_control_characters_but_a_note_may_span_lines(tmp_path, cast) -> None:
+    from twofold.people.models import CareerEvent
+
+    path = write(
+        tmp_path,
+        "employee_id,kind,effective_date,to_title,note\n"
+        'J1,promotion,2025-04-01,"Lead\tAnalyst",\n'
+        'J2,role_change,2025-06-01,Account Executive,"Moved to Sales.\nAsked for it."\n',
+        "events.csv",
+    )
+    with pytest.raises(CommandError):
+        call_command("import_events", str(path))
+    assert CareerEvent.objects.count() == 0
+    path.write_text(
+        'employee_id,kind,effective_date,to_title,note\nJ2,role_change,2025-06-01,Account Executive,"Moved.\nAsked."\n'
+    )
+    call_command("import_events", str(path))
+    assert CareerEvent.objects.get().note == "Moved.\nAsked."

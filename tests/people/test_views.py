@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
 from tests.factories import PersonFactory, PersonSkillFactory, SkillFactory
-from twofold.people.models import Person, SelfIdentification
+from twofold.people.models import SelfIdentification
 from twofold.people.services import people_tree_rebuild
 
 
 def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    # django-axes checks every sign-in against the lockout and needs the request to do so.
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 
@@ -43,7 +45,7 @@ def test_home_sends_each_role_to_its_page(cast) -> None:
 def test_outsider_without_role_cannot_see_the_directory(cast) -> None:
     client = signed_in(cast.outsider)
     assert client.get(reverse("people:directory")).status_code == 403
-    assert client.get(reverse("people:person", args=[cast.ana.pk])).status_code == 403
+    assert client.get(reverse("people:person", args=[cast.ana.pk])).status_code == 404  # as an unknown id (hole 12)
 
 
 def test_directory_search_and_filters(cast) -> None:
@@ -125,52 +127,6 @@ def test_query_counts_do_not_grow_with_data(cast, extra, django_assert_max_num_q
         assert client.get(reverse("people:directory")).status_code == 200
     with django_assert_max_num_queries(11):
         assert client.get(reverse("people:person", args=[cast.lead_tech.pk])).status_code == 200
-
-
-def upload(client, text: str, name: str = "people.csv", **fields):  # type: ignore[no-untyped-def]
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    data = {"file": SimpleUploadedFile(name, text.encode()), "preset": "generic", **fields}
-    return client.post(reverse("people:import"), data)
-
-
-def test_import_page_is_for_programme_staff(cast) -> None:
-    assert signed_in(cast.ana_user).get(reverse("people:import")).status_code == 403
-    assert signed_in(cast.programme_manager).get(reverse("people:import")).status_code == 200
-
-
-def test_import_page_reports_row_errors_and_writes_nothing(cast, settings, tmp_path) -> None:
-    settings.VAR_DIR = tmp_path
-    client = signed_in(cast.programme_manager)
-    response = upload(client, "employee_id,name,email,level,manager_id\nN1,Nia,nia@x.org,3,NOPE\nN2,,n2@x.org,x,\n")
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert "3 problems in people.csv" in page
-    assert "unknown manager id &#x27;NOPE&#x27;" in page and "name is empty" in page
-    assert not Person.objects.filter(employee_id__in=["N1", "N2"]).exists()
-    assert not list((tmp_path / "imports").iterdir())
-
-
-def test_import_page_preview_then_confirm(cast, settings, tmp_path) -> None:
-    settings.VAR_DIR = tmp_path
-    client = signed_in(cast.programme_manager)
-    response = upload(
-        client,
-        "employee_id,name,email,level,manager_id\nN1,Nia New,nia@x.org,3,V1\nJ1,Ana Junior,j1@example.org,3,L1\n",
-    )
-    page = response.content.decode()
-    assert response.status_code == 200 and "is good: here is what importing it would do" in page
-    assert "J1: level" in page
-    assert not Person.objects.filter(employee_id="N1").exists()
-    response = client.post(reverse("people:import_confirm"))
-    assert response.status_code == 302
-    assert Person.objects.get(employee_id="N1").manager == cast.vp_tech
-    assert Person.objects.get(employee_id="J1").level == 3
-    follow = client.get(response["Location"]).content.decode()
-    assert "Imported people.csv: 1 created, 1 updated, 0 deactivated." in follow
-    # Confirming twice does nothing more: the checked file is gone.
-    response = client.post(reverse("people:import_confirm"))
-    assert response.status_code == 302 and response["Location"] == reverse("people:import")
 
 
 def test_employee_edits_own_skills(cast) -> None:

@@ -266,6 +266,7 @@ def test_programme_health_counts_pairs_meetings_check_ins_and_concerns(cast: Cas
         "ended_early": 0,
         "declined": 1,
         "expired": 0,
+        "withdrawn": 0,
     }
     assert health.active == 6
     assert (health.overdue_meetings, health.idle) == (3, 2)  # overdue, idle, never_met; idle and never_met

@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories import RelationshipFactory
 from tests.relationships.pairing import DAY, NOW
+from twofold.people.leavers import people_deactivate
 from twofold.programmes.models import Enrolment
 from twofold.relationships.models import OPEN_STATES, RELATIONSHIP_TRANSITIONS, Answer, Relationship, RelationshipState
 from twofold.relationships.services import (
@@ -56,7 +57,25 @@ CASES = [(source, target) for source in RelationshipState.values for target in S
 
 def test_every_target_state_has_a_service() -> None:
     reachable = {target for targets in RELATIONSHIP_TRANSITIONS.values() for target in targets}
-    assert reachable == set(SERVICE_FOR_TARGET)
+    # Withdrawn is reached only when one of the pair leaves the organisation, in bulk, for whatever
+    # is open: test_leaving_closes_open_pairs_only walks it from every state.
+    assert reachable == set(SERVICE_FOR_TARGET) | {RelationshipState.WITHDRAWN}
+
+
+@pytest.mark.parametrize("source", RelationshipState.values)
+def test_leaving_closes_open_pairs_only(db, source: str) -> None:
+    relationship = RelationshipFactory(state=source, proposed_at=NOW - 200 * DAY)
+    seats_before = Enrolment.objects.get(pk=relationship.mentor_enrolment_id).seats_taken
+    people_deactivate(person_ids=[relationship.mentee_id], actor=None, now=NOW)
+    relationship.refresh_from_db()
+    closed_to = {
+        RelationshipState.PROPOSED: RelationshipState.WITHDRAWN,
+        RelationshipState.ACTIVE: RelationshipState.ENDED_EARLY,
+    }
+    assert relationship.state == closed_to.get(source, source)
+    assert relationship.state in RELATIONSHIP_TRANSITIONS[source] or relationship.state == source
+    released = source in OPEN_STATES
+    assert Enrolment.objects.get(pk=relationship.mentor_enrolment_id).seats_taken == seats_before - released
 
 
 @pytest.mark.parametrize(("source", "target"), CASES, ids=[f"{s}->{t}" for s, t in CASES])

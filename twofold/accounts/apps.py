@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "twofold.accounts"
     label = "accounts"
     verbose_name = "Accounts and roles"
+
+    def ready(self) -> None:
+        from twofold.accounts import signals  # noqa: F401  (connects the sign-in receivers)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 
@@ -39,3 +41,28 @@ class User(AbstractUser):
         if self.person_id:
             roles.append("Employee")
         return roles
+
+
+class AccountSession(AbstractBaseSession):
+    """A sign-in session (Django's database session) that knows whose it is.
+
+    Django's own session table keeps the user id only inside the encoded data, so a person's
+    sessions cannot be found without decoding every row. Recording the account in a column lets a
+    leaver's sessions be ended with one ``DELETE`` (see :func:`twofold.accounts.services.accounts_close`).
+    The column is an indexed id without a database constraint: a session saved while its account is
+    being deleted must not fail the request, and a session of a deleted account signs nobody in.
+    """
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "session"
+        verbose_name_plural = "sessions"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionBase]:
+        from twofold.accounts.sessions import SessionStore
+
+        return SessionStore

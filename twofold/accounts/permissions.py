@@ -2,7 +2,39 @@
 
 from __future__ import annotations
 
+import getpass
 from typing import Any
+
+from django.db.models import QuerySet
+
+
+class CommandLineOperator:
+    """Whoever runs a ``twofold`` command on the server: an actor with an org admin's rights.
+
+    Running commands takes the server's database credentials, which allow anything already, so the
+    shell is trusted as Django's own ``createsuperuser`` trusts it. Nobody can sign in as it; the
+    records of what it did name the operating-system user.
+    """
+
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    is_programme_manager = False
+    is_executive = False
+    pk = None
+    person_id = None
+
+    def __init__(self) -> None:
+        try:
+            self.os_user = getpass.getuser()
+        except (KeyError, OSError):  # no login name and no passwd entry (some containers)
+            self.os_user = "unknown"
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return f"command line (system user {self.os_user})"
 
 
 def _signed_in(user: Any) -> bool:
@@ -31,8 +63,24 @@ def can_see_self_identification(user: Any, person: Any) -> bool:
 
 
 def can_import_people(user: Any) -> bool:
-    """Bringing people in from the HRIS: programme managers and org admins."""
-    return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
+    """Importing the directory (people and career events) is an org-wide write: anyone's manager,
+    flags and status. Org admins, and accounts or groups granted "Can import people" in the admin."""
+    return _signed_in(user) and bool(user.has_perm("people.import_people"))
+
+
+def can_import_restricted_attributes(user: Any) -> bool:
+    """Restricted columns (gender, ethnicity, birth year, disability) in an import: org admins only.
+
+    They alone may read those values for everyone, and an import's preview is compared with what is
+    stored, so anyone else could learn a stored value by guessing it.
+    """
+    return _signed_in(user) and bool(user.is_superuser)
+
+
+def can_deactivate_people(user: Any) -> bool:
+    """Marking people as having left (which closes their accounts and pairs) is part of keeping the
+    directory in step with the HRIS: whoever may import people may do it, and nobody else."""
+    return can_import_people(user)
 
 
 def can_administer(user: Any) -> bool:
@@ -43,13 +91,21 @@ def can_create_programmes(user: Any) -> bool:
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
 
 
+def manageable_programmes(user: Any, programmes: QuerySet[Any]) -> QuerySet[Any]:
+    """``programmes`` narrowed to those ``user`` may manage: org admins all, programme managers the
+    ones listing them, anyone else none.
+
+    As a query rather than a yes or no about one programme, so that a page looks up an id and the
+    right to it in one go, and answers an id that does not exist and one it may not see alike.
+    """
+    if not _signed_in(user) or not (user.is_superuser or user.is_programme_manager):
+        return programmes.none()
+    return programmes if user.is_superuser else programmes.filter(managers=user)
+
+
 def can_manage_programme(user: Any, programme: Any) -> bool:
     """Programme managers are scoped to the programmes they manage; org admins manage all."""
-    if not _signed_in(user):
-        return False
-    if user.is_superuser:
-        return True
-    return bool(user.is_programme_manager) and programme.managers.filter(pk=user.pk).exists()
+    return manageable_programmes(user, type(programme)._default_manager.filter(pk=programme.pk)).exists()
 
 
 def can_see_overview(user: Any) -> bool:

@@ -1,12 +1,28 @@
-"""Signing in and the page each role lands on."""
+"""Signing in (password, lockout, second factor), the account page, and the page each role lands on."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from base64 import b32encode
+from typing import Any
 
-from twofold.accounts import permissions
+import django_otp
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from twofold.accounts import permissions, services, two_factor
+from twofold.accounts.forms import CodeForm
 
 
 @login_required
@@ -22,3 +38,157 @@ def home(request: HttpRequest) -> HttpResponse:
     if permissions.can_view_directory(user):
         return redirect("people:directory")
     return render(request, "accounts/no_role.html", status=403)
+
+
+def signin_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """The sign-in page with the lockout explained (django-axes' AXES_LOCKOUT_CALLABLE).
+
+    Shown for the admin's sign-in as well, so a lockout reads the same wherever it happens.
+    """
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return render(
+        request,
+        "registration/login.html",
+        {
+            "form": AuthenticationForm(request, initial={"username": username}),
+            "locked_out": True,
+            "lockout_minutes": settings.SIGNIN_LOCKOUT_MINUTES,
+            "next": request.POST.get("next", ""),
+        },
+        status=429,
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The ``next`` address the request carries, if it stays on this site; otherwise empty."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return candidate if safe else ""
+
+
+@never_cache
+@login_required
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app."""
+    if two_factor.second_factor_due(request) is not two_factor.SecondFactor.VERIFY:
+        return redirect(_safe_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.totp_code_check(user=request.user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+        except services.TwoStepRefused as refusal:
+            form.add_error("code", str(refusal))
+        else:
+            # A new session key once fully signed in: whoever saw the half-signed-in one gains nothing.
+            request.session.cycle_key()
+            django_otp.login(request, device)
+            two_factor.second_factor_record(request, due=None)
+            return redirect(_safe_next(request) or resolve_url(settings.LOGIN_REDIRECT_URL))
+    status = 422 if form.errors else 200
+    return render(request, "accounts/login_code.html", {"form": form, "next": _safe_next(request)}, status=status)
+
+
+@never_cache
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "device": two_factor.confirmed_device(user),
+            "can_enrol": two_factor.can_enrol(user),
+            "required": two_factor.enrolment_required(user),
+        },
+    )
+
+
+@never_cache
+@login_required
+def two_step(request: HttpRequest) -> HttpResponse:
+    """Setting up an authenticator app: start (a new secret), then confirm with a code it shows."""
+    user = request.user
+    if not two_factor.can_enrol(user):
+        raise PermissionDenied("Authenticator apps are for org admins.")
+    if two_factor.confirmed_device(user) is not None:
+        return redirect("account")
+    form = CodeForm()
+    status = 200
+    try:
+        if request.method == "POST" and request.POST.get("action") == "start":
+            services.totp_device_start(user=user)  # type: ignore[arg-type]
+            return redirect(request.get_full_path())
+        if request.method == "POST":
+            form = CodeForm(request.POST)
+            if form.is_valid():
+                device = services.totp_device_confirm(user=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+                request.session.cycle_key()
+                django_otp.login(request, device)
+                two_factor.second_factor_record(request, due=None)
+                messages.success(request, "Two-step sign-in is on: each sign-in now asks for a code from your app.")
+                return redirect(_safe_next(request) or "account")
+            status = 422
+    except services.TwoStepRefused as refusal:
+        form.add_error("code" if form.is_bound else None, str(refusal))
+        status = 422
+    device = two_factor.unconfirmed_device(user)
+    context: dict[str, Any] = {
+        "form": form,
+        "required": two_factor.enrolment_required(user),
+        "next": _safe_next(request),
+    }
+    if device is not None:
+        secret = b32encode(device.bin_key).decode()
+        context["secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(
+            scale=4, border=4, dark="#1b2430", light="#ffffff", svgclass="qr-code", title="QR code of the secret"
+        )
+    return render(request, "accounts/two_step.html", context, status=status)
+
+
+@require_POST
+@login_required
+def two_step_remove(request: HttpRequest) -> HttpResponse:
+    try:
+        services.totp_device_remove(user=request.user)  # type: ignore[arg-type]
+    except services.TwoStepRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Your authenticator app is removed: signing in asks for your password only.")
+    return redirect("account")
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("account")
+    success_message = "Your password is changed. Anywhere else you were signed in, you are now signed out."
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asking for a reset link by email; the same answer whether or not the address has an account."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_sent")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Links point at SITE_URL, like every other email, never at whatever Host the request named.
+        self.extra_email_context = {"site_url": settings.SITE_URL.rstrip("/")}
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(SuccessMessageMixin, auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("login")
+    success_message = "Your new password is set. Sign in with it."
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        # Whoever can read the account's email may sign in again at once, lockout or not.
+        services.signin_lockout_clear(username=form.user.get_username())
+        return response

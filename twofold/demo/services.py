@@ -9,16 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Max, QuerySet
 
 from twofold.accounts.models import User
+from twofold.accounts.passwords import DEMO_PASSWORD
 from twofold.accounts.services import user_upsert
 from twofold.demo.history import DemoHistory, demo_programmes_build
 from twofold.matchruns.services import match_run_publish, match_run_start
 from twofold.people.models import Person
+from twofold.people.selectors import demo_refusal
 
-DEMO_PASSWORD = "twofold-demo"
+
+class DemoRefused(Exception):
+    """The database is not the demo's to write into (production mode, or a real directory)."""
+
+
+def _refuse_unless_demo_directory() -> None:
+    refusal = demo_refusal()
+    if refusal is not None:
+        raise DemoRefused(refusal)
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,11 @@ def demo_accounts_ensure(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
     The junior (a level 1–3 employee who can teach digital skills) and the senior leader (level 8
     wanting to learn them) sit in different departments, so that neither is in the other's
     reporting line and the two can be matched for reverse mentoring.
+
+    Refused (:class:`DemoRefused`) in production mode and in a directory holding anyone the demo
+    did not generate: these sign-ins share a published password.
     """
+    _refuse_unless_demo_directory()
     active = Person.objects.filter(active=True)
     executive = _first(active.filter(level=active.aggregate(top=Max("level"))["top"]), "most senior person")
     manager = active.filter(department="People", level__range=(5, 7)).order_by("employee_id").first() or _first(
@@ -65,7 +80,11 @@ def demo_accounts_ensure(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
         "junior employee",
     )
     user_upsert(username="admin", password=password, org_admin=True)
-    user_upsert(username="manager", password=password, person=manager, programme_manager=True)
+    manager_user = user_upsert(username="manager", password=password, person=manager, programme_manager=True)
+    # Importing is an org admin's power; the demo grants it to its programme manager to show the grant.
+    manager_user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="people", codename="import_people")
+    )
     user_upsert(username="junior", password=password, person=junior)
     user_upsert(username="senior", password=password, person=senior)
     user_upsert(username="executive", password=password, person=executive, executive=True)
@@ -80,6 +99,7 @@ def demo_accounts_ensure(password: str = DEMO_PASSWORD) -> list[DemoLogin]:
 
 def demo_programmes_load(*, seed: int = 1) -> DemoHistory:
     """The demo's two programmes, matched by the engine and lived for six months (see demo.history)."""
+    _refuse_unless_demo_directory()
 
     def run_match(programme: Any, created_by: Any, now: Any, locked: list[tuple[int, int]]) -> None:
         run = match_run_start(programme=programme, created_by=created_by, locked=locked, background=False)

@@ -14,15 +14,18 @@ every allowed pair (or provably within a tolerance):
    perturbation, so that rows facing equal options do not all pick the same one.
 2. **Candidates**, in one pass over all pairs: each row's top ``k`` partners by reduced score and
    each column's top ``k`` rows (the best of every block), scored exactly and filtered by every
-   hard rule; then people left without a partner in every maximum matching of the graph get a
-   few allowed pairs among themselves (the shortest augmenting paths).
-3. **Solve** the graph exactly (:func:`twofold.matching.flow.solve_transport`), which also returns
-   dual prices ``a``, ``b`` (chosen close to the estimates) and the nodes where an augmenting
-   path could start or end.
-4. **Certificate**, in one more pass: every pair outside the graph with reduced profit
-   ``s_ij - a_i - b_j > 0``, and every allowed pair that would open an augmenting path. If there are
-   none, the graph optimum is the optimum over all pairs (the duals are feasible for the full
-   problem, and no more seats can be filled). Otherwise the violations bound what any other
+   hard rule.
+3. **Structure**: the graph grows until the most seats it can fill (and the most group-minimum
+   seats it can meet) are proven the most over every allowed pair - a breadth-first search for
+   augmenting paths through the whole problem, scanning only the people it reaches
+   (:mod:`twofold.matching.structure`; König's argument). The graph only grows from here on, so
+   this holds to the end.
+4. **Solve** the graph exactly (:func:`twofold.matching.flow.solve_transport`), which also returns
+   dual prices ``a``, ``b`` (chosen close to the estimates).
+5. **Certificate**, in one more pass (:mod:`twofold.matching.certificate`): every pair outside the
+   graph with reduced profit ``s_ij - a_i - b_j > 0``. If there are none, the graph optimum is the
+   optimum over all pairs (the duals are feasible for the full problem, and no more seats can be
+   filled). Otherwise the violations bound what any other
    solution could add: raising each row's price by its largest violation, or each column's, or -
    exactly - the cheapest mix of both, which is a maximum-weight matching of the violations
    (Egerváry). When that bound exceeds the tolerance, the best violating pairs of each row are
@@ -38,89 +41,26 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from twofold.matching.flow import Transport, TransportSolution, profit_limit, seat_loads, solve_transport
+from twofold.matching.certificate import centred, cover_bound, scan_round
+from twofold.matching.flow import Transport, TransportSolution, maximum_flow, profit_limit, solve_transport
+from twofold.matching.pairs import EMPTY, Block, PairSource, Values, tie_breakers, top_k
+from twofold.matching.structure import augmenting_pairs
+
+__all__ = ["Block", "PairSource", "SearchResult", "SearchSettings", "Values", "quantum_for", "search", "tie_breakers"]
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
-Values = NDArray[np.floating]
-
-_EMPTY = np.zeros(0, dtype=np.int64)
 # People per side in the sample whose exact solution prices the first candidate lists.
-_SAMPLE = 700
+_SAMPLE = 250
 _SAMPLE_FRACTION = 0.125
-# Rounds and pairs per round of the repair of the first graph's seat count.
-_REPAIR_ROUNDS = 6
-_REPAIR_PAIRS = 1 << 24
 # Most violating pairs added per row and round (the widening doubles k up to this).
 _MAX_PER_ROW = 96
-# Violations read per row and scan; beyond them a row is bounded by the smallest one read.
-_SCAN_CAP = 32
-
-
-@dataclass(frozen=True)
-class Block:
-    """Reduced scores of ``rows`` x ``cols`` (original indices); ``-inf`` where a cheap rule forbids."""
-
-    rows: IntArray
-    cols: IntArray
-    values: Values
-    values_t: Values | None = None  # the same values, columns x rows, when a scan asks for them
-
-
-class PairSource(Protocol):
-    """Every pair of a matching problem, on demand, never all at once (rows = left, cols = right)."""
-
-    @property
-    def n_left(self) -> int: ...
-
-    @property
-    def n_right(self) -> int: ...
-
-    @property
-    def score_bound(self) -> float:
-        """An upper bound on ``|score|`` over allowed pairs."""
-        ...
-
-    @property
-    def integral(self) -> bool:
-        """True when every score is an integer (then no quantisation is needed)."""
-        ...
-
-    def margin(self, price_bound: float) -> float:
-        """Largest error of a scanned reduced score when prices are at most ``price_bound``."""
-        ...
-
-    def exact(self, left: IntArray, right: IntArray) -> tuple[FloatArray, BoolArray]:
-        """Exact scores of the given pairs and whether each pair passes every hard rule."""
-        ...
-
-    def scan(
-        self, row_price: FloatArray, col_price: FloatArray, *, jitter: float = 0.0, transposed: bool = False
-    ) -> Iterator[Block]:
-        """All pairs in blocks of rows: ``score - row_price - col_price``, cheap rules as -inf.
-
-        Empty price arrays mean zero prices. ``jitter > 0`` adds a fixed pseudo-random perturbation
-        of at most ``jitter`` that differs per pair, so that rows rank tied partners differently.
-        ``transposed`` also fills each block's ``values_t`` (contiguous columns x rows), for
-        per-column work that would otherwise stride through memory.
-        """
-        ...
-
-    def subblock(self, rows: IntArray, cols: IntArray) -> tuple[Values, BoolArray]:
-        """Scores of ``rows`` x ``cols`` (``-inf`` where forbidden) and the exact allowed mask."""
-        ...
-
-    def restrict(self, rows: IntArray, cols: IntArray) -> PairSource:
-        """The same pairs among a subset of rows and columns (same scores, same rules)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -155,18 +95,10 @@ class SearchResult:
     quantum: float
     edges: int
     rounds: int
-    graph: tuple[IntArray, IntArray] = (_EMPTY, _EMPTY)
+    structure_rounds: int = 0
+    graph: tuple[IntArray, IntArray] = (EMPTY, EMPTY)
+    estimates: tuple[FloatArray, FloatArray] = (EMPTY.astype(np.float64), EMPTY.astype(np.float64))
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def tie_breakers(n_left: int, n_right: int, rank: int = 4) -> tuple[FloatArray, FloatArray]:
-    """Fixed pseudo-random factors whose product, in [-1, 1], breaks ties differently per pair."""
-    rng = np.random.default_rng(20_240_601)
-    scale = 1.0 / np.sqrt(rank)
-    return (
-        rng.uniform(-scale, scale, size=(n_left, rank)),
-        rng.uniform(-scale, scale, size=(n_right, rank)),
-    )
 
 
 def quantum_for(n_left: int, n_right: int, score_bound: float, integral: bool) -> float:
@@ -188,10 +120,14 @@ def search(
     group_quota: IntArray | None = None,
     settings: SearchSettings | None = None,
     seed_pairs: tuple[IntArray, IntArray] | None = None,
+    warm_start: SearchResult | None = None,
 ) -> SearchResult:
     """Find the optimal matching of ``source`` (see the module docstring for the method).
 
     ``seed_pairs`` adds known-good candidate pairs (e.g. a previous run's) to the first graph.
+    ``warm_start``, a finished search of the same source under other constraints (the engine's
+    run without fairness minimums), gives its price estimates and its whole graph: the sample and
+    the candidate scan are not repeated.
     Complexity per round: one scan of all pairs (O(n_left * n_right * features) BLAS work), one
     exact solve of the candidate graph (close to linear in its edges), O(edges log edges) upkeep.
     """
@@ -201,15 +137,30 @@ def search(
     graph = _Graph(source, quantum)
 
     with clock("prices"):
-        row_price, col_price = _sample_prices(source, quantum, left_capacity, right_capacity, settings.k)
+        if warm_start is not None and len(warm_start.estimates[0]) == source.n_left:
+            row_price, col_price = warm_start.estimates
+        else:
+            row_price, col_price = _sample_prices(source, quantum, left_capacity, right_capacity, settings.k)
+            warm_start = None
         hint = (np.rint(row_price / quantum).astype(np.int64), np.rint(col_price / quantum).astype(np.int64))
     with clock("candidates"):
-        graph.add(*_initial_candidates(source, settings.k, row_price, col_price, quantum))
+        if warm_start is None:
+            graph.add(*_initial_candidates(source, settings.k, row_price, col_price, quantum))
+        else:
+            graph.add(*warm_start.graph)
         if seed_pairs is not None:
             graph.add(np.asarray(seed_pairs[0], dtype=np.int64), np.asarray(seed_pairs[1], dtype=np.int64))
-    if maximize_matched:
-        with clock("repair"):
-            _repair(source, graph, left_capacity, right_capacity, settings.k)
+    with clock("structure"):
+        structure_rounds, known_flows = _saturate(
+            source,
+            graph,
+            left_capacity=left_capacity,
+            right_capacity=right_capacity,
+            maximize_matched=maximize_matched,
+            right_group=right_group,
+            group_quota=group_quota,
+            prices=(row_price, col_price),
+        )
 
     per_row = settings.widen
     bound = math.inf
@@ -223,17 +174,20 @@ def search(
         transport = graph.transport(left_capacity, right_capacity, right_group, group_quota)
         score = graph.score
         with clock("solve"):
-            solution = solve_transport(transport, maximize_matched=maximize_matched, price_hint=hint)
+            solution = solve_transport(
+                transport, maximize_matched=maximize_matched, price_hint=hint, known_flows=known_flows
+            )
         hint = (solution.left_price, solution.right_price)
         with clock("certificate"):
-            found = _scan_round(source, graph, solution, left_capacity, right_capacity, per_row, settings.k)
+            found = scan_round(source, graph.contains, quantum, solution, left_capacity, right_capacity, per_row)
             total = float(np.sum(score[solution.chosen]))
-            # The score bound assumes the seat count (and the group minimums met) cannot grow.
-            bound = math.inf if found.structural else float(found.bound) * quantum
-            if not found.structural and not found.empty and bound > settings.tolerance * abs(total) > 0:
+            # A bound on the score alone: the seat count and the group minimums met are already
+            # the most any solution has (proven by _saturate, and the graph only grows).
+            bound = float(found.bound) * quantum
+            if not found.empty and bound > settings.tolerance * abs(total) > 0:
                 # The simple bounds may be loose where the optimum is not: the exact cover of the
                 # violations can save a whole round.
-                bound = min(bound, float(_cover_bound(found, left_capacity, right_capacity)) * quantum)
+                bound = min(bound, float(cover_bound(found, left_capacity, right_capacity)) * quantum)
         if found.empty:
             certified = True
             bound = 0.0
@@ -257,7 +211,9 @@ def search(
         quantum=quantum,
         edges=len(transport.left),
         rounds=rounds,
+        structure_rounds=structure_rounds,
         graph=(transport.left, transport.right),
+        estimates=(row_price, col_price),
         seconds=clock.seconds,
     )
 
@@ -288,7 +244,7 @@ class _Graph:
         self.source = source
         self.quantum = quantum
         self.width = max(source.n_right, 1)
-        self.keys = _EMPTY
+        self.keys = EMPTY
         self.score = np.zeros(0, dtype=np.float64)
 
     @property
@@ -389,7 +345,7 @@ def _sample_prices(
             settings=SearchSettings(k=k, tolerance=1e-3, max_rounds=3),
         )
         sample, sample_quantum = result.solution, result.quantum
-    a, b = _centred(sample.left_price, sample.right_price)
+    a, b = centred(sample.left_price, sample.right_price)
     a_value = a.astype(np.float64) * sample_quantum
     b_value = b.astype(np.float64) * sample_quantum
     col_price = _complete(source.restrict(rows, np.arange(n_right, dtype=np.int64)), a_value, n_right)
@@ -400,7 +356,7 @@ def _sample_prices(
 def _complete(part: PairSource, known: FloatArray, n: int, *, rows_side: bool = False) -> FloatArray:
     """Dual completion over ``part``: each free column's (or row's) best value against ``known``."""
     price = np.full(n, -np.inf)
-    zero = _EMPTY.astype(np.float64)
+    zero = EMPTY.astype(np.float64)
     blocks = part.scan(zero, known) if rows_side else part.scan(known, zero)
     for block in blocks:
         if rows_side:
@@ -413,31 +369,48 @@ def _complete(part: PairSource, known: FloatArray, n: int, *, rows_side: bool = 
     return price
 
 
-def _repair(source: PairSource, graph: _Graph, left_capacity: IntArray, right_capacity: IntArray, k: int) -> None:
-    """Give people left without a partner in every maximum matching of the graph some options.
+def _saturate(
+    source: PairSource,
+    graph: _Graph,
+    *,
+    left_capacity: IntArray,
+    right_capacity: IntArray,
+    maximize_matched: bool,
+    right_group: IntArray | None,
+    group_quota: IntArray | None,
+    prices: tuple[FloatArray, FloatArray],
+) -> tuple[int, tuple[int | None, int | None]]:
+    """Grow the graph until its most group-minimum seats, then its most seats (when they count),
+    are proven the most over every allowed pair (:mod:`twofold.matching.structure`).
 
-    Allowed pairs between people with free seats on both sides are the shortest augmenting paths;
-    adding each one's best few (by score) is cheap and usually restores a full matching, so the
-    exact solves and scans that follow work on a graph of the right shape.
+    Each round is a max-flow of the graph and one search of the whole problem's residual network;
+    a round that finds augmenting paths adds the pairs they cross, so the graph's maximum grows
+    every round. Returns the number of rounds and the two proven maxima (None where not asked):
+    the graph keeps them, as it only grows, so its solves need not count them again.
     """
-    for _ in range(_REPAIR_ROUNDS):
-        transport = graph.transport(left_capacity, right_capacity, None, None)
-        left_load, right_load = seat_loads(transport)
-        free_left = np.flatnonzero(left_load < left_capacity)
-        free_right = np.flatnonzero(right_load < right_capacity)
-        if len(free_left) == 0 or len(free_right) == 0:
-            return
-        # Bound the work: an evenly spaced subset when both lists are long.
-        limit = int(np.sqrt(_REPAIR_PAIRS))
-        free_left = free_left[_spread(len(free_left), limit)] if len(free_left) > limit else free_left
-        free_right = free_right[_spread(len(free_right), limit)] if len(free_right) > limit else free_right
-        values, _ = source.subblock(free_left, free_right)
-        r, c = _top_k(values, k)
-        added = graph.add(free_left[r], free_right[c])
-        r, c = _top_k(np.ascontiguousarray(values.T), k)
-        added += graph.add(free_left[c], free_right[r])
-        if added == 0:
-            return
+    goals = []
+    if group_quota is not None and int(group_quota.sum()) > 0:
+        goals.append(True)
+    if maximize_matched:
+        goals.append(False)
+    jitter = 1e-3 * max(source.score_bound / max(source.n_left, source.n_right, 1), graph.quantum)
+    rounds = 0
+    most: dict[bool, int] = {}
+    for quota in goals:
+        while True:
+            rounds += 1
+            flow = maximum_flow(graph.transport(left_capacity, right_capacity, right_group, group_quota), quota=quota)
+            pairs = augmenting_pairs(
+                source, flow, (graph.left, graph.right), row_price=prices[0], col_price=prices[1], jitter=jitter
+            )
+            if pairs is None:
+                most[quota] = flow.value
+                break
+            if graph.add(*pairs) == 0:
+                # Every pair found is allowed and outside the graph; adding none means the source's
+                # block scores and its exact check disagree about what is allowed.
+                raise RuntimeError("the pair source's allowed pairs are inconsistent")
+    return rounds, (most.get(False), most.get(True))
 
 
 def _spread(n: int, m: int) -> IntArray:
@@ -462,7 +435,7 @@ def _initial_candidates(
     best_row = np.full((k, source.n_right), -1, dtype=np.int64)
     worst = np.full(source.n_right, -np.inf)
     for block in source.scan(row_price, col_price, jitter=jitter, transposed=True):
-        r, c = _top_k(block.values, k)
+        r, c = top_k(block.values, k)
         found_left.append(block.rows[r])
         found_right.append(block.cols[c])
         # A column keeps its best rows of each block, as many as its share of the k it may hold.
@@ -472,7 +445,7 @@ def _initial_candidates(
             col_pos = np.arange(by_column.shape[0])
             row_pos = np.argmax(by_column, axis=1)
         else:
-            col_pos, row_pos = _top_k(by_column, per_block)
+            col_pos, row_pos = top_k(by_column, per_block)
         value = by_column[col_pos, row_pos].astype(np.float64)
         cols = block.cols[col_pos]
         # Only candidates that beat their column's current k-th best are merged in.
@@ -490,235 +463,4 @@ def _initial_candidates(
     held = best_row >= 0
     found_left.append(best_row[held])
     found_right.append(np.broadcast_to(np.arange(source.n_right), best_row.shape)[held])
-    return np.concatenate(found_left), np.concatenate(found_right)
-
-
-def _top_k(values: Values, k: int) -> tuple[IntArray, IntArray]:
-    """Row and column positions of each row's ``k`` largest finite values.
-
-    The values are first reduced to the maxima of (up to 64-wide) strided chunks: the ``k``
-    chunks with the largest maxima hold a valid top ``k`` (every value outside them is at most the
-    ``k``-th chunk maximum), so only ``64 k`` values per row are ranked exactly.
-    """
-    n_rows, n_cols = values.shape
-    if n_rows == 0 or n_cols == 0:
-        return _EMPTY, _EMPTY
-    # (numpy's argpartition slows down badly on tie-heavy rows, so even narrow blocks use chunks.)
-    width = min(64, n_cols // (4 * k))
-    if width < 2 or n_cols < 256:
-        cols = _argtop(values, k)
-    else:
-        stride = n_cols // width
-        # Chunk c holds columns c, c + stride, c + 2 stride, ...: reducing over the middle axis
-        # keeps memory access contiguous, which is several times faster than a last-axis reduce.
-        body = values[:, : width * stride].reshape(n_rows, width, stride)
-        chunk_max = body.max(axis=1)
-        tail = np.arange(width * stride, n_cols)
-        top_chunks = _argtop(chunk_max, k)
-        within = (top_chunks[:, :, None] + stride * np.arange(width)[None, None, :]).reshape(n_rows, -1)
-        within = np.concatenate([within, np.broadcast_to(tail, (n_rows, len(tail)))], axis=1)
-        gathered = np.take_along_axis(values, within, axis=1)
-        cols = np.take_along_axis(within, _argtop(gathered, k), axis=1)
-    rows = np.broadcast_to(np.arange(n_rows)[:, None], cols.shape)
-    keep = np.isfinite(values[rows, cols])
-    return rows[keep].astype(np.int64), cols[keep].astype(np.int64)
-
-
-def _argtop(values: Values, k: int) -> IntArray:
-    if values.shape[1] <= k:
-        return np.broadcast_to(np.arange(values.shape[1]), values.shape).astype(np.int64)
-    return np.argpartition(values, values.shape[1] - k, axis=1)[:, -k:].astype(np.int64)
-
-
-@dataclass(frozen=True)
-class _Findings:
-    """One certificate scan: pairs to add, and what the scan proves about the gap.
-
-    ``bound`` (integer units) is the best of the row bound, the column bound and, when asked
-    for, the cover bound; ``structural`` means more seats or minimums can be had, so no score
-    bound holds yet; ``empty`` means the current solution is proven optimal.
-    """
-
-    pairs: tuple[IntArray, IntArray]
-    bound: int
-    structural: bool
-    empty: bool
-    violations: tuple[IntArray, IntArray, IntArray]
-    floors: IntArray
-
-
-def _scan_round(
-    source: PairSource,
-    graph: _Graph,
-    solution: TransportSolution,
-    left_capacity: IntArray,
-    right_capacity: IntArray,
-    per_row: int,
-    k: int,
-) -> _Findings:
-    """One pass over all pairs against the solution's certificate.
-
-    Finds (a) pairs outside the graph with integer reduced profit >= 1, (b) allowed pairs between
-    the nodes where an augmenting path could start and end (more seats, or more group minimums),
-    and the two simple bounds on what the violations could add: raising each row's price by its
-    largest violation (row bound), or each column's (column bound). Scanned values are filtered
-    with the source's error margin and every survivor is rechecked exactly.
-    """
-    quantum = graph.quantum
-    a, b = _centred(solution.left_price, solution.right_price)
-    row_price = a.astype(np.float64) * quantum
-    col_price = b.astype(np.float64) * quantum
-    price_bound = float(max(np.abs(row_price).max(initial=0.0), np.abs(col_price).max(initial=0.0)))
-    margin = source.margin(price_bound)
-    # A violator has integer reduced profit >= 1; its integer profit is its score rounded to the
-    # quantum, so its scanned value is at least quantum / 2 - margin. Exact ties (reduced profit
-    # 0, very common with tie-heavy scores) stay below this threshold.
-    threshold = 0.5 * quantum - margin
-    structure = [
-        (rows, cols)
-        for rows, cols in ((solution.grow_left, solution.grow_right), (solution.quota_left, solution.quota_right))
-        if rows.any() and cols.any()
-    ]
-    found_left: list[IntArray] = []
-    found_right: list[IntArray] = []
-    all_left: list[IntArray] = []
-    all_right: list[IntArray] = []
-    all_reduced: list[IntArray] = []
-    floors = np.zeros(source.n_left, dtype=np.int64)
-    row_bound = 0
-    structural = False
-    cap = max(per_row, _SCAN_CAP)
-    # Largest scanned reduced score per column. Pairs of the graph count too (chosen ones may be
-    # above 0 with several seats): that only loosens the column bound, which stays valid.
-    col_best = np.full(source.n_right, -np.inf)
-    for block in source.scan(row_price, col_price):
-        values = block.values
-        col_best[block.cols] = np.maximum(col_best[block.cols], values.max(axis=0, initial=-np.inf))
-        for grow_rows, grow_cols in structure:
-            pairs = _opening_pairs(source, graph, block, grow_rows, grow_cols, k)
-            if len(pairs[0]):
-                structural = True
-                found_left.append(pairs[0])
-                found_right.append(pairs[1])
-        hot = np.flatnonzero(values.max(axis=1, initial=-np.inf) > threshold)
-        if len(hot) == 0:
-            continue
-        sub = values[hot] if len(hot) < len(values) else values
-        r, c = _top_k(sub, cap)
-        kept = sub[r, c] > threshold
-        # A row whose best ``cap`` all pass may have more violators outside them, each at most the
-        # smallest value kept: that bounds the row instead of an exact maximum.
-        passing = np.bincount(r[kept], minlength=len(hot))
-        floor = np.zeros(len(hot), dtype=np.int64)
-        full = np.flatnonzero(passing >= cap)
-        if len(full):
-            smallest = np.full(len(hot), np.inf)
-            np.minimum.at(smallest, r, sub[r, c].astype(np.float64))
-            floor[full] = np.maximum(np.floor((smallest[full] + margin) / quantum + 0.5), 0).astype(np.int64)
-        floors[block.rows[hot]] = floor
-        r, c = r[kept], c[kept]
-        left = block.rows[hot[r]]
-        right = block.cols[c]
-        score, allowed = source.exact(left, right)
-        # Pairs already in the graph are priced by the solver itself (chosen ones may be > 0).
-        allowed &= ~graph.contains(left, right)
-        reduced = np.rint(score / quantum).astype(np.int64) - a[left] - b[right]
-        reduced = np.where(allowed, reduced, 0)
-        row_best = floor.copy()
-        np.maximum.at(row_best, r, reduced)
-        row_bound += int(np.sum(row_best * left_capacity[block.rows[hot]]))
-        positive = reduced > 0
-        if positive.any():
-            r, left, right, reduced = r[positive], left[positive], right[positive], reduced[positive]
-            all_left.append(left)
-            all_right.append(right)
-            all_reduced.append(reduced)
-            # The best ``per_row`` violators of each row: widening k by the exact dual prices.
-            order = np.lexsort((-reduced, r))
-            r, left, right = r[order], left[order], right[order]
-            keep = np.arange(len(r)) - np.searchsorted(r, r, side="left") < per_row
-            found_left.append(left[keep])
-            found_right.append(right[keep])
-    col_units = np.maximum(np.floor((col_best + margin) / quantum + 0.5), 0)
-    col_units[~np.isfinite(col_units)] = 0
-    col_bound = int(np.sum(col_units.astype(np.int64) * right_capacity))
-    bound = min(row_bound, col_bound)
-    violations = (
-        np.concatenate(all_left) if all_left else _EMPTY,
-        np.concatenate(all_right) if all_right else _EMPTY,
-        np.concatenate(all_reduced) if all_reduced else _EMPTY,
-    )
-    if not found_left:
-        return _Findings((_EMPTY, _EMPTY), bound, False, bound == 0, violations, floors)
-    pairs = (np.concatenate(found_left), np.concatenate(found_right))
-    return _Findings(pairs, bound, structural, False, violations, floors)
-
-
-def _cover_bound(found: _Findings, left_capacity: IntArray, right_capacity: IntArray) -> int:
-    """The least total price rise that makes every violation non-positive, in integer units.
-
-    Raising row prices by ``d_i`` and column prices by ``e_j`` with ``d_i + e_j >= violation_ij``
-    costs ``sum cap_i d_i + sum cap_j e_j`` of dual objective; by Egervary's theorem the cheapest
-    such cover is worth the maximum-weight matching of the violations, which the transport solver
-    finds exactly. Rows whose violations were cut off at their floor pay the floor first.
-    """
-    left, right, reduced = found.violations
-    floors = found.floors
-    paid = int(np.sum(floors * left_capacity))
-    rest = reduced - floors[left]
-    keep = rest > 0
-    if not keep.any():
-        return paid
-    transport = Transport(
-        n_left=len(left_capacity),
-        n_right=len(right_capacity),
-        left=left[keep],
-        right=right[keep],
-        profit=rest[keep],
-        left_capacity=left_capacity,
-        right_capacity=right_capacity,
-    )
-    solution = solve_transport(transport, maximize_matched=False)
-    return paid + int(np.sum(rest[keep][solution.chosen]))
-
-
-def _centred(a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
-    """Shift prices by a constant (a + c, b - c leaves every a_i + b_j unchanged) to keep both small."""
-    if len(a) == 0 or len(b) == 0:
-        return a, b
-    shift = (int(b.max()) - int(a.max())) // 2
-    return a + shift, b - shift
-
-
-def _opening_pairs(
-    source: PairSource, graph: _Graph, block: Block, grow_rows: BoolArray, grow_cols: BoolArray, k: int
-) -> tuple[IntArray, IntArray]:
-    """Allowed pairs outside the graph from marked rows to marked columns of ``block``.
-
-    Takes each marked row's best ``k`` marked columns by reduced score and keeps the allowed ones;
-    a row whose best ``k`` are all forbidden although it has more candidates is checked exactly
-    against all of them, so "none found" is a proof.
-    """
-    rows = np.flatnonzero(grow_rows[block.rows])
-    cols = np.flatnonzero(grow_cols[block.cols])
-    if len(rows) == 0 or len(cols) == 0:
-        return _EMPTY, _EMPTY
-    sub = block.values[np.ix_(rows, cols)]
-    r, c = _top_k(sub, k)
-    left, right = block.rows[rows[r]], block.cols[cols[c]]
-    _, allowed = source.exact(left, right)
-    allowed &= ~graph.contains(left, right)
-    found_left, found_right = [left[allowed]], [right[allowed]]
-    hit = np.zeros(len(rows), dtype=bool)
-    hit[r[allowed]] = True
-    unresolved = np.flatnonzero(~hit & (np.isfinite(sub).sum(axis=1) > k))
-    if len(unresolved):
-        full_rows = block.rows[rows[unresolved]]
-        full_cols = block.cols[cols]
-        _, mask = source.subblock(full_rows, full_cols)
-        rr, cc = np.nonzero(mask)
-        left, right = full_rows[rr], full_cols[cc]
-        fresh = ~graph.contains(left, right)
-        found_left.append(left[fresh])
-        found_right.append(right[fresh])
     return np.concatenate(found_left), np.concatenate(found_right)

@@ -144,7 +144,7 @@ def match(problem: MatchProblem) -> MatchResult:
                     right_group=groups,
                     group_quota=quota,
                     settings=settings,
-                    seed_pairs=base.graph,
+                    warm_start=base,
                 )
             matched_rights = np.concatenate([final.right, locked_right])
             matched_groups = groups[matched_rights]

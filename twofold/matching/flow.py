@@ -12,13 +12,15 @@ and returns the chosen edges together with a *certificate*: dual prices ``a`` (l
 (right) such that every unchosen edge has reduced profit ``p - a_i - b_j <= 0`` and every chosen one
 ``>= 0``. Any edge that is *not in the graph* and has ``p - a_i - b_j <= 0`` cannot improve the
 solution either, which is how the candidate search proves optimality over all pairs without ever
-building them (see :mod:`twofold.matching.candidates`). It also returns which nodes could start or
-end an augmenting path, to prove the seat count (and the group minimums) maximal in the same way.
+building them (see :mod:`twofold.matching.candidates`). :func:`maximum_flow` gives the residual
+network of a maximum flow, from which :mod:`twofold.matching.structure` proves the seat count (and
+the group minimums met) maximal over all pairs in the same spirit.
 
 Solvers, chosen by measurement on this project's machine (OR-Tools 9.15, tie-heavy mentoring
-scores, and our own runs): OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for one-seat-per-person
-problems that are square or nearly so once people without any edge are set aside (about 3x faster
-than the min-cost flow on 1.5 M edges; the smaller side is padded with free dummy nodes), and
+scores, and our own runs): OR-Tools' cost-scaling ``SimpleLinearSumAssignment`` for
+one-seat-per-person problems that are square or nearly so once people without any edge are set
+aside, and whose smaller side a max-flow shows can be matched in full (about 3x faster than the
+min-cost flow on 1.5 M edges; the smaller side is padded with free dummy nodes), and
 OR-Tools' ``SimpleMinCostFlow`` for everything else: seats, group minimums, very unequal sides, a
 maximum matching that leaves both sides short, or maximising the total alone. Neither wrapper
 exposes its internal potentials, so the dual prices are recovered afterwards by Bellman-Ford on
@@ -79,21 +81,14 @@ class Transport:
 class TransportSolution:
     """The optimum of a :class:`Transport` and the certificate that proves it.
 
-    ``left_price``/``right_price`` are the dual prices (see the module docstring). ``grow_left`` and
-    ``grow_right`` mark nodes from which, resp. into which, an augmenting path could run if a new
-    edge joined them: an allowed pair between the two sets means more seats can be matched. The
-    ``quota_*`` sets do the same for the group minimums. ``group_matched`` counts matched right
-    seats per group code.
+    ``left_price``/``right_price`` are the dual prices (see the module docstring);
+    ``group_matched`` counts matched right seats per group code.
     """
 
     chosen: BoolArray
     matched: int
     left_price: IntArray
     right_price: IntArray
-    grow_left: BoolArray
-    grow_right: BoolArray
-    quota_left: BoolArray
-    quota_right: BoolArray
     group_matched: IntArray
     quota_met: int
     quota_total: int
@@ -106,8 +101,14 @@ def solve_transport(
     *,
     maximize_matched: bool = True,
     price_hint: tuple[IntArray, IntArray] | None = None,
+    known_flows: tuple[int | None, int | None] = (None, None),
+    duals: bool = True,
 ) -> TransportSolution:
     """Solve ``problem`` exactly; see the module docstring for the objective and the certificate.
+
+    ``known_flows`` passes the most seats and the most group-minimum seats the graph can fill when
+    the caller has them already (:func:`maximum_flow`), saving those max-flows. With ``duals``
+    off, the prices are left at zero (no certificate is needed of a graph holding every pair).
 
     Complexity: that of OR-Tools' cost-scaling algorithms, O(n m log(n C)) in the worst case and
     close to linear in the number of edges on matching-shaped graphs, plus O(rounds * arcs) for the
@@ -116,7 +117,12 @@ def solve_transport(
     net = _Network(problem, with_bypass=not maximize_matched)
     seat_bound = int(min(problem.left_capacity.sum(), problem.right_capacity.sum()))
     quota_total = int(problem.group_quota.sum()) if problem.group_quota is not None else 0
-    quota_met = _max_quota_flow(net) if quota_total else 0
+    known_seats, known_quota = known_flows
+    quota_met = 0 if not quota_total else known_quota if known_quota is not None else _max_quota_flow(net)
+    # The seat count first (a max-flow, milliseconds): it says whether a perfect matching of the
+    # smaller side exists, which the assignment solver needs and would otherwise discover only by
+    # failing after seconds of work.
+    supply = seat_bound if not maximize_matched else known_seats if known_seats is not None else _max_flow(net)
     flow: IntArray | None = None
     solver = "linear-sum-assignment"
     unit = (
@@ -126,13 +132,15 @@ def solve_transport(
         and bool(np.all(problem.right_capacity == 1))
     )
     if unit:
-        flow = _solve_unit(net)
+        flow = _solve_unit(net, supply)
     if flow is None:
         solver = "min-cost-flow"
-        supply = _max_flow(net) if maximize_matched else seat_bound
         flow = _solve_min_cost_flow(net, supply, quota_met)
 
     chosen = flow[net.edges] > 0
+    if not duals:
+        zero = np.zeros(problem.n_left, dtype=np.int64), np.zeros(problem.n_right, dtype=np.int64)
+        return _solution(problem, chosen, zero, quota_met, quota_total, solver, 0)
     residual = net.residual(flow)
     start = np.zeros(net.n_nodes, dtype=np.int64)
     if price_hint is not None:
@@ -148,23 +156,18 @@ def solve_transport(
     )
     left_price = potential[: problem.n_left].copy()
     right_price = -potential[problem.n_left : problem.n_left + problem.n_right]
-    matched = int(chosen.sum())
+    return _solution(problem, chosen, (left_price, right_price), quota_met, quota_total, solver, rounds)
 
-    empty_left = np.zeros(problem.n_left, dtype=bool)
-    empty_right = np.zeros(problem.n_right, dtype=bool)
-    grow_left, grow_right = empty_left, empty_right
-    if maximize_matched and matched < seat_bound:
-        reach = _reachable(residual, net.n_nodes, [net.source], forward=True)
-        coreach = _reachable(residual, net.n_nodes, [net.sink], forward=False)
-        grow_left, grow_right = net.split(reach)[0], net.split(coreach)[1]
-    quota_left, quota_right = empty_left, empty_right
-    if quota_met < quota_total:
-        # A unit can move from the free sink (or the source) to the quota sink along a path that
-        # uses one new edge: then more minimums could be met.
-        reach = _reachable(residual, net.n_nodes, [net.source, net.sink], forward=True)
-        coreach = _reachable(residual, net.n_nodes, [net.quota_sink], forward=False)
-        quota_left, quota_right = net.split(reach)[0], net.split(coreach)[1]
 
+def _solution(
+    problem: Transport,
+    chosen: BoolArray,
+    prices: tuple[IntArray, IntArray],
+    quota_met: int,
+    quota_total: int,
+    solver: str,
+    rounds: int,
+) -> TransportSolution:
     n_groups = 0 if problem.group_quota is None else len(problem.group_quota)
     group_matched = np.zeros(n_groups, dtype=np.int64)
     if n_groups and problem.right_group is not None:
@@ -175,13 +178,9 @@ def solve_transport(
         )
     return TransportSolution(
         chosen=chosen,
-        matched=matched,
-        left_price=left_price,
-        right_price=right_price,
-        grow_left=grow_left,
-        grow_right=grow_right,
-        quota_left=quota_left,
-        quota_right=quota_right,
+        matched=int(chosen.sum()),
+        left_price=prices[0],
+        right_price=prices[1],
         group_matched=group_matched,
         quota_met=quota_met,
         quota_total=quota_total,
@@ -245,10 +244,6 @@ class _Network:
         self.group_quota = slice(bounds[4], bounds[5])
         self.bypass = slice(bounds[5], bounds[-1])
 
-    def split(self, mask: BoolArray) -> tuple[BoolArray, BoolArray]:
-        n_left, n_right = self.problem.n_left, self.problem.n_right
-        return mask[:n_left].copy(), mask[n_left : n_left + n_right].copy()
-
     def residual(self, flow: IntArray) -> _Residual:
         forward = flow < self.capacity
         backward = flow > 0
@@ -270,48 +265,70 @@ class _Network:
         return flow
 
 
-def seat_loads(problem: Transport) -> tuple[IntArray, IntArray]:
-    """Seats used per left and per right node in *a* maximum matching, ignoring profits.
+@dataclass(frozen=True)
+class MaxFlow:
+    """A maximum flow of a transport's network and its residual arcs (``tail`` -> ``head``).
 
-    O(max-flow); used to find who is left without a partner before any weighted solve.
+    Nodes are numbered as in the network: lefts ``0..n_left-1``, then rights, then group nodes,
+    source, sink and quota sink; ``target`` is the sink the flow went to (the quota sink when
+    counting group-minimum seats). Used to prove the count maximal over pairs outside the graph
+    (:mod:`twofold.matching.structure`).
     """
+
+    value: int
+    n_left: int
+    n_right: int
+    n_nodes: int
+    source: int
+    target: int
+    tail: IntArray
+    head: IntArray
+
+
+def maximum_flow(problem: Transport, *, quota: bool = False) -> MaxFlow:
+    """The most seats (``quota``: the most group-minimum seats) the graph can fill, with the
+    residual network of one flow that fills them. O(OR-Tools push-relabel max-flow)."""
     net = _Network(problem, with_bypass=False)
-    solver = max_flow.SimpleMaxFlow()
-    arcs = [net.sources, net.edges, net.right_arcs, net.group_free]
+    value, tail, head, capacity, flows = _run_max_flow(net, quota_only=quota)
+    forward, backward = flows < capacity, flows > 0
+    return MaxFlow(
+        value=value,
+        n_left=problem.n_left,
+        n_right=problem.n_right,
+        n_nodes=net.n_nodes,
+        source=net.source,
+        target=net.quota_sink if quota else net.sink,
+        tail=np.concatenate([tail[forward], head[backward]]),
+        head=np.concatenate([head[forward], tail[backward]]),
+    )
+
+
+def _run_max_flow(net: _Network, *, quota_only: bool) -> tuple[int, IntArray, IntArray, IntArray, IntArray]:
+    """Max-flow from the source to the sink (or the quota sink): value, arcs, capacities, flows."""
+    arcs = [net.sources, net.edges, net.right_arcs, net.group_quota if quota_only else net.group_free]
     tail = np.concatenate([net.tail[a] for a in arcs])
     head = np.concatenate([net.head[a] for a in arcs])
     capacity = np.concatenate([net.capacity[a] for a in arcs])
-    solver.add_arcs_with_capacity(tail, head, capacity)
-    if len(tail) and solver.solve(net.source, net.sink) != max_flow.SimpleMaxFlow.OPTIMAL:
-        raise RuntimeError("max-flow solver failed")
-    if len(tail) == 0:
-        return np.zeros(problem.n_left, dtype=np.int64), np.zeros(problem.n_right, dtype=np.int64)
-    flows = np.asarray(solver.flows(np.arange(len(tail), dtype=np.int64)), dtype=np.int64)
-    n_left = problem.n_left
-    return flows[:n_left], flows[n_left + len(problem.left) : n_left + len(problem.left) + problem.n_right]
-
-
-def _max_flow(net: _Network, *, quota_only: bool = False) -> int:
-    """Largest number of seats (or of group-minimum seats) that can be matched."""
-    problem = net.problem
-    if len(problem.left) == 0:
-        return 0
-    solver = max_flow.SimpleMaxFlow()
-    arcs = [net.sources, net.edges, net.right_arcs]
-    arcs.append(net.group_quota if quota_only else net.group_free)
-    tail = np.concatenate([net.tail[a] for a in arcs])
-    head = np.concatenate([net.head[a] for a in arcs])
-    capacity = np.concatenate([net.capacity[a] for a in arcs])
-    sink = net.quota_sink if quota_only else net.sink
     if quota_only:
         # Right nodes outside every group cannot reach the quota sink.
         keep = head != net.sink
         tail, head, capacity = tail[keep], head[keep], capacity[keep]
+    if len(net.problem.left) == 0:
+        return 0, tail, head, capacity, np.zeros(len(tail), dtype=np.int64)
+    solver = max_flow.SimpleMaxFlow()
     solver.add_arcs_with_capacity(tail, head, capacity)
-    status = solver.solve(net.source, sink)
+    status = solver.solve(net.source, net.quota_sink if quota_only else net.sink)
     if status != max_flow.SimpleMaxFlow.OPTIMAL:
         raise RuntimeError(f"max-flow solver failed with status {status}")
-    return int(solver.optimal_flow())
+    flows = np.asarray(solver.flows(np.arange(len(tail), dtype=np.int64)), dtype=np.int64)
+    return int(solver.optimal_flow()), tail, head, capacity, flows
+
+
+def _max_flow(net: _Network, *, quota_only: bool = False) -> int:
+    """Largest number of seats (or of group-minimum seats) that can be matched."""
+    if len(net.problem.left) == 0:
+        return 0
+    return _run_max_flow(net, quota_only=quota_only)[0]
 
 
 def _max_quota_flow(net: _Network) -> int:
@@ -332,14 +349,15 @@ def _solve_min_cost_flow(net: _Network, supply: int, quota_met: int) -> IntArray
     return np.asarray(solver.flows(np.arange(len(net.tail), dtype=np.int64)), dtype=np.int64)
 
 
-def _solve_unit(net: _Network) -> IntArray | None:
+def _solve_unit(net: _Network, matched: int) -> IntArray | None:
     """One seat per person, square or nearly so: the assignment solver.
 
-    Returns ``None`` when the min-cost flow is the better tool: when not every person of the
-    smaller side (among those with an edge) can be matched, or when the sides differ so much in
-    size that padding the smaller one would cost more arcs than the graph has. (A mirrored
-    dummy-node construction handles every shape, but measured 10x slower than the min-cost flow on
-    rectangular, tie-heavy graphs.)
+    ``matched`` is the most pairs the graph allows (a max-flow). Returns ``None`` when the
+    min-cost flow is the tool: when not every person of the smaller side (among those with an
+    edge) can be matched - the padded assignment below then has no perfect matching - or when the
+    sides differ so much in size that padding the smaller one would cost more arcs than the graph
+    has. (A mirrored dummy-node construction handles every shape, but measured 10x slower than the
+    min-cost flow on rectangular, tie-heavy graphs.)
     """
     problem = net.problem
     # People without any edge cannot be matched; leaving them out often makes the sides saturable
@@ -347,7 +365,7 @@ def _solve_unit(net: _Network) -> IntArray | None:
     used_left, left = np.unique(problem.left, return_inverse=True)
     used_right, right = np.unique(problem.right, return_inverse=True)
     n_left, n_right = len(used_left), len(used_right)
-    if len(left) == 0:
+    if len(left) == 0 or matched < min(n_left, n_right):
         return None
     cost = -problem.profit
     swap = n_left < n_right
@@ -381,14 +399,15 @@ def _lsa_pairs(
     return mates[left] == right
 
 
-def _csr(tail: IntArray, n_nodes: int) -> tuple[IntArray, IntArray]:
+def arc_index(tail: IntArray, n_nodes: int) -> tuple[IntArray, IntArray]:
+    """Arcs grouped by tail: ``order[indptr[v]:indptr[v + 1]]`` are the arcs leaving ``v``."""
     order = np.argsort(tail, kind="stable")
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(tail, minlength=n_nodes), out=indptr[1:])
     return order, indptr
 
 
-def _out_arcs(order: IntArray, indptr: IntArray, nodes: IntArray) -> IntArray:
+def arcs_leaving(order: IntArray, indptr: IntArray, nodes: IntArray) -> IntArray:
     """Indices of all arcs leaving ``nodes``, as one flat array (a vectorised ragged gather)."""
     starts = indptr[nodes]
     counts = indptr[nodes + 1] - starts
@@ -409,14 +428,14 @@ def _shortest_distances(residual: _Residual, start: IntArray) -> tuple[IntArray,
     """
     n_nodes = len(start)
     distance = start.copy()
-    order, indptr = _csr(residual.tail, n_nodes)
+    order, indptr = arc_index(residual.tail, n_nodes)
     frontier = np.arange(n_nodes, dtype=np.int64)
     rounds = 0
     while len(frontier):
         rounds += 1
         if rounds > n_nodes + 1:
             raise RuntimeError("negative cycle in the residual network: the flow is not optimal")
-        arcs = _out_arcs(order, indptr, frontier)
+        arcs = arcs_leaving(order, indptr, frontier)
         candidate = distance[residual.tail[arcs]] + residual.cost[arcs]
         heads = residual.head[arcs]
         better = candidate < distance[heads]
@@ -451,18 +470,3 @@ def _tighten(residual: _Residual, potential: IntArray, n_left: int, n_right: int
     rights = slack[n_left : n_left + n_right]
     potential[n_left : n_left + n_right] -= np.where(rights == np.iinfo(np.int64).max, top + 1, rights)
     return potential
-
-
-def _reachable(residual: _Residual, n_nodes: int, starts: list[int], *, forward: bool) -> BoolArray:
-    """Nodes reachable from ``starts`` along residual arcs (or that reach them, if not forward)."""
-    tail, head = (residual.tail, residual.head) if forward else (residual.head, residual.tail)
-    order, indptr = _csr(tail, n_nodes)
-    seen = np.zeros(n_nodes, dtype=bool)
-    frontier = np.asarray(starts, dtype=np.int64)
-    seen[frontier] = True
-    while len(frontier):
-        nxt = head[_out_arcs(order, indptr, frontier)]
-        nxt = np.unique(nxt[~seen[nxt]])
-        seen[nxt] = True
-        frontier = nxt
-    return seen

@@ -7,3 +7,9 @@ class MatchRunsConfig(AppConfig):
     name = "twofold.matchruns"
     label = "matchruns"
     verbose_name = "Match runs"
+
+    def ready(self) -> None:
+        from twofold.matchruns.services import match_runs_release_leavers
+        from twofold.people.leavers import register_leaver_handler
+
+        register_leaver_handler("match runs", match_runs_release_leavers)

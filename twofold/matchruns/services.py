@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from twofold.matching import (
@@ -39,6 +39,7 @@ from twofold.matching import (
 )
 from twofold.matchruns.matching_input import programme_pool
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
+from twofold.people.leavers import Departure
 from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme, ProgrammeState
 from twofold.programmes.services import ProgrammeRuleBroken, programme_transition
@@ -308,6 +309,52 @@ def proposal_remove(*, proposal: Proposal) -> None:
             },
         )
     _refresh_total(run)
+
+
+def match_runs_release_leavers(departure: Departure) -> dict[str, int]:
+    """Take people who left the organisation off the runs still under review (see
+    :mod:`twofold.people.leavers`): their proposed pairs leave the board, a partner left without any
+    pair joins the unmatched with the reason, and the leavers themselves are no longer listed.
+
+    Runs being published need nothing: publishing checks every pair again and skips a leaver's.
+    """
+    leaving: set[int] = set()
+    for chunk in departure.chunks():
+        leaving.update(Enrolment.objects.filter(person_id__in=chunk).values_list("pk", flat=True))
+    enrolment_ids = sorted(leaving)
+    under_review = Proposal.objects.filter(run__status=MatchRunStatus.READY)
+    removed: list[tuple[int, int, int]] = []
+    for start in range(0, len(enrolment_ids), 5000):
+        chunk = enrolment_ids[start : start + 5000]
+        theirs = under_review.filter(Q(mentor_id__in=chunk) | Q(mentee_id__in=chunk))
+        removed.extend(theirs.values_list("run_id", "mentor_id", "mentee_id").order_by("pk"))
+        theirs.delete()
+        Unmatched.objects.filter(enrolment_id__in=chunk, run__status=MatchRunStatus.READY).delete()
+    runs = sorted({run_id for run_id, _, _ in removed})
+    partners = {(run_id, side) for run_id, *sides in removed for side in sides if side not in leaving}
+    # A mentor keeps their place on the board while another of their pairs remains there.
+    partner_ids = sorted({enrolment_id for _, enrolment_id in partners})
+    still_paired: set[tuple[int, int]] = set()
+    for start in range(0, len(partner_ids), 5000):
+        chunk = partner_ids[start : start + 5000]
+        remaining = Proposal.objects.filter(Q(mentor_id__in=chunk) | Q(mentee_id__in=chunk), run_id__in=runs)
+        for run_id, mentor_id, mentee_id in remaining.values_list("run_id", "mentor_id", "mentee_id"):
+            still_paired.update({(run_id, mentor_id), (run_id, mentee_id)})
+    Unmatched.objects.bulk_create(
+        [
+            Unmatched(
+                run_id=run_id,
+                enrolment_id=enrolment_id,
+                reason_code="partner_left",
+                reason=f"Their proposed partner {departure.reason}.",
+            )
+            for run_id, enrolment_id in sorted(partners - still_paired)
+        ],
+        ignore_conflicts=True,
+    )
+    for run in MatchRun.objects.filter(pk__in=runs):
+        _refresh_total(run)
+    return {"proposals_taken_off_review": len(removed)}
 
 
 def _refresh_total(run: MatchRun) -> None:

@@ -8,13 +8,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from twofold.accounts import permissions
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.matchruns.selectors import match_run_board
 from twofold.matchruns.services import (
@@ -28,13 +26,7 @@ from twofold.matchruns.services import (
     proposal_swap,
 )
 from twofold.programmes.models import Programme, ProgrammeState
-
-
-def _managed_programme(request: HttpRequest, pk: int) -> Programme:
-    programme = get_object_or_404(Programme, pk=pk)
-    if not permissions.can_manage_programme(request.user, programme):
-        raise PermissionDenied("You do not manage this programme.")
-    return programme
+from twofold.programmes.views import managed_programme_or_404
 
 
 def _rule_message(error: Exception) -> str:
@@ -44,7 +36,7 @@ def _rule_message(error: Exception) -> str:
 
 @login_required
 def run_list(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     runs = list(programme.match_runs.annotate(pairs=Count("proposals")).order_by("-created_at")[:50])
     can_run = programme.state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING)
     return render(request, "matchruns/runs.html", {"programme": programme, "runs": runs, "can_run": can_run})
@@ -53,7 +45,7 @@ def run_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_start(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     try:
         run = match_run_start(programme=programme, created_by=request.user)
     except MatchRunRuleBroken as error:
@@ -75,7 +67,7 @@ def _board_context(request: HttpRequest, programme: Programme, run: MatchRun) ->
 @login_required
 def run_board(request: HttpRequest, pk: int, run_id: int | str) -> HttpResponse:
     """The match review board: why each pair, the unmatched and why, lock / remove / swap, publish."""
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     runs = MatchRun.objects.filter(programme=programme)
     run = runs.order_by("-created_at").first() if run_id == "latest" else runs.filter(pk=run_id).first()
     if run is None:
@@ -100,7 +92,7 @@ def _board_response(request: HttpRequest, programme: Programme, run: MatchRun) -
 @require_POST
 def run_change(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     """Lock, unlock, remove or swap pairs of a run under review; every rule is checked again."""
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
     # A row's own button sends "lock:12"; the swap button sends action=swap with two ticked pairs.
     action, _, row = request.POST.get("row", "").partition(":")
@@ -137,7 +129,7 @@ def run_change(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_rerun(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
     try:
         new_run = match_run_rerun(run=run, created_by=request.user)
@@ -151,7 +143,7 @@ def run_rerun(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
     try:
         result = match_run_publish(run=run)

@@ -6,7 +6,9 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from twofold.people.models import CareerEvent, Person, PersonSkill, SelfIdentification, Skill
+from twofold.accounts import permissions
+from twofold.people.leavers import people_deactivate, people_reactivate
+from twofold.people.models import CareerEvent, ImportRecord, Person, PersonSkill, SelfIdentification, Skill
 from twofold.people.services import people_tree_rebuild
 
 
@@ -58,6 +60,12 @@ class PersonAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change or "manager" in form.changed_data:
             people_tree_rebuild()
+        # Unticking "active" is someone leaving: their account and pairs follow, as after an import.
+        if change and "active" in form.changed_data:
+            if obj.active:
+                people_reactivate(person_ids=[obj.pk], actor=request.user)  # type: ignore[arg-type]
+            else:
+                people_deactivate(person_ids=[obj.pk], actor=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(Skill)
@@ -81,3 +89,38 @@ class CareerEventAdmin(admin.ModelAdmin):
     raw_id_fields = ("person",)
     search_fields = ("person__name", "person__employee_id")
     date_hierarchy = "effective_date"
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    """Every import, read-only and for org admins only: the records are append-only."""
+
+    list_display = (
+        "created_at",
+        "actor_name",
+        "kind",
+        "outcome",
+        "mode",
+        "file_name",
+        "rows",
+        "created",
+        "updated",
+        "deactivated",
+        "errors",
+    )
+    list_filter = ("kind", "outcome", "full", "dry_run")
+    search_fields = ("actor_name", "file_name", "file_sha256")
+    date_hierarchy = "created_at"
+    list_per_page = 50
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_administer(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

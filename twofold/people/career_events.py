@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from twofold.people.hris_presets import normalise_header
-from twofold.people.importing import date_parser, parse_level
+from twofold.people.importing import control_character_problem, date_parser, parse_level
 from twofold.people.models import CareerEvent, CareerEventKind
 from twofold.people.tabular import Problem, Table
 
@@ -82,6 +82,11 @@ def parse_career_events(
 
         employee_id = cell("employee_id")
         person_id = employee_pks.get(employee_id)
+        # A note is free text from the HRIS and may run over several lines; everything else is one line.
+        for field_name in ("employee_id", "from_title", "to_title", "note"):
+            control = control_character_problem(cell(field_name), allow_line_breaks=field_name == "note")
+            if control:
+                problem(field_name, control)
         if not employee_id:
             problem("employee_id", "employee id is empty")
         elif person_id is None:

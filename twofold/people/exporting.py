@@ -1,4 +1,8 @@
-"""Writing the directory to CSV, XLSX or JSON in the layout ``import-people`` reads back."""
+"""Writing the directory to CSV, XLSX or JSON in the layout ``import-people`` reads back.
+
+CSV and XLSX cells are written so that no spreadsheet runs them as formulas (see ``formula_cells``);
+JSON is data for programs, not spreadsheets, and is written as stored.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from twofold.people.formula_cells import formula_neutralised
 
 EXPORT_FORMATS = (".csv", ".xlsx", ".json")
 
@@ -24,16 +30,25 @@ def write_rows(path: str | Path, columns: list[str], rows: Iterable[dict[str, An
             writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for row in rows:
-                writer.writerow(row)
+                writer.writerow({column: _spreadsheet_value(row.get(column, "")) for column in columns})
                 count += 1
     elif suffix == ".xlsx":
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("People")
         sheet.append(columns)
         for row in rows:
-            sheet.append([row.get(column, "") for column in columns])
+            cells = []
+            for column in columns:
+                value = _spreadsheet_value(row.get(column, ""))
+                cell = WriteOnlyCell(sheet, value=value)
+                if isinstance(value, str):
+                    # openpyxl stores any text starting with "=" as a live formula; a string cell never runs.
+                    cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
             count += 1
         workbook.save(path)
     else:
@@ -41,3 +56,7 @@ def write_rows(path: str | Path, columns: list[str], rows: Iterable[dict[str, An
         count = len(records)
         path.write_text(json.dumps(records, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return count
+
+
+def _spreadsheet_value(value: Any) -> Any:
+    return formula_neutralised(value) if isinstance(value, str) else value

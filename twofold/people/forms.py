@@ -34,3 +34,14 @@ class PeopleImportForm(forms.Form):
                 "The file is larger than 50 MB; import it with `twofold import-people` instead."
             )
         return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """Confirming a checked file: the number of people it marks as having left, typed, not clicked."""
+
+    deactivations = forms.IntegerField(
+        label="How many people does this import mark as having left?", required=False, min_value=0
+    )
+    allow_mass_deactivation = forms.BooleanField(
+        label="Yes, this file is the whole workforce: mark them all as having left", required=False
+    )

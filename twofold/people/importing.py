@@ -24,6 +24,11 @@ FALSE_WORDS = {"", "0", "false", "no", "n", "f", "off", "-"}
 ACTIVE_WORDS = {"active", "employed", "a", "on leave", "leave", "garden leave", "hired", "current"}
 INACTIVE_WORDS = {"inactive", "terminated", "i", "t", "leaver", "exited", "former", "withdrawn", "deceased"}
 NO_MANAGER_WORDS = {"", "none", "null", "n/a", "na", "-"}
+# Characters no name or other one-line text may hold: C0 and C1 controls (line breaks, tabs, …) and DEL,
+# Unicode's line and paragraph separators, and the bidirectional overrides and isolates that make a
+# name display as something other than what it is.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
 # Proficiency assumed when a skill cell gives none (e.g. "Python" rather than "Python:3").
 DEFAULT_PROFICIENCY = {"skills_teach": 3, "skills_learn": 1, "skills": 2}
 MIN_BIRTH_YEAR = 1900
@@ -61,6 +66,22 @@ class PersonRecord:
     @property
     def name(self) -> str:
         return str(self.values.get("name", ""))
+
+
+def control_character_problem(text: str, *, allow_line_breaks: bool = False) -> str | None:
+    """Why ``text`` cannot be stored as one line of plain text, or None when it can."""
+    for match in CONTROL_CHARACTERS.finditer(text):
+        character = match.group()
+        if allow_line_breaks and character in LINE_BREAKS:
+            continue
+        if character in LINE_BREAKS:
+            what = "a line break"
+        elif character == "\t":
+            what = "a tab"
+        else:
+            what = f"the control character U+{ord(character):04X}"
+        return f"contains {what} (character {match.start() + 1}); names and other text must be one plain line"
+    return None
 
 
 def parse_level(text: str) -> int:
@@ -143,6 +164,8 @@ def parse_skill_cell(text: str, column: str) -> list[tuple[str, int]]:
             raise ValueError(f"{part!r} has no skill name (write skill:proficiency; …)")
         if len(name) > 100:
             raise ValueError(f"skill name {name[:30]!r}… is longer than 100 characters")
+        if control := control_character_problem(name):
+            raise ValueError(f"skill name {name!r} {control}")
         entries.append((name, proficiency))
     return entries
 
@@ -192,6 +215,8 @@ def parse_people(
             problem("employee_id", "employee id is empty")
         elif len(employee_id) > MAX_FIELD_LENGTH["employee_id"]:
             problem("employee_id", "employee id is longer than 64 characters")
+        elif control := control_character_problem(employee_id):
+            problem("employee_id", control)
         record = PersonRecord(row=row, employee_id=employee_id)
         values = record.values
         for field_name in ("name", "title", "department", "location"):
@@ -199,12 +224,16 @@ def parse_people(
                 text = cell(cells, field_name)
                 if len(text) > MAX_FIELD_LENGTH[field_name]:
                     problem(field_name, f"longer than {MAX_FIELD_LENGTH[field_name]} characters")
+                elif control := control_character_problem(text):
+                    problem(field_name, control)
                 values[field_name] = text
         if not values.get("name"):
             problem("name", "name is empty")
         email = cell(cells, "email").lower()
         if not email:
             problem("email", "email is empty")
+        elif control := control_character_problem(email):
+            problem("email", control)
         elif not EMAIL_PATTERN.match(email) or len(email) > MAX_FIELD_LENGTH["email"]:
             problem("email", f"{email!r} is not an email address")
         values["email"] = email
@@ -214,6 +243,9 @@ def parse_people(
             problem("level", str(error))
         if "manager_id" in sources:
             manager = cell(cells, "manager_id")
+            if control := control_character_problem(manager):
+                problem("manager_id", control)
+                manager = ""  # already refused: not looked up as an unknown manager as well
             values["manager"] = None if manager.lower() in no_manager else manager
         if "hire_date" in sources:
             try:
@@ -263,6 +295,8 @@ def parse_people(
                 else:
                     if len(text) > MAX_FIELD_LENGTH[field_name]:
                         problem(field_name, f"longer than {MAX_FIELD_LENGTH[field_name]} characters")
+                    elif control := control_character_problem(text):
+                        problem(field_name, control)
                     attributes[field_name] = text
             record.attributes = attributes
         records.append(record)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -69,6 +72,21 @@ class Person(models.Model):
     def report_count(self) -> int:
         """Everyone below this person in the tree (direct and indirect), from the intervals."""
         return (self.tree_right - self.tree_left - 1) // 2
+
+
+class GeneratedPerson(models.Model):
+    """A person ``twofold demo-org`` made up, rather than one brought in from an HRIS.
+
+    The demo adds its sign-ins, roles and six months of made-up history only to a directory whose
+    every person is marked so (see :func:`twofold.people.selectors.demo_refusal`). Only the
+    generator writes these rows: no import, export column or admin form can set them, so a real
+    directory cannot pass for a demo one by accident.
+    """
+
+    person = models.OneToOneField(Person, primary_key=True, on_delete=models.CASCADE, related_name="generated")
+
+    def __str__(self) -> str:
+        return f"Generated person {self.person_id}"
 
 
 class SkillCategory(models.TextChoices):
@@ -171,3 +189,84 @@ class CareerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of person {self.person_id} on {self.effective_date}"
+
+
+class ImportKind(models.TextChoices):
+    PEOPLE = "people", "People"
+    CAREER_EVENTS = "career_events", "Career events"
+
+
+class ImportOutcome(models.TextChoices):
+    CHECKED = "checked", "Checked (dry run: nothing written)"
+    APPLIED = "applied", "Applied"
+    REJECTED = "rejected", "Rejected: problems in the file"
+    REFUSED = "refused", "Refused: not permitted, or not confirmed"
+
+
+class AppendOnlyError(Exception):
+    """Import records are kept as written: never changed, never deleted."""
+
+
+class ImportRecordQuerySet(models.QuerySet["ImportRecord"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("import records cannot be changed")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("import records cannot be deleted")
+
+
+class ImportRecord(models.Model):
+    """One run of an import (people or career events, from the web or the command line), kept for good.
+
+    Who ran it, when, which file (its name and SHA-256), how (whole workforce or partial, dry run or
+    applied), what came of it and the counts. Written once by the import itself; never changed or
+    deleted (append-only), shown read-only to org admins in the admin. Its ``import_people``
+    permission is the power to import the directory.
+    """
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    outcome = models.CharField(max_length=20, choices=ImportOutcome.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=200, help_text="The account, or the command line and its system user.")
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField("file SHA-256", max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True, help_text="Bytes.")
+    preset = models.CharField(
+        max_length=200, blank=True, help_text="The HRIS preset, and the mapping file if one was given."
+    )
+    full = models.BooleanField("whole workforce", default=False)
+    dry_run = models.BooleanField(default=False)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    deactivated = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    detail = models.CharField(max_length=500, blank=True, help_text="Why it was refused.")
+
+    objects = ImportRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_at"], name="import_record_created")]
+        permissions = [("import_people", "Can import people (and career events) from the HRIS")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import of {self.file_name} by {self.actor_name} ({self.outcome})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("import records cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("import records cannot be deleted")
+
+    @property
+    def mode(self) -> str:
+        run = "dry run" if self.dry_run else "applied"
+        if self.kind == ImportKind.CAREER_EVENTS:
+            return run
+        return f"{'whole workforce' if self.full else 'partial'}, {run}"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -197,3 +198,26 @@ def people_export_rows(*, include_restricted: bool = False) -> Iterator[dict[str
 
 def export_columns(*, include_restricted: bool) -> list[str]:
     return [name for name in EXPORT_COLUMNS if include_restricted or name not in RESTRICTED_COLUMNS]
+
+
+def demo_refusal() -> str | None:
+    """Why the demo may not write into this database, or None when it may.
+
+    The demo (its sign-ins with a published password, roles, made-up promotions and check-ins)
+    belongs in an empty directory or one ``twofold demo-org`` generated, never in production mode
+    and never beside people who came from anywhere else.
+    """
+    if settings.PRODUCTION:
+        return (
+            "Twofold is in production mode (TWOFOLD_PRODUCTION=1), where the demo never runs: it would add "
+            "sign-ins with a published password, roles and made-up history to a real organisation."
+        )
+    real = Person.objects.filter(generated__isnull=True).count()
+    if real:
+        return (
+            f"The directory holds {real:,} {'person' if real == 1 else 'people'} the demo did not generate "
+            "(imported or entered by hand), and the demo never adds its sign-ins, roles or made-up history to "
+            "a real directory. To try the demo, point DATABASE_URL at an empty database; if this one only ever "
+            "held a demo, delete it and run `twofold demo` again."
+        )
+    return None

@@ -2,7 +2,8 @@
 
 Every problem names the row (as a spreadsheet shows it: the header is row 1) or the JSON record,
 the column, and the reason. Files are read whole before anything is written anywhere, so a bad
-file never leaves half an import behind.
+file never leaves half an import behind. A CSV or XLSX cell quoted against formula injection
+(``'=…``, as ``export-people`` writes it) is read back without the quote.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import charset_normalizer
+
+from twofold.people.formula_cells import formula_restored
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".json")
 
@@ -80,12 +83,16 @@ class Table:
 def read_table(path: str | Path) -> Table:
     """Read a CSV, XLSX or JSON file into a :class:`Table`, or raise :class:`FileRejected`."""
     path = Path(path)
+    return read_table_bytes(read_file_bytes(path), name=path.name)
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """A file's bytes, or :class:`FileRejected` saying why there are none."""
     if not path.exists():
         raise FileRejected([Problem(None, None, f"{path}: no such file")])
     if path.is_dir():
         raise FileRejected([Problem(None, None, f"{path}: is a folder, not a file")])
-    data = path.read_bytes()
-    return read_table_bytes(data, name=path.name)
+    return path.read_bytes()
 
 
 def read_table_bytes(data: bytes, *, name: str) -> Table:
@@ -198,7 +205,7 @@ def _read_csv(data: bytes, name: str, *, tab_separated: bool) -> Table:
     problems: list[Problem] = []
     try:
         for number, cells in enumerate(reader, start=1):
-            stripped = [cell.strip() for cell in cells]
+            stripped = [formula_restored(cell.strip()) for cell in cells]
             if not any(stripped):
                 continue
             if header is None:
@@ -257,7 +264,7 @@ def _read_xlsx(data: bytes, name: str) -> Table:
         header: list[str] | None = None
         rows: list[tuple[int, list[str]]] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(value) for value in values]
+            cells = [formula_restored(_cell_text(value)) for value in values]
             if not any(cells):
                 continue
             if header is None:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("import/", views.import_people, name="import"),
     path("me/skills/", views.my_skills, name="my_skills"),
     path("import/confirm/", views.import_people_confirm, name="import_confirm"),
+    path("import/cancel/", views.import_people_cancel, name="import_cancel"),
 ]

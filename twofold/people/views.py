@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -17,8 +15,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from twofold.accounts import permissions
-from twofold.people.forms import PeopleImportForm
+from twofold.people.forms import ImportConfirmForm, PeopleImportForm
 from twofold.people.hris_presets import PRESETS
+from twofold.people.import_services import (
+    DeactivationNotConfirmed,
+    ImportNotPermitted,
+    deactivation_plan,
+    import_upload_discard,
+    import_upload_read,
+    import_upload_save,
+    people_import_bytes,
+)
 from twofold.people.models import Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
@@ -28,8 +35,8 @@ from twofold.people.selectors import (
     person_reporting_chain,
     person_self_identification,
 )
-from twofold.people.services import SkillChoice, people_import_table, person_skills_set
-from twofold.people.tabular import FileRejected, read_table_bytes
+from twofold.people.services import SkillChoice, person_skills_set
+from twofold.people.tabular import FileRejected
 
 PAGE_SIZE = 50
 
@@ -71,12 +78,12 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_page(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        person = person_profile(pk)
-    except Person.DoesNotExist:
-        raise Http404("No such person") from None
-    if not permissions.can_view_person(request.user, person):
-        raise PermissionDenied("You may not see this person.")
+    # Someone who may not see this person gets the answer an unknown id gets, after the same one
+    # query; only then is the whole profile read.
+    found = Person.objects.filter(pk=pk).first()
+    if found is None or not permissions.can_view_person(request.user, found):
+        raise Http404("No such person.")
+    person = person_profile(pk)
     skills = list(person.skills.all())
     context = {
         "person": person,
@@ -100,48 +107,49 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
 IMPORT_SESSION_KEY = "pending_people_import"
 
 
-def _import_folder() -> Path:
-    folder = Path(settings.VAR_DIR) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _pending_import(request: HttpRequest) -> dict[str, Any] | None:
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or not Path(pending["path"]).exists():
-        return None
-    return pending
+def _take_pending_import(request: HttpRequest) -> dict[str, Any] | None:
+    """The file this user checked and has not yet confirmed or cancelled (no longer pending after this)."""
+    return request.session.pop(IMPORT_SESSION_KEY, None)
 
 
 @login_required
 def import_people(request: HttpRequest) -> HttpResponse:
     """Upload an HRIS export, see every problem or what would change, then confirm."""
     if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing people is for programme managers and org admins.")
+        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "presets": PRESETS}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        path = _import_folder() / f"{request.user.pk}-{secrets.token_urlsafe(12)}{suffix}"
-        with path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+        previous = _take_pending_import(request)
+        if previous:
+            import_upload_discard(previous["path"])
+        path = import_upload_save(actor=request.user, name=upload.name, chunks=upload.chunks())
         options = {"preset": form.cleaned_data["preset"], "full": form.cleaned_data["full"]}
         context.update(file_name=upload.name, options=options)
         try:
-            table = read_table_bytes(path.read_bytes(), name=upload.name)
-            result = people_import_table(table, dry_run=True, **options)
-            context["result"] = result
-            context["updated_preview"] = list(result.updated.items())[:50]
+            result = people_import_bytes(
+                path.read_bytes(), name=upload.name, actor=request.user, dry_run=True, **options
+            )
         except FileRejected as rejected:
-            path.unlink(missing_ok=True)
+            import_upload_discard(path)
             context["problems"] = rejected.problems
             return render(request, "people/import.html", context, status=400)
-        previous = _pending_import(request)
-        if previous:
-            Path(previous["path"]).unlink(missing_ok=True)
-        request.session[IMPORT_SESSION_KEY] = {"path": str(path), "name": upload.name, **options}
+        except ImportNotPermitted as refused:
+            import_upload_discard(path)
+            context["refusal"] = str(refused)
+            return render(request, "people/import.html", context, status=403)
+        context.update(
+            result=result,
+            updated_preview=list(result.updated.items())[:50],
+            deactivation=deactivation_plan(result),
+            confirm_form=ImportConfirmForm(),
+            limit_percent=settings.IMPORT_MAX_DEACTIVATION_PERCENT,
+        )
+        if result.changed:
+            request.session[IMPORT_SESSION_KEY] = {"path": str(path), "name": upload.name, **options}
+        else:
+            import_upload_discard(path)  # nothing to confirm
     return render(request, "people/import.html", context, status=400 if form.errors else 200)
 
 
@@ -149,37 +157,56 @@ def import_people(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_people_confirm(request: HttpRequest) -> HttpResponse:
     if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing people is for programme managers and org admins.")
-    pending = _pending_import(request)
-    if pending is None:
+        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
+    pending = _take_pending_import(request)
+    data = import_upload_read(pending["path"]) if pending else None
+    if pending is None or data is None:
         messages.error(request, "There is no checked file waiting to be imported. Upload it again.")
         return redirect("people:import")
-    path = Path(pending["path"])
+    confirmation = ImportConfirmForm(request.POST)
+    valid = confirmation.is_valid()
+    typed = confirmation.cleaned_data.get("deactivations") if valid else None
+    context: dict[str, Any] = {"form": PeopleImportForm(), "presets": PRESETS, "file_name": pending["name"]}
     try:
-        table = read_table_bytes(path.read_bytes(), name=pending["name"])
-        result = people_import_table(table, preset=pending["preset"], full=pending["full"])
+        result = people_import_bytes(
+            data,
+            name=pending["name"],
+            actor=request.user,
+            preset=pending["preset"],
+            full=pending["full"],
+            confirm_deactivation=lambda plan: typed == plan.count,
+            allow_mass_deactivation=valid and confirmation.cleaned_data["allow_mass_deactivation"],
+        )
     except FileRejected as rejected:
         # The directory changed since the check (another import, an admin edit): show the news.
-        return render(
-            request,
-            "people/import.html",
-            {
-                "form": PeopleImportForm(),
-                "presets": PRESETS,
-                "problems": rejected.problems,
-                "file_name": pending["name"],
-            },
-            status=409,
-        )
+        return render(request, "people/import.html", {**context, "problems": rejected.problems}, status=409)
+    except DeactivationNotConfirmed as refused:
+        refusal = f"{refused} Nothing was imported; check the file again."
+        return render(request, "people/import.html", {**context, "refusal": refusal}, status=400)
+    except ImportNotPermitted as refused:
+        return render(request, "people/import.html", {**context, "refusal": str(refused)}, status=403)
     finally:
-        path.unlink(missing_ok=True)
-        request.session.pop(IMPORT_SESSION_KEY, None)
+        import_upload_discard(pending["path"])
     messages.success(
         request,
         f"Imported {pending['name']}: {len(result.created)} created, {len(result.updated)} updated, "
-        f"{len(result.deactivated)} deactivated.",
+        f"{len(result.deactivated)} deactivated."
+        + (f" {len(result.reactivated)} reactivated." if result.reactivated else ""),
     )
     return redirect("people:directory")
+
+
+@login_required
+@require_POST
+def import_people_cancel(request: HttpRequest) -> HttpResponse:
+    """Drop the checked file: it is deleted at once, nothing is imported."""
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
+    pending = _take_pending_import(request)
+    if pending:
+        import_upload_discard(pending["path"])
+        messages.info(request, f"Cancelled: {pending['name']} was deleted and nothing was imported.")
+    return redirect("people:import")
 
 
 PROFICIENCY_CHOICES = [

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from twofold.people.models import Person, Skill
+from twofold.dates import date_out_of_range
+from twofold.people.models import MAX_LEVEL, MIN_LEVEL, Person, Skill
 from twofold.programmes import holds
 from twofold.programmes.eligibility import Candidate, EligibilityRules, role_problem
 from twofold.programmes.matching_policy import policy_problems
@@ -95,6 +96,11 @@ EDITABLE_FIELDS = (
     "checkin_at_end",
 )
 FAIRNESS_ATTRIBUTES = ("gender", "ethnicity", "disability", "generation")
+# The largest sensible value of each count: within its column, and small enough that every date
+# computed from it (a programme's end, a proposal's expiry, the next meeting) stays in the calendar.
+MAX_CADENCE_DAYS = 365
+COUNT_LIMITS = {"duration_months": 120, "cadence_days": MAX_CADENCE_DAYS, "capacity": 50, "proposal_expiry_days": 365}
+LEVEL_FIELDS = ("mentor_min_level", "mentor_max_level", "mentee_min_level", "mentee_max_level")
 # Enrolment statuses that hold a place in the pool or may come to.
 OPEN_ENROLMENT = (
     EnrolmentStatus.INVITED,
@@ -127,9 +133,26 @@ def _validate(values: dict[str, Any]) -> None:
     problems = []
     if not str(values.get("name", "")).strip():
         problems.append("a programme needs a name")
-    for name in ("duration_months", "cadence_days", "capacity", "proposal_expiry_days"):
+    for name, most in COUNT_LIMITS.items():
         if name in values and (values[name] is None or int(values[name]) < 1):
             problems.append(f"{name.replace('_', ' ')} must be at least 1")
+        elif name in values and int(values[name]) > most:
+            problems.append(f"{name.replace('_', ' ')} must be at most {most}")
+    for name in LEVEL_FIELDS:
+        if values.get(name) is not None and not MIN_LEVEL <= int(values[name]) <= MAX_LEVEL:
+            problems.append(f"{name.replace('_', ' ')} must be a level from {MIN_LEVEL} to {MAX_LEVEL}")
+    for name in ("min_level_gap", "max_level_gap"):
+        if values.get(name) is not None and not 0 <= int(values[name]) <= MAX_LEVEL - MIN_LEVEL:
+            problems.append(f"{name.replace('_', ' ')} must be from 0 to {MAX_LEVEL - MIN_LEVEL}")
+    for name, label in (("starts_on", "the start date"), ("ends_on", "the end date")):
+        value = values.get(name)
+        if value is not None and not isinstance(value, date):
+            problems.append(f"{label} is not a date")
+        elif value is not None and (problem := date_out_of_range(value, what=label)):
+            problems.append(problem)
+    if problems:
+        # The checks below compare these values and compute dates from them.
+        raise ProgrammeRuleBroken("; ".join(problems), code="invalid_programme")
     for low, high in (("mentor_min_level", "mentor_max_level"), ("mentee_min_level", "mentee_max_level")):
         if values.get(low) is not None and values.get(high) is not None and values[low] > values[high]:
             problems.append(f"{low.replace('_', ' ')} is above {high.replace('_', ' ')}")
@@ -176,9 +199,9 @@ def programme_create(
         raise ProgrammeRuleBroken(f"unknown programme settings: {', '.join(sorted(unknown))}", code="unknown_setting")
     values.update(overrides)
     values["name"] = name.strip()
+    _validate(values)
     if values.get("starts_on") and not values.get("ends_on"):
         values["ends_on"] = _months_later(values["starts_on"], values["duration_months"])
-    _validate(values)
     _validate_policy(kind, values)
     programme = Programme.objects.create(kind=kind, created_by=created_by, **values)
     programme.managers.set(list(managers) or ([created_by] if created_by is not None else []))
@@ -272,6 +295,13 @@ def enrolment_pool_rebalance(*, programme: Programme) -> tuple[int, int]:
     return waitlisted, admitted
 
 
+def _already_enrolled(enrolment: Enrolment) -> ProgrammeRuleBroken:
+    return ProgrammeRuleBroken(
+        f"{enrolment.person.name} is already in this programme ({enrolment.get_status_display().lower()})",
+        code="already_enrolled",
+    )
+
+
 @transaction.atomic
 def enrolment_create(
     *,
@@ -293,12 +323,11 @@ def enrolment_create(
     problem = eligibility_problem(programme, person, role, nominated=nominated_by is not None)
     if problem:
         raise ProgrammeRuleBroken(problem, code="not_eligible")
-    existing = Enrolment.objects.filter(programme=programme, person=person).first()
+    # Locked, so that two requests for the same person (a form sent twice, an invitation sent as they
+    # apply) take turns: the second sees what the first wrote.
+    existing = Enrolment.objects.select_for_update().filter(programme=programme, person=person).first()
     if existing is not None and existing.status in OPEN_ENROLMENT:
-        raise ProgrammeRuleBroken(
-            f"{person.name} is already in this programme ({existing.get_status_display().lower()})",
-            code="already_enrolled",
-        )
+        raise _already_enrolled(existing)
     if capacity is not None and capacity < 1:
         raise ProgrammeRuleBroken("capacity must be at least 1", code="invalid_capacity")
     seats = (capacity or programme.capacity) if role == EnrolmentRole.MENTOR else 1
@@ -323,7 +352,13 @@ def enrolment_create(
         existing.save()
         enrolment = existing
     else:
-        enrolment = Enrolment.objects.create(programme=programme, person=person, **values)
+        try:
+            with transaction.atomic():
+                enrolment = Enrolment.objects.create(programme=programme, person=person, **values)
+        except IntegrityError as error:
+            # There was no row to lock: a request racing this one inserted it first, and the unique
+            # constraint refused the second. Say what the first one made of it.
+            raise _already_enrolled(Enrolment.objects.get(programme=programme, person=person)) from error
     enrolment.focus_skills.set(list(focus_skills))
     enrolment.avoid.set([other for other in avoid if other.pk != person.pk])
     if enrolment.status == EnrolmentStatus.ACTIVE:
@@ -437,22 +472,37 @@ def enrolment_invite_by_filter(
                 invited_by=invited_by,
             )
         )
-    # People who once withdrew or declined come back through their existing row.
+    # People who once withdrew or declined come back through their existing row, locked: someone
+    # applying at this moment may be reopening it.
     returning = {
         enrolment.person_id: enrolment
-        for enrolment in Enrolment.objects.filter(programme=programme, person__in=[e.person for e in fresh])
+        for enrolment in Enrolment.objects.select_for_update()
+        .filter(programme=programme, person__in=[e.person_id for e in fresh])
+        .order_by("pk")
     }
     new_rows = [enrolment for enrolment in fresh if enrolment.person_id not in returning]
-    Enrolment.objects.bulk_create(new_rows, batch_size=2000)
+    # Someone may apply between the read above and this insert: their row stands, and they count as
+    # already in the programme (the rows written here are read back below).
+    Enrolment.objects.bulk_create(new_rows, batch_size=2000, ignore_conflicts=True)
+    written = {
+        enrolment.person_id: enrolment
+        for enrolment in Enrolment.objects.filter(
+            programme=programme, person__in=[e.person_id for e in new_rows], status=EnrolmentStatus.INVITED, role=role
+        ).select_related("person")
+    }
     for enrolment in fresh:
         again = returning.get(enrolment.person_id)
-        if again is not None:
+        if again is not None and again.status in OPEN_ENROLMENT:
+            result.already.append(enrolment.person)
+        elif again is not None:
             again.role, again.status, again.invited_by, again.seats_taken = role, EnrolmentStatus.INVITED, invited_by, 0
             again.capacity = enrolment.capacity
             again.save()
             result.invited.append(again)
+        elif enrolment.person_id in written:
+            result.invited.append(written[enrolment.person_id])
         else:
-            result.invited.append(enrolment)
+            result.already.append(enrolment.person)
     return result
 
 
@@ -537,3 +587,25 @@ def enrolment_withdraw(*, enrolment: Enrolment, reason: str = "") -> Enrolment:
     if was_active:
         enrolment_pool_rebalance(programme=enrolment.programme)
     return enrolment
+
+
+@transaction.atomic
+def enrolments_withdraw_leavers(*, person_ids: Iterable[int], reason: str) -> int:
+    """Take people who left the organisation out of every programme they were in, waiting for or
+    invited to; returns how many enrolments were withdrawn.
+
+    Unlike :func:`enrolment_withdraw`, nothing holds a leaver in a pool: the relationships layer
+    closes their pairs first (see :mod:`twofold.people.leavers`). Each programme that lost someone
+    from its pool is rebalanced, so a mentee waiting for a seat takes the one a leaver freed.
+    """
+    ids = sorted(set(person_ids))
+    withdrawn = 0
+    rebalance: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        theirs = Enrolment.objects.filter(person_id__in=chunk, status__in=OPEN_ENROLMENT)
+        rebalance.update(theirs.filter(status=EnrolmentStatus.ACTIVE).values_list("programme_id", flat=True))
+        withdrawn += theirs.update(status=EnrolmentStatus.WITHDRAWN, status_reason=reason, updated_at=timezone.now())
+    for programme in Programme.objects.filter(pk__in=sorted(rebalance)).order_by("pk"):
+        enrolment_pool_rebalance(programme=programme)
+    return withdrawn

@@ -40,6 +40,7 @@ from twofold.programmes.selectors import (
     programmes_visible_to,
 )
 from twofold.programmes.services import (
+    OPEN_ENROLMENT,
     InviteFilter,
     ProgrammeRuleBroken,
     enrolment_apply,
@@ -62,10 +63,13 @@ TRANSITION_LABELS: dict[str, str] = {
 }
 
 
-def _managed_programme(request: HttpRequest, pk: int) -> Programme:
-    programme = get_object_or_404(Programme, pk=pk)
-    if not permissions.can_manage_programme(request.user, programme):
-        raise PermissionDenied("You do not manage this programme.")
+def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
+    """The programme ``pk`` if the user manages it. Otherwise 404 whether it exists or not, from the
+    same single query: which programmes exist is not for them to learn. Every page of a programme's
+    managers (here, its match runs, its health) starts with this."""
+    programme = permissions.manageable_programmes(request.user, Programme.objects.all()).filter(pk=pk).first()
+    if programme is None:
+        raise Http404("No such programme.")
     return programme
 
 
@@ -118,7 +122,7 @@ def programme_new(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     form = ProgrammeForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS}
@@ -144,7 +148,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     transitions = [(state, TRANSITION_LABELS[state]) for state in PROGRAMME_TRANSITIONS[programme.state]]
     context: dict[str, Any] = {
         "programme": programme,
@@ -158,7 +162,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def programme_move(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     to_state = request.POST.get("to_state", "")
     try:
         programme_transition(programme=programme, to_state=to_state)
@@ -171,7 +175,7 @@ def programme_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _managed_programme(request, pk)
+    programme = managed_programme_or_404(request, pk)
     options = directory_filter_options()
     form = InviteForm(request.POST or None, departments=options.departments, locations=options.locations)
     if request.method == "POST" and form.is_valid():
@@ -238,23 +242,28 @@ def _my_person(request: HttpRequest) -> Any:
 
 @login_required
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
-    """Apply to a programme, or answer an invitation with the same details."""
+    """Apply to a programme, or answer an invitation with the same details.
+
+    A person already in the programme sees the form too, and sending it again (a double click, a
+    resent page) is refused by the service with a message. A programme they may not join and are not
+    in answers 404, the same as an unknown id.
+    """
     person = _my_person(request)
-    programme = get_object_or_404(Programme, pk=pk)
-    invitation = Enrolment.objects.filter(programme=programme, person=person, status=EnrolmentStatus.INVITED).first()
-    if invitation is not None:
-        roles = [
-            (
-                invitation.role,
-                programme.mentor_label.capitalize()
-                if invitation.role == EnrolmentRole.MENTOR
-                else programme.mentee_label.capitalize(),
-            )
-        ]
+    mine = (
+        Enrolment.objects.filter(programme_id=pk, person=person, status__in=OPEN_ENROLMENT)
+        .select_related("programme")
+        .first()
+    )
+    if mine is not None:
+        programme = mine.programme
+        label = programme.mentor_label if mine.role == EnrolmentRole.MENTOR else programme.mentee_label
+        roles = [(mine.role, label.capitalize())]
     else:
-        roles = next((roles for offered, roles in programmes_open_to(person) if offered.pk == programme.pk), [])
-        if not roles:
-            raise PermissionDenied("This programme is not open to you now.")
+        offered = next(((offer, roles) for offer, roles in programmes_open_to(person) if offer.pk == pk), None)
+        if offered is None:
+            raise Http404("No such programme.")
+        programme, roles = offered
+    invitation = mine if mine is not None and mine.status == EnrolmentStatus.INVITED else None
     options = directory_filter_options()
     form = ApplicationForm(request.POST or None, roles=roles, departments=options.departments)
     if request.method == "POST" and form.is_valid():
@@ -311,10 +320,11 @@ def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     """A line manager approves (or turns down) an application from someone in their organisation."""
     person = _my_person(request)
-    enrolment = get_object_or_404(Enrolment.objects.select_related("person"), pk=pk)
-    # Only the applicant's managers learn that the application exists.
-    if not person.manages_or_is_above(enrolment.person):
-        raise Http404("No such application waiting for you")
+    enrolment = Enrolment.objects.select_related("person").filter(pk=pk).first()
+    # Only the applicant's managers learn that the application exists: anyone else gets the answer
+    # an unknown id gets.
+    if enrolment is None or not person.manages_or_is_above(enrolment.person):
+        raise Http404("No such application waiting for you.")
     accept = request.POST.get("decision") == "approve"
     try:
         enrolment_approve(

@@ -10,5 +10,7 @@ class RelationshipsConfig(AppConfig):
 
     def ready(self) -> None:
         from twofold.relationships.holds import register_holds
+        from twofold.relationships.leavers import register_leaver_handlers
 
         register_holds()
+        register_leaver_handlers()

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from icalendar import Calendar, Event, vCalAddress
 
+from twofold.dates import MOMENT_SPAN
 from twofold.people.models import Person
 from twofold.relationships.links import relationship_link, site_host
 from twofold.relationships.models import (
@@ -84,10 +85,15 @@ def _calendar(*, method: str | None = None, name: str | None = None) -> Calendar
 
 
 def person_calendar_meetings(person: Person) -> QuerySet[Meeting]:
-    """The meetings a person's feed shows: scheduled and held, in their running or completed pairs."""
+    """The meetings a person's feed shows: scheduled and held, in their running or completed pairs.
+
+    Only meetings inside the span of dates Twofold accepts: one saved before the services checked it
+    (at 31 December 9999, say) would end after the calendar does, and must not break the whole feed.
+    """
     return (
         Meeting.objects.filter(Q(relationship__mentor=person) | Q(relationship__mentee=person))
         .filter(relationship__state__in=FEED_RELATIONSHIP_STATES, status__in=FEED_MEETING_STATUSES)
+        .filter(starts_at__range=MOMENT_SPAN)
         .select_related("relationship__programme", "relationship__mentor", "relationship__mentee")
         .order_by("starts_at", "pk")
     )

@@ -17,17 +17,25 @@ class RelationshipState(models.TextChoices):
     ENDED_EARLY = "ended_early", "Ended early"
     DECLINED = "declined", "Declined"
     EXPIRED = "expired", "Expired"
+    # A proposal nobody answered because one of the two left the organisation (end_reason says so).
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 # The only ways a relationship's state may change; services move along these edges with a
 # compare-and-set update, so two requests can never both win.
 RELATIONSHIP_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    RelationshipState.PROPOSED: (RelationshipState.ACTIVE, RelationshipState.DECLINED, RelationshipState.EXPIRED),
+    RelationshipState.PROPOSED: (
+        RelationshipState.ACTIVE,
+        RelationshipState.DECLINED,
+        RelationshipState.EXPIRED,
+        RelationshipState.WITHDRAWN,
+    ),
     RelationshipState.ACTIVE: (RelationshipState.COMPLETED, RelationshipState.ENDED_EARLY),
     RelationshipState.COMPLETED: (),
     RelationshipState.ENDED_EARLY: (),
     RelationshipState.DECLINED: (),
     RelationshipState.EXPIRED: (),
+    RelationshipState.WITHDRAWN: (),
 }
 OPEN_STATES = (RelationshipState.PROPOSED, RelationshipState.ACTIVE)
 # A pair counts as "paired before" for programmes that do not repeat pairs from the moment it is

@@ -17,12 +17,12 @@ and a link; they never carry a meeting note, a private note or a concern.
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email import encoders
+from email.headerregistry import Address
 from email.mime.base import MIMEBase
 from enum import StrEnum
 from typing import Any
@@ -35,6 +35,7 @@ from django.db.models import Max, Min
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
+from twofold.dates import MOMENT_SPAN
 from twofold.people.models import Person
 from twofold.programmes.models import Acceptance, Programme, ProgrammeState
 from twofold.relationships.calendar import meeting_ends_at, meeting_invitation
@@ -80,12 +81,24 @@ CHECK_IN_NAMES = {
 }
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, line breaks included, as one space: fit for an email header."""
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class Recipient:
     email: str
     name: str
     role: str  # "mentor", "mentee" (the two sides of the pair) or "manager"
     person_id: int | None = None
+
+    @property
+    def address(self) -> str:
+        """The recipient as one mailbox of a To header, the name quoted where it must be: "Lee, Ana"
+        pasted into ``name <email>`` reads as two recipients, "Lee" and "Ana <…>", and the message
+        cannot be sent. Raises ValueError for an address that is no mailbox."""
+        return str(Address(display_name=one_line(self.name), addr_spec=self.email))
 
 
 @dataclass(frozen=True)
@@ -333,17 +346,18 @@ def pair_facts(relationships: Sequence[Relationship], *, today: date) -> list[Pa
     """The facts of the given active relationships (those ``_open_relationships`` read), in four queries."""
     # Filter by the same conditions rather than by an id list, which SQLite caps at 32,766 parameters.
     active = Relationship.objects.filter(state=RelationshipState.ACTIVE).exclude(programme__state=ProgrammeState.CLOSED)
+    # Meetings outside the span of accepted dates (saved before it was checked) are left out: the
+    # local day of 31 December 9999, 23:00 UTC is after the end of the calendar east of Greenwich.
+    meetings = Meeting.objects.filter(relationship__in=active, starts_at__range=MOMENT_SPAN)
     held = {
         row["relationship_id"]: row
         # A meeting marked held but dated after today does not count (as in the programme's health).
-        for row in Meeting.objects.filter(
-            relationship__in=active, status=MeetingStatus.HELD, starts_at__lt=start_of(today + timedelta(days=1))
-        )
+        for row in meetings.filter(status=MeetingStatus.HELD, starts_at__lt=start_of(today + timedelta(days=1)))
         .values("relationship_id")
         .annotate(first=Min("starts_at"), last=Max("starts_at"))
     }
     next_scheduled = dict(
-        Meeting.objects.filter(relationship__in=active, status=MeetingStatus.SCHEDULED, starts_at__gte=start_of(today))
+        meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=start_of(today))
         .values("relationship_id")
         .annotate(next=Min("starts_at"))
         .values_list("relationship_id", "next")
@@ -509,10 +523,11 @@ def reminder_message(due: DueReminder, *, connection: BaseEmailBackend | None = 
     context = reminder_context(due)
     template = f"relationships/email/{due.kind.value}"
     message = EmailMultiAlternatives(
-        subject=reminder_subject(due),
+        # The subject names the partner: a name must not break the header.
+        subject=one_line(reminder_subject(due)),
         body=render_to_string(f"{template}.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[f"{due.recipient.name} <{due.recipient.email}>"],
+        to=[due.recipient.address],
         connection=connection,
         # RFC 3834: tells mail servers and out-of-office responders that no one typed this.
         headers={"Auto-Submitted": "auto-generated", "X-Twofold-Reminder": due.kind.value},
@@ -546,8 +561,10 @@ def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | 
     """Send every reminder due on ``today``, each at most once a day, and report what went.
 
     Each reminder is recorded before it is sent, so two runs at once cannot both send it; when
-    sending fails the record is removed again and the next run retries. ``connection`` is an open
-    or closed email backend to send through (default: the configured one, opened once for the run).
+    sending fails the record is removed again and the next run retries. One reminder that cannot be
+    written or sent, for whatever reason, is logged and reported as failed, and the run goes on with
+    the others. ``connection`` is an open or closed email backend to send through (default: the
+    configured one, opened once for the run; a server that cannot be reached at all fails the run).
     """
     today = today or timezone.localdate()
     report = ReminderReport(today=today)
@@ -560,14 +577,22 @@ def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | 
         backend.open()
     try:
         for reminder in due:
-            # Built before the claim, so that a message that cannot even be written is not marked sent.
-            message = reminder_message(reminder, connection=backend)
+            try:
+                # Built before the claim, so that a message that cannot even be written is not marked sent.
+                message = reminder_message(reminder, connection=backend)
+            except Exception:
+                # Deliberately broad: one person's odd data must not stop everybody else's reminders.
+                logger.exception("Could not write reminder %s", reminder.describe())
+                report.failed.append(reminder)
+                continue
             if not _claim(reminder, today=today):
                 report.already_sent += 1
                 continue
             try:
                 message.send()
-            except (smtplib.SMTPException, OSError):
+            except Exception:
+                # A refused recipient, a dropped connection, a header the backend cannot encode: this
+                # one was not sent, so it is not recorded as sent, and the next run tries it again.
                 logger.exception("Could not send reminder %s", reminder.describe())
                 ReminderSent.objects.filter(
                     kind=reminder.kind.value, key=reminder.key, recipient=reminder.recipient.email, sent_on=today

@@ -33,7 +33,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from twofold.dates import MOMENT_SPAN
 from twofold.matching import PolicyError
+from twofold.people.leavers import LEFT_THE_ORGANISATION
 from twofold.people.models import Person, Skill
 from twofold.privacy import large_enough
 from twofold.programmes import why_matched
@@ -305,6 +307,11 @@ class RelationshipPage:
         return self.relationship.state == RelationshipState.ACTIVE and opens is not None and self.as_of >= opens
 
     @property
+    def closed_by_leaving(self) -> bool:
+        """Closed because one of the two left the organisation (nobody in the pair ended it)."""
+        return self.relationship.ended_by_id is None and self.relationship.end_reason == LEFT_THE_ORGANISATION
+
+    @property
     def may_nominate(self) -> bool:
         """The senior mentee of a running or completed reverse-mentoring pair may nominate their mentor."""
         return (
@@ -327,7 +334,9 @@ def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | N
     if not relationship.involves(viewer.pk):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
     meetings = list(
-        Meeting.objects.filter(relationship=relationship)
+        # Only meetings in the span of accepted dates: one scheduled for 9999 before dates were
+        # checked cannot be shown in a zone where it falls after the end of the calendar.
+        Meeting.objects.filter(relationship=relationship, starts_at__range=MOMENT_SPAN)
         .order_by("-starts_at", "pk")
         .prefetch_related(
             "skills",

@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.accounts.models import User
+from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_PROFICIENCY, Person, Skill
 from twofold.programmes import services as programme_services
 from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem, participant_problem
@@ -39,6 +40,7 @@ from twofold.programmes.models import (
     ProgrammeKind,
     ProgrammeState,
 )
+from twofold.programmes.services import MAX_CADENCE_DAYS
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import (
     OPEN_STATES,
@@ -106,7 +108,6 @@ DEFAULT_CONFIDENTIALITY = (
 )
 MEETING_DURATION = (5, 600)
 CHECK_IN_SCORE = (1, 5)
-MAX_CADENCE_DAYS = 365
 # How a meeting's status may change when it is edited (cancelled is final).
 MEETING_STATUS_CHANGES: dict[str, tuple[str, ...]] = {
     MeetingStatus.SCHEDULED: (MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.CANCELLED),
@@ -320,8 +321,9 @@ def relationship_propose(
     run that suggested the pair may be minutes old): both enrolled and in the pool in their roles,
     both active, the level gap in the programme's band, not in the same reporting chain, not on each
     other's avoid list, the mentee without another open relationship in the programme, not declined
-    before in this programme, not paired before in a programme of this kind (unless the programme
-    allows repeats), and a free seat. Raises :class:`RelationshipRuleBroken` naming the broken rule.
+    before in this programme, not paired before in a programme of this kind, an open proposal
+    included (unless the programme allows repeats), and a free seat. Raises
+    :class:`RelationshipRuleBroken` naming the broken rule.
 
     The proposal expires ``programme.proposal_expiry_days`` after ``now`` (0: never). In a one-sided
     programme the mentor's enrolment counts as their acceptance, so only the mentee is asked.
@@ -579,6 +581,14 @@ def _check_duration(duration_minutes: int) -> None:
         )
 
 
+def _check_date(value: date | datetime, *, what: str) -> None:
+    """Refuse a date outside the span Twofold accepts (see :mod:`twofold.dates`): the calendar feed
+    and the reminders compute a meeting's end, and that must not run off the calendar."""
+    problem = date_out_of_range(value, what=what)
+    if problem is not None:
+        raise RelationshipRuleBroken(f"{problem[:1].upper()}{problem[1:]}.", code="date_out_of_range")
+
+
 @transaction.atomic
 def meeting_log(
     *,
@@ -602,6 +612,7 @@ def meeting_log(
     _side(current, person)
     _require_state(current, RelationshipState.ACTIVE, action="log a meeting")
     _check_duration(duration_minutes)
+    _check_date(starts_at, what="the meeting's date")
     if starts_at > now:
         raise RelationshipRuleBroken(
             "A meeting that has not happened yet is scheduled, not logged.", code="meeting_in_future"
@@ -640,6 +651,7 @@ def meeting_schedule(
     _side(current, person)
     _require_state(current, RelationshipState.ACTIVE, action="schedule a meeting")
     _check_duration(duration_minutes)
+    _check_date(starts_at, what="the meeting's date")
     if starts_at <= now:
         raise RelationshipRuleBroken("A meeting is scheduled for a time still to come.", code="scheduled_in_past")
     return Meeting.objects.create(
@@ -679,6 +691,8 @@ def meeting_update(
             f"A {current.status} meeting cannot become {new_status}.", code="meeting_status_not_allowed"
         )
     new_start = current.starts_at if starts_at is None else starts_at
+    if starts_at is not None:
+        _check_date(starts_at, what="the meeting's date")
     if new_status == MeetingStatus.HELD and new_start > now:
         raise RelationshipRuleBroken("A meeting cannot be held in the future.", code="meeting_in_future")
     if new_status == MeetingStatus.SCHEDULED and starts_at is not None and starts_at <= now:
@@ -734,6 +748,8 @@ def knowledge_transfer_record(
     _require_state(current, RelationshipState.ACTIVE, action="record knowledge transfer")
     if direction not in Direction.values:
         raise RelationshipRuleBroken(f"{direction!r} is not a direction of transfer.", code="unknown_direction")
+    if recorded_on is not None:
+        _check_date(recorded_on, what="the date")
     for value in (proficiency_before, proficiency_after):
         if not 0 <= value <= MAX_PROFICIENCY:
             raise RelationshipRuleBroken(
@@ -768,6 +784,7 @@ def advocacy_action_record(
     _require_state(current, RelationshipState.ACTIVE, action="record an advocacy action")
     if kind not in AdvocacyKind.values:
         raise RelationshipRuleBroken(f"{kind!r} is not a kind of advocacy action.", code="unknown_kind")
+    _check_date(happened_on, what="the date")
     return AdvocacyAction.objects.create(
         relationship=current,
         kind=kind,

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
+from twofold.people.import_services import import_uploads_purge
 from twofold.relationships.reminders import reminders_send
 
 DEFAULT_RUN_TIME = "07:00"
@@ -78,11 +79,19 @@ def reminders_schedule(
 
 @task()
 def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
-    """Expire unanswered proposals and send today's reminders, having first queued tomorrow's run."""
+    """Expire unanswered proposals, delete import files nobody confirmed in time, and send today's
+    reminders, having first queued tomorrow's run."""
     from twofold.relationships.services import relationships_expire
 
     if reminders_daily.get_backend().supports_defer:
         reminders_schedule(at=at)
     expired = relationships_expire()
+    uploads_deleted = import_uploads_purge()
     report = reminders_send()
-    return {"date": report.today.isoformat(), "expired": expired, "sent": report.counts, "failed": len(report.failed)}
+    return {
+        "date": report.today.isoformat(),
+        "expired": expired,
+        "import_uploads_deleted": uploads_deleted,
+        "sent": report.counts,
+        "failed": len(report.failed),
+    }

@@ -35,8 +35,9 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from twofold.accounts import permissions
 from twofold.people.models import Person, Skill
-from twofold.programmes.models import EnrolmentStatus, Programme
+from twofold.programmes.models import EnrolmentStatus
 from twofold.programmes.selectors import approvals_awaiting, enrolments_of, programmes_open_to
+from twofold.programmes.views import managed_programme_or_404
 from twofold.relationships.calendar import calendar_feed_for, calendar_feed_rotate, person_calendar
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.forms import (
@@ -138,17 +139,16 @@ def _viewer(request: HttpRequest) -> Person:
 
 
 def _load(request: HttpRequest, pk: int) -> tuple[Person, RelationshipPage]:
-    """The signed-in person and their view of relationship ``pk``: 404 if there is none, 403 for
-    anyone outside the pair (programme managers included)."""
+    """The signed-in person and their view of relationship ``pk``. Anyone outside the pair (programme
+    managers included) gets the 404 of an id that does not exist: which pairs exist is not theirs to
+    learn. Both are refused after the same one query."""
     person = _viewer(request)
     try:
         page = relationship_page(relationship_id=pk, viewer=person)
-    except Relationship.DoesNotExist:
+    except (Relationship.DoesNotExist, RelationshipForbidden):
         raise Http404("No such relationship.") from None
-    except RelationshipForbidden as error:
-        raise PermissionDenied(error.message) from error
     if not permissions.can_view_relationship(request.user, page.relationship):
-        raise PermissionDenied("Only the two people in a relationship see its page.")
+        raise Http404("No such relationship.")
     return person, page
 
 
@@ -788,9 +788,7 @@ def calendar_rotate(request: HttpRequest) -> HttpResponse:
 def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
     """How a programme's pairs are doing, for its managers: aggregates, and the pairs behind on
     meetings (who and since when; never a note, never a check-in answer)."""
-    programme = get_object_or_404(Programme, pk=pk)
-    if not permissions.can_manage_programme(request.user, programme):
-        raise PermissionDenied("You do not manage this programme.")
+    programme = managed_programme_or_404(request, pk)
     health = programme_health(programme=programme)
     # Page through ids first and load the people for one page only: joining the directory to every
     # pair behind on meetings before the LIMIT costs far more than the page shows.

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('matchruns', '0002_proposal_outcome'),
-        ('relationships', '0005_relationship_weights'),
+        ('relationships', '0006_relationship_weights'),
     ]
 
     operations = [migrations.RunPython(copy_run_weights, migrations.RunPython.noop)]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.demo.services import demo_accounts_ensure, demo_programmes_load
 from twofold.people.models import Person
+from twofold.people.selectors import demo_refusal
 from twofold.programmes.models import Programme
 
 
@@ -16,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Prepare the demo: apply migrations, generate an organisation when the directory is empty, "
         "create the demo accounts, run two programmes through six months of history when there are none, "
-        "and print the sign-ins."
+        "and print the sign-ins. Refused in production mode and when the directory holds anyone the demo "
+        "did not generate."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,7 +29,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Production mode is refused before the database is touched at all.
+        if settings.PRODUCTION:
+            raise CommandError(str(demo_refusal()), returncode=1)
         call_command("migrate", interactive=False, verbosity=0)
+        refusal = demo_refusal()
+        if refusal is not None:
+            raise CommandError(refusal, returncode=1)
         if not Person.objects.exists():
             self.stdout.write(f"Generating a demo organisation of {options['people']:,} people …")
             call_command("demo_org", people=options["people"], seed=options["seed"], stdout=self.stdout)

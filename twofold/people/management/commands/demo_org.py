@@ -7,14 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.demo import generate_organisation, organisation_table
+from twofold.people.import_services import career_events_import, people_import_table
 from twofold.people.models import CareerEvent, Person
-from twofold.people.services import (
-    career_events_import,
-    directory_clear,
-    people_import_table,
-    skills_ensure,
-)
+from twofold.people.selectors import demo_refusal
+from twofold.people.services import directory_clear, people_mark_generated, skills_ensure
 from twofold.terminal import TerminalProgress
 
 
@@ -50,28 +48,41 @@ class Command(BaseCommand):
             raise CommandError(
                 f"the directory already holds {existing:,} people; use --replace to delete them first (demo data only)"
             )
+        # Made-up people never go into production, and --replace never deletes a real directory.
+        refusal = demo_refusal()
+        if refusal is not None:
+            raise CommandError(refusal, returncode=1)
         if existing:
             directory_clear()
             self.stdout.write(f"Deleted {existing:,} people.")
         organisation = generate_organisation(people, options["seed"], as_of=options["as_of"])
         skills_ensure(organisation.skills)
         progress = TerminalProgress(enabled=options["verbosity"] > 0)
+        operator = CommandLineOperator()
+        source = f"generated demo organisation (seed {options['seed']})"
         try:
-            result = people_import_table(organisation_table(organisation), progress=progress)
+            result = people_import_table(
+                organisation_table(organisation), actor=operator, source=source, progress=progress
+            )
         finally:
             progress.close()
+        people_mark_generated(employee_ids=result.created)
         pks = dict(Person.objects.values_list("employee_id", "pk"))
         events = career_events_import(
-            CareerEvent(
-                person_id=pks[event.employee_id],
-                kind=event.kind,
-                effective_date=event.effective_date,
-                from_level=event.from_level,
-                to_level=event.to_level,
-                from_title=event.from_title,
-                to_title=event.to_title,
-            )
-            for event in organisation.events
+            (
+                CareerEvent(
+                    person_id=pks[event.employee_id],
+                    kind=event.kind,
+                    effective_date=event.effective_date,
+                    from_level=event.from_level,
+                    to_level=event.to_level,
+                    from_title=event.from_title,
+                    to_title=event.to_title,
+                )
+                for event in organisation.events
+            ),
+            actor=operator,
+            source=source,
         )
         high_potential = sum(person.high_potential for person in organisation.people)
         self.stdout.write(

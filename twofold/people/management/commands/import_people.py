@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.hris_presets import PRESETS
-from twofold.people.services import ImportResult, people_import_file
+from twofold.people.import_services import (
+    DeactivationNotConfirmed,
+    DeactivationPlan,
+    ImportResult,
+    deactivation_plan,
+    people_import_file,
+)
 from twofold.people.tabular import FileRejected
 from twofold.terminal import TerminalProgress, rejection_message
 
@@ -33,19 +42,62 @@ class Command(BaseCommand):
             help="the file is the whole workforce: deactivate (never delete) active people missing from it",
         )
         parser.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
+        confirm = parser.add_mutually_exclusive_group()
+        confirm.add_argument(
+            "--confirm-deactivations",
+            type=int,
+            metavar="N",
+            help="with --full: go ahead only if exactly N people are to be marked as having left (as the dry run said)",
+        )
+        confirm.add_argument(
+            "--yes",
+            action="store_true",
+            help="with --full: mark people as having left without asking, within the limit (for scheduled imports)",
+        )
+        parser.add_argument(
+            "--allow-mass-deactivation",
+            action="store_true",
+            help=(
+                "with --full: allow marking more than TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT "
+                f"(now {settings.IMPORT_MAX_DEACTIVATION_PERCENT}%%) of the active people as having left"
+            ),
+        )
+        parser.add_argument(
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="never ask a question; refuse what would need a confirmation not given by an option",
+        )
         parser.add_argument(
             "--list", type=int, default=20, metavar="N", help="list up to N people per change (default 20)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = TerminalProgress(enabled=options["verbosity"] > 0)
+
+        def confirm(plan: DeactivationPlan) -> bool:
+            if options["yes"]:
+                return True
+            if options["confirm_deactivations"] is not None:
+                return bool(options["confirm_deactivations"] == plan.count)
+            if not (options["interactive"] and sys.stdin.isatty()):
+                return False
+            progress.close()
+            listed = ", ".join(plan.employee_ids[: options["list"]])
+            more = f" and {plan.count - options['list']:,} more" if plan.count > options["list"] else ""
+            self.stdout.write(f"This import would mark {plan.describe()} as having left: {listed}{more}.")
+            return input(f"Type {plan.count} to go ahead, anything else to stop: ").strip() == str(plan.count)
+
         try:
             result = people_import_file(
                 options["file"],
+                actor=CommandLineOperator(),
                 preset=options["preset"],
                 mapping_file=options["mapping"],
                 full=options["full"],
                 dry_run=options["dry_run"],
+                confirm_deactivation=confirm,
+                allow_mass_deactivation=options["allow_mass_deactivation"],
                 progress=progress,
             )
         except FileRejected as rejected:
@@ -54,6 +106,14 @@ class Command(BaseCommand):
             raise CommandError(
                 "the import was refused; fix the problems above and run it again", returncode=1
             ) from None
+        except DeactivationNotConfirmed as refused:
+            plan = refused.plan
+            how = (
+                f"if it is, run again adding --allow-mass-deactivation --confirm-deactivations {plan.count}"
+                if plan.over_limit and not options["allow_mass_deactivation"]
+                else f"confirm with --confirm-deactivations {plan.count} (or --yes in a scheduled job)"
+            )
+            raise CommandError(f"{refused} Nothing was imported; {how}.", returncode=1) from None
         finally:
             progress.close()
         self.stdout.write(describe_import(result, limit=options["list"]))
@@ -82,6 +142,22 @@ def describe_import(result: ImportResult, *, limit: int) -> str:
     listing("Created", "Would create", result.created)
     listing("Updated", "Would update", sorted(result.updated), result.updated)
     listing("Deactivated", "Would deactivate", result.deactivated)
+    if result.deactivated:
+        lines.append(
+            "  (leavers cannot sign in any more; their open proposals and relationships "
+            f"{'would close' if dry else 'closed'}: “left the organisation”)"
+        )
+    listing("Reactivated", "Would reactivate", result.reactivated)
+    plan = deactivation_plan(result)
+    if dry and result.full and plan.count:
+        lines.append(
+            f"That is {plan.describe()}"
+            + (
+                f", more than the limit of {plan.limit:,}: importing needs --allow-mass-deactivation."
+                if plan.over_limit
+                else f"; importing needs --confirm-deactivations {plan.count} (or an answer when asked)."
+            )
+        )
     listing("Skills changed for", "Skills would change for", result.skills_changed)
     listing(
         "Restricted attributes changed for",

@@ -8,23 +8,29 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import dateformat, timezone
 
+from twofold.dates import date_out_of_range
+from twofold.people.import_services import import_uploads_purge
 from twofold.relationships.reminders import ReminderKind, reminders_due, reminders_send
 from twofold.relationships.services import relationships_expire
 
 
 def _day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--date {value!r} is not a date; use YYYY-MM-DD") from None
+    # The run looks days ahead and back from this day: near the end of the calendar that overflows.
+    if problem := date_out_of_range(day, what="--date"):
+        raise CommandError(problem)
+    return day
 
 
 class Command(BaseCommand):
     help = (
-        "Expire proposals nobody answered in time, then email the reminders due today: proposals awaiting "
-        "an answer, meetings coming up (with an invitation), meetings due by cadence, idle pairs (to the "
-        "pair and the programme managers), check-ins due. Each reminder goes at most once a day, however "
-        "often this runs."
+        "Expire proposals nobody answered in time and delete import files nobody confirmed, then email "
+        "the reminders due today: proposals awaiting an answer, meetings coming up (with an invitation), "
+        "meetings due by cadence, idle pairs (to the pair and the programme managers), check-ins due. "
+        "Each reminder goes at most once a day, however often this runs."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,6 +52,11 @@ class Command(BaseCommand):
             expired = relationships_expire()
             if expired:
                 self.stdout.write(f"Expired {expired} proposal{'s' if expired != 1 else ''} nobody answered in time.")
+            deleted = import_uploads_purge()
+            if deleted:
+                self.stdout.write(
+                    f"Deleted {deleted} import file{'s' if deleted != 1 else ''} nobody confirmed in time."
+                )
         report = reminders_send(today=today)
         self.stdout.write(f"Reminders for {heading}:")
         for reminder in report.sent:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('relationships', '0004_remove_relationship_proposal'),
+        ('relationships', '0005_relationship_withdrawn'),
     ]
 
     operations = [

@@ -1,0 +1,158 @@
+"""Hole 12: an id the viewer may not see answers exactly like an id that does not exist.
+
+A 403 for someone else's relationship and a 404 for a missing one told anyone which relationships,
+programmes, match runs, meetings, enrolments and concerns exist. Every route with an id in its path is
+requested twice by people who may not see the object: once with the existing id, once with an id
+nobody has. Status, templates, page and the number of database queries (what the view does, so what
+its timing depends on) must be the same. A new route with an id fails here until it is listed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
+
+from tests.conftest import Cast
+from tests.factories import MeetingFactory, ProgrammeFactory, UserFactory
+from tests.people.test_views import signed_in
+from tests.relationships.pairing import MENTEE, enrol, pair_up
+from twofold.accounts.models import User
+from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.programmes.models import ProgrammeState
+from twofold.relationships.models import AdvocacyAction, Concern
+
+MISSING = 987_654_321
+
+
+def _ids_in(pattern: URLPattern | URLResolver) -> set[str]:
+    converters = getattr(pattern.pattern, "converters", {})
+    return {name for name, kind in converters.items() if isinstance(kind, IntConverter)}
+
+
+def routes_with_ids(
+    patterns: list[Any] | None = None, prefix: str = "", inherited: frozenset[str] = frozenset()
+) -> dict[str, set[str]]:
+    """Every named route of the project (the admin aside) with the names of its integer path
+    parameters, those of the includes it sits in counted."""
+    found: dict[str, set[str]] = {}
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            found |= routes_with_ids(pattern.url_patterns, namespace, inherited | _ids_in(pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            ids = (inherited | _ids_in(pattern)) - set(pattern.default_args)
+            if ids:
+                found[f"{prefix}{pattern.name}"] = ids
+    return found
+
+
+@dataclass
+class Scene:
+    """One of everything, none of it visible to the viewers below."""
+
+    ids: dict[str, dict[str, int]]  # route name -> the path ids of an object that exists
+    viewers: dict[str, list[User]]  # route name -> who may not see that object
+
+
+@pytest.fixture
+def scene(cast: Cast) -> Scene:
+    other_manager = UserFactory(username="pm2", is_programme_manager=True)
+    ProgrammeFactory(name="Someone else's", managers=[other_manager])
+    programme = ProgrammeFactory(
+        name="Rising leaders", sponsorship=True, state=ProgrammeState.RUNNING, managers=[cast.programme_manager]
+    )
+    draft = ProgrammeFactory(name="Not open yet", state=ProgrammeState.DRAFT, managers=[cast.programme_manager])
+    relationship = pair_up(programme, cast.vp_sales, cast.ana)
+    meeting = MeetingFactory(relationship=relationship)
+    action = AdvocacyAction.objects.create(
+        relationship=relationship, kind="introduction", happened_on=meeting.starts_at.date(), description="Board"
+    )
+    concern = Concern.objects.create(relationship=relationship, raised_by=cast.ana, text="Worried")
+    run = MatchRun.objects.create(programme=programme, status=MatchRunStatus.READY)
+    application = enrol(draft, cast.ana, MENTEE)
+
+    programme_ids = {"pk": programme.pk}
+    relationship_ids = {"pk": relationship.pk}
+    outsiders = [cast.ben_user, other_manager, cast.outsider]
+    ids: dict[str, dict[str, int]] = {
+        "people:person": {"pk": cast.ana.pk},
+        "programmes:apply": {"pk": draft.pk},
+        "programmes:decline_invitation": {"pk": application.pk},
+        "programmes:withdraw": {"pk": application.pk},
+        "programmes:approve": {"pk": application.pk},
+        "relationships:meeting_edit": {**relationship_ids, "meeting_id": meeting.pk},
+        "relationships:advocacy_outcome": {**relationship_ids, "action_id": action.pk},
+        "relationships:programme_health": programme_ids,
+        "relationships:concern_handle": {"pk": concern.pk},
+    }
+    viewers: dict[str, list[User]] = {
+        # Everyone signed in with a role reads the directory; only who may not is asked here.
+        "people:person": [cast.outsider],
+        "programmes:apply": [*outsiders, cast.vp_tech_user, cast.executive],
+        # Victor and the CEO are above Ana, so they would be asked to approve her application.
+        "programmes:approve": [*outsiders, cast.vp_sales_user],
+        "relationships:concern_handle": [*outsiders, cast.executive],
+        "relationships:programme_health": [*outsiders, cast.executive, cast.ana_user],
+    }
+    for name, params in routes_with_ids().items():
+        if name.startswith(("programmes:", "matchruns:")) and name not in ids:
+            ids[name] = {"pk": programme.pk, "run_id": run.pk} if "run_id" in params else programme_ids
+            viewers.setdefault(name, [*outsiders, cast.executive, cast.ana_user])
+        elif name.startswith("relationships:") and name not in ids:
+            ids[name] = relationship_ids
+        viewers.setdefault(name, [*outsiders, cast.vp_tech_user, cast.executive, cast.programme_manager])
+    return Scene(ids=ids, viewers=viewers)
+
+
+def test_every_route_with_an_id_is_covered(scene: Scene) -> None:
+    for name, params in routes_with_ids().items():
+        assert name in scene.ids, f"{name} has an id in its path: add it to the scene of this test"
+        assert set(scene.ids[name]) == params, name
+
+
+CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+
+
+def answer(client: Client, method: str, url: str) -> tuple[int, list[str], str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url)
+    templates = [template.name for template in response.templates]
+    return response.status_code, templates, CSRF.sub(r"\1…", response.content.decode()), len(queries)
+
+
+@pytest.mark.parametrize("name", sorted(routes_with_ids()))
+def test_hole_12_an_id_one_may_not_see_answers_like_an_unknown_one(scene: Scene, name: str) -> None:
+    existing = reverse(name, kwargs=scene.ids[name])
+    missing = reverse(name, kwargs=dict.fromkeys(scene.ids[name], MISSING))
+    for viewer in scene.viewers[name]:
+        client = signed_in(viewer)
+        for method in ("get", "post"):
+            seen = answer(client, method, existing)
+            unknown = answer(client, method, missing)
+            assert seen[0] in (403, 404, 405), (name, viewer.username, method, seen[0])
+            assert seen == unknown, (name, viewer.username, method)
+
+
+def test_hole_12_people_with_a_person_or_a_role_get_the_404_page_not_a_403(cast: Cast, scene: Scene) -> None:
+    """Those with a person and a role get the 404 (not a 403 that an unknown id would never get)."""
+    pages = [
+        ("relationships:detail", cast.vp_tech_user),
+        ("programmes:detail", cast.ben_user),
+        ("matchruns:board", UserFactory(username="pm3", is_programme_manager=True)),
+        ("relationships:programme_health", cast.ben_user),
+        ("people:person", cast.outsider),
+    ]
+    for name, viewer in pages:
+        response = signed_in(viewer).get(reverse(name, kwargs=scene.ids[name]))
+        assert response.status_code == 404, name
+        assert "There is nothing at this address." in response.content.decode()

@@ -1,0 +1,75 @@
+"""What every request passes on its way in: the idle timeout and the second factor."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from twofold.accounts.two_factor import SecondFactor, second_factor_due
+
+LAST_SEEN_KEY = "twofold_last_seen"
+# Writing the session on every request would cost a database write per page; a minute's
+# precision is plenty for a timeout counted in tens of minutes.
+LAST_SEEN_PRECISION_SECONDS = 60
+
+
+def _redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect that also works for htmx requests, which would otherwise swap the page into a fragment."""
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)
+
+
+class SessionIdleTimeoutMiddleware:
+    """Signs out a session that has made no request for ``SESSION_IDLE_MINUTES``; each request extends it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            if isinstance(last_seen, int | float) and now - last_seen > settings.SESSION_IDLE_MINUTES * 60:
+                logout(request)
+                messages.info(
+                    request,
+                    f"You were signed out after {settings.SESSION_IDLE_MINUTES} minutes without activity. "
+                    "Sign in again to carry on.",
+                )
+                return _redirect(
+                    request, f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}"
+                )
+            if last_seen is None or now - last_seen >= LAST_SEEN_PRECISION_SECONDS:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Until a signed-in user gives the second factor that is due, every page leads to the code page.
+
+    Signing out and the static files stay open; an org admin who must enrol also reaches the
+    enrolment page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        due = second_factor_due(request)
+        if due is None:
+            return self.get_response(request)
+        target = reverse("login_code") if due is SecondFactor.VERIFY else reverse("two_step")
+        open_paths = {target, reverse("logout")}
+        if request.path in open_paths or request.path.startswith(settings.STATIC_URL):
+            return self.get_response(request)
+        return _redirect(request, f"{target}?{urlencode({'next': request.get_full_path()})}")

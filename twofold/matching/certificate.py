@@ -1,0 +1,172 @@
+"""The optimality certificate of a candidate graph, checked against every allowed pair in one scan.
+
+The exact solve of the graph returns dual prices ``a`` (rows) and ``b`` (columns) under which every
+pair of the graph has reduced profit ``p - a_i - b_j <= 0`` unless chosen. With the seat count (and
+the group minimums met) already proven maximal over all pairs (:mod:`twofold.matching.structure`),
+the graph optimum is the optimum over all pairs exactly when no pair outside the graph has a
+positive reduced profit. A scan finds those *violations*; they bound what any other solution could
+add (raising each row's price by its largest violation, or each column's, or - exactly - the
+cheapest mix of both, a maximum-weight matching of the violations by Egerváry's theorem), and the
+best of them join the graph for the next round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from twofold.matching.flow import Transport, TransportSolution, solve_transport
+from twofold.matching.pairs import EMPTY, PairSource, top_k
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+# Violations read per row and scan; beyond them a row is bounded by the smallest one read.
+_SCAN_CAP = 32
+
+
+@dataclass(frozen=True)
+class Findings:
+    """One certificate scan: pairs to add, and what the scan proves about the gap.
+
+    ``bound`` (integer units) is the best of the row bound and the column bound (the caller may
+    tighten it with :func:`cover_bound`); ``empty`` means the current solution is proven optimal.
+    """
+
+    pairs: tuple[IntArray, IntArray]
+    bound: int
+    empty: bool
+    violations: tuple[IntArray, IntArray, IntArray]
+    floors: IntArray
+
+
+def scan_round(
+    source: PairSource,
+    in_graph: Callable[[IntArray, IntArray], BoolArray],
+    quantum: float,
+    solution: TransportSolution,
+    left_capacity: IntArray,
+    right_capacity: IntArray,
+    per_row: int,
+) -> Findings:
+    """One pass over all pairs against the solution's certificate.
+
+    Finds the pairs outside the graph (``in_graph`` tells) with integer reduced profit >= 1, and
+    the two simple bounds on what the violations could add: raising each row's price by its
+    largest violation (row bound), or each column's (column bound). Scanned values are filtered
+    with the source's error margin and every survivor is rechecked exactly.
+    """
+    a, b = centred(solution.left_price, solution.right_price)
+    row_price = a.astype(np.float64) * quantum
+    col_price = b.astype(np.float64) * quantum
+    price_bound = float(max(np.abs(row_price).max(initial=0.0), np.abs(col_price).max(initial=0.0)))
+    margin = source.margin(price_bound)
+    # A violator has integer reduced profit >= 1; its integer profit is its score rounded to the
+    # quantum, so its scanned value is at least quantum / 2 - margin. Exact ties (reduced profit
+    # 0, very common with tie-heavy scores) stay below this threshold.
+    threshold = 0.5 * quantum - margin
+    found_left: list[IntArray] = []
+    found_right: list[IntArray] = []
+    all_left: list[IntArray] = []
+    all_right: list[IntArray] = []
+    all_reduced: list[IntArray] = []
+    floors = np.zeros(source.n_left, dtype=np.int64)
+    row_bound = 0
+    cap = max(per_row, _SCAN_CAP)
+    # Largest scanned reduced score per column. Pairs of the graph count too (chosen ones may be
+    # above 0 with several seats): that only loosens the column bound, which stays valid.
+    col_best = np.full(source.n_right, -np.inf)
+    for block in source.scan(row_price, col_price):
+        values = block.values
+        col_best[block.cols] = np.maximum(col_best[block.cols], values.max(axis=0, initial=-np.inf))
+        hot = np.flatnonzero(values.max(axis=1, initial=-np.inf) > threshold)
+        if len(hot) == 0:
+            continue
+        sub = values[hot] if len(hot) < len(values) else values
+        r, c = top_k(sub, cap)
+        kept = sub[r, c] > threshold
+        # A row whose best ``cap`` all pass may have more violators outside them, each at most the
+        # smallest value kept: that bounds the row instead of an exact maximum.
+        passing = np.bincount(r[kept], minlength=len(hot))
+        floor = np.zeros(len(hot), dtype=np.int64)
+        full = np.flatnonzero(passing >= cap)
+        if len(full):
+            smallest = np.full(len(hot), np.inf)
+            np.minimum.at(smallest, r, sub[r, c].astype(np.float64))
+            floor[full] = np.maximum(np.floor((smallest[full] + margin) / quantum + 0.5), 0).astype(np.int64)
+        floors[block.rows[hot]] = floor
+        r, c = r[kept], c[kept]
+        left = block.rows[hot[r]]
+        right = block.cols[c]
+        score, allowed = source.exact(left, right)
+        # Pairs already in the graph are priced by the solver itself (chosen ones may be > 0).
+        allowed &= ~in_graph(left, right)
+        reduced = np.rint(score / quantum).astype(np.int64) - a[left] - b[right]
+        reduced = np.where(allowed, reduced, 0)
+        row_best = floor.copy()
+        np.maximum.at(row_best, r, reduced)
+        row_bound += int(np.sum(row_best * left_capacity[block.rows[hot]]))
+        positive = reduced > 0
+        if positive.any():
+            r, left, right, reduced = r[positive], left[positive], right[positive], reduced[positive]
+            all_left.append(left)
+            all_right.append(right)
+            all_reduced.append(reduced)
+            # The best ``per_row`` violators of each row: widening k by the exact dual prices.
+            order = np.lexsort((-reduced, r))
+            r, left, right = r[order], left[order], right[order]
+            keep = np.arange(len(r)) - np.searchsorted(r, r, side="left") < per_row
+            found_left.append(left[keep])
+            found_right.append(right[keep])
+    col_units = np.maximum(np.floor((col_best + margin) / quantum + 0.5), 0)
+    col_units[~np.isfinite(col_units)] = 0
+    col_bound = int(np.sum(col_units.astype(np.int64) * right_capacity))
+    bound = min(row_bound, col_bound)
+    violations = (
+        np.concatenate(all_left) if all_left else EMPTY,
+        np.concatenate(all_right) if all_right else EMPTY,
+        np.concatenate(all_reduced) if all_reduced else EMPTY,
+    )
+    if not found_left:
+        return Findings((EMPTY, EMPTY), bound, bound == 0, violations, floors)
+    pairs = (np.concatenate(found_left), np.concatenate(found_right))
+    return Findings(pairs, bound, False, violations, floors)
+
+
+def cover_bound(found: Findings, left_capacity: IntArray, right_capacity: IntArray) -> int:
+    """The least total price rise that makes every violation non-positive, in integer units.
+
+    Raising row prices by ``d_i`` and column prices by ``e_j`` with ``d_i + e_j >= violation_ij``
+    costs ``sum cap_i d_i + sum cap_j e_j`` of dual objective; by Egervary's theorem the cheapest
+    such cover is worth the maximum-weight matching of the violations, which the transport solver
+    finds exactly. Rows whose violations were cut off at their floor pay the floor first.
+    """
+    left, right, reduced = found.violations
+    floors = found.floors
+    paid = int(np.sum(floors * left_capacity))
+    rest = reduced - floors[left]
+    keep = rest > 0
+    if not keep.any():
+        return paid
+    transport = Transport(
+        n_left=len(left_capacity),
+        n_right=len(right_capacity),
+        left=left[keep],
+        right=right[keep],
+        profit=rest[keep],
+        left_capacity=left_capacity,
+        right_capacity=right_capacity,
+    )
+    solution = solve_transport(transport, maximize_matched=False, duals=False)
+    return paid + int(np.sum(rest[keep][solution.chosen]))
+
+
+def centred(a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
+    """Shift prices by a constant (a + c, b - c leaves every a_i + b_j unchanged) to keep both small."""
+    if len(a) == 0 or len(b) == 0:
+        return a, b
+    shift = (int(b.max()) - int(a.max())) // 2
+    return a + shift, b - shift

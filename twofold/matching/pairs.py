@@ -1,0 +1,141 @@
+"""Where the candidate search gets its pairs: the :class:`PairSource` protocol, and ranking helpers.
+
+A source produces scores a block of rows at a time (a dense matrix, or people's features with the
+hard rules applied); the search, its certificate and the structural proof only ever see blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+Values = NDArray[np.floating]
+
+EMPTY = np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Reduced scores of ``rows`` x ``cols`` (original indices); ``-inf`` where a cheap rule forbids."""
+
+    rows: IntArray
+    cols: IntArray
+    values: Values
+    values_t: Values | None = None  # the same values, columns x rows, when a scan asks for them
+
+
+class PairSource(Protocol):
+    """Every pair of a matching problem, on demand, never all at once (rows = left, cols = right)."""
+
+    @property
+    def n_left(self) -> int: ...
+
+    @property
+    def n_right(self) -> int: ...
+
+    @property
+    def score_bound(self) -> float:
+        """An upper bound on ``|score|`` over allowed pairs."""
+        ...
+
+    @property
+    def integral(self) -> bool:
+        """True when every score is an integer (then no quantisation is needed)."""
+        ...
+
+    def margin(self, price_bound: float) -> float:
+        """Largest error of a scanned reduced score when prices are at most ``price_bound``."""
+        ...
+
+    def exact(self, left: IntArray, right: IntArray) -> tuple[FloatArray, BoolArray]:
+        """Exact scores of the given pairs and whether each pair passes every hard rule."""
+        ...
+
+    def scan(
+        self, row_price: FloatArray, col_price: FloatArray, *, jitter: float = 0.0, transposed: bool = False
+    ) -> Iterator[Block]:
+        """All pairs in blocks of rows: ``score - row_price - col_price``, cheap rules as -inf.
+
+        Empty price arrays mean zero prices. ``jitter > 0`` adds a fixed pseudo-random perturbation
+        of at most ``jitter`` that differs per pair, so that rows rank tied partners differently.
+        ``transposed`` also fills each block's ``values_t`` (contiguous columns x rows), for
+        per-column work that would otherwise stride through memory.
+        """
+        ...
+
+    def subblock(self, rows: IntArray, cols: IntArray) -> tuple[Values, BoolArray]:
+        """Scores of ``rows`` x ``cols`` (``-inf`` where forbidden) and the exact allowed mask."""
+        ...
+
+    def restrict(self, rows: IntArray, cols: IntArray) -> PairSource:
+        """The same pairs among a subset of rows and columns (same scores, same rules)."""
+        ...
+
+
+def tie_breakers(n_left: int, n_right: int, rank: int = 4) -> tuple[FloatArray, FloatArray]:
+    """Fixed pseudo-random factors whose product, in [-1, 1], breaks ties differently per pair."""
+    rng = np.random.default_rng(20_240_601)
+    scale = 1.0 / np.sqrt(rank)
+    return (
+        rng.uniform(-scale, scale, size=(n_left, rank)),
+        rng.uniform(-scale, scale, size=(n_right, rank)),
+    )
+
+
+def pair_noise(rows: IntArray, cols: IntArray) -> FloatArray:
+    """A fixed pseudo-random value in [0, 1) for every pair of ``rows`` x ``cols`` (a hash).
+
+    Unlike :func:`tie_breakers`, whose low-rank product lets a few rows win every column's ties,
+    each pair's value is independent, so the rows that win tied columns are spread evenly.
+    """
+    mixed = (rows.astype(np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)) ^ (
+        cols.astype(np.uint64)[None, :] * np.uint64(0xC2B2AE3D27D4EB4F)
+    )
+    mixed ^= mixed >> np.uint64(29)
+    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    mixed ^= mixed >> np.uint64(32)
+    return (mixed >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def top_k(values: Values, k: int) -> tuple[IntArray, IntArray]:
+    """Row and column positions of each row's ``k`` largest finite values.
+
+    The values are first reduced to the maxima of (up to 64-wide) strided chunks: the ``k``
+    chunks with the largest maxima hold a valid top ``k`` (every value outside them is at most the
+    ``k``-th chunk maximum), so only ``64 k`` values per row are ranked exactly.
+    """
+    n_rows, n_cols = values.shape
+    if n_rows == 0 or n_cols == 0:
+        return EMPTY, EMPTY
+    # (numpy's argpartition slows down badly on tie-heavy rows, so even narrow blocks use chunks.)
+    width = min(64, n_cols // (4 * k))
+    if width < 2 or n_cols < 256:
+        cols = argtop(values, k)
+    else:
+        stride = n_cols // width
+        # Chunk c holds columns c, c + stride, c + 2 stride, ...: reducing over the middle axis
+        # keeps memory access contiguous, which is several times faster than a last-axis reduce.
+        body = values[:, : width * stride].reshape(n_rows, width, stride)
+        chunk_max = body.max(axis=1)
+        tail = np.arange(width * stride, n_cols)
+        top_chunks = argtop(chunk_max, k)
+        within = (top_chunks[:, :, None] + stride * np.arange(width)[None, None, :]).reshape(n_rows, -1)
+        within = np.concatenate([within, np.broadcast_to(tail, (n_rows, len(tail)))], axis=1)
+        gathered = np.take_along_axis(values, within, axis=1)
+        cols = np.take_along_axis(within, argtop(gathered, k), axis=1)
+    rows = np.broadcast_to(np.arange(n_rows)[:, None], cols.shape)
+    keep = np.isfinite(values[rows, cols])
+    return rows[keep].astype(np.int64), cols[keep].astype(np.int64)
+
+
+def argtop(values: Values, k: int) -> IntArray:
+    if values.shape[1] <= k:
+        return np.broadcast_to(np.arange(values.shape[1]), values.shape).astype(np.int64)
+    return np.argpartition(values, values.shape[1] - k, axis=1)[:, -k:].astype(np.int64)

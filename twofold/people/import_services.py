@@ -1,0 +1,510 @@
+"""Importing the directory from the HRIS: people (upserted by employee id) and career events.
+
+Every import, from the web page or the command line, comes through here: who may run it (the
+``actor``, asked of ``accounts.permissions``) and the record kept of it (:class:`ImportRecord`:
+who, when, the file's name and SHA-256, the mode and the counts, whatever the outcome). Rows are
+parsed and checked in ``importing`` and ``career_events``, compared with the directory and
+written in ``import_writes``. A file checked on the import page waits under ``VAR_DIR/imports``
+until it is confirmed or cancelled, or for ``IMPORT_UPLOAD_RETENTION_HOURS`` at most.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from twofold.accounts import permissions
+from twofold.people.career_events import parse_career_events
+from twofold.people.hris_presets import RESTRICTED_FIELDS, ColumnMapping, resolve_mapping
+from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
+from twofold.people.importing import parse_people
+from twofold.people.leavers import people_deactivate
+from twofold.people.models import CareerEvent, CareerEventKind, ImportKind, ImportOutcome, ImportRecord, Person
+from twofold.people.services import exits_in_effect
+from twofold.people.tabular import FileRejected, Table, read_file_bytes, read_table_bytes
+
+
+@dataclass(frozen=True)
+class ImportFile:
+    """Which file an import read, as its record keeps it."""
+
+    name: str
+    sha256: str = ""
+    size: int | None = None
+
+    @classmethod
+    def of(cls, data: bytes, *, name: str) -> ImportFile:
+        return cls(name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
+
+class ImportNotPermitted(PermissionDenied):
+    """The actor may not run this import; nothing in the file was compared with the directory.
+
+    ``columns`` names the file's columns the actor may not import, when those are the reason.
+    """
+
+    def __init__(self, message: str, *, columns: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.columns = list(columns)
+
+
+@dataclass(frozen=True)
+class DeactivationPlan:
+    """The people a whole-workforce import would mark as having left, against the limit on them."""
+
+    employee_ids: list[str]
+    active: int  # active people in the directory before the import
+    limit: int  # the most that may be marked as having left without forcing it
+
+    @property
+    def count(self) -> int:
+        return len(self.employee_ids)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.count > self.limit
+
+    def describe(self) -> str:
+        return f"{self.count:,} of the {self.active:,} active {'person' if self.active == 1 else 'people'}"
+
+
+ConfirmDeactivation = Callable[[DeactivationPlan], bool]
+
+
+class DeactivationNotConfirmed(Exception):
+    """A whole-workforce import would mark people as having left without the confirmation it needs."""
+
+    def __init__(self, message: str, *, plan: DeactivationPlan) -> None:
+        super().__init__(message)
+        self.plan = plan
+
+
+def deactivation_plan(result: ImportResult) -> DeactivationPlan:
+    """Who ``result`` marks as having left, and the most it may: a share of the active workforce."""
+    limit = result.active_before * settings.IMPORT_MAX_DEACTIVATION_PERCENT // 100
+    return DeactivationPlan(employee_ids=result.deactivated, active=result.active_before, limit=limit)
+
+
+def people_import_file(
+    path: str | Path,
+    *,
+    actor: Any,
+    preset: str = "generic",
+    mapping_file: str | Path | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    confirm_deactivation: ConfirmDeactivation | None = None,
+    allow_mass_deactivation: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Import people from a CSV, XLSX or JSON file on disk (see :func:`people_import_bytes`)."""
+    path = Path(path)
+    return people_import_bytes(
+        read_file_bytes(path),
+        name=path.name,
+        actor=actor,
+        preset=preset,
+        mapping_file=mapping_file,
+        full=full,
+        dry_run=dry_run,
+        confirm_deactivation=confirm_deactivation,
+        allow_mass_deactivation=allow_mass_deactivation,
+        progress=progress,
+        today=today,
+    )
+
+
+def people_import_bytes(
+    data: bytes,
+    *,
+    name: str,
+    actor: Any,
+    preset: str = "generic",
+    mapping_file: str | Path | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    confirm_deactivation: ConfirmDeactivation | None = None,
+    allow_mass_deactivation: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Import people from a file's bytes (``name`` gives its format), all or nothing.
+
+    Raises :class:`ImportNotPermitted` when ``actor`` may not import (or not some of the file's
+    columns), :class:`FileRejected` listing every problem in the file, and
+    :class:`DeactivationNotConfirmed` (below); in each case nothing is written but the import's
+    record. On a dry run the result says what would change.
+
+    With ``full`` the file is the whole workforce: active people missing from it are deactivated,
+    never deleted. That happens only when ``confirm_deactivation`` is given the
+    :class:`DeactivationPlan` and approves it (the caller shows the number and asks), and when it
+    is more than ``IMPORT_MAX_DEACTIVATION_PERCENT`` of the active people, only with
+    ``allow_mass_deactivation`` as well.
+    """
+    record = _new_record(
+        ImportKind.PEOPLE,
+        actor=actor,
+        file=ImportFile.of(data, name=name),
+        preset=_preset_label(preset, mapping_file),
+        full=full,
+        dry_run=dry_run,
+    )
+    with _recorded(record):
+        _require_import_permission(actor)
+        table = read_table_bytes(data, name=name)
+        return _people_import_table(
+            table,
+            actor=actor,
+            record=record,
+            preset=preset,
+            mapping_file=mapping_file,
+            full=full,
+            dry_run=dry_run,
+            confirm_deactivation=confirm_deactivation,
+            allow_mass_deactivation=allow_mass_deactivation,
+            progress=progress,
+            today=today,
+        )
+
+
+def people_import_table(
+    table: Table,
+    *,
+    actor: Any,
+    source: str,
+    preset: str = "generic",
+    full: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Import people from a table built in memory (the demo's generated organisation), named ``source``."""
+    record = _new_record(
+        ImportKind.PEOPLE, actor=actor, file=ImportFile(name=source), preset=preset, full=full, dry_run=dry_run
+    )
+    with _recorded(record):
+        _require_import_permission(actor)
+        return _people_import_table(
+            table,
+            actor=actor,
+            record=record,
+            preset=preset,
+            mapping_file=None,
+            full=full,
+            dry_run=dry_run,
+            confirm_deactivation=None,
+            allow_mass_deactivation=False,
+            progress=progress,
+            today=today,
+        )
+
+
+def _people_import_table(
+    table: Table,
+    *,
+    actor: Any,
+    record: ImportRecord,
+    preset: str,
+    mapping_file: str | Path | None,
+    full: bool,
+    dry_run: bool,
+    confirm_deactivation: ConfirmDeactivation | None,
+    allow_mass_deactivation: bool,
+    progress: Progress | None,
+    today: date | None,
+) -> ImportResult:
+    progress = progress or NoProgress()
+    mapping = resolve_mapping(table.columns, preset=preset, mapping_file=mapping_file)
+    _refuse_columns_beyond(actor, mapping)
+    progress.stage("Reading rows", len(table))
+    parsed = parse_people(table, mapping, today=today or timezone.localdate(), on_row=progress.advance)
+    plan = people_plan(parsed, full=full, dry_run=dry_run)
+    result = plan.result
+    if dry_run:
+        _record_result(record, result)
+        return result
+    if full:
+        _require_deactivation_confirmed(
+            deactivation_plan(result), confirm=confirm_deactivation, allow_mass=allow_mass_deactivation
+        )
+    with transaction.atomic():
+        people_write(plan, actor=actor, progress=progress)
+        _record_result(record, result)
+    return result
+
+
+@dataclass
+class EventImportResult:
+    rows: int
+    created: int
+    unchanged: int
+    dry_run: bool = False
+    # Employee ids of the people whose exit took effect (or, on a dry run, would).
+    left: list[str] = field(default_factory=list)
+
+
+def career_events_import_file(
+    path: str | Path, *, actor: Any, dry_run: bool = False, today: date | None = None
+) -> EventImportResult:
+    """Import career events (employee_id, kind, date, from/to level and title, note) from a file."""
+    path = Path(path)
+    data = read_file_bytes(path)
+    record = _new_record(
+        ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile.of(data, name=path.name), dry_run=dry_run
+    )
+    with _recorded(record):
+        _require_import_permission(actor)
+        table = read_table_bytes(data, name=path.name)
+        employee_pks = dict(Person.objects.values_list("employee_id", "pk"))
+        events, problems = parse_career_events(table, employee_pks, today=timezone.localdate())
+        if problems:
+            raise FileRejected(problems)
+        return _career_events_add(events, actor=actor, record=record, dry_run=dry_run, today=today)
+
+
+def career_events_import(
+    events: Iterable[CareerEvent], *, actor: Any, source: str, dry_run: bool = False, today: date | None = None
+) -> EventImportResult:
+    """Import events built in memory (the demo's generated history), named ``source`` in the record."""
+    record = _new_record(ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile(name=source), dry_run=dry_run)
+    with _recorded(record):
+        _require_import_permission(actor)
+        return _career_events_add(list(events), actor=actor, record=record, dry_run=dry_run, today=today)
+
+
+def _career_events_add(
+    events: list[CareerEvent], *, actor: Any, record: ImportRecord, dry_run: bool, today: date | None
+) -> EventImportResult:
+    """Add events not already recorded (same person, kind and date); re-importing changes nothing.
+
+    Exits that have come and are each person's latest event mark them as having left, through
+    :func:`~twofold.people.leavers.people_deactivate`, in the same transaction as the events. An
+    exit dated in the future does so once its day has come and the events are imported again.
+    """
+    today = today or timezone.localdate()
+    person_ids = {event.person_id for event in events}
+    known: set[tuple[int, str, date]] = set()
+    ids = sorted(person_ids)
+    for start in range(0, len(ids), CHUNK):
+        known.update(
+            CareerEvent.objects.filter(person_id__in=ids[start : start + CHUNK]).values_list(
+                "person_id", "kind", "effective_date"
+            )
+        )
+    fresh = [event for event in events if (event.person_id, event.kind, event.effective_date) not in known]
+    exits: dict[int, date] = {}
+    for event in events:
+        if event.kind == CareerEventKind.EXIT:
+            exits[event.person_id] = max(event.effective_date, exits.get(event.person_id, event.effective_date))
+    leaving = exits_in_effect(exits, pending=fresh, today=today)
+    result = EventImportResult(
+        rows=len(events),
+        created=len(fresh),
+        unchanged=len(events) - len(fresh),
+        dry_run=dry_run,
+        left=sorted(leaving.values()),
+    )
+    with transaction.atomic():
+        if not dry_run:
+            CareerEvent.objects.bulk_create(fresh, batch_size=CHUNK)
+            if leaving:
+                people_deactivate(person_ids=list(leaving), actor=actor)
+        _record_save(record, rows=result.rows, created=result.created, deactivated=len(result.left))
+    return result
+
+
+def _require_deactivation_confirmed(
+    plan: DeactivationPlan, *, confirm: ConfirmDeactivation | None, allow_mass: bool
+) -> None:
+    """Marking people as having left is never a side effect: a "whole workforce" tick on a one-row
+    file, or a truncated export, would otherwise empty the directory in one go."""
+    if not plan.count:
+        return
+    if plan.over_limit and not allow_mass:
+        raise DeactivationNotConfirmed(
+            f"This import would mark {plan.describe()} as having left, more than the "
+            f"{settings.IMPORT_MAX_DEACTIVATION_PERCENT}% limit ({plan.limit:,}). Is the file really the whole "
+            "workforce? Force it only if it is.",
+            plan=plan,
+        )
+    if confirm is None or not confirm(plan):
+        raise DeactivationNotConfirmed(
+            f"This import would mark {plan.describe()} as having left, and that number was not confirmed.",
+            plan=plan,
+        )
+
+
+def _require_import_permission(actor: Any) -> None:
+    if not permissions.can_import_people(actor):
+        raise ImportNotPermitted(
+            "Importing the directory needs the “Can import people” permission, which an org admin can grant."
+        )
+
+
+def _refuse_columns_beyond(actor: Any, mapping: ColumnMapping) -> None:
+    """Refuse, before a single row is read, columns whose stored values the actor may not read.
+
+    The preview compares every column with what is stored: a file copying someone's row plus a
+    guessed gender would show "no changes" exactly when the guess is right. So restricted
+    attributes are imported by org admins only, and the high-potential flag by those who may see
+    it; anyone else is told which columns to remove, whatever the file holds.
+    """
+    restricted = (
+        [] if permissions.can_import_restricted_attributes(actor) else [f for f in RESTRICTED_FIELDS if mapping.has(f)]
+    )
+    flags = [] if permissions.can_see_talent_flags(actor) or not mapping.has("high_potential") else ["high_potential"]
+    if not restricted and not flags:
+        return
+    reasons = []
+    if restricted:
+        named = ", ".join(f"‘{mapping.source_label(name)}’" for name in restricted)
+        reasons.append(f"restricted self-identified attributes ({named}) are imported by org admins only")
+    if flags:
+        reasons.append(
+            f"the high-potential flag (‘{mapping.source_label('high_potential')}’) is imported by programme "
+            "managers and org admins only"
+        )
+    columns = [mapping.source_label(name) for name in restricted + flags]
+    raise ImportNotPermitted(
+        f"This file has columns you may not import: {'; '.join(reasons)}. Remove "
+        f"{'that column' if len(columns) == 1 else 'those columns'} and check the file again, or ask an org "
+        "admin to import it. Nothing was compared with the directory.",
+        columns=columns,
+    )
+
+
+# --- the record kept of every import ---------------------------------------------------------------
+
+
+def _preset_label(preset: str, mapping_file: str | Path | None) -> str:
+    return f"{preset} + {Path(mapping_file).name}" if mapping_file else preset
+
+
+def _new_record(
+    kind: str, *, actor: Any, file: ImportFile, preset: str = "", full: bool = False, dry_run: bool
+) -> ImportRecord:
+    """The record of an import about to run, saved once it is known how it ended."""
+    return ImportRecord(
+        kind=kind,
+        actor_id=getattr(actor, "pk", None),
+        actor_name=str(actor)[:200],
+        file_name=file.name[:255],
+        file_sha256=file.sha256,
+        file_size=file.size,
+        preset=preset[:200],
+        full=full,
+        dry_run=dry_run,
+    )
+
+
+@contextmanager
+def _recorded(record: ImportRecord) -> Iterator[ImportRecord]:
+    """Save ``record`` if the import is refused or its file rejected, after anything it began rolled back.
+
+    A successful import saves its record itself, inside the transaction of its writes, so that the
+    record and the changes it describes are committed together or not at all.
+    """
+    try:
+        yield record
+    except FileRejected as rejected:
+        _record_save(record, outcome=ImportOutcome.REJECTED, errors=len(rejected.problems))
+        raise
+    except (ImportNotPermitted, DeactivationNotConfirmed) as refused:
+        _record_save(record, outcome=ImportOutcome.REFUSED, detail=str(refused))
+        raise
+
+
+def _record_result(record: ImportRecord, result: ImportResult) -> None:
+    changed = (set(result.updated) | set(result.skills_changed) | set(result.attributes_changed)) - set(result.created)
+    _record_save(
+        record,
+        rows=result.rows,
+        created=len(result.created),
+        updated=len(changed),
+        deactivated=len(result.deactivated),
+    )
+
+
+def _record_save(record: ImportRecord, *, outcome: str | None = None, detail: str = "", **counts: int) -> None:
+    record.outcome = outcome or (ImportOutcome.CHECKED if record.dry_run else ImportOutcome.APPLIED)
+    record.detail = detail[:500]
+    for name, value in counts.items():
+        setattr(record, name, value)
+    record.save()
+
+
+# --- files waiting on the import page between their check and their confirmation -----------------
+
+
+def import_upload_folder() -> Path:
+    return Path(settings.VAR_DIR) / "imports"
+
+
+def import_upload_save(*, actor: Any, name: str, chunks: Iterable[bytes]) -> Path:
+    """Keep an uploaded file until it is confirmed or cancelled, or has waited too long."""
+    _require_import_permission(actor)
+    folder = import_upload_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{actor.pk}-{secrets.token_urlsafe(12)}{Path(name).suffix.lower()}"
+    with path.open("wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    return path
+
+
+def import_upload_read(path: str | Path, *, now: datetime | None = None) -> bytes | None:
+    """A waiting file's bytes, or None when it is gone or has waited too long (it is then deleted)."""
+    waiting = _waiting_file(path)
+    if waiting is None or not waiting.is_file():
+        return None
+    if _waited_too_long(waiting, now=now):
+        waiting.unlink(missing_ok=True)
+        return None
+    return waiting.read_bytes()
+
+
+def import_upload_discard(path: str | Path) -> None:
+    """Delete a waiting file: it was confirmed, cancelled, refused or replaced by another."""
+    waiting = _waiting_file(path)
+    if waiting is not None:
+        waiting.unlink(missing_ok=True)
+
+
+def import_uploads_purge(*, now: datetime | None = None) -> int:
+    """Delete the files nobody confirmed within ``IMPORT_UPLOAD_RETENTION_HOURS``; the daily run calls this.
+
+    An HRIS export holds the whole workforce's personal data: it is kept no longer than the check
+    and its confirmation need. Returns how many files were deleted.
+    """
+    folder = import_upload_folder()
+    if not folder.is_dir():
+        return 0
+    deleted = 0
+    for path in folder.iterdir():
+        if path.is_file() and _waited_too_long(path, now=now):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
+def _waiting_file(path: str | Path) -> Path | None:
+    """``path`` if it is one of the waiting files, never anything elsewhere on disk."""
+    resolved = Path(path).resolve()
+    return resolved if resolved.parent == import_upload_folder().resolve() else None
+
+
+def _waited_too_long(path: Path, *, now: datetime | None) -> bool:
+    saved = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.get_current_timezone())
+    return (now or timezone.now()) - saved > timedelta(hours=settings.IMPORT_UPLOAD_RETENTION_HOURS)

@@ -1,0 +1,459 @@
+"""Comparing parsed people with the directory (the plan) and writing the plan, in bulk.
+
+``people_plan`` reads the directory once and works out every change without writing; a dry run
+stops there. ``people_write`` then writes the plan as plain bulk statements (no model instance per
+row), which is what keeps an import of 100,000 people within seconds. The rules about who may
+import and what needs confirming live in ``import_services``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.utils import timezone
+
+from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
+from twofold.people.hris_presets import SKILL_FIELDS
+from twofold.people.importing import ExistingPerson, ParsedPeople, PersonRecord, check_people
+from twofold.people.leavers import people_deactivate, people_reactivate
+from twofold.people.models import Person, PersonSkill, SelfIdentification, Skill, SkillCategory
+from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
+from twofold.people.services import TREE_FIELDS
+from twofold.people.tabular import FileRejected
+from twofold.people.tree import nested_set_intervals
+
+PERSON_VALUE_FIELDS = (
+    "name",
+    "email",
+    "title",
+    "level",
+    "department",
+    "location",
+    "hire_date",
+    "high_potential",
+    "active",
+)
+ATTRIBUTE_FIELDS = ("gender", "ethnicity", "birth_year", "disability")
+CHUNK = 5000
+
+
+class Progress(Protocol):
+    """Where long work reports how far it has got (a terminal bar, a task record, or nothing)."""
+
+    def stage(self, name: str, total: int) -> None: ...
+
+    def advance(self, amount: int) -> None: ...
+
+
+class NoProgress:
+    def stage(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, amount: int) -> None:
+        pass
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, on a dry run, would do)."""
+
+    rows: int
+    created: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)
+    deactivated: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+    skills_changed: list[str] = field(default_factory=list)
+    attributes_changed: list[str] = field(default_factory=list)
+    new_skills: list[str] = field(default_factory=list)
+    tree_moves: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    active_before: int = 0  # active people in the directory before the import
+    full: bool = False  # the file was the whole workforce
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.created
+            or self.updated
+            or self.deactivated
+            or self.skills_changed
+            or self.attributes_changed
+            or self.new_skills
+        )
+
+
+@dataclass
+class _Current:
+    pk: int
+    values: dict[str, Any]
+    manager: str | None
+    tree: tuple[int, int, int]
+
+
+@dataclass
+class PeoplePlan:
+    """Every change an import makes, worked out before the first write."""
+
+    result: ImportResult
+    current: dict[str, _Current]
+    records: dict[str, PersonRecord]
+    parents: dict[str, str | None]
+    intervals: dict[str, tuple[int, int, int]]
+    updates: list[tuple[int, dict[str, Any]]]
+    leaving: list[int]
+    returning: list[int]
+    moved: set[str]
+    present_fields: list[str]
+    manager_column: bool
+    skill_plan: _SkillPlan | None
+    attribute_plan: set[str] | None
+    attribute_fields: list[str]
+
+
+def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = False) -> PeoplePlan:
+    """Compare parsed rows with the directory by employee id; raises :class:`FileRejected` on any problem.
+
+    Every row is checked before anything is planned (parse problems, duplicates, unknown managers,
+    manager cycles). With ``full``, active people missing from the rows are to be deactivated,
+    never deleted. Columns the file lacks leave those fields as they are.
+    """
+    current = _load_current()
+    existing = {
+        employee_id: ExistingPerson(
+            employee_id=employee_id,
+            name=person.values["name"],
+            email=person.values["email"],
+            manager=person.manager,
+            active=person.values["active"],
+        )
+        for employee_id, person in current.items()
+    }
+    problems = list(parsed.problems) + check_people(parsed, existing, full=full)
+    if problems:
+        raise FileRejected(problems)
+
+    records = {record.employee_id: record for record in parsed.records}
+    result = ImportResult(
+        rows=len(parsed.records),
+        ignored_columns=parsed.mapping.ignored_columns,
+        dry_run=dry_run,
+        active_before=sum(1 for person in current.values() if person.values["active"]),
+        full=full,
+    )
+    manager_column = parsed.mapping.has("manager_id")
+    present_fields = [name for name in PERSON_VALUE_FIELDS if name in records_fields(parsed)]
+    if full and "active" not in present_fields:
+        # A full export lists the workforce: being in it means being active.
+        present_fields.append("active")
+
+    # The management graph after the import, and its intervals.
+    parents: dict[str, str | None] = {eid: person.manager for eid, person in current.items()}
+    for employee_id, record in records.items():
+        if manager_column:
+            parents[employee_id] = record.values.get("manager")
+        elif employee_id not in current:
+            parents[employee_id] = None
+    intervals = nested_set_intervals(parents)
+
+    updates: list[tuple[int, dict[str, Any]]] = []
+    # People the rows move between active and inactive: leaving and coming back have consequences
+    # beyond the directory (accounts, pairs), which the leavers' services carry out.
+    leaving: list[int] = []
+    returning: list[int] = []
+    for employee_id, record in records.items():
+        values = dict(record.values)
+        values.pop("manager", None)
+        if full and "active" not in values:
+            values["active"] = True
+        person = current.get(employee_id)
+        if person is None:
+            result.created.append(employee_id)
+            continue
+        changed = [name for name, value in values.items() if person.values.get(name) != value]
+        if manager_column and person.manager != record.values.get("manager"):
+            changed.append("manager")
+        if changed:
+            result.updated[employee_id] = changed
+            updates.append((person.pk, values))
+        if "active" in changed:
+            if values["active"]:
+                returning.append(person.pk)
+                result.reactivated.append(employee_id)
+            else:
+                leaving.append(person.pk)
+                result.deactivated.append(employee_id)
+    if full:
+        missing = [
+            employee_id
+            for employee_id, person in current.items()
+            if employee_id not in records and person.values["active"]
+        ]
+        leaving.extend(current[employee_id].pk for employee_id in missing)
+        result.deactivated.extend(missing)
+    result.deactivated.sort()
+    result.reactivated.sort()
+    moved = {
+        employee_id for employee_id, person in current.items() if intervals.get(employee_id, person.tree) != person.tree
+    }
+    result.tree_moves = len(moved)
+
+    mapped = set(parsed.mapping.fields)
+    skill_plan = _plan_skills(records, current) if mapped & set(SKILL_FIELDS) else None
+    if skill_plan is not None:
+        result.skills_changed = sorted(skill_plan.changed)
+        result.new_skills = sorted(skill_plan.new_names.values())
+    attribute_fields = [
+        name for name in ATTRIBUTE_FIELDS if name in mapped or (name == "birth_year" and "birth_date" in mapped)
+    ]
+    attribute_plan = _plan_attributes(records, current) if attribute_fields else None
+    if attribute_plan is not None:
+        result.attributes_changed = sorted(attribute_plan)
+
+    return PeoplePlan(
+        result=result,
+        current=current,
+        records=records,
+        parents=parents,
+        intervals=intervals,
+        updates=updates,
+        leaving=leaving,
+        returning=returning,
+        moved=moved,
+        present_fields=present_fields,
+        manager_column=manager_column,
+        skill_plan=skill_plan,
+        attribute_plan=attribute_plan,
+        attribute_fields=attribute_fields,
+    )
+
+
+def people_write(plan: PeoplePlan, *, actor: Any, progress: Progress | None = None) -> None:
+    """Write a plan, all or nothing (inside the caller's transaction, or one of its own).
+
+    People who leave (``active`` turned off, or missing from a full export) and people who come back
+    go through :func:`~twofold.people.leavers.people_deactivate` and
+    :func:`~twofold.people.leavers.people_reactivate`, inside this transaction: leavers' accounts
+    close and their pairs end with the import, or not at all.
+    """
+    progress = progress or NoProgress()
+    result, current, records, parents = plan.result, plan.current, plan.records, plan.parents
+    intervals, present_fields = plan.intervals, plan.present_fields
+    with transaction.atomic():
+        pks = {employee_id: person.pk for employee_id, person in current.items()}
+        _create_people(records, result.created, parents, intervals, pks, present_fields, progress)
+        _update_people(plan.updates, present_fields, progress)
+        if plan.manager_column:
+            manager_rows = [
+                (current[eid].pk, pks[parents[eid]] if parents[eid] else None)  # type: ignore[index]
+                for eid in result.updated
+                if "manager" in result.updated[eid]
+            ]
+            bulk_update_columns(Person, ["manager"], manager_rows)
+        tree_rows = [(current[eid].pk, *intervals[eid]) for eid in plan.moved if eid in intervals]
+        bulk_update_columns(Person, TREE_FIELDS, tree_rows)
+        if plan.leaving:
+            people_deactivate(person_ids=plan.leaving, actor=actor)
+        if plan.returning:
+            people_reactivate(person_ids=plan.returning, actor=actor)
+        if plan.skill_plan is not None:
+            _write_skills(plan.skill_plan, records, pks, progress)
+        if plan.attribute_plan is not None:
+            _write_attributes(plan.attribute_plan, plan.attribute_fields, records, pks)
+        transaction.on_commit(lambda: cache.delete(FILTER_OPTIONS_CACHE_KEY))
+
+
+def records_fields(parsed: ParsedPeople) -> set[str]:
+    """Person fields that the file sets (``name``/``email``/``level`` always)."""
+    mapped = set(parsed.mapping.fields)
+    return {"name", "email", "level"} | (mapped & set(PERSON_VALUE_FIELDS))
+
+
+def _load_current() -> dict[str, _Current]:
+    rows = Person.objects.values_list("pk", "employee_id", "manager_id", *PERSON_VALUE_FIELDS, *TREE_FIELDS).order_by()
+    eid_of_pk: dict[int, str] = {}
+    raw = []
+    for row in rows.iterator(chunk_size=CHUNK):
+        eid_of_pk[row[0]] = row[1]
+        raw.append(row)
+    current: dict[str, _Current] = {}
+    width = len(PERSON_VALUE_FIELDS)
+    for row in raw:
+        values = dict(zip(PERSON_VALUE_FIELDS, row[3 : 3 + width], strict=True))
+        current[row[1]] = _Current(
+            pk=row[0],
+            values=values,
+            manager=eid_of_pk.get(row[2]) if row[2] is not None else None,
+            tree=tuple(row[3 + width :]),
+        )
+    return current
+
+
+def _create_people(
+    records: dict[str, PersonRecord],
+    created: list[str],
+    parents: dict[str, str | None],
+    intervals: dict[str, tuple[int, int, int]],
+    pks: dict[str, int],
+    present_fields: list[str],
+    progress: Progress,
+) -> None:
+    """Insert new people as plain rows, each already pointing at its manager."""
+    if not created:
+        return
+    progress.stage("Creating people", len(created))
+    pks.update(zip(created, allocate_primary_keys(Person, len(created)), strict=True))
+    now = timezone.now()
+    defaults = {name: _field_default(name) for name in PERSON_VALUE_FIELDS}
+    present = set(present_fields)
+    columns = ["id", "employee_id", "manager", *PERSON_VALUE_FIELDS, *TREE_FIELDS, "created_at", "updated_at"]
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for count, employee_id in enumerate(created, start=1):
+            values = records[employee_id].values
+            manager = parents.get(employee_id)
+            yield (
+                pks[employee_id],
+                employee_id,
+                pks[manager] if manager else None,
+                *(
+                    values[name] if name in present and name in values else defaults[name]
+                    for name in PERSON_VALUE_FIELDS
+                ),
+                *intervals[employee_id],
+                now,
+                now,
+            )
+            if count % 1000 == 0:
+                progress.advance(1000)
+
+    bulk_insert_rows(Person, columns, rows())
+
+
+def _field_default(name: str) -> Any:
+    field = Person._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field.get_default()
+
+
+def _update_people(updates: list[tuple[int, dict[str, Any]]], present_fields: list[str], progress: Progress) -> None:
+    if not updates:
+        return
+    progress.stage("Updating people", len(updates))
+    fields = [name for name in present_fields if name != "email"]
+    now = timezone.now()
+    # Emails are unique: park the changing ones first so that two people may swap addresses.
+    email_changes = [(pk, values["email"]) for pk, values in updates if "email" in values]
+    if email_changes:
+        bulk_update_columns(Person, ["email"], [(pk, f"{pk}@renaming.invalid") for pk, _ in email_changes])
+        bulk_update_columns(Person, ["email"], email_changes)
+    rows = [(pk, *(values[name] for name in fields), now) for pk, values in updates]
+    bulk_update_columns(Person, [*fields, "updated_at"], rows)
+    progress.advance(len(updates))
+
+
+@dataclass
+class _SkillPlan:
+    changed: set[str]
+    new_names: dict[str, str]  # casefolded → display name
+    skill_ids: dict[str, int]  # casefolded → pk of existing skills
+    existing: set[str]  # employee ids of people already in the directory
+
+
+def _plan_skills(records: dict[str, PersonRecord], current: dict[str, _Current]) -> _SkillPlan:
+    skill_ids = {name.casefold(): pk for pk, name in Skill.objects.values_list("pk", "name")}
+    names = {pk: key for key, pk in skill_ids.items()}
+    held: dict[int, set[tuple[str, int, bool, bool]]] = {}
+    pk_to_eid = {person.pk: eid for eid, person in current.items() if eid in records}
+    rows = PersonSkill.objects.values_list("person_id", "skill_id", "proficiency", "can_teach", "wants_to_learn")
+    for person_id, skill_id, proficiency, can_teach, wants_to_learn in rows.order_by().iterator(chunk_size=CHUNK):
+        if person_id in pk_to_eid:
+            held.setdefault(person_id, set()).add((names[skill_id], proficiency, can_teach, wants_to_learn))
+    changed = set()
+    new_names: dict[str, str] = {}
+    for employee_id, record in records.items():
+        wanted = {
+            (key, entry.proficiency, entry.can_teach, entry.wants_to_learn)
+            for key, entry in (record.skills or {}).items()
+        }
+        for key, entry in (record.skills or {}).items():
+            if key not in skill_ids and key not in new_names:
+                new_names[key] = entry.name
+        person = current.get(employee_id)
+        if person is None:
+            if wanted:
+                changed.add(employee_id)
+        elif held.get(person.pk, set()) != wanted:
+            changed.add(employee_id)
+    return _SkillPlan(changed=changed, new_names=new_names, skill_ids=skill_ids, existing=set(current))
+
+
+def _write_skills(plan: _SkillPlan, records: dict[str, PersonRecord], pks: dict[str, int], progress: Progress) -> None:
+    if plan.new_names:
+        created = Skill.objects.bulk_create(
+            [Skill(name=name, category=SkillCategory.OTHER) for name in plan.new_names.values()]
+        )
+        for skill in created:
+            plan.skill_ids[skill.name.casefold()] = skill.pk
+    if not plan.changed:
+        return
+    progress.stage("Writing skills", len(plan.changed))
+    person_ids = sorted(pks[eid] for eid in plan.changed if eid in plan.existing)
+    for start in range(0, len(person_ids), CHUNK):
+        PersonSkill.objects.filter(person_id__in=person_ids[start : start + CHUNK]).delete()
+
+    def rows() -> Iterator[tuple[int, int, int, bool, bool]]:
+        for count, employee_id in enumerate(sorted(plan.changed), start=1):
+            for key, entry in (records[employee_id].skills or {}).items():
+                yield (pks[employee_id], plan.skill_ids[key], entry.proficiency, entry.can_teach, entry.wants_to_learn)
+            if count % 1000 == 0:
+                progress.advance(1000)
+
+    bulk_insert_rows(PersonSkill, ["person", "skill", "proficiency", "can_teach", "wants_to_learn"], rows())
+
+
+def _plan_attributes(records: dict[str, PersonRecord], current: dict[str, _Current]) -> set[str]:
+    pk_to_eid = {person.pk: eid for eid, person in current.items() if eid in records}
+    stored: dict[str, dict[str, Any]] = {}
+    rows = SelfIdentification.objects.values_list("person_id", *ATTRIBUTE_FIELDS).order_by()
+    for person_id, *values in rows.iterator(chunk_size=CHUNK):
+        if person_id in pk_to_eid:
+            stored[pk_to_eid[person_id]] = dict(zip(ATTRIBUTE_FIELDS, values, strict=True))
+    changed = set()
+    for employee_id, record in records.items():
+        given = record.attributes or {}
+        before = stored.get(employee_id)
+        if before is None:
+            if any(value not in ("", None) for value in given.values()):
+                changed.add(employee_id)
+        elif any(before[name] != value for name, value in given.items()):
+            changed.add(employee_id)
+    return changed
+
+
+def _write_attributes(
+    changed: set[str], fields: list[str], records: dict[str, PersonRecord], pks: dict[str, int]
+) -> None:
+    if not changed:
+        return
+    existing_ids = set(SelfIdentification.objects.values_list("person_id", flat=True).order_by())
+    blank = {name: None if name == "birth_year" else "" for name in ATTRIBUTE_FIELDS}
+    create_rows = []
+    update_rows = []
+    for employee_id in sorted(changed):
+        attributes = records[employee_id].attributes or {}
+        if pks[employee_id] in existing_ids:
+            update_rows.append((pks[employee_id], *(attributes.get(name) for name in fields)))
+        else:
+            create_rows.append((pks[employee_id], *({**blank, **attributes}[name] for name in ATTRIBUTE_FIELDS)))
+    now = timezone.now()
+    bulk_insert_rows(
+        SelfIdentification,
+        ["person", *ATTRIBUTE_FIELDS, "updated_at"],
+        [(*row, now) for row in create_rows],
+    )
+    bulk_update_columns(SelfIdentification, [*fields, "updated_at"], [(*row, now) for row in update_rows])
