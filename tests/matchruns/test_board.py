@@ -27,7 +27,7 @@ def test_run_matching_and_see_why(cast) -> None:
     assert response["Location"] == reverse("matchruns:board", args=[programme.pk, run.pk])
     page = client.get(response["Location"]).content.decode()
     assert "Proposed pairs (2)" in page and "Proven optimal" in page
-    assert "Different departments" in page and "Publish 2 proposals" in page
+    assert "From different departments" in page and "Publish 2 proposals" in page
     assert signed_in(cast.programme_manager).get(reverse("matchruns:latest", args=[programme.pk])).status_code == 200
 
 

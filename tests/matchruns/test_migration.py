@@ -78,3 +78,50 @@ def test_a_database_from_before_the_move_keeps_every_run_proposal_and_link() -> 
     assert kept.relationship_id == relationship.pk and kept.skipped_reason == ""
     assert Unmatched.objects.get(run=moved).reason_code == "same_chain"
     assert Relationship.objects.get(pk=relationship.pk).mentor_enrolment_id == mentor.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_relationships_published_before_weights_were_stored_get_their_run_s_weights() -> None:
+    before = [("matchruns", "0002_proposal_outcome"), ("relationships", "0005_relationship_withdrawn")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps
+        person = old.get_model("people", "Person")
+        people = [
+            person.objects.create(employee_id=f"E{n}", name=f"Person {n}", email=f"e{n}@example.org", level=level)
+            for n, level in enumerate((2, 8, 2, 8))
+        ]
+        programme = old.get_model("programmes", "Programme").objects.create(
+            name="Digital fluency", kind="reverse_mentoring", state="running"
+        )
+        enrolment = old.get_model("programmes", "Enrolment")
+        enrolments = [
+            enrolment.objects.create(programme=programme, person=p, role=role)
+            for p, role in zip(people, ("mentor", "mentee", "mentor", "mentee"), strict=True)
+        ]
+        run = old.get_model("matchruns", "MatchRun").objects.create(
+            programme=programme, status="published", statistics={"weights": {"skills": 4.0, "cross_department": 1.0}}
+        )
+        relationship = old.get_model("relationships", "Relationship")
+        published, by_hand = (
+            relationship.objects.create(
+                programme=programme,
+                mentor=people[at],
+                mentee=people[at + 1],
+                mentor_enrolment=enrolments[at],
+                mentee_enrolment=enrolments[at + 1],
+                breakdown={"skills": 3.2},
+                proposed_at=WHEN,
+            )
+            for at in (0, 2)
+        )
+        old.get_model("matchruns", "Proposal").objects.create(
+            run=run, mentor=enrolments[0], mentee=enrolments[1], breakdown={"skills": 3.2}, relationship=published
+        )
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert Relationship.objects.get(pk=published.pk).weights == {"skills": 4.0, "cross_department": 1.0}
+    assert Relationship.objects.get(pk=by_hand.pk).weights == {}

@@ -161,8 +161,8 @@ def test_the_page_shows_partner_programme_and_why_they_were_matched(
     page = page_of(signed_in(cast.ana_user), relationship)
     assert "Digital fluency" in page and "Vera Sales" in page and "VP Sales" in page
     assert "Why you were matched" in page and "Match score 3.20" in page
-    # Bars with their values as text, strongest first; a component worth nothing is left out.
-    assert page.index("From different departments") < page.index("Skills the mentor can teach that the mentee")
+    # Bars with their values as text, the largest part of the score first; a component worth nothing is left out.
+    assert page.index("Skills the mentor can teach that the mentee") < page.index("From different departments")
     assert 'value="80"' in page and ">80%<" in page and ">25%<" in page
     assert "Reach of the" not in page
     empty = pair_up(reverse_mentoring, cast.ben, cast.vp_tech, now=started)

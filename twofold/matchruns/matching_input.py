@@ -5,21 +5,29 @@ number of queries, everyone's place in the management tree, the pool with its sk
 availability, the pairs that must never be proposed, and the pairs to keep; and turns them into
 :class:`~twofold.matching.roster.PersonRecord` rows. The programme's rules become the engine's
 :class:`~twofold.matching.policy.Policy` in :mod:`twofold.programmes.matching_policy`.
+
+The rules are the ones ``pair_refusal`` checks for one pair, not a copy: who may be paired at all is
+decided by :func:`~twofold.programmes.eligibility.participant_problem` for each enrolment (the
+engine sees only those it lets through), and the pairs kept apart come from
+:func:`~twofold.relationships.pairing.pair_history`. The level gap and the reporting chain are
+checked by the engine in bulk, from the same numbers and the same management tree;
+tests/matchruns/test_one_rule.py holds the two to one another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-
-from django.db.models import Q
+from dataclasses import dataclass, field
 
 from twofold.matching.roster import PersonRecord
 from twofold.people.models import Person, PersonSkill, SelfIdentification
+from twofold.programmes.eligibility import Candidate, EligibilityRules, Refusal, participant_problem
 from twofold.programmes.matching_policy import ENGINE_ROLE
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeKind
-from twofold.relationships.models import OPEN_STATES, PAIRED_BEFORE_STATES, Relationship, RelationshipState
+from twofold.relationships.pairing import pair_history, partnered_mentees, pool_place
 
+# Kept out of the pool without being "unmatched": they have their partner (or their seats are full).
+ALREADY_PAIRED = ("mentee_already_paired", "no_free_seat")
 WEEKDAY_SLOTS = tuple(f"{day}-{half}" for day in ("mon", "tue", "wed", "thu", "fri") for half in ("am", "pm"))
 # Self-identified attributes a fairness target may use. Read only to form groups for the solver;
 # never stored with a match run or shown per person.
@@ -39,10 +47,12 @@ def _generation(birth_year: int | None) -> str:
 
 @dataclass
 class Pool:
-    """What one match run works on, with the way back from the engine's ids to enrolments."""
+    """What one match run works on, with the way back from the engine's ids to enrolments, and the
+    enrolments of the pool that may not be paired now (left the organisation, no longer eligible)."""
 
     records: list[PersonRecord]
     enrolments: dict[str, Enrolment]
+    left_out: list[tuple[Enrolment, Refusal]] = field(default_factory=list)
 
     @property
     def mentors(self) -> list[Enrolment]:
@@ -56,10 +66,12 @@ class Pool:
 def programme_pool(programme: Programme, *, locked: Sequence[tuple[int, int]] = (), only: Collection[int] = ()) -> Pool:
     """Everyone in the directory (the tree needs them all) and the programme's pool, as engine records.
 
-    People already in an open relationship of this programme are kept out of the pool (a partial
-    re-match fills only the gaps) and their mentors offer only their free seats. ``locked`` pairs
-    of enrolment ids are kept as they are. ``only`` restricts the pool (and the tree) to those
-    enrolments: for scoring a few pairs whose rules were checked already.
+    Only enrolments :func:`~twofold.programmes.eligibility.participant_problem` lets through are in
+    the pool: people already in an open relationship of this programme are kept out (a partial
+    re-match fills only the gaps), mentors offer only their free seats, and those who left or are
+    no longer eligible are listed in ``left_out`` with the reason. ``locked`` pairs of enrolment ids
+    are kept as they are. ``only`` restricts the pool (and the tree) to those enrolments: for
+    scoring a few pairs whose rules were checked already.
     """
     in_pool = Enrolment.objects.filter(programme=programme, status=EnrolmentStatus.ACTIVE)
     # Everyone, those who left included: people still report through a manager who has gone.
@@ -73,15 +85,20 @@ def programme_pool(programme: Programme, *, locked: Sequence[tuple[int, int]] = 
     if only:
         # A handful of people out of the tree: their rules were checked against the full tree.
         directory = [(pk, employee_id, level, None) for pk, employee_id, level, _ in directory]
-    pool = list(in_pool.select_related("person").prefetch_related("avoid", "focus_skills"))
-    in_open = set(
-        Relationship.objects.filter(programme=programme, state__in=OPEN_STATES).values_list(
-            "mentee_enrolment_id", flat=True
-        )
-    )
+    pool = list(in_pool.select_related("person").prefetch_related("focus_skills"))
+    left_out: list[tuple[Enrolment, Refusal]] = []
     if not only:
-        pool = [e for e in pool if not (e.role == EnrolmentRole.MENTEE and e.pk in in_open)]
-        pool = [e for e in pool if not (e.role == EnrolmentRole.MENTOR and e.seats_free <= 0)]
+        rules = EligibilityRules.of(programme)
+        partnered = partnered_mentees(programme)
+        admitted = []
+        for enrolment in pool:
+            place = pool_place(enrolment, partnered=enrolment.pk in partnered)
+            problem = participant_problem(rules, Candidate.of(enrolment.person), place)
+            if problem is None:
+                admitted.append(enrolment)
+            elif problem.code not in ALREADY_PAIRED:
+                left_out.append((enrolment, problem))
+        pool = admitted
     person_ids = [e.person_id for e in pool]
     teach: dict[int, dict[str, int]] = {}
     learn: dict[int, dict[str, int]] = {}
@@ -108,21 +125,12 @@ def programme_pool(programme: Programme, *, locked: Sequence[tuple[int, int]] = 
                 "disability": disability,
                 "generation": _generation(birth_year),
             }.get(attribute, "")
-    # "Paired before": the same two people, either way round, proposed (still open), active, completed
-    # or ended early in a programme of this kind (allowed again if the programme says so). A pair
-    # declined in this very programme is never proposed again: someone said no. (relationship_propose
-    # applies the same.)
-    history = Relationship.objects.filter(
-        Q(programme__kind=programme.kind, state__in=PAIRED_BEFORE_STATES)
-        | Q(programme=programme, state=RelationshipState.DECLINED),
-        Q(mentor_id__in=person_ids) | Q(mentee_id__in=person_ids),
-    ).values_list("mentor__employee_id", "mentee__employee_id", "programme_id", "state")
-    previous: dict[str, set[str]] = {}
-    declined: dict[str, set[str]] = {}
-    for mentor, mentee, programme_id, state in history:
-        target = declined if (programme_id == programme.pk and state == RelationshipState.DECLINED) else previous
-        target.setdefault(mentor, set()).add(mentee)
-        target.setdefault(mentee, set()).add(mentor)
+    # The pairs pair_refusal keeps apart, as the engine's lists: asked not to be paired or declined
+    # here (never proposed), paired before (unless the programme repeats pairs: the policy says).
+    history = pair_history(programme, person_ids)
+    employee = {e.person_id: e.person.employee_id for e in pool}
+    never = history.partners(history.avoided | history.declined)
+    before = history.partners(history.paired_before)
     locked_by: dict[int, set[int]] = {}
     for mentor_enrolment, mentee_enrolment in locked:
         locked_by.setdefault(mentor_enrolment, set()).add(mentee_enrolment)
@@ -162,13 +170,11 @@ def programme_pool(programme: Programme, *, locked: Sequence[tuple[int, int]] = 
             aspiration=enrolment.aspiration,
             domain=person.department,
             availability=availability_slots(enrolment.availability),
-            do_not_pair=tuple(
-                sorted({other.employee_id for other in enrolment.avoid.all()} | declined.get(person.employee_id, set()))
-            ),
-            previous_partners=tuple(sorted(previous.get(person.employee_id, ()))),
+            do_not_pair=tuple(sorted(employee[other] for other in never.get(person.pk, ()))),
+            previous_partners=tuple(sorted(employee[other] for other in before.get(person.pk, ()))),
             locked_partners=tuple(
                 sorted(employee_of[other] for other in locked_by.get(enrolment.pk, ()) if other in employee_of)
             ),
         )
         enrolments[person.employee_id] = enrolment
-    return Pool(records=list(records.values()), enrolments=enrolments)
+    return Pool(records=list(records.values()), enrolments=enrolments, left_out=left_out)

@@ -1,4 +1,8 @@
-"""Reads for match runs: the review board, in a bounded number of queries whatever the run's size."""
+"""Reads for match runs: the review board, in a bounded number of queries whatever the run's size.
+
+Why each pair was matched comes from :func:`twofold.programmes.why_matched.match_reasons`, the
+function the pair's own page uses, with the weights the run scored the pairs with.
+"""
 
 from __future__ import annotations
 
@@ -10,43 +14,7 @@ from django.db.models import Count, Q
 
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.privacy import Headcount, group_table
-
-COMPONENT_LABELS = {
-    "skills": "Skills to teach that the other wants to learn",
-    "aspiration": "Career aspiration meets the sponsor's domain",
-    "cross_department": "Different departments",
-    "cross_location": "Different locations",
-    "level_gap": "Level gap in the preferred band",
-    "availability": "Shared availability",
-    "network": "Reach of the sponsor's network",
-}
-
-
-@dataclass(frozen=True)
-class Reason:
-    label: str
-    points: float
-    weight: float
-
-    @property
-    def percent(self) -> int:
-        """How much of this component the pair scored (0–100), for the bar."""
-        return round(100 * min(1.0, self.points / self.weight)) if self.weight else 0
-
-
-def pair_reasons(breakdown: dict[str, float], weights: dict[str, float]) -> list[Reason]:
-    """A pair's score breakdown as labelled bars, biggest contribution first."""
-    reasons = [
-        Reason(
-            label=COMPONENT_LABELS.get(name, name.replace("_", " ").capitalize()),
-            points=points,
-            weight=weights.get(name, 0.0),
-        )
-        for name, points in breakdown.items()
-        if isinstance(points, int | float) and points > 0
-    ]
-    return sorted(reasons, key=lambda reason: -reason.points)
-
+from twofold.programmes.why_matched import MatchReason, match_reasons
 
 UNMATCHED_LABELS = {
     "ineligible": "Not eligible under the programme's rules",
@@ -66,7 +34,7 @@ UNMATCHED_LABELS = {
 @dataclass(frozen=True)
 class BoardRow:
     proposal: Proposal
-    reasons: list[Reason]
+    reasons: list[MatchReason]
 
 
 @dataclass
@@ -93,6 +61,7 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         unmatched = unmatched.filter(enrolment__person__name__icontains=search)
     proposal_page = Paginator(proposals, 50).get_page(page)
     weights = run.statistics.get("weights", {})
+    programme = run.programme
     counts = list(
         Unmatched.objects.filter(run=run)
         .values_list("reason_code")
@@ -102,7 +71,18 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
     return Board(
         run=run,
         proposals=proposal_page,
-        rows=[BoardRow(proposal, pair_reasons(proposal.breakdown, weights)) for proposal in proposal_page.object_list],
+        rows=[
+            BoardRow(
+                proposal,
+                match_reasons(
+                    breakdown=proposal.breakdown,
+                    weights=weights,
+                    mentor_label=programme.mentor_label,
+                    mentee_label=programme.mentee_label,
+                ),
+            )
+            for proposal in proposal_page.object_list
+        ],
         unmatched_counts=[(UNMATCHED_LABELS.get(code, code.replace("_", " ")), n) for code, n in counts],
         unmatched=Paginator(unmatched, 50).get_page(unmatched_page),
         fairness=run_fairness(run),

@@ -18,7 +18,7 @@ Two rules keep a run from half-happening:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from twofold.matching import MatchInputError, RosterError, TreeError, build_problem, match
+from twofold.matching import (
+    MatchInputError,
+    Policy,
+    PolicyError,
+    Reason,
+    RosterError,
+    TreeError,
+    Weights,
+    build_problem,
+    match,
+)
 from twofold.matchruns.matching_input import programme_pool
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
 from twofold.people.leavers import Departure
@@ -43,6 +53,7 @@ BACKGROUND_POOL = 3000
 RUN_IN_PROGRESS = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
 STALE_RUN = timedelta(hours=6)
 CONFLICT = "It conflicted with a change made at the same time."
+INELIGIBLE = str(Reason.INELIGIBLE)
 
 
 class MatchRunRuleBroken(ProgrammeRuleBroken):
@@ -107,6 +118,13 @@ def match_run_start(
     return match_run_execute(run=run)
 
 
+def _policy_failure(programme: Programme, error: PolicyError) -> str:
+    return (
+        f"The matching policy of {programme.name} is not valid ({error}). Correct it in the programme's settings "
+        "and run again."
+    )
+
+
 def _run_progress(run: MatchRun, percent: int, note: str) -> None:
     MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING).update(progress=percent, progress_note=note)
 
@@ -133,12 +151,18 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
         return run
     programme = run.programme
     try:
+        # The policy first: a saved policy that does not hold stops the run, never the defaults.
+        policy = programme_policy(programme)
         locked = [(int(mentor), int(mentee)) for mentor, mentee in run.parameters.get("locked", [])]
         pool = programme_pool(programme, locked=locked)
         _run_progress(run, 20, "Building the candidate pairs")
-        roster = build_problem(pool.records, programme_policy(programme))
+        roster = build_problem(pool.records, policy)
         _run_progress(run, 30, "Finding the best pairs")
         result = match(roster.problem)
+    except PolicyError as error:
+        _run_failed(run, _policy_failure(programme, error))
+        run.refresh_from_db()
+        return run
     except (MatchInputError, RosterError, TreeError) as error:
         _run_failed(run, str(error))
         run.refresh_from_db()
@@ -219,6 +243,11 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
                     )
                     for item in result.unmatched
                     if item.id in pool.enrolments
+                ]
+                + [
+                    # Kept out of the engine's pool by the pairing rules: left, or no longer eligible.
+                    Unmatched(run=run, enrolment=enrolment, reason_code=INELIGIBLE, reason=refusal.message[:300])
+                    for enrolment, refusal in pool.left_out
                 ],
                 batch_size=2000,
             )
@@ -333,13 +362,21 @@ def _refresh_total(run: MatchRun) -> None:
     MatchRun.objects.filter(pk=run.pk).update(total_score=round(total, 6))
 
 
+def _run_policy(run: MatchRun) -> Policy:
+    """The programme's policy with the weights ``run`` scored its pairs with: a pair made by hand is
+    scored (and explained) on the same scale as the run's own."""
+    policy = programme_policy(run.programme)
+    weights = run.statistics.get("weights")
+    return replace(policy, weights=Weights(**weights)) if weights else policy
+
+
 def _score_pairs(
-    programme: Programme, pairs: list[tuple[Enrolment, Enrolment]]
+    programme: Programme, pairs: list[tuple[Enrolment, Enrolment]], policy: Policy
 ) -> list[tuple[float, dict[str, float]]]:
     """The engine's score and breakdown of given pairs (whose rules were checked already)."""
     ids = [(mentor.pk, mentee.pk) for mentor, mentee in pairs]
     pool = programme_pool(programme, locked=ids, only={pk for pair in ids for pk in pair})
-    result = match(build_problem(pool.records, programme_policy(programme)).problem)
+    result = match(build_problem(pool.records, policy).problem)
     scored = {(pool.enrolments[p.left_id].pk, pool.enrolments[p.right_id].pk): p for p in result.pairs}
     return [
         (round(scored[key].score, 6), {name: round(value, 6) for name, value in scored[key].breakdown.items()})
@@ -371,7 +408,11 @@ def proposal_swap(*, first: Proposal, second: Proposal) -> tuple[Proposal, Propo
             problems.append(str(refusal).rstrip("."))
     if problems:
         raise MatchRunRuleBroken("; ".join(problems), code="swap_breaks_rule")
-    scores = _score_pairs(programme, new_pairs)
+    try:
+        policy = _run_policy(run)
+    except PolicyError as error:
+        raise MatchRunRuleBroken(_policy_failure(programme, error), code="invalid_policy") from None
+    scores = _score_pairs(programme, new_pairs, policy)
     with transaction.atomic():
         run = _editable_run(run)
         expected = {(first.pk, first.mentor_id, first.mentee_id), (second.pk, second.mentor_id, second.mentee_id)}
@@ -430,7 +471,7 @@ def _claim_for_publishing(run: MatchRun, now: datetime) -> MatchRun:
     return run
 
 
-def _publish_proposal(*, proposal_id: int, programme: Programme, now: datetime) -> None:
+def _publish_proposal(*, proposal_id: int, programme: Programme, weights: dict[str, float], now: datetime) -> None:
     """Decide one proposal: propose its pair, or record why not. One transaction for both, so a
     proposal never becomes two relationships, whoever publishes and however often."""
     with transaction.atomic():
@@ -446,6 +487,7 @@ def _publish_proposal(*, proposal_id: int, programme: Programme, now: datetime) 
                 mentee_enrolment=proposal.mentee,
                 score=proposal.score,
                 breakdown=proposal.breakdown,
+                weights=weights,
                 now=now,
             )
         except RelationshipRuleBroken as refusal:
@@ -472,7 +514,9 @@ def match_run_publish(*, run: MatchRun, now: datetime | None = None) -> PublishR
     if run.status == MatchRunStatus.PUBLISHING:
         undecided = Proposal.objects.filter(run=run, relationship__isnull=True, skipped_reason="")
         for proposal_id in list(undecided.order_by("pk").values_list("pk", flat=True)):
-            _publish_proposal(proposal_id=proposal_id, programme=programme, now=now)
+            _publish_proposal(
+                proposal_id=proposal_id, programme=programme, weights=run.statistics.get("weights", {}), now=now
+            )
         with transaction.atomic():
             if not undecided.exists():
                 MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.PUBLISHING).update(

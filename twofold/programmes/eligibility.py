@@ -1,10 +1,18 @@
-"""Who may take which side of a programme, and which levels may be paired: pure rules.
+"""Who may take which side of a programme, who may be paired now, and which levels may be paired:
+pure rules.
 
-Plain values in, a reason (or None) out: no database, no Django, nothing from a higher layer. The
-enrolment services check one person at a time with :func:`role_problem`, relationship proposals
-check one pair with :func:`level_gap_problem`, and the match-run translation hands the very same
-numbers (:attr:`EligibilityRules.mentor_levels` …) to the engine, so the engine never pairs someone
-the services would refuse, nor the other way round.
+Plain values in, a reason (or None) out: no database, no Django, nothing from a higher layer.
+
+- :func:`role_problem`: the enrolment services check one person at a time.
+- :func:`participant_problem`: whether an enrolment may be paired at all now (in the pool, still in
+  the directory, still eligible, a seat free or no partner yet). ``pair_refusal`` asks it for each
+  side of one pair; the match-run translation asks it for every enrolment and gives the engine only
+  those it lets through, so the engine applies no eligibility rule of its own.
+- :func:`level_gap_problem`: one pair's level gap; the translation hands the engine the same numbers
+  (:attr:`EligibilityRules.min_level_gap` …) for its bulk check.
+
+tests/matchruns/test_one_rule.py holds the engine's bulk view and the one-pair check to one another
+on random organisations.
 
 "Mentor" is the giving side (the junior mentor in reverse mentoring, the sponsor in sponsorship),
 "mentee" the receiving side (the senior mentee, the protégé).
@@ -17,8 +25,6 @@ from typing import Protocol
 
 MENTOR = "mentor"
 MENTEE = "mentee"
-# Open-ended level bounds, as the engine takes them.
-LOWEST_LEVEL, HIGHEST_LEVEL = 1, 99
 
 
 class ProgrammeSettings(Protocol):
@@ -98,20 +104,6 @@ class EligibilityRules:
             requires_high_potential=programme.requires_high_potential,
         )
 
-    @property
-    def mentor_levels(self) -> tuple[int, int]:
-        """The mentor side's level range, closed, as the engine takes it."""
-        return (self.mentor_min_level or LOWEST_LEVEL, self.mentor_max_level or HIGHEST_LEVEL)
-
-    @property
-    def mentee_levels(self) -> tuple[int, int]:
-        return (self.mentee_min_level or LOWEST_LEVEL, self.mentee_max_level or HIGHEST_LEVEL)
-
-    @property
-    def influence_level(self) -> int | None:
-        """Sponsorship: sponsors must be at or above this level to have influence to lend."""
-        return self.mentor_min_level if self.sponsorship else None
-
 
 def _range_problem(label: str, candidate: Candidate, low: int | None, high: int | None) -> str | None:
     if low is not None and candidate.level < low:
@@ -155,3 +147,52 @@ def level_gap_problem(rules: EligibilityRules, *, mentor: Candidate, mentee: Can
         f"{senior.name} (level {senior.level}) and {junior.name} (level {junior.level}) are {gap} levels apart; "
         f"{rules.programme_name} needs {band}."
     )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A rule broken: ``code`` names it for machines, ``message`` says it for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PoolPlace:
+    """What the pairing rules read of an enrolment besides the person: its role, whether it is in the
+    pool (``status`` names its status otherwise), whether a senior leader nominated them, a mentor's
+    seats and whether a mentee already has an open relationship in the programme."""
+
+    role: str
+    in_pool: bool
+    status: str
+    nominated: bool
+    seats_taken: int
+    capacity: int
+    partnered: bool
+
+
+def participant_problem(rules: EligibilityRules, candidate: Candidate, place: PoolPlace) -> Refusal | None:
+    """Why this enrolment may not be paired now, or None when it may.
+
+    In order: out of the pool, left the organisation, no longer eligible for the role (levels and
+    the high-potential rule, as :func:`role_problem`: a promotion or a changed programme since
+    enrolling counts), a mentee already in an open relationship, a mentor without a free seat.
+    """
+    if not place.in_pool:
+        return Refusal("not_in_pool", f"{candidate.name} is not in the pool ({place.status}).")
+    if not candidate.active:
+        return Refusal("inactive", f"{candidate.name} is no longer active in the directory.")
+    problem = role_problem(rules, candidate, place.role, nominated=place.nominated)
+    if problem is not None:
+        return Refusal("not_eligible", f"{problem[:1].upper()}{problem[1:]}.")
+    if place.role == MENTEE and place.partnered:
+        return Refusal(
+            "mentee_already_paired", f"{candidate.name} already has an open relationship in {rules.programme_name}."
+        )
+    if place.role == MENTOR and place.seats_taken >= place.capacity:
+        return Refusal(
+            "no_free_seat",
+            f"{candidate.name} has no free seat ({place.seats_taken} of {place.capacity} taken).",
+        )
+    return None

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from twofold.matching import COMPONENTS
 from twofold.people.models import Skill
 from twofold.programmes.models import Programme
 from twofold.programmes.services import FAIRNESS_ATTRIBUTES
@@ -36,6 +37,7 @@ PROGRAMME_FIELDSETS: list[tuple[str, tuple[str, ...]]] = [
             "fairness_enabled",
             "fairness_attribute",
             "fairness_tolerance",
+            "policy",
         ),
     ),
     ("Check-ins", ("checkin_after_first_meeting", "checkin_at_midpoint", "checkin_at_end")),
@@ -46,6 +48,19 @@ PROGRAMME_FORM_FIELDS = [name for _, names in PROGRAMME_FIELDSETS for name in na
 class ProgrammeForm(forms.ModelForm):
     fairness_attribute = forms.ChoiceField(
         choices=[(name, name.replace("_", " ").capitalize()) for name in FAIRNESS_ATTRIBUTES], required=False
+    )
+    # Checked by the service with the matching library's own rules; the form only reads the JSON.
+    policy = forms.JSONField(
+        required=False,
+        label="Matching weights (advanced)",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "aria-describedby": "id_policy-help"}),
+        help_text=(
+            "Leave empty for the kind's defaults, or override them as JSON, e.g. "
+            '{"weights": {"skills": 4, "cross_department": 1}}. Weights (0 or more, at most 4 decimals): '
+            + ", ".join(COMPONENTS)
+            + ". Also possible: "
+            '{"rules": {"preferred_gap": [3, 6], "maximize_matched": true}}.'
+        ),
     )
 
     class Meta:
@@ -70,6 +85,11 @@ class ProgrammeForm(forms.ModelForm):
 
     def fieldsets(self) -> list[tuple[str, list[Any]]]:
         return [(title, [self[name] for name in names]) for title, names in PROGRAMME_FIELDSETS]
+
+    def clean_policy(self) -> Any:
+        # An empty box means "no overrides".
+        policy = self.cleaned_data.get("policy")
+        return {} if policy in (None, "") else policy
 
 
 class InviteForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -15,6 +15,7 @@ from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_LEVEL, MIN_LEVEL, Person, Skill
 from twofold.programmes import holds
 from twofold.programmes.eligibility import Candidate, EligibilityRules, role_problem
+from twofold.programmes.matching_policy import policy_problems
 from twofold.programmes.models import (
     PROGRAMME_TRANSITIONS,
     Acceptance,
@@ -28,11 +29,17 @@ from twofold.programmes.models import (
 
 
 class ProgrammeRuleBroken(ValueError):
-    """A request that the programme's rules refuse; ``code`` names the rule for APIs and tests."""
+    """A request that the programme's rules refuse; ``code`` names the rule for APIs and tests.
 
-    def __init__(self, message: str, *, code: str = "invalid"):
+    ``field`` names the setting at fault when there is one (a form shows the problems there), and
+    ``problems`` lists each reason on its own (the message joins them with "; ").
+    """
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None, problems: Sequence[str] = ()):
         super().__init__(message)
         self.code = code
+        self.field = field
+        self.problems = list(problems) or message.split("; ")
 
 
 # Defaults per kind (PRODUCT.md): every one is editable when creating or later.
@@ -166,6 +173,21 @@ def _validate(values: dict[str, Any]) -> None:
         raise ProgrammeRuleBroken("; ".join(problems), code="invalid_programme")
 
 
+def _validate_policy(kind: str, values: dict[str, Any]) -> None:
+    """Refuse settings whose matching policy does not hold, by the matching library's own checks
+    (see :func:`twofold.programmes.matching_policy.programme_policy`): nothing is saved that a match
+    run would have to refuse."""
+    unsaved = Programme(kind=kind, **{name: value for name, value in values.items() if name in EDITABLE_FIELDS})
+    problems = policy_problems(unsaved)
+    if problems:
+        raise ProgrammeRuleBroken(
+            "the matching policy is not valid: " + "; ".join(problems),
+            code="invalid_policy",
+            field="policy",
+            problems=problems,
+        )
+
+
 @transaction.atomic
 def programme_create(
     *, name: str, kind: str, created_by: Any = None, managers: Iterable[Any] = (), **overrides: Any
@@ -180,6 +202,7 @@ def programme_create(
     _validate(values)
     if values.get("starts_on") and not values.get("ends_on"):
         values["ends_on"] = _months_later(values["starts_on"], values["duration_months"])
+    _validate_policy(kind, values)
     programme = Programme.objects.create(kind=kind, created_by=created_by, **values)
     programme.managers.set(list(managers) or ([created_by] if created_by is not None else []))
     return programme
@@ -196,6 +219,7 @@ def programme_update(*, programme: Programme, **changes: Any) -> Programme:
         raise ProgrammeRuleBroken(f"unknown programme settings: {', '.join(sorted(unknown))}", code="unknown_setting")
     values = {name: getattr(programme, name) for name in EDITABLE_FIELDS} | changes
     _validate(values)
+    _validate_policy(programme.kind, values)
     for name, value in changes.items():
         setattr(programme, name, value)
     programme.save()

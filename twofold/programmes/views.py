@@ -87,8 +87,9 @@ def _rule_message(error: Exception) -> str:
 
 
 def _apply_rule_error(form: ProgrammeForm, error: ProgrammeRuleBroken) -> None:
-    for message in str(error).split("; "):
-        form.add_error(None, _rule_message(ValueError(message)))
+    field = error.field if error.field in form.fields else None
+    for message in error.problems:
+        form.add_error(field, _rule_message(ValueError(message)))
 
 
 @login_required

@@ -73,6 +73,9 @@ class Relationship(models.Model):
     state = models.CharField(max_length=20, choices=RelationshipState.choices, default=RelationshipState.PROPOSED)
     score = models.FloatField(default=0)
     breakdown = models.JSONField(default=dict, blank=True)
+    # The weight of each score component when the pair was scored (the most it could add), so that
+    # "why you were matched" reads the breakdown as the review board did, whatever the policy is now.
+    weights = models.JSONField(default=dict, blank=True)
     mentor_answer = models.CharField(max_length=10, choices=Answer.choices, default=Answer.PENDING)
     mentee_answer = models.CharField(max_length=10, choices=Answer.choices, default=Answer.PENDING)
     proposed_at = models.DateTimeField()

@@ -33,10 +33,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.dates import MOMENT_SPAN
+from twofold.matching import PolicyError
 from twofold.people.leavers import LEFT_THE_ORGANISATION
 from twofold.people.models import Person, Skill
+from twofold.programmes import why_matched
 from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Acceptance, Programme, ProgrammeKind, ProgrammeState
+from twofold.programmes.why_matched import MatchReason
 from twofold.relationships.aggregates import CheckInScores, check_in_scores
 from twofold.relationships.errors import RelationshipForbidden
 from twofold.relationships.models import (
@@ -384,73 +387,26 @@ def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | N
 # --- why the pair was matched, and what the page's forms offer -------------------------------------
 
 
-# What each score component of the matching engine means, in the programme's words.
-REASON_TEXT = {
-    "skills": "Skills the {mentor} can teach that the {mentee} wants to learn",
-    "aspiration": "The {mentee}'s career aspiration lies in the {mentor}'s area",
-    "cross_department": "From different departments",
-    "cross_location": "From different locations",
-    "level_gap": "Level gap in the programme's preferred range",
-    "availability": "Times you are both free",
-    "network": "Reach of the {mentor}'s network",
-}
-
-
-@dataclass(frozen=True)
-class MatchReason:
-    """One component of the pair's score: what it measures and how much of it the pair has (0–1)."""
-
-    key: str
-    label: str
-    value: float
-    share: float
-
-    @property
-    def percent(self) -> int:
-        return round(self.share * 100)
-
-
-def _component_value(raw: Any) -> float | None:
-    if isinstance(raw, dict):
-        raw = raw.get("value", raw.get("share"))
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        return None
-    return float(raw)
-
-
 def match_reasons(relationship: Relationship) -> list[MatchReason]:
-    """The score breakdown stored on the relationship, as rows to draw, strongest first.
+    """Why the pair was matched, read as the review board read it (:mod:`twofold.programmes.why_matched`):
+    the breakdown stored on the relationship over the weights it was scored with.
 
-    The engine stores each component as the points it adds (its weight times a value in [0, 1]), so
-    a component's share is its points over the programme's weight for it. Values without a known
-    weight are taken as shares already (capped at 1). Components the pair scored nothing on are
-    left out: they did not bring the two together.
+    Pairs proposed before the weights were stored with them are read with the programme's weights
+    now (or, should its policy not hold, as shares).
     """
     programme = relationship.programme
-    values = {
-        str(key): value
-        for key, raw in (relationship.breakdown or {}).items()
-        if (value := _component_value(raw)) is not None and value > 0
-    }
-    if not values:
-        return []
-    weights = programme_policy(programme).weights.as_dict()
-
-    def share(key: str, value: float) -> float:
-        weight = weights.get(key, 0.0)
-        return min(1.0, value / weight if weight > 0 else value)
-
-    words = {"mentor": programme.mentor_label, "mentee": programme.mentee_label}
-    reasons = [
-        MatchReason(
-            key=key,
-            label=REASON_TEXT.get(key, key.replace("_", " ").capitalize()).format(**words),
-            value=value,
-            share=share(key, value),
-        )
-        for key, value in values.items()
-    ]
-    return sorted(reasons, key=lambda reason: (-reason.share, reason.label))
+    weights = relationship.weights
+    if not weights and relationship.breakdown:
+        try:
+            weights = programme_policy(programme).weights.as_dict()
+        except PolicyError:
+            weights = {}
+    return why_matched.match_reasons(
+        breakdown=relationship.breakdown or {},
+        weights=weights or {},
+        mentor_label=programme.mentor_label,
+        mentee_label=programme.mentee_label,
+    )
 
 
 def skill_catalogue() -> list[Skill]:

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from twofold.accounts.models import User
 from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_PROFICIENCY, Person, Skill
 from twofold.programmes import services as programme_services
-from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem
+from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem, participant_problem
 from twofold.programmes.models import (
     Acceptance,
     Enrolment,
@@ -44,7 +44,6 @@ from twofold.programmes.services import MAX_CADENCE_DAYS
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import (
     OPEN_STATES,
-    PAIRED_BEFORE_STATES,
     RELATIONSHIP_TRANSITIONS,
     AdvocacyAction,
     AdvocacyKind,
@@ -64,6 +63,7 @@ from twofold.relationships.models import (
     Relationship,
     RelationshipState,
 )
+from twofold.relationships.pairing import history_refusal, pair_history, partnered_mentees, pool_place
 from twofold.relationships.selectors import (
     END_WINDOW,
     NOMINATION_STATES,
@@ -222,7 +222,12 @@ def _text(value: str, *, field: str, code: str, max_length: int | None = None) -
 def _pair_refusal(
     *, programme: Programme, mentor_enrolment: Enrolment, mentee_enrolment: Enrolment, mentor: Person, mentee: Person
 ) -> RelationshipRuleBroken | None:
-    """The first hard rule this pair breaks, read from locked rows; None when the pair may be proposed."""
+    """The first hard rule this pair breaks, read from locked rows; None when the pair may be proposed.
+
+    The rules are the ones the match-run translation applies to a whole pool (see
+    :mod:`twofold.relationships.pairing`); only "the two enrolments fit this pair" is particular to
+    checking one pair.
+    """
     for enrolment, role, person in (
         (mentor_enrolment, EnrolmentRole.MENTOR, mentor),
         (mentee_enrolment, EnrolmentRole.MENTEE, mentee),
@@ -235,17 +240,14 @@ def _pair_refusal(
                 f"{person.name} is enrolled as {enrolment.get_role_display().lower()}, not as {label}.",
                 code="wrong_role",
             )
-        if enrolment.status != EnrolmentStatus.ACTIVE:
-            return RelationshipRuleBroken(
-                f"{person.name} is not in the pool ({enrolment.get_status_display().lower()}).", code="not_in_pool"
-            )
-        if not person.active:
-            return RelationshipRuleBroken(f"{person.name} is no longer active in the directory.", code="inactive")
+
+    for enrolment, person in ((mentor_enrolment, mentor), (mentee_enrolment, mentee)):
+        refusal = _participant_refusal(programme=programme, enrolment=enrolment, person=person)
+        if refusal is not None:
+            return refusal
 
     gap_problem = level_gap_problem(
-        EligibilityRules.of(programme),
-        mentor=Candidate.of(mentor),
-        mentee=Candidate.of(mentee),
+        EligibilityRules.of(programme), mentor=Candidate.of(mentor), mentee=Candidate.of(mentee)
     )
     if gap_problem is not None:
         return RelationshipRuleBroken(gap_problem, code="level_gap")
@@ -259,46 +261,30 @@ def _pair_refusal(
             code="same_reporting_chain",
         )
 
-    avoid = Enrolment.avoid.through.objects.filter(
-        Q(enrolment_id=mentor_enrolment.pk, person_id=mentee.pk)
-        | Q(enrolment_id=mentee_enrolment.pk, person_id=mentor.pk)
+    return history_refusal(
+        programme,
+        pair_history(programme, (mentor.pk, mentee.pk)),
+        mentor_id=mentor.pk,
+        mentor_name=mentor.name,
+        mentee_id=mentee.pk,
+        mentee_name=mentee.name,
     )
-    if avoid.exists():
-        return RelationshipRuleBroken(
-            f"{mentor.name} and {mentee.name} asked not to be paired with each other.", code="avoided"
-        )
 
-    if Relationship.objects.filter(programme=programme, mentee=mentee, state__in=OPEN_STATES).exists():
-        return RelationshipRuleBroken(
-            f"{mentee.name} already has an open relationship in {programme.name}.", code="mentee_already_paired"
-        )
 
-    history = Relationship.objects.filter(
-        Q(mentor=mentor, mentee=mentee) | Q(mentor=mentee, mentee=mentor), programme__kind=programme.kind
+def _participant_refusal(
+    *, programme: Programme, enrolment: Enrolment, person: Person
+) -> RelationshipRuleBroken | None:
+    partnered = enrolment.role == EnrolmentRole.MENTEE and bool(partnered_mentees(programme, [enrolment.pk]))
+    problem = participant_problem(
+        EligibilityRules.of(programme), Candidate.of(person), pool_place(enrolment, partnered=partnered)
     )
-    if history.filter(programme=programme, state=RelationshipState.DECLINED).exists():
-        # Someone said no to this very pair; proposing it again would ignore them.
-        return RelationshipRuleBroken(
-            f"A proposal of {mentor.name} and {mentee.name} was declined in this programme.", code="declined_before"
-        )
-    if not programme.allow_repeat_pairs:
-        earlier = (
-            history.filter(state__in=PAIRED_BEFORE_STATES).select_related("programme").order_by("-proposed_at").first()
-        )
-        if earlier is not None:
-            how = "are proposed to each other" if earlier.state == RelationshipState.PROPOSED else "were paired"
-            return RelationshipRuleBroken(
-                f"{mentor.name} and {mentee.name} {how} in {earlier.programme.name}, and {programme.name} does not "
-                "repeat pairs.",
-                code="paired_before",
-            )
+    return None if problem is None else RelationshipRuleBroken(problem.message, code=problem.code)
 
-    if mentor_enrolment.seats_taken >= mentor_enrolment.capacity:
-        return RelationshipRuleBroken(
-            f"{mentor.name} has no free seat ({mentor_enrolment.seats_taken} of {mentor_enrolment.capacity} taken).",
-            code="no_free_seat",
-        )
-    return None
+
+def participant_refusal(*, programme: Programme, enrolment: Enrolment) -> RelationshipRuleBroken | None:
+    """Why this enrolment of ``programme`` may not be paired with anyone now, or None: one person's
+    half of :func:`pair_refusal`, the rule the match-run translation applies to everyone in the pool."""
+    return _participant_refusal(programme=programme, enrolment=enrolment, person=enrolment.person)
 
 
 def pair_refusal(
@@ -326,6 +312,7 @@ def relationship_propose(
     mentee_enrolment: Enrolment,
     score: float = 0.0,
     breakdown: dict[str, Any] | None = None,
+    weights: dict[str, float] | None = None,
     now: datetime | None = None,
 ) -> Relationship:
     """Propose a mentor and a mentee to each other, taking one of the mentor's seats.
@@ -340,6 +327,8 @@ def relationship_propose(
 
     The proposal expires ``programme.proposal_expiry_days`` after ``now`` (0: never). In a one-sided
     programme the mentor's enrolment counts as their acceptance, so only the mentee is asked.
+    ``score``, ``breakdown`` and ``weights`` are the match run's: the score, the points of each
+    component, and the weights they were scored with (to explain the pair as the run did).
     """
     now = now or timezone.now()
     programme = Programme.objects.get(pk=programme.pk)
@@ -386,6 +375,7 @@ def relationship_propose(
                 mentee_enrolment=mentee_row,
                 score=score,
                 breakdown=breakdown or {},
+                weights=weights or {},
                 mentor_answer=Answer.ACCEPTED if programme.acceptance == Acceptance.ONE_SIDED else Answer.PENDING,
                 proposed_at=now,
                 expires_at=now + timedelta(days=programme.proposal_expiry_days)
