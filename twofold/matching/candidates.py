@@ -48,7 +48,7 @@ from numpy.typing import NDArray
 
 from twofold.matching.certificate import centred, cover_bound, scan_round
 from twofold.matching.flow import Transport, TransportSolution, maximum_flow, profit_limit, solve_transport
-from twofold.matching.pairs import EMPTY, Block, PairSource, Values, tie_breakers, top_k
+from twofold.matching.pairs import EMPTY, Block, PairSource, Values, sorted_unique, tie_breakers, top_k
 from twofold.matching.structure import augmenting_pairs
 
 __all__ = ["Block", "PairSource", "SearchResult", "SearchSettings", "Values", "quantum_for", "search", "tie_breakers"]
@@ -257,7 +257,7 @@ class _Graph:
 
     def add(self, left: IntArray, right: IntArray) -> int:
         """Add the allowed pairs among ``left``/``right`` that are new; return how many."""
-        keys = np.unique(left.astype(np.int64) * self.width + right.astype(np.int64))
+        keys = sorted_unique(left.astype(np.int64) * self.width + right.astype(np.int64))
         keys = keys[~self.contains_keys(keys)]
         if len(keys) == 0:
             return 0

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twofold.matching.flow import MaxFlow, arc_index, arcs_leaving
-from twofold.matching.pairs import EMPTY, PairSource, Values, pair_noise, top_k
+from twofold.matching.pairs import EMPTY, PairSource, Values, pair_noise, sorted_unique, top_k
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -93,7 +93,7 @@ class _Arcs:
         frontier = starts
         while len(frontier):
             following = self.head[arcs_leaving(self.order, self.indptr, frontier)]
-            following = np.unique(following[~seen[following]])
+            following = sorted_unique(following[~seen[following]])
             seen[following] = True
             marked.append(following)
             frontier = following
