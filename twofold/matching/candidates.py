@@ -97,6 +97,7 @@ class SearchResult:
     rounds: int
     structure_rounds: int = 0
     graph: tuple[IntArray, IntArray] = (EMPTY, EMPTY)
+    graph_score: FloatArray = field(default_factory=lambda: EMPTY.astype(np.float64))
     estimates: tuple[FloatArray, FloatArray] = (EMPTY.astype(np.float64), EMPTY.astype(np.float64))
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -147,7 +148,8 @@ def search(
         if warm_start is None:
             graph.add(*_initial_candidates(source, settings.k, row_price, col_price, quantum))
         else:
-            graph.add(*warm_start.graph)
+            # The same source: the warm start's pairs are allowed and its scores exact already.
+            graph.adopt(*warm_start.graph, warm_start.graph_score)
         if seed_pairs is not None:
             graph.add(np.asarray(seed_pairs[0], dtype=np.int64), np.asarray(seed_pairs[1], dtype=np.int64))
     with clock("structure"):
@@ -213,6 +215,7 @@ def search(
         rounds=rounds,
         structure_rounds=structure_rounds,
         graph=(transport.left, transport.right),
+        graph_score=score,
         estimates=(row_price, col_price),
         seconds=clock.seconds,
     )
@@ -272,6 +275,13 @@ class _Graph:
         self.keys = merged[order]
         self.score = np.concatenate([self.score, score])[order]
         return len(keys)
+
+    def adopt(self, left: IntArray, right: IntArray, score: FloatArray) -> None:
+        """Start from another graph of the same source: its pairs (allowed, sorted by (left,
+        right), unique) with their exact scores."""
+        assert len(self.keys) == 0
+        self.keys = left.astype(np.int64) * self.width + right.astype(np.int64)
+        self.score = score.copy()
 
     def contains_keys(self, keys: IntArray) -> BoolArray:
         if len(self.keys) == 0:
