@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from twofold.matching.certificate import centred, cover_bound, scan_round
+from twofold.matching.certificate import carried_bound, centred, cover_bound, scan_round
 from twofold.matching.flow import Transport, TransportSolution, maximum_flow, profit_limit, solve_transport
 from twofold.matching.pairs import EMPTY, Block, PairSource, Values, sorted_unique, tie_breakers, top_k
 from twofold.matching.structure import augmenting_pairs
@@ -171,6 +171,7 @@ def search(
     solution: TransportSolution | None = None
     transport: Transport | None = None
     score = graph.score
+    carried: IntArray | None = None
     while rounds < settings.max_rounds:
         rounds += 1
         transport = graph.transport(left_capacity, right_capacity, right_group, group_quota)
@@ -179,10 +180,18 @@ def search(
             solution = solve_transport(
                 transport, maximize_matched=maximize_matched, price_hint=hint, known_flows=known_flows
             )
+        total = float(np.sum(score[solution.chosen]))
+        if carried is not None:
+            # The last scan still bounds the pairs outside the graph under the new prices: when
+            # that is within the tolerance, no new scan of all pairs is needed.
+            carried_units = carried_bound(hint, carried, solution, left_capacity)
+            if carried_units == 0 or carried_units * quantum <= settings.tolerance * max(abs(total), 1e-12):
+                bound = float(carried_units) * quantum
+                certified = carried_units == 0
+                break
         hint = (solution.left_price, solution.right_price)
         with clock("certificate"):
             found = scan_round(source, graph.contains, quantum, solution, left_capacity, right_capacity, per_row)
-            total = float(np.sum(score[solution.chosen]))
             # A bound on the score alone: the seat count and the group minimums met are already
             # the most any solution has (proven by _saturate, and the graph only grows).
             bound = float(found.bound) * quantum
@@ -198,6 +207,7 @@ def search(
             break
         if graph.add(*found.pairs) == 0:
             break
+        carried = found.residual
         per_row = min(2 * per_row, _MAX_PER_ROW)
 
     assert solution is not None and transport is not None
