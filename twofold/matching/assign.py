@@ -210,7 +210,9 @@ class _SparseInput:
 class DenseSource:
     """A dense score matrix as a :class:`~twofold.matching.candidates.PairSource` (NaN = forbidden)."""
 
-    def __init__(self, scores: FloatArray, *, block_pairs: int = 1 << 24):
+    # Blocks of 2 M pairs (16 MB) stay in the processor's last-level cache through the several
+    # passes of a scan (measured at 10,000 x 10,000: 4.0 s of processor time, 6.8 s with 16 M).
+    def __init__(self, scores: FloatArray, *, block_pairs: int = 1 << 21):
         if scores.ndim != 2:
             raise ValueError("scores must be a 2-D array (rows = left, columns = right)")
         self.scores = scores
