@@ -186,9 +186,17 @@ def _plain(record: PersonRecord) -> bool:
         and -LARGEST_WHOLE <= level <= LARGEST_WHOLE
         and (capacity is None or (type(capacity) is int and 0 <= capacity <= LARGEST_WHOLE))
         and type(record.high_potential) is bool
-        and all(type(getattr(record, name)) is str for name in _TEXT_FIELDS)
-        and all(type(getattr(record, name)) is tuple for name in _LIST_FIELDS)
-        and all(_plain_skills(skills) for skills in (record.teach, record.learn))
+        and type(record.department) is str
+        and type(record.location) is str
+        and type(record.group) is str
+        and type(record.aspiration) is str
+        and type(record.domain) is str
+        and type(record.availability) is tuple
+        and type(record.do_not_pair) is tuple
+        and type(record.previous_partners) is tuple
+        and type(record.locked_partners) is tuple
+        and _plain_skills(record.teach)
+        and _plain_skills(record.learn)
     )
 
 

@@ -312,6 +312,9 @@ def _items(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(";") if item.strip())
 
 
+_PROFICIENCY = {str(level): level for level in range(5)}
+
+
 def _skills(text: str, number: int, column: str | None, label: str, problems: list[Problem]) -> dict[str, int]:
     """``skill:proficiency;...`` with proficiency 0-4."""
     skills: dict[str, int] = {}
@@ -320,6 +323,10 @@ def _skills(text: str, number: int, column: str | None, label: str, problems: li
     for item in _items(text):
         name, separator, level = item.rpartition(":")
         name = name.strip()
+        proficiency = _PROFICIENCY.get(level)
+        if proficiency is not None and name:
+            skills[name] = proficiency  # the usual case, "SQL:3"
+            continue
         if not separator or not name:
             problems.append(
                 Problem(number, column, f"'{item}' needs a proficiency from 0 to 4, e.g. '{item}:3'", row_label=label)
