@@ -23,6 +23,7 @@ from twofold.matching.candidates import (
     Values,
     quantum_for,
     search,
+    solve_dense,
     tie_breakers,
 )
 from twofold.matching.flow import Transport, solve_transport
@@ -97,7 +98,9 @@ def assign(
     ``stats.quantum`` (about 1e-8 of the largest score), so the total is within
     ``len(pairs) * stats.quantum`` of the optimum. Deterministic: equal input, equal output.
 
-    Dense inputs with more than 250,000 allowed pairs (or whenever ``candidates`` gives a number
+    Dense integer inputs with more than 250,000 allowed pairs but at most 1,000,000 pairs (2,000 on
+    the smaller side) and one seat each are solved by SciPy's dense ``linear_sum_assignment``
+    (``stats.method == "dense"``), exact. Larger dense inputs (or whenever ``candidates`` gives a number
     k > 0) are solved by the candidate search: each row's and column's top-k by price-adjusted
     score, solved exactly, then proven optimal over all pairs by the dual prices
     (``stats.certified``), or within ``tolerance`` (relative) when that is set above 0.
@@ -132,7 +135,9 @@ def assign(
 
     if isinstance(source, DenseSource) and (candidates or (candidates is None and source.n_allowed > DIRECT_PAIRS)):
         settings = SearchSettings(k=candidates or 24, tolerance=tolerance)
-        result = search(
+        # Small one-seat matrices: SciPy's exact dense solver (unless candidates were asked for).
+        dense = solve_dense(source, left_cap, right_cap) if candidates is None and maximize_matched else None
+        result = dense or search(
             source,
             left_capacity=left_cap,
             right_capacity=right_cap,
@@ -144,7 +149,7 @@ def assign(
         chosen_scores = result.score[order]
         stats = AssignStats(
             solver=result.solution.solver,
-            method="candidates",
+            method="dense" if dense is not None else "candidates",
             matched=len(pairs),
             edges=result.edges,
             rounds=result.rounds,
