@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
 
 from twofold.matching.certificate import carried_bound, centred, cover_bound, scan_round
 from twofold.matching.flow import Transport, TransportSolution, maximum_flow, profit_limit, solve_transport
@@ -270,8 +271,6 @@ def solve_dense(source: PairSource, left_capacity: IntArray, right_capacity: Int
     forbidden = (smaller + 1) * (bonus + top + 1)
     if forbidden * (smaller + 1) >= 2.0**52:
         return None  # sums of such weights would no longer be exact in float64
-    from scipy.optimize import linear_sum_assignment
-
     weights = np.where(allowed, values + bonus, -forbidden)
     r, c = linear_sum_assignment(weights, maximize=True)
     keep = allowed[r, c]
