@@ -39,9 +39,8 @@ class Command(BaseCommand):
             if run is None:
                 raise CommandError(f"{programme.name} has no match run {options['run']}")
             if run.status in (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING, MatchRunStatus.FAILED):
-                raise CommandError(
-                    f"match run {run.pk} is {run.get_status_display().lower()}" + (f": {run.error}" if run.error else "")
-                )
+                error = f": {run.error}" if run.error else ""
+                raise CommandError(f"match run {run.pk} is {run.get_status_display().lower()}{error}")
         else:
             try:
                 run = match_run_start(programme=programme, background=options["background"] or False)
