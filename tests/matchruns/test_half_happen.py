@@ -270,3 +270,16 @@ def test_two_publishers_at_once_propose_each_pair_once(cast) -> None:
     assert Proposal.objects.filter(run=run, relationship__isnull=False).count() == 2
     programme.refresh_from_db()
     assert programme.state == "running"
+
+
+def test_the_database_holds_one_run_under_way_per_programme(cast) -> None:
+    from django.db import IntegrityError
+
+    programme = matching_programme(cast)
+    MatchRun.objects.create(programme=programme, status=MatchRunStatus.RUNNING)
+    with pytest.raises(MatchRunRuleBroken, match="already under way"):
+        match_run_start(programme=programme)
+    # Whatever writes: a second run under way is refused by the database itself.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MatchRun.objects.create(programme=programme, status=MatchRunStatus.QUEUED)
+    assert MatchRun.objects.filter(programme=programme).count() == 1

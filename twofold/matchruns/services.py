@@ -85,15 +85,20 @@ def _create_run(*, programme: Programme, created_by: Any, locked: list[tuple[int
             f"match run {publishing.pk} was not completely published; publish it again to finish it first",
             code="run_publishing",
         )
-    return MatchRun.objects.create(
-        programme=programme,
-        created_by=created_by,
-        parameters={
-            "locked": [list(pair) for pair in (locked or [])],
-            "partial": programme.state == ProgrammeState.RUNNING,
-        },
-        progress_note="Waiting for a worker",
-    )
+    try:
+        with transaction.atomic():
+            return MatchRun.objects.create(
+                programme=programme,
+                created_by=created_by,
+                parameters={
+                    "locked": [list(pair) for pair in (locked or [])],
+                    "partial": programme.state == ProgrammeState.RUNNING,
+                },
+                progress_note="Waiting for a worker",
+            )
+    except IntegrityError:
+        # The database's one-run-at-a-time constraint caught a run the check above did not see.
+        raise MatchRunRuleBroken("a match run of this programme is already under way", code="run_in_progress") from None
 
 
 def match_run_start(
