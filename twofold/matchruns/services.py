@@ -149,9 +149,11 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
     """Build the engine's input, match, and store proposals with their explanations.
 
     Reading and solving happen outside any transaction, with no row locked: a large pool may take
-    minutes, and people keep answering proposals and editing programmes meanwhile. Publishing
-    checks every pair again under locks, so a pool read a moment before a change is safe. Each
-    step's progress is committed for the review board to show while a worker runs.
+    minutes, and people keep answering proposals and editing programmes meanwhile. The short
+    transaction that stores the result first reads again what its pairs depend on
+    (:func:`~twofold.matchruns.freshness.changes_since_read`); if that changed, the run fails as
+    stale and stores nothing. Publishing checks every pair once more under locks. Each step's
+    progress is committed for the review board to show while a worker runs.
     """
     claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.QUEUED).update(
         status=MatchRunStatus.RUNNING, started_at=timezone.now(), progress=5, progress_note="Reading the pool"
