@@ -154,3 +154,20 @@ def test_a_future_exit_takes_effect_on_its_day_in_the_daily_run(tmp_path, cast, 
     assert people_exits_apply(today=today + timedelta(days=30)) == ["J2"]
     assert not Person.objects.get(pk=cast.ben.pk).active and not User.objects.get(pk=cast.ben_user.pk).is_active
     assert people_exits_apply(today=today + timedelta(days=31)) == []
+
+
+def test_the_daily_task_applies_due_exits_before_reminding(tmp_path, cast, mailoutbox) -> None:
+    from twofold.relationships.tasks import reminders_daily
+
+    today = timezone.localdate()
+    career_events_import_file(
+        write_events(tmp_path, f"J2,exit,{today}\n"),
+        actor=CommandLineOperator(),
+        today=today - timedelta(days=1),
+        confirm_deactivation=lambda plan: plan.count == 1,
+        allow_mass_deactivation=True,
+    )
+    assert Person.objects.get(pk=cast.ben.pk).active
+    assert reminders_daily.call()["left"] == 1
+    assert not Person.objects.get(pk=cast.ben.pk).active and not User.objects.get(pk=cast.ben_user.pk).is_active
+    assert reminders_daily.call()["left"] == 0
