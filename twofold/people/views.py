@@ -111,9 +111,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "is_me": is_me,
     }
     if is_me:
-        context.update(
-            delegate=delegate_of(person), delegating_to=delegating_to(person), delegate_form=DelegateForm()
-        )
+        context.update(delegate=delegate_of(person), delegating_to=delegating_to(person), delegate_form=DelegateForm())
     return render(request, "people/person.html", context)
 
 

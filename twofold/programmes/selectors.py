@@ -46,13 +46,13 @@ def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str
     mine = Enrolment.objects.filter(programme=OuterRef("pk"), person=person).values("status")[:1]
     programmes = Programme.objects.filter(state__in=TAKING_APPLICATIONS).annotate(previous_status=Subquery(mine))
     candidate = Candidate.of(person)
-    offers = []
+    offers: list[tuple[Programme, list[tuple[str, str]]]] = []
     for programme in programmes.order_by("name"):
         rules = EligibilityRules.of(programme)
         facts = ApplicationFacts(
             state=programme.state,
             invite_only=programme.invite_only,
-            previous_status=programme.previous_status,  # type: ignore[attr-defined]
+            previous_status=programme.previous_status,
         )
         roles = [
             (role, (programme.mentor_label if role == EnrolmentRole.MENTOR else programme.mentee_label).capitalize())

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from twofold.accounts import permissions
 from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_LEVEL, MIN_LEVEL, Person, Skill
 from twofold.programmes import holds
-from twofold.accounts import permissions
 from twofold.programmes.eligibility import (
     OPEN_STATUSES,
     ApplicationFacts,
