@@ -191,3 +191,19 @@ def test_hole_7_the_executive_role_sees_no_one_s_application_goals_or_pair(cast:
             page = client.get(reverse("people:person", args=[person.pk])).content.decode()
             assert not [secret for secret in secrets if secret in page]
             assert "Rising leaders" not in page and "Digital fluency" not in page
+
+
+def test_hole_7_a_delegation_ends_when_either_of_the_two_leaves(cast: Cast, lena: User) -> None:
+    from twofold.people.leavers import people_deactivate
+    from twofold.people.models import Delegation
+
+    manager = signed_in(lena)
+    manager.post(reverse("people:delegate_choose"), {"colleague": cast.ben.email})
+    signed_in(cast.vp_sales_user).post(reverse("people:delegate_choose"), {"colleague": cast.lead_tech.email})
+    assert Delegation.objects.count() == 2
+    people_deactivate(person_ids=[cast.ben.pk], actor=None)
+    assert list(Delegation.objects.values_list("manager__name", "delegate__name")) == [("Vera Sales", "Lena Lead")]
+    # A leaver cannot be named either.
+    response = manager.post(reverse("people:delegate_choose"), {"colleague": cast.ben.email}, follow=True)
+    assert "No colleague who is still with the organisation" in response.content.decode()
+    assert not Delegation.objects.filter(manager=cast.lead_tech).exists()
