@@ -13,7 +13,7 @@ def exits_come_were_applied(apps, schema_editor):  # type: ignore[no-untyped-def
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("people", "0004_import_record"),
+        ("people", "0005_delegation"),
     ]
 
     operations = [
