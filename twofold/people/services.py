@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
+from twofold.accounts import permissions
 from twofold.accounts.models import User
 from twofold.dates import date_out_of_range
 from twofold.people.bulk import bulk_insert_rows, bulk_update_columns
@@ -16,6 +18,7 @@ from twofold.people.leavers import people_deactivate
 from twofold.people.models import (
     CareerEvent,
     CareerEventKind,
+    Delegation,
     GeneratedPerson,
     Person,
     PersonSkill,
@@ -93,6 +96,30 @@ def exits_in_effect(exits: dict[int, date], *, pending: Iterable[CareerEvent] = 
             )
         )
     return leaving
+
+
+@transaction.atomic
+def people_exits_apply(*, today: date | None = None) -> list[str]:
+    """Mark as having left everyone whose exit (a career event) has come and is still their latest
+    event, through :func:`~twofold.people.leavers.people_deactivate`; returns their employee ids.
+
+    The daily run calls this, so that an exit imported before its date takes effect on its day.
+    Idempotent: each exit is applied once (``applied_at``; an import or :func:`career_event_record`
+    applies an exit whose day has come at once), so running again changes nothing, and someone who
+    came back is not sent away again by an old exit. The exits were confirmed (and held to the
+    limit) when they were imported.
+    """
+    today = today or timezone.localdate()
+    due = CareerEvent.objects.filter(kind=CareerEventKind.EXIT, effective_date__lte=today, applied_at__isnull=True)
+    exits = dict(
+        due.values("person_id").annotate(last=models.Max("effective_date")).values_list("person_id", "last").order_by()
+    )
+    leaving = exits_in_effect(exits, today=today)
+    if leaving:
+        people_deactivate(person_ids=list(leaving), actor=None)
+    # Applied once: someone who comes back later is not marked as having left again by the same exit.
+    due.update(applied_at=timezone.now())
+    return sorted(leaving.values())
 
 
 def skills_ensure(taxonomy: Iterable[tuple[str, str]]) -> int:
@@ -184,10 +211,13 @@ def career_event_record(
         raise ValueError(problem)
     if kind == CareerEventKind.PROMOTION and (to_level is None or to_level <= person.level):
         raise ValueError(f"a promotion raises the level above {person.level}")
+    today = today or timezone.localdate()
     event = CareerEvent.objects.create(
         person=person,
         kind=kind,
         effective_date=effective_date,
+        # An exit whose day has come is applied now (below); a later one by the daily run.
+        applied_at=timezone.now() if kind == CareerEventKind.EXIT and effective_date <= today else None,
         from_level=person.level,
         to_level=to_level,
         from_title=person.title,
@@ -202,7 +232,29 @@ def career_event_record(
             person.title = to_title
         person.save(update_fields=["level", "title", "updated_at"])
     if kind == CareerEventKind.EXIT:
-        leaving = exits_in_effect({person.pk: effective_date}, today=today or timezone.localdate())
+        leaving = exits_in_effect({person.pk: effective_date}, today=today)
         if leaving:
             people_deactivate(person_ids=list(leaving), actor=actor)
     return event
+
+
+class DelegationRefused(ValueError):
+    """A delegate that cannot be named: oneself, or someone who has left."""
+
+
+@transaction.atomic
+def delegation_set(*, actor: User, manager: Person, delegate: Person | None) -> Delegation | None:
+    """``manager`` names ``delegate`` to decide their direct reports' applications as they would, in
+    place of any delegate named before; ``delegate=None`` removes the delegation. Only the manager
+    themselves may (:func:`~twofold.accounts.permissions.can_choose_delegate`)."""
+    if not permissions.can_choose_delegate(actor, manager):
+        raise PermissionDenied("Only a manager names their own delegate.")
+    Person.objects.select_for_update().filter(pk=manager.pk).first()
+    if delegate is not None and delegate.pk == manager.pk:
+        raise DelegationRefused("You decide your team's applications already: choose a colleague.")
+    if delegate is not None and not delegate.active:
+        raise DelegationRefused(f"{delegate.name} has left the organisation.")
+    Delegation.objects.filter(manager=manager).delete()
+    if delegate is None:
+        return None
+    return Delegation.objects.create(manager=manager, delegate=delegate)
