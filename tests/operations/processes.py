@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,20 @@ def database_url(name: str, var_dir: Path) -> str:
         admin.execute(f'CREATE DATABASE "{database}"')
     password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
     return f"postgres://{params['USER']}{password}@{params['HOST']}:{params['PORT'] or 5432}/{database}"
+
+
+def database_count(url: str, table: str, **where: str) -> int:
+    """Rows of ``table`` in the database at ``url`` (an SQLite file or PostgreSQL), read directly."""
+    condition = " AND ".join(f"{column} = %s" for column in where) or "TRUE"
+    sql = f"SELECT count(*) FROM {table} WHERE {condition}"
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as database:
+            return int(database.execute(sql.replace("%s", "?"), tuple(where.values())).fetchone()[0])
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as database:
+        row = database.execute(sql, tuple(where.values())).fetchone()
+        return int(row[0]) if row else 0
 
 
 def database_drop(name: str) -> None:
