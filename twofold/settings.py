@@ -76,6 +76,9 @@ def database_from_url(url: str) -> dict[str, object]:
             },
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
+        # A database that does not answer fails a request (and /readyz) in seconds instead of hanging
+        # it until the operating system gives up on the connection.
+        options.setdefault("connect_timeout", "10")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "twofold",

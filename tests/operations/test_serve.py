@@ -168,3 +168,30 @@ def test_the_worker_runs_tasks_from_its_backend_under_the_id_of_the_request_that
         f"id={task_id.group(1)} " in str(line["message"]) and "SUCCESSFUL" in str(line["message"]) for line in lines
     )
     assert database_count(database, "operations_workerheartbeat", backend=backend) >= 1
+
+    if backend == "rq":
+        # /readyz asks Redis too: it answers, and a Redis that does not is named.
+        readiness = "from twofold.operations.probes import readiness; print('readiness', readiness())"
+        assert "'queue': 'ok', 'worker': 'ok'}" in run([*TWOFOLD, "shell", "-c", readiness], env)
+        unreachable = {**env, "REDIS_URL": "redis://127.0.0.1:1/0"}
+        assert "'queue': 'failed', 'worker': 'ok'}" in run([*TWOFOLD, "shell", "-c", readiness], unreachable)
+
+
+@pytest.mark.parametrize(
+    ("variables", "refusal"),
+    [
+        ({"TWOFOLD_TASKS_BACKEND": "rq"}, "TWOFOLD_TASKS_BACKEND=rq needs REDIS_URL"),
+        ({"TWOFOLD_TASKS_BACKEND": "celery"}, "TWOFOLD_TASKS_BACKEND='celery' is not one of database, rq, immediate"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT='xml' is not one of plain, json"),
+    ],
+)
+def test_settings_refuse_a_backend_or_log_format_they_do_not_know(variables, refusal, tmp_path) -> None:
+    env = environment(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}", **variables)
+    done = subprocess.run([*TWOFOLD, "worker"], env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and refusal in done.stderr
+
+
+def test_the_immediate_backend_needs_no_worker(tmp_path) -> None:
+    env = environment(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}", TWOFOLD_TASKS_IMMEDIATE="1")
+    done = subprocess.run([*TWOFOLD, "worker"], env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "nothing for a worker to do" in done.stderr

@@ -12,6 +12,7 @@ the wheel alone, which the test checks.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -40,7 +41,7 @@ def test_the_wheel_installs_migrates_and_serves_pages_and_static_files(tmp_path:
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
     shutil.copytree(REPO / "twofold", source / "twofold", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
     run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(source)],
         env,

@@ -45,9 +45,15 @@ def check_worker() -> bool:
 
 
 def check_queue() -> bool:
-    import django_rq
+    import redis
+    from django.conf import settings
 
-    return bool(django_rq.get_connection("default").ping())
+    # A connection of its own with short timeouts: a Redis that has gone silent must not hold the probe.
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        return bool(client.ping())
+    finally:
+        client.close()
 
 
 def readiness() -> dict[str, str]:
