@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -54,12 +56,12 @@ def test_the_heartbeat_thread_keeps_beating_and_stops(settings) -> None:
         for _ in range(50):
             if WorkerHeartbeat.objects.get(worker_id="host:2").seen_at > first:
                 break
-            heartbeat._stop.wait(0.1)
+            time.sleep(0.1)
     finally:
         heartbeat.stop()
     row = WorkerHeartbeat.objects.get(worker_id="host:2")
     assert row.seen_at > first and row.started_at <= first and row.backend == "database"
-    assert not heartbeat._thread.is_alive()
+    assert "twofold-heartbeat" not in {thread.name for thread in threading.enumerate()}
 
 
 def test_rows_of_workers_gone_a_day_are_forgotten_when_a_worker_starts(db) -> None:

@@ -26,13 +26,14 @@ def json_lines() -> Iterator[io.StringIO]:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestContextFilter())
-    loggers = [logging.getLogger(name) for name in ("twofold.access", "twofold.tasks")]
+    loggers = {logging.getLogger(name): logging.getLogger(name).level for name in ("twofold.access", "twofold.tasks")}
     for logger in loggers:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     yield stream
-    for logger in loggers:
+    for logger, level in loggers.items():
         logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def parsed(stream: io.StringIO) -> list[dict[str, object]]:
