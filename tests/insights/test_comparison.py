@@ -138,3 +138,10 @@ def test_weights_within_a_cell_and_nearest_neighbour_where_it_is_empty() -> None
 
 def test_tenure_bands() -> None:
     assert [tenure_band(y) for y in (0, 1.99, 2, 4.9, 5, 9.99, 10, 30)] == [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+def test_nobody_to_compare() -> None:
+    result = careers_comparison([], horizon_days=YEAR, curve_days=[90])
+    assert not result.promotion.enough and result.participants_curve.n == 0
+    only_others = careers_comparison([person(False, 3)] * 3, horizon_days=YEAR, curve_days=[90])
+    assert only_others.matching.comparison_used == 0 and not only_others.retention.enough

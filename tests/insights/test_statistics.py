@@ -74,6 +74,7 @@ def test_weighted_difference_by_hand() -> None:
         ([1] * 4 + [0] * 5 + [1] * 10 + [0] * 10, [True] * 9 + [False] * 20),  # nine participants
         ([1] * 2 + [0] * 18 + [1] * 2 + [0] * 18, [True] * 20 + [False] * 20),  # four promotions in all
         ([1] * 20 + [1] * 17 + [0] * 3, [True] * 20 + [False] * 20),  # three without
+        ([1] * 30 + [1] * 20 + [0] * 20, [True] * 30 + [False] * 40),  # every participant had it
     ],
 )
 def test_too_few_to_say(outcome: list[int], treated: list[bool]) -> None:

@@ -129,3 +129,11 @@ def can_view_relationship(user: Any, relationship: Any) -> bool:
 def can_handle_concerns(user: Any) -> bool:
     """The concerns raised by participants: programme managers (of their programmes) and org admins."""
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
+
+
+def insight_programmes(user: Any, programmes: QuerySet[Any]) -> QuerySet[Any]:
+    """``programmes`` narrowed to those whose evidence of impact ``user`` may see (aggregates only):
+    executives and org admins all, programme managers the ones they manage, anyone else none."""
+    if _signed_in(user) and (user.is_superuser or user.is_executive):
+        return programmes
+    return manageable_programmes(user, programmes)

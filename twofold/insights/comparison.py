@@ -113,7 +113,7 @@ class Balance:
 def balance(subjects: Sequence[Subject], matching: Matching) -> list[Balance]:
     """Standardised mean differences of each matching covariate, before and after the weights:
     level, tenure in years, the high-potential flag and one row per department."""
-    treated = np.array([s.participant for s in subjects])
+    treated = np.array([s.participant for s in subjects], dtype=bool)
     columns: list[tuple[str, np.ndarray]] = [
         ("Job level", np.array([s.level for s in subjects], dtype=float)),
         ("Tenure (years)", np.array([s.tenure_years for s in subjects], dtype=float)),
@@ -153,8 +153,10 @@ class CareersComparison:
 
 def outcomes(subjects: Sequence[Subject], horizon_days: float) -> tuple[np.ndarray, np.ndarray]:
     """Promoted within the horizon; still employed at the horizon (retained)."""
-    promoted = np.array([s.promoted_after is not None and s.promoted_after <= horizon_days for s in subjects])
-    retained = np.array([not (s.left_after is not None and s.left_after <= horizon_days) for s in subjects])
+    promoted = np.array(
+        [s.promoted_after is not None and s.promoted_after <= horizon_days for s in subjects], dtype=bool
+    )
+    retained = np.array([not (s.left_after is not None and s.left_after <= horizon_days) for s in subjects], dtype=bool)
     return promoted, retained
 
 
@@ -173,9 +175,10 @@ def careers_comparison(
             if s.promoted_after is not None
             else min(s.followed, s.left_after if s.left_after is not None else s.followed)
             for s in subjects
-        ]
+        ],
+        dtype=float,
     )
-    had_it = np.array([s.promoted_after is not None for s in subjects])
+    had_it = np.array([s.promoted_after is not None for s in subjects], dtype=bool)
     in_comparison = (~treated) & (matching.weights > 0)
     return CareersComparison(
         horizon_days=horizon_days,

@@ -6,9 +6,9 @@ this module only chooses the routine, hands it the arrays and names what comes b
 statsmodels and not lifelines or SciPy alone: see the README ("Statistics").
 
 "Too few to say" is a statistical judgement, not a privacy rule: an interval from a normal
-approximation means little below :data:`MIN_PEOPLE_FOR_AN_ESTIMATE` people a group, or when the
+approximation means little below :data:`MIN_PEOPLE_FOR_AN_ESTIMATE` people a group, when the
 outcome happened (or failed to happen) fewer than :data:`MIN_OUTCOMES_FOR_AN_ESTIMATE` times in
-both groups together. Whether a figure may be *shown* at all is decided by :mod:`twofold.privacy`,
+both groups together, or when in one group everyone or nobody had it. Whether a figure may be *shown* at all is decided by :mod:`twofold.privacy`,
 before any of this runs.
 """
 
@@ -105,10 +105,14 @@ def difference_in_rates(
     participants_n, comparison_n = int(t.sum()), int((~t).sum())
     effective = effective_size(w[~t])
     events = int(y.sum())
+    # A group where everyone (or nobody) had the outcome has no spread, and the robust interval
+    # then shrinks to the other group's alone: too confident to print.
+    varies = all(0 < y[group].sum() < group.sum() for group in (t, ~t))
     enough = (
         participants_n >= MIN_PEOPLE_FOR_AN_ESTIMATE
         and effective >= MIN_PEOPLE_FOR_AN_ESTIMATE
         and min(events, y.size - events) >= MIN_OUTCOMES_FOR_AN_ESTIMATE
+        and varies
     )
     if not enough:
         return Difference(participants_n, comparison_n, effective, None, None, None, None, None, enough=False)

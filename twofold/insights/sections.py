@@ -1,0 +1,194 @@
+"""What the insights pages show, ready for the templates: tables, charts and their text alternatives.
+
+Figures come from :mod:`twofold.insights.careers` (counts already through :mod:`twofold.privacy`);
+this module only words and draws them, so that a template never decides anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from twofold.insights import charts
+from twofold.insights.careers import COMPARISON, PARTICIPANTS, CareersEvidence, careers_evidence
+from twofold.insights.comparison import DAYS_PER_MONTH
+from twofold.insights.statistics import Difference
+from twofold.privacy import Headcount
+from twofold.programmes.models import Programme
+
+TABLE_MONTHS = (3, 6, 9, 12, 18, 24)
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f} %"
+
+
+def points(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:+.1f} pts"
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    outcome: str
+    difference: Difference
+
+    @property
+    def too_few(self) -> bool:
+        return not self.difference.enough
+
+    @property
+    def participants(self) -> str:
+        return percent(self.difference.participants_rate)
+
+    @property
+    def comparison(self) -> str:
+        return percent(self.difference.comparison_rate)
+
+    @property
+    def estimate(self) -> str:
+        return points(self.difference.difference)
+
+    @property
+    def interval(self) -> str:
+        d = self.difference
+        return "" if d.ci_low is None else f"{points(d.ci_low)} to {points(d.ci_high)}"
+
+    @property
+    def reading(self) -> str:
+        """One sentence on what the interval allows."""
+        d = self.difference
+        if d.ci_low is None or d.ci_high is None:
+            return "Too few to say."
+        if d.ci_low > 0:
+            return "Higher among participants than in the comparison group, beyond what chance would explain."
+        if d.ci_high < 0:
+            return "Lower among participants than in the comparison group, beyond what chance would explain."
+        return "No difference that chance could not explain."
+
+
+@dataclass(frozen=True)
+class CurveRow:
+    month: int
+    participants: str
+    comparison: str
+
+
+@dataclass
+class CareersSection:
+    evidence: CareersEvidence
+    counts: list[tuple[str, dict[str, Headcount]]] = field(default_factory=list)
+    outcomes: list[OutcomeRow] = field(default_factory=list)
+    curve_rows: list[CurveRow] = field(default_factory=list)
+    balance_rows: list[tuple[str, str, str]] = field(default_factory=list)
+    rates_chart: charts.Chart | None = None
+    curve_chart: charts.Chart | None = None
+    balance_chart: charts.Chart | None = None
+
+    @property
+    def programme(self) -> Programme:
+        return self.evidence.programme
+
+    @property
+    def promotion(self) -> OutcomeRow | None:
+        return self.outcomes[0] if self.outcomes else None
+
+
+def careers_section(programme: Programme, *, as_of: date, department: str | None = None) -> CareersSection:
+    evidence = careers_evidence(programme, as_of=as_of, department=department)
+    section = CareersSection(evidence=evidence)
+    if evidence.counts is not None:
+        section.counts = [(str(row.key), dict(row.counts)) for row in evidence.counts.rows]
+    result = evidence.comparison
+    if result is None:
+        return section
+    months = evidence.horizon_months
+    section.outcomes = [
+        OutcomeRow(f"Promoted within {months} months", result.promotion),
+        OutcomeRow(f"Still employed after {months} months", result.retention),
+    ]
+    shown = [row for row in section.outcomes if not row.too_few]
+    if shown:
+        section.rates_chart = charts.rates(
+            [
+                {"outcome": row.outcome, "group": group, "rate": rate}
+                for row in shown
+                for group, rate in (
+                    (PARTICIPANTS, row.difference.participants_rate),
+                    (COMPARISON, row.difference.comparison_rate),
+                )
+            ],
+            alt="; ".join(
+                f"{row.outcome}: {evidence.side} {row.participants}, comparison group {row.comparison}" for row in shown
+            ),
+        )
+    followed = int((as_of - evidence.start).days // DAYS_PER_MONTH) if evidence.start else 0
+    curve: list[dict[str, Any]] = []
+    by_month = {}
+    for group, points_ in ((PARTICIPANTS, result.participants_curve), (COMPARISON, result.comparison_curve)):
+        for month, point in enumerate(points_.points):
+            if month <= followed:
+                curve.append({"month": month, "share": point.share, "group": group})
+                by_month[(group, month)] = point.share
+    section.curve_rows = [
+        CurveRow(month, percent(by_month.get((PARTICIPANTS, month))), percent(by_month.get((COMPARISON, month))))
+        for month in TABLE_MONTHS
+        if month <= followed
+    ]
+    if curve:
+        last = section.curve_rows[-1] if section.curve_rows else None
+        section.curve_chart = charts.curves(
+            curve,
+            alt=(
+                f"Share promoted by month since the start. After {last.month} months: {evidence.side} "
+                f"{last.participants}, comparison group {last.comparison}."
+                if last
+                else "Share promoted by month since the start."
+            ),
+        )
+    section.balance_rows = [
+        (row.covariate, _smd(row.before), _smd(row.after)) for row in result.balance if row.before is not None
+    ]
+    balance_points = [
+        {"covariate": row.covariate, "smd": value, "when": when}
+        for row in result.balance
+        for when, value in (("Before matching", row.before), ("After matching", row.after))
+        if value is not None
+    ]
+    if balance_points:
+        worst = max((abs(row.after) for row in result.balance if row.after is not None), default=0.0)
+        section.balance_chart = charts.balance(
+            balance_points,
+            alt=f"Standardised mean differences before and after matching; the largest after matching is {worst:.2f}.",
+        )
+    return section
+
+
+def _smd(value: float | None) -> str:
+    return "" if value is None else f"{value:+.2f}"
+
+
+def forest_chart(sections: list[CareersSection]) -> charts.Chart | None:
+    rows = [
+        {
+            "label": f"{section.programme.name} ({section.evidence.side})",
+            "difference": 100 * row.difference.difference,
+            "ci_low": 100 * row.difference.ci_low,
+            "ci_high": 100 * row.difference.ci_high,
+        }
+        for section in sections
+        if (row := section.promotion) is not None
+        and row.difference.difference is not None
+        and row.difference.ci_low is not None
+        and row.difference.ci_high is not None
+    ]
+    if not rows:
+        return None
+    return charts.forest(
+        rows,
+        title="Promotion: participants minus comparison group (percentage points, 95 % interval)",
+        alt="; ".join(
+            f"{row['label']}: {row['difference']:+.1f} points, 95 % interval {row['ci_low']:+.1f} to {row['ci_high']:+.1f}"
+            for row in rows
+        ),
+    )
