@@ -40,7 +40,7 @@ def test_programme_manager_pages(page, cast) -> None:  # type: ignore[no-untyped
             "/people/",
             f"/people/{cast.ana.pk}/",
             "/people/import/",
-            "/overview/",
+            "/insights/",
         ],
     )
 
@@ -57,4 +57,4 @@ def test_participant_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
 
 def test_executive_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, "exec")
-    visit_all(page, ["/overview/"])
+    visit_all(page, ["/insights/"])

@@ -117,7 +117,7 @@ def test_charts_are_drawn_on_the_server_without_inline_styles(organisation: Orga
 
 
 def test_who_sees_which_programme(cast: Cast, organisation: Organisation, client) -> None:  # type: ignore[no-untyped-def]
-    mine, theirs = organisation.programme, organisation.other
+    mine = organisation.programme
     own_page = reverse("insights:programme", args=[mine.pk])
     # Anonymous: sent to sign in, shown nothing.
     response = client.get(own_page)

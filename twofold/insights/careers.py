@@ -152,7 +152,7 @@ def _subjects(pairs: _Pairs, start: date, as_of: date, department: str | None) -
                 participant=participant,
                 level=level_then.get(pk, level),
                 department=dept,
-                tenure_years=(start - hired).days / 365.25,
+                tenure_years=(start - hired).days / 365.25 if hired else 0.0,
                 high_potential=flag,
                 followed=float((as_of - start).days),
                 promoted_after=_days(promoted.get(pk), start),

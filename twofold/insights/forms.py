@@ -25,10 +25,13 @@ class InsightsFilter(forms.Form):
     def __init__(self, *args: Any, programmes: QuerySet[Programme], with_programme: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         years = sorted({p.starts_on.year for p in programmes if p.starts_on}, reverse=True)
-        self.fields["started"].choices = [("", "Any year"), *((year, str(year)) for year in years)]
-        self.fields["department"].choices = [("", "All departments"), *((d, d) for d in departments())]
+        started, department, programme = self.fields["started"], self.fields["department"], self.fields["programme"]
+        assert isinstance(started, forms.ChoiceField) and isinstance(department, forms.ChoiceField)
+        assert isinstance(programme, forms.ModelChoiceField)
+        started.choices = [("", "Any year"), *((year, str(year)) for year in years)]
+        department.choices = [("", "All departments"), *((d, d) for d in departments())]
         if with_programme:
-            self.fields["programme"].queryset = programmes
+            programme.queryset = programmes
         else:
             del self.fields["programme"]
             del self.fields["started"]

@@ -188,7 +188,8 @@ def forest_chart(sections: list[CareersSection]) -> charts.Chart | None:
         rows,
         title="Promotion: participants minus comparison group (percentage points, 95 % interval)",
         alt="; ".join(
-            f"{row['label']}: {row['difference']:+.1f} points, 95 % interval {row['ci_low']:+.1f} to {row['ci_high']:+.1f}"
+            f"{row['label']}: {row['difference']:+.1f} points, "
+            f"95 % interval {row['ci_low']:+.1f} to {row['ci_high']:+.1f}"
             for row in rows
         ),
     )

@@ -8,8 +8,8 @@ statsmodels and not lifelines or SciPy alone: see the README ("Statistics").
 "Too few to say" is a statistical judgement, not a privacy rule: an interval from a normal
 approximation means little below :data:`MIN_PEOPLE_FOR_AN_ESTIMATE` people a group, when the
 outcome happened (or failed to happen) fewer than :data:`MIN_OUTCOMES_FOR_AN_ESTIMATE` times in
-both groups together, or when in one group everyone or nobody had it. Whether a figure may be *shown* at all is decided by :mod:`twofold.privacy`,
-before any of this runs.
+both groups together, or when in one group everyone or nobody had it. Whether a figure may be
+*shown* at all is decided by :mod:`twofold.privacy`, before any of this runs.
 """
 
 from __future__ import annotations
