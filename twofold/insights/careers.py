@@ -57,6 +57,19 @@ def participant_side(programme: Programme) -> tuple[str, str]:
     return "mentor", "reverse mentors"
 
 
+def programme_start_on(programme: Programme) -> date | None:
+    """The index date: the programme's ``starts_on``, else the day its first pair started."""
+    if programme.starts_on:
+        return programme.starts_on
+    first = (
+        Relationship.objects.filter(programme=programme, started_at__isnull=False)
+        .order_by("started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    return first.date() if first else None
+
+
 @dataclass(frozen=True)
 class _Pairs:
     """Who took part on the followed side, and who may not serve as a comparison, in one query."""

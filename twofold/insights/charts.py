@@ -7,6 +7,8 @@ alternative beside it, and the same figures in the table next to each chart.
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +33,14 @@ def render(spec: dict[str, Any], *, alt: str) -> Chart:
         "config": {"font": FONT, "view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 12}},
         **spec,
     }
+    return Chart(svg=_svg(json.dumps(spec, sort_keys=True)), alt=alt)
+
+
+@functools.lru_cache(maxsize=256)
+def _svg(spec: str) -> SafeString:
+    """The same figures draw the same chart: a page shown again does not draw it again."""
     # vl-convert escapes every text it draws; the SVG holds no script, so it is safe to inline.
-    return Chart(svg=mark_safe(vl_convert.vegalite_to_svg(spec)), alt=alt)
+    return mark_safe(vl_convert.vegalite_to_svg(json.loads(spec)))
 
 
 def forest(rows: list[dict[str, Any]], *, title: str, alt: str) -> Chart:
@@ -125,6 +133,41 @@ def balance(rows: list[dict[str, Any]], *, alt: str) -> Chart:
                     },
                 },
             ],
+        },
+        alt=alt,
+    )
+
+
+def funnel(rows: list[dict[str, Any]], *, alt: str) -> Chart:
+    """How many reached each step, one bar per step, in order."""
+    return render(
+        {
+            "width": 360,
+            "height": {"step": 22},
+            "data": {"values": rows},
+            "mark": {"type": "bar", "color": "#1f6f8b"},
+            "encoding": {
+                "y": {"field": "step", "type": "nominal", "title": None, "sort": None},
+                "x": {"field": "people", "type": "quantitative", "title": "People"},
+            },
+        },
+        alt=alt,
+    )
+
+
+def reach_by_group(rows: list[dict[str, Any]], *, alt: str) -> Chart:
+    """Each shown group's share reaching each step, one line per group."""
+    return render(
+        {
+            "width": 420,
+            "height": 180,
+            "data": {"values": rows},
+            "mark": {"type": "line", "point": True},
+            "encoding": {
+                "x": {"field": "step", "type": "nominal", "title": None, "sort": None, "axis": {"labelAngle": -30}},
+                "y": {"field": "share", "type": "quantitative", "title": "Share of the group", "axis": {"format": "%"}},
+                "color": {"field": "group", "type": "nominal", "title": None},
+            },
         },
         alt=alt,
     )

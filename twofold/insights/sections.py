@@ -11,8 +11,16 @@ from datetime import date
 from typing import Any
 
 from twofold.insights import charts
-from twofold.insights.careers import COMPARISON, PARTICIPANTS, CareersEvidence, careers_evidence
+from twofold.insights.careers import (
+    COMPARISON,
+    PARTICIPANTS,
+    CareersEvidence,
+    careers_evidence,
+    participant_side,
+    programme_start_on,
+)
 from twofold.insights.comparison import DAYS_PER_MONTH
+from twofold.insights.funnel import STEP_LABELS, STEP_NAMES, Funnel, FunnelTable, programme_funnel
 from twofold.insights.statistics import Difference
 from twofold.privacy import Headcount
 from twofold.programmes.models import Programme
@@ -192,4 +200,64 @@ def forest_chart(sections: list[CareersSection]) -> charts.Chart | None:
             f"95 % interval {row['ci_low']:+.1f} to {row['ci_high']:+.1f}"
             for row in rows
         ),
+    )
+
+
+@dataclass(frozen=True)
+class SplitView:
+    table: FunnelTable
+    chart: charts.Chart | None
+
+
+@dataclass(frozen=True)
+class FunnelSection:
+    funnel: Funnel
+    steps: tuple[str, ...]
+    overall_chart: charts.Chart | None
+    overall_rows: tuple[tuple[str, Headcount, str], ...]
+    splits: tuple[SplitView, ...]
+
+
+def funnel_section(programme: Programme) -> FunnelSection:
+    field_name, side = participant_side(programme)
+    funnel = programme_funnel(programme, start=programme_start_on(programme), side=side, field=field_name)
+    labels = tuple(STEP_LABELS[name] for name in STEP_NAMES)
+    shown = [(label, count.value) for label, count in zip(labels, funnel.overall.total, strict=True) if count.shown]
+    overall_chart = (
+        charts.funnel(
+            [{"step": label, "people": value} for label, value in shown],
+            alt="; ".join(f"{label}: {value}" for label, value in shown),
+        )
+        if shown
+        else None
+    )
+    everyone = funnel.overall.rows[0].cells if funnel.overall.rows else ()
+    overall_rows = tuple(
+        (label, cell.count, percent(cell.conversion)) for label, cell in zip(labels, everyone, strict=True)
+    )
+    views = []
+    for table in funnel.splits:
+        points_ = [
+            {"step": label, "share": cell.count.value / row.cells[0].count.value, "group": row.group}
+            for row in table.rows
+            if row.cells[0].count.value
+            for label, cell in zip(labels, row.cells, strict=True)
+            if cell.count.value is not None
+        ]
+        flagged = [
+            f"{row.group} at “{label}” ({cell.impact_ratio:.2f})"
+            for row in table.rows
+            for label, cell in zip(labels, row.cells, strict=True)
+            if cell.flagged and cell.impact_ratio is not None
+        ]
+        alt = f"{table.title}: the share of each group reaching each step. " + (
+            "Below four fifths of the best group's rate: " + "; ".join(flagged) + "."
+            if flagged
+            else "No group falls below four fifths of the best group's rate at any step."
+        )
+        views.append(
+            SplitView(table=table, chart=charts.reach_by_group(points_, alt=alt) if len(table.rows) > 1 else None)
+        )
+    return FunnelSection(
+        funnel=funnel, steps=labels, overall_chart=overall_chart, overall_rows=overall_rows, splits=tuple(views)
     )

@@ -12,10 +12,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from twofold.accounts import permissions
 from twofold.insights.forms import InsightsFilter
-from twofold.insights.sections import careers_section, forest_chart
+from twofold.insights.sections import careers_section, forest_chart, funnel_section
 from twofold.insights.selectors import programme_headlines
 from twofold.programmes.models import Programme, ProgrammeState
 
@@ -27,6 +28,7 @@ def visible_programmes(request: HttpRequest) -> QuerySet[Programme]:
     return permissions.insight_programmes(request.user, started)
 
 
+@require_GET
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     programmes = visible_programmes(request)
@@ -56,6 +58,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 @login_required
 def programme(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = get_object_or_404(visible_programmes(request), pk=pk)
@@ -71,6 +74,7 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
             "programme": chosen,
             "form": form,
             "section": careers_section(chosen, as_of=today, department=department),
+            "reach": funnel_section(chosen),
             "department": department,
             "as_of": today,
         },
