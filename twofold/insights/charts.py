@@ -39,8 +39,11 @@ def render(spec: dict[str, Any], *, alt: str) -> Chart:
 @functools.lru_cache(maxsize=256)
 def _svg(spec: str) -> SafeString:
     """The same figures draw the same chart: a page shown again does not draw it again."""
-    # vl-convert escapes every text it draws; the SVG holds no script, so it is safe to inline.
-    return mark_safe(vl_convert.vegalite_to_svg(json.loads(spec)))
+    # vl-convert escapes every text it draws; the SVG holds no script, so it is safe to inline. The
+    # picture itself is hidden from assistive technology: the wrapper's text alternative (and the
+    # table beside it) say what it shows, instead of Vega's mark-by-mark roles.
+    svg = vl_convert.vegalite_to_svg(json.loads(spec), config={"aria": False})
+    return mark_safe(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1))
 
 
 def forest(rows: list[dict[str, Any]], *, title: str, alt: str) -> Chart:
