@@ -116,9 +116,10 @@ def careers_evidence(programme: Programme, *, as_of: date, department: str | Non
         return nothing("Less than a month has passed since the programme started.")
     subjects = _subjects(pairs, start, as_of, department)
     participants = [s for s in subjects if s.participant]
-    result = careers_comparison(
-        subjects, horizon_days=horizon, curve_days=[m * DAYS_PER_MONTH for m in range(0, CURVE_MONTHS + 1)]
-    )
+    followed = float((as_of - start).days)
+    # Month by month, the last month read on the last day of follow-up.
+    curve_days = [min(m * DAYS_PER_MONTH, followed) for m in range(0, CURVE_MONTHS + 1)]
+    result = careers_comparison(subjects, horizon_days=horizon, curve_days=curve_days)
     used = result.matching.weights > 0
     comparison_people = sum(1 for s, u in zip(subjects, used, strict=True) if u and not s.participant)
     counts = group_table(

@@ -30,7 +30,15 @@ class Chart:
 def render(spec: dict[str, Any], *, alt: str) -> Chart:
     spec = {
         "$schema": SCHEMA,
-        "config": {"font": FONT, "view": {"stroke": None}, "axis": {"labelFontSize": 11, "titleFontSize": 12}},
+        # Room around the plot: a browser's font may run a little wider than the one the labels were
+        # measured in on the server, and a legend's labels are never cut short.
+        "padding": {"left": 36, "right": 12, "top": 6, "bottom": 6},
+        "config": {
+            "font": FONT,
+            "view": {"stroke": None},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12},
+            "legend": {"orient": "bottom", "labelLimit": 0, "direction": "horizontal"},
+        },
         **spec,
     }
     return Chart(svg=_svg(json.dumps(spec, sort_keys=True)), alt=alt)

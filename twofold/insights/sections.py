@@ -130,12 +130,15 @@ def careers_section(programme: Programme, *, as_of: date, department: str | None
                 f"{row.outcome}: {evidence.side} {row.participants}, comparison group {row.comparison}" for row in shown
             ),
         )
-    followed = int((as_of - evidence.start).days // DAYS_PER_MONTH) if evidence.start else 0
+    followed_days = (as_of - evidence.start).days if evidence.start else 0
+    # Whole months, the last one read at the end of follow-up (as the horizon is named).
+    followed = round(followed_days / DAYS_PER_MONTH)
     curve: list[dict[str, Any]] = []
     by_month = {}
     for group, points_ in ((PARTICIPANTS, result.participants_curve), (COMPARISON, result.comparison_curve)):
-        for month, point in enumerate(points_.points):
-            if month <= followed:
+        for point in points_.points:
+            month = round(point.day / DAYS_PER_MONTH)
+            if month <= followed and (group, month) not in by_month:
                 curve.append({"month": month, "share": point.share, "group": group})
                 by_month[(group, month)] = point.share
     section.curve_rows = [
