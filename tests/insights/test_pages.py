@@ -178,3 +178,17 @@ def test_a_programme_not_started_says_so(cast: Cast) -> None:
     programme = ProgrammeFactory(sponsorship=True, name="Next year", starts_on=date(TODAY.year + 1, 1, 1))
     page = text(signed_in(cast.admin).get(reverse("insights:programme", args=[programme.pk])))
     assert "The programme has not started yet." in page and " pts" not in page
+
+
+def test_what_sponsors_did_by_type(organisation: Organisation) -> None:
+    from twofold.relationships.models import AdvocacyAction, Relationship
+
+    pairs = list(Relationship.objects.filter(programme=organisation.programme).order_by("pk")[:3])
+    for pair, kind in zip(pairs, ("nomination", "nomination", "introduction"), strict=True):
+        AdvocacyAction.objects.create(relationship=pair, kind=kind, happened_on=START, description="For the board")
+    page = text(
+        signed_in(organisation.own_manager).get(reverse("insights:programme", args=[organisation.programme.pk]))
+    )
+    assert "What sponsors did" in page
+    assert "Nomination 2" in page and "Introduction to their network 1" in page
+    assert "Came through, of those whose outcome is known: fewer than 5" in page

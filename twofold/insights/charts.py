@@ -149,8 +149,8 @@ def balance(rows: list[dict[str, Any]], *, alt: str) -> Chart:
     )
 
 
-def funnel(rows: list[dict[str, Any]], *, alt: str) -> Chart:
-    """How many reached each step, one bar per step, in order."""
+def funnel(rows: list[dict[str, Any]], *, alt: str, axis_title: str = "People") -> Chart:
+    """How many reached each step (or any count by label), one bar per row, in order."""
     return render(
         {
             "width": 360,
@@ -159,7 +159,7 @@ def funnel(rows: list[dict[str, Any]], *, alt: str) -> Chart:
             "mark": {"type": "bar", "color": "#1f6f8b"},
             "encoding": {
                 "y": {"field": "step", "type": "nominal", "title": None, "sort": None},
-                "x": {"field": "people", "type": "quantitative", "title": "People"},
+                "x": {"field": "people", "type": "quantitative", "title": axis_title},
             },
         },
         alt=alt,

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db.models import Count
+
 from twofold.insights import charts
 from twofold.insights.careers import (
     COMPARISON,
@@ -22,8 +24,10 @@ from twofold.insights.careers import (
 from twofold.insights.comparison import DAYS_PER_MONTH
 from twofold.insights.funnel import STEP_LABELS, STEP_NAMES, Funnel, FunnelTable, programme_funnel
 from twofold.insights.statistics import Difference
-from twofold.privacy import Headcount
+from twofold.privacy import Headcount, Mean
 from twofold.programmes.models import Programme
+from twofold.relationships.aggregates import advocacy_came_through
+from twofold.relationships.models import AdvocacyAction, AdvocacyKind
 
 TABLE_MONTHS = (3, 6, 9, 12, 18, 24)
 
@@ -264,3 +268,36 @@ def funnel_section(programme: Programme) -> FunnelSection:
     return FunnelSection(
         funnel=funnel, steps=labels, overall_chart=overall_chart, overall_rows=overall_rows, splits=tuple(views)
     )
+
+
+@dataclass(frozen=True)
+class AdvocacySection:
+    """Advocacy actions by type (counts of records, shown exactly) and the share that came through
+    (an average over outcomes, through :mod:`twofold.privacy`, as on every page)."""
+
+    rows: tuple[tuple[str, int], ...]
+    came_through: Mean
+    chart: charts.Chart | None
+
+
+def advocacy_section(programme: Programme) -> AdvocacySection | None:
+    if not programme.is_sponsorship:
+        return None
+    counts = dict(
+        AdvocacyAction.objects.filter(relationship__programme=programme)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("kind", "n")
+    )
+    rows = tuple((label, counts[kind]) for kind, label in AdvocacyKind.choices if counts.get(kind))
+    chart = (
+        charts.funnel(
+            [{"step": label, "people": n} for label, n in rows],
+            alt="Advocacy actions by type: " + "; ".join(f"{label} {n}" for label, n in rows),
+            axis_title="Actions",
+        )
+        if rows
+        else None
+    )
+    return AdvocacySection(rows=rows, came_through=advocacy_came_through([programme.pk])[programme.pk], chart=chart)

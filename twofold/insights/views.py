@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from twofold.accounts import permissions
 from twofold.insights.forms import InsightsFilter
-from twofold.insights.sections import careers_section, forest_chart, funnel_section
+from twofold.insights.sections import advocacy_section, careers_section, forest_chart, funnel_section
 from twofold.insights.selectors import programme_headlines
 from twofold.programmes.models import Programme, ProgrammeState
 
@@ -75,6 +75,7 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "section": careers_section(chosen, as_of=today, department=department),
             "reach": funnel_section(chosen),
+            "advocacy": advocacy_section(chosen),
             "department": department,
             "as_of": today,
         },
