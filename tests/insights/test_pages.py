@@ -158,7 +158,7 @@ def test_filters(cast: Cast, organisation: Organisation) -> None:
     finance = text(
         executive.get(reverse("insights:programme", args=[organisation.programme.pk]), {"department": "Finance"})
     )
-    assert "Finance only" in finance and "+40.0 pts" not in finance
+    assert "Finance only" in finance and "No protégés in Finance." in finance and "+40.0 pts" not in finance
     sales = text(
         executive.get(reverse("insights:programme", args=[organisation.programme.pk]), {"department": "Sales"})
     )

@@ -138,7 +138,8 @@ def careers_evidence(programme: Programme, *, as_of: date, department: str | Non
         size="people",
     )
     if not participants:
-        return CareersEvidence(programme, side, start, as_of, counts, None, f"No {side} yet.")
+        where = f"in {department}" if department is not None else "yet"
+        return CareersEvidence(programme, side, start, as_of, counts, None, f"No {side} {where}.")
     if len(counts.rows) < 2:
         return CareersEvidence(
             programme, side, start, as_of, counts, None, "Too few people to compare without pointing at someone."
