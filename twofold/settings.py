@@ -146,11 +146,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "twofold.accounts",
+    "twofold.audit",
     "twofold.people",
     "twofold.programmes",
     "twofold.relationships",
     "twofold.matchruns",
     "twofold.insights",
+    "twofold.dataprotection",
     "twofold.demo",
 ]
 
@@ -163,6 +165,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request (account, address, browser) as the audit log names it, for everything after here.
+    "twofold.audit.context.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "twofold.accounts.middleware.SessionIdleTimeoutMiddleware",
@@ -351,6 +355,9 @@ if DEBUG:
 # Only a proxy that sets X-Forwarded-Proto itself (and drops a client's) may be believed about
 # HTTPS; otherwise anyone could send the header and pass for a secure request.
 TRUST_X_FORWARDED_PROTO = env_bool("TRUST_X_FORWARDED_PROTO")
+# Likewise X-Forwarded-For, for the address the audit log records: believed (its last entry, the
+# one the proxy added) only when a proxy in front sets it; otherwise the connection's address.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
 if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if PRODUCTION:

@@ -14,6 +14,8 @@ urlpatterns = [
     path("programmes/", include("twofold.programmes.urls")),
     path("programmes/<int:pk>/runs/", include("twofold.matchruns.urls")),
     path("overview/", include("twofold.insights.urls")),
+    path("audit/", include("twofold.audit.urls")),
+    path("data-requests/", include("twofold.dataprotection.urls")),
     path("admin/", admin.site.urls),
     path("", include("twofold.relationships.urls")),
 ]

@@ -6,6 +6,11 @@ import getpass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.dispatch import Signal
+
+# Sent with every decision of the permission layer (kwargs: actor, action, target, allowed); the
+# audit log records the ones on writes and on sensitive reads.
+permission_decided = Signal()
 
 
 class CommandLineOperator:
