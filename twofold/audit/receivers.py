@@ -71,7 +71,7 @@ def admin_change_recorded(sender: Any, instance: LogEntry, created: bool, **kwar
         return
     content_type: Any = instance.content_type
     model = (content_type.app_label, content_type.model) if content_type is not None else ("", "")
-    object_id = instance.object_id or ""
+    object_id = str(instance.object_id or "")
     record(
         ADMIN_ACTIONS.get(instance.action_flag, "admin.change"),
         actor=instance.user,

@@ -58,6 +58,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The audit log is for org admins.")
     filters, problems = filters_from(request.GET.dict())
     page = Paginator(audit_entries(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # read before this very search is added to the log
     # Reading the log is recorded too (who watched the watchers), once per search, not per page.
     if request.GET.get("page") in (None, "", "1"):
         record(

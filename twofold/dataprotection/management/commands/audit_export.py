@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from datetime import date
 from typing import IO, Any
 
@@ -77,7 +76,7 @@ class Command(BaseCommand):
         entries = audit_entries(filters).order_by("at", "pk")
         out = options["out"]
         try:
-            stream: IO[str] = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+            stream: IO[str] = open(out, "w", newline="", encoding="utf-8") if out else self.stdout  # noqa: SIM115
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error.strerror}") from None
         count = 0
