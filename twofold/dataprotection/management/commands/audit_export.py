@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date
-from typing import IO, Any
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         entries = audit_entries(filters).order_by("at", "pk")
         out = options["out"]
         try:
-            stream: IO[str] = open(out, "w", newline="", encoding="utf-8") if out else self.stdout  # noqa: SIM115
+            stream: Any = open(out, "w", newline="", encoding="utf-8") if out else self.stdout  # noqa: SIM115
         except OSError as error:
             raise CommandError(f"Cannot write {out}: {error.strerror}") from None
         count = 0
