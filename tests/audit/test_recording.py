@@ -148,3 +148,22 @@ def test_imports_and_their_previews_are_recorded(cast: Cast, tmp_path, dry_run: 
     assert entry.target_type == "importrecord"
     assert entry.detail["rows"] == 1 and entry.detail["created"] == 1
     assert len(entry.detail["file_sha256"]) == 64
+
+
+def test_a_refusal_at_the_command_line_outlives_the_transaction_it_happened_in(cast: Cast) -> None:
+    from django.db import transaction
+
+    from twofold.audit.context import command_line_context
+
+    with command_line_context():
+        try:
+            with transaction.atomic():
+                permission_decided.send(
+                    sender=None, actor=cast.ben_user, action="relationship_end", target=cast.ana, allowed=False
+                )
+                raise RuntimeError("the refusal's error rolls the transaction back")
+        except RuntimeError:
+            pass
+        assert not AuditEntry.objects.filter(action="relationship_end").exists()  # written when the command ends
+    (entry,) = entries("relationship_end")
+    assert (entry.allowed, entry.actor_user_id, entry.channel) == (False, cast.ben_user.pk, Channel.COMMAND_LINE)

@@ -67,6 +67,11 @@ def can_see_self_identification(user: Any, person: Any) -> bool:
     return _signed_in(user) and (user.person_id == person.pk or user.is_superuser)
 
 
+def can_self_identify(user: Any, person: Any) -> bool:
+    """Giving, changing or withdrawing restricted attributes on the form: the person themselves only."""
+    return _signed_in(user) and user.person_id is not None and user.person_id == person.pk
+
+
 def can_import_people(user: Any) -> bool:
     """Importing the directory (people and career events) is an org-wide write: anyone's manager,
     flags and status. Org admins, and accounts or groups granted "Can import people" in the admin."""

@@ -3,7 +3,11 @@
 :class:`AuditContextMiddleware` puts the request in a context variable for the length of the
 request, so that :func:`twofold.audit.record` can name the signed-in account, its address and
 browser without every service passing them down. Outside a request (``twofold`` commands and the
-background worker they start) the channel is the command line.
+background worker they start) the channel is the command line; ``twofold`` itself opens a
+:func:`command_line_context` around every command.
+
+Each context collects the refusals recorded while it lasts and writes them when it ends, outside
+any transaction: the error that follows a refusal usually rolls back the transaction it happened in.
 
 The address is the connection's (``REMOTE_ADDR``). ``X-Forwarded-For`` is believed only when
 ``TRUST_X_FORWARDED_FOR`` says a proxy in front sets it, and then only its last entry: the one
@@ -22,22 +26,22 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from twofold.audit.models import Channel
-
+# The channels (AuditEntry.channel), spelt here so that this module loads before Django's models do.
+WEB, COMMAND_LINE, API = "web", "command_line", "api"
 API_PREFIX = "/api/"
 
 
 @dataclass
-class RequestContext:
-    request: HttpRequest
+class AuditContext:
+    request: HttpRequest | None
     channel: str
-    ip_address: str | None
-    user_agent: str
-    # Refusals waiting to be written once the request is over (see twofold.audit.recording).
+    ip_address: str | None = None
+    user_agent: str = ""
+    # Refusals waiting to be written once the request or command is over (twofold.audit.recording).
     pending: list[Any] = field(default_factory=list)
 
 
-_current: ContextVar[RequestContext | None] = ContextVar("twofold_audit_request", default=None)
+_current: ContextVar[AuditContext | None] = ContextVar("twofold_audit_context", default=None)
 
 
 def _valid_ip(text: str) -> str | None:
@@ -57,23 +61,37 @@ def client_address(request: HttpRequest) -> str | None:
     return _valid_ip(request.META.get("REMOTE_ADDR", ""))
 
 
-def current() -> RequestContext | None:
+def current() -> AuditContext | None:
     return _current.get()
 
 
 @contextmanager
-def request_context(request: HttpRequest) -> Iterator[RequestContext]:
-    context = RequestContext(
-        request=request,
-        channel=Channel.API if request.path.startswith(API_PREFIX) else Channel.WEB,
-        ip_address=client_address(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-    )
+def _entered(context: AuditContext) -> Iterator[AuditContext]:
     token = _current.set(context)
     try:
         yield context
     finally:
         _current.reset(token)
+        if context.pending:
+            from twofold.audit.recording import write_pending  # models load once Django is set up
+
+            write_pending(context)
+
+
+def request_context(request: HttpRequest) -> Any:
+    return _entered(
+        AuditContext(
+            request=request,
+            channel=API if request.path.startswith(API_PREFIX) else WEB,
+            ip_address=client_address(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        )
+    )
+
+
+def command_line_context() -> Any:
+    """Around a ``twofold`` command: its refusals are written when it ends, however it ends."""
+    return _entered(AuditContext(request=None, channel=COMMAND_LINE))
 
 
 class AuditContextMiddleware:
@@ -83,10 +101,5 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from twofold.audit.recording import write_pending
-
-        with request_context(request) as context:
-            try:
-                return self.get_response(request)
-            finally:
-                write_pending(context)
+        with request_context(request):
+            return self.get_response(request)

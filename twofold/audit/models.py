@@ -8,6 +8,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from twofold.audit import context
+
 
 class AuditLogIsAppendOnly(Exception):
     """Audit entries are kept as written: never changed, never deleted (nor by the database's owner
@@ -22,9 +24,9 @@ class ActorKind(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Web"
-    COMMAND_LINE = "command_line", "Command line"
-    API = "api", "API"
+    WEB = context.WEB, "Web"
+    COMMAND_LINE = context.COMMAND_LINE, "Command line"
+    API = context.API, "API"
 
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):

@@ -6,19 +6,20 @@ from typing import Any
 
 from django.db import transaction
 
-from twofold.audit.context import RequestContext, current
+from twofold.audit.context import AuditContext, current
 from twofold.audit.models import ActorKind, AuditEntry, Channel
 
 PERSON_MODEL = "people.Person"
 
 
-def _actor_fields(actor: Any, context: RequestContext | None) -> dict[str, Any]:
-    if actor is None and context is not None:
-        actor = getattr(context.request, "user", None)
+def _actor_fields(actor: Any, context: AuditContext | None) -> dict[str, Any]:
+    request = context.request if context is not None else None
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)
     if isinstance(actor, str):
         return {"actor_kind": ActorKind.INTEGRATION, "actor_name": actor[:200]}
     os_user = getattr(actor, "os_user", None)
-    if os_user is not None or (actor is None and context is None):
+    if os_user is not None or (actor is None and request is None):
         # The command line (CommandLineOperator), or code run on the server with no one named.
         from twofold.accounts.permissions import CommandLineOperator
 
@@ -76,8 +77,9 @@ def record(
     subject). ``detail`` is a small JSON object; it must not repeat restricted values or free text.
 
     Allowed actions are written in the caller's transaction: a write that is rolled back leaves no
-    entry saying it happened. A refusal inside a request is written when the request is over,
-    outside any transaction, so that the error that usually follows it cannot roll it back.
+    entry saying it happened. A refusal inside a request or a ``twofold`` command is written when
+    it is over, outside any transaction, so that the error that usually follows it cannot roll it
+    back; elsewhere (a test calling a service) it is written at once.
     """
     context = current()
     values: dict[str, Any] = {
@@ -107,8 +109,8 @@ def record(
     return entry
 
 
-def write_pending(context: RequestContext) -> None:
-    """Write the refusals noted during a request (called by the middleware when it is over)."""
+def write_pending(context: AuditContext) -> None:
+    """Write the refusals noted during a request or command (called when it is over)."""
     if not context.pending:
         return
     with transaction.atomic():

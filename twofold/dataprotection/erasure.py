@@ -80,7 +80,6 @@ def _delete(queryset: QuerySet[Any], *, dry_run: bool) -> int:
     return queryset.count() if dry_run else queryset.delete()[0]
 
 
-@transaction.atomic
 def person_erase(*, actor: Any, person: Person, dry_run: bool = False) -> ErasureReport:
     """Pseudonymise ``person`` (see the module docstring); ``dry_run`` counts without writing.
 
@@ -100,6 +99,11 @@ def person_erase(*, actor: Any, person: Person, dry_run: bool = False) -> Erasur
             allowed=False,
         )
         raise PermissionDenied("Only org admins answer data-subject requests.")
+    return _erase(actor=actor, person=person, dry_run=dry_run, action=action, label=label)
+
+
+@transaction.atomic
+def _erase(*, actor: Any, person: Person, dry_run: bool, action: str, label: str) -> ErasureReport:
     person = Person.objects.select_for_update().get(pk=person.pk)
     report = ErasureReport(person_id=person.pk, dry_run=dry_run)
     changes = report.changes
