@@ -319,6 +319,17 @@ IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS",
 if IMPORT_UPLOAD_RETENTION_HOURS < 1:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")
 
+# Retention (docs/security.md, "Retention"): the daily run deletes or empties what is older than
+# this many days; 0 keeps it for good. Counted from the meeting (private notes, deleted), from the
+# answer (check-in comments, emptied; the scores stay) and from the resolution (concerns' text and
+# resolution, emptied; open and acknowledged concerns are kept whatever their age).
+RETENTION_PRIVATE_NOTES_DAYS = env_int("TWOFOLD_RETENTION_PRIVATE_NOTES_DAYS", 730)
+RETENTION_CHECK_IN_COMMENTS_DAYS = env_int("TWOFOLD_RETENTION_CHECK_IN_COMMENTS_DAYS", 365)
+RETENTION_CONCERNS_DAYS = env_int("TWOFOLD_RETENTION_CONCERNS_DAYS", 365)
+for _name in ("RETENTION_PRIVATE_NOTES_DAYS", "RETENTION_CHECK_IN_COMMENTS_DAYS", "RETENTION_CONCERNS_DAYS"):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"TWOFOLD_{_name} must be 0 (keep for good) or a number of days")
+
 # Database sessions that record their account, so that a leaver's sessions can be ended at once.
 SESSION_ENGINE = "twofold.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True

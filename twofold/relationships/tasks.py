@@ -16,6 +16,7 @@ from django_tasks import TaskResultStatus, task
 
 from twofold.people.import_services import import_uploads_purge
 from twofold.relationships.reminders import reminders_send
+from twofold.relationships.retention import retention_apply
 
 DEFAULT_RUN_TIME = "07:00"
 
@@ -79,19 +80,21 @@ def reminders_schedule(
 
 @task()
 def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
-    """Expire unanswered proposals, delete import files nobody confirmed in time, and send today's
-    reminders, having first queued tomorrow's run."""
+    """Expire unanswered proposals, delete import files nobody confirmed in time, remove what has
+    outlived its retention period, and send today's reminders, having first queued tomorrow's run."""
     from twofold.relationships.services import relationships_expire
 
     if reminders_daily.get_backend().supports_defer:
         reminders_schedule(at=at)
     expired = relationships_expire()
     uploads_deleted = import_uploads_purge()
+    retention = retention_apply()
     report = reminders_send()
     return {
         "date": report.today.isoformat(),
         "expired": expired,
         "import_uploads_deleted": uploads_deleted,
+        "retention": retention,
         "sent": report.counts,
         "failed": len(report.failed),
     }
