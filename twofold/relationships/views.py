@@ -673,8 +673,9 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
             statement=form.cleaned_data["statement"],
         )
         return (
-            f"You nominated {page.partner.name} for {nomination.programme.name}. Its programme managers see "
-            "the nomination, with you as the nominator."
+            f"You nominated {page.partner.name} for {nomination.programme.name}. {page.partner.name} is asked "
+            "first, and joins only by accepting; its programme managers see the nomination, with you as the "
+            "nominator."
         )
 
     return _act(request, pk, section="nomination", form_key="nomination_form", make_form=make_form, perform=perform)
