@@ -167,3 +167,16 @@ def test_a_refusal_at_the_command_line_outlives_the_transaction_it_happened_in(c
         assert not AuditEntry.objects.filter(action="relationship_end").exists()  # written when the command ends
     (entry,) = entries("relationship_end")
     assert (entry.allowed, entry.actor_user_id, entry.channel) == (False, cast.ben_user.pk, Channel.COMMAND_LINE)
+
+
+def test_a_decision_about_many_rows_names_their_kind_without_reading_them(
+    cast: Cast, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    from twofold.people.models import Person
+
+    with django_assert_max_num_queries(1):  # the entry's insert; the queryset is never run
+        permission_decided.send(
+            sender=None, actor=cast.ana_user, action="people.deactivate", target=Person.objects.all(), allowed=False
+        )
+    (entry,) = entries("people.deactivate")
+    assert (entry.target_type, entry.target_label) == ("person", "several")

@@ -52,7 +52,13 @@ def _target_fields(target: Any) -> dict[str, Any]:
         elif isinstance(getattr(target, "person_id", None), int):
             fields["subject_person_id"] = target.person_id
         return fields
-    return {"target_type": type(target).__name__.lower()[:60], "target_label": str(target)[:200]}
+    model = getattr(target, "model", None)
+    if model is not None and hasattr(target, "query"):
+        # A queryset (a decision about many rows): named by its model, never evaluated here.
+        return {"target_type": model._meta.model_name, "target_label": "several"}
+    if isinstance(target, str | int):
+        return {"target_type": "", "target_label": str(target)[:200]}
+    return {"target_type": type(target).__name__.lower()[:60]}
 
 
 def record(
