@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from tests.conftest import PASSWORD, Cast
 from tests.dataprotection.conftest import Story
+from tests.factories import RelationshipFactory
 from twofold.accounts.models import AccountSession, User
 from twofold.audit.models import AuditEntry
 from twofold.people.models import CareerEvent, Person, PersonSkill, SelfIdentification
@@ -53,6 +54,7 @@ def test_dry_run_lists_what_would_change_and_changes_nothing(cast: Cast, story: 
 
 
 def test_erasure_pseudonymises_and_removes_free_text_keeping_aggregates(cast: Cast, story: Story) -> None:
+    others = RelationshipFactory(state=RelationshipState.ENDED_EARLY, end_reason="Ana Junior took over the team.")
     # Ana's active pair is closed as a leaver's would be; that is the only change aggregates see.
     call_command("person_erase", str(cast.ana.pk), stdout=StringIO())
     ana = Person.objects.get(pk=cast.ana.pk)
@@ -73,6 +75,7 @@ def test_erasure_pseudonymises_and_removes_free_text_keeping_aggregates(cast: Ca
     assert (story.check_in.satisfaction, story.check_in.progress) == (4, 3)
     assert Relationship.objects.get(pk=story.relationship.pk).agreement.goals == ""
     assert CareerEvent.objects.get(person=ana).note == ""
+    assert Relationship.objects.get(pk=others.pk).end_reason == f"Erased person {ana.pk} took over the team."
     user = User.objects.get(pk=cast.ana_user.pk)
     assert not user.is_active and user.username.startswith("erased-") and not user.check_password(PASSWORD)
     assert not AccountSession.objects.filter(user=user).exists()

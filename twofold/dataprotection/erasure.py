@@ -25,11 +25,13 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Replace
 
 from twofold.accounts import permissions
 from twofold.accounts.models import AccountSession, User
 from twofold.audit import record
+from twofold.matchruns.models import Proposal, Unmatched
 from twofold.people.leavers import people_deactivate
 from twofold.people.models import CareerEvent, Person, SelfIdentification
 from twofold.programmes.models import Enrolment
@@ -74,6 +76,27 @@ def _blank(queryset: QuerySet[Any], *fields: str, dry_run: bool) -> int:
     if dry_run:
         return rows.count()
     return rows.update(**dict.fromkeys(fields, ERASED_TEXT))
+
+
+# Reasons written by Twofold that may name other people ("Removed from a pair with Ana Junior …",
+# "Ana Junior has left the organisation"): the name is replaced by the pseudonym wherever it appears.
+GENERATED_REASONS: list[tuple[type[Any], str]] = [
+    (Unmatched, "reason"),
+    (Proposal, "skipped_reason"),
+    (Enrolment, "status_reason"),
+    (Relationship, "end_reason"),
+]
+
+
+def _renamed_in_reasons(name: str, replacement: str, *, dry_run: bool) -> int:
+    changed = 0
+    for model, field_name in GENERATED_REASONS:
+        rows = model.objects.filter(**{f"{field_name}__contains": name})
+        if dry_run:
+            changed += rows.count()
+        else:
+            changed += rows.update(**{field_name: Replace(field_name, Value(name), Value(replacement))})
+    return changed
 
 
 def _delete(queryset: QuerySet[Any], *, dry_run: bool) -> int:
@@ -124,8 +147,8 @@ def _erase(*, actor: Any, person: Person, dry_run: bool, action: str, label: str
         SelfIdentification.objects.filter(person=person), dry_run=dry_run
     )
     changes["private notes deleted"] = _delete(PrivateNote.objects.filter(author=person), dry_run=dry_run)
-    changes["shared meeting notes emptied"] = _blank(
-        Meeting.objects.filter(created_by=person), "shared_note", dry_run=dry_run
+    changes["shared meeting notes and places emptied"] = _blank(
+        Meeting.objects.filter(created_by=person), "shared_note", "location", dry_run=dry_run
     )
     changes["knowledge-transfer notes emptied"] = _blank(
         KnowledgeTransfer.objects.filter(recorded_by=person), "note", dry_run=dry_run
@@ -150,6 +173,10 @@ def _erase(*, actor: Any, person: Person, dry_run: bool, action: str, label: str
     changes["career-event titles and notes emptied"] = _blank(
         CareerEvent.objects.filter(person=person), "from_title", "to_title", "note", dry_run=dry_run
     )
+    if person.name.strip():
+        changes["mentions of their name in reasons replaced"] = _renamed_in_reasons(
+            person.name, pseudonym(person.pk), dry_run=dry_run
+        )
     changes["calendar feed deleted"] = _delete(CalendarFeed.objects.filter(person=person), dry_run=dry_run)
     users = User.objects.filter(person=person)
     changes["accounts disabled and renamed"] = users.count()
