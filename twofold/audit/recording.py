@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.audit.context import AuditContext, current
 from twofold.audit.models import ActorKind, AuditEntry, Channel
 
@@ -21,8 +22,6 @@ def _actor_fields(actor: Any, context: AuditContext | None) -> dict[str, Any]:
     os_user = getattr(actor, "os_user", None)
     if os_user is not None or (actor is None and request is None):
         # The command line (CommandLineOperator), or code run on the server with no one named.
-        from twofold.accounts.permissions import CommandLineOperator
-
         os_user = os_user or CommandLineOperator().os_user
         return {"actor_kind": ActorKind.COMMAND_LINE, "actor_name": f"command line (system user {os_user})"}
     if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "pk", None) is None:
