@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, UserFactory
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, ProgrammeState
 from twofold.programmes.selectors import programme_pool_counts
 from twofold.programmes.services import (
@@ -122,10 +122,11 @@ def test_invitation_answers_and_manager_approval(cast) -> None:
     ).invited
     enrolment = enrolment_respond(enrolment=invite, accept=True, goals="Teach GenAI")
     assert enrolment.status == EnrolmentStatus.PENDING_APPROVAL
-    with pytest.raises(ProgrammeRuleBroken, match="only Ana Junior's manager or someone above them can approve"):
-        enrolment_approve(enrolment=enrolment, approver=cast.vp_sales)
-    enrolment = enrolment_approve(enrolment=enrolment, approver=cast.vp_tech)
-    assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.approved_by == cast.vp_tech
+    for someone_else in (cast.vp_sales_user, cast.vp_tech_user, cast.executive, cast.ana_user):
+        with pytest.raises(ProgrammeRuleBroken, match="only Ana Junior's line manager, or the delegate they named"):
+            enrolment_approve(enrolment=enrolment, actor=someone_else)
+    enrolment = enrolment_approve(enrolment=enrolment, actor=UserFactory(username="lena", person=cast.lead_tech))
+    assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.approved_by == cast.lead_tech
     with pytest.raises(ProgrammeRuleBroken, match="no open invitation"):
         enrolment_respond(enrolment=enrolment, accept=False)
 

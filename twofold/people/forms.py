@@ -60,3 +60,11 @@ class SelfIdentificationForm(forms.Form):
         required=True,
         error_messages={"required": "Tick the consent to store your answers; nothing was stored."},
     )
+
+
+class DelegateForm(forms.Form):
+    colleague = forms.CharField(
+        max_length=254,
+        label="Colleague's email or employee id",
+        help_text="Find them in the People directory.",
+    )

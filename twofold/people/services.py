@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
+from twofold.accounts import permissions
 from twofold.accounts.models import User
 from twofold.dates import date_out_of_range
 from twofold.people.bulk import bulk_insert_rows, bulk_update_columns
@@ -16,6 +18,7 @@ from twofold.people.leavers import people_deactivate
 from twofold.people.models import (
     CareerEvent,
     CareerEventKind,
+    Delegation,
     GeneratedPerson,
     Person,
     PersonSkill,
@@ -206,3 +209,25 @@ def career_event_record(
         if leaving:
             people_deactivate(person_ids=list(leaving), actor=actor)
     return event
+
+
+class DelegationRefused(ValueError):
+    """A delegate that cannot be named: oneself, or someone who has left."""
+
+
+@transaction.atomic
+def delegation_set(*, actor: User, manager: Person, delegate: Person | None) -> Delegation | None:
+    """``manager`` names ``delegate`` to decide their direct reports' applications as they would, in
+    place of any delegate named before; ``delegate=None`` removes the delegation. Only the manager
+    themselves may (:func:`~twofold.accounts.permissions.can_choose_delegate`)."""
+    if not permissions.can_choose_delegate(actor, manager):
+        raise PermissionDenied("Only a manager names their own delegate.")
+    Person.objects.select_for_update().filter(pk=manager.pk).first()
+    if delegate is not None and delegate.pk == manager.pk:
+        raise DelegationRefused("You decide your team's applications already: choose a colleague.")
+    if delegate is not None and not delegate.active:
+        raise DelegationRefused(f"{delegate.name} has left the organisation.")
+    Delegation.objects.filter(manager=manager).delete()
+    if delegate is None:
+        return None
+    return Delegation.objects.create(manager=manager, delegate=delegate)

@@ -16,6 +16,8 @@ urlpatterns = [
         views.my_self_identification_withdraw,
         name="my_self_identification_withdraw",
     ),
+    path("me/delegate/", views.delegate_choose, name="delegate_choose"),
+    path("me/delegate/remove/", views.delegate_remove, name="delegate_remove"),
     path("import/confirm/", views.import_people_confirm, name="import_confirm"),
     path("import/cancel/", views.import_people_cancel, name="import_cancel"),
 ]

@@ -35,6 +35,7 @@ from twofold.programmes.models import (
     ProgrammeState,
 )
 from twofold.programmes.selectors import (
+    application_to_decide,
     programme_pool_counts,
     programmes_open_to,
     programmes_visible_to,
@@ -318,17 +319,17 @@ def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    """A line manager approves (or turns down) an application from someone in their organisation."""
-    person = _my_person(request)
-    enrolment = Enrolment.objects.select_related("person").filter(pk=pk).first()
-    # Only the applicant's managers learn that the application exists: anyone else gets the answer
-    # an unknown id gets.
-    if enrolment is None or not person.manages_or_is_above(enrolment.person):
+    """A line manager (or their delegate) approves or turns down an application from a direct report."""
+    _my_person(request)
+    # Only who decides the application learns that it exists: anyone else gets the answer an unknown
+    # id gets.
+    enrolment = application_to_decide(request.user, pk)
+    if enrolment is None:
         raise Http404("No such application waiting for you.")
     accept = request.POST.get("decision") == "approve"
     try:
         enrolment_approve(
-            enrolment=enrolment, approver=person, approve=accept, reason=request.POST.get("reason", "")[:300]
+            enrolment=enrolment, actor=request.user, approve=accept, reason=request.POST.get("reason", "")[:300]
         )
     except ProgrammeRuleBroken as error:
         messages.error(request, _rule_message(error))
