@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from twofold.audit import record
 from twofold.audit.models import AuditEntry
 from twofold.audit.selectors import AuditFilters, audit_entries
-from twofold.people.formula_cells import formula_neutralised
+from twofold.formula_cells import formula_neutralised
 
 COLUMNS = [
     "id",

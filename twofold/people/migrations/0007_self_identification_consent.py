@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0005_delegation'),
+        ('people', '0006_careerevent_applied_at'),
     ]
 
     operations = [
