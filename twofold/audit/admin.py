@@ -6,11 +6,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from twofold.accounts import permissions
+from twofold.accounts.admin_forms import CheckedModelAdmin
 from twofold.audit.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(CheckedModelAdmin):
     """The audit log, read-only and for org admins only: entries are never added, changed or deleted here."""
 
     list_display = ("at", "actor_name", "action", "allowed", "target_type", "target_label", "channel", "ip_address")
