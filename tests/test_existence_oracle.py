@@ -95,6 +95,9 @@ def scene(cast: Cast) -> Scene:
         "relationships:programme_health": programme_ids,
         "relationships:concern_handle": {"pk": concern.pk},
         "insights:programme": programme_ids,
+        # Data-subject exports: org admins only; everyone else gets the unknown id's answer.
+        "dataprotection:person_export_json": {"pk": cast.ana.pk},
+        "dataprotection:person_export_html": {"pk": cast.ana.pk},
     }
     viewers: dict[str, list[User]] = {
         # Everyone signed in with a role reads the directory; only who may not is asked here.

@@ -78,8 +78,13 @@ def test_hole_13_a_sponsorship_for_high_potential_is_listed_to_nobody(cast: Cast
     accepted = Enrolment.objects.get(programme=sponsorship, person=cast.ana)
     assert accepted.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
     # By nomination: Ben (not flagged) comes in when a senior leader puts him forward.
+    # He is asked first (the nomination is an invitation), and is in once he accepts.
     nominated = enrolment_nominate(programme=sponsorship, person=cast.ben, nominated_by=cast.vp_tech, statement="Ready")
-    assert nominated.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
+    assert nominated.status == EnrolmentStatus.INVITED
+    assert enrolment_respond(enrolment=nominated, accept=True).status in (
+        EnrolmentStatus.ACTIVE,
+        EnrolmentStatus.WAITLISTED,
+    )
 
 
 def test_hole_13_a_programme_asking_for_high_potential_must_be_invite_only(cast: Cast) -> None:

@@ -17,8 +17,11 @@ def main(argv: list[str] | None = None) -> None:
         arguments[0] = arguments[0].replace("-", "_")
         if arguments[0] == "help" and len(arguments) > 1:
             arguments[1] = arguments[1].replace("-", "_")
+    from twofold.audit.context import command_line_context
+
     try:
-        execute_from_command_line(["twofold", *arguments])
+        with command_line_context():
+            execute_from_command_line(["twofold", *arguments])
     except (OperationalError, ProgrammingError) as error:
         # The two database failures a new user meets first deserve a sentence, not a traceback.
         text = str(error)

@@ -151,11 +151,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "twofold.accounts",
+    "twofold.audit",
     "twofold.people",
     "twofold.programmes",
     "twofold.relationships",
     "twofold.matchruns",
     "twofold.insights",
+    "twofold.dataprotection",
     "twofold.demo",
     "twofold.operations",
 ]
@@ -173,6 +175,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request (account, address, browser) as the audit log names it, for everything after here.
+    "twofold.audit.context.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "twofold.accounts.middleware.SessionIdleTimeoutMiddleware",
@@ -354,6 +358,17 @@ IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS",
 if IMPORT_UPLOAD_RETENTION_HOURS < 1:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")
 
+# Retention (docs/security.md, "Retention"): the daily run deletes or empties what is older than
+# this many days; 0 keeps it for good. Counted from the meeting (private notes, deleted), from the
+# answer (check-in comments, emptied; the scores stay) and from the resolution (concerns' text and
+# resolution, emptied; open and acknowledged concerns are kept whatever their age).
+RETENTION_PRIVATE_NOTES_DAYS = env_int("TWOFOLD_RETENTION_PRIVATE_NOTES_DAYS", 730)
+RETENTION_CHECK_IN_COMMENTS_DAYS = env_int("TWOFOLD_RETENTION_CHECK_IN_COMMENTS_DAYS", 365)
+RETENTION_CONCERNS_DAYS = env_int("TWOFOLD_RETENTION_CONCERNS_DAYS", 365)
+for _name in ("RETENTION_PRIVATE_NOTES_DAYS", "RETENTION_CHECK_IN_COMMENTS_DAYS", "RETENTION_CONCERNS_DAYS"):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"TWOFOLD_{_name} must be 0 (keep for good) or a number of days")
+
 # Database sessions that record their account, so that a leaver's sessions can be ended at once.
 SESSION_ENGINE = "twofold.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
@@ -390,6 +405,9 @@ if DEBUG:
 # Only a proxy that sets X-Forwarded-Proto itself (and drops a client's) may be believed about
 # HTTPS; otherwise anyone could send the header and pass for a secure request.
 TRUST_X_FORWARDED_PROTO = env_bool("TRUST_X_FORWARDED_PROTO")
+# Likewise X-Forwarded-For, for the address the audit log records: believed (its last entry, the
+# one the proxy added) only when a proxy in front sets it; otherwise the connection's address.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
 if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if PRODUCTION:

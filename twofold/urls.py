@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 admin.site.site_header = "Twofold administration"
 admin.site.site_title = "Twofold"
@@ -14,6 +15,10 @@ urlpatterns = [
     path("programmes/", include("twofold.programmes.urls")),
     path("programmes/<int:pk>/runs/", include("twofold.matchruns.urls")),
     path("insights/", include("twofold.insights.urls")),
+    # The aggregate overview moved to Insights; old bookmarks follow it.
+    path("overview/", RedirectView.as_view(pattern_name="insights:overview", permanent=True), name="overview_moved"),
+    path("audit/", include("twofold.audit.urls")),
+    path("data-requests/", include("twofold.dataprotection.urls")),
     path("admin/", admin.site.urls),
     path("", include("twofold.relationships.urls")),
 ]

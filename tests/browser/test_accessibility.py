@@ -51,8 +51,19 @@ def test_participant_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, "ana")
     visit_all(
         page,
-        ["/programmes/mine/", f"/programmes/{programme.pk}/apply/", f"/people/{cast.ana.pk}/", "/people/me/skills/"],
+        [
+            "/programmes/mine/",
+            f"/programmes/{programme.pk}/apply/",
+            f"/people/{cast.ana.pk}/",
+            "/people/me/skills/",
+            "/people/me/self-identification/",
+        ],
     )
+
+
+def test_org_admin_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, "admin")
+    visit_all(page, ["/audit/", "/audit/?action=sign_in", "/data-requests/", "/data-requests/?person=J1"])
 
 
 def test_executive_pages(page, cast) -> None:  # type: ignore[no-untyped-def]

@@ -6,8 +6,10 @@ import pytest
 
 from tests.conftest import Cast
 from tests.factories import PersonFactory, ProgrammeFactory
-from tests.relationships.pairing import DAY, MENTEE, NOW, enrol, pair_up
+from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, enrol, pair_up
+from twofold.matchruns.matching_input import programme_pool
 from twofold.programmes.models import EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
+from twofold.programmes.services import enrolment_respond
 from twofold.relationships.models import Nomination, Relationship
 from twofold.relationships.services import (
     RelationshipForbidden,
@@ -43,7 +45,48 @@ def test_the_mentee_nominates_their_mentor_into_sponsorship(
     candidacy = nomination.enrolment
     assert candidacy is not None
     assert (candidacy.person, candidacy.role, candidacy.nominated_by) == (cast.ana, EnrolmentRole.MENTEE, cast.vp_sales)
-    assert candidacy.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
+    # Nobody is enrolled without saying yes: the nomination waits among Ana's invitations.
+    assert candidacy.status == EnrolmentStatus.INVITED
+    accepted = enrolment_respond(enrolment=candidacy, accept=True)
+    assert accepted.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
+
+
+def test_a_nominee_may_decline_and_is_never_in_the_pool(
+    cast: Cast, active: Relationship, rising_leaders: Programme
+) -> None:
+    nomination = nomination_create(
+        relationship=active, nominator=cast.vp_sales, programme=rising_leaders, statement=STATEMENT
+    )
+    assert nomination.enrolment is not None
+    declined = enrolment_respond(enrolment=nomination.enrolment, accept=False)
+    assert declined.status == EnrolmentStatus.DECLINED
+    assert cast.ana.pk not in {e.person_id for e in programme_pool(rising_leaders).enrolments.values()}
+
+
+def test_matching_sees_a_nominee_only_once_they_accept(
+    cast: Cast, active: Relationship, rising_leaders: Programme
+) -> None:
+    nomination = nomination_create(
+        relationship=active, nominator=cast.vp_sales, programme=rising_leaders, statement=STATEMENT
+    )
+    assert nomination.enrolment is not None
+    enrol(rising_leaders, cast.vp_tech, MENTOR)  # a sponsor's seat, so that she is not waitlisted
+    assert cast.ana.pk not in {e.person_id for e in programme_pool(rising_leaders).enrolments.values()}
+    enrolment_respond(enrolment=nomination.enrolment, accept=True)
+    assert cast.ana.pk in {e.person_id for e in programme_pool(rising_leaders).enrolments.values()}
+
+
+def test_a_nomination_needs_no_manager_approval_once_accepted(
+    cast: Cast, active: Relationship, rising_leaders: Programme
+) -> None:
+    rising_leaders.requires_manager_approval = True
+    rising_leaders.save()
+    nomination = nomination_create(
+        relationship=active, nominator=cast.vp_sales, programme=rising_leaders, statement=STATEMENT
+    )
+    assert nomination.enrolment is not None
+    accepted = enrolment_respond(enrolment=nomination.enrolment, accept=True)
+    assert accepted.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
 
 
 def test_a_completed_relationship_may_still_nominate(

@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "directory": permissions.can_view_directory(user),
             "admin": permissions.can_administer(user),
+            "audit": permissions.can_administer(user),
             "import_people": permissions.can_import_people(user),
             "programmes": permissions.can_create_programmes(user),
             "overview": permissions.can_see_overview(user),

@@ -7,6 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.dispatch import Signal
+
+# Sent with every decision of the permission layer (kwargs: actor, action, target, allowed); the
+# audit log records the ones on writes and on sensitive reads.
+permission_decided = Signal()
 
 
 class CommandLineOperator:
@@ -65,6 +70,11 @@ def can_view_person(user: Any, person: Any) -> bool:
 def can_see_self_identification(user: Any, person: Any) -> bool:
     """Restricted attributes: the person themselves, and org admins through the admin."""
     return _signed_in(user) and (user.person_id == person.pk or user.is_superuser)
+
+
+def can_self_identify(user: Any, person: Any) -> bool:
+    """Giving, changing or withdrawing restricted attributes on the form: the person themselves only."""
+    return _signed_in(user) and user.person_id is not None and user.person_id == person.pk
 
 
 def can_import_people(user: Any) -> bool:

@@ -20,7 +20,13 @@ from django.utils import timezone
 from twofold.people.models import CareerEvent, CareerEventKind, Person, PersonSkill, Skill, SkillCategory
 from twofold.people.services import career_event_record
 from twofold.programmes.models import EnrolmentRole, Programme, ProgrammeKind, ProgrammeState
-from twofold.programmes.services import enrolment_create, programme_create, programme_transition
+from twofold.programmes.services import (
+    ProgrammeRuleBroken,
+    enrolment_create,
+    enrolment_respond,
+    programme_create,
+    programme_transition,
+)
 from twofold.relationships import services as life
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.models import (
@@ -463,7 +469,7 @@ def _nominate(
     chosen += rng.sample(others, k=min(len(others), 4))
     for pair in chosen:
         try:
-            life.nomination_create(
+            nomination = life.nomination_create(
                 relationship=pair,
                 nominator=pair.mentee,
                 programme=sp,
@@ -473,7 +479,10 @@ def _nominate(
                 ),
             )
             history.nominations += 1
-        except RelationshipRuleBroken:
+            # A nomination is an invitation; in the demo every nominee says yes.
+            if nomination.enrolment is not None:
+                enrolment_respond(enrolment=nomination.enrolment, accept=True)
+        except (RelationshipRuleBroken, ProgrammeRuleBroken):
             continue
 
 

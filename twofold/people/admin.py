@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from twofold import audit
 from twofold.accounts import permissions
 from twofold.accounts.admin_forms import CheckedAdminForm, CheckedModelAdmin, CheckedTabularInline
 from twofold.people.leavers import people_deactivate, people_reactivate
@@ -82,6 +83,17 @@ class SelfIdentificationAdmin(CheckedModelAdmin):
     list_display = ("person", "updated_at")
     raw_id_fields = ("person",)
     search_fields = ("person__name", "person__employee_id")
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        # Opening one person's restricted attributes is a sensitive read (a change is logged too).
+        found = (
+            SelfIdentification.objects.filter(pk=int(object_id)).select_related("person").first()
+            if object_id.isdigit()
+            else None
+        )
+        if found is not None and request.method == "GET":
+            audit.record("person.view_self_identification", target=found.person)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(CareerEvent)

@@ -47,6 +47,21 @@ class ImportConfirmForm(forms.Form):
     )
 
 
+class SelfIdentificationForm(forms.Form):
+    """The person's own restricted attributes; every answer optional, the consent required to store any."""
+
+    gender = forms.CharField(max_length=100, required=False)
+    ethnicity = forms.CharField(max_length=100, required=False)
+    birth_year = forms.IntegerField(required=False, min_value=1900, max_value=2100)
+    disability = forms.CharField(
+        max_length=100, required=False, help_text="For example “none”, or what you would like to say."
+    )
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={"required": "Tick the consent to store your answers; nothing was stored."},
+    )
+
+
 class DelegateForm(forms.Form):
     colleague = forms.CharField(
         max_length=254,

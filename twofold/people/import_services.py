@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from twofold import audit
 from twofold.accounts import permissions
 from twofold.dates import LATEST_DATE
 from twofold.people.career_events import parse_career_events
@@ -521,6 +522,23 @@ def _record_save(record: ImportRecord, *, outcome: str | None = None, detail: st
     for name, value in counts.items():
         setattr(record, name, value)
     record.save()
+    # Reading a file against the directory (a preview included) is a sensitive read, and applying it
+    # an org-wide write: both go to the audit log, refusals too. The command line has no account.
+    audit.record(
+        f"{record.kind}.import_preview" if record.dry_run else f"{record.kind}.import",
+        actor=record.actor if record.actor_id else None,
+        target=record,
+        allowed=record.outcome != ImportOutcome.REFUSED,
+        detail={
+            "outcome": record.outcome,
+            "file_sha256": record.file_sha256,
+            "rows": record.rows,
+            "created": record.created,
+            "updated": record.updated,
+            "deactivated": record.deactivated,
+            "errors": record.errors,
+        },
+    )
 
 
 # --- files waiting on the import page between their check and their confirmation -----------------

@@ -423,9 +423,13 @@ def _plan_attributes(records: dict[str, PersonRecord], current: dict[str, _Curre
     for person_id, *values in rows.iterator(chunk_size=CHUNK):
         if person_id in pk_to_eid:
             stored[pk_to_eid[person_id]] = dict(zip(ATTRIBUTE_FIELDS, values, strict=True))
+    # Someone who withdrew their consent gets no values back from the HRIS's file.
+    withdrawn = set(SelfIdentification.objects.filter(withdrawn_at__isnull=False).values_list("person_id", flat=True))
     changed = set()
     for employee_id, record in records.items():
         given = record.attributes or {}
+        if employee_id in current and current[employee_id].pk in withdrawn:
+            continue
         before = stored.get(employee_id)
         if before is None:
             if any(value not in ("", None) for value in given.values()):

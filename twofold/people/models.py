@@ -169,6 +169,11 @@ class SelfIdentification(models.Model):
     ethnicity = models.CharField(max_length=100, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     disability = models.CharField(max_length=100, blank=True)
+    # Given by the person on their own form, with the consent text shown there (the import, which
+    # carries what the HRIS collected under its own consent, leaves it empty).
+    consented_at = models.DateTimeField(null=True, blank=True)
+    # The person withdrew their consent: the values were deleted, and the import writes none again.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

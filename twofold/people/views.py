@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from twofold.accounts import permissions
-from twofold.people.forms import DelegateForm, ImportConfirmForm, PeopleImportForm
+from twofold.people.forms import DelegateForm, ImportConfirmForm, PeopleImportForm, SelfIdentificationForm
 from twofold.people.hris_presets import PRESETS
 from twofold.people.import_services import (
     DeactivationNotConfirmed,
@@ -39,6 +39,13 @@ from twofold.people.selectors import (
     person_profile,
     person_reporting_chain,
     person_self_identification,
+)
+from twofold.people.self_identification import (
+    CONSENT_TEXT,
+    Answers,
+    SelfIdentificationRefused,
+    self_identification_set,
+    self_identification_withdraw,
 )
 from twofold.people.services import DelegationRefused, SkillChoice, delegation_set, person_skills_set
 from twofold.people.tabular import FileRejected
@@ -315,3 +322,55 @@ def my_skills(request: HttpRequest) -> HttpResponse:
         {"groups": rows_by_category, "levels": PROFICIENCY_CHOICES, "problems": problems, "person": person},
         status=400 if problems else 200,
     )
+
+
+def _my_person(request: HttpRequest) -> Person:
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise PermissionDenied("Only employees self-identify.")
+    return person
+
+
+@login_required
+def my_self_identification(request: HttpRequest) -> HttpResponse:
+    """My restricted attributes: given with the consent shown on the form, changed, or withdrawn."""
+    person = _my_person(request)
+    stored = person_self_identification(person)
+    initial = {}
+    if stored is not None:
+        initial = {name: getattr(stored, name) for name in ("gender", "ethnicity", "birth_year", "disability")}
+    form = SelfIdentificationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            self_identification_set(
+                actor=request.user,
+                person=person,
+                answers=Answers(data["gender"], data["ethnicity"], data["birth_year"], data["disability"]),
+                consent=data["consent"],
+            )
+        except SelfIdentificationRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Saved your answers. You can change or withdraw them here at any time.")
+            return redirect("people:person", pk=person.pk)
+    return render(
+        request,
+        "people/self_identification.html",
+        {"form": form, "person": person, "stored": stored, "consent_text": CONSENT_TEXT},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def my_self_identification_withdraw(request: HttpRequest) -> HttpResponse:
+    person = _my_person(request)
+    had_answers = self_identification_withdraw(actor=request.user, person=person)
+    messages.success(
+        request,
+        "Consent withdrawn: your answers were deleted, and an import will not bring them back."
+        if had_answers
+        else "Consent withdrawn: there were no answers to delete, and an import will not add any.",
+    )
+    return redirect("people:person", pk=person.pk)

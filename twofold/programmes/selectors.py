@@ -65,7 +65,7 @@ def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str
 
 
 def enrolments_of(person: Any) -> QuerySet[Enrolment]:
-    return Enrolment.objects.filter(person=person).select_related("programme").order_by("-created_at")
+    return Enrolment.objects.filter(person=person).select_related("programme", "nominated_by").order_by("-created_at")
 
 
 def approvals_awaiting(user: Any) -> list[Enrolment]:

@@ -411,9 +411,13 @@ def enrolment_apply(
 
 
 def enrolment_nominate(*, programme: Programme, person: Person, nominated_by: Person, statement: str) -> Enrolment:
-    """A candidacy put forward by a senior leader: a mentee-side enrolment noting the nominator.
+    """A candidacy put forward by a senior leader: a mentee-side invitation noting the nominator.
 
-    The nomination stands in for the high-potential flag; level rules still apply.
+    Nobody is enrolled without saying yes: the nominee finds the nomination among their
+    invitations and accepts it (joining the pool; the nominator's word stands in for a manager's
+    approval) or declines it, through :func:`enrolment_respond`. Until then matching does not see
+    them (it reads the pool only). The nomination stands in for the high-potential flag; level
+    rules still apply.
     """
     if programme.kind != ProgrammeKind.SPONSORSHIP:
         raise ProgrammeRuleBroken("nominations go to sponsorship programmes", code="not_sponsorship")
@@ -425,9 +429,8 @@ def enrolment_nominate(*, programme: Programme, person: Person, nominated_by: Pe
         role=EnrolmentRole.MENTEE,
         goals=statement,
         nominated_by=nominated_by,
-        # The nominator vouches for the candidate, as a manager's approval would.
         invited_by=None,
-        status=EnrolmentStatus.ACTIVE,
+        status=EnrolmentStatus.INVITED,
     )
 
 
@@ -543,7 +546,8 @@ def enrolment_respond(
     if accept:
         # The invitation may be old: the programme may have closed, or the person changed level since.
         _check_open_for_enrolment(enrolment.programme)
-        problem = eligibility_problem(enrolment.programme, enrolment.person, enrolment.role)
+        nominated = enrolment.nominated_by_id is not None
+        problem = eligibility_problem(enrolment.programme, enrolment.person, enrolment.role, nominated=nominated)
         if problem:
             raise ProgrammeRuleBroken(problem, code="not_eligible")
     if not accept:
@@ -561,9 +565,9 @@ def enrolment_respond(
     enrolment.availability = int(details.get("availability", enrolment.availability))
     enrolment.aspiration = str(details.get("aspiration", enrolment.aspiration))
     enrolment.goals = goals or enrolment.goals
-    enrolment.status = (
-        EnrolmentStatus.PENDING_APPROVAL if enrolment.programme.requires_manager_approval else EnrolmentStatus.ACTIVE
-    )
+    # A nominee's nominator vouches for them, as a manager's approval would.
+    needs_approval = enrolment.programme.requires_manager_approval and enrolment.nominated_by_id is None
+    enrolment.status = EnrolmentStatus.PENDING_APPROVAL if needs_approval else EnrolmentStatus.ACTIVE
     enrolment.save()
     if focus_skills:
         enrolment.focus_skills.set(list(focus_skills))

@@ -17,6 +17,7 @@ from twofold.operations.tasks import scheduled_runs, scheduled_runs_cancel, trac
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.relationships.reminders import reminders_send
+from twofold.relationships.retention import retention_apply
 
 DEFAULT_RUN_TIME = "07:00"
 
@@ -74,7 +75,8 @@ def reminders_schedule(
 @traced_task()
 def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
     """Apply the exits whose day has come, expire unanswered proposals, delete import files nobody
-    confirmed in time, and send today's reminders, having first queued tomorrow's run."""
+    confirmed in time, remove what has outlived its retention period, and send today's reminders,
+    having first queued tomorrow's run."""
     from twofold.relationships.services import relationships_expire
 
     if reminders_daily.get_backend().supports_defer:
@@ -83,12 +85,14 @@ def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
     left = people_exits_apply()
     expired = relationships_expire()
     uploads_deleted = import_uploads_purge()
+    retention = retention_apply()
     report = reminders_send()
     return {
         "date": report.today.isoformat(),
         "left": len(left),
         "expired": expired,
         "import_uploads_deleted": uploads_deleted,
+        "retention": retention,
         "sent": report.counts,
         "failed": len(report.failed),
     }

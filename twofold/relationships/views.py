@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
+from twofold import audit
 from twofold.accounts import permissions
 from twofold.people.models import Person, Skill
 from twofold.programmes.models import EnrolmentStatus
@@ -672,8 +673,9 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
             statement=form.cleaned_data["statement"],
         )
         return (
-            f"You nominated {page.partner.name} for {nomination.programme.name}. Its programme managers see "
-            "the nomination, with you as the nominator."
+            f"You nominated {page.partner.name} for {nomination.programme.name}. {page.partner.name} is asked "
+            "first, and joins only by accepting; its programme managers see the nomination, with you as the "
+            "nominator."
         )
 
     return _act(request, pk, section="nomination", form_key="nomination_form", make_form=make_form, perform=perform)
@@ -833,6 +835,13 @@ def concern_list(request: HttpRequest) -> HttpResponse:
         show = "open"
     concerns = concerns_for_managers(request.user, statuses=CONCERN_FILTERS[show][1])
     page = Paginator(concerns, CONCERNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Concerns are about named colleagues: every page of them read is recorded, with which ones.
+    audit.record(
+        "concerns.view",
+        target_type="concern",
+        target_label=f"{CONCERN_FILTERS[show][0]}, page {page.number}",
+        detail={"concerns": [concern.pk for concern in page.object_list]},
+    )
     return render(
         request,
         "relationships/concerns.html",

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold import audit
 from twofold.people.exporting import write_rows
 from twofold.people.selectors import export_columns, people_export_rows
 
@@ -34,4 +35,10 @@ class Command(BaseCommand):
             )
         except (ValueError, OSError) as error:
             raise CommandError(str(error)) from None
+        # A file of everyone is a sensitive read when it carries the restricted attributes.
+        audit.record(
+            "people.export_restricted" if include else "people.export",
+            target_type="directory",
+            detail={"people": count, "restricted": include},
+        )
         self.stdout.write(f"Wrote {count:,} people to {options['file']}.")

@@ -12,6 +12,7 @@ from twofold.dates import date_out_of_range
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.relationships.reminders import ReminderKind, reminders_due, reminders_send
+from twofold.relationships.retention import retention_apply
 from twofold.relationships.services import relationships_expire
 
 
@@ -28,8 +29,9 @@ def _day(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Mark people whose exit has come as having left, expire proposals nobody answered in time and delete "
-        "import files nobody confirmed, then email "
+        "Mark people whose exit has come as having left, expire proposals nobody answered in time, delete "
+        "import files nobody confirmed and remove what has outlived its retention period (private notes, "
+        "check-in comments, resolved concerns), then email "
         "the reminders due today: proposals awaiting an answer, meetings coming up (with an invitation), "
         "meetings due by cadence, idle pairs (to the pair and the programme managers), check-ins due. "
         "Each reminder goes at most once a day, however often this runs."
@@ -65,6 +67,13 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Deleted {deleted} import file{'s' if deleted != 1 else ''} nobody confirmed in time."
                 )
+            removed = retention_apply()
+            self.stdout.write(
+                "Retention: "
+                f"{removed['private_notes_deleted']} private notes deleted, "
+                f"{removed['check_in_comments_emptied']} check-in comments and "
+                f"{removed['concerns_emptied']} resolved concerns emptied."
+            )
         report = reminders_send(today=today)
         self.stdout.write(f"Reminders for {heading}:")
         for reminder in report.sent:
