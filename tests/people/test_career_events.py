@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.factories import OPERATOR
 from twofold.people.models import CareerEvent
 
 
@@ -48,15 +49,21 @@ def test_recording_a_promotion_moves_the_current_level(cast) -> None:
 
     from twofold.people.services import career_event_record
 
-    event = career_event_record(person=cast.ana, kind="promotion", effective_date=date(2026, 9, 1), to_level=3)
+    event = career_event_record(
+        actor=OPERATOR, person=cast.ana, kind="promotion", effective_date=date(2026, 9, 1), to_level=3
+    )
     cast.ana.refresh_from_db()
     assert (event.from_level, event.to_level, cast.ana.level) == (2, 3, 3)
     # An older event does not overwrite today's record.
-    career_event_record(person=cast.ana, kind="level_change", effective_date=date(2025, 1, 1), to_level=2)
+    career_event_record(
+        actor=OPERATOR, person=cast.ana, kind="level_change", effective_date=date(2025, 1, 1), to_level=2
+    )
     cast.ana.refresh_from_db()
     assert cast.ana.level == 3
     with pytest.raises(ValueError, match="a promotion raises the level above 3"):
-        career_event_record(person=cast.ana, kind="promotion", effective_date=date(2026, 10, 1), to_level=3)
-    career_event_record(person=cast.ben, kind="exit", effective_date=date(2026, 10, 1))
+        career_event_record(
+            actor=OPERATOR, person=cast.ana, kind="promotion", effective_date=date(2026, 10, 1), to_level=3
+        )
+    career_event_record(actor=OPERATOR, person=cast.ben, kind="exit", effective_date=date(2026, 10, 1))
     cast.ben.refresh_from_db()
     assert cast.ben.active is False

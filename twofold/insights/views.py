@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -13,7 +12,6 @@ from twofold.insights.selectors import overview_totals, programme_headlines
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_see_overview(request.user):
-        raise PermissionDenied("The overview is for executives, programme managers and org admins.")
+    permissions.authorize(request.user, "overview.view")
     headlines = programme_headlines()
     return render(request, "insights/overview.html", {"headlines": headlines, "totals": overview_totals(headlines)})

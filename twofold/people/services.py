@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from twofold.accounts.models import User
+from twofold.accounts.permissions import authorize
 from twofold.dates import date_out_of_range
 from twofold.people.bulk import bulk_insert_rows, bulk_update_columns
 from twofold.people.leavers import people_deactivate
@@ -45,8 +46,10 @@ class ManagerCycle(ValueError):
 
 
 @transaction.atomic
-def person_set_manager(*, person: Person, manager: Person | None) -> Person:
-    """Give ``person`` a new manager, refusing one from their own reporting line."""
+def person_set_manager(*, actor: Any, person: Person, manager: Person | None) -> Person:
+    """Give ``person`` a new manager, refusing one from their own reporting line. Reporting lines
+    come from the HRIS: whoever may import people may set one."""
+    authorize(actor, "people.import")
     if manager is not None:
         manager.refresh_from_db(fields=TREE_FIELDS)
         person.refresh_from_db(fields=TREE_FIELDS)
@@ -112,8 +115,9 @@ def people_mark_generated(*, employee_ids: Iterable[str]) -> int:
 
 
 @transaction.atomic
-def directory_clear() -> int:
+def directory_clear(*, actor: Any) -> int:
     """Delete every person (with their skills, attributes and events). For demo data only."""
+    authorize(actor, "people.import")
     count = Person.objects.count()
     Person.objects.update(manager=None)
     Person.objects.all().delete()
@@ -129,13 +133,14 @@ class SkillChoice:
 
 
 @transaction.atomic
-def person_skills_set(*, person: Person, choices: Iterable[SkillChoice]) -> int:
+def person_skills_set(*, actor: Any, person: Person, choices: Iterable[SkillChoice]) -> int:
     """Replace a person's skills with ``choices`` (their own profile edit); returns how many they hold.
 
     Two saves at once (two tabs, a double click) take turns on the person's row, and the later one
     wins whole: otherwise both delete the old rows, both insert, and the second insert breaks the
     one-row-per-skill constraint.
     """
+    authorize(actor, "people.edit_skills", person)
     Person.objects.select_for_update().filter(pk=person.pk).first()
     choices = list(choices)
     known = set(Skill.objects.filter(pk__in=[choice.skill_id for choice in choices]).values_list("pk", flat=True))
@@ -168,7 +173,7 @@ def career_event_record(
     to_level: int | None = None,
     to_title: str = "",
     note: str = "",
-    actor: User | None = None,
+    actor: Any,
     today: date | None = None,
 ) -> CareerEvent:
     """Record one career event as the HRIS would report it, keeping the person's current record in step.
@@ -177,6 +182,7 @@ def career_event_record(
     raise it); an exit that is their latest, once its date has come, marks them as having left
     (:func:`~twofold.people.leavers.people_deactivate`).
     """
+    authorize(actor, "people.import")
     person = Person.objects.select_for_update().get(pk=person.pk)
     if kind not in CareerEventKind.values:
         raise ValueError(f"{kind!r} is not a career event kind")

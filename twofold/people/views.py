@@ -57,9 +57,8 @@ def _filters_from(request: HttpRequest, *, talent_flags: bool) -> DirectoryFilte
 
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_view_directory(request.user):
-        raise PermissionDenied("The directory is for employees and programme staff.")
-    talent_flags = permissions.can_see_talent_flags(request.user)
+    permissions.authorize(request.user, "directory.view")
+    talent_flags = permissions.allowed(request.user, "people.view_talent_flags")
     filters = _filters_from(request, talent_flags=talent_flags)
     page = Paginator(person_directory(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -81,7 +80,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
     # Someone who may not see this person gets the answer an unknown id gets, after the same one
     # query; only then is the whole profile read.
     found = Person.objects.filter(pk=pk).first()
-    if found is None or not permissions.can_view_person(request.user, found):
+    if found is None or not permissions.allowed(request.user, "people.view", found):
         raise Http404("No such person.")
     person = person_profile(pk)
     skills = list(person.skills.all())
@@ -93,10 +92,10 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "learning": [skill for skill in skills if skill.wants_to_learn],
         "other_skills": [skill for skill in skills if not skill.can_teach and not skill.wants_to_learn],
         "events": list(person.career_events.all()[:12]),
-        "talent_flags": permissions.can_see_talent_flags(request.user),
+        "talent_flags": permissions.allowed(request.user, "people.view_talent_flags"),
         "self_identification": (
             person_self_identification(person)
-            if permissions.can_see_self_identification(request.user, person)
+            if permissions.allowed(request.user, "people.view_restricted", person)
             else None
         ),
         "is_me": request.user.person_id == person.pk,  # type: ignore[union-attr]
@@ -115,8 +114,7 @@ def _take_pending_import(request: HttpRequest) -> dict[str, Any] | None:
 @login_required
 def import_people(request: HttpRequest) -> HttpResponse:
     """Upload an HRIS export, see every problem or what would change, then confirm."""
-    if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
+    permissions.authorize(request.user, "people.import")
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "presets": PRESETS}
     if request.method == "POST" and form.is_valid():
@@ -156,8 +154,7 @@ def import_people(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def import_people_confirm(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
+    permissions.authorize(request.user, "people.import")
     pending = _take_pending_import(request)
     data = import_upload_read(pending["path"]) if pending else None
     if pending is None or data is None:
@@ -200,8 +197,7 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_people_cancel(request: HttpRequest) -> HttpResponse:
     """Drop the checked file: it is deleted at once, nothing is imported."""
-    if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
+    permissions.authorize(request.user, "people.import")
     pending = _take_pending_import(request)
     if pending:
         import_upload_discard(pending["path"])
@@ -241,7 +237,7 @@ def my_skills(request: HttpRequest) -> HttpResponse:
                 continue
             choices.append(SkillChoice(skill.pk, int(level), teach, learn))
         if not problems:
-            person_skills_set(person=person, choices=choices)
+            person_skills_set(actor=request.user, person=person, choices=choices)
             messages.success(request, f"Saved your skills ({len(choices)}).")
             return redirect("people:person", pk=person.pk)
     rows_by_category: dict[str, list[dict[str, Any]]] = {}

@@ -6,8 +6,10 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from twofold.accounts import permissions
 from twofold.programmes.eligibility import Candidate, EligibilityRules, role_problem
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme
+from twofold.programmes.permissions import enrolments_below
 
 
 def programme_pool_counts(programme: Programme) -> dict[str, dict[str, int]]:
@@ -22,14 +24,13 @@ def programme_pool_counts(programme: Programme) -> dict[str, dict[str, int]]:
 
 
 def programmes_visible_to(user: Any) -> QuerySet[Programme]:
-    """Org admins see every programme; programme managers the ones they manage."""
+    """The programmes ``user`` manages (every one for an org admin), narrowed by the one rule of
+    :func:`twofold.accounts.permissions.manageable_programmes`."""
     programmes = Programme.objects.annotate(
         mentor_count=Count("enrolments", filter=Q(enrolments__role=EnrolmentRole.MENTOR, enrolments__status="active")),
         mentee_count=Count("enrolments", filter=Q(enrolments__role=EnrolmentRole.MENTEE, enrolments__status="active")),
     ).order_by("-created_at")
-    if user.is_superuser:
-        return programmes
-    return programmes.filter(managers=user)
+    return permissions.manageable_programmes(user, programmes)
 
 
 def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str]]]]:
@@ -61,11 +62,7 @@ def enrolments_of(person: Any) -> QuerySet[Enrolment]:
 def approvals_awaiting(person: Any) -> list[Enrolment]:
     """Applications from people below ``person`` in the management tree that wait for approval."""
     return list(
-        Enrolment.objects.filter(
-            status=EnrolmentStatus.PENDING_APPROVAL,
-            person__tree_left__gt=person.tree_left,
-            person__tree_left__lt=person.tree_right,
-        )
+        enrolments_below(person, Enrolment.objects.filter(status=EnrolmentStatus.PENDING_APPROVAL))
         .select_related("person", "programme")
         .order_by("created_at")[:100]
     )

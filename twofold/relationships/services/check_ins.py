@@ -1,13 +1,15 @@
 """Check-ins answered by the pair, and concerns raised with (and handled by) the programme managers."""
 
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from twofold.accounts.models import User
+from twofold.accounts.permissions import authorize
 from twofold.people.models import Person
-from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.errors import RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import (
     CheckIn,
     CheckInPoint,
@@ -19,12 +21,11 @@ from twofold.relationships.models import (
 )
 from twofold.relationships.selectors import (
     check_in_refusal,
-    programme_is_managed_by,
 )
 from twofold.relationships.services.steps import (
     CHECK_IN_SCORE,
     _fresh,
-    _side,
+    _pair_person,
     _text,
 )
 
@@ -35,13 +36,14 @@ from twofold.relationships.services.steps import (
 def check_in_submit(
     *,
     relationship: Relationship,
-    person: Person,
+    actor: Any,
     point: str,
     satisfaction: int,
     psychological_safety: int,
     progress: int,
     comment: str = "",
     would_recommend: bool | None = None,
+    person: Person | None = None,
     now: datetime | None = None,
 ) -> CheckIn:
     """One of the pair answers a check-in: satisfaction, psychological safety and progress, 1–5 each.
@@ -52,7 +54,7 @@ def check_in_submit(
     """
     now = now or timezone.now()
     current = _fresh(relationship)
-    _side(current, person)
+    person = _pair_person(current, actor, "relationships.check_in", person)
     has_held_meeting = Meeting.objects.filter(
         relationship=current, status=MeetingStatus.HELD, starts_at__lte=now
     ).exists()
@@ -91,33 +93,32 @@ def check_in_submit(
 
 
 @transaction.atomic
-def concern_raise(*, relationship: Relationship, person: Person, text: str) -> Concern:
+def concern_raise(*, relationship: Relationship, actor: Any, text: str, person: Person | None = None) -> Concern:
     """One of the pair raises a concern with the programme managers, at any stage.
 
     The partner is never told: no read of the pair's relationship includes concerns.
     """
     current = _fresh(relationship)
-    _side(current, person)
+    person = _pair_person(current, actor, "relationships.raise_concern", person)
     return Concern.objects.create(
         relationship=current, raised_by=person, text=_text(text, field="The concern", code="text_required")
     )
 
 
 @transaction.atomic
-def concern_update(*, concern: Concern, user: User, status: str, resolution: str = "") -> Concern:
+def concern_update(*, concern: Concern, actor: Any, status: str, resolution: str = "") -> Concern:
     """A manager of the programme (or an org admin) acknowledges or resolves a concern; resolving says how."""
     current = (
         Concern.objects.select_for_update(of=("self",)).select_related("relationship__programme").get(pk=concern.pk)
     )
-    if not programme_is_managed_by(programme=current.relationship.programme, user=user):
-        raise RelationshipForbidden("Only the programme's managers handle its concerns.", code="not_manager")
+    authorize(actor, "concerns.handle", current)
     if status not in ConcernStatus.values:
         raise RelationshipRuleBroken(f"{status!r} is not a concern status.", code="unknown_status")
     if current.status == ConcernStatus.RESOLVED:
         raise RelationshipStateConflict("This concern is resolved; its record stays as it is.", code="already_resolved")
     if status == ConcernStatus.RESOLVED and not resolution.strip():
         raise RelationshipRuleBroken("Say how the concern was resolved.", code="resolution_required")
-    current.status, current.handled_by = status, user
+    current.status, current.handled_by = status, actor if isinstance(actor, User) else None
     if resolution.strip():
         current.resolution = resolution.strip()
     current.save(update_fields=["status", "resolution", "handled_by", "updated_at"])

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from twofold.accounts.models import User
+from twofold.accounts.permissions import authorize
 from twofold.people.models import Person
 from twofold.programmes import services as programme_services
 from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem, participant_problem
@@ -38,10 +38,10 @@ from twofold.relationships.selectors import (
 from twofold.relationships.services.steps import (
     DEFAULT_CONFIDENTIALITY,
     PROPOSING_STATES,
+    _acting_person,
     _fresh,
     _locked,
     _move,
-    _pair_member_or_manager,
     _release_seat,
     _require_state,
     _side,
@@ -140,6 +140,7 @@ def pair_refusal(
 @transaction.atomic
 def relationship_propose(
     *,
+    actor: Any,
     programme: Programme,
     mentor_enrolment: Enrolment,
     mentee_enrolment: Enrolment,
@@ -165,6 +166,7 @@ def relationship_propose(
     """
     now = now or timezone.now()
     programme = Programme.objects.get(pk=programme.pk)
+    authorize(actor, "relationships.propose", programme)
     if programme.state not in PROPOSING_STATES:
         raise RelationshipRuleBroken(
             f"{programme.name} is {programme.get_state_display().lower()}; pairs are proposed while it matches "
@@ -243,7 +245,7 @@ def _default_agreement(relationship: Relationship) -> Agreement:
 
 @transaction.atomic
 def relationship_answer(
-    *, relationship: Relationship, person: Person, accept: bool, now: datetime | None = None
+    *, relationship: Relationship, actor: Any, accept: bool, person: Person | None = None, now: datetime | None = None
 ) -> Relationship:
     """One of the pair accepts or declines a proposal.
 
@@ -255,6 +257,8 @@ def relationship_answer(
     """
     now = now or timezone.now()
     current = _locked(relationship)
+    person = _acting_person(current, actor, "relationships.answer", person)
+    assert person is not None
     side = _side(current, person)
     if side == "mentor" and current.programme.acceptance == Acceptance.ONE_SIDED:
         raise RelationshipForbidden(
@@ -332,8 +336,9 @@ def relationships_expire(*, now: datetime | None = None) -> int:
 def relationship_end(
     *,
     relationship: Relationship,
-    ended_by: Person | User,
+    actor: Any,
     reason: str,
+    person: Person | None = None,
     rematch: bool = False,
     now: datetime | None = None,
 ) -> Relationship:
@@ -345,7 +350,7 @@ def relationship_end(
     """
     now = now or timezone.now()
     current = _locked(relationship)
-    person = _pair_member_or_manager(current, ended_by)
+    person = _acting_person(current, actor, "relationships.end", person, managers_too=True)
     _require_state(current, RelationshipState.ACTIVE, action="end the relationship early")
     cleaned = _text(reason, field="The reason", code="reason_required", max_length=500)
     _move(
@@ -373,7 +378,7 @@ def relationship_end(
 
 @transaction.atomic
 def relationship_complete(
-    *, relationship: Relationship, completed_by: Person | User, now: datetime | None = None
+    *, relationship: Relationship, actor: Any, person: Person | None = None, now: datetime | None = None
 ) -> Relationship:
     """Complete an active relationship at its planned end (from :data:`END_WINDOW` before it).
 
@@ -382,7 +387,7 @@ def relationship_complete(
     """
     now = now or timezone.now()
     current = _locked(relationship)
-    person = _pair_member_or_manager(current, completed_by)
+    person = _acting_person(current, actor, "relationships.complete", person, managers_too=True)
     _require_state(current, RelationshipState.ACTIVE, action="complete the relationship")
     planned_end = relationship_planned_end(current)
     assert planned_end is not None  # an active relationship has started
@@ -401,7 +406,12 @@ def relationship_complete(
 
 @transaction.atomic
 def nomination_create(
-    *, relationship: Relationship, nominator: Person, programme: Programme, statement: str
+    *,
+    relationship: Relationship,
+    actor: Any,
+    programme: Programme,
+    statement: str,
+    nominator: Person | None = None,
 ) -> Nomination:
     """A senior mentee nominates their junior mentor for a sponsorship programme.
 
@@ -412,6 +422,8 @@ def nomination_create(
     programme.
     """
     source = _fresh(relationship)
+    nominator = _acting_person(source, actor, "relationships.nominate", nominator)
+    assert nominator is not None
     if source.programme.kind != ProgrammeKind.REVERSE_MENTORING:
         raise RelationshipRuleBroken(
             "Nominations come from reverse-mentoring relationships.", code="not_reverse_mentoring"
@@ -442,7 +454,7 @@ def nomination_create(
         )
     try:
         enrolment = programme_services.enrolment_nominate(
-            programme=target, person=nominee, nominated_by=nominator, statement=text
+            actor=actor, programme=target, person=nominee, nominated_by=nominator, statement=text
         )
     except programme_services.ProgrammeRuleBroken as error:
         # One exception family for callers of this service (e.g. already enrolled, not eligible).

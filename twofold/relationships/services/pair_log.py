@@ -32,6 +32,7 @@ from twofold.relationships.services.steps import (
     MEETING_STATUS_CHANGES,
     PAIRED_STATES,
     _fresh,
+    _pair_person,
     _require_state,
     _side,
     _text,
@@ -44,7 +45,8 @@ from twofold.relationships.services.steps import (
 def agreement_update(
     *,
     relationship: Relationship,
-    person: Person,
+    actor: Any,
+    person: Person | None = None,
     goals: str | None = None,
     cadence_days: int | None = None,
     confidentiality: str | None = None,
@@ -55,7 +57,7 @@ def agreement_update(
     the new wording. Reverse mentoring keeps a confidentiality statement; it cannot be emptied.
     """
     current = _fresh(relationship)
-    _side(current, person)
+    person = _pair_person(current, actor, "relationships.agreement", person)
     _require_state(current, RelationshipState.ACTIVE, action="change the agreement")
     agreement = Agreement.objects.select_for_update().get(relationship=current)
     changes: dict[str, Any] = {}
@@ -82,13 +84,16 @@ def agreement_update(
 
 
 @transaction.atomic
-def agreement_accept(*, relationship: Relationship, person: Person, now: datetime | None = None) -> Agreement:
+def agreement_accept(
+    *, relationship: Relationship, actor: Any, person: Person | None = None, now: datetime | None = None
+) -> Agreement:
     """One of the pair accepts the agreement as it stands; accepting again changes nothing.
 
     In reverse mentoring the agreement holds a confidentiality statement, and both must accept it.
     """
     now = now or timezone.now()
     current = _fresh(relationship)
+    person = _pair_person(current, actor, "relationships.agreement", person)
     side = _side(current, person)
     _require_state(current, RelationshipState.ACTIVE, action="accept the agreement")
     agreement = Agreement.objects.select_for_update().get(relationship=current)
@@ -138,7 +143,8 @@ def _check_date(value: date | datetime, *, what: str) -> None:
 def meeting_log(
     *,
     relationship: Relationship,
-    person: Person,
+    actor: Any,
+    person: Person | None = None,
     starts_at: datetime,
     duration_minutes: int = 45,
     skills: Iterable[Skill] = (),
@@ -154,7 +160,7 @@ def meeting_log(
     """
     now = now or timezone.now()
     current = _fresh(relationship)
-    _side(current, person)
+    person = _pair_person(current, actor, "relationships.meetings", person)
     _require_state(current, RelationshipState.ACTIVE, action="log a meeting")
     _check_duration(duration_minutes)
     _check_date(starts_at, what="the meeting's date")
@@ -184,7 +190,8 @@ def meeting_log(
 def meeting_schedule(
     *,
     relationship: Relationship,
-    person: Person,
+    actor: Any,
+    person: Person | None = None,
     starts_at: datetime,
     duration_minutes: int = 45,
     location: str = "",
@@ -193,7 +200,7 @@ def meeting_schedule(
     """Either of an active pair puts a future meeting in both calendars."""
     now = now or timezone.now()
     current = _fresh(relationship)
-    _side(current, person)
+    person = _pair_person(current, actor, "relationships.meetings", person)
     _require_state(current, RelationshipState.ACTIVE, action="schedule a meeting")
     _check_duration(duration_minutes)
     _check_date(starts_at, what="the meeting's date")
@@ -213,7 +220,8 @@ def meeting_schedule(
 def meeting_update(
     *,
     meeting: Meeting,
-    person: Person,
+    actor: Any,
+    person: Person | None = None,
     starts_at: datetime | None = None,
     duration_minutes: int | None = None,
     status: str | None = None,
@@ -228,7 +236,7 @@ def meeting_update(
     """
     now = now or timezone.now()
     current = Meeting.objects.select_for_update(of=("self",)).select_related("relationship").get(pk=meeting.pk)
-    _side(current.relationship, person)
+    person = _pair_person(current.relationship, actor, "relationships.meetings", person)
     _require_state(current.relationship, RelationshipState.ACTIVE, action="change a meeting")
     new_status = current.status if status is None else status
     if new_status not in MeetingStatus.values or new_status not in MEETING_STATUS_CHANGES[current.status]:
@@ -260,10 +268,10 @@ def meeting_update(
 
 
 @transaction.atomic
-def private_note_set(*, meeting: Meeting, author: Person, text: str) -> PrivateNote | None:
+def private_note_set(*, meeting: Meeting, actor: Any, text: str, author: Person | None = None) -> PrivateNote | None:
     """Write (or, with empty text, delete) the author's own private note on a meeting of their pair."""
     current = Meeting.objects.select_related("relationship").get(pk=meeting.pk)
-    _side(current.relationship, author)
+    author = _pair_person(current.relationship, actor, "relationships.notes", author)
     _require_state(current.relationship, RelationshipState.ACTIVE, action="write a private note")
     if not text.strip():
         PrivateNote.objects.filter(meeting=current, author=author).delete()
@@ -279,7 +287,8 @@ def private_note_set(*, meeting: Meeting, author: Person, text: str) -> PrivateN
 def knowledge_transfer_record(
     *,
     relationship: Relationship,
-    person: Person,
+    actor: Any,
+    person: Person | None = None,
     skill: Skill,
     direction: str,
     proficiency_before: int,
@@ -289,7 +298,7 @@ def knowledge_transfer_record(
 ) -> KnowledgeTransfer:
     """Either of an active pair records a skill that moved between them, and how far (0–4)."""
     current = _fresh(relationship)
-    _side(current, person)
+    person = _pair_person(current, actor, "relationships.knowledge", person)
     _require_state(current, RelationshipState.ACTIVE, action="record knowledge transfer")
     if direction not in Direction.values:
         raise RelationshipRuleBroken(f"{direction!r} is not a direction of transfer.", code="unknown_direction")
@@ -321,10 +330,17 @@ def _require_sponsor(relationship: Relationship, person: Person) -> None:
 
 @transaction.atomic
 def advocacy_action_record(
-    *, relationship: Relationship, person: Person, kind: str, happened_on: date, description: str
+    *,
+    relationship: Relationship,
+    actor: Any,
+    kind: str,
+    happened_on: date,
+    description: str,
+    person: Person | None = None,
 ) -> AdvocacyAction:
     """The sponsor of an active sponsorship records something they did for their protégé."""
     current = _fresh(relationship)
+    person = _pair_person(current, actor, "relationships.advocacy", person)
     _require_sponsor(current, person)
     _require_state(current, RelationshipState.ACTIVE, action="record an advocacy action")
     if kind not in AdvocacyKind.values:
@@ -341,11 +357,12 @@ def advocacy_action_record(
 
 @transaction.atomic
 def advocacy_action_set_outcome(
-    *, action: AdvocacyAction, person: Person, outcome: str, note: str = ""
+    *, action: AdvocacyAction, actor: Any, outcome: str, note: str = "", person: Person | None = None
 ) -> AdvocacyAction:
     """The sponsor says what came of an advocacy action; outcomes often arrive after the relationship ends."""
     current = AdvocacyAction.objects.select_for_update().get(pk=action.pk)
     relationship = _fresh(current.relationship)
+    person = _pair_person(relationship, actor, "relationships.advocacy", person)
     _require_sponsor(relationship, person)
     _require_state(relationship, *PAIRED_STATES, action="record an outcome")
     if outcome not in AdvocacyOutcome.values:

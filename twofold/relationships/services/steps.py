@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from twofold.accounts.models import User
+from twofold.accounts.permissions import authorize, is_command_line
 from twofold.people.models import Person
 from twofold.programmes.models import (
     Enrolment,
@@ -18,9 +18,6 @@ from twofold.relationships.models import (
     MeetingStatus,
     Relationship,
     RelationshipState,
-)
-from twofold.relationships.selectors import (
-    programme_is_managed_by,
 )
 
 # Proposals are made while a programme matches, and again when it re-matches people while running.
@@ -107,23 +104,35 @@ def _side(relationship: Relationship, person: Person) -> str:
     raise RelationshipForbidden(f"{person.name} is not one of this relationship's pair.", code="not_in_pair")
 
 
-def _pair_member_or_manager(relationship: Relationship, actor: Person | User) -> Person | None:
-    """Who acts, for the things either of the pair or a programme manager may do.
+def _acting_person(
+    relationship: Relationship, actor: Any, action: str, person: Person | None = None, *, managers_too: bool = False
+) -> Person | None:
+    """Check ``actor`` may do ``action`` to ``relationship`` and return the person it is recorded for.
 
-    A person must be one of the pair; an account acts as its person when that person is one of the
-    pair, and otherwise as a manager of the relationship's programme. Returns the person to record
-    (None for a manager without a directory entry).
+    That is the actor's own directory entry, which must be one of the pair; only a command on the
+    server names another ``person`` (of the pair) to record it for. With ``managers_too`` a manager
+    of the programme may act as well, recorded with their own entry (None when they have none).
     """
-    if isinstance(actor, Person):
-        _side(relationship, actor)
-        return actor
-    if actor.person_id is not None and relationship.involves(actor.person_id):
-        return actor.person
-    if programme_is_managed_by(programme=relationship.programme, user=actor):
-        return actor.person
-    raise RelationshipForbidden(
-        "Only the two people in the relationship or a manager of its programme may do this.", code="not_permitted"
-    )
+    authorize(actor, action, relationship)
+    if person is not None and person.pk != getattr(actor, "person_id", None):
+        authorize(actor, "relationships.act_for", person)
+    elif person is None:
+        person = getattr(actor, "person", None)
+    if person is not None and relationship.involves(person.pk):
+        return person
+    if managers_too and not is_command_line(actor):
+        return person
+    if person is None:
+        raise RelationshipForbidden("Say which of the pair this is recorded for.", code="not_in_pair")
+    _side(relationship, person)
+    return person
+
+
+def _pair_person(relationship: Relationship, actor: Any, action: str, person: Person | None = None) -> Person:
+    """:func:`_acting_person` for what only the pair does: always one of the two, or a refusal."""
+    acting = _acting_person(relationship, actor, action, person)
+    assert acting is not None
+    return acting
 
 
 def _release_seat(relationship: Relationship) -> None:

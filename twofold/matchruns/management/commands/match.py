@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Unmatched
 from twofold.matchruns.selectors import fairness_lines
 from twofold.matchruns.services import MatchRunRuleBroken, match_run_publish, match_run_start
@@ -27,9 +28,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        operator = CommandLineOperator()
         programme = find_programme(options["programme"])
         try:
-            run = match_run_start(programme=programme, background=options["background"] or False)
+            run = match_run_start(actor=operator, programme=programme, background=options["background"] or False)
         except MatchRunRuleBroken as error:
             raise CommandError(str(error)) from None
         if run.status == MatchRunStatus.QUEUED:
@@ -39,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError(f"match run {run.pk} failed: {run.error}")
         self._report(run)
         if options["publish"]:
-            result = match_run_publish(run=run)
+            result = match_run_publish(actor=operator, run=run)
             self.stdout.write(f"Published: {result.proposed} proposals sent.")
             for proposal, reason in result.skipped:
                 self.stdout.write(
