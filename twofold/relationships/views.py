@@ -772,7 +772,7 @@ def calendar_rotate(request: HttpRequest) -> HttpResponse:
     person: Person | None = getattr(request.user, "person", None)
     if person is None:
         raise PermissionDenied("Only employees have a calendar of meetings.")
-    calendar_feed_rotate(person)
+    calendar_feed_rotate(actor=request.user, person=person)
     return _whole_page_done(
         request,
         reverse("relationships:mine") + "#calendar",
