@@ -99,8 +99,8 @@ def scene(cast: Cast) -> Scene:
         # Everyone signed in with a role reads the directory; only who may not is asked here.
         "people:person": [cast.outsider],
         "programmes:apply": [*outsiders, cast.vp_tech_user, cast.executive],
-        # Victor and the CEO are above Ana, so they would be asked to approve her application.
-        "programmes:approve": [*outsiders, cast.vp_sales_user],
+        # Victor and the CEO are above Ana but not her line manager: her application is not theirs.
+        "programmes:approve": [*outsiders, cast.vp_sales_user, cast.vp_tech_user, cast.executive],
         "relationships:concern_handle": [*outsiders, cast.executive],
         "relationships:programme_health": [*outsiders, cast.executive, cast.ana_user],
     }

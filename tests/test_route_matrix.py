@@ -77,6 +77,8 @@ password_change                 302 200 200 200 200 200 200 200 200 200 | -
 password_reset                  200 200 200 200 200 200 200 200 200 200 | -
 password_reset_confirm          200 200 200 200 200 200 200 200 200 200 | -
 password_reset_sent             200 200 200 200 200 200 200 200 200 200 | -
+people:delegate_choose          302 405 405 405 405 405 405 405 405 405 | 302 302 302 302 302 302 403 403 302 403
+people:delegate_remove          302 405 405 405 405 405 405 405 405 405 | 302 302 302 302 302 302 403 403 302 403
 people:directory                302 200 200 200 200 200 200 200 200 200 | -
 people:import                   302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 200
 people:import_cancel            302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
@@ -84,7 +86,7 @@ people:import_confirm           302 405 405 405 405 405 405 405 405 405 | 302 40
 people:my_skills                302 200 200 200 200 200 403 403 200 403 | 302 302 302 302 302 302 403 403 302 403
 people:person                   302 200 200 200 200 200 200 200 200 200 | -
 programmes:apply                302 200 200 200 200 200 403 403 200 403 | 302 302 400 400 302 302 403 403 302 403
-programmes:approve              302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 302 403 403 302 403
+programmes:approve              302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 302 403 403 404 403
 programmes:decline_invitation   302 405 405 405 405 405 405 405 405 405 | 302 302 404 404 404 404 403 403 404 403
 programmes:detail               302 404 404 404 404 404 404 200 404 200 | -
 programmes:edit                 302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 200 404 200
@@ -265,6 +267,8 @@ def scene(cast: Cast) -> Scene:
         "matchruns:rerun": {},
         "matchruns:publish": {},
         "people:my_skills": {},
+        "people:delegate_choose": {"colleague": "E1"},
+        "people:delegate_remove": {},
         "people:import": {},
         "people:import_confirm": {},
         "people:import_cancel": {},

@@ -304,6 +304,11 @@ else:
 # Raise it if your organisation asks; twofold.privacy refuses anything below 3.
 TWOFOLD_MIN_GROUP_SIZE = env_int("TWOFOLD_MIN_GROUP_SIZE", 5)
 
+# Career history (promotions, level and role changes, exits) on a person's page is for the person,
+# their management chain and org admins. Some organisations publish it: TWOFOLD_CAREER_HISTORY_OPEN=1
+# shows it to everyone who may see the person (docs/security.md, "Who sees what").
+CAREER_HISTORY_OPEN = env_bool("TWOFOLD_CAREER_HISTORY_OPEN")
+
 # The people import (docs/importing-people.md). A "whole workforce" import refuses to mark more than
 # this share of the active people as having left unless it is explicitly forced, so that a truncated
 # export cannot empty the directory.

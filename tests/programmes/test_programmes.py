@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.factories import OPERATOR, PersonFactory, acting
+from tests.factories import OPERATOR, PersonFactory, UserFactory, acting
 from twofold.accounts.permissions import NotPermittedHidden
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, ProgrammeState
 from twofold.programmes.selectors import programme_pool_counts
@@ -129,12 +129,13 @@ def test_invitation_answers_and_manager_approval(cast) -> None:
     ).invited
     enrolment = enrolment_respond(actor=acting(invite.person), enrolment=invite, accept=True, goals="Teach GenAI")
     assert enrolment.status == EnrolmentStatus.PENDING_APPROVAL
-    with pytest.raises(NotPermittedHidden):
-        enrolment_approve(enrolment=enrolment, actor=acting(cast.vp_sales))
+    for someone_else in (cast.vp_sales_user, cast.vp_tech_user, cast.executive, cast.ana_user):
+        with pytest.raises(NotPermittedHidden):
+            enrolment_approve(enrolment=enrolment, actor=someone_else)
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.PENDING_APPROVAL and enrolment.approved_by is None
-    enrolment = enrolment_approve(enrolment=enrolment, actor=acting(cast.vp_tech))
-    assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.approved_by == cast.vp_tech
+    enrolment = enrolment_approve(enrolment=enrolment, actor=UserFactory(username="lena", person=cast.lead_tech))
+    assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.approved_by == cast.lead_tech
     with pytest.raises(ProgrammeRuleBroken, match="no open invitation"):
         enrolment_respond(actor=acting(enrolment.person), enrolment=enrolment, accept=False)
 

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.dispatch import Signal
 from django.http import Http404
 
@@ -160,7 +161,11 @@ def can_see_talent_flags(user: Any) -> bool:
 
 
 def can_view_person(user: Any, person: Any) -> bool:
-    return can_view_directory(user)
+    """A person's page: anyone who reads the directory. Someone who has left only for those who may
+    list leavers or see the person's career history (their leaving is part of it)."""
+    return can_view_directory(user) and bool(
+        person.active or can_list_leavers(user) or can_see_career_history(user, person)
+    )
 
 
 def can_see_self_identification(user: Any, person: Any) -> bool:
@@ -263,3 +268,51 @@ def can_handle_concern(user: Any, concern: Any) -> bool:
 def can_handle_concerns(user: Any) -> bool:
     """The concerns raised by participants: programme managers (of their programmes) and org admins."""
     return _signed_in(user) and bool(user.is_superuser or user.is_programme_manager)
+
+
+def applications_to_decide(user: Any, enrolments: QuerySet[Any]) -> QuerySet[Any]:
+    """``enrolments`` narrowed to the applications ``user`` decides (approves or turns down): those
+    of the people who report to them directly, and of the direct reports of a manager who named them
+    as delegate. Never their own.
+
+    Nobody further up the line is asked: a skip-level manager, the chief executive or anyone with the
+    executive role does not see the application or its goals. As a query, like
+    :func:`manageable_programmes`, so that the list of applications waiting and the right to decide
+    one are the same rule, and an id one may not decide answers like an unknown one.
+    """
+    if not _signed_in(user) or user.person_id is None:
+        return enrolments.none()
+    return enrolments.filter(
+        Q(person__manager_id=user.person_id) | Q(person__manager__delegation__delegate_id=user.person_id)
+    ).exclude(person_id=user.person_id)
+
+
+def can_decide_application(user: Any, enrolment: Any) -> bool:
+    """May ``user`` approve or turn down this application? See :func:`applications_to_decide`."""
+    return applications_to_decide(user, type(enrolment)._default_manager.filter(pk=enrolment.pk)).exists()
+
+
+def can_choose_delegate(user: Any, manager: Any) -> bool:
+    """Naming (or removing) the colleague who decides a manager's team's applications: the manager
+    themselves."""
+    return _signed_in(user) and user.person_id is not None and user.person_id == manager.pk
+
+
+def can_see_career_history(user: Any, person: Any) -> bool:
+    """Promotions, level and role changes and exits: the person themselves, everyone above them in
+    the management tree, and org admins. ``CAREER_HISTORY_OPEN`` opens it to everyone who may see
+    the person."""
+    if not _signed_in(user):
+        return False
+    if settings.CAREER_HISTORY_OPEN and can_view_directory(user):
+        return True
+    if user.is_superuser or (user.person_id is not None and user.person_id == person.pk):
+        return True
+    viewer = getattr(user, "person", None)
+    return viewer is not None and viewer.manages_or_is_above(person)
+
+
+def can_list_leavers(user: Any) -> bool:
+    """Listing the people who have left (the directory's "include people who have left"): org
+    admins and whoever holds the import permission, who keep the directory in step with the HRIS."""
+    return can_import_people(user)

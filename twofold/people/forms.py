@@ -45,3 +45,11 @@ class ImportConfirmForm(forms.Form):
     allow_mass_deactivation = forms.BooleanField(
         label="Yes, this file is the whole workforce: mark them all as having left", required=False
     )
+
+
+class DelegateForm(forms.Form):
+    colleague = forms.CharField(
+        max_length=254,
+        label="Colleague's email or employee id",
+        help_text="Find them in the People directory.",
+    )

@@ -29,11 +29,12 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from twofold.accounts.permissions import authorize
 from twofold.accounts.services import accounts_close, accounts_reopen
-from twofold.people.models import Person
+from twofold.people.models import Delegation, Person
 from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
 
 LEFT_THE_ORGANISATION = "left the organisation"
@@ -99,6 +100,8 @@ def people_deactivate(
         return result
     for chunk in departure.chunks():
         result.people += Person.objects.filter(pk__in=chunk, active=True).update(active=False, updated_at=departure.at)
+        # A leaver neither decides applications for someone else nor keeps a delegate deciding theirs.
+        Delegation.objects.filter(Q(manager_id__in=chunk) | Q(delegate_id__in=chunk)).delete()
     closed = accounts_close(person_ids=departure.person_ids)
     result.accounts, result.sessions = closed.accounts, closed.sessions
     for handler in _handlers.values():

@@ -74,6 +74,25 @@ class Person(models.Model):
         return (self.tree_right - self.tree_left - 1) // 2
 
 
+class Delegation(models.Model):
+    """A manager's delegate: one colleague who decides the applications of the manager's direct
+    reports as the manager would (see :func:`twofold.accounts.permissions.applications_to_decide`).
+
+    Named and removed by the manager on their own page; not HRIS data, so no import touches it.
+    When either of the two leaves the organisation the delegation ends.
+    """
+
+    manager = models.OneToOneField(Person, primary_key=True, on_delete=models.CASCADE, related_name="delegation")
+    delegate = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="delegations")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(delegate=models.F("manager")), name="delegation_not_self")]
+
+    def __str__(self) -> str:
+        return f"Delegate of person {self.manager_id}: person {self.delegate_id}"
+
+
 class GeneratedPerson(models.Model):
     """A person ``twofold demo-org`` made up, rather than one brought in from an HRIS.
 

@@ -34,4 +34,11 @@ def register_rules() -> None:
         refusal="Only those who may import people may mark people as having left.",
     )
     p.register("people.edit_skills", p.can_act_for, refusal="A skills profile is edited by its owner.")
+    p.register("people.choose_delegate", p.can_choose_delegate, refusal="Only a manager names their own delegate.")
+    p.register(
+        "people.view_career_history",
+        p.can_see_career_history,
+        refusal="Career history is for the person, their management chain and org admins.",
+    )
+    p.register("people.list_leavers", p.can_list_leavers, refusal="Only those who may import people list leavers.")
     p.register("accounts.administer", p.can_administer, refusal="This is for org admins.")

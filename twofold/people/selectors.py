@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from twofold.people.hris_presets import PERSON_FIELDS
-from twofold.people.models import Person, PersonSkill, SelfIdentification
+from twofold.people.models import CareerEvent, Delegation, Person, PersonSkill, SelfIdentification
 
 EXPORT_COLUMNS = [name for name in PERSON_FIELDS if name != "birth_date"]
 RESTRICTED_COLUMNS = ("gender", "ethnicity", "birth_year", "disability")
@@ -221,3 +221,33 @@ def demo_refusal() -> str | None:
             "held a demo, delete it and run `twofold demo` again."
         )
     return None
+
+
+def delegate_of(manager: Person) -> Person | None:
+    """The colleague ``manager`` named to decide their direct reports' applications, if any."""
+    delegation = Delegation.objects.select_related("delegate").filter(manager=manager).first()
+    return delegation.delegate if delegation is not None else None
+
+
+def delegating_to(person: Person) -> list[Person]:
+    """The managers who named ``person`` as their delegate."""
+    return list(Person.objects.filter(delegation__delegate=person).order_by("name"))
+
+
+def colleague_by_reference(reference: str) -> Person | None:
+    """An active colleague by email (any case) or employee id; None when nobody active matches."""
+    reference = reference.strip()
+    if not reference:
+        return None
+    return (
+        Person.objects.filter(active=True)
+        .filter(Q(email__iexact=reference) | Q(employee_id=reference))
+        .order_by("pk")
+        .first()
+    )
+
+
+def career_history(person: Person, *, limit: int = 12) -> list[CareerEvent]:
+    """A person's latest career events, newest first (shown only to whom may see them:
+    :func:`~twofold.accounts.permissions.can_see_career_history`)."""
+    return list(CareerEvent.objects.filter(person=person).order_by("-effective_date", "kind")[:limit])

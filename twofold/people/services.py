@@ -17,6 +17,7 @@ from twofold.people.leavers import people_deactivate
 from twofold.people.models import (
     CareerEvent,
     CareerEventKind,
+    Delegation,
     GeneratedPerson,
     Person,
     PersonSkill,
@@ -212,3 +213,24 @@ def career_event_record(
         if leaving:
             people_deactivate(person_ids=list(leaving), actor=actor)
     return event
+
+
+class DelegationRefused(ValueError):
+    """A delegate that cannot be named: oneself, or someone who has left."""
+
+
+@transaction.atomic
+def delegation_set(*, actor: Any, manager: Person, delegate: Person | None) -> Delegation | None:
+    """``manager`` names ``delegate`` to decide their direct reports' applications as they would, in
+    place of any delegate named before; ``delegate=None`` removes the delegation. Only the manager
+    themselves may (:func:`~twofold.accounts.permissions.can_choose_delegate`)."""
+    authorize(actor, "people.choose_delegate", manager)
+    Person.objects.select_for_update().filter(pk=manager.pk).first()
+    if delegate is not None and delegate.pk == manager.pk:
+        raise DelegationRefused("You decide your team's applications already: choose a colleague.")
+    if delegate is not None and not delegate.active:
+        raise DelegationRefused(f"{delegate.name} has left the organisation.")
+    Delegation.objects.filter(manager=manager).delete()
+    if delegate is None:
+        return None
+    return Delegation.objects.create(manager=manager, delegate=delegate)

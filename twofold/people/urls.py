@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/", views.person_page, name="person"),
     path("import/", views.import_people, name="import"),
     path("me/skills/", views.my_skills, name="my_skills"),
+    path("me/delegate/", views.delegate_choose, name="delegate_choose"),
+    path("me/delegate/remove/", views.delegate_remove, name="delegate_remove"),
     path("import/confirm/", views.import_people_confirm, name="import_confirm"),
     path("import/cancel/", views.import_people_cancel, name="import_cancel"),
 ]

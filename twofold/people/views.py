@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from twofold.accounts import permissions
-from twofold.people.forms import ImportConfirmForm, PeopleImportForm
+from twofold.people.forms import DelegateForm, ImportConfirmForm, PeopleImportForm
 from twofold.people.hris_presets import PRESETS
 from twofold.people.import_services import (
     DeactivationNotConfirmed,
@@ -29,19 +30,23 @@ from twofold.people.import_services import (
 from twofold.people.models import Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
+    career_history,
+    colleague_by_reference,
+    delegate_of,
+    delegating_to,
     directory_filter_options,
     person_directory,
     person_profile,
     person_reporting_chain,
     person_self_identification,
 )
-from twofold.people.services import SkillChoice, person_skills_set
+from twofold.people.services import DelegationRefused, SkillChoice, delegation_set, person_skills_set
 from twofold.people.tabular import FileRejected
 
 PAGE_SIZE = 50
 
 
-def _filters_from(request: HttpRequest, *, talent_flags: bool) -> DirectoryFilters:
+def _filters_from(request: HttpRequest, *, talent_flags: bool, leavers: bool) -> DirectoryFilters:
     query = request.GET
     level_text = query.get("level", "").strip()
     high_potential = query.get("high_potential", "")
@@ -51,7 +56,8 @@ def _filters_from(request: HttpRequest, *, talent_flags: bool) -> DirectoryFilte
         location=query.get("location", "").strip(),
         level=int(level_text) if re.fullmatch(r"[0-9]{1,2}", level_text) else None,
         high_potential=(high_potential == "yes") if talent_flags and high_potential in ("yes", "no") else None,
-        include_inactive=query.get("inactive") == "yes",
+        # Who may not list leavers gets the active list, whatever the address asks for.
+        include_inactive=leavers and query.get("inactive") == "yes",
     )
 
 
@@ -59,7 +65,8 @@ def _filters_from(request: HttpRequest, *, talent_flags: bool) -> DirectoryFilte
 def directory(request: HttpRequest) -> HttpResponse:
     permissions.authorize(request.user, "directory.view")
     talent_flags = permissions.allowed(request.user, "people.view_talent_flags")
-    filters = _filters_from(request, talent_flags=talent_flags)
+    leavers = permissions.allowed(request.user, "people.list_leavers")
+    filters = _filters_from(request, talent_flags=talent_flags, leavers=leavers)
     page = Paginator(person_directory(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -68,6 +75,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "query_string": query.urlencode(),
         "talent_flags": talent_flags,
+        "leavers": leavers,
     }
     if request.htmx and request.htmx.target == "directory-results":  # type: ignore[attr-defined]
         return render(request, "people/partials/directory_results.html", context)
@@ -84,6 +92,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such person.")
     person = person_profile(pk)
     skills = list(person.skills.all())
+    is_me = request.user.person_id == person.pk  # type: ignore[union-attr]
     context = {
         "person": person,
         "chain": person_reporting_chain(person),
@@ -91,16 +100,56 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "teaching": [skill for skill in skills if skill.can_teach],
         "learning": [skill for skill in skills if skill.wants_to_learn],
         "other_skills": [skill for skill in skills if not skill.can_teach and not skill.wants_to_learn],
-        "events": list(person.career_events.all()[:12]),
+        "events": career_history(person)
+        if permissions.allowed(request.user, "people.view_career_history", person)
+        else [],
         "talent_flags": permissions.allowed(request.user, "people.view_talent_flags"),
         "self_identification": (
             person_self_identification(person)
             if permissions.allowed(request.user, "people.view_restricted", person)
             else None
         ),
-        "is_me": request.user.person_id == person.pk,  # type: ignore[union-attr]
+        "is_me": is_me,
     }
+    if is_me:
+        context.update(delegate=delegate_of(person), delegating_to=delegating_to(person), delegate_form=DelegateForm())
     return render(request, "people/person.html", context)
+
+
+def _my_own_person(request: HttpRequest) -> Person:
+    person = getattr(request.user, "person", None)
+    if person is None:
+        raise PermissionDenied("Only employees have a page of their own.")
+    return person
+
+
+@login_required
+@require_POST
+def delegate_choose(request: HttpRequest) -> HttpResponse:
+    """Name the colleague who decides my direct reports' applications as I would."""
+    person = _my_own_person(request)
+    form = DelegateForm(request.POST)
+    colleague = colleague_by_reference(form.cleaned_data["colleague"]) if form.is_valid() else None
+    if colleague is None:
+        messages.error(request, "No colleague who is still with the organisation has that email or employee id.")
+        return redirect(reverse("people:person", args=[person.pk]) + "#delegate")
+    try:
+        delegation_set(actor=request.user, manager=person, delegate=colleague)
+    except DelegationRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"{colleague.name} now decides your direct reports' applications with you.")
+    return redirect(reverse("people:person", args=[person.pk]) + "#delegate")
+
+
+@login_required
+@require_POST
+def delegate_remove(request: HttpRequest) -> HttpResponse:
+    """Stop my delegate deciding my direct reports' applications."""
+    person = _my_own_person(request)
+    delegation_set(actor=request.user, manager=person, delegate=None)
+    messages.success(request, "You have no delegate now: your direct reports' applications come to you alone.")
+    return redirect(reverse("people:person", args=[person.pk]) + "#delegate")
 
 
 IMPORT_SESSION_KEY = "pending_people_import"

@@ -10,6 +10,9 @@ Plain values in, a reason (or None) out: no database, no Django, nothing from a 
   those it lets through, so the engine applies no eligibility rule of its own.
 - :func:`level_gap_problem`: one pair's level gap; the translation hands the engine the same numbers
   (:attr:`EligibilityRules.min_level_gap` …) for its bulk check.
+- :func:`application_problem`: whether someone may apply of their own accord. "Programmes you can
+  join" lists exactly the programmes and roles it lets through, and ``enrolment_apply`` refuses what
+  it refuses, so the list never offers what the service would turn down.
 
 tests/matchruns/test_one_rule.py holds the engine's bulk view and the one-pair check to one another
 on random organisations.
@@ -25,6 +28,12 @@ from typing import Protocol
 
 MENTOR = "mentor"
 MENTEE = "mentee"
+# Programme states in which people may apply, and the enrolment statuses that hold or may come to
+# hold a place in a pool (invited, waiting for the manager, in the pool, waitlisted).
+TAKING_APPLICATIONS = ("enrolling", "matching", "running")
+OPEN_STATUSES = ("invited", "pending_approval", "active", "waitlisted")
+# An application the applicant's manager (or their delegate) turned down.
+TURNED_DOWN = "refused"
 
 
 class ProgrammeSettings(Protocol):
@@ -196,3 +205,41 @@ def participant_problem(rules: EligibilityRules, candidate: Candidate, place: Po
             f"{candidate.name} has no free seat ({place.seats_taken} of {place.capacity} taken).",
         )
     return None
+
+
+@dataclass(frozen=True)
+class ApplicationFacts:
+    """What the application rule reads of a programme and of the applicant's place in it: the
+    programme's state, whether it is invite-only, and the status of the applicant's enrolment in it
+    (None when they never had one)."""
+
+    state: str
+    invite_only: bool
+    previous_status: str | None = None
+
+
+def application_problem(
+    rules: EligibilityRules, candidate: Candidate, role: str, facts: ApplicationFacts
+) -> Refusal | None:
+    """Why ``candidate`` may not apply to take ``role`` of their own accord, or None when they may.
+
+    In order: an invite-only programme takes people by invitation or nomination only (and is never
+    listed, so that seeing it does not tell anyone they are flagged high potential); a programme not
+    taking applications; someone already in it; someone whose application was turned down (their
+    manager's decision stands: the programme's managers may still invite them); then the role's own
+    rules (:func:`role_problem`). Someone who withdrew or declined an invitation may apply again.
+    """
+    if facts.invite_only:
+        return Refusal("invite_only", f"{rules.programme_name} takes people by invitation or nomination only")
+    if facts.state not in TAKING_APPLICATIONS:
+        return Refusal("not_enrolling", "the programme is not taking applications now")
+    if facts.previous_status in OPEN_STATUSES:
+        return Refusal("already_enrolled", f"{candidate.name} is already in this programme")
+    if facts.previous_status == TURNED_DOWN:
+        return Refusal(
+            "turned_down",
+            f"{candidate.name}'s application to {rules.programme_name} was turned down; "
+            "the programme's managers can still invite them",
+        )
+    problem = role_problem(rules, candidate, role)
+    return None if problem is None else Refusal("not_eligible", problem)

@@ -24,6 +24,7 @@ PROGRAMME_FIELDSETS: list[tuple[str, tuple[str, ...]]] = [
             "min_level_gap",
             "max_level_gap",
             "requires_high_potential",
+            "invite_only",
             "requires_manager_approval",
         ),
     ),
@@ -43,6 +44,8 @@ PROGRAMME_FIELDSETS: list[tuple[str, tuple[str, ...]]] = [
     ("Check-ins", ("checkin_after_first_meeting", "checkin_at_midpoint", "checkin_at_end")),
 ]
 PROGRAMME_FORM_FIELDS = [name for _, names in PROGRAMME_FIELDSETS for name in names]
+# Fields whose help text the form shows under them (the others' labels say enough).
+FIELDS_WITH_HELP = ("invite_only", "policy")
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -53,7 +56,7 @@ class ProgrammeForm(forms.ModelForm):
     policy = forms.JSONField(
         required=False,
         label="Matching weights (advanced)",
-        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "aria-describedby": "id_policy-help"}),
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
         help_text=(
             "Leave empty for the kind's defaults, or override them as JSON, e.g. "
             '{"weights": {"skills": 4, "cross_department": 1}}. Weights (0 or more, at most 4 decimals): '
@@ -82,6 +85,14 @@ class ProgrammeForm(forms.ModelForm):
             "proposal_expiry_days": "Days to answer a proposal",
             "fairness_tolerance": "Fairness tolerance (share, e.g. 0.05)",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in FIELDS_WITH_HELP:
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
+
+    def fields_with_help(self) -> tuple[str, ...]:
+        return FIELDS_WITH_HELP
 
     def fieldsets(self) -> list[tuple[str, list[Any]]]:
         return [(title, [self[name] for name in names]) for title, names in PROGRAMME_FIELDSETS]

@@ -63,6 +63,19 @@ class Programme(models.Model):
     requires_high_potential = models.BooleanField(default=False)
     capacity = models.PositiveSmallIntegerField(default=1, help_text="Seats per mentor or sponsor.")
     requires_manager_approval = models.BooleanField(default=False)
+    # Invite-only (confidential) programmes are listed to nobody under "Programmes you can join":
+    # people come in by invitation or nomination only (see eligibility.application_problem).
+    invite_only = models.BooleanField(
+        "invite-only (confidential)",
+        default=False,
+        # In the database too, so that rows written by code that predates the column are not refused.
+        db_default=False,
+        help_text=(
+            "Not listed under “Programmes you can join”, to anyone: people join only when you invite them "
+            "or a senior leader nominates them. Needed when the programme asks for high potential, so that "
+            "seeing it listed does not tell anyone they are flagged."
+        ),
+    )
     acceptance = models.CharField(max_length=20, choices=Acceptance.choices, default=Acceptance.TWO_SIDED)
     proposal_expiry_days = models.PositiveSmallIntegerField(default=10)
     allow_repeat_pairs = models.BooleanField(default=False)

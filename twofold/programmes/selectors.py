@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from twofold.accounts import permissions
-from twofold.programmes.eligibility import Candidate, EligibilityRules, role_problem
+from twofold.programmes.eligibility import (
+    TAKING_APPLICATIONS,
+    ApplicationFacts,
+    Candidate,
+    EligibilityRules,
+    application_problem,
+)
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme
-from twofold.programmes.permissions import enrolments_below
 
 
 def programme_pool_counts(programme: Programme) -> dict[str, dict[str, int]]:
@@ -34,21 +39,24 @@ def programmes_visible_to(user: Any) -> QuerySet[Programme]:
 
 
 def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str]]]]:
-    """Programmes taking applications that ``person`` is not in, with the roles they may take."""
-    enrolled = Enrolment.objects.filter(person=person).exclude(status__in=["withdrawn", "declined"]).values("programme")
-    open_programmes = Programme.objects.filter(state__in=["enrolling", "matching", "running"]).exclude(pk__in=enrolled)
-    offers = []
+    """The programmes ``person`` may apply to of their own accord, with the roles they may take: those
+    :func:`~twofold.programmes.eligibility.application_problem` lets through, the rule
+    ``enrolment_apply`` applies. Invite-only programmes are never among them. One query."""
+    mine = Enrolment.objects.filter(programme=OuterRef("pk"), person=person).values("status")[:1]
+    programmes = Programme.objects.filter(state__in=TAKING_APPLICATIONS).annotate(previous_status=Subquery(mine))
     candidate = Candidate.of(person)
-    for programme in open_programmes.order_by("name"):
+    offers: list[tuple[Programme, list[tuple[str, str]]]] = []
+    for programme in programmes.order_by("name"):
+        rules = EligibilityRules.of(programme)
+        facts = ApplicationFacts(
+            state=programme.state,
+            invite_only=programme.invite_only,
+            previous_status=programme.previous_status,
+        )
         roles = [
-            (
-                role,
-                programme.mentor_label.capitalize()
-                if role == EnrolmentRole.MENTOR
-                else programme.mentee_label.capitalize(),
-            )
+            (role, (programme.mentor_label if role == EnrolmentRole.MENTOR else programme.mentee_label).capitalize())
             for role in EnrolmentRole.values
-            if role_problem(EligibilityRules.of(programme), candidate, role) is None
+            if application_problem(rules, candidate, role, facts) is None
         ]
         if roles:
             offers.append((programme, roles))
@@ -59,10 +67,18 @@ def enrolments_of(person: Any) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(person=person).select_related("programme").order_by("-created_at")
 
 
-def approvals_awaiting(person: Any) -> list[Enrolment]:
-    """Applications from people below ``person`` in the management tree that wait for approval."""
+def approvals_awaiting(user: Any) -> list[Enrolment]:
+    """Applications waiting for ``user`` to decide: their direct reports', and those of the managers
+    who named them as delegate (:func:`~twofold.accounts.permissions.applications_to_decide`)."""
+    waiting = Enrolment.objects.filter(status=EnrolmentStatus.PENDING_APPROVAL)
     return list(
-        enrolments_below(person, Enrolment.objects.filter(status=EnrolmentStatus.PENDING_APPROVAL))
-        .select_related("person", "programme")
+        permissions.applications_to_decide(user, waiting)
+        .select_related("person__manager", "programme")
         .order_by("created_at")[:100]
     )
+
+
+def application_to_decide(user: Any, pk: int) -> Enrolment | None:
+    """Enrolment ``pk`` if ``user`` decides it, in one query: None alike for an id that does not exist
+    and for someone else's team's application."""
+    return permissions.applications_to_decide(user, Enrolment.objects.select_related("person")).filter(pk=pk).first()

@@ -19,7 +19,14 @@ from twofold.accounts.permissions import authorize
 from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_LEVEL, MIN_LEVEL, Person, Skill
 from twofold.programmes import holds
-from twofold.programmes.eligibility import Candidate, EligibilityRules, role_problem
+from twofold.programmes.eligibility import (
+    OPEN_STATUSES,
+    ApplicationFacts,
+    Candidate,
+    EligibilityRules,
+    application_problem,
+    role_problem,
+)
 from twofold.programmes.matching_policy import policy_problems
 from twofold.programmes.models import (
     PROGRAMME_TRANSITIONS,
@@ -57,6 +64,7 @@ KIND_DEFAULTS: dict[str, dict[str, Any]] = {
         "min_level_gap": 3,
         "capacity": 1,
         "requires_high_potential": False,
+        "invite_only": False,
         "fairness_enabled": False,
         "acceptance": Acceptance.TWO_SIDED,
     },
@@ -67,6 +75,8 @@ KIND_DEFAULTS: dict[str, dict[str, Any]] = {
         "min_level_gap": 2,
         "capacity": 3,
         "requires_high_potential": True,
+        # Open only to people flagged high potential, a listed programme would tell them they are.
+        "invite_only": True,
         "fairness_enabled": True,
         "fairness_attribute": "gender",
         "fairness_tolerance": 0.05,
@@ -87,6 +97,7 @@ EDITABLE_FIELDS = (
     "min_level_gap",
     "max_level_gap",
     "requires_high_potential",
+    "invite_only",
     "capacity",
     "requires_manager_approval",
     "acceptance",
@@ -106,13 +117,8 @@ FAIRNESS_ATTRIBUTES = ("gender", "ethnicity", "disability", "generation")
 MAX_CADENCE_DAYS = 365
 COUNT_LIMITS = {"duration_months": 120, "cadence_days": MAX_CADENCE_DAYS, "capacity": 50, "proposal_expiry_days": 365}
 LEVEL_FIELDS = ("mentor_min_level", "mentor_max_level", "mentee_min_level", "mentee_max_level")
-# Enrolment statuses that hold a place in the pool or may come to.
-OPEN_ENROLMENT = (
-    EnrolmentStatus.INVITED,
-    EnrolmentStatus.PENDING_APPROVAL,
-    EnrolmentStatus.ACTIVE,
-    EnrolmentStatus.WAITLISTED,
-)
+# Enrolment statuses that hold a place in the pool or may come to (the one list is eligibility's).
+OPEN_ENROLMENT = tuple(EnrolmentStatus(status) for status in OPEN_STATUSES)
 
 
 def programme_defaults(kind: str) -> dict[str, Any]:
@@ -174,6 +180,13 @@ def _validate(values: dict[str, Any]) -> None:
         problems.append("acceptance is one_sided or two_sided")
     if not isinstance(values.get("policy", {}), dict):
         problems.append("the matching policy must be a mapping of weights and rules")
+    if not isinstance(values.get("invite_only", False), bool):
+        problems.append("invite-only is yes or no")
+    elif values.get("requires_high_potential") and not values.get("invite_only"):
+        problems.append(
+            "a programme that asks for high potential must be invite-only: listed as open to join, it would "
+            "appear only to those flagged and so tell them (the flag is for programme managers and org admins)"
+        )
     if problems:
         raise ProgrammeRuleBroken("; ".join(problems), code="invalid_programme")
 
@@ -394,14 +407,24 @@ def enrolment_apply(
     focus_skills: Iterable[Skill] = (),
     **details: Any,
 ) -> Enrolment:
-    """A person applies for themselves (``person``, by default the actor's own entry); it needs their
-    manager's approval when the programme says so."""
+    """A person applies of their own accord (``person``, by default the actor's own entry), when
+    :func:`~twofold.programmes.eligibility.application_problem` lets them (the rule "Programmes you can
+    join" lists by); it needs their manager's approval when the programme says so."""
     person = person if person is not None else getattr(actor, "person", None)
     if person is None:
         raise ProgrammeRuleBroken("only employees take part in programmes", code="not_an_employee")
     authorize(actor, "enrolments.apply", person)
-    if programme.state not in (ProgrammeState.ENROLLING, ProgrammeState.MATCHING, ProgrammeState.RUNNING):
-        raise ProgrammeRuleBroken("the programme is not taking applications now", code="not_enrolling")
+    previous = Enrolment.objects.select_for_update().filter(programme=programme, person=person).first()
+    facts = ApplicationFacts(
+        state=programme.state,
+        invite_only=programme.invite_only,
+        previous_status=previous.status if previous is not None else None,
+    )
+    refusal = application_problem(EligibilityRules.of(programme), Candidate.of(person), role, facts)
+    if refusal is not None and refusal.code == "already_enrolled" and previous is not None:
+        raise _already_enrolled(previous)
+    if refusal is not None:
+        raise ProgrammeRuleBroken(refusal.message, code=refusal.code)
     return _enrol(programme=programme, person=person, role=role, goals=goals, focus_skills=focus_skills, **details)
 
 
@@ -582,12 +605,13 @@ def enrolment_respond(
 
 @transaction.atomic
 def enrolment_approve(*, actor: Any, enrolment: Enrolment, approve: bool = True, reason: str = "") -> Enrolment:
-    """The applicant's manager (or anyone above them) approves or turns down the application."""
+    """The applicant's line manager, or the delegate that manager named, approves or turns down the
+    application (:func:`~twofold.accounts.permissions.applications_to_decide`); nobody further up."""
     enrolment = Enrolment.objects.select_for_update().select_related("person", "programme").get(pk=enrolment.pk)
     authorize(actor, "enrolments.approve", enrolment)
-    approver: Person = actor.person
     if enrolment.status != EnrolmentStatus.PENDING_APPROVAL:
         raise ProgrammeRuleBroken("this enrolment is not waiting for approval", code="not_pending")
+    approver = actor.person
     enrolment.approved_by = approver
     enrolment.approved_at = timezone.now()
     enrolment.status = EnrolmentStatus.ACTIVE if approve else EnrolmentStatus.REFUSED

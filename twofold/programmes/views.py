@@ -34,8 +34,8 @@ from twofold.programmes.models import (
     ProgrammeKind,
     ProgrammeState,
 )
-from twofold.programmes.permissions import approvable_enrolments
 from twofold.programmes.selectors import (
+    application_to_decide,
     programme_pool_counts,
     programmes_open_to,
     programmes_visible_to,
@@ -322,17 +322,17 @@ def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    """A line manager approves (or turns down) an application from someone in their organisation."""
+    """A line manager (or their delegate) approves or turns down an application from a direct report."""
     _my_person(request)
-    # Only the applicant's managers learn that the application exists: anyone else gets the answer
-    # an unknown id gets, from the same one query.
-    enrolment = approvable_enrolments(request.user, Enrolment.objects.select_related("person")).filter(pk=pk).first()
+    # Only who decides the application learns that it exists: anyone else gets the answer an unknown
+    # id gets.
+    enrolment = application_to_decide(request.user, pk)
     if enrolment is None:
         raise Http404("No such application waiting for you.")
     accept = request.POST.get("decision") == "approve"
     try:
         enrolment_approve(
-            actor=request.user, enrolment=enrolment, approve=accept, reason=request.POST.get("reason", "")[:300]
+            enrolment=enrolment, actor=request.user, approve=accept, reason=request.POST.get("reason", "")[:300]
         )
     except ProgrammeRuleBroken as error:
         messages.error(request, _rule_message(error))

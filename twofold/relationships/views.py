@@ -737,7 +737,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
             "invitations": [e for e in enrolments if e.status == EnrolmentStatus.INVITED],
             "enrolments": [e for e in enrolments if e.status != EnrolmentStatus.INVITED],
             "offers": programmes_open_to(person),
-            "approvals": approvals_awaiting(person),
+            "approvals": approvals_awaiting(request.user),
             "relationships": relationships_of_person(person=person, awaiting_first=True),
             "calendar_feed_url": calendar_feed_link(calendar_feed_for(person).token),
         },
