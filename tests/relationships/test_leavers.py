@@ -168,7 +168,8 @@ def test_hole_4_an_exit_among_the_career_events_closes_the_account(world, cast, 
     assert "Would mark 1 people as having left (their exit has come): J1." in capsys.readouterr().out
     world.assert_nothing_changed()
 
-    call_command("import_events", str(path))
+    # J1 now and J2 tomorrow: marking people as having left is confirmed, as in the people import.
+    call_command("import_events", str(path), "--confirm-deactivations", "2", "--allow-mass-deactivation")
     assert "Marked 1 people as having left (their exit has come): J1." in capsys.readouterr().out
     world.assert_ana_left()
     assert Person.objects.get(pk=cast.ben.pk).active and Person.objects.get(pk=cast.vp_tech.pk).active

@@ -48,6 +48,15 @@ class MatchRun(models.Model):
     class Meta:
         db_table = "programmes_matchrun"
         ordering = ["-created_at"]
+        constraints = [
+            # One run at a time per programme: the service checks it under the programme's lock,
+            # and the database holds it whatever writes.
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_match_run_under_way_per_programme",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Match run {self.pk} of programme {self.programme_id}"

@@ -37,6 +37,36 @@ class BoardRow:
     reasons: list[MatchReason]
 
 
+@dataclass(frozen=True)
+class Publication:
+    """Where publishing a run stands: proposals sent (they became relationships), not sent (skipped,
+    with a reason), and still to send (publishing stopped before them, or is under way)."""
+
+    sent: int
+    not_sent: int
+    waiting: int
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.not_sent + self.waiting
+
+
+def run_publication(run: MatchRun) -> Publication | None:
+    """How far publishing ``run`` got, in one query; None before it starts."""
+    if run.published_at is None:
+        return None
+    counts = Proposal.objects.filter(run=run).aggregate(
+        sent=Count("pk", filter=Q(relationship__isnull=False)),
+        not_sent=Count("pk", filter=Q(relationship__isnull=True) & ~Q(skipped_reason="")),
+        total=Count("pk"),
+    )
+    return Publication(
+        sent=counts["sent"],
+        not_sent=counts["not_sent"],
+        waiting=counts["total"] - counts["sent"] - counts["not_sent"],
+    )
+
+
 @dataclass
 class Board:
     """One page of a match run's review board: proposals with their reasons, the unmatched by reason."""
@@ -47,6 +77,7 @@ class Board:
     unmatched_counts: list[tuple[str, int]]
     unmatched: Page[Unmatched]
     fairness: Fairness | None
+    publication: Publication | None
 
 
 def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
@@ -86,6 +117,7 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         unmatched_counts=[(UNMATCHED_LABELS.get(code, code.replace("_", " ")), n) for code, n in counts],
         unmatched=Paginator(unmatched, 50).get_page(unmatched_page),
         fairness=run_fairness(run),
+        publication=run_publication(run),
     )
 
 

@@ -6,7 +6,11 @@ Two rules keep a run from half-happening:
   (``queued`` → ``running``, a compare-and-set), reads its inputs without a transaction, solves with
   no lock held and no transaction open, then writes every proposal in one short transaction that
   moves the run ``running`` → ``ready`` only if nothing else (a reaper marking it abandoned) changed
-  it meanwhile. A swap scores its two new pairs before it takes the run's lock, likewise.
+  it meanwhile, and only if what its pairs depended on still holds
+  (:mod:`twofold.matchruns.freshness`): otherwise the run fails as stale, with the changes listed
+  and nothing stored. A swap scores its two new pairs before it takes the run's lock, likewise.
+  Callers must not wrap these services in a transaction of their own: it would hold its locks
+  while the engine runs.
 - **Publishing is idempotent and resumable.** :func:`match_run_publish` moves the run to
   ``publishing``, then decides each proposal in its own transaction: the relationship is created and
   the proposal records it (or why it was skipped) together, so a crash loses at most the pair in
@@ -39,6 +43,7 @@ from twofold.matching import (
     build_problem,
     match,
 )
+from twofold.matchruns.freshness import changes_since_read, stale_message
 from twofold.matchruns.matching_input import programme_pool
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
 from twofold.people.leavers import Departure
@@ -82,15 +87,20 @@ def _create_run(*, programme: Programme, created_by: Any, locked: list[tuple[int
             f"match run {publishing.pk} was not completely published; publish it again to finish it first",
             code="run_publishing",
         )
-    return MatchRun.objects.create(
-        programme=programme,
-        created_by=created_by,
-        parameters={
-            "locked": [list(pair) for pair in (locked or [])],
-            "partial": programme.state == ProgrammeState.RUNNING,
-        },
-        progress_note="Waiting for a worker",
-    )
+    try:
+        with transaction.atomic():
+            return MatchRun.objects.create(
+                programme=programme,
+                created_by=created_by,
+                parameters={
+                    "locked": [list(pair) for pair in (locked or [])],
+                    "partial": programme.state == ProgrammeState.RUNNING,
+                },
+                progress_note="Waiting for a worker",
+            )
+    except IntegrityError:
+        # The database's one-run-at-a-time constraint caught a run the check above did not see.
+        raise MatchRunRuleBroken("a match run of this programme is already under way", code="run_in_progress") from None
 
 
 def match_run_start(
@@ -143,9 +153,11 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
     """Build the engine's input, match, and store proposals with their explanations.
 
     Reading and solving happen outside any transaction, with no row locked: a large pool may take
-    minutes, and people keep answering proposals and editing programmes meanwhile. Publishing
-    checks every pair again under locks, so a pool read a moment before a change is safe. Each
-    step's progress is committed for the review board to show while a worker runs.
+    minutes, and people keep answering proposals and editing programmes meanwhile. The short
+    transaction that stores the result first reads again what its pairs depend on
+    (:func:`~twofold.matchruns.freshness.changes_since_read`); if that changed, the run fails as
+    stale and stores nothing. Publishing checks every pair once more under locks. Each step's
+    progress is committed for the review board to show while a worker runs.
     """
     claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.QUEUED).update(
         status=MatchRunStatus.RUNNING, started_at=timezone.now(), progress=5, progress_note="Reading the pool"
@@ -181,7 +193,21 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
     locked_set = set(locked)
     fairness = result.fairness
     stats = result.stats
+    pairs = [(pool.enrolments[pair.left_id].pk, pool.enrolments[pair.right_id].pk) for pair in result.pairs]
     with transaction.atomic():
+        # Taken before reading the pool again, as _create_run takes it: no run starts meanwhile.
+        programme = Programme.objects.select_for_update().get(pk=programme.pk)
+        changes = changes_since_read(run=run, programme=programme, pairs=pairs)
+        if changes:
+            MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING).update(
+                status=MatchRunStatus.FAILED,
+                error=stale_message(changes),
+                finished_at=timezone.now(),
+                progress=100,
+                progress_note="",
+            )
+            run.refresh_from_db()
+            return run
         # Compare-and-set: a run marked failed or abandoned while it solved stays so, with nothing stored.
         finished = MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.RUNNING).update(
             status=MatchRunStatus.READY,
@@ -447,7 +473,11 @@ def match_run_rerun(*, actor: Any, run: MatchRun, background: bool | None = None
     authorize(actor, "matchruns.run", run.programme)
     if run.status not in (MatchRunStatus.READY, MatchRunStatus.FAILED):
         raise MatchRunRuleBroken("only a run ready for review (or one that failed) can be re-run", code="run_not_ready")
-    locked = list(Proposal.objects.filter(run=run, locked=True).values_list("mentor_id", "mentee_id"))
+    if run.status == MatchRunStatus.READY:
+        locked = list(Proposal.objects.filter(run=run, locked=True).values_list("mentor_id", "mentee_id"))
+    else:
+        # A failed run stored no pairs: keep the ones it was asked to keep.
+        locked = [(int(mentor), int(mentee)) for mentor, mentee in run.parameters.get("locked", [])]
     return match_run_start(actor=actor, programme=run.programme, locked=locked, background=background)
 
 
@@ -540,7 +570,12 @@ def match_run_publish(*, actor: Any, run: MatchRun, now: datetime | None = None)
                 )
         programme.refresh_from_db()
         if programme.state == ProgrammeState.MATCHING:
-            programme_transition(actor=actor, programme=programme, to_state=ProgrammeState.RUNNING)
+            try:
+                programme_transition(actor=actor, programme=programme, to_state=ProgrammeState.RUNNING)
+            except ProgrammeRuleBroken as refusal:
+                # Two publishers finishing together: the other one started the programme.
+                if refusal.code != "state_changed":
+                    raise
     decided = Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("pk")
     result = PublishResult(proposed=decided.filter(relationship__isnull=False).count())
     result.skipped = [(proposal, proposal.skipped_reason) for proposal in decided.exclude(skipped_reason="")]

@@ -7,19 +7,21 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from twofold.accounts import permissions
+from twofold.accounts.admin_forms import CheckedAdminForm, CheckedModelAdmin, CheckedTabularInline
 from twofold.people.leavers import people_deactivate, people_reactivate
 from twofold.people.models import CareerEvent, ImportRecord, Person, PersonSkill, SelfIdentification, Skill
 from twofold.people.services import people_tree_rebuild
 
 
-class PersonSkillInline(admin.TabularInline):
+class PersonSkillInline(CheckedTabularInline):
     model = PersonSkill
     extra = 0
     autocomplete_fields = ("skill",)
 
 
-class PersonForm(forms.ModelForm):
-    """The admin's person form (fields come from PersonAdmin), refusing manager cycles."""
+class PersonForm(CheckedAdminForm, forms.ModelForm):
+    """The admin's person form (fields come from PersonAdmin), refusing manager cycles, dates outside
+    Twofold's span and text with control characters."""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -36,7 +38,7 @@ class PersonForm(forms.ModelForm):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(CheckedModelAdmin):
     form = PersonForm
     list_display = (
         "name",
@@ -69,21 +71,21 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(CheckedModelAdmin):
     list_display = ("name", "category")
     list_filter = ("category",)
     search_fields = ("name",)
 
 
 @admin.register(SelfIdentification)
-class SelfIdentificationAdmin(admin.ModelAdmin):
+class SelfIdentificationAdmin(CheckedModelAdmin):
     list_display = ("person", "updated_at")
     raw_id_fields = ("person",)
     search_fields = ("person__name", "person__employee_id")
 
 
 @admin.register(CareerEvent)
-class CareerEventAdmin(admin.ModelAdmin):
+class CareerEventAdmin(CheckedModelAdmin):
     list_display = ("person", "kind", "effective_date", "from_level", "to_level")
     list_filter = ("kind",)
     raw_id_fields = ("person",)
@@ -92,7 +94,7 @@ class CareerEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportRecord)
-class ImportRecordAdmin(admin.ModelAdmin):
+class ImportRecordAdmin(CheckedModelAdmin):
     """Every import, read-only and for org admins only: the records are append-only."""
 
     list_display = (

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from twofold.people.hris_presets import normalise_header
-from twofold.people.importing import control_character_problem, date_parser, parse_level
+from twofold.people.importing import date_parser, parse_level
 from twofold.people.models import CareerEvent, CareerEventKind
 from twofold.people.tabular import Problem, Table
+from twofold.plain_text import control_character_problem
 
 EVENT_COLUMNS: dict[str, tuple[str, ...]] = {
     "employee_id": (

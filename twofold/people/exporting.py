@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from twofold.people.formula_cells import formula_neutralised
+from twofold.formula_cells import formula_neutralised
 
 EXPORT_FORMATS = (".csv", ".xlsx", ".json")
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from twofold.accounts import permissions
+from twofold.dates import LATEST_DATE
 from twofold.people.career_events import parse_career_events
 from twofold.people.hris_presets import RESTRICTED_FIELDS, ColumnMapping, resolve_mapping
 from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
@@ -65,6 +66,9 @@ class DeactivationPlan:
     employee_ids: list[str]
     active: int  # active people in the directory before the import
     limit: int  # the most that may be marked as having left without forcing it
+    # Of employee_ids, those whose exit (a career event) is dated after today: the daily run marks
+    # them on that day, with no further confirmation, so they are confirmed and counted now.
+    later: int = 0
 
     @property
     def count(self) -> int:
@@ -75,7 +79,8 @@ class DeactivationPlan:
         return self.count > self.limit
 
     def describe(self) -> str:
-        return f"{self.count:,} of the {self.active:,} active {'person' if self.active == 1 else 'people'}"
+        when = f" ({self.later:,} of them on exit dates still to come)" if self.later else ""
+        return f"{self.count:,} of the {self.active:,} active {'person' if self.active == 1 else 'people'}{when}"
 
 
 ConfirmDeactivation = Callable[[DeactivationPlan], bool]
@@ -252,45 +257,92 @@ class EventImportResult:
     dry_run: bool = False
     # Employee ids of the people whose exit took effect (or, on a dry run, would).
     left: list[str] = field(default_factory=list)
+    # Employee ids of the people with a new exit still to come, which the daily run will apply.
+    leaving_later: list[str] = field(default_factory=list)
 
 
 def career_events_import_file(
-    path: str | Path, *, actor: Any, dry_run: bool = False, today: date | None = None
+    path: str | Path,
+    *,
+    actor: Any,
+    dry_run: bool = False,
+    confirm_deactivation: ConfirmDeactivation | None = None,
+    allow_mass_deactivation: bool = False,
+    today: date | None = None,
 ) -> EventImportResult:
-    """Import career events (employee_id, kind, date, from/to level and title, note) from a file."""
+    """Import career events (employee_id, kind, date, from/to level and title, note) from a file.
+
+    Exits mark people as having left only as the people import's whole-workforce mode does: when
+    ``confirm_deactivation`` accepts their number, and, past ``IMPORT_MAX_DEACTIVATION_PERCENT`` of
+    the active people, only with ``allow_mass_deactivation`` (see :func:`_career_events_add`).
+    """
     path = Path(path)
     data = read_file_bytes(path)
     record = _new_record(
         ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile.of(data, name=path.name), dry_run=dry_run
     )
     with _recorded(record):
+        # Before anything is read or compared: the dry run's counts are for those who may import.
         _require_import_permission(actor)
         table = read_table_bytes(data, name=path.name)
         employee_pks = dict(Person.objects.values_list("employee_id", "pk"))
         events, problems = parse_career_events(table, employee_pks, today=timezone.localdate())
         if problems:
             raise FileRejected(problems)
-        return _career_events_add(events, actor=actor, record=record, dry_run=dry_run, today=today)
+        return _career_events_add(
+            events,
+            actor=actor,
+            record=record,
+            dry_run=dry_run,
+            confirm=confirm_deactivation,
+            allow_mass=allow_mass_deactivation,
+            today=today,
+        )
 
 
 def career_events_import(
-    events: Iterable[CareerEvent], *, actor: Any, source: str, dry_run: bool = False, today: date | None = None
+    events: Iterable[CareerEvent],
+    *,
+    actor: Any,
+    source: str,
+    dry_run: bool = False,
+    confirm_deactivation: ConfirmDeactivation | None = None,
+    allow_mass_deactivation: bool = False,
+    today: date | None = None,
 ) -> EventImportResult:
     """Import events built in memory (the demo's generated history), named ``source`` in the record."""
     record = _new_record(ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile(name=source), dry_run=dry_run)
     with _recorded(record):
         _require_import_permission(actor)
-        return _career_events_add(list(events), actor=actor, record=record, dry_run=dry_run, today=today)
+        return _career_events_add(
+            list(events),
+            actor=actor,
+            record=record,
+            dry_run=dry_run,
+            confirm=confirm_deactivation,
+            allow_mass=allow_mass_deactivation,
+            today=today,
+        )
 
 
 def _career_events_add(
-    events: list[CareerEvent], *, actor: Any, record: ImportRecord, dry_run: bool, today: date | None
+    events: list[CareerEvent],
+    *,
+    actor: Any,
+    record: ImportRecord,
+    dry_run: bool,
+    confirm: ConfirmDeactivation | None,
+    allow_mass: bool,
+    today: date | None,
 ) -> EventImportResult:
     """Add events not already recorded (same person, kind and date); re-importing changes nothing.
 
     Exits that have come and are each person's latest event mark them as having left, through
-    :func:`~twofold.people.leavers.people_deactivate`, in the same transaction as the events. An
-    exit dated in the future does so once its day has come and the events are imported again.
+    :func:`~twofold.people.leavers.people_deactivate`, in the same transaction as the events. A new
+    exit dated in the future does so on its day, in the daily run
+    (:func:`~twofold.people.services.people_exits_apply`). Both count towards the confirmation
+    and the limit an import needs to mark people as having left (``_require_deactivation_confirmed``,
+    as for a whole-workforce people import); an import that is not confirmed records nothing.
     """
     today = today or timezone.localdate()
     person_ids = {event.person_id for event in events}
@@ -308,15 +360,38 @@ def _career_events_add(
         if event.kind == CareerEventKind.EXIT:
             exits[event.person_id] = max(event.effective_date, exits.get(event.person_id, event.effective_date))
     leaving = exits_in_effect(exits, pending=fresh, today=today)
+    # New exits still to come that will be the person's latest event: the daily run applies them.
+    new_exits = {event.person_id for event in fresh if event.kind == CareerEventKind.EXIT}
+    future = {pk: when for pk, when in exits.items() if when > today and pk in new_exits}
+    later = exits_in_effect(future, pending=fresh, today=LATEST_DATE)
     result = EventImportResult(
         rows=len(events),
         created=len(fresh),
         unchanged=len(events) - len(fresh),
         dry_run=dry_run,
         left=sorted(leaving.values()),
+        leaving_later=sorted(later.values()),
     )
+    if not dry_run:
+        active = Person.objects.filter(active=True).count()
+        _require_deactivation_confirmed(
+            DeactivationPlan(
+                employee_ids=result.left + result.leaving_later,
+                active=active,
+                limit=active * settings.IMPORT_MAX_DEACTIVATION_PERCENT // 100,
+                later=len(result.leaving_later),
+            ),
+            confirm=confirm,
+            allow_mass=allow_mass,
+            question="Are all these exits really meant? Force it only if they are.",
+        )
     with transaction.atomic():
         if not dry_run:
+            now = timezone.now()
+            for event in fresh:
+                # An exit whose day has come is applied now; a later one by the daily run.
+                if event.kind == CareerEventKind.EXIT and event.effective_date <= today:
+                    event.applied_at = now
             CareerEvent.objects.bulk_create(fresh, batch_size=CHUNK)
             if leaving:
                 people_deactivate(person_ids=list(leaving), actor=actor)
@@ -325,7 +400,11 @@ def _career_events_add(
 
 
 def _require_deactivation_confirmed(
-    plan: DeactivationPlan, *, confirm: ConfirmDeactivation | None, allow_mass: bool
+    plan: DeactivationPlan,
+    *,
+    confirm: ConfirmDeactivation | None,
+    allow_mass: bool,
+    question: str = "Is the file really the whole workforce? Force it only if it is.",
 ) -> None:
     """Marking people as having left is never a side effect: a "whole workforce" tick on a one-row
     file, or a truncated export, would otherwise empty the directory in one go."""
@@ -334,8 +413,7 @@ def _require_deactivation_confirmed(
     if plan.over_limit and not allow_mass:
         raise DeactivationNotConfirmed(
             f"This import would mark {plan.describe()} as having left, more than the "
-            f"{settings.IMPORT_MAX_DEACTIVATION_PERCENT}% limit ({plan.limit:,}). Is the file really the whole "
-            "workforce? Force it only if it is.",
+            f"{settings.IMPORT_MAX_DEACTIVATION_PERCENT}% limit ({plan.limit:,}). {question}",
             plan=plan,
         )
     if confirm is None or not confirm(plan):

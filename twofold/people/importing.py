@@ -16,6 +16,7 @@ from typing import Any
 from twofold.people.hris_presets import RESTRICTED_FIELDS, SKILL_FIELDS, ColumnMapping
 from twofold.people.models import MAX_LEVEL, MAX_PROFICIENCY, MIN_LEVEL
 from twofold.people.tabular import Problem, Table
+from twofold.plain_text import control_character_problem
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 LEVEL_PATTERN = re.compile(r"^(?:level|lvl|grade|band|l|g|p|ic|m)?[\s\-_]*(\d{1,3})(?:\.0+)?$", re.IGNORECASE)
@@ -24,11 +25,6 @@ FALSE_WORDS = {"", "0", "false", "no", "n", "f", "off", "-"}
 ACTIVE_WORDS = {"active", "employed", "a", "on leave", "leave", "garden leave", "hired", "current"}
 INACTIVE_WORDS = {"inactive", "terminated", "i", "t", "leaver", "exited", "former", "withdrawn", "deceased"}
 NO_MANAGER_WORDS = {"", "none", "null", "n/a", "na", "-"}
-# Characters no name or other one-line text may hold: C0 and C1 controls (line breaks, tabs, …) and DEL,
-# Unicode's line and paragraph separators, and the bidirectional overrides and isolates that make a
-# name display as something other than what it is.
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
 # Proficiency assumed when a skill cell gives none (e.g. "Python" rather than "Python:3").
 DEFAULT_PROFICIENCY = {"skills_teach": 3, "skills_learn": 1, "skills": 2}
 MIN_BIRTH_YEAR = 1900
@@ -66,22 +62,6 @@ class PersonRecord:
     @property
     def name(self) -> str:
         return str(self.values.get("name", ""))
-
-
-def control_character_problem(text: str, *, allow_line_breaks: bool = False) -> str | None:
-    """Why ``text`` cannot be stored as one line of plain text, or None when it can."""
-    for match in CONTROL_CHARACTERS.finditer(text):
-        character = match.group()
-        if allow_line_breaks and character in LINE_BREAKS:
-            continue
-        if character in LINE_BREAKS:
-            what = "a line break"
-        elif character == "\t":
-            what = "a tab"
-        else:
-            what = f"the control character U+{ord(character):04X}"
-        return f"contains {what} (character {match.start() + 1}); names and other text must be one plain line"
-    return None
 
 
 def parse_level(text: str) -> int:

@@ -198,6 +198,13 @@ class CareerEvent(models.Model):
     from_title = models.CharField(max_length=200, blank=True)
     to_title = models.CharField(max_length=200, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    applied_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="An exit: when its day had come and it was applied (the person marked as having left, if it "
+        "was their latest event). Empty while an exit's day has not come; the daily run applies it then.",
+    )
 
     class Meta:
         ordering = ["-effective_date", "kind"]

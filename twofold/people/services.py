@@ -99,6 +99,31 @@ def exits_in_effect(exits: dict[int, date], *, pending: Iterable[CareerEvent] = 
     return leaving
 
 
+@transaction.atomic
+def people_exits_apply(*, actor: Any, today: date | None = None) -> list[str]:
+    """Mark as having left everyone whose exit (a career event) has come and is still their latest
+    event, through :func:`~twofold.people.leavers.people_deactivate`; returns their employee ids.
+
+    The daily run calls this, so that an exit imported before its date takes effect on its day.
+    Idempotent: each exit is applied once (``applied_at``; an import or :func:`career_event_record`
+    applies an exit whose day has come at once), so running again changes nothing, and someone who
+    came back is not sent away again by an old exit. The exits were confirmed (and held to the
+    limit) when they were imported. ``actor`` is the daily run's: the server's own process, acting as
+    the command line does.
+    """
+    today = today or timezone.localdate()
+    due = CareerEvent.objects.filter(kind=CareerEventKind.EXIT, effective_date__lte=today, applied_at__isnull=True)
+    exits = dict(
+        due.values("person_id").annotate(last=models.Max("effective_date")).values_list("person_id", "last").order_by()
+    )
+    leaving = exits_in_effect(exits, today=today)
+    if leaving:
+        people_deactivate(person_ids=list(leaving), actor=actor)
+    # Applied once: someone who comes back later is not marked as having left again by the same exit.
+    due.update(applied_at=timezone.now())
+    return sorted(leaving.values())
+
+
 def skills_ensure(taxonomy: Iterable[tuple[str, str]]) -> int:
     """Add the (name, category) skills the catalogue lacks; returns how many were added."""
     known = {name.casefold() for name in Skill.objects.values_list("name", flat=True)}
@@ -191,10 +216,13 @@ def career_event_record(
         raise ValueError(problem)
     if kind == CareerEventKind.PROMOTION and (to_level is None or to_level <= person.level):
         raise ValueError(f"a promotion raises the level above {person.level}")
+    today = today or timezone.localdate()
     event = CareerEvent.objects.create(
         person=person,
         kind=kind,
         effective_date=effective_date,
+        # An exit whose day has come is applied now (below); a later one by the daily run.
+        applied_at=timezone.now() if kind == CareerEventKind.EXIT and effective_date <= today else None,
         from_level=person.level,
         to_level=to_level,
         from_title=person.title,
@@ -209,7 +237,7 @@ def career_event_record(
             person.title = to_title
         person.save(update_fields=["level", "title", "updated_at"])
     if kind == CareerEventKind.EXIT:
-        leaving = exits_in_effect({person.pk: effective_date}, today=today or timezone.localdate())
+        leaving = exits_in_effect({person.pk: effective_date}, today=today)
         if leaving:
             people_deactivate(person_ids=list(leaving), actor=actor)
     return event

@@ -20,7 +20,7 @@ from typing import Any
 
 import charset_normalizer
 
-from twofold.people.formula_cells import formula_restored
+from twofold.formula_cells import formula_restored
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".json")
 

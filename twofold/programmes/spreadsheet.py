@@ -3,7 +3,8 @@
 ``twofold match-csv PEOPLE.csv --kind reverse-mentoring --out PAIRS.csv`` reads a CSV, XLSX or JSON
 file of people (one row each, participants and the managers that link them), checks every cell,
 runs the matching engine and writes two files: the pairs with their scores and score breakdown,
-and the people left without a partner with the reason. A bad file is refused as a whole with
+and the people left without a partner with the reason (text cells written so that no spreadsheet
+runs them as formulas, as the people export does). A bad file is refused as a whole with
 every problem named by row and column, exactly like the people import. Columns are documented in
 ``docs/match-csv.md``.
 """
@@ -16,6 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from twofold.formula_cells import formula_neutralised
 from twofold.matching import (
     COMPONENTS,
     MatchResult,
@@ -344,8 +346,8 @@ def write_pairs(result: MatchResult, path: Path, kind: str) -> None:
         for pair in result.pairs:
             writer.writerow(
                 [
-                    pair.left_id,
-                    pair.right_id,
+                    formula_neutralised(pair.left_id),
+                    formula_neutralised(pair.right_id),
                     f"{pair.score:.4f}",
                     *(f"{pair.breakdown.get(name, 0.0):.4f}" for name in components),
                     "yes" if pair.locked else "no",
@@ -360,7 +362,8 @@ def write_unmatched(result: MatchResult, path: Path, kind: str) -> None:
         writer = csv.writer(handle)
         writer.writerow(["employee_id", "role", "reason", "explanation"])
         for person in result.unmatched:
-            writer.writerow([person.id, words[person.side], person.reason.value, person.text])
+            cells = (person.id, words[person.side], person.reason.value, person.text)
+            writer.writerow([formula_neutralised(text) for text in cells])
 
 
 def describe(outcome: SpreadsheetMatch, kind: str) -> str:

@@ -1,5 +1,5 @@
-"""Background tasks of relationships: the daily run (expire unanswered proposals, send reminders),
-which books its own next run.
+"""Background tasks of relationships: the daily run (apply exits whose day has come, expire
+unanswered proposals, send reminders), which books its own next run.
 
 There is no separate scheduler: ``twofold schedule-reminders`` queues the first run, and each run
 queues the next one for the following day before it sends anything, so a failure one day never
@@ -14,7 +14,9 @@ from typing import Any, NamedTuple
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.import_services import import_uploads_purge
+from twofold.people.services import people_exits_apply
 from twofold.relationships.reminders import reminders_send
 
 DEFAULT_RUN_TIME = "07:00"
@@ -79,17 +81,20 @@ def reminders_schedule(
 
 @task()
 def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
-    """Expire unanswered proposals, delete import files nobody confirmed in time, and send today's
-    reminders, having first queued tomorrow's run."""
+    """Apply the exits whose day has come, expire unanswered proposals, delete import files nobody
+    confirmed in time, and send today's reminders, having first queued tomorrow's run."""
     from twofold.relationships.services import relationships_expire
 
     if reminders_daily.get_backend().supports_defer:
         reminders_schedule(at=at)
+    # Exits whose day has come first: a leaver gets no reminder and holds no pair.
+    left = people_exits_apply(actor=CommandLineOperator())
     expired = relationships_expire()
     uploads_deleted = import_uploads_purge()
     report = reminders_send()
     return {
         "date": report.today.isoformat(),
+        "left": len(left),
         "expired": expired,
         "import_uploads_deleted": uploads_deleted,
         "sent": report.counts,

@@ -1,4 +1,5 @@
-"""``twofold match PROGRAMME [--publish]``: match a programme's pool from a shell."""
+"""``twofold match PROGRAMME [--publish] [--run RUN]``: match a programme's pool from a shell, or publish
+(finish publishing) one of its runs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Unmatched
-from twofold.matchruns.selectors import fairness_lines
+from twofold.matchruns.selectors import fairness_lines, run_publication
 from twofold.matchruns.services import MatchRunRuleBroken, match_run_publish, match_run_start
 from twofold.programmes.management.commands.programme import find_programme
 
@@ -17,7 +18,9 @@ from twofold.programmes.management.commands.programme import find_programme
 class Command(BaseCommand):
     help = (
         "Run the matching engine over a programme's pool (the programme must be matching, or running for a "
-        "partial re-match), print the result, and with --publish send the proposals to the people."
+        "partial re-match), print the result, and with --publish send the proposals to the people. With --run, "
+        "no new run: print that run of the programme, and with --publish publish it, or finish publishing it "
+        "(nobody receives a proposal twice)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,14 +29,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--background", action="store_true", help="queue the run for `twofold db_worker` instead of waiting"
         )
+        parser.add_argument(
+            "--run", type=int, metavar="RUN", help="an existing run of the programme (e.g. one left being published)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         operator = CommandLineOperator()
         programme = find_programme(options["programme"])
-        try:
-            run = match_run_start(actor=operator, programme=programme, background=options["background"] or False)
-        except MatchRunRuleBroken as error:
-            raise CommandError(str(error)) from None
+        if options["run"] is not None:
+            run = MatchRun.objects.filter(programme=programme, pk=options["run"]).first()
+            if run is None:
+                raise CommandError(f"{programme.name} has no match run {options['run']}")
+            if run.status in (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING, MatchRunStatus.FAILED):
+                error = f": {run.error}" if run.error else ""
+                raise CommandError(f"match run {run.pk} is {run.get_status_display().lower()}{error}")
+        else:
+            try:
+                run = match_run_start(actor=operator, programme=programme, background=options["background"] or False)
+            except MatchRunRuleBroken as error:
+                raise CommandError(str(error)) from None
         if run.status == MatchRunStatus.QUEUED:
             self.stdout.write(f"Match run {run.pk} queued; `twofold db_worker` will run it.")
             return
@@ -41,7 +55,10 @@ class Command(BaseCommand):
             raise CommandError(f"match run {run.pk} failed: {run.error}")
         self._report(run)
         if options["publish"]:
-            result = match_run_publish(actor=operator, run=run)
+            try:
+                result = match_run_publish(actor=operator, run=run)
+            except MatchRunRuleBroken as error:
+                raise CommandError(str(error)) from None
             self.stdout.write(f"Published: {result.proposed} proposals sent.")
             for proposal, reason in result.skipped:
                 self.stdout.write(
@@ -65,3 +82,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  unmatched, {code}: {count} (e.g. {example.reason if example else ''})")
         for line in fairness_lines(run):
             self.stdout.write(f"  {line}")
+        publication = run_publication(run)
+        if publication is not None:
+            self.stdout.write(
+                f"{run.get_status_display()}: {publication.sent} sent, {publication.not_sent} not sent, "
+                f"{publication.waiting} still to send."
+            )

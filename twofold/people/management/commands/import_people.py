@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -42,51 +43,12 @@ class Command(BaseCommand):
             help="the file is the whole workforce: deactivate (never delete) active people missing from it",
         )
         parser.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
-        confirm = parser.add_mutually_exclusive_group()
-        confirm.add_argument(
-            "--confirm-deactivations",
-            type=int,
-            metavar="N",
-            help="with --full: go ahead only if exactly N people are to be marked as having left (as the dry run said)",
-        )
-        confirm.add_argument(
-            "--yes",
-            action="store_true",
-            help="with --full: mark people as having left without asking, within the limit (for scheduled imports)",
-        )
-        parser.add_argument(
-            "--allow-mass-deactivation",
-            action="store_true",
-            help=(
-                "with --full: allow marking more than TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT "
-                f"(now {settings.IMPORT_MAX_DEACTIVATION_PERCENT}%%) of the active people as having left"
-            ),
-        )
-        parser.add_argument(
-            "--no-input",
-            action="store_false",
-            dest="interactive",
-            help="never ask a question; refuse what would need a confirmation not given by an option",
-        )
-        parser.add_argument(
-            "--list", type=int, default=20, metavar="N", help="list up to N people per change (default 20)"
-        )
+        add_deactivation_arguments(parser, condition="with --full")
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = TerminalProgress(enabled=options["verbosity"] > 0)
 
-        def confirm(plan: DeactivationPlan) -> bool:
-            if options["yes"]:
-                return True
-            if options["confirm_deactivations"] is not None:
-                return bool(options["confirm_deactivations"] == plan.count)
-            if not (options["interactive"] and sys.stdin.isatty()):
-                return False
-            progress.close()
-            listed = ", ".join(plan.employee_ids[: options["list"]])
-            more = f" and {plan.count - options['list']:,} more" if plan.count > options["list"] else ""
-            self.stdout.write(f"This import would mark {plan.describe()} as having left: {listed}{more}.")
-            return input(f"Type {plan.count} to go ahead, anything else to stop: ").strip() == str(plan.count)
+        confirm = deactivation_confirmer(self, options, before_asking=progress.close)
 
         try:
             result = people_import_file(
@@ -107,16 +69,72 @@ class Command(BaseCommand):
                 "the import was refused; fix the problems above and run it again", returncode=1
             ) from None
         except DeactivationNotConfirmed as refused:
-            plan = refused.plan
-            how = (
-                f"if it is, run again adding --allow-mass-deactivation --confirm-deactivations {plan.count}"
-                if plan.over_limit and not options["allow_mass_deactivation"]
-                else f"confirm with --confirm-deactivations {plan.count} (or --yes in a scheduled job)"
-            )
-            raise CommandError(f"{refused} Nothing was imported; {how}.", returncode=1) from None
+            raise deactivation_refusal(refused, options) from None
         finally:
             progress.close()
         self.stdout.write(describe_import(result, limit=options["list"]))
+
+
+def add_deactivation_arguments(parser: CommandParser, *, condition: str) -> None:
+    """The options that confirm marking people as having left, shared by the imports that may."""
+    confirm = parser.add_mutually_exclusive_group()
+    confirm.add_argument(
+        "--confirm-deactivations",
+        type=int,
+        metavar="N",
+        help=f"{condition}: go ahead only if exactly N people are to be marked as having left (as the dry run said)",
+    )
+    confirm.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"{condition}: mark people as having left without asking, within the limit (for scheduled imports)",
+    )
+    parser.add_argument(
+        "--allow-mass-deactivation",
+        action="store_true",
+        help=(
+            f"{condition}: allow marking more than TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT "
+            f"(now {settings.IMPORT_MAX_DEACTIVATION_PERCENT}%%) of the active people as having left"
+        ),
+    )
+    parser.add_argument(
+        "--no-input",
+        action="store_false",
+        dest="interactive",
+        help="never ask a question; refuse what would need a confirmation not given by an option",
+    )
+    parser.add_argument("--list", type=int, default=20, metavar="N", help="list up to N people per change (default 20)")
+
+
+def deactivation_confirmer(
+    command: BaseCommand, options: dict[str, Any], *, before_asking: Callable[[], None] = lambda: None
+) -> Callable[[DeactivationPlan], bool]:
+    """The confirmation the options give, or else the answer to a question on a terminal."""
+
+    def confirm(plan: DeactivationPlan) -> bool:
+        if options["yes"]:
+            return True
+        if options["confirm_deactivations"] is not None:
+            return bool(options["confirm_deactivations"] == plan.count)
+        if not (options["interactive"] and sys.stdin.isatty()):
+            return False
+        before_asking()
+        listed = ", ".join(plan.employee_ids[: options["list"]])
+        more = f" and {plan.count - options['list']:,} more" if plan.count > options["list"] else ""
+        command.stdout.write(f"This import would mark {plan.describe()} as having left: {listed}{more}.")
+        return input(f"Type {plan.count} to go ahead, anything else to stop: ").strip() == str(plan.count)
+
+    return confirm
+
+
+def deactivation_refusal(refused: DeactivationNotConfirmed, options: dict[str, Any]) -> CommandError:
+    plan = refused.plan
+    how = (
+        f"if it is, run again adding --allow-mass-deactivation --confirm-deactivations {plan.count}"
+        if plan.over_limit and not options["allow_mass_deactivation"]
+        else f"confirm with --confirm-deactivations {plan.count} (or --yes in a scheduled job)"
+    )
+    return CommandError(f"{refused} Nothing was imported; {how}.", returncode=1)
 
 
 def describe_import(result: ImportResult, *, limit: int) -> str:

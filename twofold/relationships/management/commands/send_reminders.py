@@ -8,8 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import dateformat, timezone
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.dates import date_out_of_range
 from twofold.people.import_services import import_uploads_purge
+from twofold.people.services import people_exits_apply
 from twofold.relationships.reminders import ReminderKind, reminders_due, reminders_send
 from twofold.relationships.services import relationships_expire
 
@@ -27,7 +29,8 @@ def _day(value: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Expire proposals nobody answered in time and delete import files nobody confirmed, then email "
+        "Mark people whose exit has come as having left, expire proposals nobody answered in time and delete "
+        "import files nobody confirmed, then email "
         "the reminders due today: proposals awaiting an answer, meetings coming up (with an invitation), "
         "meetings due by cadence, idle pairs (to the pair and the programme managers), check-ins due. "
         "Each reminder goes at most once a day, however often this runs."
@@ -49,6 +52,12 @@ class Command(BaseCommand):
             self.stdout.write(self._summary("Would send", len(due), counts))
             return
         if not day:
+            left = people_exits_apply(actor=CommandLineOperator())
+            if left:
+                self.stdout.write(
+                    f"Marked {len(left):,} people as having left (their exit has come): {', '.join(left[:20])}"
+                    + (f" … and {len(left) - 20:,} more." if len(left) > 20 else ".")
+                )
             expired = relationships_expire()
             if expired:
                 self.stdout.write(f"Expired {expired} proposal{'s' if expired != 1 else ''} nobody answered in time.")

@@ -1,5 +1,8 @@
 """Formula injection: text that a spreadsheet would run as a formula, neutralised on export.
 
+Pure Python at the bottom layer, so that every file Twofold writes for a spreadsheet uses it: the
+people export (``twofold export-people``, CSV and XLSX) and the files of ``twofold match-csv``.
+
 A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is taken by Excel,
 LibreOffice and Google Sheets for a formula, which can fetch URLs or run commands when an HR
 analyst opens the export. As OWASP recommends ("CSV injection"), such text is written with a single
