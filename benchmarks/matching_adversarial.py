@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import sys
 import tempfile
@@ -42,9 +43,12 @@ def run_family(args: argparse.Namespace) -> dict[str, Any]:
 def run_matrix_assign(args: argparse.Namespace) -> dict[str, Any]:
     scores = np.load(Path(args.folder) / "scores.npy")
     before = peak_mb()
+    cpu = time.process_time()
     result = assign(scores)
     return {
         "seconds": result.stats.seconds,
+        "cpu_seconds": time.process_time() - cpu,
+        "load_average": os.getloadavg()[0],
         "peak_mb": peak_mb(),
         "peak_mb_before_solve": before,
         "pairs": len(result.pairs),
@@ -66,12 +70,14 @@ def run_matrix_scipy(args: argparse.Namespace) -> dict[str, Any]:
     bonus = (min(scores.shape) + 1) * (float(finite.max() - finite.min()) + 1)
     weights = np.where(allowed, np.nan_to_num(scores) + bonus, -bonus * (min(scores.shape) + 1))
     before = peak_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows, cols = linear_sum_assignment(weights, maximize=True)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     ok = allowed[rows, cols]
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
+        "load_average": os.getloadavg()[0],
         "peak_mb": peak_mb(),
         "peak_mb_before_solve": before,
         "pairs": int(ok.sum()),
@@ -142,6 +148,8 @@ def gap(reference: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     }
     if "seconds" in reference and "seconds" in result:
         out["times_reference"] = result["seconds"] / max(reference["seconds"], 1e-9)
+    if "cpu_seconds" in reference and "cpu_seconds" in result:
+        out["cpu_times_reference"] = result["cpu_seconds"] / max(reference["cpu_seconds"], 1e-9)
     return out
 
 

@@ -190,7 +190,7 @@ def main() -> None:
                 "/people/?department=Engineering&level=3&page=10",
                 f"/people/{ids['manager_of_many']}/",
                 "/people/import/",
-                "/overview/",
+                "/insights/",
             ],
             "bench-mentor": [
                 "/programmes/mine/",
@@ -198,7 +198,7 @@ def main() -> None:
                 f"/people/{ids['person']}/",
                 "/people/me/skills/",
             ],
-            "executive": ["/overview/"],
+            "executive": ["/insights/"],
         }
         results: dict[str, dict[str, float]] = {}
         for username, urls in pages.items():

@@ -100,7 +100,7 @@ def main() -> None:
                 ],
             )
             shoot("junior", [("my-programmes", "/programmes/mine/"), ("relationship", "first-link-to:/relationships/")])
-            shoot("executive", [("overview", "/overview/")])
+            shoot("executive", [("overview", "/insights/")])
             shoot("junior", [("phone-my-programmes", "/programmes/mine/")], width=390)
             browser.close()
     finally:

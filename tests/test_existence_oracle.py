@@ -94,6 +94,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:advocacy_outcome": {**relationship_ids, "action_id": action.pk},
         "relationships:programme_health": programme_ids,
         "relationships:concern_handle": {"pk": concern.pk},
+        "insights:programme": programme_ids,
     }
     viewers: dict[str, list[User]] = {
         # Everyone signed in with a role reads the directory; only who may not is asked here.
@@ -103,6 +104,8 @@ def scene(cast: Cast) -> Scene:
         "programmes:approve": [*outsiders, cast.vp_sales_user, cast.vp_tech_user, cast.executive],
         "relationships:concern_handle": [*outsiders, cast.executive],
         "relationships:programme_health": [*outsiders, cast.executive, cast.ana_user],
+        # Executives and org admins see every programme's evidence; its own manager sees it too.
+        "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
     }
     for name, params in routes_with_ids().items():
         if name.startswith(("programmes:", "matchruns:")) and name not in ids:

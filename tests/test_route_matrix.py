@@ -63,6 +63,7 @@ route                           ano emp jun sen oth lnm opm  pm exe adm | ano em
 account                         302 200 200 200 200 200 200 200 200 200 | -
 home                            302 302 302 302 302 302 302 302 302 302 | -
 insights:overview               302 403 403 403 403 403 200 200 200 200 | -
+insights:programme              302 403 403 403 403 403 404 200 200 200 | -
 login                           200 302 302 302 302 302 302 302 302 302 | -
 login_code                      302 302 302 302 302 302 302 302 302 302 | -
 logout                          405 405 405 405 405 405 405 405 405 405 | -
@@ -232,6 +233,7 @@ def scene(cast: Cast) -> Scene:
     kwargs: dict[str, dict[str, Any]] = {
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "people:person": {"pk": cast.ana.pk},
+        "insights:programme": {"pk": mentoring.pk},
         "programmes:new": {"kind": "reverse_mentoring"},
         "programmes:apply": {"pk": sponsorship.pk},
         "programmes:decline_invitation": {"pk": invitation.pk},

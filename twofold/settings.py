@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from twofold.operations.logs import logging_config
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -74,6 +76,9 @@ def database_from_url(url: str) -> dict[str, object]:
             },
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
+        # A database that does not answer fails a request (and /readyz) in seconds instead of hanging
+        # it until the operating system gives up on the connection.
+        options.setdefault("connect_timeout", "10")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "twofold",
@@ -152,9 +157,14 @@ INSTALLED_APPS = [
     "twofold.matchruns",
     "twofold.insights",
     "twofold.demo",
+    "twofold.operations",
 ]
 
 MIDDLEWARE = [
+    # First: every request gets its id and its access line, and the probes answer before anything
+    # asks for a session, a known Host or HTTPS.
+    "twofold.operations.middleware.RequestIdMiddleware",
+    "twofold.operations.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "twofold.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -293,12 +303,36 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
-# Background tasks (reminders, large match runs): queued in the database and run by `twofold db_worker`.
-# TWOFOLD_TASKS_IMMEDIATE=1 runs each task at once inside the caller instead, for a demo without a worker.
+# Background tasks (reminders, large match runs), run by `twofold worker`. TWOFOLD_TASKS_BACKEND picks
+# where they wait: "database" (the default: nothing more to install), "rq" (RQ on the Redis at
+# REDIS_URL, for several workers on several machines) or "immediate" (each task runs at once inside
+# the caller, for a demo without a worker; TWOFOLD_TASKS_IMMEDIATE=1 says the same).
+TASKS_BACKENDS = ("database", "rq", "immediate")
+TWOFOLD_TASKS_BACKEND = env_str("TWOFOLD_TASKS_BACKEND", "database").strip().lower()
 if env_bool("TWOFOLD_TASKS_IMMEDIATE"):
+    TWOFOLD_TASKS_BACKEND = "immediate"
+if TWOFOLD_TASKS_BACKEND not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TWOFOLD_TASKS_BACKEND={TWOFOLD_TASKS_BACKEND!r} is not one of {', '.join(TASKS_BACKENDS)}"
+    )
+REDIS_URL = env_str("REDIS_URL")
+# The longest a task may run on RQ before its worker stops it (a match run over a large pool).
+TASK_TIMEOUT_SECONDS = env_int("TWOFOLD_TASK_TIMEOUT", 3600)
+if TWOFOLD_TASKS_BACKEND == "rq":
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("TWOFOLD_TASKS_BACKEND=rq needs REDIS_URL, e.g. redis://127.0.0.1:6379/0")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": TASK_TIMEOUT_SECONDS}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TWOFOLD_TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker records a heartbeat this often; /readyz fails once none is younger than four of them.
+WORKER_HEARTBEAT_SECONDS = env_int("TWOFOLD_WORKER_HEARTBEAT_SECONDS", 15)
+if WORKER_HEARTBEAT_SECONDS < 1:
+    raise ImproperlyConfigured("TWOFOLD_WORKER_HEARTBEAT_SECONDS must be 1 or more")
+WORKER_HEARTBEAT_MAX_AGE = 4 * WORKER_HEARTBEAT_SECONDS
 
 # Privacy: no aggregate (count, average, named group) over fewer people than this is shown.
 # Raise it if your organisation asks; twofold.privacy refuses anything below 3.
@@ -366,15 +400,14 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        # django-axes notes every successful sign-in at INFO; failures and lockouts come at WARNING.
-        "axes": {"level": "WARNING"},
-    },
-}
+# Only a proxy that sets X-Request-ID itself (replacing a client's) may name a request; otherwise
+# each request gets a generated id. Either way the response carries it back in X-Request-ID.
+TRUST_X_REQUEST_ID = env_bool("TRUST_X_REQUEST_ID")
+
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request id, user, path,
+# status, duration), for a log collector. The default is plain text for a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower()
+try:
+    LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO").upper())
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from None

@@ -13,7 +13,7 @@ urlpatterns = [
     path("people/", include("twofold.people.urls")),
     path("programmes/", include("twofold.programmes.urls")),
     path("programmes/<int:pk>/runs/", include("twofold.matchruns.urls")),
-    path("overview/", include("twofold.insights.urls")),
+    path("insights/", include("twofold.insights.urls")),
     path("admin/", admin.site.urls),
     path("", include("twofold.relationships.urls")),
 ]

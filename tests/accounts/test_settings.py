@@ -44,7 +44,8 @@ def test_database_urls() -> None:
         "db.internal",
         "6543",
     )
-    assert postgres["OPTIONS"] == {"sslmode": "require"}
+    assert postgres["OPTIONS"] == {"sslmode": "require", "connect_timeout": "10"}
+    assert database_from_url("postgres://db/x?connect_timeout=3")["OPTIONS"] == {"connect_timeout": "3"}
     from django.core.exceptions import ImproperlyConfigured
 
     with pytest.raises(ImproperlyConfigured, match="scheme 'mysql' is not supported"):

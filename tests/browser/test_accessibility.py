@@ -40,7 +40,7 @@ def test_programme_manager_pages(page, cast) -> None:  # type: ignore[no-untyped
             "/people/",
             f"/people/{cast.ana.pk}/",
             "/people/import/",
-            "/overview/",
+            "/insights/",
         ],
     )
 
@@ -57,4 +57,19 @@ def test_participant_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
 
 def test_executive_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, "exec")
-    visit_all(page, ["/overview/"])
+    visit_all(page, ["/insights/"])
+
+
+def test_insights_pages_with_charts(page, cast) -> None:  # type: ignore[no-untyped-def]
+    from tests.insights.test_pages import hipo, promote, sponsorship
+
+    protégés = [hipo() for _ in range(20)]
+    for person in protégés[:10]:
+        promote(person, 120)
+    for person in [hipo() for _ in range(40)][:4]:
+        promote(person, 150)
+    programme = sponsorship("Rising leaders", protégés)
+    sign_in(page, "exec")
+    visit_all(page, ["/insights/", f"/insights/programmes/{programme.pk}/"])
+    assert page.locator("figure.chart svg").count() >= 3
+    assert "+40.0 pts" in page.content()

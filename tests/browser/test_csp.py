@@ -84,7 +84,7 @@ def test_hole_9_main_pages_of_every_role_raise_no_violation(browser_as, cast) ->
             f"/programmes/{programme.pk}/health/",
             f"/people/{cast.ana.pk}/",
             "/people/import/",
-            "/overview/",
+            "/insights/",
             "/people/",
         ],
     )
@@ -92,7 +92,7 @@ def test_hole_9_main_pages_of_every_role_raise_no_violation(browser_as, cast) ->
     page.wait_for_load_state("networkidle")
 
     page, reports["exec"] = browser_as("exec")
-    visit(page, ["/overview/", "/account/"])
+    visit(page, ["/insights/", "/account/"])
 
     page, reports["admin"] = browser_as("admin")
     visit(page, ["/account/", "/admin/", "/admin/accounts/user/", f"/admin/accounts/user/{cast.ana_user.pk}/change/"])

@@ -172,6 +172,11 @@ def test_or_library_published_optima(name):
 @pytest.mark.parametrize("name", ["assign600", "assign800"])
 def test_or_library_optima_through_the_candidate_search(name):
     costs, optimum = orlib(name)
-    result = assign(costs)  # above 250,000 pairs: candidates and the dual certificate by default
+    result = assign(costs, candidates=24)  # the candidate search and its dual certificate
     assert result.stats.method == "candidates" and result.stats.certified
     assert -result.total == optimum
+    # By default, one seat each and at most 1,000,000 pairs: SciPy's dense solver, exact as well.
+    default = assign(costs)
+    expected = "dense" if costs.size <= 1_000_000 and min(costs.shape) <= 2_000 else "candidates"
+    assert default.stats.method == expected and default.stats.certified
+    assert -default.total == optimum

@@ -244,3 +244,33 @@ def test_hole_3_with_a_perfect_matching_the_assignment_solver_is_used():
     solution = solve_transport(problem)
     assert solution.solver == "linear-sum-assignment"
     assert solution.matched == 2
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scores=score_matrices(),
+    widen=st.sampled_from([1, 2, 32]),
+    tolerance=st.sampled_from([0.0, 0.01, 0.2, 0.9]),
+    sample=SAMPLES,
+    data=st.data(),
+)
+def test_a_bound_carried_over_from_the_last_scan_holds(scores, widen, tolerance, sample, data):
+    """From the second round on, the search may stop on the last scan's bound under the new prices
+    (no new scan): whatever it then reports must hold against the exact optimum."""
+    n_left = scores.shape[0]
+    left_capacity = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n_left, max_size=n_left)))
+    source = DenseSource(scores)
+    with mock.patch.object(candidate_search, "_SAMPLE", sample):
+        result = search(
+            source,
+            left_capacity=left_capacity,
+            right_capacity=np.ones(scores.shape[1], dtype=np.int64),
+            settings=SearchSettings(k=1, tolerance=tolerance, widen=widen),
+        )
+    count, optimum = replicated_reference(scores, left_capacity)
+    slack = len(result.left) * result.quantum + 1e-9
+    assert len(result.left) == count
+    assert optimum - result.total <= result.bound + slack
+    assert result.bound <= tolerance * max(abs(result.total), 1e-12) + slack or result.rounds == 12
+    if result.certified:
+        assert result.total == pytest.approx(optimum, abs=slack)

@@ -316,3 +316,11 @@ def can_list_leavers(user: Any) -> bool:
     """Listing the people who have left (the directory's "include people who have left"): org
     admins and whoever holds the import permission, who keep the directory in step with the HRIS."""
     return can_import_people(user)
+
+
+def insight_programmes(user: Any, programmes: QuerySet[Any]) -> QuerySet[Any]:
+    """``programmes`` narrowed to those whose evidence of impact ``user`` may see (aggregates only):
+    executives and org admins all, programme managers the ones they manage, anyone else none."""
+    if _signed_in(user) and (user.is_superuser or user.is_executive):
+        return programmes
+    return manageable_programmes(user, programmes)

@@ -4,7 +4,8 @@ One reverse-mentoring and one sponsorship programme, both running, matched by th
 lived through the same services a real programme uses (with their clocks set back): answers and
 agreements, meetings with shared and private notes, skills passed on, advocacy actions and their
 outcomes, check-ins, a few concerns, pairs that faded or ended early, completions, nominations of
-reverse mentors into sponsorship, and promotions. Deterministic for a given seed and date.
+reverse mentors into sponsorship, and promotions, with one planted effect on protégés' careers (see
+:func:`_promote`). Deterministic for a given seed and date.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from twofold.accounts.permissions import CommandLineOperator
-from twofold.people.models import CareerEventKind, Person, PersonSkill, Skill, SkillCategory
+from twofold.people.models import CareerEvent, CareerEventKind, Person, PersonSkill, Skill, SkillCategory
 from twofold.people.services import career_event_record
 from twofold.programmes.models import EnrolmentRole, Programme, ProgrammeKind, ProgrammeState
 from twofold.programmes.services import enrolment_create, programme_create, programme_transition
@@ -34,6 +35,8 @@ from twofold.relationships.models import (
 from twofold.relationships.selectors import relationship_planned_end
 
 FRESH = (SkillCategory.DIGITAL, SkillCategory.TRENDS)
+# The planted effect (see _promote): the chance of an extra promotion for a sponsored protégé.
+PLANTED_PROMOTION_CHANCE = 0.35
 MEETING_NOTES = (
     "Walked through {skill} on a real example from {dept}; agreed a small experiment before next time.",
     "Reviewed last session's homework on {skill}. Questions about where it fits in the team's week.",
@@ -498,18 +501,35 @@ def _nominate(
 
 
 def _promote(sp: Programme, rng: random.Random, start: date, as_of: date, history: DemoHistory) -> None:
-    """Some protégés are promoted during the programme (the outcome sponsorship is for)."""
+    """The demo's planted effect: protégés are promoted more often than comparable colleagues.
+
+    The generated organisation already promotes everyone at its usual pace (about one promotion
+    every three years, so roughly one person in six within six months), protégés included. On top
+    of that, each protégé with an active sponsor who has not been promoted since the start is
+    promoted with probability :data:`PLANTED_PROMOTION_CHANCE`, from the third month on: about 30
+    percentage points more promotions than their matched comparison group within six months, which
+    the insights pages should find, with an interval that excludes zero. Reverse mentors get no such
+    push, so their careers section should show no difference beyond chance.
+    """
+    promoted_since = set(
+        CareerEvent.objects.filter(kind=CareerEventKind.PROMOTION, effective_date__gt=start).values_list(
+            "person_id", flat=True
+        )
+    )
     protégés = list(
         Person.objects.filter(
             relationships_as_mentee__programme=sp,
             relationships_as_mentee__state=RelationshipState.ACTIVE,
             level__lt=9,
         )
+        .exclude(pk__in=promoted_since)
         .distinct()
         .order_by("employee_id")
     )
-    for person in rng.sample(protégés, k=min(len(protégés), max(1, len(protégés) // 6))):
-        when = start + timedelta(days=rng.randint(100, max(101, (as_of - start).days - 5)))
+    for person in protégés:
+        if rng.random() >= PLANTED_PROMOTION_CHANCE:
+            continue
+        when = start + timedelta(days=rng.randint(60, max(61, (as_of - start).days - 5)))
         career_event_record(
             actor=OPERATOR,
             person=person,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from twofold.privacy import Mean
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
@@ -48,10 +48,13 @@ class ProgrammeHeadline:
         return self.pairs.get(RelationshipState.COMPLETED, 0)
 
 
-def programme_headlines() -> list[ProgrammeHeadline]:
-    """One headline per programme that is not a draft, in a fixed number of grouped queries."""
-    programmes = list(Programme.objects.exclude(state=ProgrammeState.DRAFT).order_by("kind", "-created_at"))
-    headlines = {programme.pk: ProgrammeHeadline(programme=programme) for programme in programmes}
+def programme_headlines(programmes: QuerySet[Programme] | None = None) -> list[ProgrammeHeadline]:
+    """One headline per programme that is not a draft (of ``programmes``, by default all), in a
+    fixed number of grouped queries."""
+    chosen = (programmes if programmes is not None else Programme.objects.all()).exclude(state=ProgrammeState.DRAFT)
+    headlines = {
+        programme.pk: ProgrammeHeadline(programme=programme) for programme in chosen.order_by("kind", "-created_at")
+    }
     ids = list(headlines)
     pool = (
         Enrolment.objects.filter(programme_id__in=ids, status=EnrolmentStatus.ACTIVE)

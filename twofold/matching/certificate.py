@@ -41,6 +41,9 @@ class Findings:
     empty: bool
     violations: tuple[IntArray, IntArray, IntArray]
     floors: IntArray
+    # Per row, the largest reduced profit (>= 0) of a pair outside the graph that is not in
+    # ``pairs``: what stays outside once they are added (see :func:`carried_bound`).
+    residual: IntArray
 
 
 def scan_round(
@@ -74,6 +77,7 @@ def scan_round(
     all_right: list[IntArray] = []
     all_reduced: list[IntArray] = []
     floors = np.zeros(source.n_left, dtype=np.int64)
+    residual = np.zeros(source.n_left, dtype=np.int64)
     row_bound = 0
     cap = max(per_row, _SCAN_CAP)
     # Largest scanned reduced score per column. Pairs of the graph count too (chosen ones may be
@@ -98,6 +102,7 @@ def scan_round(
             np.minimum.at(smallest, r, sub[r, c].astype(np.float64))
             floor[full] = np.maximum(np.floor((smallest[full] + margin) / quantum + 0.5), 0).astype(np.int64)
         floors[block.rows[hot]] = floor
+        residual[block.rows[hot]] = floor
         r, c = r[kept], c[kept]
         left = block.rows[hot[r]]
         right = block.cols[c]
@@ -117,10 +122,11 @@ def scan_round(
             all_reduced.append(reduced)
             # The best ``per_row`` violators of each row: widening k by the exact dual prices.
             order = np.lexsort((-reduced, r))
-            r, left, right = r[order], left[order], right[order]
+            r, left, right, reduced = r[order], left[order], right[order], reduced[order]
             keep = np.arange(len(r)) - np.searchsorted(r, r, side="left") < per_row
             found_left.append(left[keep])
             found_right.append(right[keep])
+            np.maximum.at(residual, left[~keep], reduced[~keep])
     col_units = np.maximum(np.floor((col_best + margin) / quantum + 0.5), 0)
     col_units[~np.isfinite(col_units)] = 0
     col_bound = int(np.sum(col_units.astype(np.int64) * right_capacity))
@@ -131,9 +137,29 @@ def scan_round(
         np.concatenate(all_reduced) if all_reduced else EMPTY,
     )
     if not found_left:
-        return Findings((EMPTY, EMPTY), bound, bound == 0, violations, floors)
+        return Findings((EMPTY, EMPTY), bound, bound == 0, violations, floors, residual)
     pairs = (np.concatenate(found_left), np.concatenate(found_right))
-    return Findings(pairs, bound, False, violations, floors)
+    return Findings(pairs, bound, False, violations, floors, residual)
+
+
+def carried_bound(
+    previous: tuple[IntArray, IntArray], residual: IntArray, solution: TransportSolution, left_capacity: IntArray
+) -> int:
+    """A bound on what pairs outside the graph could add, without scanning them again.
+
+    The previous round's scan saw every pair outside its graph under the prices ``previous``
+    (``a1``, ``b1``): each one it did not add to the graph has reduced profit at most
+    ``residual[i]`` (0 when every violator of row ``i`` was added). Under the new prices ``a2``,
+    ``b2`` the same pair has ``s - a2_i - b2_j = (s - a1_i - b1_j) + (a1_i - a2_i) + (b1_j - b2_j)``
+    ``<= residual[i] + (a1_i - a2_i) + max_j (b1_j - b2_j)``, so raising each row's price by that
+    much (when positive) makes every pair outside the graph non-positive: the sum, weighted by
+    seats, bounds the gap. The solver starts its prices from ``previous``, so they move little and
+    the bound is often within the tolerance, saving a scan of all pairs. Integer units.
+    """
+    a1, b1 = previous
+    drift = max(0, int((b1 - solution.right_price).max(initial=0)))
+    rise = np.maximum(residual + (a1 - solution.left_price) + drift, 0)
+    return int(np.sum(rise * left_capacity))
 
 
 def cover_bound(found: Findings, left_capacity: IntArray, right_capacity: IntArray) -> int:

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from twofold.matching.candidates import SearchResult, SearchSettings, search
+from twofold.matching.candidates import SearchResult, SearchSettings, search, solve_dense
 from twofold.matching.explain import Reason, Unmatched, explain_unmatched
 from twofold.matching.fairness import FairnessReport, fairness_report, group_minimums
 from twofold.matching.participants import MatchProblem
@@ -98,7 +98,9 @@ def match(problem: MatchProblem) -> MatchResult:
     :class:`MatchInputError`. Deterministic for equal input.
 
     Complexity: O(n_left * n_right * features / BLAS speed) for the scans of all pairs (a few
-    passes), plus the exact solves of a candidate graph of O((n_left + n_right) * k) edges.
+    passes), plus the exact solves of a candidate graph of O((n_left + n_right) * k) edges. A
+    programme of one seat each and at most 1,000,000 pairs is solved over every pair at once by
+    SciPy's dense solver (:func:`~twofold.matching.candidates.solve_dense`), exact.
     """
     started = time.perf_counter()
     policy = problem.policy
@@ -120,13 +122,16 @@ def match(problem: MatchProblem) -> MatchResult:
     fairness: FairnessReport | None = None
     displaced: BoolArray | None = None
     if len(left_index) and len(right_index):
-        base = search(
-            source,
-            left_capacity=left_cap,
-            right_capacity=right_cap,
-            maximize_matched=policy.maximize_matched,
-            settings=settings,
-        )
+        # A small one-seat programme: SciPy's exact solver over every pair is quicker.
+        base = solve_dense(source, left_cap, right_cap) if policy.maximize_matched else None
+        if base is None:
+            base = search(
+                source,
+                left_capacity=left_cap,
+                right_capacity=right_cap,
+                maximize_matched=policy.maximize_matched,
+                settings=settings,
+            )
         final = base
         groups = problem.right.group[right_index]
         if policy.fairness_tolerance is not None and (groups >= 0).any():

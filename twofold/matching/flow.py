@@ -35,6 +35,8 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import linear_sum_assignment, max_flow, min_cost_flow
 
+from twofold.matching.pairs import dense_codes
+
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
@@ -362,8 +364,8 @@ def _solve_unit(net: _Network, matched: int) -> IntArray | None:
     problem = net.problem
     # People without any edge cannot be matched; leaving them out often makes the sides saturable
     # again (someone whose every candidate is in their reporting chain).
-    used_left, left = np.unique(problem.left, return_inverse=True)
-    used_right, right = np.unique(problem.right, return_inverse=True)
+    used_left, left = dense_codes(problem.left, problem.n_left)
+    used_right, right = dense_codes(problem.right, problem.n_right)
     n_left, n_right = len(used_left), len(used_right)
     if len(left) == 0 or matched < min(n_left, n_right):
         return None

@@ -37,7 +37,7 @@ import scipy.sparse as sps
 from numpy.typing import NDArray
 
 from twofold.matching.candidates import Block, Values, tie_breakers
-from twofold.matching.flow import profit_limit
+from twofold.matching.flow import arcs_leaving, profit_limit
 from twofold.matching.participants import MatchProblem
 from twofold.matching.policy import COMPONENTS, PolicyError
 from twofold.matching.rules import PairRules
@@ -288,6 +288,12 @@ class FeatureSource:
         keys = np.sort(row_position[left] * width + col_position[right])
         self.forbidden_row = keys // width
         self.forbidden_col = keys % width
+        # The same pairs by row (local indices), for sub-blocks of any rows and columns: masking a
+        # few listed pairs is far cheaper than testing every pair of a block against the tree.
+        self._row_position = row_position
+        self._forbidden_start = np.searchsorted(self.forbidden_row, np.arange(self.n_left + 1))
+        self._forbidden_partner = self.col_order[self.forbidden_col]
+        self._forbidden_ids = np.arange(len(keys), dtype=np.int64)
 
     @property
     def n_left(self) -> int:
@@ -329,7 +335,18 @@ class FeatureSource:
 
     def subblock(self, rows: IntArray, cols: IntArray) -> tuple[Values, BoolArray]:
         values = self.scorer.x[rows] @ self.scorer.y[cols].T
-        allowed = self.rules.allowed_block(rows, cols)
+        allowed = self.rules.level_block(rows, cols)
+        # Every other rule's pairs are in the forbidden list: mask those among rows x cols.
+        position = self._row_position[rows]
+        starts = self._forbidden_start[position]
+        counts = self._forbidden_start[position + 1] - starts
+        entries = arcs_leaving(self._forbidden_ids, self._forbidden_start, position)
+        col_at = np.full(self.n_right, -1, dtype=np.int64)
+        col_at[cols] = np.arange(len(cols))
+        at = col_at[self._forbidden_partner[entries]]
+        block_row = np.repeat(np.arange(len(rows)), counts)
+        inside = at >= 0
+        allowed[block_row[inside], at[inside]] = False
         values[~allowed] = -np.inf
         return values, allowed
 

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from twofold.matching.flow import MaxFlow, arc_index, arcs_leaving
-from twofold.matching.pairs import EMPTY, PairSource, Values, pair_noise, top_k
+from twofold.matching.pairs import EMPTY, PairSource, Values, pair_noise, sorted_unique, top_k
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -93,7 +93,7 @@ class _Arcs:
         frontier = starts
         while len(frontier):
             following = self.head[arcs_leaving(self.order, self.indptr, frontier)]
-            following = np.unique(following[~seen[following]])
+            following = sorted_unique(following[~seen[following]])
             seen[following] = True
             marked.append(following)
             frontier = following
@@ -158,6 +158,9 @@ class _Search:
         hit = np.zeros(len(unreached), dtype=bool)
         found_scan: list[IntArray] = [EMPTY]
         found_other: list[IntArray] = [EMPTY]
+        column_other: list[IntArray] = [EMPTY]
+        column_scan: list[IntArray] = [EMPTY]
+        column_value: list[NDArray[np.floating]] = [EMPTY.astype(np.float64)]
         step = max(1, _CHUNK_PAIRS // len(unreached))
         for start in range(0, len(nodes), step):
             chunk = nodes[start : start + step]
@@ -177,9 +180,20 @@ class _Search:
             r, c = top_k(ranked - self.other_price[unreached][None, :], _PER_NODE)
             found_scan.append(chunk[r])
             found_other.append(unreached[c])
-            c, r = top_k(np.ascontiguousarray((ranked - self.scan_price[chunk][:, None]).T), _PER_NODE)
-            found_scan.append(chunk[r])
-            found_other.append(unreached[c])
+            by_column = np.ascontiguousarray((ranked - self.scan_price[chunk][:, None]).T)
+            c, r = top_k(by_column, _PER_NODE)
+            column_other.append(c)
+            column_scan.append(chunk[r])
+            column_value.append(by_column[c, r])
+        # Each column keeps its best rows over all chunks, not per chunk: a search reaching a
+        # thousand rows in chunks of a hundred would otherwise add millions of pairs.
+        other = np.concatenate(column_other)
+        value = np.concatenate(column_value)
+        order = np.lexsort((-value, other))
+        other, scan = other[order], np.concatenate(column_scan)[order]
+        best = np.arange(len(other)) - np.searchsorted(other, other, side="left") < _PER_NODE
+        found_scan.append(scan[best])
+        found_other.append(unreached[other[best]])
         return hit, (np.concatenate(found_scan), np.concatenate(found_other))
 
     def _fetch(self, nodes: IntArray, others: IntArray) -> tuple[Values, BoolArray]:

@@ -1,11 +1,11 @@
-"""Background work of match runs: large runs go to a worker (``twofold db_worker``)."""
+"""Background work of match runs: large runs go to a worker (``twofold worker``)."""
 
 from __future__ import annotations
 
-from django_tasks import task
+from twofold.operations.tasks import traced_task
 
 
-@task()
+@traced_task()
 def match_run_execute_task(run_id: int) -> int:
     """Run a queued match run; returns how many pairs it proposed."""
     from twofold.matchruns.models import MatchRun

@@ -203,9 +203,14 @@ def _read_csv(data: bytes, name: str, *, tab_separated: bool) -> Table:
     rows: list[tuple[int, list[str]]] = []
     short: dict[int, int] = {}
     problems: list[Problem] = []
+    # A cell quoted against formula injection starts with a quote: a file without any quote needs
+    # no per-cell check (a 300,000-row file reads in half the time).
+    quoted = "'" in text
     try:
         for number, cells in enumerate(reader, start=1):
-            stripped = [formula_restored(cell.strip()) for cell in cells]
+            stripped = [cell.strip() for cell in cells]
+            if quoted:
+                stripped = [formula_restored(cell) for cell in stripped]
             if not any(stripped):
                 continue
             if header is None:

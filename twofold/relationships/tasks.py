@@ -3,7 +3,7 @@ unanswered proposals, send reminders), which books its own next run.
 
 There is no separate scheduler: ``twofold schedule-reminders`` queues the first run, and each run
 queues the next one for the following day before it sends anything, so a failure one day never
-breaks the chain. ``twofold db_worker`` executes the queued runs.
+breaks the chain. ``twofold worker`` executes the queued runs.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from django.utils import timezone
-from django_tasks import TaskResultStatus, task
 
 from twofold.accounts.permissions import CommandLineOperator
+from twofold.operations.tasks import scheduled_runs, scheduled_runs_cancel, traced_task
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.relationships.reminders import reminders_send
@@ -45,12 +45,6 @@ def next_run_at(at: str, *, now: datetime | None = None) -> datetime:
     return when
 
 
-def _queued_runs() -> Any:
-    from django_tasks_db.models import DBTaskResult  # the app's models load only once Django is set up
-
-    return DBTaskResult.objects.filter(task_path=reminders_daily.module_path, status=TaskResultStatus.READY)
-
-
 def reminders_schedule(
     *, at: str = DEFAULT_RUN_TIME, now: datetime | None = None, replace: bool = False
 ) -> ScheduledRun:
@@ -59,7 +53,7 @@ def reminders_schedule(
     Keeping to one queued run keeps to one chain of daily runs, however often this is called (by
     an operator, or by each run for the next day). ``replace`` drops the queued runs first, to move
     the time of day; ``now`` stands in for the clock. Needs a backend that can defer tasks (the
-    database backend).
+    database backend or RQ).
     """
     parse_run_time(at)  # refuse a bad time before touching the queue
     if not reminders_daily.get_backend().supports_defer:
@@ -67,19 +61,18 @@ def reminders_schedule(
             "The task backend runs tasks at once (TWOFOLD_TASKS_IMMEDIATE=1) and cannot schedule a daily run; "
             "run `twofold send-reminders` from cron instead."
         )
-    queued = _queued_runs()
     if replace:
-        queued.delete()
+        scheduled_runs_cancel(reminders_daily)
     else:
-        existing = queued.order_by("run_after").first()
-        if existing is not None:
-            return ScheduledRun(run_after=existing.run_after, created=False)
+        queued = scheduled_runs(reminders_daily)
+        if queued:
+            return ScheduledRun(run_after=queued[0].run_after, created=False)
     run_after = next_run_at(at, now=now)
     reminders_daily.using(run_after=run_after).enqueue(at=at)
     return ScheduledRun(run_after=run_after, created=True)
 
 
-@task()
+@traced_task()
 def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
     """Apply the exits whose day has come, expire unanswered proposals, delete import files nobody
     confirmed in time, and send today's reminders, having first queued tomorrow's run."""

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("programme", help="id or exact name")
         parser.add_argument("--publish", action="store_true", help="send the proposals once matched")
         parser.add_argument(
-            "--background", action="store_true", help="queue the run for `twofold db_worker` instead of waiting"
+            "--background", action="store_true", help="queue the run for `twofold worker` instead of waiting"
         )
         parser.add_argument(
             "--run", type=int, metavar="RUN", help="an existing run of the programme (e.g. one left being published)"
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             except MatchRunRuleBroken as error:
                 raise CommandError(str(error)) from None
         if run.status == MatchRunStatus.QUEUED:
-            self.stdout.write(f"Match run {run.pk} queued; `twofold db_worker` will run it.")
+            self.stdout.write(f"Match run {run.pk} queued; `twofold worker` will run it.")
             return
         if run.status == MatchRunStatus.FAILED:
             raise CommandError(f"match run {run.pk} failed: {run.error}")

@@ -1,4 +1,4 @@
-"""``twofold schedule-reminders``: queue the daily reminder run for ``twofold db_worker`` to execute."""
+"""``twofold schedule-reminders``: queue the daily reminder run for ``twofold worker`` to execute."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from twofold.relationships.tasks import DEFAULT_RUN_TIME, reminders_schedule
 class Command(BaseCommand):
     help = (
         "Queue the daily reminder run (each run then queues the next day's). Safe to repeat: when a run is "
-        "already queued, it stays the only one. `twofold db_worker` must be running to execute it."
+        "already queued, it stays the only one. `twofold worker` must be running to execute it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
