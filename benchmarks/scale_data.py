@@ -72,8 +72,8 @@ def scale_programmes_build(
     figures = ScaleFigures()
     now = timezone.now()
     start = as_of - timedelta(days=meetings_per_pair * 14 + 30)
-    rm = programme_create(name="Digital fluency (scale)", kind="reverse_mentoring", starts_on=start, created_by=manager)
-    sp = programme_create(name="Sponsorship (scale)", kind="sponsorship", starts_on=start, created_by=manager)
+    rm = programme_create(name="Digital fluency (scale)", kind="reverse_mentoring", starts_on=start, actor=manager)
+    sp = programme_create(name="Sponsorship (scale)", kind="sponsorship", starts_on=start, actor=manager)
     Programme.objects.filter(pk__in=[rm.pk, sp.pk]).update(state="running", duration_months=24)
     figures.programmes = 2
 

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from twofold.accounts.models import User
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.models import Person, PersonSkill, Skill, SkillCategory
 from twofold.programmes.models import (
     Enrolment,
@@ -60,6 +61,20 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("a-long-test-password")
+
+
+# Services take the acting user. Tests of what a person does act through that person's account
+# (made for them if they have none); setting up programmes and pairs is done by the command line.
+OPERATOR = CommandLineOperator()
+
+
+def acting(who: Person | User) -> User:
+    """The account ``who`` acts through: a user as it is, a person's own account."""
+    if isinstance(who, User):
+        return who
+    return User.objects.filter(person=who).first() or UserFactory(
+        username=f"account-{who.employee_id.lower()}", person=who
+    )
 
 
 # --- programmes and relationships (appended for tests/relationships): rows written directly, no rules

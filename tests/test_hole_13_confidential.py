@@ -23,7 +23,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from tests.conftest import Cast
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import OPERATOR, PersonFactory, UserFactory, acting
 from tests.people.test_views import signed_in
 from twofold.accounts.models import User
 from twofold.people.services import career_event_record
@@ -46,7 +46,7 @@ from twofold.programmes.services import (
 
 
 def enrolling(programme: Programme) -> Programme:
-    return programme_transition(programme=programme, to_state="enrolling")
+    return programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
 
 
 def offered(person, programme: Programme) -> list[str]:  # type: ignore[no-untyped-def]
@@ -59,18 +59,20 @@ def offered(person, programme: Programme) -> list[str]:  # type: ignore[no-untyp
 
 
 def test_hole_13_a_sponsorship_for_high_potential_is_listed_to_nobody(cast: Cast) -> None:
-    sponsorship = enrolling(programme_create(name="Rising leaders", kind="sponsorship"))
+    sponsorship = enrolling(programme_create(actor=OPERATOR, name="Rising leaders", kind="sponsorship"))
     assert sponsorship.requires_high_potential and sponsorship.invite_only
     ana = signed_in(cast.ana_user)  # flagged high potential
     for client in (ana, signed_in(cast.ben_user)):
         assert "Rising leaders" not in client.get(reverse("relationships:mine")).content.decode()
         assert client.get(reverse("programmes:apply", args=[sponsorship.pk])).status_code == 404
     with pytest.raises(ProgrammeRuleBroken) as refused:
-        enrolment_apply(programme=sponsorship, person=cast.ana, role="mentee", goals="Be seen")
+        enrolment_apply(programme=sponsorship, actor=acting(cast.ana), role="mentee", goals="Be seen")
     assert refused.value.code == "invite_only"
     assert not Enrolment.objects.filter(programme=sponsorship).exists()
     # By invitation: Ana sees it, and accepts on the same page.
-    enrolment_invite_by_filter(programme=sponsorship, role="mentee", where=InviteFilter(high_potential_only=True))
+    enrolment_invite_by_filter(
+        actor=OPERATOR, programme=sponsorship, role="mentee", where=InviteFilter(high_potential_only=True)
+    )
     page = ana.get(reverse("relationships:mine")).content.decode()
     assert "<strong>Rising leaders</strong> invites you" in page
     response = ana.post(reverse("programmes:apply", args=[sponsorship.pk]), {"role": "mentee", "goals": "Be seen"})
@@ -79,9 +81,9 @@ def test_hole_13_a_sponsorship_for_high_potential_is_listed_to_nobody(cast: Cast
     assert accepted.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
     # By nomination: Ben (not flagged) comes in when a senior leader puts him forward.
     # He is asked first (the nomination is an invitation), and is in once he accepts.
-    nominated = enrolment_nominate(programme=sponsorship, person=cast.ben, nominated_by=cast.vp_tech, statement="Ready")
+    nominated = enrolment_nominate(actor=OPERATOR, programme=sponsorship, person=cast.ben, nominated_by=cast.vp_tech, statement="Ready")
     assert nominated.status == EnrolmentStatus.INVITED
-    assert enrolment_respond(enrolment=nominated, accept=True).status in (
+    assert enrolment_respond(actor=acting(cast.ben), enrolment=nominated, accept=True).status in (
         EnrolmentStatus.ACTIVE,
         EnrolmentStatus.WAITLISTED,
     )
@@ -89,14 +91,14 @@ def test_hole_13_a_sponsorship_for_high_potential_is_listed_to_nobody(cast: Cast
 
 def test_hole_13_a_programme_asking_for_high_potential_must_be_invite_only(cast: Cast) -> None:
     with pytest.raises(ProgrammeRuleBroken, match="must be invite-only"):
-        programme_create(name="Listed", kind="sponsorship", invite_only=False)
+        programme_create(actor=OPERATOR, name="Listed", kind="sponsorship", invite_only=False)
     with pytest.raises(ProgrammeRuleBroken, match="invite-only is yes or no"):
-        programme_create(name="Vague", kind="reverse_mentoring", invite_only="maybe")
+        programme_create(actor=OPERATOR, name="Vague", kind="reverse_mentoring", invite_only="maybe")
     open_sponsorship = programme_create(
-        name="Open sponsorship", kind="sponsorship", requires_high_potential=False, invite_only=False
+        actor=OPERATOR, name="Open sponsorship", kind="sponsorship", requires_high_potential=False, invite_only=False
     )
     with pytest.raises(ProgrammeRuleBroken, match="must be invite-only"):
-        programme_update(programme=open_sponsorship, requires_high_potential=True)
+        programme_update(actor=OPERATOR, programme=open_sponsorship, requires_high_potential=True)
     open_sponsorship.refresh_from_db()
     assert not open_sponsorship.requires_high_potential and not open_sponsorship.invite_only
     # The form shows the setting with its help text, and says why on a refusal.
@@ -107,9 +109,9 @@ def test_hole_13_a_programme_asking_for_high_potential_must_be_invite_only(cast:
 
 
 def test_hole_13_an_open_programme_becomes_invite_only_and_leaves_the_list(cast: Cast) -> None:
-    programme = enrolling(programme_create(name="Culture exchange", kind="reverse_mentoring"))
+    programme = enrolling(programme_create(actor=OPERATOR, name="Culture exchange", kind="reverse_mentoring"))
     assert offered(cast.ana, programme) == ["mentor"]
-    programme_update(programme=programme, invite_only=True)
+    programme_update(actor=OPERATOR, programme=programme, invite_only=True)
     assert offered(cast.ana, programme) == []
     assert "Culture exchange" not in signed_in(cast.ana_user).get(reverse("relationships:mine")).content.decode()
 
@@ -124,33 +126,48 @@ def test_hole_13_the_list_of_programmes_to_join_and_the_application_agree(cast: 
         for invite_only in (False, True):
             programme = enrolling(
                 programme_create(
-                    name=f"{history} {invite_only}", kind="reverse_mentoring", requires_manager_approval=True
+                    actor=OPERATOR,
+                    name=f"{history} {invite_only}",
+                    kind="reverse_mentoring",
+                    requires_manager_approval=True,
                 )
             )
             if history == "withdrawn":
-                enrolment_withdraw(enrolment=enrolment_create(programme=programme, person=cast.ana, role="mentor"))
+                enrolment_withdraw(
+                    actor=acting(cast.ana),
+                    enrolment=enrolment_create(actor=OPERATOR, programme=programme, person=cast.ana, role="mentor"),
+                )
             elif history == "declined":
                 [invitation] = enrolment_invite_by_filter(
-                    programme=programme, role="mentor", where=InviteFilter(max_level=2, departments=["Engineering"])
+                    actor=OPERATOR,
+                    programme=programme,
+                    role="mentor",
+                    where=InviteFilter(max_level=2, departments=["Engineering"]),
                 ).invited
-                enrolment_respond(enrolment=invitation, accept=False)
+                enrolment_respond(actor=acting(invitation.person), enrolment=invitation, accept=False)
             elif history in ("turned down", "pending"):
-                enrolment = enrolment_apply(programme=programme, person=cast.ana, role="mentor")
+                enrolment = enrolment_apply(programme=programme, actor=acting(cast.ana), role="mentor")
                 if history == "turned down":
                     enrolment_approve(enrolment=enrolment, actor=lena, approve=False)
             elif history == "active":
-                enrolment_create(programme=programme, person=cast.ana, role="mentor", invited_by=cast.programme_manager)
+                enrolment_create(
+                    actor=OPERATOR,
+                    programme=programme,
+                    person=cast.ana,
+                    role="mentor",
+                    invited_by=cast.programme_manager,
+                )
             if invite_only:
-                programme = programme_update(programme=programme, invite_only=True)
+                programme = programme_update(actor=OPERATOR, programme=programme, invite_only=True)
             for state in ("enrolling", "matching", "running", "closed"):
                 if programme.state != state:
-                    programme = programme_transition(programme=programme, to_state=state)
+                    programme = programme_transition(actor=OPERATOR, programme=programme, to_state=state)
                 for person in people:
                     listed = offered(person, programme)
                     for role in ("mentor", "mentee"):
                         try:
                             with transaction.atomic():
-                                enrolment_apply(programme=programme, person=person, role=role)
+                                enrolment_apply(programme=programme, actor=acting(person), role=role)
                                 transaction.set_rollback(True)
                             accepted = True
                         except ProgrammeRuleBroken:
@@ -187,7 +204,7 @@ def shows_history(user: User, person) -> bool:  # type: ignore[no-untyped-def]
 
 
 def test_hole_13_career_history_is_for_the_person_their_chain_and_org_admins(cast: Cast, settings) -> None:
-    career_event_record(person=cast.ana, kind="promotion", effective_date=date(2026, 9, 1), to_level=3)
+    career_event_record(actor=OPERATOR, person=cast.ana, kind="promotion", effective_date=date(2026, 9, 1), to_level=3)
     lena = UserFactory(username="lena", person=cast.lead_tech)
     board_member = UserFactory(username="board", is_executive=True)
     sees = {
@@ -205,7 +222,9 @@ def test_hole_13_career_history_is_for_the_person_their_chain_and_org_admins(cas
         user.username: expected for user, expected in sees.items()
     }
     # Ana sees her own history but not her manager's.
-    career_event_record(person=cast.lead_tech, kind="level_change", effective_date=date(2026, 9, 1), to_level=6)
+    career_event_record(
+        actor=OPERATOR, person=cast.lead_tech, kind="level_change", effective_date=date(2026, 9, 1), to_level=6
+    )
     assert not shows_history(cast.ana_user, cast.lead_tech) and shows_history(lena, cast.lead_tech)
     settings.CAREER_HISTORY_OPEN = True
     assert shows_history(cast.ben_user, cast.ana) and shows_history(board_member, cast.ana)

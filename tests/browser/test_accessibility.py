@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
-from tests.factories import grant
+from tests.factories import OPERATOR, grant
 from twofold.programmes.services import enrolment_create, programme_create, programme_transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,9 +24,9 @@ def test_sign_in_page(page, cast) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_programme_manager_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
-    programme = programme_create(name="Digital fluency", kind="reverse_mentoring", created_by=cast.programme_manager)
-    programme_transition(programme=programme, to_state="enrolling")
-    enrolment_create(programme=programme, person=cast.ana, role="mentor")
+    programme = programme_create(name="Digital fluency", kind="reverse_mentoring", actor=cast.programme_manager)
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
+    enrolment_create(actor=OPERATOR, programme=programme, person=cast.ana, role="mentor")
     grant(cast.programme_manager, "people.import_people")
     sign_in(page, "pm")
     visit_all(
@@ -46,8 +46,8 @@ def test_programme_manager_pages(page, cast) -> None:  # type: ignore[no-untyped
 
 
 def test_participant_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
-    programme = programme_create(name="Digital fluency", kind="reverse_mentoring")
-    programme_transition(programme=programme, to_state="enrolling")
+    programme = programme_create(actor=OPERATOR, name="Digital fluency", kind="reverse_mentoring")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
     sign_in(page, "ana")
     visit_all(
         page,

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import sign_in, watch_csp_violations
-from tests.factories import ProgrammeFactory, grant
+from tests.factories import ProgrammeFactory, acting, grant
 from tests.relationships.pairing import propose
 from twofold.programmes.models import ProgrammeState
 from twofold.relationships.services import relationship_answer
@@ -65,7 +65,7 @@ def test_hole_9_main_pages_of_every_role_raise_no_violation(browser_as, cast) ->
         programme, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=3), score=2.5, breakdown={"skills": 0.9}
     )
     for person in (cast.ana, cast.vp_sales):
-        relationship_answer(relationship=relationship, person=person, accept=True, now=timezone.now())
+        relationship_answer(relationship=relationship, actor=acting(person), accept=True, now=timezone.now())
     reports: dict[str, list[str]] = {}
 
     page, reports["ana"] = browser_as("ana")

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
-from tests.factories import PersonFactory
+from tests.factories import OPERATOR, PersonFactory, acting
 from twofold.matchruns.models import MatchRun
 from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import Enrolment, Programme
@@ -52,7 +52,9 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     for employee_id in ("X1", "X2"):
         from twofold.people.models import Person
 
-        enrolment_create(programme=programme, person=Person.objects.get(employee_id=employee_id), role="mentee")
+        enrolment_create(
+            actor=OPERATOR, programme=programme, person=Person.objects.get(employee_id=employee_id), role="mentee"
+        )
 
     # Ana accepts her invitation in her own browser session.
     ana = page.context.browser.new_context(base_url=page.url.split("/programmes")[0])
@@ -66,7 +68,7 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     enrolment = Enrolment.objects.get(person__employee_id="J2")
     from twofold.programmes.services import enrolment_respond
 
-    enrolment_respond(enrolment=enrolment, accept=True)
+    enrolment_respond(actor=acting(enrolment.person), enrolment=enrolment, accept=True)
 
     # Matching: run, swap the two pairs, publish.
     page.goto(f"/programmes/{programme.pk}/")
@@ -109,14 +111,16 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
 
 def test_sponsorship_run_shows_fairness_and_publishes(page, cast) -> None:  # type: ignore[no-untyped-def]
     outsiders()
-    programme = programme_create(name="Rising leaders", kind="sponsorship", created_by=cast.programme_manager)
-    programme_transition(programme=programme, to_state="enrolling")
+    programme = programme_create(name="Rising leaders", kind="sponsorship", actor=cast.programme_manager)
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
     from twofold.people.models import Person
 
     for employee_id in ("X1", "X2"):
-        enrolment_create(programme=programme, person=Person.objects.get(employee_id=employee_id), role="mentor")
-    enrolment_create(programme=programme, person=cast.ana, role="mentee")
-    programme_transition(programme=programme, to_state="matching")
+        enrolment_create(
+            actor=OPERATOR, programme=programme, person=Person.objects.get(employee_id=employee_id), role="mentor"
+        )
+    enrolment_create(actor=OPERATOR, programme=programme, person=cast.ana, role="mentee")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="matching")
     sign_in(page, "pm")
     page.goto(f"/programmes/{programme.pk}/runs/")
     page.get_by_role("button", name="Run matching").click()

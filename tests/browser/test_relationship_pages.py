@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
-from tests.factories import ProgrammeFactory, SkillFactory
+from tests.factories import ProgrammeFactory, SkillFactory, acting
 from tests.relationships.pairing import pair_up, propose
 from twofold.programmes.models import ProgrammeState
 from twofold.relationships.models import (
@@ -63,7 +63,7 @@ def test_the_junior_accepts_logs_a_meeting_and_a_knowledge_transfer(page, cast) 
     page.get_by_role("button", name="Accept Vera Sales as my mentee").click()
     page.wait_for_load_state()
     assert page.get_by_text("The relationship starts once Vera Sales accepts too.").first.is_visible()
-    relationship_answer(relationship=relationship, person=cast.vp_sales, accept=True)
+    relationship_answer(relationship=relationship, actor=acting(cast.vp_sales), accept=True)
     page.reload()
     assert page.get_by_role("heading", name="Meetings").is_visible()
     check_page(page)
@@ -122,7 +122,7 @@ def test_the_senior_checks_in_and_nominates_the_junior(page, cast) -> None:  # t
     programme = ProgrammeFactory(name="Digital fluency", state=ProgrammeState.MATCHING)
     sponsorship = ProgrammeFactory(name="Rising leaders", sponsorship=True, state=ProgrammeState.ENROLLING)
     relationship = pair_up(programme, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=20))
-    meeting_log(relationship=relationship, person=cast.ana, starts_at=timezone.now() - timedelta(days=6))
+    meeting_log(relationship=relationship, actor=acting(cast.ana), starts_at=timezone.now() - timedelta(days=6))
     sign_in(page, "vera")
     page.goto(f"/relationships/{relationship.pk}/")
     check_page(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from tests.factories import OPERATOR
 from tests.people.test_views import signed_in
 from twofold.programmes.services import enrolment_create, programme_create, programme_transition
 
@@ -16,11 +17,11 @@ def test_overview_is_for_executives_and_programme_staff(cast) -> None:
 
 
 def test_overview_counts_without_naming_anyone(cast, django_assert_max_num_queries) -> None:
-    programme = programme_create(name="Digital fluency", kind="reverse_mentoring")
-    programme_transition(programme=programme, to_state="enrolling")
-    enrolment_create(programme=programme, person=cast.ana, role="mentor")
-    enrolment_create(programme=programme, person=cast.vp_tech, role="mentee")
-    programme_create(name="Still a draft", kind="sponsorship")
+    programme = programme_create(actor=OPERATOR, name="Digital fluency", kind="reverse_mentoring")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
+    enrolment_create(actor=OPERATOR, programme=programme, person=cast.ana, role="mentor")
+    enrolment_create(actor=OPERATOR, programme=programme, person=cast.vp_tech, role="mentee")
+    programme_create(actor=OPERATOR, name="Still a draft", kind="sponsorship")
     client = signed_in(cast.executive)
     # The careers section reads three queries per programme shown; the filters read their choices.
     with django_assert_max_num_queries(18):

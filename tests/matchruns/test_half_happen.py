@@ -17,7 +17,7 @@ from django.db import connection, connections, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import PersonFactory
+from tests.factories import OPERATOR, PersonFactory, acting
 from tests.matchruns.test_board import managed
 from tests.matchruns.test_match_runs import matching_programme, pairs_of
 from tests.people.test_views import signed_in
@@ -91,7 +91,7 @@ def test_the_engine_runs_with_no_transaction_open_and_no_lock_held(cast, monkeyp
         thread.join(timeout=30)
 
     in_transaction = while_solving(monkeypatch, probe)
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert in_transaction == [False]
     assert probes == [None]
     assert run.status == MatchRunStatus.READY and pairs_of(run) == {("J1", "V2"), ("J2", "V1")}
@@ -102,8 +102,8 @@ def test_the_engine_runs_with_no_transaction_open_and_no_lock_held(cast, monkeyp
 
 def test_a_paired_person_who_left_while_solving_makes_the_run_stale(cast, monkeypatch) -> None:
     programme = matching_programme(cast)
-    while_solving(monkeypatch, lambda: people_deactivate(person_ids=[cast.ana.pk], actor=None))
-    run = match_run_start(programme=programme)
+    while_solving(monkeypatch, lambda: people_deactivate(person_ids=[cast.ana.pk], actor=OPERATOR))
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert_nothing_stored(run)
     # Leaving withdrew her from the pool (and the pool, one mentor short, waitlisted a mentee).
     assert "Ana Junior is not in the pool (withdrawn)" in run.error
@@ -111,14 +111,17 @@ def test_a_paired_person_who_left_while_solving_makes_the_run_stale(cast, monkey
     assert programme.state == "matching" and not Relationship.objects.exists()
     # Running again reads the pool as it is now.
     monkeypatch.undo()
-    again = match_run_rerun(run=run)
+    again = match_run_rerun(actor=OPERATOR, run=run)
     assert again.status == MatchRunStatus.READY and pairs_of(again) == {("J2", "V1")}
 
 
 def test_a_withdrawal_while_solving_makes_the_run_stale(cast, monkeypatch) -> None:
     programme = matching_programme(cast)
-    while_solving(monkeypatch, lambda: enrolment_withdraw(enrolment=enrolment(programme, cast.vp_tech)))
-    run = match_run_start(programme=programme)
+    while_solving(
+        monkeypatch,
+        lambda: enrolment_withdraw(actor=acting(cast.vp_tech), enrolment=enrolment(programme, cast.vp_tech)),
+    )
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert_nothing_stored(run)
     assert "Victor Tech is not in the pool (withdrawn)" in run.error
 
@@ -129,12 +132,13 @@ def test_seats_taken_while_solving_make_the_run_stale(cast, monkeypatch) -> None
     while_solving(
         monkeypatch,
         lambda: relationship_propose(
+            actor=OPERATOR,
             programme=programme,
             mentor_enrolment=enrolment(programme, cast.ana),
             mentee_enrolment=enrolment(programme, cast.vp_sales),
         ),
     )
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert_nothing_stored(run)
     assert "Ana Junior has no free seat (1 of 1 taken)" in run.error
     assert "Vera Sales already has an open relationship" in run.error
@@ -143,10 +147,10 @@ def test_seats_taken_while_solving_make_the_run_stale(cast, monkeypatch) -> None
 
 def test_a_run_published_while_another_solves_makes_that_one_stale(cast, monkeypatch) -> None:
     programme = matching_programme(cast)
-    first = match_run_start(programme=programme)
+    first = match_run_start(actor=OPERATOR, programme=programme)
     Proposal.objects.filter(run=first).update(locked=True)
-    while_solving(monkeypatch, lambda: match_run_publish(run=first))
-    second = match_run_rerun(run=first)
+    while_solving(monkeypatch, lambda: match_run_publish(actor=OPERATOR, run=first))
+    second = match_run_rerun(actor=OPERATOR, run=first)
     assert_nothing_stored(second)
     assert f"match run {first.pk} was published" in second.error
     first.refresh_from_db()
@@ -158,8 +162,10 @@ def test_changes_that_leave_every_pair_possible_keep_the_run(cast, monkeypatch) 
     newcomer = PersonFactory(employee_id="J3", name="Nia New", level=2, manager=cast.vp_sales)
     people_tree_rebuild()
     # Someone joins the pool meanwhile: the run's pairs all still hold; they wait for the next run.
-    while_solving(monkeypatch, lambda: enrolment_create(programme=programme, person=newcomer, role="mentor"))
-    run = match_run_start(programme=programme)
+    while_solving(
+        monkeypatch, lambda: enrolment_create(actor=OPERATOR, programme=programme, person=newcomer, role="mentor")
+    )
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert run.status == MatchRunStatus.READY and pairs_of(run) == {("J1", "V2"), ("J2", "V1")}
 
 
@@ -190,10 +196,10 @@ def test_a_publication_that_crashed_midway_is_finished_by_publishing_again(
     cast, monkeypatch, after_creating: bool, finish_from: str
 ) -> None:
     programme = managed(cast)
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     crash_on_second_pair(monkeypatch, after_creating=after_creating)
     with pytest.raises(RuntimeError, match="the worker died"):
-        match_run_publish(run=run)
+        match_run_publish(actor=OPERATOR, run=run)
 
     # The state after the crash: one pair sent and recorded, the other not sent at all.
     run.refresh_from_db()
@@ -206,7 +212,7 @@ def test_a_publication_that_crashed_midway_is_finished_by_publishing_again(
     assert programme.state == "matching"
     # A new run would propose the same people again: refused until this one is finished.
     with pytest.raises(MatchRunRuleBroken, match=f"match run {run.pk} was not completely published"):
-        match_run_start(programme=programme)
+        match_run_start(actor=OPERATOR, programme=programme)
 
     # Its page says so, with how far it got, and offers to finish.
     client = signed_in(cast.programme_manager)
@@ -240,8 +246,8 @@ def test_a_publication_that_crashed_midway_is_finished_by_publishing_again(
 
 def test_the_command_refuses_a_run_it_cannot_publish(cast, monkeypatch) -> None:
     programme = matching_programme(cast)
-    while_solving(monkeypatch, lambda: people_deactivate(person_ids=[cast.ana.pk], actor=None))
-    stale = match_run_start(programme=programme)
+    while_solving(monkeypatch, lambda: people_deactivate(person_ids=[cast.ana.pk], actor=OPERATOR))
+    stale = match_run_start(actor=OPERATOR, programme=programme)
     with pytest.raises(CommandError, match=f"match run {stale.pk} is failed: Stale"):
         call_command("match", str(programme.pk), "--run", str(stale.pk), "--publish")
     with pytest.raises(CommandError, match="has no match run 999999"):
@@ -259,9 +265,11 @@ def test_two_publishers_at_once_propose_each_pair_once(cast) -> None:
     from tests.interleave import interleave
 
     programme = matching_programme(cast)
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     outcomes = interleave(
-        lambda: match_run_publish(run=run), lambda: match_run_publish(run=run), refusals=(MatchRunRuleBroken,)
+        lambda: match_run_publish(actor=OPERATOR, run=run),
+        lambda: match_run_publish(actor=OPERATOR, run=run),
+        refusals=(MatchRunRuleBroken,),
     )
     assert outcomes == ("ok", "ok")
     run.refresh_from_db()
@@ -278,7 +286,7 @@ def test_the_database_holds_one_run_under_way_per_programme(cast) -> None:
     programme = matching_programme(cast)
     MatchRun.objects.create(programme=programme, status=MatchRunStatus.RUNNING)
     with pytest.raises(MatchRunRuleBroken, match="already under way"):
-        match_run_start(programme=programme)
+        match_run_start(actor=OPERATOR, programme=programme)
     # Whatever writes: a second run under way is refused by the database itself.
     with pytest.raises(IntegrityError), transaction.atomic():
         MatchRun.objects.create(programme=programme, status=MatchRunStatus.QUEUED)

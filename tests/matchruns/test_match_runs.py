@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
+from tests.factories import OPERATOR, acting
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.matchruns.services import (
     match_run_publish,
@@ -23,13 +24,13 @@ from twofold.relationships.models import Relationship
 
 
 def matching_programme(cast, mentors=("ana", "ben"), mentees=("vp_tech", "vp_sales"), **settings):  # type: ignore[no-untyped-def]
-    programme = programme_create(name="Digital fluency", kind="reverse_mentoring", **settings)
-    programme_transition(programme=programme, to_state="enrolling")
+    programme = programme_create(actor=OPERATOR, name="Digital fluency", kind="reverse_mentoring", **settings)
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
     for name in mentors:
-        enrolment_create(programme=programme, person=getattr(cast, name), role="mentor")
+        enrolment_create(actor=OPERATOR, programme=programme, person=getattr(cast, name), role="mentor")
     for name in mentees:
-        enrolment_create(programme=programme, person=getattr(cast, name), role="mentee")
-    return programme_transition(programme=programme, to_state="matching")
+        enrolment_create(actor=OPERATOR, programme=programme, person=getattr(cast, name), role="mentee")
+    return programme_transition(actor=OPERATOR, programme=programme, to_state="matching")
 
 
 def pairs_of(run: MatchRun) -> set[tuple[str, str]]:
@@ -37,7 +38,7 @@ def pairs_of(run: MatchRun) -> set[tuple[str, str]]:
 
 
 def test_run_never_pairs_inside_a_reporting_line(cast) -> None:
-    run = match_run_start(programme=matching_programme(cast))
+    run = match_run_start(actor=OPERATOR, programme=matching_programme(cast))
     assert run.status == "ready" and run.progress == 100
     # Ana reports (through Lena) to Victor, Ben to Vera: the only allowed pairs cross over.
     assert pairs_of(run) == {("J1", "V2"), ("J2", "V1")}
@@ -47,7 +48,7 @@ def test_run_never_pairs_inside_a_reporting_line(cast) -> None:
 
 
 def test_the_unmatched_are_explained(cast) -> None:
-    run = match_run_start(programme=matching_programme(cast, mentors=("ana",), mentees=("vp_tech",)))
+    run = match_run_start(actor=OPERATOR, programme=matching_programme(cast, mentors=("ana",), mentees=("vp_tech",)))
     assert not run.proposals.exists()
     reasons = {u.enrolment.person.employee_id: (u.reason_code, u.reason) for u in Unmatched.objects.filter(run=run)}
     assert reasons["J1"][0] == "same_chain" and "reporting" in reasons["J1"][1]
@@ -55,20 +56,20 @@ def test_the_unmatched_are_explained(cast) -> None:
 
 
 def test_only_one_run_at_a_time_and_only_while_matching(cast) -> None:
-    programme = programme_create(name="Early", kind="reverse_mentoring")
+    programme = programme_create(actor=OPERATOR, name="Early", kind="reverse_mentoring")
     with pytest.raises(ProgrammeRuleBroken, match="start matching first"):
-        match_run_start(programme=programme)
+        match_run_start(actor=OPERATOR, programme=programme)
     programme = matching_programme(cast)
     MatchRun.objects.create(programme=programme, status="running")
     with pytest.raises(ProgrammeRuleBroken, match="already under way"):
-        match_run_start(programme=programme)
+        match_run_start(actor=OPERATOR, programme=programme)
 
 
 def test_swap_rechecks_every_rule_and_rescores(cast) -> None:
-    run = match_run_start(programme=matching_programme(cast))
+    run = match_run_start(actor=OPERATOR, programme=matching_programme(cast))
     first, second = run.proposals.order_by("pk")
     with pytest.raises(ProgrammeRuleBroken, match="same reporting chain") as caught:
-        proposal_swap(first=first, second=second)
+        proposal_swap(actor=OPERATOR, first=first, second=second)
     assert caught.value.code == "swap_breaks_rule"
     assert pairs_of(run) == {("J1", "V2"), ("J2", "V1")}
 
@@ -84,29 +85,29 @@ def test_valid_swap_lock_and_remove(cast, settings) -> None:
     cast.xena = Person.objects.get(employee_id="X1")
     cast.yuri = Person.objects.get(employee_id="X2")
     programme = matching_programme(cast, mentors=("ana", "ben"), mentees=("xena", "yuri"))
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert len(pairs_of(run)) == 2
     first, second = run.proposals.order_by("pk")
-    new_first, _ = proposal_swap(first=first, second=second)
+    new_first, _ = proposal_swap(actor=OPERATOR, first=first, second=second)
     assert (new_first.mentor_id, new_first.mentee_id) == (first.mentor_id, second.mentee_id)
     assert new_first.origin == "swap" and abs(sum(new_first.breakdown.values()) - new_first.score) < 1e-6
-    proposal_lock(proposal=new_first)
-    rerun = match_run_rerun(run=run)
+    proposal_lock(actor=OPERATOR, proposal=new_first)
+    rerun = match_run_rerun(actor=OPERATOR, run=run)
     kept = rerun.proposals.get(locked=True)
     assert (kept.mentor_id, kept.mentee_id, kept.origin) == (new_first.mentor_id, new_first.mentee_id, "kept")
     run.refresh_from_db()
     assert run.status == "superseded"
-    proposal_remove(proposal=rerun.proposals.get(locked=False))
+    proposal_remove(actor=OPERATOR, proposal=rerun.proposals.get(locked=False))
     assert rerun.proposals.count() == 1
     assert Unmatched.objects.filter(run=rerun, reason_code="removed").count() == 2
     with pytest.raises(ProgrammeRuleBroken, match="only a run ready for review can change"):
-        proposal_lock(proposal=first)
+        proposal_lock(actor=OPERATOR, proposal=first)
 
 
 def test_publish_proposes_to_both_and_starts_the_programme(cast) -> None:
     programme = matching_programme(cast)
-    run = match_run_start(programme=programme)
-    result = match_run_publish(run=run)
+    run = match_run_start(actor=OPERATOR, programme=programme)
+    result = match_run_publish(actor=OPERATOR, run=run)
     assert (result.proposed, result.skipped) == (2, [])
     programme.refresh_from_db()
     assert programme.state == "running"
@@ -122,7 +123,7 @@ def test_publish_proposes_to_both_and_starts_the_programme(cast) -> None:
             proposal.mentee_id,
         )
     # Publishing again is harmless: the same result, nobody proposed twice.
-    again = match_run_publish(run=run)
+    again = match_run_publish(actor=OPERATOR, run=run)
     assert (again.proposed, again.skipped) == (2, [])
     assert Relationship.objects.count() == 2
 
@@ -131,10 +132,10 @@ def test_a_decline_is_matched_again_in_a_partial_run(cast) -> None:
     from twofold.relationships.services import relationship_answer
 
     programme = matching_programme(cast, allow_repeat_pairs=True)
-    match_run_publish(run=match_run_start(programme=programme))
+    match_run_publish(actor=OPERATOR, run=match_run_start(actor=OPERATOR, programme=programme))
     declined = Relationship.objects.get(mentor=cast.ana)
-    relationship_answer(relationship=declined, person=cast.vp_sales, accept=False)
-    again = match_run_start(programme=programme)
+    relationship_answer(relationship=declined, actor=acting(cast.vp_sales), accept=False)
+    again = match_run_start(actor=OPERATOR, programme=programme)
     # Ben and Victor keep their open proposal; Ana and Vera declined each other, so nobody is left to pair.
     assert again.statistics["eligible_mentees"] == 1 and not again.proposals.exists()
     assert {u.enrolment.person.employee_id for u in Unmatched.objects.filter(run=again)} == {"J1", "V2"}
@@ -144,7 +145,7 @@ def test_large_pools_run_in_the_background(cast, settings, django_capture_on_com
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     programme = matching_programme(cast)
     with django_capture_on_commit_callbacks(execute=True):
-        run = match_run_start(programme=programme, background=True)
+        run = match_run_start(actor=OPERATOR, programme=programme, background=True)
         assert run.status == "queued"
     run.refresh_from_db()
     assert run.status == "ready" and pairs_of(run) == {("J1", "V2"), ("J2", "V1")}
@@ -152,14 +153,14 @@ def test_large_pools_run_in_the_background(cast, settings, django_capture_on_com
 
 def test_sponsorship_with_a_fairness_target_on_a_generated_company(db) -> None:
     call_command("demo_org", people=600, seed=5, as_of=date(2026, 6, 1))
-    programme = programme_create(name="Rising", kind="sponsorship", fairness_tolerance=0.05)
-    programme_transition(programme=programme, to_state="enrolling")
+    programme = programme_create(actor=OPERATOR, name="Rising", kind="sponsorship", fairness_tolerance=0.05)
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
     for person in Person.objects.filter(level__gte=7, active=True)[:12]:
-        enrolment_create(programme=programme, person=person, role="mentor")
+        enrolment_create(actor=OPERATOR, programme=programme, person=person, role="mentor")
     for person in Person.objects.filter(high_potential=True, active=True, level__lte=5):
-        enrolment_create(programme=programme, person=person, role="mentee")
-    programme_transition(programme=programme, to_state="matching")
-    run = match_run_start(programme=programme)
+        enrolment_create(actor=OPERATOR, programme=programme, person=person, role="mentee")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="matching")
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert run.status == "ready" and run.proposals.exists()
     assert run.fairness["groups"] and all(group["met"] for group in run.fairness["groups"]) == run.fairness["feasible"]
     seats = {

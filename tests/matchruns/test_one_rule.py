@@ -17,6 +17,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import OPERATOR
 from tests.matchruns.organisations import (
     MENTEE,
     MENTOR,
@@ -193,7 +194,7 @@ def test_someone_who_left_is_neither_matched_by_the_engine_nor_proposed_by_hand(
     # The engine used to take everyone enrolled; pair_refusal refused leavers.
     programme = managed(cast)
     Person.objects.filter(pk=cast.ana.pk).update(active=False)
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert not run.proposals.filter(mentor__person=cast.ana).exists()
     left = Unmatched.objects.get(run=run, enrolment__person=cast.ana)
     assert (left.reason_code, left.reason) == ("ineligible", "Ana Junior is no longer active in the directory.")
@@ -203,13 +204,13 @@ def test_someone_who_left_is_neither_matched_by_the_engine_nor_proposed_by_hand(
 
 def test_a_protege_no_longer_flagged_high_potential_is_paired_by_neither(cast) -> None:
     # Both paths used to trust the flag as it was at enrolment; now both read it as it is.
-    programme = programme_create(name="Rising leaders", kind="sponsorship")
-    programme_transition(programme=programme, to_state="enrolling")
-    enrolment_create(programme=programme, person=cast.vp_sales, role=MENTOR)
-    enrolment_create(programme=programme, person=cast.ana, role=MENTEE)  # flagged high potential
-    programme = programme_transition(programme=programme, to_state="matching")
+    programme = programme_create(actor=OPERATOR, name="Rising leaders", kind="sponsorship")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
+    enrolment_create(actor=OPERATOR, programme=programme, person=cast.vp_sales, role=MENTOR)
+    enrolment_create(actor=OPERATOR, programme=programme, person=cast.ana, role=MENTEE)  # flagged high potential
+    programme = programme_transition(actor=OPERATOR, programme=programme, to_state="matching")
     Person.objects.filter(pk=cast.ana.pk).update(high_potential=False)
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert not run.proposals.exists()
     unmatched = Unmatched.objects.get(run=run, enrolment__person=cast.ana)
     assert unmatched.reason == "A protégé in this programme must be flagged high potential (or be nominated)."
@@ -219,7 +220,7 @@ def test_a_protege_no_longer_flagged_high_potential_is_paired_by_neither(cast) -
     Enrolment.objects.filter(pk=protege.pk).update(nominated_by=cast.vp_tech)
     protege.refresh_from_db()
     assert pair_refusal(programme=programme, mentor_enrolment=sponsor, mentee_enrolment=protege) is None
-    assert match_run_rerun(run=run).proposals.filter(mentee=protege).exists()
+    assert match_run_rerun(actor=OPERATOR, run=run).proposals.filter(mentee=protege).exists()
 
 
 def test_a_mentor_promoted_out_of_the_mentor_levels_is_not_proposed_by_hand_either(cast) -> None:
@@ -232,4 +233,7 @@ def test_a_mentor_promoted_out_of_the_mentor_levels_is_not_proposed_by_hand_eith
         "not_eligible",
         "A mentor must be at level 3 or below (Ana Junior is at 4).",
     )
-    assert Unmatched.objects.get(run=match_run_start(programme=programme), enrolment=ana).reason_code == "ineligible"
+    assert (
+        Unmatched.objects.get(run=match_run_start(actor=OPERATOR, programme=programme), enrolment=ana).reason_code
+        == "ineligible"
+    )

@@ -4,7 +4,7 @@ before, from the match runs of another programme of the kind that does not repea
 from __future__ import annotations
 
 from tests.conftest import Cast
-from tests.factories import ProgrammeFactory
+from tests.factories import OPERATOR, ProgrammeFactory
 from tests.relationships.pairing import MENTEE, MENTOR, enrol, propose
 from twofold.matchruns.models import MatchRunStatus, Unmatched
 from twofold.matchruns.services import match_run_publish, match_run_start
@@ -23,12 +23,12 @@ def test_hole_11_the_engine_does_not_propose_a_pair_already_proposed_elsewhere(c
     enrol(second, cast.ana, MENTOR)
     enrol(second, cast.vp_sales, MENTEE)
 
-    run = match_run_start(programme=second)
+    run = match_run_start(actor=OPERATOR, programme=second)
 
     assert run.status == MatchRunStatus.READY
     assert not run.proposals.exists()
     reasons = dict(Unmatched.objects.filter(run=run).values_list("enrolment__person__employee_id", "reason_code"))
     assert reasons == {"J1": "previously_paired", "V2": "previously_paired"}
-    result = match_run_publish(run=run)
+    result = match_run_publish(actor=OPERATOR, run=run)
     assert result.proposed == 0
     assert not Relationship.objects.filter(programme=second).exists()

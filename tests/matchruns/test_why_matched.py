@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.html import escape
 
-from tests.factories import PersonFactory
+from tests.factories import OPERATOR, PersonFactory
 from tests.matchruns.test_board import managed
 from tests.people.test_views import signed_in
 from twofold.matchruns.models import Proposal
@@ -25,11 +25,11 @@ def figures(reasons: list[MatchReason]) -> list[tuple[str, float, float, int]]:
 
 def test_the_board_and_the_pair_page_explain_a_pair_with_the_same_figures(cast) -> None:
     programme = managed(cast)
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     proposal = Proposal.objects.get(run=run, mentor__person=cast.ana)
     board = signed_in(cast.programme_manager).get(reverse("matchruns:board", args=[programme.pk, run.pk]))
     [row] = [row for row in board.context["board"].rows if row.proposal.pk == proposal.pk]
-    match_run_publish(run=run)
+    match_run_publish(actor=OPERATOR, run=run)
     relationship = Relationship.objects.get(mentor=cast.ana, programme=programme)
 
     def pair_page():  # type: ignore[no-untyped-def]
@@ -43,7 +43,9 @@ def test_the_board_and_the_pair_page_explain_a_pair_with_the_same_figures(cast) 
         assert escape(reason.label) in board_html and f"{reason.points:.2f} of {reason.weight:.1f}" in board_html
         assert escape(reason.label) in page_html and f">{reason.percent}%<" in page_html
     # The programme weighs differently from now on: the pair was scored, and is explained, as it was.
-    programme_update(programme=programme, policy={"weights": {"cross_department": 3, "cross_location": 2}})
+    programme_update(
+        actor=OPERATOR, programme=programme, policy={"weights": {"cross_department": 3, "cross_location": 2}}
+    )
     assert figures(pair_page().context["reasons"]) == figures(row.reasons)
 
 
@@ -54,11 +56,11 @@ def test_a_swapped_pair_is_scored_with_the_weights_of_its_run(cast) -> None:
     people_tree_rebuild()
     cast.xena, cast.yuri = Person.objects.get(employee_id="X1"), Person.objects.get(employee_id="X2")
     programme = managed(cast, mentees=("xena", "yuri"), policy={"weights": {"cross_department": 1}})
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     # The programme weighs departments six times as much from now on; the run under review does not.
-    programme_update(programme=programme, policy={"weights": {"cross_department": 6}})
+    programme_update(actor=OPERATOR, programme=programme, policy={"weights": {"cross_department": 6}})
     first, second = run.proposals.order_by("pk")
-    swapped = proposal_swap(first=first, second=second)
+    swapped = proposal_swap(actor=OPERATOR, first=first, second=second)
     for proposal in swapped:
         assert proposal.breakdown["cross_department"] == run.statistics["weights"]["cross_department"] == 1
     board = signed_in(cast.programme_manager).get(reverse("matchruns:board", args=[programme.pk, run.pk]))

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from tests.factories import OPERATOR
 from twofold.accounts.models import User
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.import_services import ImportNotPermitted, career_events_import_file
@@ -53,16 +54,22 @@ def test_import_events_reports_every_problem_and_writes_nothing(tmp_path, cast, 
 
 def test_recording_a_promotion_moves_the_current_level(cast) -> None:
 
-    event = career_event_record(person=cast.ana, kind="promotion", effective_date=date(2026, 9, 1), to_level=3)
+    event = career_event_record(
+        actor=OPERATOR, person=cast.ana, kind="promotion", effective_date=date(2026, 9, 1), to_level=3
+    )
     cast.ana.refresh_from_db()
     assert (event.from_level, event.to_level, cast.ana.level) == (2, 3, 3)
     # An older event does not overwrite today's record.
-    career_event_record(person=cast.ana, kind="level_change", effective_date=date(2025, 1, 1), to_level=2)
+    career_event_record(
+        actor=OPERATOR, person=cast.ana, kind="level_change", effective_date=date(2025, 1, 1), to_level=2
+    )
     cast.ana.refresh_from_db()
     assert cast.ana.level == 3
     with pytest.raises(ValueError, match="a promotion raises the level above 3"):
-        career_event_record(person=cast.ana, kind="promotion", effective_date=date(2026, 10, 1), to_level=3)
-    career_event_record(person=cast.ben, kind="exit", effective_date=date(2026, 10, 1))
+        career_event_record(
+            actor=OPERATOR, person=cast.ana, kind="promotion", effective_date=date(2026, 10, 1), to_level=3
+        )
+    career_event_record(actor=OPERATOR, person=cast.ben, kind="exit", effective_date=date(2026, 10, 1))
     cast.ben.refresh_from_db()
     assert cast.ben.active is False
 
@@ -104,7 +111,7 @@ def test_hole_2_a_non_holder_is_refused_before_any_comparison(tmp_path, cast) ->
     # people" (org admins, and those they grant it) get that far: anyone else is refused before the
     # file is read, with the same answer whether a guessed event is recorded, absent or malformed.
 
-    career_event_record(person=cast.ana, kind="promotion", effective_date=date(2025, 4, 1), to_level=3)
+    career_event_record(actor=OPERATOR, person=cast.ana, kind="promotion", effective_date=date(2025, 4, 1), to_level=3)
     guesses = {
         "right": "employee_id,kind,effective_date\nJ1,promotion,2025-04-01\n",
         "wrong": "employee_id,kind,effective_date\nJ1,promotion,2025-05-01\n",
@@ -145,15 +152,15 @@ def test_a_future_exit_takes_effect_on_its_day_in_the_daily_run(tmp_path, cast, 
     assert not Person.objects.get(pk=cast.ana.pk).active and not User.objects.get(pk=cast.ana_user.pk).is_active
     assert Person.objects.get(pk=cast.ben.pk).active
     # Idempotent: running again changes nothing, and someone who came back is not sent away again.
-    assert people_exits_apply() == []
-    people_reactivate(person_ids=[cast.ana.pk], actor=None)
+    assert people_exits_apply(actor=OPERATOR) == []
+    people_reactivate(person_ids=[cast.ana.pk], actor=OPERATOR)
     call_command("send_reminders")
     assert "as having left" not in capsys.readouterr().out
     assert Person.objects.get(pk=cast.ana.pk).active
     # Ben's day comes.
-    assert people_exits_apply(today=today + timedelta(days=30)) == ["J2"]
+    assert people_exits_apply(actor=OPERATOR, today=today + timedelta(days=30)) == ["J2"]
     assert not Person.objects.get(pk=cast.ben.pk).active and not User.objects.get(pk=cast.ben_user.pk).is_active
-    assert people_exits_apply(today=today + timedelta(days=31)) == []
+    assert people_exits_apply(actor=OPERATOR, today=today + timedelta(days=31)) == []
 
 
 def test_the_daily_task_applies_due_exits_before_reminding(tmp_path, cast, mailoutbox) -> None:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.factories import PersonFactory
+from tests.factories import OPERATOR, PersonFactory
 from twofold.people.models import Person
 from twofold.people.selectors import people_below, people_share_reporting_chain, person_reporting_chain
 from twofold.people.services import ManagerCycle, people_tree_rebuild, person_set_manager
@@ -95,7 +95,7 @@ def test_chain_and_subtree_queries_match_brute_force(organisation, django_assert
 
 def test_moving_a_person_renumbers_the_tree(cast) -> None:
     # Ben moves from Sales to under Lena in Engineering: now in Victor's chain, no longer in Vera's.
-    person_set_manager(person=cast.ben, manager=cast.lead_tech)
+    person_set_manager(actor=OPERATOR, person=cast.ben, manager=cast.lead_tech)
     vp_tech = Person.objects.get(pk=cast.vp_tech.pk)
     vp_sales = Person.objects.get(pk=cast.vp_sales.pk)
     ben = Person.objects.get(pk=cast.ben.pk)
@@ -106,7 +106,7 @@ def test_moving_a_person_renumbers_the_tree(cast) -> None:
 
 def test_refuses_a_manager_from_below(cast) -> None:
     with pytest.raises(ManagerCycle, match="Ana Junior reports to Victor Tech"):
-        person_set_manager(person=cast.vp_tech, manager=cast.ana)
+        person_set_manager(actor=OPERATOR, person=cast.vp_tech, manager=cast.ana)
     assert Person.objects.get(pk=cast.vp_tech.pk).manager_id == cast.ceo.pk
 
 

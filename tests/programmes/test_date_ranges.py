@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.conftest import Cast
+from tests.factories import OPERATOR
 from tests.people.test_views import signed_in
 from tests.programmes.test_views import form_data
 from twofold.programmes.models import Programme
@@ -19,7 +20,7 @@ from twofold.programmes.services import ProgrammeRuleBroken, programme_create, p
 
 def test_hole_10_programme_starting_in_9999_is_refused_by_the_page(cast: Cast) -> None:
     client = signed_in(cast.programme_manager)
-    template = programme_create(name="Template", kind="reverse_mentoring")
+    template = programme_create(actor=OPERATOR, name="Template", kind="reverse_mentoring")
     url = reverse("programmes:new", args=["reverse_mentoring"])
 
     response = client.post(url, form_data(template, name="Far future", starts_on="9999-12-01"))
@@ -31,7 +32,7 @@ def test_hole_10_programme_starting_in_9999_is_refused_by_the_page(cast: Cast) -
 
 def test_hole_10_programme_moved_to_9999_is_refused_and_left_as_it_was(cast: Cast) -> None:
     programme = programme_create(
-        name="Digital fluency", kind="reverse_mentoring", created_by=cast.programme_manager, starts_on=date(2026, 9, 1)
+        name="Digital fluency", kind="reverse_mentoring", actor=cast.programme_manager, starts_on=date(2026, 9, 1)
     )
     client = signed_in(cast.programme_manager)
     url = reverse("programmes:edit", args=[programme.pk])
@@ -66,12 +67,12 @@ def test_hole_10_programme_starting_in_9999_is_refused_by_the_command_line(db) -
 )
 def test_hole_10_out_of_range_settings_are_refused_by_the_service(db, changes: dict, problem: str) -> None:
     with pytest.raises(ProgrammeRuleBroken, match=problem) as caught:
-        programme_create(name="Odd", kind="reverse_mentoring", **changes)
+        programme_create(actor=OPERATOR, name="Odd", kind="reverse_mentoring", **changes)
     assert caught.value.code == "invalid_programme"
     assert not Programme.objects.exists()
 
-    programme = programme_create(name="Fine", kind="reverse_mentoring")
+    programme = programme_create(actor=OPERATOR, name="Fine", kind="reverse_mentoring")
     with pytest.raises(ProgrammeRuleBroken, match=problem):
-        programme_update(programme=programme, **changes)
+        programme_update(actor=OPERATOR, programme=programme, **changes)
     programme.refresh_from_db()
     assert programme.starts_on is None and programme.duration_months == 6 and programme.capacity == 1

@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.conftest import Cast
+from tests.factories import OPERATOR, acting
 from tests.interleave import interleave
 from tests.people.test_views import signed_in
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
@@ -33,9 +34,9 @@ needs_postgres = pytest.mark.skipif(
 
 def enrolling(cast: Cast, **settings: object) -> Programme:
     programme = programme_create(
-        name="Digital fluency", kind="reverse_mentoring", managers=[cast.programme_manager], **settings
+        actor=OPERATOR, name="Digital fluency", kind="reverse_mentoring", managers=[cast.programme_manager], **settings
     )
-    return programme_transition(programme=programme, to_state=ProgrammeState.ENROLLING)
+    return programme_transition(actor=OPERATOR, programme=programme, to_state=ProgrammeState.ENROLLING)
 
 
 def test_hole_10_double_submitted_application_is_a_4xx(cast: Cast) -> None:
@@ -55,14 +56,14 @@ def test_hole_10_double_submitted_application_is_a_4xx(cast: Cast) -> None:
 
 def test_a_person_may_apply_again_after_withdrawing(cast: Cast) -> None:
     programme = enrolling(cast)
-    enrolment = enrolment_apply(programme=programme, person=cast.ana, role=EnrolmentRole.MENTOR, goals="First")
-    enrolment_withdraw(enrolment=enrolment)
-    again = enrolment_apply(programme=programme, person=cast.ana, role=EnrolmentRole.MENTOR, goals="Second")
+    enrolment = enrolment_apply(programme=programme, actor=acting(cast.ana), role=EnrolmentRole.MENTOR, goals="First")
+    enrolment_withdraw(actor=acting(enrolment.person), enrolment=enrolment)
+    again = enrolment_apply(programme=programme, actor=acting(cast.ana), role=EnrolmentRole.MENTOR, goals="Second")
     assert (again.pk, again.status, again.goals) == (enrolment.pk, EnrolmentStatus.ACTIVE, "Second")
 
 
 def apply(programme: Programme, cast: Cast, goals: str) -> None:
-    enrolment_apply(programme=programme, person=cast.ana, role=EnrolmentRole.MENTOR, goals=goals)
+    enrolment_apply(programme=programme, actor=acting(cast.ana), role=EnrolmentRole.MENTOR, goals=goals)
 
 
 @pytest.mark.postgres
@@ -73,7 +74,10 @@ def test_hole_10_application_sent_twice_at_once_is_one_enrolment_and_one_refusal
     programme = enrolling(cast)
     if earlier == "withdrew":
         enrolment_withdraw(
-            enrolment=enrolment_apply(programme=programme, person=cast.ana, role=EnrolmentRole.MENTOR, goals="Old")
+            actor=acting(cast.ana),
+            enrolment=enrolment_apply(
+                programme=programme, actor=acting(cast.ana), role=EnrolmentRole.MENTOR, goals="Old"
+            ),
         )
 
     outcomes = interleave(
@@ -93,7 +97,7 @@ def invite_juniors(programme: Programme, cast: Cast, into: list[InviteResult]) -
             programme=programme,
             role=EnrolmentRole.MENTOR,
             where=InviteFilter(max_level=2),
-            invited_by=cast.programme_manager,
+            actor=cast.programme_manager,
         )
     )
 
@@ -107,7 +111,10 @@ def test_hole_10_invite_while_applying_is_one_enrolment_without_a_500(cast: Cast
     programme = enrolling(cast)
     if earlier == "withdrew":
         enrolment_withdraw(
-            enrolment=enrolment_apply(programme=programme, person=cast.ana, role=EnrolmentRole.MENTOR, goals="Old")
+            actor=acting(cast.ana),
+            enrolment=enrolment_apply(
+                programme=programme, actor=acting(cast.ana), role=EnrolmentRole.MENTOR, goals="Old"
+            ),
         )
     results: list[InviteResult] = []
     application, invitation = (

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from tests.factories import OPERATOR
 from tests.matchruns.test_match_runs import matching_programme
 from tests.people.test_views import signed_in
 from tests.programmes.test_views import form_data
@@ -34,7 +35,7 @@ def refused(call, **kwargs) -> ProgrammeRuleBroken:  # type: ignore[no-untyped-d
 
 
 def test_a_weight_with_five_decimals_is_refused_on_create_and_nothing_is_saved(db) -> None:
-    error = refused(programme_create, name="Precise", kind="reverse_mentoring", policy=FIVE_DECIMALS)
+    error = refused(programme_create, actor=OPERATOR, name="Precise", kind="reverse_mentoring", policy=FIVE_DECIMALS)
     assert (error.code, error.field) == ("invalid_policy", "policy")
     assert error.problems == [
         "weights.skills: 0.12345 has more than 4 decimal places; weights are used exactly as written, "
@@ -44,8 +45,12 @@ def test_a_weight_with_five_decimals_is_refused_on_create_and_nothing_is_saved(d
 
 
 def test_an_invalid_policy_is_refused_on_update_and_the_saved_one_stays(db) -> None:
-    programme = programme_create(name="Digital fluency", kind="reverse_mentoring", policy={"weights": {"skills": 5.5}})
-    error = refused(programme_update, programme=programme, policy={"weights": {"skills": -1, "charm": 2}})
+    programme = programme_create(
+        actor=OPERATOR, name="Digital fluency", kind="reverse_mentoring", policy={"weights": {"skills": 5.5}}
+    )
+    error = refused(
+        programme_update, actor=OPERATOR, programme=programme, policy={"weights": {"skills": -1, "charm": 2}}
+    )
     assert error.problems == [
         "weights.skills: must be a number >= 0",
         "weights.charm: unknown component (use skills, aspiration, cross_department, cross_location, level_gap, "
@@ -59,6 +64,7 @@ def test_rules_the_programme_decides_itself_are_refused_in_its_policy(db) -> Non
     # Saved in both places, one of the two would be ignored when matching.
     error = refused(
         programme_create,
+        actor=OPERATOR,
         name="Twice",
         kind="sponsorship",
         policy={"rules": {"min_level_gap": 4, "default_capacity": 2}, "fairness": {"tolerance": 0.1}},
@@ -73,6 +79,7 @@ def test_rules_the_programme_decides_itself_are_refused_in_its_policy(db) -> Non
 
 def test_a_valid_policy_is_saved_and_used_exactly_as_written(db) -> None:
     programme = programme_create(
+        actor=OPERATOR,
         name="Tuned",
         kind="reverse_mentoring",
         min_level_gap=3,
@@ -85,7 +92,7 @@ def test_a_valid_policy_is_saved_and_used_exactly_as_written(db) -> None:
 
 
 def test_a_policy_that_no_longer_holds_is_refused_by_programme_policy_not_replaced(db) -> None:
-    programme = programme_create(name="Old", kind="reverse_mentoring")
+    programme = programme_create(actor=OPERATOR, name="Old", kind="reverse_mentoring")
     # Saved before weights were held to four decimals (or written around the service).
     Programme.objects.filter(pk=programme.pk).update(policy=FIVE_DECIMALS)
     programme.refresh_from_db()
@@ -98,7 +105,7 @@ def test_a_policy_that_no_longer_holds_is_refused_by_programme_policy_not_replac
 
 def test_the_form_shows_the_policy_problem_at_the_field_and_creates_nothing(cast) -> None:
     client = signed_in(cast.programme_manager)
-    template = programme_create(name="Template", kind="reverse_mentoring")
+    template = programme_create(actor=OPERATOR, name="Template", kind="reverse_mentoring")
     response = client.post(
         reverse("programmes:new", args=["reverse_mentoring"]),
         form_data(template, name="Precise", policy=json.dumps(FIVE_DECIMALS)),
@@ -116,7 +123,7 @@ def test_the_form_shows_the_policy_problem_at_the_field_and_creates_nothing(cast
 
 def test_the_edit_form_refuses_an_invalid_policy_and_keeps_the_saved_one(cast) -> None:
     programme = programme_create(
-        name="Digital fluency", kind="reverse_mentoring", created_by=cast.programme_manager, policy={}
+        name="Digital fluency", kind="reverse_mentoring", actor=cast.programme_manager, policy={}
     )
     client = signed_in(cast.programme_manager)
     url = reverse("programmes:edit", args=[programme.pk])
@@ -167,7 +174,7 @@ def test_programme_create_set_policy_refuses_an_invalid_policy_and_creates_nothi
 def test_a_match_run_stops_with_the_reason_when_the_saved_policy_does_not_hold(cast, capsys) -> None:
     programme = matching_programme(cast)
     Programme.objects.filter(pk=programme.pk).update(policy=FIVE_DECIMALS)
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     assert run.status == MatchRunStatus.FAILED
     assert run.error == (
         "The matching policy of Digital fluency is not valid (weights.skills: 0.12345 has more than 4 decimal "

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import OPERATOR, PersonFactory, UserFactory, acting
+from twofold.accounts.permissions import NotPermittedHidden
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, ProgrammeState
 from twofold.programmes.selectors import programme_pool_counts
 from twofold.programmes.services import (
@@ -28,11 +29,11 @@ MENTOR, MENTEE = EnrolmentRole.MENTOR, EnrolmentRole.MENTEE
 
 
 def reverse_mentoring(**overrides):  # type: ignore[no-untyped-def]
-    return programme_create(name="Digital fluency 2027", kind="reverse_mentoring", **overrides)
+    return programme_create(actor=OPERATOR, name="Digital fluency 2027", kind="reverse_mentoring", **overrides)
 
 
 def sponsorship(**overrides):  # type: ignore[no-untyped-def]
-    return programme_create(name="Rising leaders", kind="sponsorship", **overrides)
+    return programme_create(actor=OPERATOR, name="Rising leaders", kind="sponsorship", **overrides)
 
 
 def test_kind_defaults(db) -> None:
@@ -52,59 +53,65 @@ def test_defaults_are_editable_and_checked(db) -> None:
     with pytest.raises(ProgrammeRuleBroken, match="unknown programme settings: colour"):
         reverse_mentoring(colour="blue")
     with pytest.raises(ProgrammeRuleBroken, match="ends before it starts"):
-        programme_update(programme=rm, ends_on=date(2026, 1, 1))
+        programme_update(actor=OPERATOR, programme=rm, ends_on=date(2026, 1, 1))
     with pytest.raises(ProgrammeRuleBroken, match="unknown programme kind"):
-        programme_create(name="x", kind="coaching")
-    assert programme_update(programme=rm, cadence_days=21).cadence_days == 21
+        programme_create(actor=OPERATOR, name="x", kind="coaching")
+    assert programme_update(actor=OPERATOR, programme=rm, cadence_days=21).cadence_days == 21
 
 
 def test_states_move_only_along_allowed_edges(db) -> None:
     programme = reverse_mentoring()
     for state in ("enrolling", "matching", "running", "closed"):
-        programme = programme_transition(programme=programme, to_state=state)
+        programme = programme_transition(actor=OPERATOR, programme=programme, to_state=state)
         assert programme.state == state
     with pytest.raises(ProgrammeRuleBroken, match=r"cannot move to enrolling \(it is closed\)"):
-        programme_transition(programme=programme, to_state="enrolling")
+        programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
     other = reverse_mentoring()
     for forbidden in ("matching", "running", "draft"):
         with pytest.raises(ProgrammeRuleBroken) as caught:
-            programme_transition(programme=other, to_state=forbidden)
+            programme_transition(actor=OPERATOR, programme=other, to_state=forbidden)
         assert caught.value.code == "transition_not_allowed"
     with pytest.raises(ProgrammeRuleBroken, match="closed programme cannot be changed"):
-        programme_update(programme=programme, name="Renamed")
+        programme_update(actor=OPERATOR, programme=programme, name="Renamed")
 
 
 def test_stale_transition_is_refused(db) -> None:
     programme = reverse_mentoring()
     stale = type(programme).objects.get(pk=programme.pk)
-    programme_transition(programme=programme, to_state="enrolling")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
     with pytest.raises(ProgrammeRuleBroken, match="changed state meanwhile"):
-        programme_transition(programme=stale, to_state="closed")
+        programme_transition(actor=OPERATOR, programme=stale, to_state="closed")
 
 
 def test_eligibility_with_reasons(cast) -> None:
     rm = reverse_mentoring()
     with pytest.raises(ProgrammeRuleBroken, match=r"a mentor must be at level 3 or below \(Victor Tech is at 8\)"):
-        enrolment_create(programme=rm, person=cast.vp_tech, role=MENTOR)
+        enrolment_create(actor=OPERATOR, programme=rm, person=cast.vp_tech, role=MENTOR)
     with pytest.raises(ProgrammeRuleBroken, match=r"a mentee must be at level 6 or above \(Ana Junior is at 2\)"):
-        enrolment_create(programme=rm, person=cast.ana, role=MENTEE)
+        enrolment_create(actor=OPERATOR, programme=rm, person=cast.ana, role=MENTEE)
     sp = sponsorship()
     with pytest.raises(ProgrammeRuleBroken, match="must be flagged high potential"):
-        enrolment_create(programme=sp, person=cast.ben, role=MENTEE)
-    assert enrolment_create(programme=sp, person=cast.ana, role=MENTEE).status == EnrolmentStatus.WAITLISTED
+        enrolment_create(actor=OPERATOR, programme=sp, person=cast.ben, role=MENTEE)
+    assert (
+        enrolment_create(actor=OPERATOR, programme=sp, person=cast.ana, role=MENTEE).status
+        == EnrolmentStatus.WAITLISTED
+    )
     leaver = PersonFactory(level=2, active=False)
     with pytest.raises(ProgrammeRuleBroken, match="has left the organisation"):
-        enrolment_create(programme=rm, person=leaver, role=MENTOR)
+        enrolment_create(actor=OPERATOR, programme=rm, person=leaver, role=MENTOR)
 
 
 def test_invite_by_filter_skips_ineligible_and_enrolled(cast) -> None:
     rm = reverse_mentoring()
-    programme_transition(programme=rm, to_state="enrolling")
+    programme_transition(actor=OPERATOR, programme=rm, to_state="enrolling")
     PersonFactory(employee_id="J9", level=3, department="Sales")
     PersonFactory(employee_id="J8", level=1, department="Finance")
-    enrolment_create(programme=rm, person=cast.ben, role=MENTOR)
+    enrolment_create(actor=OPERATOR, programme=rm, person=cast.ben, role=MENTOR)
     result = enrolment_invite_by_filter(
-        programme=rm, role=MENTOR, where=InviteFilter(min_level=1, max_level=5, departments=["Engineering", "Sales"])
+        actor=OPERATOR,
+        programme=rm,
+        role=MENTOR,
+        where=InviteFilter(min_level=1, max_level=5, departments=["Engineering", "Sales"]),
     )
     assert sorted(e.person.employee_id for e in result.invited) == ["J1", "J9"]
     assert [p.employee_id for p in result.already] == ["J2"]
@@ -116,45 +123,47 @@ def test_invite_by_filter_skips_ineligible_and_enrolled(cast) -> None:
 
 def test_invitation_answers_and_manager_approval(cast) -> None:
     rm = reverse_mentoring(requires_manager_approval=True)
-    programme_transition(programme=rm, to_state="enrolling")
+    programme_transition(actor=OPERATOR, programme=rm, to_state="enrolling")
     [invite] = enrolment_invite_by_filter(
-        programme=rm, role=MENTOR, where=InviteFilter(max_level=2, departments=["Engineering"])
+        actor=OPERATOR, programme=rm, role=MENTOR, where=InviteFilter(max_level=2, departments=["Engineering"])
     ).invited
-    enrolment = enrolment_respond(enrolment=invite, accept=True, goals="Teach GenAI")
+    enrolment = enrolment_respond(actor=acting(invite.person), enrolment=invite, accept=True, goals="Teach GenAI")
     assert enrolment.status == EnrolmentStatus.PENDING_APPROVAL
     for someone_else in (cast.vp_sales_user, cast.vp_tech_user, cast.executive, cast.ana_user):
-        with pytest.raises(ProgrammeRuleBroken, match="only Ana Junior's line manager, or the delegate they named"):
+        with pytest.raises(NotPermittedHidden):
             enrolment_approve(enrolment=enrolment, actor=someone_else)
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.PENDING_APPROVAL and enrolment.approved_by is None
     enrolment = enrolment_approve(enrolment=enrolment, actor=UserFactory(username="lena", person=cast.lead_tech))
     assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.approved_by == cast.lead_tech
     with pytest.raises(ProgrammeRuleBroken, match="no open invitation"):
-        enrolment_respond(enrolment=enrolment, accept=False)
+        enrolment_respond(actor=acting(enrolment.person), enrolment=enrolment, accept=False)
 
 
 def test_self_application_needs_an_open_programme(cast) -> None:
     rm = reverse_mentoring()
     with pytest.raises(ProgrammeRuleBroken, match="not taking applications"):
-        enrolment_apply(programme=rm, person=cast.ana, role=MENTOR)
-    programme_transition(programme=rm, to_state="enrolling")
-    enrolment = enrolment_apply(programme=rm, person=cast.ana, role=MENTOR, goals="Share what I know")
+        enrolment_apply(programme=rm, actor=acting(cast.ana), role=MENTOR)
+    programme_transition(actor=OPERATOR, programme=rm, to_state="enrolling")
+    enrolment = enrolment_apply(programme=rm, actor=acting(cast.ana), role=MENTOR, goals="Share what I know")
     assert enrolment.status == EnrolmentStatus.ACTIVE and enrolment.goals == "Share what I know"
     with pytest.raises(ProgrammeRuleBroken, match="already in this programme"):
-        enrolment_apply(programme=rm, person=cast.ana, role=MENTOR)
+        enrolment_apply(programme=rm, actor=acting(cast.ana), role=MENTOR)
 
 
 def test_waitlist_when_seats_run_short_and_admission_when_they_free_up(cast) -> None:
     rm = reverse_mentoring()
-    programme_transition(programme=rm, to_state="enrolling")
-    mentor = enrolment_create(programme=rm, person=cast.ana, role=MENTOR)
-    first = enrolment_create(programme=rm, person=cast.vp_tech, role=MENTEE)
-    second = enrolment_create(programme=rm, person=cast.vp_sales, role=MENTEE)
+    programme_transition(actor=OPERATOR, programme=rm, to_state="enrolling")
+    mentor = enrolment_create(actor=OPERATOR, programme=rm, person=cast.ana, role=MENTOR)
+    first = enrolment_create(actor=OPERATOR, programme=rm, person=cast.vp_tech, role=MENTEE)
+    second = enrolment_create(actor=OPERATOR, programme=rm, person=cast.vp_sales, role=MENTEE)
     assert (first.status, second.status) == (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
     counts = programme_pool_counts(rm)[MENTEE]
     assert (counts["active"], counts["waitlisted"], sum(counts.values())) == (1, 1, 2)
-    enrolment_create(programme=rm, person=cast.ben, role=MENTOR)
+    enrolment_create(actor=OPERATOR, programme=rm, person=cast.ben, role=MENTOR)
     second.refresh_from_db()
     assert second.status == EnrolmentStatus.ACTIVE
-    enrolment_withdraw(enrolment=mentor, reason="moving team")
+    enrolment_withdraw(actor=acting(mentor.person), enrolment=mentor, reason="moving team")
     second.refresh_from_db()
     first.refresh_from_db()
     assert [first.status, second.status].count(EnrolmentStatus.WAITLISTED) == 1
@@ -162,19 +171,25 @@ def test_waitlist_when_seats_run_short_and_admission_when_they_free_up(cast) -> 
 
 def test_withdrawn_person_may_come_back(cast) -> None:
     rm = reverse_mentoring()
-    programme_transition(programme=rm, to_state="enrolling")
-    enrolment = enrolment_create(programme=rm, person=cast.ana, role=MENTOR)
-    enrolment_withdraw(enrolment=enrolment)
-    again = enrolment_apply(programme=rm, person=cast.ana, role=MENTOR)
+    programme_transition(actor=OPERATOR, programme=rm, to_state="enrolling")
+    enrolment = enrolment_create(actor=OPERATOR, programme=rm, person=cast.ana, role=MENTOR)
+    enrolment_withdraw(actor=acting(enrolment.person), enrolment=enrolment)
+    again = enrolment_apply(programme=rm, actor=acting(cast.ana), role=MENTOR)
     assert again.pk == enrolment.pk and again.status == EnrolmentStatus.ACTIVE
 
 
 def test_nomination_stands_in_for_the_high_potential_flag(cast) -> None:
     sp = sponsorship()
     with pytest.raises(ProgrammeRuleBroken, match="not taking candidates"):
-        enrolment_nominate(programme=sp, person=cast.ben, nominated_by=cast.vp_tech, statement="Brilliant")
-    programme_transition(programme=sp, to_state="enrolling")
-    enrolment = enrolment_nominate(programme=sp, person=cast.ben, nominated_by=cast.vp_tech, statement="Brilliant")
+        enrolment_nominate(
+            actor=OPERATOR, programme=sp, person=cast.ben, nominated_by=cast.vp_tech, statement="Brilliant"
+        )
+    programme_transition(actor=OPERATOR, programme=sp, to_state="enrolling")
+    enrolment = enrolment_nominate(
+        actor=OPERATOR, programme=sp, person=cast.ben, nominated_by=cast.vp_tech, statement="Brilliant"
+    )
     assert (enrolment.role, enrolment.nominated_by, enrolment.goals) == (MENTEE, cast.vp_tech, "Brilliant")
     with pytest.raises(ProgrammeRuleBroken, match="nominations go to sponsorship programmes"):
-        enrolment_nominate(programme=reverse_mentoring(), person=cast.ben, nominated_by=cast.vp_tech, statement="x")
+        enrolment_nominate(
+            actor=OPERATOR, programme=reverse_mentoring(), person=cast.ben, nominated_by=cast.vp_tech, statement="x"
+        )

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import OPERATOR, acting
 from tests.matchruns.test_board import managed
 from tests.people.test_views import signed_in
 from twofold.matchruns.models import MatchRun
@@ -31,7 +32,7 @@ def test_odd_query_values_are_ignored_not_fatal(cast) -> None:
 
 def test_stale_board_posts_are_refused_with_a_message(cast) -> None:
     programme = managed(cast)
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     client = signed_in(cast.programme_manager)
     url = reverse("matchruns:change", args=[programme.pk, run.pk])
     ids = [str(pk) for pk in run.proposals.values_list("pk", flat=True)]
@@ -43,9 +44,11 @@ def test_stale_board_posts_are_refused_with_a_message(cast) -> None:
 def test_only_the_applicants_managers_see_an_application(cast) -> None:
     from twofold.programmes.services import enrolment_apply
 
-    programme = programme_create(name="Approval", kind="reverse_mentoring", requires_manager_approval=True)
-    programme_transition(programme=programme, to_state="enrolling")
-    enrolment = enrolment_apply(programme=programme, person=cast.ana, role="mentor")
+    programme = programme_create(
+        actor=OPERATOR, name="Approval", kind="reverse_mentoring", requires_manager_approval=True
+    )
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
+    enrolment = enrolment_apply(programme=programme, actor=acting(cast.ana), role="mentor")
     response = signed_in(cast.ben_user).post(
         reverse("programmes:approve", args=[enrolment.pk]), {"decision": "approve"}
     )
@@ -53,21 +56,21 @@ def test_only_the_applicants_managers_see_an_application(cast) -> None:
 
 
 def test_an_old_invitation_cannot_be_accepted_into_a_closed_programme(cast) -> None:
-    programme = programme_create(name="Old", kind="reverse_mentoring")
-    programme_transition(programme=programme, to_state="enrolling")
+    programme = programme_create(actor=OPERATOR, name="Old", kind="reverse_mentoring")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
     [invitation] = enrolment_invite_by_filter(
-        programme=programme, role="mentor", where=InviteFilter(max_level=2, departments=["Engineering"])
+        actor=OPERATOR, programme=programme, role="mentor", where=InviteFilter(max_level=2, departments=["Engineering"])
     ).invited
-    programme_transition(programme=programme, to_state="closed")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="closed")
     with pytest.raises(ProgrammeRuleBroken, match="the programme is closed"):
-        enrolment_respond(enrolment=invitation, accept=True)
+        enrolment_respond(actor=acting(invitation.person), enrolment=invitation, accept=True)
 
 
 def test_a_run_no_worker_finished_does_not_block_the_programme(cast) -> None:
     programme = managed(cast)
     stuck = MatchRun.objects.create(programme=programme, status="running")
     MatchRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=7))
-    run = match_run_start(programme=programme)
+    run = match_run_start(actor=OPERATOR, programme=programme)
     stuck.refresh_from_db()
     assert (stuck.status, run.status) == ("failed", "ready")
 

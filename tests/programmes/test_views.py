@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import OPERATOR, UserFactory, acting
 from tests.people.test_views import signed_in
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme
 from twofold.programmes.services import programme_create
@@ -35,7 +35,7 @@ def test_new_programme_form_has_kind_defaults_and_creates(cast) -> None:
     client = signed_in(cast.programme_manager)
     page = client.get(reverse("programmes:new", args=["sponsorship"])).content.decode()
     assert 'name="capacity" value="3"' in page and 'name="mentor_min_level" value="7"' in page
-    template = programme_create(name="Template", kind="sponsorship")
+    template = programme_create(actor=OPERATOR, name="Template", kind="sponsorship")
     response = client.post(reverse("programmes:new", args=["sponsorship"]), form_data(template, name="Rising leaders"))
     created = Programme.objects.get(name="Rising leaders")
     assert response["Location"] == reverse("programmes:detail", args=[created.pk])
@@ -45,7 +45,7 @@ def test_new_programme_form_has_kind_defaults_and_creates(cast) -> None:
 
 def test_invalid_settings_are_explained(cast) -> None:
     client = signed_in(cast.programme_manager)
-    template = programme_create(name="Template", kind="reverse_mentoring")
+    template = programme_create(actor=OPERATOR, name="Template", kind="reverse_mentoring")
     response = client.post(
         reverse("programmes:new", args=["reverse_mentoring"]),
         form_data(template, name="Bad", mentee_min_level=9, mentee_max_level=4),
@@ -56,9 +56,9 @@ def test_invalid_settings_are_explained(cast) -> None:
 
 
 def test_managers_are_scoped_to_their_programmes(cast) -> None:
-    mine = programme_create(name="Mine", kind="reverse_mentoring", created_by=cast.programme_manager)
+    mine = programme_create(name="Mine", kind="reverse_mentoring", actor=cast.programme_manager)
     other_manager = UserFactory(username="pm2", is_programme_manager=True)
-    theirs = programme_create(name="Theirs", kind="reverse_mentoring", created_by=other_manager)
+    theirs = programme_create(name="Theirs", kind="reverse_mentoring", actor=other_manager)
     client = signed_in(cast.programme_manager)
     listing = client.get(reverse("programmes:list")).content.decode()
     assert "Mine" in listing and "Theirs" not in listing
@@ -71,7 +71,7 @@ def test_managers_are_scoped_to_their_programmes(cast) -> None:
 
 
 def test_state_buttons_follow_the_allowed_edges(cast) -> None:
-    programme = programme_create(name="Flow", kind="reverse_mentoring", created_by=cast.programme_manager)
+    programme = programme_create(name="Flow", kind="reverse_mentoring", actor=cast.programme_manager)
     client = signed_in(cast.programme_manager)
     assert "Open enrolment" in client.get(reverse("programmes:detail", args=[programme.pk])).content.decode()
     client.post(reverse("programmes:move", args=[programme.pk]), {"to_state": "enrolling"})
@@ -84,7 +84,7 @@ def test_state_buttons_follow_the_allowed_edges(cast) -> None:
 
 
 def test_edit_saves_through_the_service(cast) -> None:
-    programme = programme_create(name="Edit me", kind="reverse_mentoring", created_by=cast.programme_manager)
+    programme = programme_create(name="Edit me", kind="reverse_mentoring", actor=cast.programme_manager)
     client = signed_in(cast.programme_manager)
     response = client.post(reverse("programmes:edit", args=[programme.pk]), form_data(programme, cadence_days=21))
     assert response.status_code == 302
@@ -93,7 +93,7 @@ def test_edit_saves_through_the_service(cast) -> None:
 
 
 def test_invite_by_filter_from_the_enrolments_page(cast) -> None:
-    programme = programme_create(name="Invite", kind="reverse_mentoring", created_by=cast.programme_manager)
+    programme = programme_create(name="Invite", kind="reverse_mentoring", actor=cast.programme_manager)
     client = signed_in(cast.programme_manager)
     response = client.post(
         reverse("programmes:enrolments", args=[programme.pk]),
@@ -116,10 +116,10 @@ def test_invite_by_filter_from_the_enrolments_page(cast) -> None:
 def test_participant_applies_to_an_open_programme(cast) -> None:
     from twofold.programmes.services import programme_transition
 
-    programme = programme_create(name="Digital fluency", kind="reverse_mentoring")
+    programme = programme_create(actor=OPERATOR, name="Digital fluency", kind="reverse_mentoring")
     client = signed_in(cast.ana_user)
     assert "Digital fluency" not in client.get(reverse("relationships:mine")).content.decode()
-    programme_transition(programme=programme, to_state="enrolling")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
     page = client.get(reverse("relationships:mine")).content.decode()
     assert "Digital fluency" in page and "Apply as mentor" in page
     response = client.post(
@@ -145,9 +145,9 @@ def test_participant_applies_to_an_open_programme(cast) -> None:
 def test_invited_participant_accepts_or_declines(cast) -> None:
     from twofold.programmes.services import InviteFilter, enrolment_invite_by_filter, programme_transition
 
-    programme = programme_create(name="Invited", kind="reverse_mentoring")
-    programme_transition(programme=programme, to_state="enrolling")
-    enrolment_invite_by_filter(programme=programme, role="mentor", where=InviteFilter(max_level=2))
+    programme = programme_create(actor=OPERATOR, name="Invited", kind="reverse_mentoring")
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
+    enrolment_invite_by_filter(actor=OPERATOR, programme=programme, role="mentor", where=InviteFilter(max_level=2))
     ana, ben = signed_in(cast.ana_user), signed_in(cast.ben_user)
     assert "invites you as a mentor" in ana.get(reverse("relationships:mine")).content.decode()
     ana.post(reverse("programmes:apply", args=[programme.pk]), {"role": "mentor", "goals": "Happy to"})
@@ -165,9 +165,11 @@ def test_invited_participant_accepts_or_declines(cast) -> None:
 def test_line_manager_approves_from_my_programmes(cast) -> None:
     from twofold.programmes.services import enrolment_apply, programme_transition
 
-    programme = programme_create(name="Approval needed", kind="reverse_mentoring", requires_manager_approval=True)
-    programme_transition(programme=programme, to_state="enrolling")
-    enrolment = enrolment_apply(programme=programme, person=cast.ana, role="mentor", goals="Teach GenAI")
+    programme = programme_create(
+        actor=OPERATOR, name="Approval needed", kind="reverse_mentoring", requires_manager_approval=True
+    )
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
+    enrolment = enrolment_apply(programme=programme, actor=acting(cast.ana), role="mentor", goals="Teach GenAI")
     assert enrolment.status == "pending_approval"
     # Vera is not in Ana's line: nothing waits for her, and her approval is refused.
     assert (
@@ -196,10 +198,10 @@ def test_programme_pages_take_the_same_queries_at_any_size(cast) -> None:
     client = signed_in(cast.programme_manager)
     counts: dict[str, list[int]] = {}
     for size in (2, 25):
-        programme = programme_create(name=f"Size {size}", kind="reverse_mentoring", created_by=cast.programme_manager)
-        programme_transition(programme=programme, to_state="enrolling")
+        programme = programme_create(name=f"Size {size}", kind="reverse_mentoring", actor=cast.programme_manager)
+        programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
         for _ in range(size):
-            enrolment_create(programme=programme, person=PersonFactory(level=2), role="mentor")
+            enrolment_create(actor=OPERATOR, programme=programme, person=PersonFactory(level=2), role="mentor")
         for name, url in (
             ("list", reverse("programmes:list")),
             ("detail", reverse("programmes:detail", args=[programme.pk])),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.factories import EnrolmentFactory
+from tests.factories import OPERATOR, EnrolmentFactory, acting
 from twofold.people.models import Person
 from twofold.programmes.models import Enrolment, EnrolmentRole, Programme
 from twofold.relationships.models import Relationship
@@ -26,6 +26,7 @@ def propose(
     programme: Programme, mentor: Person, mentee: Person, *, now: datetime = NOW, **kwargs: object
 ) -> Relationship:
     return relationship_propose(
+        actor=OPERATOR,
         programme=programme,
         mentor_enrolment=enrol(programme, mentor, MENTOR),
         mentee_enrolment=enrol(programme, mentee, MENTEE),
@@ -37,7 +38,7 @@ def propose(
 def pair_up(programme: Programme, mentor: Person, mentee: Person, *, now: datetime = NOW) -> Relationship:
     """Propose and have both accept: an active relationship that started at ``now``."""
     relationship = propose(programme, mentor, mentee, now=now)
-    relationship_answer(relationship=relationship, person=mentor, accept=True, now=now)
-    relationship_answer(relationship=relationship, person=mentee, accept=True, now=now)
+    relationship_answer(relationship=relationship, actor=acting(mentor), accept=True, now=now)
+    relationship_answer(relationship=relationship, actor=acting(mentee), accept=True, now=now)
     relationship.refresh_from_db()
     return relationship

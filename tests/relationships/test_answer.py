@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Cast
-from tests.factories import PersonFactory, ProgrammeFactory
+from tests.factories import PersonFactory, ProgrammeFactory, acting
 from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, enrol, propose
+from twofold.accounts.permissions import NotPermitted
 from twofold.programmes.models import Acceptance, Enrolment, EnrolmentStatus, ProgrammeState
 from twofold.relationships.models import Agreement, Answer, Relationship, RelationshipState
 from twofold.relationships.services import (
@@ -23,12 +24,12 @@ def seats_taken(relationship: Relationship) -> int:
 
 
 def test_two_sided_needs_both_answers_before_it_starts(cast: Cast, proposed: Relationship) -> None:
-    after_mentor = relationship_answer(relationship=proposed, person=cast.ana, accept=True, now=NOW + DAY)
+    after_mentor = relationship_answer(relationship=proposed, actor=acting(cast.ana), accept=True, now=NOW + DAY)
     assert after_mentor.state == RelationshipState.PROPOSED
     assert (after_mentor.mentor_answer, after_mentor.mentee_answer) == (Answer.ACCEPTED, Answer.PENDING)
     assert not Agreement.objects.filter(relationship=proposed).exists()
 
-    started = relationship_answer(relationship=proposed, person=cast.vp_sales, accept=True, now=NOW + 2 * DAY)
+    started = relationship_answer(relationship=proposed, actor=acting(cast.vp_sales), accept=True, now=NOW + 2 * DAY)
     proposed.refresh_from_db()
     assert started.state == proposed.state == RelationshipState.ACTIVE
     assert proposed.started_at == NOW + 2 * DAY
@@ -46,8 +47,8 @@ def test_reverse_mentoring_starts_with_a_confidentiality_statement_to_accept(cas
 def test_sponsorship_agreement_has_the_monthly_cadence_and_the_protege_s_goals(cast: Cast, sponsorship) -> None:
     enrol(sponsorship, cast.ana, MENTEE, goals="Lead a product line")
     relationship = propose(sponsorship, cast.vp_sales, cast.ana)
-    relationship_answer(relationship=relationship, person=cast.ana, accept=True, now=NOW)
-    relationship_answer(relationship=relationship, person=cast.vp_sales, accept=True, now=NOW)
+    relationship_answer(relationship=relationship, actor=acting(cast.ana), accept=True, now=NOW)
+    relationship_answer(relationship=relationship, actor=acting(cast.vp_sales), accept=True, now=NOW)
     agreement = Agreement.objects.get(relationship=relationship)
     assert (agreement.cadence_days, agreement.goals, agreement.confidentiality) == (30, "Lead a product line", "")
 
@@ -56,9 +57,9 @@ def test_one_sided_only_the_mentee_answers(cast: Cast) -> None:
     programme = ProgrammeFactory(state=ProgrammeState.MATCHING, acceptance=Acceptance.ONE_SIDED)
     relationship = propose(programme, cast.ana, cast.vp_sales)
     with pytest.raises(RelationshipForbidden) as caught:
-        relationship_answer(relationship=relationship, person=cast.ana, accept=False, now=NOW)
+        relationship_answer(relationship=relationship, actor=acting(cast.ana), accept=False, now=NOW)
     assert caught.value.code == "mentee_answers"
-    started = relationship_answer(relationship=relationship, person=cast.vp_sales, accept=True, now=NOW)
+    started = relationship_answer(relationship=relationship, actor=acting(cast.vp_sales), accept=True, now=NOW)
     assert started.state == RelationshipState.ACTIVE
     assert Agreement.objects.filter(relationship=relationship).exists()
 
@@ -68,7 +69,7 @@ def test_a_decline_gives_the_seat_back_and_both_stay_in_the_pool(
     cast: Cast, reverse_mentoring, proposed: Relationship, decliner: str
 ) -> None:
     person = getattr(cast, decliner)
-    declined = relationship_answer(relationship=proposed, person=person, accept=False, now=NOW + DAY)
+    declined = relationship_answer(relationship=proposed, actor=acting(person), accept=False, now=NOW + DAY)
     proposed.refresh_from_db()
     assert declined.state == proposed.state == RelationshipState.DECLINED
     assert (proposed.ended_at, proposed.ended_by) == (NOW + DAY, person)
@@ -91,8 +92,8 @@ def test_a_decline_gives_the_seat_back_and_both_stay_in_the_pool(
 
 
 def test_a_mentor_declining_after_the_mentee_accepted_still_declines(cast: Cast, proposed: Relationship) -> None:
-    relationship_answer(relationship=proposed, person=cast.vp_sales, accept=True, now=NOW)
-    declined = relationship_answer(relationship=proposed, person=cast.ana, accept=False, now=NOW)
+    relationship_answer(relationship=proposed, actor=acting(cast.vp_sales), accept=True, now=NOW)
+    declined = relationship_answer(relationship=proposed, actor=acting(cast.ana), accept=False, now=NOW)
     assert (declined.state, declined.mentee_answer, declined.mentor_answer) == (
         RelationshipState.DECLINED,
         Answer.ACCEPTED,
@@ -101,35 +102,35 @@ def test_a_mentor_declining_after_the_mentee_accepted_still_declines(cast: Cast,
 
 
 def test_only_the_pair_answers(cast: Cast, proposed: Relationship) -> None:
-    with pytest.raises(RelationshipForbidden) as caught:
-        relationship_answer(relationship=proposed, person=cast.vp_tech, accept=True, now=NOW)
-    assert caught.value.code == "not_in_pair"
+    with pytest.raises(NotPermitted) as caught:
+        relationship_answer(relationship=proposed, actor=acting(cast.vp_tech), accept=True, now=NOW)
+    assert caught.value.action == "relationships.answer"
     proposed.refresh_from_db()
     assert (proposed.mentor_answer, proposed.mentee_answer) == (Answer.PENDING, Answer.PENDING)
 
 
 def test_each_answers_once(cast: Cast, proposed: Relationship) -> None:
-    relationship_answer(relationship=proposed, person=cast.ana, accept=True, now=NOW)
+    relationship_answer(relationship=proposed, actor=acting(cast.ana), accept=True, now=NOW)
     with pytest.raises(RelationshipStateConflict, match="already accepted") as caught:
-        relationship_answer(relationship=proposed, person=cast.ana, accept=False, now=NOW)
+        relationship_answer(relationship=proposed, actor=acting(cast.ana), accept=False, now=NOW)
     assert caught.value.code == "already_answered"
     proposed.refresh_from_db()
     assert proposed.state == RelationshipState.PROPOSED and seats_taken(proposed) == 1
 
 
 def test_an_answer_to_a_finished_proposal_is_refused(cast: Cast, proposed: Relationship) -> None:
-    relationship_answer(relationship=proposed, person=cast.vp_sales, accept=False, now=NOW)
+    relationship_answer(relationship=proposed, actor=acting(cast.vp_sales), accept=False, now=NOW)
     # The caller's copy still says "proposed"; the service reads the row as it is.
     assert proposed.state == RelationshipState.PROPOSED
     with pytest.raises(RelationshipStateConflict, match="already been answered: the relationship is declined"):
-        relationship_answer(relationship=proposed, person=cast.ana, accept=True, now=NOW)
+        relationship_answer(relationship=proposed, actor=acting(cast.ana), accept=True, now=NOW)
 
 
 def test_no_answer_after_the_deadline(cast: Cast, proposed: Relationship) -> None:
     assert proposed.expires_at is not None
-    relationship_answer(relationship=proposed, person=cast.ana, accept=True, now=proposed.expires_at - DAY)
+    relationship_answer(relationship=proposed, actor=acting(cast.ana), accept=True, now=proposed.expires_at - DAY)
     with pytest.raises(RelationshipStateConflict) as caught:
-        relationship_answer(relationship=proposed, person=cast.vp_sales, accept=True, now=proposed.expires_at)
+        relationship_answer(relationship=proposed, actor=acting(cast.vp_sales), accept=True, now=proposed.expires_at)
     assert caught.value.code == "proposal_expired"
 
 
@@ -138,10 +139,10 @@ def test_unanswered_proposals_expire_and_give_their_seats_back(cast: Cast, rever
     first = propose(reverse_mentoring, sponsor_like.person, cast.vp_sales, now=NOW)
     second = propose(reverse_mentoring, sponsor_like.person, cast.vp_tech, now=NOW + 3 * DAY)
     waiting = propose(reverse_mentoring, cast.ana, PersonFactory(level=9, department="Legal"), now=NOW)
-    relationship_answer(relationship=waiting, person=waiting.mentor, accept=True, now=NOW)
+    relationship_answer(relationship=waiting, actor=acting(waiting.mentor), accept=True, now=NOW)
     started = propose(reverse_mentoring, cast.ben, PersonFactory(level=9, department="Legal"), now=NOW)
-    relationship_answer(relationship=started, person=started.mentor, accept=True, now=NOW)
-    relationship_answer(relationship=started, person=started.mentee, accept=True, now=NOW)
+    relationship_answer(relationship=started, actor=acting(started.mentor), accept=True, now=NOW)
+    relationship_answer(relationship=started, actor=acting(started.mentee), accept=True, now=NOW)
 
     assert relationships_expire(now=NOW + 10 * DAY - DAY) == 0
     assert relationships_expire(now=NOW + 10 * DAY) == 2  # first, and waiting (half answered)

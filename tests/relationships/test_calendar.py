@@ -163,14 +163,14 @@ def test_rotating_the_token_retires_the_old_address(cast, client) -> None:
     meeting(relationship, at(date(2026, 3, 2), 9))
     old = calendar_feed_for(cast.ana).token
 
-    rotated = calendar_feed_rotate(cast.ana)
+    rotated = calendar_feed_rotate(actor=cast.ana_user, person=cast.ana)
 
     assert rotated.token != old and CalendarFeed.objects.filter(person=cast.ana).count() == 1
     assert client.get(feed_url(old)).status_code == 404
     assert len(events_of(client.get(feed_url(rotated.token)).content)) == 1
     assert calendar_feed_for(cast.ana).token == rotated.token
     # A person without a feed yet gets one from a rotation too.
-    assert calendar_feed_rotate(cast.ben).token != rotated.token
+    assert calendar_feed_rotate(actor=cast.ben_user, person=cast.ben).token != rotated.token
 
 
 def test_feed_address_is_absolute_and_an_empty_feed_is_still_a_calendar(cast, client) -> None:

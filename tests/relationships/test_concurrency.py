@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from tests.factories import EnrolmentFactory, PersonFactory, ProgrammeFactory
+from tests.factories import OPERATOR, EnrolmentFactory, PersonFactory, ProgrammeFactory, acting
 from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, pair_up, propose
 from twofold.people.models import Person
 from twofold.programmes.models import Acceptance, Enrolment, Programme, ProgrammeState
@@ -95,7 +95,7 @@ def test_eight_requests_for_a_sponsor_s_seats_never_exceed_capacity(taken: int, 
     outcomes = race(
         *(
             lambda candidate=candidate: relationship_propose(
-                programme=programme, mentor_enrolment=sponsor, mentee_enrolment=candidate, now=NOW
+                actor=OPERATOR, programme=programme, mentor_enrolment=sponsor, mentee_enrolment=candidate, now=NOW
             )
             for candidate in candidates
         )
@@ -116,7 +116,7 @@ def test_proposals_from_eight_mentors_for_one_mentee_leave_one_open(attempt: int
     outcomes = race(
         *(
             lambda mentor=mentor: relationship_propose(
-                programme=programme, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW
+                actor=OPERATOR, programme=programme, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW
             )
             for mentor in mentors
         )
@@ -138,7 +138,7 @@ def test_accept_and_decline_racing_on_one_proposal_change_it_once(attempt: int) 
     outcomes = race(
         *(
             lambda accept=accept: relationship_answer(
-                relationship=proposal, person=mentee, accept=accept, now=NOW + DAY
+                relationship=proposal, actor=acting(mentee), accept=accept, now=NOW + DAY
             )
             for accept in (True, False, True, False)
         )
@@ -163,8 +163,8 @@ def test_both_accepting_at_once_start_the_relationship_exactly_once(attempt: int
     proposal = propose(programme, mentor, mentee)
 
     outcomes = race(
-        lambda: relationship_answer(relationship=proposal, person=mentor, accept=True, now=NOW + DAY),
-        lambda: relationship_answer(relationship=proposal, person=mentee, accept=True, now=NOW + DAY),
+        lambda: relationship_answer(relationship=proposal, actor=acting(mentor), accept=True, now=NOW + DAY),
+        lambda: relationship_answer(relationship=proposal, actor=acting(mentee), accept=True, now=NOW + DAY),
     )
 
     # Neither answer is lost: whoever comes second sees the first and starts the relationship.
@@ -184,7 +184,7 @@ def test_expiry_racing_an_acceptance_leaves_one_consistent_outcome(attempt: int)
     outcomes = race(
         # The mentee clicks just before the deadline while the daily job runs just after it.
         lambda: relationship_answer(
-            relationship=proposal, person=mentee, accept=True, now=proposal.expires_at - DAY / 24
+            relationship=proposal, actor=acting(mentee), accept=True, now=proposal.expires_at - DAY / 24
         ),
         lambda: relationships_expire(now=proposal.expires_at),
     )
@@ -203,8 +203,8 @@ def test_ending_and_completing_at_once_give_the_seat_back_once(attempt: int) -> 
     late = NOW + 400 * DAY
 
     outcomes = race(
-        lambda: relationship_end(relationship=relationship, ended_by=protege, reason="Moving on", now=late),
-        lambda: relationship_complete(relationship=relationship, completed_by=sponsor, now=late),
+        lambda: relationship_end(relationship=relationship, actor=acting(protege), reason="Moving on", now=late),
+        lambda: relationship_complete(relationship=relationship, actor=acting(sponsor), now=late),
     )
 
     assert sorted(outcomes) == ["not_active", "ok"]
@@ -225,7 +225,7 @@ def test_two_mentees_nominating_the_same_mentor_at_once_make_one_nomination(atte
     outcomes = race(
         *(
             lambda source=source: nomination_create(
-                relationship=source, nominator=source.mentee, programme=target, statement="Ready for more"
+                relationship=source, actor=acting(source.mentee), programme=target, statement="Ready for more"
             )
             for source in sources
         )
@@ -243,6 +243,8 @@ def test_the_helper_reports_what_each_request_got() -> None:
     mentee = EnrolmentFactory(programme=programme, person=PersonFactory(level=9), role=MENTEE)
     outcomes = race(
         lambda: None,
-        lambda: relationship_propose(programme=programme, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW),
+        lambda: relationship_propose(
+            actor=OPERATOR, programme=programme, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW
+        ),
     )
     assert outcomes == ["ok", "programme_not_matching"]

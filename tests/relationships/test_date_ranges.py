@@ -13,7 +13,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from tests.conftest import Cast
-from tests.factories import MeetingFactory, SkillFactory
+from tests.factories import MeetingFactory, SkillFactory, acting
 from tests.people.test_views import signed_in
 from tests.relationships.pairing import NOW, pair_up
 from twofold.programmes.models import Programme
@@ -42,16 +42,20 @@ def test_hole_10_meeting_at_the_end_of_the_calendar_is_refused_when_scheduled_or
     cast: Cast, active: Relationship
 ) -> None:
     with pytest.raises(RelationshipRuleBroken) as caught:
-        meeting_schedule(relationship=active, person=cast.ana, starts_at=END_OF_TIME, duration_minutes=600, now=NOW)
+        meeting_schedule(
+            relationship=active, actor=acting(cast.ana), starts_at=END_OF_TIME, duration_minutes=600, now=NOW
+        )
     assert caught.value.code == "date_out_of_range"
     assert caught.value.message == "The meeting's date must be between 1900 and 2100, not 9999-12-31."
     with pytest.raises(RelationshipRuleBroken, match="between 1900 and 2100"):
-        meeting_log(relationship=active, person=cast.ana, starts_at=END_OF_TIME, duration_minutes=600, now=END_OF_TIME)
+        meeting_log(
+            relationship=active, actor=acting(cast.ana), starts_at=END_OF_TIME, duration_minutes=600, now=END_OF_TIME
+        )
     assert not Meeting.objects.exists()
 
-    planned = meeting_schedule(relationship=active, person=cast.ana, starts_at=NOW + timedelta(days=3), now=NOW)
+    planned = meeting_schedule(relationship=active, actor=acting(cast.ana), starts_at=NOW + timedelta(days=3), now=NOW)
     with pytest.raises(RelationshipRuleBroken, match="between 1900 and 2100"):
-        meeting_update(meeting=planned, person=cast.ana, starts_at=END_OF_TIME, duration_minutes=600, now=NOW)
+        meeting_update(meeting=planned, actor=acting(cast.ana), starts_at=END_OF_TIME, duration_minutes=600, now=NOW)
     planned.refresh_from_db()
     assert (planned.starts_at, planned.duration_minutes) == (NOW + timedelta(days=3), 45)
 
@@ -84,7 +88,7 @@ def test_hole_10_knowledge_and_advocacy_dates_are_checked(cast: Cast, active: Re
     with pytest.raises(RelationshipRuleBroken, match="The date must be between 1900 and 2100, not 9999-12-31"):
         knowledge_transfer_record(
             relationship=active,
-            person=cast.ana,
+            actor=acting(cast.ana),
             skill=skill,
             direction="mentor_to_mentee",
             proficiency_before=1,
@@ -94,7 +98,7 @@ def test_hole_10_knowledge_and_advocacy_dates_are_checked(cast: Cast, active: Re
     with pytest.raises(RelationshipRuleBroken, match="The date must be between 1900 and 2100, not 0001-01-01"):
         advocacy_action_record(
             relationship=sponsored,
-            person=cast.vp_sales,
+            actor=acting(cast.vp_sales),
             kind="introduction",
             happened_on=date(1, 1, 1),
             description="Introduced Ana to the board",

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Cast
-from tests.factories import EnrolmentFactory, PersonFactory, ProgrammeFactory, RelationshipFactory
+from tests.factories import OPERATOR, EnrolmentFactory, PersonFactory, ProgrammeFactory, RelationshipFactory, acting
 from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, enrol, propose
 from twofold.people.models import Person
 from twofold.programmes.models import Acceptance, Enrolment, Programme, ProgrammeState
@@ -122,7 +122,7 @@ def test_eight_requests_for_three_seats_fill_three(db) -> None:
     results = Counter(
         outcome(
             lambda protege=protege: relationship_propose(
-                programme=programme, mentor_enrolment=sponsor, mentee_enrolment=protege, now=NOW
+                actor=OPERATOR, programme=programme, mentor_enrolment=sponsor, mentee_enrolment=protege, now=NOW
             )
         )
         for protege in proteges
@@ -144,8 +144,8 @@ def test_two_proposals_for_one_mentee_leave_one_open(cast: Cast, reverse_mentori
 
 def test_two_answers_to_one_proposal_change_it_once(cast: Cast, proposed: Relationship) -> None:
     results = [
-        outcome(lambda: relationship_answer(relationship=proposed, person=cast.ana, accept=False, now=NOW)),
-        outcome(lambda: relationship_answer(relationship=proposed, person=cast.vp_sales, accept=True, now=NOW)),
+        outcome(lambda: relationship_answer(relationship=proposed, actor=acting(cast.ana), accept=False, now=NOW)),
+        outcome(lambda: relationship_answer(relationship=proposed, actor=acting(cast.vp_sales), accept=True, now=NOW)),
     ]
     assert results == ["ok", "not_proposed"]
     proposed.refresh_from_db()
@@ -156,8 +156,8 @@ def test_two_answers_to_one_proposal_change_it_once(cast: Cast, proposed: Relati
 def test_ending_and_completing_give_the_seat_back_once(cast: Cast, active: Relationship) -> None:
     late = NOW + 200 * DAY
     results = [
-        outcome(lambda: relationship_end(relationship=active, ended_by=cast.ana, reason="Moving on", now=late)),
-        outcome(lambda: relationship_complete(relationship=active, completed_by=cast.vp_sales, now=late)),
+        outcome(lambda: relationship_end(relationship=active, actor=acting(cast.ana), reason="Moving on", now=late)),
+        outcome(lambda: relationship_complete(relationship=active, actor=acting(cast.vp_sales), now=late)),
     ]
     assert results == ["ok", "not_active"]
     assert Enrolment.objects.get(pk=active.mentor_enrolment_id).seats_taken == 0
@@ -241,17 +241,17 @@ def test_any_sequence_of_requests_keeps_the_invariants(
                     continue
                 elif action in ("accept", "decline"):
                     person = target.mentor if flag else target.mentee
-                    relationship_answer(relationship=target, person=person, accept=action == "accept", now=clock)
+                    relationship_answer(relationship=target, actor=acting(person), accept=action == "accept", now=clock)
                 elif action in ("end", "rematch"):
                     relationship_end(
                         relationship=target,
-                        ended_by=target.mentee,
+                        actor=acting(target.mentee),
                         reason="Test",
                         rematch=action == "rematch",
                         now=clock,
                     )
                 else:
-                    relationship_complete(relationship=target, completed_by=target.mentor, now=clock + 400 * DAY)
+                    relationship_complete(relationship=target, actor=acting(target.mentor), now=clock + 400 * DAY)
             except (RelationshipRuleBroken, RelationshipStateConflict):
                 pass  # refusals are expected; what matters is what holds afterwards
             check_invariants(programme, seen)

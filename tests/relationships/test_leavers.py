@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import PASSWORD, Cast
-from tests.factories import PersonFactory, ProgrammeFactory, grant
+from tests.factories import OPERATOR, PersonFactory, ProgrammeFactory, grant
 from tests.matchruns.test_match_runs import matching_programme
 from tests.people.test_import_page import upload
 from tests.relationships.pairing import NOW, pair_up, propose
@@ -218,7 +218,7 @@ def test_hole_4_a_failing_import_closes_nothing(world, monkeypatch, tmp_path) ->
 
 
 def test_hole_4_the_partner_of_a_leaver_sees_why_it_ended(world, cast) -> None:
-    people_deactivate(person_ids=[cast.ana.pk], actor=None)
+    people_deactivate(person_ids=[cast.ana.pk], actor=OPERATOR)
     vera = sign_in("vera")
     mentoring = vera.get(reverse("relationships:detail", args=[world.mentoring.pk])).content.decode()
     assert "This relationship ended early" in mentoring and "one of you left the organisation" in mentoring
@@ -239,9 +239,9 @@ def test_hole_4_only_who_may_import_may_mark_people_as_left(world, cast) -> None
 
 
 def test_hole_4_a_leaver_leaves_the_match_review_board(cast) -> None:
-    run = match_run_start(programme=matching_programme(cast))
+    run = match_run_start(actor=OPERATOR, programme=matching_programme(cast))
     assert run.status == "ready" and run.proposals.count() == 2
-    people_deactivate(person_ids=[cast.ana.pk], actor=None)
+    people_deactivate(person_ids=[cast.ana.pk], actor=OPERATOR)
     run.refresh_from_db()
     assert set(run.proposals.values_list("mentor__person__employee_id", "mentee__person__employee_id")) == {
         ("J2", "V1")
@@ -249,7 +249,7 @@ def test_hole_4_a_leaver_leaves_the_match_review_board(cast) -> None:
     assert run.total_score == pytest.approx(run.proposals.get().score)
     unmatched = {u.enrolment.person.employee_id: (u.reason_code, u.reason) for u in Unmatched.objects.filter(run=run)}
     assert unmatched == {"V2": ("partner_left", "Their proposed partner left the organisation.")}
-    result = match_run_publish(run=run, now=NOW)
+    result = match_run_publish(actor=OPERATOR, run=run, now=NOW)
     assert result.proposed == 1 and not Relationship.objects.filter(mentor=cast.ana).exists()
 
 
@@ -272,7 +272,7 @@ def test_hole_4_many_leavers_cost_no_more_queries_than_a_few(cast) -> None:
     for size in (3, 30):
         ids = leavers_with_pairs(size)
         with CaptureQueriesContext(connection) as queries:
-            result = people_deactivate(person_ids=ids, actor=None)
+            result = people_deactivate(person_ids=ids, actor=OPERATOR)
         assert result.people == size and result.accounts == size
         assert result.consequences["proposals_withdrawn"] + result.consequences["relationships_ended"] == size
         assert result.consequences["calendar_feeds_revoked"] == size

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Cast
-from tests.factories import PersonFactory, ProgrammeFactory, RelationshipFactory
+from tests.factories import OPERATOR, PersonFactory, ProgrammeFactory, RelationshipFactory, acting
 from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, enrol, propose
 from twofold.people.models import Person
 from twofold.people.services import people_tree_rebuild, person_set_manager
@@ -26,6 +26,7 @@ def refused(programme: Programme, mentor_enrolment: Enrolment, mentee_enrolment:
     relationships_before = Relationship.objects.count()
     with pytest.raises(RelationshipRuleBroken) as caught:
         relationship_propose(
+            actor=OPERATOR,
             programme=programme,
             mentor_enrolment=mentor_enrolment,
             mentee_enrolment=mentee_enrolment,
@@ -102,7 +103,9 @@ def test_level_gap_must_lie_in_the_programme_s_band(cast: Cast, reverse_mentorin
 
 def test_sponsorship_gap_runs_from_sponsor_down_to_protege(cast: Cast, sponsorship) -> None:
     sponsor, protege = enrol(sponsorship, cast.vp_sales, MENTOR), enrol(sponsorship, cast.ana, MENTEE)
-    assert relationship_propose(programme=sponsorship, mentor_enrolment=sponsor, mentee_enrolment=protege, now=NOW)
+    assert relationship_propose(
+        actor=OPERATOR, programme=sponsorship, mentor_enrolment=sponsor, mentee_enrolment=protege, now=NOW
+    )
     junior_sponsor = enrol(sponsorship, PersonFactory(level=2, department="Finance"), MENTOR)
     senior_protege = enrol(sponsorship, PersonFactory(level=9, department="Legal"), MENTEE)
     assert refused(sponsorship, junior_sponsor, senior_protege) == "level_gap"
@@ -118,7 +121,7 @@ def test_never_inside_a_reporting_chain(cast: Cast, reverse_mentoring) -> None:
 def test_a_reorganisation_a_moment_ago_counts_even_with_stale_objects(cast: Cast, reverse_mentoring) -> None:
     # The enrolments (and the people on them) were read before Ana moved into Vera's organisation.
     mentor, mentee = enrol(reverse_mentoring, cast.ana, MENTOR), enrol(reverse_mentoring, cast.vp_sales, MENTEE)
-    person_set_manager(person=Person.objects.get(pk=cast.ana.pk), manager=cast.ben)
+    person_set_manager(actor=OPERATOR, person=Person.objects.get(pk=cast.ana.pk), manager=cast.ben)
     assert not mentor.person.shares_reporting_chain(mentee.person)  # what the stale copies still say
     assert refused(reverse_mentoring, mentor, mentee) == "same_reporting_chain"
 
@@ -149,7 +152,7 @@ def test_a_mentee_has_one_open_relationship_per_programme(cast: Cast, reverse_me
 
 def test_a_declined_pair_is_not_proposed_again(cast: Cast, reverse_mentoring) -> None:
     first = propose(reverse_mentoring, cast.ana, cast.vp_sales)
-    relationship_answer(relationship=first, person=cast.vp_sales, accept=False, now=NOW)
+    relationship_answer(relationship=first, actor=acting(cast.vp_sales), accept=False, now=NOW)
     reverse_mentoring.allow_repeat_pairs = True
     reverse_mentoring.save()
     mentor, mentee = enrol(reverse_mentoring, cast.ana, MENTOR), enrol(reverse_mentoring, cast.vp_sales, MENTEE)
@@ -169,7 +172,9 @@ def test_people_paired_before_are_not_paired_again_unless_the_programme_allows(c
     assert refused(reverse_mentoring, mentor, mentee) == "paired_before"
     reverse_mentoring.allow_repeat_pairs = True
     reverse_mentoring.save()
-    again = relationship_propose(programme=reverse_mentoring, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW)
+    again = relationship_propose(
+        actor=OPERATOR, programme=reverse_mentoring, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW
+    )
     assert again.state == RelationshipState.PROPOSED
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Cast
-from tests.factories import ProgrammeFactory
+from tests.factories import OPERATOR, ProgrammeFactory, acting
 from tests.relationships.pairing import MENTEE, MENTOR, NOW, enrol, propose
 from twofold.programmes.models import Enrolment, Programme, ProgrammeState
 from twofold.relationships.models import Relationship, RelationshipState
@@ -26,7 +26,9 @@ def test_hole_11_an_open_proposal_elsewhere_stops_the_same_pair_being_proposed_a
     mentor, mentee = enrol(second, cast.ana, MENTOR), enrol(second, cast.vp_sales, MENTEE)
 
     with pytest.raises(RelationshipRuleBroken) as caught:
-        relationship_propose(programme=second, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW)
+        relationship_propose(
+            actor=OPERATOR, programme=second, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW
+        )
 
     assert caught.value.code == "paired_before"
     assert "proposed to each other in Digital fluency" in caught.value.message
@@ -42,7 +44,7 @@ def test_hole_11_the_pair_can_never_be_active_twice(cast: Cast) -> None:
     with pytest.raises(RelationshipRuleBroken):
         propose(second, cast.ana, cast.vp_sales)
     for person in (cast.ana, cast.vp_sales):
-        relationship_answer(relationship=relationship, person=person, accept=True, now=NOW)
+        relationship_answer(relationship=relationship, actor=acting(person), accept=True, now=NOW)
     pairs = Relationship.objects.filter(mentor=cast.ana, mentee=cast.vp_sales)
     assert list(pairs.values_list("programme__name", "state")) == [("Digital fluency", RelationshipState.ACTIVE)]
 
@@ -50,7 +52,7 @@ def test_hole_11_the_pair_can_never_be_active_twice(cast: Cast) -> None:
 def test_a_proposal_declined_elsewhere_is_no_previous_pairing(cast: Cast) -> None:
     first, second = no_repeats("Digital fluency"), no_repeats("Future of work")
     relationship = propose(first, cast.ana, cast.vp_sales)
-    relationship_answer(relationship=relationship, person=cast.vp_sales, accept=False, now=NOW)
+    relationship_answer(relationship=relationship, actor=acting(cast.vp_sales), accept=False, now=NOW)
     assert propose(second, cast.ana, cast.vp_sales).state == RelationshipState.PROPOSED
 
 

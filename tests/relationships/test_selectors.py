@@ -15,6 +15,7 @@ from tests.factories import (
     RelationshipFactory,
     SkillFactory,
     UserFactory,
+    acting,
 )
 from tests.relationships.pairing import DAY, NOW, pair_up
 from twofold.programmes.models import ProgrammeState
@@ -93,13 +94,13 @@ def test_a_person_s_relationships_take_one_query(db, django_assert_max_num_queri
 def test_each_sees_only_their_own_private_note(cast: Cast, active: Relationship) -> None:
     meeting = meeting_log(
         relationship=active,
-        person=cast.ana,
+        actor=acting(cast.ana),
         starts_at=NOW + DAY,
         shared_note="We tried the new BI tool",
         private_note="ANA-PRIVATE: I felt talked over",
         now=NOW + DAY,
     )
-    private_note_set(meeting=meeting, author=cast.vp_sales, text="VERA-PRIVATE: she is ready for more")
+    private_note_set(meeting=meeting, actor=acting(cast.vp_sales), text="VERA-PRIVATE: she is ready for more")
 
     for viewer, own, other in (
         (cast.ana, "ANA-PRIVATE: I felt talked over", "VERA-PRIVATE"),
@@ -115,14 +116,16 @@ def test_each_sees_only_their_own_private_note(cast: Cast, active: Relationship)
 def test_a_meeting_without_a_note_of_the_viewer_shows_none_even_if_the_partner_wrote_one(
     cast: Cast, active: Relationship
 ) -> None:
-    meeting_log(relationship=active, person=cast.ana, starts_at=NOW + DAY, private_note="ANA-ONLY", now=NOW + DAY)
+    meeting_log(
+        relationship=active, actor=acting(cast.ana), starts_at=NOW + DAY, private_note="ANA-ONLY", now=NOW + DAY
+    )
     (seen,) = relationship_page(relationship_id=active.pk, viewer=cast.vp_sales, now=NOW + DAY).meetings
     assert seen.own_private_note == ""
     assert PrivateNote.objects.filter(text="ANA-ONLY").exists()
 
 
 def test_the_pair_s_page_never_carries_a_concern(cast: Cast, active: Relationship) -> None:
-    concern_raise(relationship=active, person=cast.ana, text="CONCERN-TEXT: Vera belittles my ideas")
+    concern_raise(relationship=active, actor=acting(cast.ana), text="CONCERN-TEXT: Vera belittles my ideas")
     for viewer in (cast.ana, cast.vp_sales):
         page = relationship_page(relationship_id=active.pk, viewer=viewer, now=NOW)
         assert "CONCERN-TEXT" not in repr(page)
@@ -139,7 +142,7 @@ def test_the_page_shows_what_moved_and_the_viewer_s_check_ins(cast: Cast, sponso
     skill = SkillFactory(name="Negotiation")
     knowledge_transfer_record(
         relationship=sponsored,
-        person=cast.vp_sales,
+        actor=acting(cast.vp_sales),
         skill=skill,
         direction=Direction.MENTOR_TO_MENTEE,
         proficiency_before=1,
@@ -147,7 +150,7 @@ def test_the_page_shows_what_moved_and_the_viewer_s_check_ins(cast: Cast, sponso
     )
     advocacy_action_record(
         relationship=sponsored,
-        person=cast.vp_sales,
+        actor=acting(cast.vp_sales),
         kind="introduction",
         happened_on=date(2027, 3, 5),
         description="Introduced Ana to the CFO",
@@ -157,15 +160,17 @@ def test_the_page_shows_what_moved_and_the_viewer_s_check_ins(cast: Cast, sponso
     assert [action.description for action in page.advocacy_actions] == ["Introduced Ana to the CFO"]
     assert page.check_ins_due == [] and page.check_ins_done == []  # no meeting yet: no fit check
 
-    meeting_log(relationship=sponsored, person=cast.ana, starts_at=NOW + DAY, now=NOW + DAY)
+    meeting_log(relationship=sponsored, actor=acting(cast.ana), starts_at=NOW + DAY, now=NOW + DAY)
     page = relationship_page(relationship_id=sponsored.pk, viewer=cast.ana, now=NOW + DAY)
     assert page.check_ins_due == [CheckInPoint.FIT]
 
-    check_in_submit(relationship=sponsored, person=cast.vp_sales, point=CheckInPoint.FIT, now=NOW + DAY, **SCORES)
+    check_in_submit(
+        relationship=sponsored, actor=acting(cast.vp_sales), point=CheckInPoint.FIT, now=NOW + DAY, **SCORES
+    )
     page = relationship_page(relationship_id=sponsored.pk, viewer=cast.ana, now=NOW + DAY)
     assert page.check_ins_due == [CheckInPoint.FIT]  # Vera's answer is hers, Ana still owes hers
     assert page.check_ins_done == []  # and Ana never sees Vera's answers
-    check_in_submit(relationship=sponsored, person=cast.ana, point=CheckInPoint.FIT, now=NOW + DAY, **SCORES)
+    check_in_submit(relationship=sponsored, actor=acting(cast.ana), point=CheckInPoint.FIT, now=NOW + DAY, **SCORES)
     page = relationship_page(relationship_id=sponsored.pk, viewer=cast.ana, now=NOW + 200 * DAY)
     assert [c.person_id for c in page.check_ins_done] == [cast.ana.pk]
     assert page.check_ins_due == [CheckInPoint.MIDPOINT]
@@ -183,14 +188,18 @@ def test_the_page_takes_the_same_queries_whatever_its_length(  # type: ignore[no
         PrivateNote.objects.create(meeting=meeting, author=cast.vp_sales, text=f"Vera {n}")
         knowledge_transfer_record(
             relationship=sponsored,
-            person=cast.ana,
+            actor=acting(cast.ana),
             skill=skills[0],
             direction=Direction.MENTEE_TO_MENTOR,
             proficiency_before=0,
             proficiency_after=1,
         )
         advocacy_action_record(
-            relationship=sponsored, person=cast.vp_sales, kind="visibility", happened_on=NOW.date(), description="x"
+            relationship=sponsored,
+            actor=acting(cast.vp_sales),
+            kind="visibility",
+            happened_on=NOW.date(),
+            description="x",
         )
     with django_assert_max_num_queries(7):
         page = relationship_page(relationship_id=sponsored.pk, viewer=cast.ana, now=NOW + 60 * DAY)
@@ -352,7 +361,7 @@ def test_programme_health_takes_four_queries_at_any_size(db, django_assert_max_n
 
 
 def test_concerns_reach_the_programme_s_managers_and_admins_only(cast: Cast, active: Relationship) -> None:
-    concern = concern_raise(relationship=active, person=cast.ana, text="Uneasy about feedback")
+    concern = concern_raise(relationship=active, actor=acting(cast.ana), text="Uneasy about feedback")
     elsewhere = UserFactory(username="pm-elsewhere", is_programme_manager=True)
     ProgrammeFactory(managers=[elsewhere])
     assert list(concerns_for_managers(cast.programme_manager)) == [concern]
@@ -362,7 +371,7 @@ def test_concerns_reach_the_programme_s_managers_and_admins_only(cast: Cast, act
 
 
 def test_the_author_follows_their_concern_and_the_partner_never_sees_it(cast: Cast, active: Relationship) -> None:
-    concern = concern_raise(relationship=active, person=cast.ana, text="Uneasy about feedback")
+    concern = concern_raise(relationship=active, actor=acting(cast.ana), text="Uneasy about feedback")
     assert list(concerns_raised_by(person=cast.ana)) == [concern]
     assert list(concerns_raised_by(person=cast.vp_sales)) == []
 
@@ -374,7 +383,7 @@ def test_the_managers_concern_list_is_one_query(cast: Cast, django_assert_max_nu
         relationship = pair_up(
             programme, PersonFactory(level=2, department="Ops"), PersonFactory(level=8, department="Legal")
         )
-        concern_raise(relationship=relationship, person=relationship.mentor, text="x")
+        concern_raise(relationship=relationship, actor=acting(relationship.mentor), text="x")
     with django_assert_max_num_queries(1):
         rows = [
             (c.relationship.programme.name, c.relationship.mentor.name, c.raised_by.name)

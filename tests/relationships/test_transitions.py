@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.factories import RelationshipFactory
+from tests.factories import OPERATOR, RelationshipFactory, acting
 from tests.relationships.pairing import DAY, NOW
 from twofold.people.leavers import people_deactivate
 from twofold.programmes.models import Enrolment
@@ -24,11 +24,11 @@ LONG_AFTER = NOW + 400 * DAY  # past any planned end, and past the proposal's de
 
 
 def accept(relationship: Relationship) -> None:
-    relationship_answer(relationship=relationship, person=relationship.mentee, accept=True, now=NOW)
+    relationship_answer(relationship=relationship, actor=acting(relationship.mentee), accept=True, now=NOW)
 
 
 def decline(relationship: Relationship) -> None:
-    relationship_answer(relationship=relationship, person=relationship.mentee, accept=False, now=NOW)
+    relationship_answer(relationship=relationship, actor=acting(relationship.mentee), accept=False, now=NOW)
 
 
 def expire(relationship: Relationship) -> None:
@@ -38,11 +38,11 @@ def expire(relationship: Relationship) -> None:
 
 
 def complete(relationship: Relationship) -> None:
-    relationship_complete(relationship=relationship, completed_by=relationship.mentor, now=LONG_AFTER)
+    relationship_complete(relationship=relationship, actor=acting(relationship.mentor), now=LONG_AFTER)
 
 
 def end_early(relationship: Relationship) -> None:
-    relationship_end(relationship=relationship, ended_by=relationship.mentor, reason="Moved abroad", now=NOW)
+    relationship_end(relationship=relationship, actor=acting(relationship.mentor), reason="Moved abroad", now=NOW)
 
 
 SERVICE_FOR_TARGET: dict[str, Callable[[Relationship], None]] = {
@@ -66,7 +66,7 @@ def test_every_target_state_has_a_service() -> None:
 def test_leaving_closes_open_pairs_only(db, source: str) -> None:
     relationship = RelationshipFactory(state=source, proposed_at=NOW - 200 * DAY)
     seats_before = Enrolment.objects.get(pk=relationship.mentor_enrolment_id).seats_taken
-    people_deactivate(person_ids=[relationship.mentee_id], actor=None, now=NOW)
+    people_deactivate(person_ids=[relationship.mentee_id], actor=OPERATOR, now=NOW)
     relationship.refresh_from_db()
     closed_to = {
         RelationshipState.PROPOSED: RelationshipState.WITHDRAWN,
@@ -109,7 +109,7 @@ def test_transition(db, source: str, target: str) -> None:
 def test_a_stale_copy_cannot_move_a_relationship_twice(db) -> None:
     relationship = RelationshipFactory(state=RelationshipState.ACTIVE, proposed_at=NOW - 200 * DAY)
     stale = Relationship.objects.get(pk=relationship.pk)
-    relationship_end(relationship=relationship, ended_by=relationship.mentee, reason="Role change", now=NOW)
+    relationship_end(relationship=relationship, actor=acting(relationship.mentee), reason="Role change", now=NOW)
     with pytest.raises(RelationshipStateConflict, match="is ended early, not active"):
-        relationship_complete(relationship=stale, completed_by=stale.mentor, now=LONG_AFTER)
+        relationship_complete(relationship=stale, actor=acting(stale.mentor), now=LONG_AFTER)
     assert Enrolment.objects.get(pk=relationship.mentor_enrolment_id).seats_taken == 0

@@ -23,6 +23,7 @@ from tests.factories import (
     RelationshipFactory,
     SkillFactory,
     UserFactory,
+    acting,
 )
 from tests.people.test_views import signed_in
 from tests.relationships.pairing import pair_up, propose
@@ -322,7 +323,7 @@ def test_editing_a_meeting_with_and_without_htmx(cast: Cast, mentoring: Relation
     ana, vera = signed_in(cast.ana_user), signed_in(cast.vp_sales_user)
     meeting = meeting_log(
         relationship=mentoring,
-        person=cast.ana,
+        actor=acting(cast.ana),
         starts_at=timezone.now() - timedelta(days=3),
         shared_note="First draft",
         private_note="Ana's own thought",
@@ -398,7 +399,7 @@ def test_a_change_after_the_relationship_ended_is_told_and_the_page_reloads(
     cast: Cast, mentoring: Relationship, skill
 ) -> None:  # type: ignore[no-untyped-def]
     ana = signed_in(cast.ana_user)
-    relationship_end(relationship=mentoring, ended_by=cast.vp_sales, reason="Moving abroad")
+    relationship_end(relationship=mentoring, actor=acting(cast.vp_sales), reason="Moving abroad")
     url = reverse("relationships:knowledge", args=[mentoring.pk])
     data = {
         "skill": str(skill.pk),
@@ -455,7 +456,7 @@ def test_the_sponsor_records_advocacy_and_outcomes_the_protege_reads_them(cast: 
 def test_check_ins_due_and_done_with_and_without_htmx(cast: Cast, mentoring: Relationship) -> None:
     ana, vera = signed_in(cast.ana_user), signed_in(cast.vp_sales_user)
     assert "No check-in is due now. The first one opens after your first meeting." in page_of(ana, mentoring)
-    meeting_log(relationship=mentoring, person=cast.ana, starts_at=timezone.now() - timedelta(days=5))
+    meeting_log(relationship=mentoring, actor=acting(cast.ana), starts_at=timezone.now() - timedelta(days=5))
     assert "Fit check after the first meeting check-in" in page_of(ana, mentoring)
     url = reverse("relationships:check_in", args=[mentoring.pk])
 
@@ -511,7 +512,7 @@ def test_a_concern_reaches_the_managers_and_never_the_partner(cast: Cast, mentor
 
 
 def test_managers_acknowledge_and_resolve_concerns_with_and_without_htmx(cast: Cast, mentoring: Relationship) -> None:
-    concern = concern_raise(relationship=mentoring, person=cast.ana, text="Meetings keep slipping")
+    concern = concern_raise(relationship=mentoring, actor=acting(cast.ana), text="Meetings keep slipping")
     manager = signed_in(cast.programme_manager)
     listing = manager.get(reverse("relationships:concerns")).content.decode()
     assert "Meetings keep slipping" in listing and "Raised by Ana Junior" in listing
@@ -534,7 +535,7 @@ def test_managers_acknowledge_and_resolve_concerns_with_and_without_htmx(cast: C
 
 
 def test_only_managers_of_the_programme_handle_its_concerns(cast: Cast, mentoring: Relationship) -> None:
-    concern = concern_raise(relationship=mentoring, person=cast.ana, text="Worry")
+    concern = concern_raise(relationship=mentoring, actor=acting(cast.ana), text="Worry")
     url = reverse("relationships:concern_handle", args=[concern.pk])
     other_manager = UserFactory(username="pm2", is_programme_manager=True)
     # Another programme's concern does not exist for this manager.
@@ -695,15 +696,15 @@ def test_health_shows_aggregates_and_who_is_behind_never_a_note(
     met = timezone.now() - timedelta(days=25)
     meeting_log(
         relationship=mentoring,
-        person=cast.ana,
+        actor=acting(cast.ana),
         starts_at=met,
         shared_note="Shared words",
         private_note="Secret words",
     )
     check_in_submit(
-        relationship=mentoring, person=cast.ana, point="fit", satisfaction=4, psychological_safety=2, progress=3
+        relationship=mentoring, actor=acting(cast.ana), point="fit", satisfaction=4, psychological_safety=2, progress=3
     )
-    concern_raise(relationship=mentoring, person=cast.vp_sales, text="Concern words")
+    concern_raise(relationship=mentoring, actor=acting(cast.vp_sales), text="Concern words")
     url = reverse("relationships:programme_health", args=[reverse_mentoring.pk])
     response = signed_in(cast.programme_manager).get(url)
     page = response.content.decode()
@@ -746,7 +747,7 @@ def _busy_pair(cast: Cast, *, sponsorship: bool, size: int) -> Relationship:
     for day in range(size):
         meeting_log(
             relationship=relationship,
-            person=senior,
+            actor=acting(senior),
             starts_at=timezone.now() - timedelta(days=day + 1),
             skills=[SkillFactory(), SkillFactory()],
             shared_note=f"Meeting {day}",
@@ -754,7 +755,7 @@ def _busy_pair(cast: Cast, *, sponsorship: bool, size: int) -> Relationship:
         )
         knowledge_transfer_record(
             relationship=relationship,
-            person=senior,
+            actor=acting(senior),
             skill=SkillFactory(),
             direction="mentee_to_mentor",
             proficiency_before=1,
@@ -763,15 +764,15 @@ def _busy_pair(cast: Cast, *, sponsorship: bool, size: int) -> Relationship:
         if sponsorship:
             advocacy_action_record(
                 relationship=relationship,
-                person=senior,
+                actor=acting(senior),
                 kind="nomination",
                 happened_on=timezone.localdate(),
                 description=f"Action {day}",
             )
         else:
             target = ProgrammeFactory(sponsorship=True, state=ProgrammeState.ENROLLING)
-            nomination_create(relationship=relationship, nominator=senior, programme=target, statement="Strong")
-        concern_raise(relationship=relationship, person=senior, text=f"Concern {day}")
+            nomination_create(relationship=relationship, actor=acting(senior), programme=target, statement="Strong")
+        concern_raise(relationship=relationship, actor=acting(senior), text=f"Concern {day}")
     return relationship
 
 

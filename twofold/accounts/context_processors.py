@@ -15,13 +15,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "nav": {
-            "directory": permissions.can_view_directory(user),
-            "admin": permissions.can_administer(user),
-            "audit": permissions.can_administer(user),
-            "import_people": permissions.can_import_people(user),
-            "programmes": permissions.can_create_programmes(user),
-            "overview": permissions.can_see_overview(user),
-            "concerns": permissions.can_handle_concerns(user),
+            "directory": permissions.allowed(user, "directory.view"),
+            "admin": permissions.allowed(user, "accounts.administer"),
+            "audit": permissions.allowed(user, "accounts.administer"),
+            "import_people": permissions.allowed(user, "people.import"),
+            "programmes": permissions.allowed(user, "programmes.create"),
+            "overview": permissions.allowed(user, "overview.view"),
+            "concerns": permissions.allowed(user, "concerns.list"),
             "my_profile_id": user.person_id,
         }
     }

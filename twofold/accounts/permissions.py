@@ -1,17 +1,118 @@
-"""Who may see what: every view and endpoint asks here, so the rules live in one place."""
+"""Who may do what: one permission layer for every service, page and command.
+
+Actions are named strings ("relationships.end", "programmes.manage", "people.view_restricted"), each
+with one rule registered once: the rules about the directory, accounts and roles are the ``can_*``
+functions below; each app registers its actions from its own ``permissions.py`` when Django loads it
+(``AppConfig.ready``), pointing at these functions or at its own, so this module never imports an app
+above it. Services call :func:`authorize` with the acting user before they change anything; pages
+ask :func:`allowed` what to show and narrow their lists with querysets such as
+:func:`manageable_programmes`. An action nobody registered raises :class:`UnknownAction`, never
+answers yes.
+"""
 
 from __future__ import annotations
 
 import getpass
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.dispatch import Signal
+from django.http import Http404
 
-# Sent with every decision of the permission layer (kwargs: actor, action, target, allowed); the
-# audit log records the ones on writes and on sensitive reads.
+# Sent by :func:`authorize` on every decision, with ``actor``, ``action``, ``target`` and ``allowed``.
 permission_decided = Signal()
+
+
+class NotPermitted(PermissionDenied):
+    """The actor may not do this: pages answer 403, commands fail with the message."""
+
+    def __init__(self, message: str, *, action: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.action = action
+
+
+class NotPermittedHidden(NotPermitted, Http404):
+    """Refused where the target's existence must not leak: pages answer 404, as for an unknown id."""
+
+
+class UnknownAction(LookupError):
+    """An action name no rule was registered for: a typo must fail loudly, never allow."""
+
+
+Rule = Callable[..., bool]
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    rule: Rule
+    hidden: bool
+    refusal: str
+
+
+_ACTIONS: dict[str, Action] = {}
+
+
+def register(name: str, rule: Rule, *, refusal: str, hidden: bool = False) -> None:
+    """Declare ``name``'s rule, once. ``rule(actor, target)`` says yes or no; ``refusal`` is what a
+    refused actor is told; ``hidden`` answers like an unknown id (404) for targets whose existence is
+    not the actor's to learn. Registering the same name again with another rule is a mistake."""
+    if len(inspect.signature(rule).parameters) < 2:
+        rule = _without_target(rule)
+    existing = _ACTIONS.get(name)
+    if existing is not None and _original(existing.rule) is not _original(rule):
+        raise ValueError(f"The action {name!r} already has a rule ({existing.rule.__qualname__}).")
+    _ACTIONS[name] = Action(name=name, rule=rule, hidden=hidden, refusal=refusal)
+
+
+def _without_target(rule: Callable[[Any], bool]) -> Rule:
+    def about_nothing(actor: Any, target: Any) -> bool:
+        return rule(actor)
+
+    about_nothing.__wrapped__ = rule  # type: ignore[attr-defined]
+    about_nothing.__qualname__ = rule.__qualname__
+    return about_nothing
+
+
+def _original(rule: Rule) -> Any:
+    return getattr(rule, "__wrapped__", rule)
+
+
+def registered_actions() -> list[str]:
+    return sorted(_ACTIONS)
+
+
+def _action(name: str) -> Action:
+    try:
+        return _ACTIONS[name]
+    except KeyError:
+        raise UnknownAction(f"No rule is registered for the action {name!r}.") from None
+
+
+def allowed(actor: Any, action: str, target: Any = None) -> bool:
+    """Whether ``actor`` may do ``action`` (to ``target``): for pages deciding what to show."""
+    return bool(_action(action).rule(actor, target))
+
+
+def authorize(actor: Any, action: str, target: Any = None) -> None:
+    """Refuse with :class:`NotPermitted` (or :class:`NotPermittedHidden`) unless ``actor`` may do
+    ``action`` (to ``target``). Every decision is sent as :data:`permission_decided`."""
+    declared = _action(action)
+    decision = bool(declared.rule(actor, target))
+    permission_decided.send(sender=Action, actor=actor, action=action, target=target, allowed=decision)
+    if not decision:
+        error = NotPermittedHidden if declared.hidden else NotPermitted
+        raise error(declared.refusal, action=action)
+
+
+def is_command_line(actor: Any) -> bool:
+    return isinstance(actor, CommandLineOperator)
 
 
 class CommandLineOperator:
@@ -139,6 +240,34 @@ def can_view_relationship(user: Any, relationship: Any) -> bool:
         and user.person_id is not None
         and user.person_id in (relationship.mentor_id, relationship.mentee_id)
     )
+
+
+def can_take_part_in(user: Any, relationship: Any) -> bool:
+    """What either of a pair does in their relationship (answering, the agreement, meetings, notes,
+    check-ins, raising a concern, nominating): the two people in it. Commands on the server may
+    record it in a participant's name (the demo's history does)."""
+    return can_view_relationship(user, relationship) or is_command_line(user)
+
+
+def can_end_relationship(user: Any, relationship: Any) -> bool:
+    """Ending or completing a relationship: either of the pair, or a manager of its programme."""
+    return can_take_part_in(user, relationship) or can_manage_programme(user, relationship.programme)
+
+
+def can_act_for(user: Any, person: Any) -> bool:
+    """Acting in a person's own name (applying, their skills, their answers): that person, or a
+    command on the server recording it for them."""
+    return is_command_line(user) or (_signed_in(user) and user.person_id is not None and user.person_id == person.pk)
+
+
+def can_take_part_in_programmes(user: Any) -> bool:
+    """Programmes are joined by employees: accounts with a directory entry."""
+    return is_command_line(user) or (_signed_in(user) and user.person_id is not None)
+
+
+def can_handle_concern(user: Any, concern: Any) -> bool:
+    """One concern: the managers of its relationship's programme, and org admins."""
+    return can_manage_programme(user, concern.relationship.programme)
 
 
 def can_handle_concerns(user: Any) -> bool:

@@ -35,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("insights:overview")
     if user.is_programme_manager or user.is_superuser:  # type: ignore[union-attr]
         return redirect("programmes:list")
-    if permissions.can_view_directory(user):
+    if permissions.allowed(user, "directory.view"):
         return redirect("people:directory")
     return render(request, "accounts/no_role.html", status=403)
 

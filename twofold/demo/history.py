@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.models import CareerEvent, CareerEventKind, Person, PersonSkill, Skill, SkillCategory
 from twofold.people.services import career_event_record
 from twofold.programmes.models import EnrolmentRole, Programme, ProgrammeKind, ProgrammeState
@@ -81,6 +82,10 @@ CONCERNS = (
 )
 
 
+# Who records the demo's six months of history in the participants' names: the command line.
+OPERATOR = CommandLineOperator()
+
+
 @dataclass
 class DemoHistory:
     programmes: list[Programme] = field(default_factory=list)
@@ -137,20 +142,20 @@ def demo_programmes_build(
     rm = programme_create(
         name="Digital fluency for leaders",
         kind=ProgrammeKind.REVERSE_MENTORING,
-        created_by=manager,
+        actor=manager,
         starts_on=start,
         description="Junior colleagues teach senior leaders the tools, trends and culture of work today.",
     )
     sp = programme_create(
         name="Rising leaders sponsorship",
         kind=ProgrammeKind.SPONSORSHIP,
-        created_by=manager,
+        actor=manager,
         starts_on=start,
         description="Senior leaders advocate for high-potential colleagues: visibility, stretch work, introductions.",
     )
     history.programmes = [rm, sp]
     for programme in (rm, sp):
-        programme_transition(programme=programme, to_state=ProgrammeState.ENROLLING)
+        programme_transition(actor=manager, programme=programme, to_state=ProgrammeState.ENROLLING)
 
     teachers = list(
         people.filter(
@@ -182,7 +187,7 @@ def demo_programmes_build(
 
     start_at = _at(start, 9)
     for programme in (rm, sp):
-        programme_transition(programme=programme, to_state=ProgrammeState.MATCHING)
+        programme_transition(actor=manager, programme=programme, to_state=ProgrammeState.MATCHING)
     # The demo pair is locked into the first run, so the two demo sign-ins meet from both sides.
     demo_pair = (rm.enrolments.get(person=junior).pk, rm.enrolments.get(person=senior).pk)
     run_match(rm, manager, start_at, [demo_pair])
@@ -211,6 +216,7 @@ def _enrol(programme: Programme, person: Person, role: str, rng: random.Random, 
         else "Get the visibility and stretch work to step into a leadership role."
     )
     enrolment_create(
+        actor=OPERATOR,
         programme=programme,
         person=person,
         role=role,
@@ -244,17 +250,21 @@ def _live(
         answered = relationship.proposed_at + timedelta(days=rng.randint(1, 4), hours=rng.randint(0, 6))
         declines = not is_demo_pair and rng.random() < 0.03
         life.relationship_answer(
-            relationship=relationship, person=relationship.mentee, accept=not declines, now=answered
+            actor=OPERATOR, relationship=relationship, person=relationship.mentee, accept=not declines, now=answered
         )
         if declines:
             continue
         relationship.refresh_from_db()
         if relationship.state == RelationshipState.PROPOSED:
-            life.relationship_answer(relationship=relationship, person=relationship.mentor, accept=True, now=answered)
+            life.relationship_answer(
+                actor=OPERATOR, relationship=relationship, person=relationship.mentor, accept=True, now=answered
+            )
             relationship.refresh_from_db()
         for person in (relationship.mentor, relationship.mentee):
             if programme.kind == ProgrammeKind.REVERSE_MENTORING:
-                life.agreement_accept(relationship=relationship, person=person, now=answered + timedelta(hours=2))
+                life.agreement_accept(
+                    actor=OPERATOR, relationship=relationship, person=person, now=answered + timedelta(hours=2)
+                )
         _meetings_and_more(relationship, rng, held, skills, answered, end_of_history, history, is_demo_pair)
 
 
@@ -302,6 +312,7 @@ def _meetings_and_more(
         )
         author = rng.choice((mentor, mentee))
         life.meeting_log(
+            actor=OPERATOR,
             relationship=relationship,
             person=author,
             starts_at=starts_at,
@@ -318,6 +329,7 @@ def _meetings_and_more(
         if not sponsorship and skill is not None and meetings % 2 == 0 and rng.random() < 0.7:
             before = held[mentee.pk][skill.pk].proficiency if skill.pk in held.get(mentee.pk, {}) else 0
             life.knowledge_transfer_record(
+                actor=OPERATOR,
                 relationship=relationship,
                 person=mentee,
                 skill=skill,
@@ -338,6 +350,7 @@ def _meetings_and_more(
                 taught = skills[rng.choice(leadership)]
                 before = held[mentor.pk][taught.pk].proficiency if taught.pk in held.get(mentor.pk, {}) else 0
                 life.knowledge_transfer_record(
+                    actor=OPERATOR,
                     relationship=relationship,
                     person=mentor,
                     skill=taught,
@@ -351,6 +364,7 @@ def _meetings_and_more(
         if sponsorship and meetings % 2 == 1:
             kind, text = rng.choice(ADVOCACY)
             action = life.advocacy_action_record(
+                actor=OPERATOR,
                 relationship=relationship,
                 person=mentor,
                 kind=kind,
@@ -362,7 +376,7 @@ def _meetings_and_more(
                 outcome = rng.choices(
                     [AdvocacyOutcome.SUCCEEDED, AdvocacyOutcome.DID_NOT_SUCCEED, AdvocacyOutcome.PENDING], [6, 2, 2]
                 )[0]
-                life.advocacy_action_set_outcome(action=action, person=mentor, outcome=outcome)
+                life.advocacy_action_set_outcome(actor=OPERATOR, action=action, person=mentor, outcome=outcome)
         if meetings == 1:
             _check_ins(relationship, rng, CheckInPoint.FIT, starts_at + timedelta(days=1), fate)
             history.check_ins += 2
@@ -370,22 +384,24 @@ def _meetings_and_more(
     _check_ins(relationship, rng, CheckInPoint.MIDPOINT, None, fate, history=history, before=stop_at)
     if fate == "ends_early" and first_meeting is not None:
         life.relationship_end(
+            actor=OPERATOR,
             relationship=relationship,
-            ended_by=rng.choice((mentor, mentee)),
+            person=rng.choice((mentor, mentee)),
             reason=rng.choice(END_REASONS),
             rematch=rng.random() < 0.5,
             now=stop_at,
         )
     elif fate == "fading" and not sponsorship and rng.random() < 0.4:
-        life.concern_raise(relationship=relationship, person=mentor, text=rng.choice(CONCERNS))
+        life.concern_raise(actor=OPERATOR, relationship=relationship, person=mentor, text=rng.choice(CONCERNS))
     elif fate in ("completes", "demo") and not sponsorship:
         relationship.refresh_from_db()
         planned = relationship_planned_end(relationship)
         if fate == "completes" and planned is not None and planned - timedelta(days=14) <= end:
             completed_at = max(planned - timedelta(days=10), end - timedelta(days=3))
-            life.relationship_complete(relationship=relationship, completed_by=mentee, now=completed_at)
+            life.relationship_complete(actor=OPERATOR, relationship=relationship, person=mentee, now=completed_at)
             for person in (mentor, mentee):
                 life.check_in_submit(
+                    actor=OPERATOR,
                     relationship=relationship,
                     person=person,
                     point=CheckInPoint.CLOSING,
@@ -402,7 +418,12 @@ def _meetings_and_more(
         if relationship.state == RelationshipState.ACTIVE:
             upcoming = _at(_weekday(end.date() + timedelta(days=rng.randint(2, 9))), rng.choice((10, 14, 16)))
             life.meeting_schedule(
-                relationship=relationship, person=mentor, starts_at=upcoming, location="Video call", now=end
+                actor=OPERATOR,
+                relationship=relationship,
+                person=mentor,
+                starts_at=upcoming,
+                location="Video call",
+                now=end,
             )
 
 
@@ -432,6 +453,7 @@ def _check_ins(
         )
         try:
             life.check_in_submit(
+                actor=OPERATOR,
                 relationship=relationship,
                 person=person,
                 point=point,
@@ -470,6 +492,7 @@ def _nominate(
     for pair in chosen:
         try:
             nomination = life.nomination_create(
+                actor=OPERATOR,
                 relationship=pair,
                 nominator=pair.mentee,
                 programme=sp,
@@ -481,7 +504,7 @@ def _nominate(
             history.nominations += 1
             # A nomination is an invitation; in the demo every nominee says yes.
             if nomination.enrolment is not None:
-                enrolment_respond(enrolment=nomination.enrolment, accept=True)
+                enrolment_respond(actor=OPERATOR, enrolment=nomination.enrolment, accept=True)
         except (RelationshipRuleBroken, ProgrammeRuleBroken):
             continue
 
@@ -517,6 +540,7 @@ def _promote(sp: Programme, rng: random.Random, start: date, as_of: date, histor
             continue
         when = start + timedelta(days=rng.randint(60, max(61, (as_of - start).days - 5)))
         career_event_record(
+            actor=OPERATOR,
             person=person,
             kind=CareerEventKind.PROMOTION,
             effective_date=when,

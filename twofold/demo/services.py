@@ -102,8 +102,8 @@ def demo_programmes_load(*, seed: int = 1) -> DemoHistory:
     _refuse_unless_demo_directory()
 
     def run_match(programme: Any, created_by: Any, now: Any, locked: list[tuple[int, int]]) -> None:
-        run = match_run_start(programme=programme, created_by=created_by, locked=locked, background=False)
-        match_run_publish(run=run, now=now)
+        run = match_run_start(actor=created_by, programme=programme, locked=locked, background=False)
+        match_run_publish(actor=created_by, run=run, now=now)
 
     manager = User.objects.get(username="manager")
     junior = User.objects.select_related("person").get(username="junior").person

@@ -7,3 +7,8 @@ class InsightsConfig(AppConfig):
     name = "twofold.insights"
     label = "insights"
     verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from twofold.insights.permissions import register_rules
+
+        register_rules()

@@ -30,6 +30,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from twofold.accounts.models import User
+from twofold.accounts.permissions import authorize
 from twofold.matching import (
     MatchInputError,
     Policy,
@@ -103,8 +105,8 @@ def _create_run(*, programme: Programme, created_by: Any, locked: list[tuple[int
 
 def match_run_start(
     *,
+    actor: Any,
     programme: Programme,
-    created_by: Any = None,
     locked: list[tuple[int, int]] | None = None,
     background: bool | None = None,
 ) -> MatchRun:
@@ -114,6 +116,8 @@ def match_run_start(
     without a partner (existing pairs are kept). ``locked`` (mentor, mentee) enrolment pairs are kept
     as they are. ``background`` None decides by the size of the pool.
     """
+    authorize(actor, "matchruns.run", programme)
+    created_by = actor if isinstance(actor, User) else None
     run = _create_run(programme=programme, created_by=created_by, locked=locked)
     if background is None:
         pool_size = Enrolment.objects.filter(programme=run.programme, status=EnrolmentStatus.ACTIVE).count()
@@ -303,8 +307,9 @@ def _editable_run(run: MatchRun) -> MatchRun:
 
 
 @transaction.atomic
-def proposal_lock(*, proposal: Proposal, locked: bool = True) -> Proposal:
+def proposal_lock(*, actor: Any, proposal: Proposal, locked: bool = True) -> Proposal:
     """Keep a pair as it is when the run is re-run (or stop keeping it)."""
+    authorize(actor, "matchruns.edit", proposal.run.programme)
     _editable_run(proposal.run)
     Proposal.objects.filter(pk=proposal.pk).update(locked=locked)
     proposal.refresh_from_db()
@@ -312,8 +317,9 @@ def proposal_lock(*, proposal: Proposal, locked: bool = True) -> Proposal:
 
 
 @transaction.atomic
-def proposal_remove(*, proposal: Proposal) -> None:
+def proposal_remove(*, actor: Any, proposal: Proposal) -> None:
     """Take a pair out of the run; both people join the unmatched, for a re-run or by hand."""
+    authorize(actor, "matchruns.edit", proposal.run.programme)
     run = _editable_run(proposal.run)
     proposal = Proposal.objects.select_related("mentor__person", "mentee__person").get(pk=proposal.pk)
     proposal.delete()
@@ -412,7 +418,7 @@ def _score_pairs(
     ]
 
 
-def proposal_swap(*, first: Proposal, second: Proposal) -> tuple[Proposal, Proposal]:
+def proposal_swap(*, actor: Any, first: Proposal, second: Proposal) -> tuple[Proposal, Proposal]:
     """Exchange the mentees of two proposals, re-checking every rule for both new pairs.
 
     The rules are checked and the new pairs scored before the run is locked (scoring runs the
@@ -424,6 +430,7 @@ def proposal_swap(*, first: Proposal, second: Proposal) -> tuple[Proposal, Propo
     first = Proposal.objects.select_related("run__programme", "mentor__person", "mentee__person").get(pk=first.pk)
     second = Proposal.objects.select_related("mentor__person", "mentee__person").get(pk=second.pk)
     run = first.run
+    authorize(actor, "matchruns.edit", run.programme)
     _require_ready(run)
     programme = run.programme
     new_pairs = [(first.mentor, second.mentee), (second.mentor, first.mentee)]
@@ -460,9 +467,10 @@ def proposal_swap(*, first: Proposal, second: Proposal) -> tuple[Proposal, Propo
     return created[0], created[1]
 
 
-def match_run_rerun(*, run: MatchRun, created_by: Any = None, background: bool | None = None) -> MatchRun:
+def match_run_rerun(*, actor: Any, run: MatchRun, background: bool | None = None) -> MatchRun:
     """Run the engine again, keeping the locked pairs of ``run`` as they are."""
     run.refresh_from_db()
+    authorize(actor, "matchruns.run", run.programme)
     if run.status not in (MatchRunStatus.READY, MatchRunStatus.FAILED):
         raise MatchRunRuleBroken("only a run ready for review (or one that failed) can be re-run", code="run_not_ready")
     if run.status == MatchRunStatus.READY:
@@ -470,7 +478,7 @@ def match_run_rerun(*, run: MatchRun, created_by: Any = None, background: bool |
     else:
         # A failed run stored no pairs: keep the ones it was asked to keep.
         locked = [(int(mentor), int(mentee)) for mentor, mentee in run.parameters.get("locked", [])]
-    return match_run_start(programme=run.programme, created_by=created_by, locked=locked, background=background)
+    return match_run_start(actor=actor, programme=run.programme, locked=locked, background=background)
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -501,7 +509,9 @@ def _claim_for_publishing(run: MatchRun, now: datetime) -> MatchRun:
     return run
 
 
-def _publish_proposal(*, proposal_id: int, programme: Programme, weights: dict[str, float], now: datetime) -> None:
+def _publish_proposal(
+    *, actor: Any, proposal_id: int, programme: Programme, weights: dict[str, float], now: datetime
+) -> None:
     """Decide one proposal: propose its pair, or record why not. One transaction for both, so a
     proposal never becomes two relationships, whoever publishes and however often."""
     with transaction.atomic():
@@ -512,6 +522,7 @@ def _publish_proposal(*, proposal_id: int, programme: Programme, weights: dict[s
             return
         try:
             relationship = relationship_propose(
+                actor=actor,
                 programme=programme,
                 mentor_enrolment=proposal.mentor,
                 mentee_enrolment=proposal.mentee,
@@ -530,7 +541,7 @@ def _publish_proposal(*, proposal_id: int, programme: Programme, weights: dict[s
         proposal.save(update_fields=["relationship", "skipped_reason"])
 
 
-def match_run_publish(*, run: MatchRun, now: datetime | None = None) -> PublishResult:
+def match_run_publish(*, actor: Any, run: MatchRun, now: datetime | None = None) -> PublishResult:
     """Send every proposal of a reviewed run to both people (or, one-sided, to the mentee).
 
     Each pair is proposed through :func:`twofold.relationships.services.relationship_propose`, which
@@ -539,13 +550,18 @@ def match_run_publish(*, run: MatchRun, now: datetime | None = None) -> PublishR
     programme starts running. Idempotent and resumable: see the module docstring.
     """
     now = now or timezone.now()
+    authorize(actor, "matchruns.publish", MatchRun.objects.select_related("programme").get(pk=run.pk).programme)
     run = _claim_for_publishing(run, now)
     programme = run.programme
     if run.status == MatchRunStatus.PUBLISHING:
         undecided = Proposal.objects.filter(run=run, relationship__isnull=True, skipped_reason="")
         for proposal_id in list(undecided.order_by("pk").values_list("pk", flat=True)):
             _publish_proposal(
-                proposal_id=proposal_id, programme=programme, weights=run.statistics.get("weights", {}), now=now
+                actor=actor,
+                proposal_id=proposal_id,
+                programme=programme,
+                weights=run.statistics.get("weights", {}),
+                now=now,
             )
         with transaction.atomic():
             if not undecided.exists():
@@ -555,7 +571,7 @@ def match_run_publish(*, run: MatchRun, now: datetime | None = None) -> PublishR
         programme.refresh_from_db()
         if programme.state == ProgrammeState.MATCHING:
             try:
-                programme_transition(programme=programme, to_state=ProgrammeState.RUNNING)
+                programme_transition(actor=actor, programme=programme, to_state=ProgrammeState.RUNNING)
             except ProgrammeRuleBroken as refusal:
                 # Two publishers finishing together: the other one started the programme.
                 if refusal.code != "state_changed":

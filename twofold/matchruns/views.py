@@ -47,7 +47,7 @@ def run_list(request: HttpRequest, pk: int) -> HttpResponse:
 def run_start(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     try:
-        run = match_run_start(programme=programme, created_by=request.user)
+        run = match_run_start(actor=request.user, programme=programme)
     except MatchRunRuleBroken as error:
         messages.error(request, _rule_message(error))
         return redirect("matchruns:list", pk=pk)
@@ -106,10 +106,10 @@ def run_change(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
                 raise MatchRunRuleBroken("choose one pair", code="choose_one")
             [proposal] = proposals.values()
             if action == "remove":
-                proposal_remove(proposal=proposal)
+                proposal_remove(actor=request.user, proposal=proposal)
                 messages.success(request, "Removed the pair; both people are now listed as unmatched.")
             else:
-                proposal_lock(proposal=proposal, locked=action == "lock")
+                proposal_lock(actor=request.user, proposal=proposal, locked=action == "lock")
                 messages.success(request, "Locked: a re-run keeps this pair." if action == "lock" else "Unlocked.")
         elif action == "swap":
             # A stale tab may send pairs that no longer exist: only the ones still in the run count.
@@ -117,7 +117,7 @@ def run_change(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
             if len(picked) != 2:
                 raise MatchRunRuleBroken("tick exactly two pairs to swap their partners", code="choose_two")
             first, second = picked
-            proposal_swap(first=first, second=second)
+            proposal_swap(actor=request.user, first=first, second=second)
             messages.success(request, "Swapped: both new pairs pass every rule and are scored again.")
         else:
             raise MatchRunRuleBroken("unknown action", code="unknown_action")
@@ -132,7 +132,7 @@ def run_rerun(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
     try:
-        new_run = match_run_rerun(run=run, created_by=request.user)
+        new_run = match_run_rerun(actor=request.user, run=run)
     except MatchRunRuleBroken as error:
         messages.error(request, _rule_message(error))
         return redirect("matchruns:board", pk=pk, run_id=run_id)
@@ -146,7 +146,7 @@ def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
     try:
-        result = match_run_publish(run=run)
+        result = match_run_publish(actor=request.user, run=run)
     except MatchRunRuleBroken as error:
         messages.error(request, _rule_message(error))
         return redirect("matchruns:board", pk=pk, run_id=run_id)

@@ -66,9 +66,9 @@ class PersonAdmin(CheckedModelAdmin):
         # Unticking "active" is someone leaving: their account and pairs follow, as after an import.
         if change and "active" in form.changed_data:
             if obj.active:
-                people_reactivate(person_ids=[obj.pk], actor=request.user)  # type: ignore[arg-type]
+                people_reactivate(person_ids=[obj.pk], actor=request.user)
             else:
-                people_deactivate(person_ids=[obj.pk], actor=request.user)  # type: ignore[arg-type]
+                people_deactivate(person_ids=[obj.pk], actor=request.user)
 
 
 @admin.register(Skill)
@@ -128,7 +128,7 @@ class ImportRecordAdmin(CheckedModelAdmin):
     list_per_page = 50
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return permissions.can_administer(request.user)
+        return permissions.allowed(request.user, "accounts.administer")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,3 +7,8 @@ class PeopleConfig(AppConfig):
     name = "twofold.people"
     label = "people"
     verbose_name = "People directory"
+
+    def ready(self) -> None:
+        from twofold.people.permissions import register_rules
+
+        register_rules()

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -50,14 +49,14 @@ class ImportFile:
         return cls(name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
 
-class ImportNotPermitted(PermissionDenied):
+class ImportNotPermitted(permissions.NotPermitted):
     """The actor may not run this import; nothing in the file was compared with the directory.
 
     ``columns`` names the file's columns the actor may not import, when those are the reason.
     """
 
     def __init__(self, message: str, *, columns: Iterable[str] = ()) -> None:
-        super().__init__(message)
+        super().__init__(message, action="people.import")
         self.columns = list(columns)
 
 
@@ -426,10 +425,12 @@ def _require_deactivation_confirmed(
 
 
 def _require_import_permission(actor: Any) -> None:
-    if not permissions.can_import_people(actor):
+    try:
+        permissions.authorize(actor, "people.import")
+    except permissions.NotPermitted as refusal:
         raise ImportNotPermitted(
             "Importing the directory needs the “Can import people” permission, which an org admin can grant."
-        )
+        ) from refusal
 
 
 def _refuse_columns_beyond(actor: Any, mapping: ColumnMapping) -> None:
@@ -440,10 +441,10 @@ def _refuse_columns_beyond(actor: Any, mapping: ColumnMapping) -> None:
     attributes are imported by org admins only, and the high-potential flag by those who may see
     it; anyone else is told which columns to remove, whatever the file holds.
     """
-    restricted = (
-        [] if permissions.can_import_restricted_attributes(actor) else [f for f in RESTRICTED_FIELDS if mapping.has(f)]
-    )
-    flags = [] if permissions.can_see_talent_flags(actor) or not mapping.has("high_potential") else ["high_potential"]
+    may_restricted = permissions.allowed(actor, "people.import_restricted")
+    restricted = [] if may_restricted else [f for f in RESTRICTED_FIELDS if mapping.has(f)]
+    may_flags = permissions.allowed(actor, "people.view_talent_flags")
+    flags = [] if may_flags or not mapping.has("high_potential") else ["high_potential"]
     if not restricted and not flags:
         return
     reasons = []

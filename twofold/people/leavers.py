@@ -25,15 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from twofold.accounts import permissions
-from twofold.accounts.models import User
+from twofold.accounts.permissions import authorize
 from twofold.accounts.services import accounts_close, accounts_reopen
 from twofold.people.models import Delegation, Person
 from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
@@ -80,17 +79,11 @@ class DeactivationResult:
     consequences: dict[str, int] = field(default_factory=dict)
 
 
-def _refuse_unless_permitted(actor: User | None) -> None:
-    # None is the operator at the terminal (a command) or a job; a signed-in user must hold the right.
-    if actor is not None and not permissions.can_deactivate_people(actor):
-        raise PermissionDenied("Only those who may import people may mark people as having left.")
-
-
 @transaction.atomic
 def people_deactivate(
     *,
     person_ids: Collection[int],
-    actor: User | None,
+    actor: Any,
     reason: str = LEFT_THE_ORGANISATION,
     now: datetime | None = None,
 ) -> DeactivationResult:
@@ -100,7 +93,7 @@ def people_deactivate(
     Safe to call for people already inactive (the caller may have written ``active`` itself, as the
     import does for rows saying ``active: no``): whatever they still hold is let go all the same.
     """
-    _refuse_unless_permitted(actor)
+    authorize(actor, "people.deactivate")
     departure = Departure(person_ids=tuple(sorted(set(person_ids))), reason=reason, at=now or timezone.now())
     result = DeactivationResult()
     if not departure.person_ids:
@@ -119,14 +112,14 @@ def people_deactivate(
 
 
 @transaction.atomic
-def people_reactivate(*, person_ids: Collection[int], actor: User | None, now: datetime | None = None) -> int:
+def people_reactivate(*, person_ids: Collection[int], actor: Any, now: datetime | None = None) -> int:
     """Someone who left is back: active in the directory, and their account may sign in again.
 
     Nothing else returns: their relationships stay closed, and their old calendar address stays
     revoked. Returns how many people were made active (those already active are left alone, but
     their accounts are reopened all the same, as the import may have written ``active`` itself).
     """
-    _refuse_unless_permitted(actor)
+    authorize(actor, "people.deactivate")
     ids = sorted(set(person_ids))
     at = now or timezone.now()
     reactivated = 0

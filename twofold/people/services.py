@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
-from twofold.accounts import permissions
-from twofold.accounts.models import User
+from twofold.accounts.permissions import authorize
 from twofold.dates import date_out_of_range
 from twofold.people.bulk import bulk_insert_rows, bulk_update_columns
 from twofold.people.leavers import people_deactivate
@@ -48,8 +47,10 @@ class ManagerCycle(ValueError):
 
 
 @transaction.atomic
-def person_set_manager(*, person: Person, manager: Person | None) -> Person:
-    """Give ``person`` a new manager, refusing one from their own reporting line."""
+def person_set_manager(*, actor: Any, person: Person, manager: Person | None) -> Person:
+    """Give ``person`` a new manager, refusing one from their own reporting line. Reporting lines
+    come from the HRIS: whoever may import people may set one."""
+    authorize(actor, "people.import")
     if manager is not None:
         manager.refresh_from_db(fields=TREE_FIELDS)
         person.refresh_from_db(fields=TREE_FIELDS)
@@ -99,7 +100,7 @@ def exits_in_effect(exits: dict[int, date], *, pending: Iterable[CareerEvent] = 
 
 
 @transaction.atomic
-def people_exits_apply(*, today: date | None = None) -> list[str]:
+def people_exits_apply(*, actor: Any, today: date | None = None) -> list[str]:
     """Mark as having left everyone whose exit (a career event) has come and is still their latest
     event, through :func:`~twofold.people.leavers.people_deactivate`; returns their employee ids.
 
@@ -107,7 +108,8 @@ def people_exits_apply(*, today: date | None = None) -> list[str]:
     Idempotent: each exit is applied once (``applied_at``; an import or :func:`career_event_record`
     applies an exit whose day has come at once), so running again changes nothing, and someone who
     came back is not sent away again by an old exit. The exits were confirmed (and held to the
-    limit) when they were imported.
+    limit) when they were imported. ``actor`` is the daily run's: the server's own process, acting as
+    the command line does.
     """
     today = today or timezone.localdate()
     due = CareerEvent.objects.filter(kind=CareerEventKind.EXIT, effective_date__lte=today, applied_at__isnull=True)
@@ -116,7 +118,7 @@ def people_exits_apply(*, today: date | None = None) -> list[str]:
     )
     leaving = exits_in_effect(exits, today=today)
     if leaving:
-        people_deactivate(person_ids=list(leaving), actor=None)
+        people_deactivate(person_ids=list(leaving), actor=actor)
     # Applied once: someone who comes back later is not marked as having left again by the same exit.
     due.update(applied_at=timezone.now())
     return sorted(leaving.values())
@@ -139,8 +141,9 @@ def people_mark_generated(*, employee_ids: Iterable[str]) -> int:
 
 
 @transaction.atomic
-def directory_clear() -> int:
+def directory_clear(*, actor: Any) -> int:
     """Delete every person (with their skills, attributes and events). For demo data only."""
+    authorize(actor, "people.import")
     count = Person.objects.count()
     Person.objects.update(manager=None)
     Person.objects.all().delete()
@@ -156,13 +159,14 @@ class SkillChoice:
 
 
 @transaction.atomic
-def person_skills_set(*, person: Person, choices: Iterable[SkillChoice]) -> int:
+def person_skills_set(*, actor: Any, person: Person, choices: Iterable[SkillChoice]) -> int:
     """Replace a person's skills with ``choices`` (their own profile edit); returns how many they hold.
 
     Two saves at once (two tabs, a double click) take turns on the person's row, and the later one
     wins whole: otherwise both delete the old rows, both insert, and the second insert breaks the
     one-row-per-skill constraint.
     """
+    authorize(actor, "people.edit_skills", person)
     Person.objects.select_for_update().filter(pk=person.pk).first()
     choices = list(choices)
     known = set(Skill.objects.filter(pk__in=[choice.skill_id for choice in choices]).values_list("pk", flat=True))
@@ -195,7 +199,7 @@ def career_event_record(
     to_level: int | None = None,
     to_title: str = "",
     note: str = "",
-    actor: User | None = None,
+    actor: Any,
     today: date | None = None,
 ) -> CareerEvent:
     """Record one career event as the HRIS would report it, keeping the person's current record in step.
@@ -204,6 +208,7 @@ def career_event_record(
     raise it); an exit that is their latest, once its date has come, marks them as having left
     (:func:`~twofold.people.leavers.people_deactivate`).
     """
+    authorize(actor, "people.import")
     person = Person.objects.select_for_update().get(pk=person.pk)
     if kind not in CareerEventKind.values:
         raise ValueError(f"{kind!r} is not a career event kind")
@@ -243,12 +248,11 @@ class DelegationRefused(ValueError):
 
 
 @transaction.atomic
-def delegation_set(*, actor: User, manager: Person, delegate: Person | None) -> Delegation | None:
+def delegation_set(*, actor: Any, manager: Person, delegate: Person | None) -> Delegation | None:
     """``manager`` names ``delegate`` to decide their direct reports' applications as they would, in
     place of any delegate named before; ``delegate=None`` removes the delegation. Only the manager
     themselves may (:func:`~twofold.accounts.permissions.can_choose_delegate`)."""
-    if not permissions.can_choose_delegate(actor, manager):
-        raise PermissionDenied("Only a manager names their own delegate.")
+    authorize(actor, "people.choose_delegate", manager)
     Person.objects.select_for_update().filter(pk=manager.pk).first()
     if delegate is not None and delegate.pk == manager.pk:
         raise DelegationRefused("You decide your team's applications already: choose a colleague.")

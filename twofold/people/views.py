@@ -70,10 +70,9 @@ def _filters_from(request: HttpRequest, *, talent_flags: bool, leavers: bool) ->
 
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_view_directory(request.user):
-        raise PermissionDenied("The directory is for employees and programme staff.")
-    talent_flags = permissions.can_see_talent_flags(request.user)
-    leavers = permissions.can_list_leavers(request.user)
+    permissions.authorize(request.user, "directory.view")
+    talent_flags = permissions.allowed(request.user, "people.view_talent_flags")
+    leavers = permissions.allowed(request.user, "people.list_leavers")
     filters = _filters_from(request, talent_flags=talent_flags, leavers=leavers)
     page = Paginator(person_directory(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -96,7 +95,7 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
     # Someone who may not see this person gets the answer an unknown id gets, after the same one
     # query; only then is the whole profile read.
     found = Person.objects.filter(pk=pk).first()
-    if found is None or not permissions.can_view_person(request.user, found):
+    if found is None or not permissions.allowed(request.user, "people.view", found):
         raise Http404("No such person.")
     person = person_profile(pk)
     skills = list(person.skills.all())
@@ -108,11 +107,13 @@ def person_page(request: HttpRequest, pk: int) -> HttpResponse:
         "teaching": [skill for skill in skills if skill.can_teach],
         "learning": [skill for skill in skills if skill.wants_to_learn],
         "other_skills": [skill for skill in skills if not skill.can_teach and not skill.wants_to_learn],
-        "events": career_history(person) if permissions.can_see_career_history(request.user, person) else [],
-        "talent_flags": permissions.can_see_talent_flags(request.user),
+        "events": career_history(person)
+        if permissions.allowed(request.user, "people.view_career_history", person)
+        else [],
+        "talent_flags": permissions.allowed(request.user, "people.view_talent_flags"),
         "self_identification": (
             person_self_identification(person)
-            if permissions.can_see_self_identification(request.user, person)
+            if permissions.allowed(request.user, "people.view_restricted", person)
             else None
         ),
         "is_me": is_me,
@@ -140,7 +141,7 @@ def delegate_choose(request: HttpRequest) -> HttpResponse:
         messages.error(request, "No colleague who is still with the organisation has that email or employee id.")
         return redirect(reverse("people:person", args=[person.pk]) + "#delegate")
     try:
-        delegation_set(actor=request.user, manager=person, delegate=colleague)  # type: ignore[arg-type]
+        delegation_set(actor=request.user, manager=person, delegate=colleague)
     except DelegationRefused as refused:
         messages.error(request, str(refused))
     else:
@@ -153,7 +154,7 @@ def delegate_choose(request: HttpRequest) -> HttpResponse:
 def delegate_remove(request: HttpRequest) -> HttpResponse:
     """Stop my delegate deciding my direct reports' applications."""
     person = _my_own_person(request)
-    delegation_set(actor=request.user, manager=person, delegate=None)  # type: ignore[arg-type]
+    delegation_set(actor=request.user, manager=person, delegate=None)
     messages.success(request, "You have no delegate now: your direct reports' applications come to you alone.")
     return redirect(reverse("people:person", args=[person.pk]) + "#delegate")
 
@@ -169,8 +170,7 @@ def _take_pending_import(request: HttpRequest) -> dict[str, Any] | None:
 @login_required
 def import_people(request: HttpRequest) -> HttpResponse:
     """Upload an HRIS export, see every problem or what would change, then confirm."""
-    if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
+    permissions.authorize(request.user, "people.import")
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "presets": PRESETS}
     if request.method == "POST" and form.is_valid():
@@ -210,8 +210,7 @@ def import_people(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def import_people_confirm(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
+    permissions.authorize(request.user, "people.import")
     pending = _take_pending_import(request)
     data = import_upload_read(pending["path"]) if pending else None
     if pending is None or data is None:
@@ -254,8 +253,7 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_people_cancel(request: HttpRequest) -> HttpResponse:
     """Drop the checked file: it is deleted at once, nothing is imported."""
-    if not permissions.can_import_people(request.user):
-        raise PermissionDenied("Importing the directory needs the “Can import people” permission.")
+    permissions.authorize(request.user, "people.import")
     pending = _take_pending_import(request)
     if pending:
         import_upload_discard(pending["path"])
@@ -295,7 +293,7 @@ def my_skills(request: HttpRequest) -> HttpResponse:
                 continue
             choices.append(SkillChoice(skill.pk, int(level), teach, learn))
         if not problems:
-            person_skills_set(person=person, choices=choices)
+            person_skills_set(actor=request.user, person=person, choices=choices)
             messages.success(request, f"Saved your skills ({len(choices)}).")
             return redirect("people:person", pk=person.pk)
     rows_by_category: dict[str, list[dict[str, Any]]] = {}

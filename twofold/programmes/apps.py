@@ -7,3 +7,8 @@ class ProgrammesConfig(AppConfig):
     name = "twofold.programmes"
     label = "programmes"
     verbose_name = "Programmes"
+
+    def ready(self) -> None:
+        from twofold.programmes.permissions import register_rules
+
+        register_rules()

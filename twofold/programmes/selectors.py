@@ -29,14 +29,13 @@ def programme_pool_counts(programme: Programme) -> dict[str, dict[str, int]]:
 
 
 def programmes_visible_to(user: Any) -> QuerySet[Programme]:
-    """Org admins see every programme; programme managers the ones they manage."""
+    """The programmes ``user`` manages (every one for an org admin), narrowed by the one rule of
+    :func:`twofold.accounts.permissions.manageable_programmes`."""
     programmes = Programme.objects.annotate(
         mentor_count=Count("enrolments", filter=Q(enrolments__role=EnrolmentRole.MENTOR, enrolments__status="active")),
         mentee_count=Count("enrolments", filter=Q(enrolments__role=EnrolmentRole.MENTEE, enrolments__status="active")),
     ).order_by("-created_at")
-    if user.is_superuser:
-        return programmes
-    return programmes.filter(managers=user)
+    return permissions.manageable_programmes(user, programmes)
 
 
 def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str]]]]:

@@ -1,4 +1,7 @@
-"""Writes for programmes and enrolments: design a cohort, fill it, and move it through its states."""
+"""Writes for programmes and enrolments: design a cohort, fill it, and move it through its states.
+
+Each takes the acting user (``actor``: an account, or the command line's operator) and asks
+:func:`twofold.accounts.permissions.authorize` before it changes anything."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from twofold.accounts import permissions
+from twofold.accounts.models import User
+from twofold.accounts.permissions import authorize
 from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_LEVEL, MIN_LEVEL, Person, Skill
 from twofold.programmes import holds
@@ -203,10 +207,11 @@ def _validate_policy(kind: str, values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def programme_create(
-    *, name: str, kind: str, created_by: Any = None, managers: Iterable[Any] = (), **overrides: Any
-) -> Programme:
-    """A new programme in draft, with the kind's defaults and any overrides."""
+def programme_create(*, actor: Any, name: str, kind: str, managers: Iterable[Any] = (), **overrides: Any) -> Programme:
+    """A new programme in draft, with the kind's defaults and any overrides, managed by ``managers``
+    (by default its creator)."""
+    authorize(actor, "programmes.create")
+    created_by = actor if isinstance(actor, User) else None
     values = programme_defaults(kind)
     unknown = set(overrides) - set(EDITABLE_FIELDS)
     if unknown:
@@ -223,9 +228,10 @@ def programme_create(
 
 
 @transaction.atomic
-def programme_update(*, programme: Programme, **changes: Any) -> Programme:
+def programme_update(*, actor: Any, programme: Programme, **changes: Any) -> Programme:
     """Change settings of a programme that is not closed; rules that pairs rely on are checked again."""
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    authorize(actor, "programmes.manage", programme)
     if programme.state == ProgrammeState.CLOSED:
         raise ProgrammeRuleBroken("a closed programme cannot be changed", code="closed")
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -240,8 +246,9 @@ def programme_update(*, programme: Programme, **changes: Any) -> Programme:
     return programme
 
 
-def programme_transition(*, programme: Programme, to_state: str) -> Programme:
+def programme_transition(*, actor: Any, programme: Programme, to_state: str) -> Programme:
     """Move a programme to ``to_state`` along an allowed edge; two racing requests cannot both win."""
+    authorize(actor, "programmes.manage", programme)
     allowed = PROGRAMME_TRANSITIONS.get(programme.state, ())
     if to_state not in allowed:
         raise ProgrammeRuleBroken(
@@ -317,7 +324,14 @@ def _already_enrolled(enrolment: Enrolment) -> ProgrammeRuleBroken:
 
 
 @transaction.atomic
-def enrolment_create(
+def enrolment_create(*, actor: Any, programme: Programme, person: Person, role: str, **details: Any) -> Enrolment:
+    """A programme's manager (or the command line) puts a person in its pool, or refuses with the
+    eligibility rule they miss."""
+    authorize(actor, "programmes.manage", programme)
+    return _enrol(programme=programme, person=person, role=role, **details)
+
+
+def _enrol(
     *,
     programme: Programme,
     person: Person,
@@ -332,7 +346,8 @@ def enrolment_create(
     invited_by: Any = None,
     nominated_by: Person | None = None,
 ) -> Enrolment:
-    """Put a person in a programme's pool, or refuse with the eligibility rule they miss."""
+    """Put a person in a programme's pool, or refuse with the eligibility rule they miss (after the
+    caller checked who asks)."""
     _check_open_for_enrolment(programme)
     problem = eligibility_problem(programme, person, role, nominated=nominated_by is not None)
     if problem:
@@ -384,16 +399,21 @@ def enrolment_create(
 @transaction.atomic
 def enrolment_apply(
     *,
+    actor: Any,
     programme: Programme,
-    person: Person,
     role: str,
+    person: Person | None = None,
     goals: str = "",
     focus_skills: Iterable[Skill] = (),
     **details: Any,
 ) -> Enrolment:
-    """A person applies of their own accord, when :func:`~twofold.programmes.eligibility.application_problem`
-    lets them (the rule "Programmes you can join" lists by); it needs their manager's approval when the
-    programme says so."""
+    """A person applies of their own accord (``person``, by default the actor's own entry), when
+    :func:`~twofold.programmes.eligibility.application_problem` lets them (the rule "Programmes you can
+    join" lists by); it needs their manager's approval when the programme says so."""
+    person = person if person is not None else getattr(actor, "person", None)
+    if person is None:
+        raise ProgrammeRuleBroken("only employees take part in programmes", code="not_an_employee")
+    authorize(actor, "enrolments.apply", person)
     previous = Enrolment.objects.select_for_update().filter(programme=programme, person=person).first()
     facts = ApplicationFacts(
         state=programme.state,
@@ -405,12 +425,12 @@ def enrolment_apply(
         raise _already_enrolled(previous)
     if refusal is not None:
         raise ProgrammeRuleBroken(refusal.message, code=refusal.code)
-    return enrolment_create(
-        programme=programme, person=person, role=role, goals=goals, focus_skills=focus_skills, **details
-    )
+    return _enrol(programme=programme, person=person, role=role, goals=goals, focus_skills=focus_skills, **details)
 
 
-def enrolment_nominate(*, programme: Programme, person: Person, nominated_by: Person, statement: str) -> Enrolment:
+def enrolment_nominate(
+    *, actor: Any, programme: Programme, person: Person, nominated_by: Person, statement: str
+) -> Enrolment:
     """A candidacy put forward by a senior leader: a mentee-side invitation noting the nominator.
 
     Nobody is enrolled without saying yes: the nominee finds the nomination among their
@@ -419,11 +439,12 @@ def enrolment_nominate(*, programme: Programme, person: Person, nominated_by: Pe
     them (it reads the pool only). The nomination stands in for the high-potential flag; level
     rules still apply.
     """
+    authorize(actor, "enrolments.nominate", programme)
     if programme.kind != ProgrammeKind.SPONSORSHIP:
         raise ProgrammeRuleBroken("nominations go to sponsorship programmes", code="not_sponsorship")
     if programme.state not in (ProgrammeState.ENROLLING, ProgrammeState.MATCHING, ProgrammeState.RUNNING):
         raise ProgrammeRuleBroken("the programme is not taking candidates now", code="not_enrolling")
-    return enrolment_create(
+    return _enrol(
         programme=programme,
         person=person,
         role=EnrolmentRole.MENTEE,
@@ -468,10 +489,12 @@ class InviteResult:
 
 @transaction.atomic
 def enrolment_invite_by_filter(
-    *, programme: Programme, role: str, where: InviteFilter, invited_by: Any = None, limit: int | None = None
+    *, actor: Any, programme: Programme, role: str, where: InviteFilter, limit: int | None = None
 ) -> InviteResult:
     """Invite everyone the filter selects ("levels 1–3 in Engineering and Sales"), skipping the
     ineligible (with their reason) and those already in the programme."""
+    authorize(actor, "programmes.manage", programme)
+    invited_by = actor if isinstance(actor, User) else None
     _check_open_for_enrolment(programme)
     if role not in EnrolmentRole.values:
         raise ProgrammeRuleBroken(f"unknown role {role!r}", code="unknown_role")
@@ -537,10 +560,17 @@ def enrolment_invite_by_filter(
 
 @transaction.atomic
 def enrolment_respond(
-    *, enrolment: Enrolment, accept: bool, goals: str = "", focus_skills: Iterable[Skill] = (), **details: Any
+    *,
+    actor: Any,
+    enrolment: Enrolment,
+    accept: bool,
+    goals: str = "",
+    focus_skills: Iterable[Skill] = (),
+    **details: Any,
 ) -> Enrolment:
     """The invited person says yes (joining the pool, or waiting for their manager) or no."""
     enrolment = Enrolment.objects.select_for_update().select_related("programme", "person").get(pk=enrolment.pk)
+    authorize(actor, "enrolments.respond", enrolment)
     if enrolment.status != EnrolmentStatus.INVITED:
         raise ProgrammeRuleBroken("there is no open invitation to answer", code="no_invitation")
     if accept:
@@ -578,15 +608,11 @@ def enrolment_respond(
 
 
 @transaction.atomic
-def enrolment_approve(*, enrolment: Enrolment, actor: Any, approve: bool = True, reason: str = "") -> Enrolment:
+def enrolment_approve(*, actor: Any, enrolment: Enrolment, approve: bool = True, reason: str = "") -> Enrolment:
     """The applicant's line manager, or the delegate that manager named, approves or turns down the
     application (:func:`~twofold.accounts.permissions.applications_to_decide`); nobody further up."""
     enrolment = Enrolment.objects.select_for_update().select_related("person", "programme").get(pk=enrolment.pk)
-    if not permissions.can_decide_application(actor, enrolment):
-        raise ProgrammeRuleBroken(
-            f"only {enrolment.person.name}'s line manager, or the delegate they named, can decide this application",
-            code="not_their_manager",
-        )
+    authorize(actor, "enrolments.approve", enrolment)
     if enrolment.status != EnrolmentStatus.PENDING_APPROVAL:
         raise ProgrammeRuleBroken("this enrolment is not waiting for approval", code="not_pending")
     approver = actor.person
@@ -602,10 +628,11 @@ def enrolment_approve(*, enrolment: Enrolment, actor: Any, approve: bool = True,
 
 
 @transaction.atomic
-def enrolment_withdraw(*, enrolment: Enrolment, reason: str = "") -> Enrolment:
+def enrolment_withdraw(*, actor: Any, enrolment: Enrolment, reason: str = "") -> Enrolment:
     """Leave the pool. Someone in an active relationship must end it first, and answer an open
     proposal first (the relationships app says so through :mod:`twofold.programmes.holds`)."""
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    enrolment = Enrolment.objects.select_for_update().select_related("person", "programme").get(pk=enrolment.pk)
+    authorize(actor, "enrolments.withdraw", enrolment)
     if enrolment.status not in OPEN_ENROLMENT:
         raise ProgrammeRuleBroken("this enrolment is not open", code="not_open")
     refusal = holds.withdrawal_refusal(enrolment)

@@ -76,8 +76,7 @@ def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
 
 @login_required
 def programme_list(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_create_programmes(request.user):
-        raise PermissionDenied("Programmes are run by programme managers.")
+    permissions.authorize(request.user, "programmes.create")
     programmes = list(programmes_visible_to(request.user))
     return render(request, "programmes/list.html", {"programmes": programmes, "kinds": ProgrammeKind.choices})
 
@@ -95,8 +94,7 @@ def _apply_rule_error(form: ProgrammeForm, error: ProgrammeRuleBroken) -> None:
 
 @login_required
 def programme_new(request: HttpRequest, kind: str) -> HttpResponse:
-    if not permissions.can_create_programmes(request.user):
-        raise PermissionDenied("Programmes are run by programme managers.")
+    permissions.authorize(request.user, "programmes.create")
     if kind not in ProgrammeKind.values:
         raise Http404("No such kind of programme")
     initial = {**programme_defaults(kind), "name": ""}
@@ -104,7 +102,7 @@ def programme_new(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS if name != "name"}
         try:
-            programme = programme_create(name=form.cleaned_data["name"], kind=kind, created_by=request.user, **values)
+            programme = programme_create(actor=request.user, name=form.cleaned_data["name"], kind=kind, **values)
         except ProgrammeRuleBroken as error:
             _apply_rule_error(form, error)
         else:
@@ -128,7 +126,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS}
         try:
-            programme_update(programme=Programme.objects.get(pk=pk), **changes)
+            programme_update(actor=request.user, programme=Programme.objects.get(pk=pk), **changes)
         except ProgrammeRuleBroken as error:
             _apply_rule_error(form, error)
         else:
@@ -166,7 +164,7 @@ def programme_move(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     to_state = request.POST.get("to_state", "")
     try:
-        programme_transition(programme=programme, to_state=to_state)
+        programme_transition(actor=request.user, programme=programme, to_state=to_state)
     except ProgrammeRuleBroken as error:
         messages.error(request, _rule_message(error))
     else:
@@ -192,7 +190,7 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
                     locations=data["locations"],
                     high_potential_only=data["high_potential_only"],
                 ),
-                invited_by=request.user,
+                actor=request.user,
             )
         except ProgrammeRuleBroken as error:
             messages.error(request, str(error))
@@ -278,12 +276,17 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if invitation is not None:
                 enrolment = enrolment_respond(
-                    enrolment=invitation, accept=True, goals=data["goals"], focus_skills=data["focus_skills"], **details
+                    actor=request.user,
+                    enrolment=invitation,
+                    accept=True,
+                    goals=data["goals"],
+                    focus_skills=data["focus_skills"],
+                    **details,
                 )
             else:
                 enrolment = enrolment_apply(
+                    actor=request.user,
                     programme=programme,
-                    person=person,
                     role=data["role"],
                     goals=data["goals"],
                     focus_skills=data["focus_skills"],
@@ -308,7 +311,7 @@ def decline_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     person = _my_person(request)
     enrolment = get_object_or_404(Enrolment, pk=pk, person=person)
     try:
-        enrolment_respond(enrolment=enrolment, accept=False)
+        enrolment_respond(actor=request.user, enrolment=enrolment, accept=False)
     except ProgrammeRuleBroken as error:
         messages.error(request, str(error))
     else:
@@ -345,7 +348,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     person = _my_person(request)
     enrolment = get_object_or_404(Enrolment, pk=pk, person=person)
     try:
-        enrolment_withdraw(enrolment=enrolment, reason=request.POST.get("reason", "")[:300])
+        enrolment_withdraw(actor=request.user, enrolment=enrolment, reason=request.POST.get("reason", "")[:300])
     except ProgrammeRuleBroken as error:
         messages.error(request, _rule_message(error))
     else:

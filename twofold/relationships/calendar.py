@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from icalendar import Calendar, Event, vCalAddress
 
+from twofold.accounts.permissions import authorize
 from twofold.dates import MOMENT_SPAN
 from twofold.people.models import Person
 from twofold.relationships.links import relationship_link, site_host
@@ -141,12 +143,13 @@ def calendar_feed_for(person: Person) -> CalendarFeed:
 
 
 @transaction.atomic
-def calendar_feed_rotate(person: Person) -> CalendarFeed:
+def calendar_feed_rotate(*, actor: Any, person: Person) -> CalendarFeed:
     """Give the person's feed a new secret token; the old address stops working at once.
 
     For a person who shared or leaked their feed address: calendars subscribed to the old address
-    get 404s and must subscribe again with the new one.
+    get 404s and must subscribe again with the new one. Only the person themselves rotates it.
     """
+    authorize(actor, "calendar.rotate", person)
     feed, created = CalendarFeed.objects.select_for_update().get_or_create(person=person)
     if not created:
         feed.token = new_feed_token()

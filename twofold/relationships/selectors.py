@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from twofold.accounts.permissions import manageable_programmes
 from twofold.dates import MOMENT_SPAN
 from twofold.matching import PolicyError
 from twofold.people.leavers import LEFT_THE_ORGANISATION
@@ -64,16 +65,6 @@ END_WINDOW = timedelta(days=14)
 OPEN_CONCERN_STATES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
 # A reverse mentor may be nominated into a sponsorship programme that can still take candidates.
 NOMINATION_STATES = (ProgrammeState.ENROLLING, ProgrammeState.MATCHING, ProgrammeState.RUNNING)
-
-
-# --- who manages ---------------------------------------------------------------------------------
-
-
-def programme_is_managed_by(*, programme: Programme, user: Any) -> bool:
-    """Org admins manage every programme; a programme manager manages the programmes listing them."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return bool(user.is_superuser) or programme.managers.filter(pk=user.pk).exists()
 
 
 # --- the relationship's clock --------------------------------------------------------------------
@@ -542,17 +533,14 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
 
 def concerns_for_managers(user: Any, *, statuses: Iterable[str] | None = None) -> QuerySet[Concern]:
     """The concerns a user handles: every one for an org admin, those of the programmes they manage
-    for a programme manager, none for anyone else (the partner above all). Optionally only some statuses."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Concern.objects.none()
+    for a programme manager, none for anyone else (the partner above all). Optionally only some statuses.
+    Who manages what is :func:`twofold.accounts.permissions.manageable_programmes`."""
     concerns = Concern.objects.select_related(
         "relationship__programme", "relationship__mentor", "relationship__mentee", "raised_by", "handled_by"
     ).order_by("-created_at", "pk")
     if statuses is not None:
         concerns = concerns.filter(status__in=list(statuses))
-    if user.is_superuser:
-        return concerns
-    return concerns.filter(relationship__programme__managers=user)
+    return concerns.filter(relationship__programme__in=manageable_programmes(user, Programme.objects.all()))
 
 
 def concerns_raised_by(*, person: Person, relationship: Relationship | None = None) -> QuerySet[Concern]:

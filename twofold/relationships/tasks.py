@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from django.utils import timezone
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.operations.tasks import scheduled_runs, scheduled_runs_cancel, traced_task
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
@@ -82,7 +83,7 @@ def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
     if reminders_daily.get_backend().supports_defer:
         reminders_schedule(at=at)
     # Exits whose day has come first: a leaver gets no reminder and holds no pair.
-    left = people_exits_apply()
+    left = people_exits_apply(actor=CommandLineOperator())
     expired = relationships_expire()
     uploads_deleted = import_uploads_purge()
     retention = retention_apply()

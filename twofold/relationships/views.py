@@ -148,7 +148,7 @@ def _load(request: HttpRequest, pk: int) -> tuple[Person, RelationshipPage]:
         page = relationship_page(relationship_id=pk, viewer=person)
     except (Relationship.DoesNotExist, RelationshipForbidden):
         raise Http404("No such relationship.") from None
-    if not permissions.can_view_relationship(request.user, page.relationship):
+    if not permissions.allowed(request.user, "relationships.view", page.relationship):
         raise Http404("No such relationship.")
     return person, page
 
@@ -371,13 +371,13 @@ def _refuse(request: HttpRequest, pk: int, error: RelationshipRuleBroken) -> Htt
 @require_POST
 def relationship_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept or decline a proposal."""
-    person, page = _load(request, pk)
+    _, page = _load(request, pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _whole_page_done(request, _page_url(pk), "Choose to accept or to decline.", level=messages.ERROR)
     accept = form.cleaned_data["answer"] == "accept"
     try:
-        relationship = relationship_answer(relationship=page.relationship, person=person, accept=accept)
+        relationship = relationship_answer(relationship=page.relationship, actor=request.user, accept=accept)
     except RelationshipRuleBroken as error:
         return _refuse(request, pk, error)
     partner = page.partner.name
@@ -405,7 +405,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         agreement_update(
             relationship=page.relationship,
-            person=person,
+            actor=request.user,
             goals=data["goals"],
             cadence_days=data["cadence_days"],
             confidentiality=data.get("confidentiality"),
@@ -420,7 +420,7 @@ def agreement_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
     person, page = _load(request, pk)
     try:
-        agreement_accept(relationship=page.relationship, person=person)
+        agreement_accept(relationship=page.relationship, actor=request.user)
     except RelationshipRuleBroken as error:
         return _refuse(request, pk, error)
     return _section_done(request, pk, person, section="agreement", message="You accepted the agreement.")
@@ -445,7 +445,7 @@ def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         meeting = meeting_log(
             relationship=page.relationship,
-            person=person,
+            actor=request.user,
             starts_at=data["starts_at"],
             duration_minutes=data["duration_minutes"],
             location=data["location"],
@@ -472,7 +472,7 @@ def meeting_plan(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         meeting = meeting_schedule(
             relationship=page.relationship,
-            person=person,
+            actor=request.user,
             starts_at=data["starts_at"],
             duration_minutes=data["duration_minutes"],
             location=data["location"],
@@ -515,7 +515,7 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse
         with transaction.atomic():
             updated = meeting_update(
                 meeting=target,
-                person=person,
+                actor=request.user,
                 status=data["status"],
                 starts_at=form.changed_start(meeting.starts_at),
                 duration_minutes=data["duration_minutes"],
@@ -524,7 +524,7 @@ def meeting_edit(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse
                 shared_note=data["shared_note"],
             )
             if data["private_note"].strip() != meeting.own_private_note:
-                private_note_set(meeting=updated, author=person, text=data["private_note"])
+                private_note_set(meeting=updated, actor=request.user, text=data["private_note"])
         return f"Meeting of {updated.starts_at:%d %B %Y} saved."
 
     return _act(
@@ -553,7 +553,7 @@ def knowledge_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         entry = knowledge_transfer_record(
             relationship=page.relationship,
-            person=person,
+            actor=request.user,
             skill=form.chosen_skill(),
             direction=data["direction"],
             proficiency_before=data["proficiency_before"],
@@ -576,7 +576,7 @@ def advocacy_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         action = advocacy_action_record(
             relationship=page.relationship,
-            person=person,
+            actor=request.user,
             kind=data["kind"],
             happened_on=data["happened_on"],
             description=data["description"],
@@ -597,7 +597,7 @@ def advocacy_outcome(request: HttpRequest, pk: int, action_id: int) -> HttpRespo
     def perform(person: Person, page: RelationshipPage, form: AdvocacyOutcomeForm) -> str:
         action = next(action for action in page.advocacy_actions if action.pk == action_id)
         updated = advocacy_action_set_outcome(
-            action=action, person=person, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
+            action=action, actor=request.user, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"]
         )
         return f"Outcome saved: {AdvocacyOutcome(updated.outcome).label.lower()}."
 
@@ -620,7 +620,7 @@ def check_in_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         check_in_submit(
             relationship=page.relationship,
-            person=person,
+            actor=request.user,
             point=data["point"],
             satisfaction=data["satisfaction"],
             psychological_safety=data["psychological_safety"],
@@ -645,7 +645,7 @@ def concern_add(request: HttpRequest, pk: int) -> HttpResponse:
         return ConcernForm(request.POST, auto_id="concern-%s")
 
     def perform(person: Person, page: RelationshipPage, form: ConcernForm) -> str:
-        concern_raise(relationship=page.relationship, person=person, text=form.cleaned_data["text"])
+        concern_raise(relationship=page.relationship, actor=request.user, text=form.cleaned_data["text"])
         return (
             f"Your concern went to the programme managers of {page.programme.name}, and only to them: "
             f"{page.partner.name} is never told. A manager will get in touch with you."
@@ -668,7 +668,7 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
     def perform(person: Person, page: RelationshipPage, form: NominationForm) -> str:
         nomination = nomination_create(
             relationship=page.relationship,
-            nominator=person,
+            actor=request.user,
             programme=form.chosen_programme(),
             statement=form.cleaned_data["statement"],
         )
@@ -693,7 +693,7 @@ def relationship_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     def perform(person: Person, page: RelationshipPage, form: EndForm) -> str:
         rematch = form.cleaned_data["rematch"]
         relationship_end(
-            relationship=page.relationship, ended_by=person, reason=form.cleaned_data["reason"], rematch=rematch
+            relationship=page.relationship, actor=request.user, reason=form.cleaned_data["reason"], rematch=rematch
         )
         if rematch:
             return "The relationship has ended. You both stay in the programme's pool, to be matched again."
@@ -707,9 +707,9 @@ def relationship_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def relationship_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    person, page = _load(request, pk)
+    _, page = _load(request, pk)
     try:
-        relationship_complete(relationship=page.relationship, completed_by=person)
+        relationship_complete(relationship=page.relationship, actor=request.user)
     except RelationshipRuleBroken as error:
         return _refuse(request, pk, error)
     return _whole_page_done(
@@ -774,7 +774,7 @@ def calendar_rotate(request: HttpRequest) -> HttpResponse:
     person: Person | None = getattr(request.user, "person", None)
     if person is None:
         raise PermissionDenied("Only employees have a calendar of meetings.")
-    calendar_feed_rotate(person)
+    calendar_feed_rotate(actor=request.user, person=person)
     return _whole_page_done(
         request,
         reverse("relationships:mine") + "#calendar",
@@ -819,7 +819,7 @@ def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
             "by_point": by_point,
             "page": behind,
             "query_string": "",
-            "can_handle_concerns": permissions.can_handle_concerns(request.user),
+            "can_handle_concerns": permissions.allowed(request.user, "concerns.list"),
         },
     )
 
@@ -828,8 +828,7 @@ def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def concern_list(request: HttpRequest) -> HttpResponse:
     """The concerns raised in the programmes the user manages (every programme for an org admin)."""
-    if not permissions.can_handle_concerns(request.user):
-        raise PermissionDenied("Concerns are handled by programme managers.")
+    permissions.authorize(request.user, "concerns.list")
     show = request.GET.get("show", "open")
     if show not in CONCERN_FILTERS:
         show = "open"
@@ -859,8 +858,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def concern_handle(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge or resolve a concern. htmx gets the concern's card back; a plain post, the list."""
-    if not permissions.can_handle_concerns(request.user):
-        raise PermissionDenied("Concerns are handled by programme managers.")
+    permissions.authorize(request.user, "concerns.list")
     concern = get_object_or_404(concerns_for_managers(request.user), pk=pk)
     form = ConcernUpdateForm(request.POST, concern_id=pk)
     notice = ""
@@ -868,7 +866,7 @@ def concern_handle(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             updated = concern_update(
                 concern=concern,
-                user=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 status=form.cleaned_data["status"],
                 resolution=form.cleaned_data["resolution"],
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Unmatched
 from twofold.matchruns.selectors import fairness_lines, run_publication
 from twofold.matchruns.services import MatchRunRuleBroken, match_run_publish, match_run_start
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        operator = CommandLineOperator()
         programme = find_programme(options["programme"])
         if options["run"] is not None:
             run = MatchRun.objects.filter(programme=programme, pk=options["run"]).first()
@@ -43,7 +45,7 @@ class Command(BaseCommand):
                 raise CommandError(f"match run {run.pk} is {run.get_status_display().lower()}{error}")
         else:
             try:
-                run = match_run_start(programme=programme, background=options["background"] or False)
+                run = match_run_start(actor=operator, programme=programme, background=options["background"] or False)
             except MatchRunRuleBroken as error:
                 raise CommandError(str(error)) from None
         if run.status == MatchRunStatus.QUEUED:
@@ -54,7 +56,7 @@ class Command(BaseCommand):
         self._report(run)
         if options["publish"]:
             try:
-                result = match_run_publish(run=run)
+                result = match_run_publish(actor=operator, run=run)
             except MatchRunRuleBroken as error:
                 raise CommandError(str(error)) from None
             self.stdout.write(f"Published: {result.proposed} proposals sent.")

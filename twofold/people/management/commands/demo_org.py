@@ -52,13 +52,13 @@ class Command(BaseCommand):
         refusal = demo_refusal()
         if refusal is not None:
             raise CommandError(refusal, returncode=1)
+        operator = CommandLineOperator()
         if existing:
-            directory_clear()
+            directory_clear(actor=operator)
             self.stdout.write(f"Deleted {existing:,} people.")
         organisation = generate_organisation(people, options["seed"], as_of=options["as_of"])
         skills_ensure(organisation.skills)
         progress = TerminalProgress(enabled=options["verbosity"] > 0)
-        operator = CommandLineOperator()
         source = f"generated demo organisation (seed {options['seed']})"
         try:
             result = people_import_table(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.models import Person
 from twofold.programmes.management.commands.programme import find_programme
 from twofold.programmes.models import EnrolmentStatus
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--invite", action="store_true", help="invite rather than enrol")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.operator = CommandLineOperator()
         programme = find_programme(options["programme"])
         role = ROLES[options["role"]]
         if options["employee"]:
@@ -61,7 +63,9 @@ class Command(BaseCommand):
             high_potential_only=options["high_potential"],
         )
         try:
-            result = enrolment_invite_by_filter(programme=programme, role=role, where=where, limit=options["limit"])
+            result = enrolment_invite_by_filter(
+                actor=self.operator, programme=programme, role=role, where=where, limit=options["limit"]
+            )
             if not options["invite"]:
                 self._accept_all(result.invited)
         except ProgrammeRuleBroken as error:
@@ -78,7 +82,7 @@ class Command(BaseCommand):
         from twofold.programmes.services import enrolment_respond
 
         for enrolment in enrolments:
-            enrolment_respond(enrolment=enrolment, accept=True)
+            enrolment_respond(actor=self.operator, enrolment=enrolment, accept=True)
 
     def _by_id(self, programme: Any, role: str, options: dict[str, Any]) -> None:
         people = {person.employee_id: person for person in Person.objects.filter(employee_id__in=options["employee"])}
@@ -89,6 +93,7 @@ class Command(BaseCommand):
         for employee_id in options["employee"]:
             try:
                 enrolment_create(
+                    actor=self.operator,
                     programme=programme,
                     person=people[employee_id],
                     role=role,

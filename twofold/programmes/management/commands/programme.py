@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.programmes.models import Programme, ProgrammeKind, ProgrammeState
 from twofold.programmes.selectors import programme_pool_counts
 from twofold.programmes.services import EDITABLE_FIELDS, ProgrammeRuleBroken, programme_create, programme_transition
@@ -82,7 +83,9 @@ class Command(BaseCommand):
         try:
             if action == "create":
                 settings = dict(parse_setting(text) for text in options["set"])
-                programme = programme_create(name=options["name"], kind=KINDS[options["kind"]], **settings)
+                programme = programme_create(
+                    actor=CommandLineOperator(), name=options["name"], kind=KINDS[options["kind"]], **settings
+                )
                 self.stdout.write(
                     f"Created programme {programme.pk}: {programme.name} ({programme.get_kind_display()}, draft)."
                 )
@@ -92,7 +95,9 @@ class Command(BaseCommand):
                 self._show(find_programme(options["programme"]))
             elif action == "move":
                 programme = programme_transition(
-                    programme=find_programme(options["programme"]), to_state=options["state"]
+                    actor=CommandLineOperator(),
+                    programme=find_programme(options["programme"]),
+                    to_state=options["state"],
                 )
                 self.stdout.write(f"Programme {programme.pk} is now {programme.state}.")
         except ProgrammeRuleBroken as error:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.models import Person
 from twofold.relationships.calendar import calendar_feed_for, calendar_feed_rotate
 from twofold.relationships.links import calendar_feed_link
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         person = Person.objects.filter(email__iexact=email.strip()).first()
         if person is None:
             raise CommandError(f"Nobody in the directory has the email address {email!r}.")
-        feed = calendar_feed_rotate(person) if rotate else calendar_feed_for(person)
+        feed = calendar_feed_rotate(actor=CommandLineOperator(), person=person) if rotate else calendar_feed_for(person)
         if rotate:
             self.stderr.write(f"{person.name} has a new calendar address; the old one no longer works.")
         self.stdout.write(calendar_feed_link(feed.token))

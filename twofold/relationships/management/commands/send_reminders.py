@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import dateformat, timezone
 
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.dates import date_out_of_range
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             self.stdout.write(self._summary("Would send", len(due), counts))
             return
         if not day:
-            left = people_exits_apply()
+            left = people_exits_apply(actor=CommandLineOperator())
             if left:
                 self.stdout.write(
                     f"Marked {len(left):,} people as having left (their exit has come): {', '.join(left[:20])}"

@@ -1,0 +1,44 @@
+"""The relationships' actions, registered with :mod:`twofold.accounts.permissions` when the app loads.
+
+Everything either of a pair does is refused to anyone else with the answer an unknown relationship
+gets (404): which pairs exist is not theirs to learn.
+"""
+
+from __future__ import annotations
+
+from twofold.accounts import permissions as p
+
+# What either of a pair does in their relationship, one action each.
+PAIR_ACTIONS = (
+    "relationships.answer",
+    "relationships.agreement",
+    "relationships.meetings",
+    "relationships.notes",
+    "relationships.knowledge",
+    "relationships.advocacy",
+    "relationships.check_in",
+    "relationships.raise_concern",
+    "relationships.nominate",
+)
+
+
+def register_rules() -> None:
+    p.register("relationships.view", p.can_view_relationship, refusal="No such relationship.", hidden=True)
+    for action in PAIR_ACTIONS:
+        p.register(action, p.can_take_part_in, refusal="No such relationship.", hidden=True)
+    for action in ("relationships.end", "relationships.complete"):
+        p.register(action, p.can_end_relationship, refusal="No such relationship.", hidden=True)
+    p.register(
+        "relationships.propose",
+        p.can_manage_programme,
+        refusal="Pairs are proposed by the programme's managers.",
+        hidden=True,
+    )
+    p.register(
+        "relationships.act_for",
+        p.is_command_line,
+        refusal="People record what they did in their relationships themselves.",
+    )
+    p.register("calendar.rotate", p.can_act_for, refusal="Only you change the address of your calendar.")
+    p.register("concerns.list", p.can_handle_concerns, refusal="Concerns are handled by programme managers.")
+    p.register("concerns.handle", p.can_handle_concern, refusal="No such concern.", hidden=True)

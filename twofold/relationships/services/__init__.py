@@ -1,0 +1,89 @@
+"""Writes to relationships: proposals and their answers, the pair's life, ending, completion, and the
+nomination that carries a junior mentor from reverse mentoring into sponsorship.
+
+How races are kept out:
+
+- A state change is a compare-and-set (``UPDATE … WHERE id = … AND state = <expected>``) along
+  :data:`RELATIONSHIP_TRANSITIONS`; when no row changes, another request won and this one is refused.
+- Decisions that read before they write take row locks first, always in the same order, so two
+  requests cannot deadlock: the relationship row, then enrolment rows (by primary key), then person
+  rows (by primary key). ``relationship_propose`` starts at the enrolments.
+- The database has the last word: the enrolment's ``seats_taken <= capacity`` check and the partial
+  unique index "one open relationship per mentee per programme" hold even if the code above failed.
+
+On SQLite ``select_for_update`` does nothing, but writers are serialised by the ``IMMEDIATE``
+transactions the settings ask for, so the same reads-then-writes are safe there too.
+
+The writes are split along their seams: :mod:`.lifecycle` (proposing, answering, ending, completing,
+nominating), :mod:`.pair_log` (the agreement, meetings, notes, knowledge transfer, advocacy) and
+:mod:`.check_ins` (check-ins and concerns), on the shared steps of :mod:`.steps`. Callers import
+them from here.
+"""
+
+from __future__ import annotations
+
+from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.services.check_ins import check_in_submit, concern_raise, concern_update
+from twofold.relationships.services.lifecycle import (
+    nomination_create,
+    pair_refusal,
+    participant_refusal,
+    relationship_answer,
+    relationship_complete,
+    relationship_end,
+    relationship_propose,
+    relationships_expire,
+)
+from twofold.relationships.services.pair_log import (
+    advocacy_action_record,
+    advocacy_action_set_outcome,
+    agreement_accept,
+    agreement_update,
+    knowledge_transfer_record,
+    meeting_log,
+    meeting_schedule,
+    meeting_update,
+    private_note_set,
+    relationship_last_met_refresh,
+)
+from twofold.relationships.services.steps import (
+    CHECK_IN_SCORE,
+    DEFAULT_CONFIDENTIALITY,
+    MEETING_DURATION,
+    MEETING_STATUS_CHANGES,
+    PAIRED_STATES,
+    PROPOSING_STATES,
+)
+
+__all__ = [
+    "CHECK_IN_SCORE",
+    "DEFAULT_CONFIDENTIALITY",
+    "MEETING_DURATION",
+    "MEETING_STATUS_CHANGES",
+    "PAIRED_STATES",
+    "PROPOSING_STATES",
+    "RelationshipForbidden",
+    "RelationshipRuleBroken",
+    "RelationshipStateConflict",
+    "advocacy_action_record",
+    "advocacy_action_set_outcome",
+    "agreement_accept",
+    "agreement_update",
+    "check_in_submit",
+    "concern_raise",
+    "concern_update",
+    "knowledge_transfer_record",
+    "meeting_log",
+    "meeting_schedule",
+    "meeting_update",
+    "nomination_create",
+    "pair_refusal",
+    "participant_refusal",
+    "private_note_set",
+    "relationship_answer",
+    "relationship_complete",
+    "relationship_end",
+    "relationship_last_met_refresh",
+    "relationship_propose",
+    "relationships_expire",
+]

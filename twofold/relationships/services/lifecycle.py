@@ -1,0 +1,464 @@
+"""A relationship's life from proposal to its end: proposing, answering, expiring, ending early,
+completing, and the nomination that carries a junior mentor from reverse mentoring into sponsorship."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from twofold.accounts.permissions import authorize
+from twofold.people.models import Person
+from twofold.programmes import services as programme_services
+from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem, participant_problem
+from twofold.programmes.models import (
+    Acceptance,
+    Enrolment,
+    EnrolmentRole,
+    EnrolmentStatus,
+    Programme,
+    ProgrammeKind,
+)
+from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.models import (
+    OPEN_STATES,
+    Agreement,
+    Answer,
+    Nomination,
+    Relationship,
+    RelationshipState,
+)
+from twofold.relationships.pairing import history_refusal, pair_history, partnered_mentees, pool_place
+from twofold.relationships.selectors import (
+    END_WINDOW,
+    NOMINATION_STATES,
+    relationship_planned_end,
+)
+from twofold.relationships.services.steps import (
+    DEFAULT_CONFIDENTIALITY,
+    PROPOSING_STATES,
+    _acting_person,
+    _fresh,
+    _locked,
+    _move,
+    _release_seat,
+    _require_state,
+    _side,
+    _state_label,
+    _text,
+)
+
+# --- proposing ----------------------------------------------------------------------------------
+
+
+def _pair_refusal(
+    *, programme: Programme, mentor_enrolment: Enrolment, mentee_enrolment: Enrolment, mentor: Person, mentee: Person
+) -> RelationshipRuleBroken | None:
+    """The first hard rule this pair breaks, read from locked rows; None when the pair may be proposed.
+
+    The rules are the ones the match-run translation applies to a whole pool (see
+    :mod:`twofold.relationships.pairing`); only "the two enrolments fit this pair" is particular to
+    checking one pair.
+    """
+    for enrolment, role, person in (
+        (mentor_enrolment, EnrolmentRole.MENTOR, mentor),
+        (mentee_enrolment, EnrolmentRole.MENTEE, mentee),
+    ):
+        label = programme.mentor_label if role == EnrolmentRole.MENTOR else programme.mentee_label
+        if enrolment.programme_id != programme.pk:
+            return RelationshipRuleBroken(f"{person.name} is not enrolled in {programme.name}.", code="wrong_programme")
+        if enrolment.role != role:
+            return RelationshipRuleBroken(
+                f"{person.name} is enrolled as {enrolment.get_role_display().lower()}, not as {label}.",
+                code="wrong_role",
+            )
+
+    for enrolment, person in ((mentor_enrolment, mentor), (mentee_enrolment, mentee)):
+        refusal = _participant_refusal(programme=programme, enrolment=enrolment, person=person)
+        if refusal is not None:
+            return refusal
+
+    gap_problem = level_gap_problem(
+        EligibilityRules.of(programme), mentor=Candidate.of(mentor), mentee=Candidate.of(mentee)
+    )
+    if gap_problem is not None:
+        return RelationshipRuleBroken(gap_problem, code="level_gap")
+
+    # The intervals come from the rows just locked, so a reorganisation committed a moment ago counts;
+    # the direct-manager test also covers people added since the tree was last numbered.
+    if mentor.shares_reporting_chain(mentee) or mentor.manager_id == mentee.pk or mentee.manager_id == mentor.pk:
+        return RelationshipRuleBroken(
+            f"{mentor.name} and {mentee.name} are in the same reporting chain, where a candid relationship is "
+            "not possible.",
+            code="same_reporting_chain",
+        )
+
+    return history_refusal(
+        programme,
+        pair_history(programme, (mentor.pk, mentee.pk)),
+        mentor_id=mentor.pk,
+        mentor_name=mentor.name,
+        mentee_id=mentee.pk,
+        mentee_name=mentee.name,
+    )
+
+
+def _participant_refusal(
+    *, programme: Programme, enrolment: Enrolment, person: Person
+) -> RelationshipRuleBroken | None:
+    partnered = enrolment.role == EnrolmentRole.MENTEE and bool(partnered_mentees(programme, [enrolment.pk]))
+    problem = participant_problem(
+        EligibilityRules.of(programme), Candidate.of(person), pool_place(enrolment, partnered=partnered)
+    )
+    return None if problem is None else RelationshipRuleBroken(problem.message, code=problem.code)
+
+
+def participant_refusal(*, programme: Programme, enrolment: Enrolment) -> RelationshipRuleBroken | None:
+    """Why this enrolment of ``programme`` may not be paired with anyone now, or None: one person's
+    half of :func:`pair_refusal`, the rule the match-run translation applies to everyone in the pool."""
+    return _participant_refusal(programme=programme, enrolment=enrolment, person=enrolment.person)
+
+
+def pair_refusal(
+    *, programme: Programme, mentor_enrolment: Enrolment, mentee_enrolment: Enrolment
+) -> RelationshipRuleBroken | None:
+    """The first hard rule a pair would break if proposed now, without taking locks.
+
+    For reviewing a match run (a swap, a lock): :func:`relationship_propose` checks again, under
+    locks, when the run is published.
+    """
+    return _pair_refusal(
+        programme=programme,
+        mentor_enrolment=mentor_enrolment,
+        mentee_enrolment=mentee_enrolment,
+        mentor=mentor_enrolment.person,
+        mentee=mentee_enrolment.person,
+    )
+
+
+@transaction.atomic
+def relationship_propose(
+    *,
+    actor: Any,
+    programme: Programme,
+    mentor_enrolment: Enrolment,
+    mentee_enrolment: Enrolment,
+    score: float = 0.0,
+    breakdown: dict[str, Any] | None = None,
+    weights: dict[str, float] | None = None,
+    now: datetime | None = None,
+) -> Relationship:
+    """Propose a mentor and a mentee to each other, taking one of the mentor's seats.
+
+    Every hard rule is checked again here, on rows locked for the rest of the transaction (the match
+    run that suggested the pair may be minutes old): both enrolled and in the pool in their roles,
+    both active, the level gap in the programme's band, not in the same reporting chain, not on each
+    other's avoid list, the mentee without another open relationship in the programme, not declined
+    before in this programme, not paired before in a programme of this kind, an open proposal
+    included (unless the programme allows repeats), and a free seat. Raises
+    :class:`RelationshipRuleBroken` naming the broken rule.
+
+    The proposal expires ``programme.proposal_expiry_days`` after ``now`` (0: never). In a one-sided
+    programme the mentor's enrolment counts as their acceptance, so only the mentee is asked.
+    ``score``, ``breakdown`` and ``weights`` are the match run's: the score, the points of each
+    component, and the weights they were scored with (to explain the pair as the run did).
+    """
+    now = now or timezone.now()
+    programme = Programme.objects.get(pk=programme.pk)
+    authorize(actor, "relationships.propose", programme)
+    if programme.state not in PROPOSING_STATES:
+        raise RelationshipRuleBroken(
+            f"{programme.name} is {programme.get_state_display().lower()}; pairs are proposed while it matches "
+            "or runs.",
+            code="programme_not_matching",
+        )
+    # Lock order: enrolments, then people, each by primary key (see the module docstring).
+    locked = {
+        enrolment.pk: enrolment
+        for enrolment in Enrolment.objects.select_for_update()
+        .filter(pk__in=[mentor_enrolment.pk, mentee_enrolment.pk])
+        .order_by("pk")
+    }
+    mentor_row, mentee_row = locked.get(mentor_enrolment.pk), locked.get(mentee_enrolment.pk)
+    if mentor_row is None or mentee_row is None or mentor_row.pk == mentee_row.pk:
+        raise RelationshipRuleBroken("A proposal needs two different, existing enrolments.", code="not_enrolled")
+    people = {
+        person.pk: person
+        for person in Person.objects.select_for_update()
+        .filter(pk__in=[mentor_row.person_id, mentee_row.person_id])
+        .order_by("pk")
+    }
+    mentor, mentee = people[mentor_row.person_id], people[mentee_row.person_id]
+
+    refusal = _pair_refusal(
+        programme=programme, mentor_enrolment=mentor_row, mentee_enrolment=mentee_row, mentor=mentor, mentee=mentee
+    )
+    if refusal is not None:
+        raise refusal
+
+    try:
+        with transaction.atomic():
+            Enrolment.objects.filter(pk=mentor_row.pk).update(
+                seats_taken=F("seats_taken") + 1, updated_at=timezone.now()
+            )
+            relationship = Relationship.objects.create(
+                programme=programme,
+                mentor=mentor,
+                mentee=mentee,
+                mentor_enrolment=mentor_row,
+                mentee_enrolment=mentee_row,
+                score=score,
+                breakdown=breakdown or {},
+                weights=weights or {},
+                mentor_answer=Answer.ACCEPTED if programme.acceptance == Acceptance.ONE_SIDED else Answer.PENDING,
+                proposed_at=now,
+                expires_at=now + timedelta(days=programme.proposal_expiry_days)
+                if programme.proposal_expiry_days
+                else None,
+            )
+    except IntegrityError as error:
+        # Only reachable if a write bypassed the locks above: the database constraints still hold,
+        # and the refusal is the one the checks above would have given.
+        if "enrolment_within_capacity" in str(error):
+            raise RelationshipRuleBroken(f"{mentor.name} has no free seat.", code="no_free_seat") from error
+        if "relationship_one_open_per_mentee" in str(error):
+            raise RelationshipRuleBroken(
+                f"{mentee.name} already has an open relationship in {programme.name}.", code="mentee_already_paired"
+            ) from error
+        raise
+    return relationship
+
+
+# --- answering ----------------------------------------------------------------------------------
+
+
+def _default_agreement(relationship: Relationship) -> Agreement:
+    programme = relationship.programme
+    return Agreement.objects.create(
+        relationship=relationship,
+        goals=relationship.mentee_enrolment.goals,
+        cadence_days=programme.cadence_days,
+        confidentiality="" if programme.is_sponsorship else DEFAULT_CONFIDENTIALITY,
+    )
+
+
+@transaction.atomic
+def relationship_answer(
+    *, relationship: Relationship, actor: Any, accept: bool, person: Person | None = None, now: datetime | None = None
+) -> Relationship:
+    """One of the pair accepts or declines a proposal.
+
+    In a two-sided programme both answer; in a one-sided one only the mentee (protégé) does, the
+    mentor having accepted by enrolling. When every answer is in, the relationship becomes active
+    with an agreement (the programme's cadence and, for reverse mentoring, a confidentiality
+    statement for both to accept). A decline ends the proposal at once and gives the mentor's seat
+    back; both stay in the pool to be matched again. Each person answers once, before expiry.
+    """
+    now = now or timezone.now()
+    current = _locked(relationship)
+    person = _acting_person(current, actor, "relationships.answer", person)
+    assert person is not None
+    side = _side(current, person)
+    if side == "mentor" and current.programme.acceptance == Acceptance.ONE_SIDED:
+        raise RelationshipForbidden(
+            f"In {current.programme.name} only the {current.programme.mentee_label} answers a proposal.",
+            code="mentee_answers",
+        )
+    if current.state != RelationshipState.PROPOSED:
+        raise RelationshipStateConflict(
+            f"This proposal has already been answered: the relationship is {_state_label(current.state)}.",
+            code="not_proposed",
+        )
+    answer_field, other_field = f"{side}_answer", ("mentee_answer" if side == "mentor" else "mentor_answer")
+    if getattr(current, answer_field) != Answer.PENDING:
+        raise RelationshipStateConflict(
+            f"You already {getattr(current, answer_field)} this proposal.", code="already_answered"
+        )
+    if current.expires_at is not None and now >= current.expires_at:
+        raise RelationshipStateConflict("This proposal expired before it was answered.", code="proposal_expired")
+
+    if not accept:
+        _move(current, to=RelationshipState.DECLINED, ended_at=now, ended_by=person, **{answer_field: Answer.DECLINED})
+        _release_seat(current)
+        return current
+    if getattr(current, other_field) == Answer.ACCEPTED:
+        _move(current, to=RelationshipState.ACTIVE, started_at=now, **{answer_field: Answer.ACCEPTED})
+        _default_agreement(current)
+        return current
+    changed = Relationship.objects.filter(
+        pk=current.pk, state=RelationshipState.PROPOSED, **{answer_field: Answer.PENDING}
+    ).update(updated_at=timezone.now(), **{answer_field: Answer.ACCEPTED})
+    if changed == 0:
+        raise RelationshipStateConflict(
+            "This proposal changed while you answered; nothing was changed.", code="state_changed"
+        )
+    setattr(current, answer_field, Answer.ACCEPTED)
+    return current
+
+
+@transaction.atomic
+def relationships_expire(*, now: datetime | None = None) -> int:
+    """Expire proposals left unanswered past their deadline and give their seats back; returns how many.
+
+    Rows another request is answering right now are skipped (they will be answered, or expired on
+    the next run), so this never waits behind a person clicking "accept".
+    """
+    now = now or timezone.now()
+    due = list(
+        Relationship.objects.select_for_update(skip_locked=True)
+        .filter(state=RelationshipState.PROPOSED, expires_at__lte=now)
+        .values_list("pk", "mentor_enrolment_id")
+        .order_by("pk")
+    )
+    if not due:
+        return 0
+    changed = Relationship.objects.filter(pk__in=[pk for pk, _ in due], state=RelationshipState.PROPOSED).update(
+        state=RelationshipState.EXPIRED, ended_at=now, updated_at=timezone.now()
+    )
+    if changed != len(due):
+        # Cannot happen while the rows are locked; if it ever does, give no seat back twice.
+        raise RelationshipStateConflict("Proposals changed while they were being expired.", code="state_changed")
+    seats: dict[int, int] = {}
+    for _, enrolment_id in due:
+        seats[enrolment_id] = seats.get(enrolment_id, 0) + 1
+    for enrolment_id, count in sorted(seats.items()):
+        Enrolment.objects.filter(pk=enrolment_id).update(
+            seats_taken=F("seats_taken") - count, updated_at=timezone.now()
+        )
+    return changed
+
+
+# --- ending and completing ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def relationship_end(
+    *,
+    relationship: Relationship,
+    actor: Any,
+    reason: str,
+    person: Person | None = None,
+    rematch: bool = False,
+    now: datetime | None = None,
+) -> Relationship:
+    """End an active relationship early, with a reason: either of the pair or a programme manager.
+
+    The mentor's seat is given back. With ``rematch`` both people stay in the programme's pool and
+    the relationship is flagged for the next (partial) match run. Without it they leave the pool —
+    the mentor only if this was their last open relationship, so a sponsor keeps their other protégés.
+    """
+    now = now or timezone.now()
+    current = _locked(relationship)
+    person = _acting_person(current, actor, "relationships.end", person, managers_too=True)
+    _require_state(current, RelationshipState.ACTIVE, action="end the relationship early")
+    cleaned = _text(reason, field="The reason", code="reason_required", max_length=500)
+    _move(
+        current,
+        to=RelationshipState.ENDED_EARLY,
+        ended_at=now,
+        end_reason=cleaned,
+        ended_by=person,
+        rematch_requested=rematch,
+    )
+    _release_seat(current)
+    if not rematch:
+        leaving = [current.mentee_enrolment_id]
+        if not Relationship.objects.filter(
+            mentor_enrolment=current.mentor_enrolment_id, state__in=OPEN_STATES
+        ).exists():
+            leaving.append(current.mentor_enrolment_id)
+        Enrolment.objects.filter(pk__in=leaving, status=EnrolmentStatus.ACTIVE).update(
+            status=EnrolmentStatus.WITHDRAWN,
+            status_reason="Left the pool when their relationship ended early without a re-match.",
+            updated_at=timezone.now(),
+        )
+    return current
+
+
+@transaction.atomic
+def relationship_complete(
+    *, relationship: Relationship, actor: Any, person: Person | None = None, now: datetime | None = None
+) -> Relationship:
+    """Complete an active relationship at its planned end (from :data:`END_WINDOW` before it).
+
+    Either of the pair or a programme manager. The seat is given back, and the closing survey opens
+    to both. Stopping sooner is ending early (:func:`relationship_end`), which asks for a reason.
+    """
+    now = now or timezone.now()
+    current = _locked(relationship)
+    person = _acting_person(current, actor, "relationships.complete", person, managers_too=True)
+    _require_state(current, RelationshipState.ACTIVE, action="complete the relationship")
+    planned_end = relationship_planned_end(current)
+    assert planned_end is not None  # an active relationship has started
+    if now < planned_end - END_WINDOW:
+        raise RelationshipRuleBroken(
+            f"This relationship runs until {planned_end:%d %B %Y}; to stop sooner, end it early with a reason.",
+            code="too_early",
+        )
+    _move(current, to=RelationshipState.COMPLETED, ended_at=now, ended_by=person)
+    _release_seat(current)
+    return current
+
+
+# --- the bridge ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def nomination_create(
+    *,
+    relationship: Relationship,
+    actor: Any,
+    programme: Programme,
+    statement: str,
+    nominator: Person | None = None,
+) -> Nomination:
+    """A senior mentee nominates their junior mentor for a sponsorship programme.
+
+    Only the mentee of an active or completed reverse-mentoring relationship may, into a
+    sponsorship programme still taking candidates (enrolling, matching or running). The candidacy
+    is created by :func:`twofold.programmes.services.enrolment_nominate` with the nominator noted,
+    and the nomination records the pathway for later analysis. A person is nominated once per
+    programme.
+    """
+    source = _fresh(relationship)
+    nominator = _acting_person(source, actor, "relationships.nominate", nominator)
+    assert nominator is not None
+    if source.programme.kind != ProgrammeKind.REVERSE_MENTORING:
+        raise RelationshipRuleBroken(
+            "Nominations come from reverse-mentoring relationships.", code="not_reverse_mentoring"
+        )
+    if nominator.pk != source.mentee_id:
+        raise RelationshipForbidden(
+            f"Only {source.mentee.name}, the mentee of this relationship, may nominate {source.mentor.name}.",
+            code="not_the_mentee",
+        )
+    _require_state(source, RelationshipState.ACTIVE, RelationshipState.COMPLETED, action="nominate")
+    target = Programme.objects.get(pk=programme.pk)
+    if target.kind != ProgrammeKind.SPONSORSHIP:
+        raise RelationshipRuleBroken(f"{target.name} is not a sponsorship programme.", code="not_sponsorship")
+    if target.state not in NOMINATION_STATES:
+        raise RelationshipRuleBroken(
+            f"{target.name} is {target.get_state_display().lower()} and takes no candidates.", code="programme_closed"
+        )
+    text = _text(statement, field="The statement", code="statement_required")
+    # One nomination of a person at a time: two mentees nominating the same person queue here.
+    nominee = Person.objects.select_for_update().get(pk=source.mentor_id)
+    if not nominee.active:
+        raise RelationshipRuleBroken(f"{nominee.name} is no longer active in the directory.", code="inactive")
+    earlier = Nomination.objects.filter(nominee=nominee, programme=target).select_related("nominator").first()
+    if earlier is not None:
+        raise RelationshipRuleBroken(
+            f"{nominee.name} was already nominated for {target.name} by {earlier.nominator.name}.",
+            code="already_nominated",
+        )
+    try:
+        enrolment = programme_services.enrolment_nominate(
+            actor=actor, programme=target, person=nominee, nominated_by=nominator, statement=text
+        )
+    except programme_services.ProgrammeRuleBroken as error:
+        # One exception family for callers of this service (e.g. already enrolled, not eligible).
+        raise RelationshipRuleBroken(str(error), code=error.code) from error
+    return Nomination.objects.create(
+        source=source, nominee=nominee, nominator=nominator, programme=target, enrolment=enrolment, statement=text
+    )
