@@ -61,6 +61,10 @@ ROLES = (
 TABLE_TEXT = """
 route                           ano emp jun sen oth lnm opm  pm exe adm | ano emp jun sen oth lnm opm  pm exe adm
 account                         302 200 200 200 200 200 200 200 200 200 | -
+audit:log                       302 403 403 403 403 403 403 403 403 200 | -
+dataprotection:person_export_html 302 404 404 404 404 404 404 404 404 200 | -
+dataprotection:person_export_json 302 404 404 404 404 404 404 404 404 200 | -
+dataprotection:requests         302 403 403 403 403 403 403 403 403 200 | -
 home                            302 302 302 302 302 302 302 302 302 302 | -
 insights:overview               302 403 403 403 403 403 200 200 200 200 | -
 insights:programme              302 403 403 403 403 403 404 200 200 200 | -
@@ -74,6 +78,7 @@ matchruns:list                  302 404 404 404 404 404 404 200 404 200 | -
 matchruns:publish               302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
 matchruns:rerun                 302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
 matchruns:start                 302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
+overview_moved                  301 301 301 301 301 301 301 301 301 301 | -
 password_change                 302 200 200 200 200 200 200 200 200 200 | -
 password_reset                  200 200 200 200 200 200 200 200 200 200 | -
 password_reset_confirm          200 200 200 200 200 200 200 200 200 200 | -
@@ -84,6 +89,8 @@ people:directory                302 200 200 200 200 200 200 200 200 200 | -
 people:import                   302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 200
 people:import_cancel            302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 people:import_confirm           302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
+people:my_self_identification   302 200 200 200 200 200 403 403 200 403 | 302 302 302 302 302 302 403 403 302 403
+people:my_self_identification_withdraw 302 405 405 405 405 405 405 405 405 405 | 302 302 302 302 302 302 403 403 302 403
 people:my_skills                302 200 200 200 200 200 403 403 200 403 | 302 302 302 302 302 302 403 403 302 403
 people:person                   302 200 200 200 200 200 200 200 200 200 | -
 programmes:apply                302 200 200 200 200 200 403 403 200 403 | 302 302 400 400 302 302 403 403 302 403
@@ -233,6 +240,8 @@ def scene(cast: Cast) -> Scene:
     kwargs: dict[str, dict[str, Any]] = {
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "people:person": {"pk": cast.ana.pk},
+        "dataprotection:person_export_json": {"pk": cast.ana.pk},
+        "dataprotection:person_export_html": {"pk": cast.ana.pk},
         "insights:programme": {"pk": mentoring.pk},
         "programmes:new": {"kind": "reverse_mentoring"},
         "programmes:apply": {"pk": sponsorship.pk},
@@ -271,6 +280,8 @@ def scene(cast: Cast) -> Scene:
         "people:my_skills": {},
         "people:delegate_choose": {"colleague": "E1"},
         "people:delegate_remove": {},
+        "people:my_self_identification": {"consent": "on", "gender": "woman"},
+        "people:my_self_identification_withdraw": {},
         "people:import": {},
         "people:import_confirm": {},
         "people:import_cancel": {},
