@@ -81,7 +81,9 @@ def test_hole_13_a_sponsorship_for_high_potential_is_listed_to_nobody(cast: Cast
     assert accepted.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
     # By nomination: Ben (not flagged) comes in when a senior leader puts him forward.
     # He is asked first (the nomination is an invitation), and is in once he accepts.
-    nominated = enrolment_nominate(actor=OPERATOR, programme=sponsorship, person=cast.ben, nominated_by=cast.vp_tech, statement="Ready")
+    nominated = enrolment_nominate(
+        actor=OPERATOR, programme=sponsorship, person=cast.ben, nominated_by=cast.vp_tech, statement="Ready"
+    )
     assert nominated.status == EnrolmentStatus.INVITED
     assert enrolment_respond(actor=acting(cast.ben), enrolment=nominated, accept=True).status in (
         EnrolmentStatus.ACTIVE,
