@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import Cast
-from tests.factories import ProgrammeFactory, SkillFactory
+from tests.factories import ProgrammeFactory, SkillFactory, acting
 from tests.relationships.pairing import DAY, NOW, pair_up
 from twofold.people.models import CareerEvent, PersonSkill, SelfIdentification
 from twofold.relationships.models import CheckIn, Concern, Meeting, Relationship
@@ -43,6 +43,7 @@ def story(cast: Cast) -> Story:
     )
     meeting = meeting_log(
         relationship=relationship,
+        actor=acting(cast.ana),
         person=cast.ana,
         starts_at=NOW + DAY,
         shared_note="We covered prompts",
@@ -52,6 +53,7 @@ def story(cast: Cast) -> Story:
     # Vera's own private note on the same meeting is hers, not Ana's.
     meeting_log(
         relationship=relationship,
+        actor=acting(cast.vp_sales),
         person=cast.vp_sales,
         starts_at=NOW + 3 * DAY,
         private_note="Vera's secret",
@@ -59,6 +61,7 @@ def story(cast: Cast) -> Story:
     )
     check_in = check_in_submit(
         relationship=relationship,
+        actor=acting(cast.ana),
         person=cast.ana,
         point="fit",
         satisfaction=4,
@@ -67,5 +70,7 @@ def story(cast: Cast) -> Story:
         comment="Going well",
         now=NOW + 5 * DAY,
     )
-    concern = concern_raise(relationship=relationship, person=cast.ana, text="Vera cancels a lot")
+    concern = concern_raise(
+        relationship=relationship, actor=acting(cast.ana), person=cast.ana, text="Vera cancels a lot"
+    )
     return Story(relationship=relationship, meeting=meeting, check_in=check_in, concern=concern)

@@ -94,9 +94,10 @@ def test_a_second_erasure_changes_no_aggregate(cast: Cast, story: Story) -> None
 
 
 def test_someone_who_has_left_keeps_their_relationships_shape(cast: Cast, story: Story) -> None:
+    from tests.factories import OPERATOR
     from twofold.people.leavers import people_deactivate
 
-    people_deactivate(person_ids=[cast.ana.pk], actor=None)
+    people_deactivate(person_ids=[cast.ana.pk], actor=OPERATOR)
     before = snapshot(cast)
     call_command("person_erase", str(cast.ana.pk), stdout=StringIO())
     after = snapshot(cast)

@@ -48,7 +48,7 @@ def test_the_mentee_nominates_their_mentor_into_sponsorship(
     assert (candidacy.person, candidacy.role, candidacy.nominated_by) == (cast.ana, EnrolmentRole.MENTEE, cast.vp_sales)
     # Nobody is enrolled without saying yes: the nomination waits among Ana's invitations.
     assert candidacy.status == EnrolmentStatus.INVITED
-    accepted = enrolment_respond(enrolment=candidacy, accept=True)
+    accepted = enrolment_respond(actor=acting(candidacy.person), enrolment=candidacy, accept=True)
     assert accepted.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
 
 
@@ -56,10 +56,12 @@ def test_a_nominee_may_decline_and_is_never_in_the_pool(
     cast: Cast, active: Relationship, rising_leaders: Programme
 ) -> None:
     nomination = nomination_create(
-        relationship=active, nominator=cast.vp_sales, programme=rising_leaders, statement=STATEMENT
+        relationship=active, actor=acting(cast.vp_sales), programme=rising_leaders, statement=STATEMENT
     )
     assert nomination.enrolment is not None
-    declined = enrolment_respond(enrolment=nomination.enrolment, accept=False)
+    declined = enrolment_respond(
+        actor=acting(nomination.enrolment.person), enrolment=nomination.enrolment, accept=False
+    )
     assert declined.status == EnrolmentStatus.DECLINED
     assert cast.ana.pk not in {e.person_id for e in programme_pool(rising_leaders).enrolments.values()}
 
@@ -68,12 +70,12 @@ def test_matching_sees_a_nominee_only_once_they_accept(
     cast: Cast, active: Relationship, rising_leaders: Programme
 ) -> None:
     nomination = nomination_create(
-        relationship=active, nominator=cast.vp_sales, programme=rising_leaders, statement=STATEMENT
+        relationship=active, actor=acting(cast.vp_sales), programme=rising_leaders, statement=STATEMENT
     )
     assert nomination.enrolment is not None
     enrol(rising_leaders, cast.vp_tech, MENTOR)  # a sponsor's seat, so that she is not waitlisted
     assert cast.ana.pk not in {e.person_id for e in programme_pool(rising_leaders).enrolments.values()}
-    enrolment_respond(enrolment=nomination.enrolment, accept=True)
+    enrolment_respond(actor=acting(nomination.enrolment.person), enrolment=nomination.enrolment, accept=True)
     assert cast.ana.pk in {e.person_id for e in programme_pool(rising_leaders).enrolments.values()}
 
 
@@ -83,10 +85,10 @@ def test_a_nomination_needs_no_manager_approval_once_accepted(
     rising_leaders.requires_manager_approval = True
     rising_leaders.save()
     nomination = nomination_create(
-        relationship=active, nominator=cast.vp_sales, programme=rising_leaders, statement=STATEMENT
+        relationship=active, actor=acting(cast.vp_sales), programme=rising_leaders, statement=STATEMENT
     )
     assert nomination.enrolment is not None
-    accepted = enrolment_respond(enrolment=nomination.enrolment, accept=True)
+    accepted = enrolment_respond(actor=acting(nomination.enrolment.person), enrolment=nomination.enrolment, accept=True)
     assert accepted.status in (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITLISTED)
 
 

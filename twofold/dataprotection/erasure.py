@@ -137,7 +137,7 @@ def _erase(*, actor: Any, person: Person, dry_run: bool, action: str, label: str
             )
             changes["open proposals and relationships closed (left the organisation)"] = open_pairs.count()
         else:
-            result = people_deactivate(person_ids=[person.pk], actor=None, reason="left the organisation")
+            result = people_deactivate(person_ids=[person.pk], actor=actor, reason="left the organisation")
             changes["open proposals and relationships closed (left the organisation)"] = sum(
                 count for name, count in result.consequences.items() if name.startswith(("relationships", "proposals"))
             )
