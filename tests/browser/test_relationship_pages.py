@@ -74,7 +74,8 @@ def test_the_junior_accepts_logs_a_meeting_and_a_knowledge_transfer(page, cast) 
     log.get_by_role("button", name="Log the meeting").click()
     error = page.locator("#meetings .error-summary")
     error.filter(has_text="A meeting that has not happened yet is scheduled, not logged.").wait_for()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')") is True
+    # The focus moves to the summary once htmx has settled the swap: wait for it (fails on timeout).
+    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('error-summary')")
     check_page(page)
     log.get_by_label("When you met").fill((timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
     log.get_by_label("Duration in minutes").fill("50")
