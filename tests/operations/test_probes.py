@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from django.utils import timezone
@@ -47,14 +47,28 @@ def test_a_silent_worker_makes_readyz_fail_again(db, client, settings) -> None:
     assert status == 503 and body["checks"] == {"database": "ok", "migrations": "ok", "worker": "failed"}
 
 
+def _seen_at(worker_id: str) -> datetime:
+    """The row's last beat, read while the heartbeat thread may be writing it.
+
+    The test database on SQLite is shared in memory, where a write holds a table lock that a reader
+    meets at once ("database table is locked") instead of waiting: read again a moment later.
+    """
+    for _ in range(50):
+        try:
+            return WorkerHeartbeat.objects.get(worker_id=worker_id).seen_at
+        except OperationalError:
+            time.sleep(0.05)
+    return WorkerHeartbeat.objects.get(worker_id=worker_id).seen_at
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_heartbeat_thread_keeps_beating_and_stops(settings) -> None:
     heartbeat = Heartbeat(worker_id="host:2", backend="database", interval=0.2)
     heartbeat.start()
-    first = WorkerHeartbeat.objects.get(worker_id="host:2").seen_at
+    first = _seen_at("host:2")
     try:
         for _ in range(50):
-            if WorkerHeartbeat.objects.get(worker_id="host:2").seen_at > first:
+            if _seen_at("host:2") > first:
                 break
             time.sleep(0.1)
     finally:
