@@ -172,7 +172,9 @@ def render_html(text: str, values: dict[str, str]) -> str:
             pieces.append(value(match))
             last = match.end()
         pieces.append(str(escape(paragraph[last:])))
-        html.append("<p>" + "".join(pieces).replace("\n", "<br>\n") + "</p>")
+        content = "".join(pieces).strip()
+        if content:  # a paragraph that was only an empty value (no description) is left out
+            html.append("<p>" + content.replace("\n", "<br>\n") + "</p>")
     return "\n".join(html)
 
 
@@ -207,7 +209,11 @@ def email_render(kind: str, *, subject: str, body: str, values: dict[str, str]) 
     footer = EMAILS[kind].footer
     return RenderedEmail(
         subject=" ".join(render_text(subject, values).split()),
-        text=render_text(body, values).strip() + "\n\n-- \n" + render_text(footer, values) + "\n",
+        # A placeholder alone on its lines and empty (no description) leaves no gap of blank lines.
+        text=re.sub(r"\n\s*\n(\s*\n)+", "\n\n", render_text(body, values)).strip()
+        + "\n\n-- \n"
+        + render_text(footer, values)
+        + "\n",
         body_html=render_html(body, values),
         footer_html=render_html(footer, values),
     )
