@@ -30,29 +30,32 @@ class Command(BaseCommand):
             "--background", action="store_true", help="queue the run for `twofold worker` instead of waiting"
         )
         parser.add_argument(
-            "--run", type=int, metavar="RUN", help="an existing run of the programme (e.g. one left being published)"
+            "--run",
+            type=int,
+            metavar="RUN",
+            help="an existing run of the programme, by its number (e.g. one left being published)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         operator = CommandLineOperator()
         programme = find_programme(options["programme"])
         if options["run"] is not None:
-            run = MatchRun.objects.filter(programme=programme, pk=options["run"]).first()
+            run = MatchRun.objects.filter(programme=programme, number=options["run"]).first()
             if run is None:
                 raise CommandError(f"{programme.name} has no match run {options['run']}")
             if run.status in (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING, MatchRunStatus.FAILED):
                 error = f": {run.error}" if run.error else ""
-                raise CommandError(f"match run {run.pk} is {run.get_status_display().lower()}{error}")
+                raise CommandError(f"match run {run.number} is {run.get_status_display().lower()}{error}")
         else:
             try:
                 run = match_run_start(actor=operator, programme=programme, background=options["background"] or False)
             except MatchRunRuleBroken as error:
                 raise CommandError(str(error)) from None
         if run.status == MatchRunStatus.QUEUED:
-            self.stdout.write(f"Match run {run.pk} queued; `twofold worker` will run it.")
+            self.stdout.write(f"Match run {run.number} queued; `twofold worker` will run it.")
             return
         if run.status == MatchRunStatus.FAILED:
-            raise CommandError(f"match run {run.pk} failed: {run.error}")
+            raise CommandError(f"match run {run.number} failed: {run.error}")
         self._report(run)
         if options["publish"]:
             try:
@@ -72,7 +75,7 @@ class Command(BaseCommand):
             "proven optimal" if stats.get("certified_optimal") else f"within {stats.get('gap_bound', 0):.3%} of optimal"
         )
         self.stdout.write(
-            f"Match run {run.pk}: {stats.get('pairs', 0)} pairs from {stats.get('eligible_mentors', 0)} "
+            f"Match run {run.number}: {stats.get('pairs', 0)} pairs from {stats.get('eligible_mentors', 0)} "
             f"{programme.mentor_label}s and {stats.get('eligible_mentees', 0)} {programme.mentee_label}s; "
             f"total score {run.total_score or 0:.2f}, {optimality}, {stats.get('seconds', 0):.1f} s."
         )
