@@ -65,6 +65,9 @@ class MatchRun(models.Model):
             models.UniqueConstraint(fields=["programme", "number"], name="match_run_numbered_within_programme"),
         ]
 
+    def __str__(self) -> str:
+        return f"Match run {self.number} of programme {self.programme_id}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.number is None:
             # The next number within the programme; the run service creates runs under the
@@ -72,9 +75,6 @@ class MatchRun(models.Model):
             latest = MatchRun.objects.filter(programme_id=self.programme_id).aggregate(latest=Max("number"))["latest"]
             self.number = (latest or 0) + 1
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return f"Match run {self.number} of programme {self.programme_id}"
 
 
 class Proposal(models.Model):
