@@ -12,6 +12,7 @@ from twofold.accounts.permissions import CommandLineOperator
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Unmatched
 from twofold.matchruns.selectors import fairness_lines, run_publication
 from twofold.matchruns.services import MatchRunRuleBroken, match_run_publish, match_run_start
+from twofold.plain_text import counted
 from twofold.programmes.management.commands.programme import find_programme
 
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
                 result = match_run_publish(actor=operator, run=run)
             except MatchRunRuleBroken as error:
                 raise CommandError(str(error)) from None
-            self.stdout.write(f"Published: {result.proposed} proposals sent.")
+            self.stdout.write(f"Published: {counted(result.proposed, 'proposal')} sent.")
             for proposal, reason in result.skipped:
                 self.stdout.write(
                     f"  not sent: {proposal.mentor.person.name} → {proposal.mentee.person.name}: {reason}"
@@ -75,8 +76,9 @@ class Command(BaseCommand):
             "proven optimal" if stats.get("certified_optimal") else f"within {stats.get('gap_bound', 0):.3%} of optimal"
         )
         self.stdout.write(
-            f"Match run {run.number}: {stats.get('pairs', 0)} pairs from {stats.get('eligible_mentors', 0)} "
-            f"{programme.mentor_label}s and {stats.get('eligible_mentees', 0)} {programme.mentee_label}s; "
+            f"Match run {run.number}: {counted(stats.get('pairs', 0), 'pair')} from "
+            f"{counted(stats.get('eligible_mentors', 0), programme.mentor_label)} and "
+            f"{counted(stats.get('eligible_mentees', 0), programme.mentee_label)}; "
             f"total score {run.total_score or 0:.2f}, {optimality}, {stats.get('seconds', 0):.1f} s."
         )
         reasons = Counter(Unmatched.objects.filter(run=run).values_list("reason_code", flat=True))
