@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from twofold.matching import COMPONENTS
-from twofold.people.models import Skill
+from twofold.people.models import Skill, SkillCategory
 from twofold.programmes.models import Programme
 from twofold.programmes.services import FAIRNESS_ATTRIBUTES
 
@@ -228,3 +228,15 @@ class ApplicationForm(forms.Form):
         aspiration_field = self.fields["aspiration"]
         assert isinstance(aspiration_field, forms.ChoiceField)
         aspiration_field.choices = [("", "Not decided"), *((name, name) for name in departments)]
+
+    def skill_groups(self) -> list[tuple[str, list[Any], int]]:
+        """The focus-skill checkboxes by category, with how many of each are ticked."""
+        categories = dict(Skill.objects.values_list("pk", "category"))
+        grouped: dict[str, list[Any]] = {}
+        for option in self["focus_skills"].subwidgets:
+            category = categories.get(int(str(option.data["value"])), SkillCategory.OTHER)
+            grouped.setdefault(category, []).append(option)
+        return [
+            (SkillCategory(category).label, options, sum(1 for option in options if option.data["selected"]))
+            for category, options in grouped.items()
+        ]
