@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from twofold.people.models import Person
 from twofold.people.selectors import directory_filter_options
 from twofold.people.tabular import FileRejected
+from twofold.plain_text import counted
 from twofold.programmes.emails import (
     EMAILS,
     email_render,
@@ -84,7 +85,7 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
             invited = len(result.invited)
             messages.success(
                 request,
-                f"Invited {invited} {'person' if invited == 1 else 'people'}; their invitations are being emailed. "
+                f"Invited {counted(invited, 'person', 'people')}; their invitations are being emailed. "
                 f"Left out: {len(result.already)} already in the programme, {len(result.not_eligible)} not eligible.",
             )
             return redirect("programmes:enrolments", pk=pk)
@@ -166,7 +167,7 @@ def add_people(request: HttpRequest, pk: int) -> HttpResponse:
         except ProgrammeRuleBroken as error:
             problems = [_rule_message(ValueError(problem)) for problem in error.problems]
         else:
-            messages.success(request, f"Added {len(added)} {'person' if len(added) == 1 else 'people'} to the pool.")
+            messages.success(request, f"Added {counted(len(added), 'person', 'people')} to the pool.")
             return redirect("programmes:enrolments", pk=pk)
     return _add_page(request, programme, problems=problems)
 
@@ -189,9 +190,7 @@ def add_people_file(request: HttpRequest, pk: int) -> HttpResponse:
             for message in error.problems:
                 form.add_error("file", _rule_message(ValueError(message)))
         else:
-            messages.success(
-                request, f"Added {len(added)} {'person' if len(added) == 1 else 'people'} from {upload.name}."
-            )
+            messages.success(request, f"Added {counted(len(added), 'person', 'people')} from {upload.name}.")
             return redirect("programmes:enrolments", pk=pk)
     return _add_page(request, programme, file_form=form)
 
@@ -288,9 +287,10 @@ def programme_copy_view(request: HttpRequest, pk: int) -> HttpResponse:
         "ends_on": None,
         "enrolment_closes_on": None,
     }
-    form = ProgrammeForm(request.POST or None, initial=initial)
+    form = ProgrammeForm(request.POST or None, initial=initial, kind=source.kind)
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS if name != "name"}
+        # Settings the form does not show for the kind keep the source's value (programme_copy reads them).
+        values = {name: value for name, value in form.values().items() if name != "name"}
         try:
             programme = programme_copy(actor=request.user, source=source, name=form.cleaned_data["name"], **values)
         except ProgrammeRuleBroken as error:
