@@ -28,9 +28,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from twofold.accounts.models import User
 from twofold.accounts.permissions import authorize
@@ -195,13 +197,9 @@ class RenderedEmail:
 
     @property
     def html(self) -> str:
-        return (
-            '<div style="font-family: sans-serif; max-width: 40em">\n'
-            + self.body_html
-            + '\n<hr>\n<div style="color: #555; font-size: 0.9em">'
-            + self.footer_html
-            + "</div>\n</div>\n"
-        )
+        # Both parts were escaped piece by piece as they were rendered.
+        parts = {"body_html": mark_safe(self.body_html), "footer_html": mark_safe(self.footer_html)}
+        return render_to_string("programmes/email/message.html", parts)
 
 
 def email_render(kind: str, *, subject: str, body: str, values: dict[str, str]) -> RenderedEmail:
