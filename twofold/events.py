@@ -72,4 +72,3 @@ def announce(name: str, payload: dict[str, Any]) -> None:
                 logger.error("a listener of %s failed: %r", name, response, exc_info=response)
 
     transaction.on_commit(send)
-

@@ -48,12 +48,14 @@ def receiver() -> Iterator[Receiver]:
     state: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             target = state["receiver"]
             with target.lock:
-                target.requests.append(Received(self.path, {name.lower(): value for name, value in self.headers.items()}, body))
+                target.requests.append(
+                    Received(self.path, {name.lower(): value for name, value in self.headers.items()}, body)
+                )
             status = target.next_status()
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")

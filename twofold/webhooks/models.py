@@ -91,6 +91,9 @@ class DeliveryAttempt(models.Model):
         ordering = ["delivery", "number"]
         constraints = [models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_once")]
 
+    def __str__(self) -> str:
+        return f"attempt {self.number}: {self.status_code or 'no answer'}"
+
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300

@@ -84,7 +84,9 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def _clean_subscription(*, name: str, url: str, preset: str, events: Iterable[str], admins_only: bool) -> dict[str, Any]:
+def _clean_subscription(
+    *, name: str, url: str, preset: str, events: Iterable[str], admins_only: bool
+) -> dict[str, Any]:
     name, url = name.strip(), url.strip()
     if not name:
         raise WebhookRuleBroken("Give the webhook a name.", field="name")
@@ -229,7 +231,10 @@ def delivery_attempt(*, delivery_id: str) -> Delivery | None:
     """
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(of=("self",)).select_related("subscription").filter(pk=delivery_id).first()
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("subscription")
+            .filter(pk=delivery_id)
+            .first()
         )
         if delivery is None or delivery.status in FINAL_STATUSES:
             return delivery

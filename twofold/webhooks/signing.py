@@ -25,7 +25,9 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def signed_headers(*, secret: str, timestamp: int, body: bytes, event: str, delivery_id: str, attempt: int) -> dict[str, str]:
+def signed_headers(
+    *, secret: str, timestamp: int, body: bytes, event: str, delivery_id: str, attempt: int
+) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,

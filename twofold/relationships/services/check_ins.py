@@ -108,7 +108,10 @@ def concern_raise(*, relationship: Relationship, actor: Any, text: str, person: 
     programme = current.programme
     announce(
         "concern.raised",
-        {"concern": {"id": concern.pk}, "programme": {"id": programme.pk, "name": programme.name, "kind": programme.kind}},
+        {
+            "concern": {"id": concern.pk},
+            "programme": {"id": programme.pk, "name": programme.name, "kind": programme.kind},
+        },
     )
     return concern
 

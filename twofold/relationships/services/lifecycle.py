@@ -228,7 +228,11 @@ def relationship_propose(
                 f"{mentee.name} already has an open relationship in {programme.name}.", code="mentee_already_paired"
             ) from error
         raise
-    _announce("proposal.made", relationship, expires_at=relationship.expires_at.isoformat() if relationship.expires_at else None)
+    _announce(
+        "proposal.made",
+        relationship,
+        expires_at=relationship.expires_at.isoformat() if relationship.expires_at else None,
+    )
     return relationship
 
 
