@@ -165,3 +165,14 @@ def test_the_buttons_queue_a_test_event_and_disable_the_webhook(cast) -> None:
 def test_the_navigation_offers_webhooks_to_org_admins_only(cast) -> None:
     assert reverse("webhooks:list") in signed_in(cast.admin).get(reverse("account")).content.decode()
     assert reverse("webhooks:list") not in signed_in(cast.programme_manager).get(reverse("account")).content.decode()
+
+
+def test_changes_are_audited_and_looking_is_not(cast) -> None:
+    from twofold.audit.models import AuditEntry
+
+    client = signed_in(cast.admin)
+    client.get(reverse("webhooks:list"))
+    assert not AuditEntry.objects.filter(action__startswith="webhooks.").exists()
+    client.post(reverse("webhooks:new"), {"name": "HR", "url": URL, "preset": "generic", "events": ["proposal.made"]})
+    entry = AuditEntry.objects.get(action__startswith="webhooks.")
+    assert entry.action == "webhooks.manage" and entry.allowed and entry.actor_user_id == cast.admin.pk
