@@ -240,8 +240,8 @@ def delivery_attempt(*, delivery_id: str) -> Delivery | None:
             return delivery
         subscription = delivery.subscription
         if not subscription.active:
-            delivery.status, delivery.next_attempt_at = DeliveryStatus.CANCELLED, None
-            delivery.save(update_fields=["status", "next_attempt_at"])
+            delivery.status, delivery.next_attempt_at, delivery.payload = DeliveryStatus.CANCELLED, None, {}
+            delivery.save(update_fields=["status", "next_attempt_at", "payload"])
             return delivery
         number = delivery.attempts + 1
         body = presets.body(delivery, subscription.preset)
@@ -267,5 +267,9 @@ def delivery_attempt(*, delivery_id: str) -> Delivery | None:
         else:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.RETRYING, at + retry_delay(number)
             _enqueue(delivery, run_after=delivery.next_attempt_at)
-        delivery.save(update_fields=["status", "attempts", "delivered_at", "next_attempt_at"])
+        if delivery.status in FINAL_STATUSES:
+            # Names are kept only as long as the delivery may still be sent: the log keeps the event,
+            # the attempts and their answers, not who it was about.
+            delivery.payload = {}
+        delivery.save(update_fields=["status", "attempts", "delivered_at", "next_attempt_at", "payload"])
     return delivery
