@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.factories import ProgrammeFactory, acting
+from tests.loopback import Receiver, run_worker
 from tests.relationships.pairing import pair_up, propose
-from tests.webhooks.conftest import Receiver, run_worker
 from twofold.relationships.services import concern_raise, relationship_answer
 from twofold.webhooks.models import Delivery, DeliveryStatus, Preset, Subscription
 from twofold.webhooks.services import retry_delay, subscription_create, subscription_send_test, subscription_set_active

@@ -1,4 +1,5 @@
-"""A real HTTP receiver on loopback, and the background worker run as the project runs it."""
+"""Fixtures for webhook tests anywhere in the suite: a real HTTP receiver on loopback, and the background
+worker run as the project runs it."""
 
 from __future__ import annotations
 
