@@ -24,6 +24,7 @@ from twofold.relationships.services import (
     relationship_end,
     relationships_expire,
 )
+from twofold.webhooks.presets import sentence
 
 # Committed for real, so that events are sent as they are outside tests: after each commit.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,6 +43,9 @@ def heard() -> Iterator[list[tuple[str, dict[str, Any]]]]:
         yield events
     finally:
         domain_event.disconnect(dispatch_uid="tests.heard")
+    # Every payload a service really sent can be worded for a chat channel.
+    for name, payload in events:
+        assert sentence(name, payload).endswith((".", "/")), (name, payload)
 
 
 def names(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
@@ -110,7 +114,7 @@ def test_publishing_a_match_run_announces_its_proposals_and_itself(cast, heard) 
     match_run_publish(actor=OPERATOR, run=run)  # publishing again changes nothing and says nothing
     assert names(heard) == ["proposal.made", "proposal.made", "match_run.published"]
     assert heard[2][1] == {
-        "match_run": {"id": run.pk},
+        "match_run": {"id": run.pk, "number": 1},
         "programme": {"id": programme.pk, "name": "Digital fluency", "kind": "reverse_mentoring"},
         "proposed": 2,
         "skipped": 0,

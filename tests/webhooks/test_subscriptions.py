@@ -176,3 +176,12 @@ def test_changes_are_audited_and_looking_is_not(cast) -> None:
     client.post(reverse("webhooks:new"), {"name": "HR", "url": URL, "preset": "generic", "events": ["proposal.made"]})
     entry = AuditEntry.objects.get(action__startswith="webhooks.")
     assert entry.action == "webhooks.manage" and entry.allowed and entry.actor_user_id == cast.admin.pk
+
+
+def test_every_event_can_be_chosen_and_worded() -> None:
+    from twofold.events import EVENTS
+    from twofold.webhooks.forms import SubscriptionForm
+    from twofold.webhooks.presets import SENTENCES
+
+    assert set(EVENTS) < set(SENTENCES)
+    assert {value for value, _ in SubscriptionForm().fields["events"].choices} == set(EVENTS)

@@ -547,7 +547,7 @@ def _announce_published(run: MatchRun, programme: Programme) -> None:
     announce(
         "match_run.published",
         {
-            "match_run": {"id": run.pk},
+            "match_run": {"id": run.pk, "number": run.number},
             "programme": {"id": programme.pk, "name": programme.name, "kind": programme.kind},
             "proposed": proposals.filter(relationship__isnull=False).count(),
             "skipped": proposals.exclude(skipped_reason="").count(),

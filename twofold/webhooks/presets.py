@@ -51,7 +51,8 @@ SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     "relationship.ended": _ended,
     "meeting.logged": lambda d: f"{_pair(d)} met ({d['meeting']['duration_minutes']} minutes) in {_programme(d)}.",
     "match_run.published": lambda d: (
-        f"A match run of {_programme(d)} was published: {d['proposed']} proposals sent, {d['skipped']} skipped."
+        f"Match run {d['match_run']['number']} of {_programme(d)} was published: "
+        f"{d['proposed']} proposals sent, {d['skipped']} skipped."
     ),
     "import.finished": _import,
     "concern.raised": lambda d: (
