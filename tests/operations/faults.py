@@ -3,6 +3,7 @@ chosen step, and the suite's own PostgreSQL test database for the processes to u
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psutil
 import psycopg
 import pytest
 from django.db import connection
@@ -62,7 +64,13 @@ class Worker:
         return self.log.read_text(errors="replace")
 
     def kill(self) -> None:
+        """SIGKILL the worker and every process it started (RQ's work horse leads a session of its own)."""
+        family = psutil.Process(self.process.pid).children(recursive=True)
         os.killpg(self.process.pid, signal.SIGKILL)
+        for process in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        psutil.wait_procs(family, timeout=30)
         self.process.wait(timeout=30)
         self._file.close()
 

@@ -38,6 +38,7 @@ from twofold.people.tabular import FileRejected
 logger = logging.getLogger(__name__)
 
 IN_FLIGHT = (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
+READING = "Reading rows"  # the stage in which import_services reads and checks the file
 
 
 class ImportJobRuleBroken(Exception):
@@ -184,17 +185,20 @@ class JobProgress:
     def __init__(self, job: ImportJob) -> None:
         self.job_id = job.pk
         self.stage_name = ""
+        self.stage_total = 0
         self.checked = 0
         self.written = 0
         self.saved_at = 0.0
         self._side: Any = None
 
     def stage(self, name: str, total: int) -> None:
-        self.stage_name = name
+        if self.stage_name == READING:
+            self.checked = self.stage_total  # reading counts by the thousand; the next stage means all read
+        self.stage_name, self.stage_total = name, total
         self._save(force=True)
 
     def advance(self, amount: int) -> None:
-        if self.stage_name == "Reading rows":
+        if self.stage_name == READING:
             self.checked += amount
         else:
             self.written += amount
