@@ -81,7 +81,9 @@ def scene(cast: Cast) -> Scene:
     concern = Concern.objects.create(relationship=relationship, raised_by=cast.ana, text="Worried")
     run = MatchRun.objects.create(programme=programme, status=MatchRunStatus.READY)
     application = enrol(draft, cast.ana, MENTEE)
-    import_job = ImportJob.objects.create(actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic")
+    import_job = ImportJob.objects.create(
+        actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic"
+    )
 
     programme_ids = {"pk": programme.pk}
     relationship_ids = {"pk": relationship.pk}

@@ -161,7 +161,9 @@ def import_file(var_dir: Path, cast: Any) -> Path:
 
 def queued_import(var_dir: Path, cast: Any) -> ImportJob:
     path = import_file(var_dir, cast)
-    return ImportJob.objects.create(actor=cast.admin, file_path=str(path), file_name="hris.csv", preset="generic", rows=4)
+    return ImportJob.objects.create(
+        actor=cast.admin, file_path=str(path), file_name="hris.csv", preset="generic", rows=4
+    )
 
 
 NEW_PEOPLE = ["N1", "N2", "N3"]
@@ -304,7 +306,7 @@ def test_a_publication_whose_database_connection_dropped_keeps_each_pair_whole_a
     env = env_for("database")
     programme = matching_programme(cast)
     ready = match_run_start(actor=OPERATOR, programme=programme)
-    first, second = Proposal.objects.filter(run=ready).order_by("pk")
+    second = Proposal.objects.filter(run=ready).order_by("pk")[1]
     worker = Worker(env, tmp_path / "worker.log")
     try:
         with holding("SELECT 1 FROM programmes_proposal WHERE id = %s FOR UPDATE", second.pk):

@@ -42,7 +42,8 @@ def test_serve_answers_503_while_its_database_is_down_and_200_once_it_is_back(mi
             try:
                 admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
                 admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid()",
                     [name],
                 )
                 # A hang would time out here: the answer must come, and say "later".

@@ -19,7 +19,8 @@ RETRY_AFTER_SECONDS = 5
 UNAVAILABLE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Twofold is briefly unavailable</title></head>
 <body><main><h1>Twofold is briefly unavailable</h1>
-<p>Its database cannot be reached just now. Nothing you did was lost; try again in a few seconds.</p></main></body></html>
+<p>Its database cannot be reached just now. Nothing you did was lost; try again in a few seconds.</p>
+</main></body></html>
 """
 
 

@@ -84,7 +84,8 @@ def import_job_retry(*, actor: Any, job: ImportJob) -> ImportJob:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJobStatus.FAILED:
-            raise ImportJobRuleBroken(f"this import is {job.get_status_display().lower()}; only a stopped one is retried")
+            state = job.get_status_display().lower()
+            raise ImportJobRuleBroken(f"this import is {state}; only one stopped by a fault is retried")
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJobStatus.QUEUED, stage="Waiting for a worker", error="", finished_at=None
         )

@@ -12,8 +12,8 @@ The rules (each a small function of one pair's facts and the day) decide what is
 (``ReminderSent``); ``reminders_send`` sends the rest, claiming each one first, so that a second run
 on the same day — or a run racing it — sends nothing twice, and confirming it once the mail server
 took it, so that a run killed mid-batch leaves nothing recorded as sent that was not: the next run
-(or the task's retry) releases the dead run's claims and sends those reminders then. Emails name the partner, the programme
-and a link; they never carry a meeting note, a private note or a concern.
+(or the task's retry) releases the dead run's claims and sends those reminders then. Emails name
+the partner, the programme and a link; they never carry a meeting note, a private note or a concern.
 """
 
 from __future__ import annotations

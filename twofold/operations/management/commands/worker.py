@@ -12,8 +12,8 @@ from django.db import connections
 from django.utils.crypto import get_random_string
 
 from twofold.operations.heartbeat import Heartbeat
-from twofold.operations.recovery import MAX_ATTEMPTS, tasks_recover
 from twofold.operations.management.commands.serve import database_description
+from twofold.operations.recovery import MAX_ATTEMPTS, tasks_recover
 from twofold.operations.tasks import task_backend_description, task_backend_kind, task_queue_names
 
 
