@@ -25,6 +25,7 @@ from twofold.matchruns.services import (
     proposal_remove,
     proposal_swap,
 )
+from twofold.plain_text import counted
 from twofold.programmes.models import Programme, ProgrammeState
 from twofold.programmes.views import managed_programme_or_404
 
@@ -157,9 +158,8 @@ def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
         messages.info(request, "A background worker sends the proposals; this page follows its progress.")
         return redirect("matchruns:board", pk=pk, run_id=run_id)
     decided = Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("pk")
-    messages.success(
-        request, f"Published: {decided.filter(relationship__isnull=False).count()} proposals sent to both people."
-    )
+    proposed = decided.filter(relationship__isnull=False).count()
+    messages.success(request, f"Published: {counted(proposed, 'proposal')} sent, each to both people in it.")
     for proposal in decided.exclude(skipped_reason="")[:10]:
         messages.warning(
             request,
