@@ -47,6 +47,8 @@ def test_a_large_confirmed_import_runs_as_a_job_whose_page_shows_how_it_ended(
     assert not waiting_files(tmp_path)
     page = client.get(response["Location"]).content.decode()
     assert "Applied" in page and "hx-trigger" not in page
+    listed = client.get(reverse("people:import")).content.decode()
+    assert reverse("people:import_job", args=[job.pk]) in listed and "people.csv" in listed
 
     # Run again (a worker died after the commit, its task queued again): nothing more is written.
     assert import_job_run(job=job).status == ImportJobStatus.APPLIED

@@ -179,7 +179,14 @@ def import_people(request: HttpRequest) -> HttpResponse:
     """Upload an HRIS export, see every problem or what would change, then confirm."""
     permissions.authorize(request.user, "people.import")
     form = PeopleImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "presets": PRESETS, "columns": COLUMN_GUIDE}
+    context: dict[str, Any] = {
+        "form": form,
+        "presets": PRESETS,
+        "columns": COLUMN_GUIDE,
+        # Large imports run on a worker: their pages stay reachable from here once left.
+        "recent_jobs": list(ImportJob.objects.order_by("-created_at", "-pk")[:5]),
+        "background_rows": settings.IMPORT_BACKGROUND_ROWS,
+    }
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         previous = _take_pending_import(request)
