@@ -4,6 +4,7 @@ chosen step, and the suite's own PostgreSQL test database for the processes to u
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import subprocess
@@ -41,8 +42,14 @@ def worker_environment(var_dir: Path, backend: str, redis_url: str | None, **ext
 
 
 def enqueue(env: dict[str, str], code: str) -> str:
-    """Queue a task from a process using the backend of ``env`` (the test process has only the database's)."""
-    return run([*TWOFOLD, "shell", "-c", code], env)
+    """Run ``code`` that queues a task, returning what it printed: here when ``env``'s backend is the
+    database (the suite's own), else in a process configured for RQ."""
+    if env["TWOFOLD_TASKS_BACKEND"] != "database":
+        return run([*TWOFOLD, "shell", "-c", code], env)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(code, {})
+    return printed.getvalue()
 
 
 class Worker:
