@@ -32,7 +32,7 @@ from tests.factories import EnrolmentFactory, MeetingFactory, PersonFactory, Pro
 from tests.relationships.pairing import MENTEE, MENTOR, pair_up, propose
 from twofold.accounts.models import User
 from twofold.matchruns.models import MatchRun, MatchRunStatus
-from twofold.people.models import Skill
+from twofold.people.models import ImportJob, ImportJobStatus, Skill
 from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import EnrolmentStatus, ProgrammeState
 from twofold.relationships.calendar import calendar_feed_for
@@ -90,6 +90,8 @@ people:directory                302 200 200 200 200 200 200 200 200 200 | -
 people:import                   302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 200
 people:import_cancel            302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 people:import_confirm           302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
+people:import_job               302 403 403 403 403 403 403 403 403 200 | -
+people:import_job_retry         302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 people:import_template          302 403 403 403 403 403 403 403 403 200 | -
 people:my_self_identification   302 200 200 200 200 200 403 403 200 403 | 302 302 302 302 302 302 403 403 302 403
 people:my_self_identification_withdraw 302 405 405 405 405 405 405 405 405 405 | 302 302 302 302 302 302 403 403 302 403
@@ -245,11 +247,16 @@ def scene(cast: Cast) -> Scene:
     webhook = Subscription.objects.create(
         name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
     )
+    import_job = ImportJob.objects.create(
+        actor=cast.admin, file_path="gone.csv", file_name="hris.csv", preset="generic", status=ImportJobStatus.FAILED
+    )
 
     on_pair = {"pk": pair.pk}
     kwargs: dict[str, dict[str, Any]] = {
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "people:person": {"pk": cast.ana.pk},
+        "people:import_job": {"pk": import_job.pk},
+        "people:import_job_retry": {"pk": import_job.pk},
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
         "insights:programme": {"pk": mentoring.pk},
@@ -298,6 +305,7 @@ def scene(cast: Cast) -> Scene:
         "people:import": {},
         "people:import_confirm": {},
         "people:import_cancel": {},
+        "people:import_job_retry": {},
         "programmes:new": {},
         "programmes:edit": {},
         "relationships:calendar_rotate": {},

@@ -365,6 +365,8 @@ IMPORT_MAX_DEACTIVATION_PERCENT = env_int("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCE
 if not 0 <= IMPORT_MAX_DEACTIVATION_PERCENT <= 100:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT must be a percentage from 0 to 100")
 # A file checked on the import page waits this long to be confirmed; the daily run deletes older ones.
+# A confirmed people import of at least this many rows runs on a worker, its page showing progress.
+IMPORT_BACKGROUND_ROWS = env_int("TWOFOLD_IMPORT_BACKGROUND_ROWS", 5000)
 IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS", 24)
 if IMPORT_UPLOAD_RETENTION_HOURS < 1:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")

@@ -6,6 +6,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+# A database out of reach answers 503 with Retry-After rather than 500 (twofold.operations.errors).
+handler500 = "twofold.operations.errors.server_error"
+
 admin.site.site_header = "Twofold administration"
 admin.site.site_title = "Twofold"
 
