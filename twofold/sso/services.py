@@ -30,6 +30,15 @@ def _free_username(wanted: str) -> str:
     return candidate
 
 
+def _bound_account(claims: Mapping[str, Any], *, issuer: str) -> User | None:
+    """The account without an employee record made earlier for this provider subject, if any."""
+    subject = str(claims.get("sub") or "")
+    if not subject:
+        return None
+    bound = ProviderIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    return bound.user if bound is not None and bound.user.person_id is None else None
+
+
 @transaction.atomic
 def sso_account_for_claims(
     *, claims: Mapping[str, Any], claim: str, field: str, issuer: str, create_unknown: bool
@@ -40,9 +49,9 @@ def sso_account_for_claims(
     whose account an org admin closed, is refused. A directory person without an account yet gets one
     (no role beyond being an employee; the directory, not the token, says who they are). Someone the
     directory does not know is refused, unless ``create_unknown`` is on: then an account with no
-    employee record and no role is made, bound to the provider's subject so it is found again; an
-    org admin gives it a role or a person. Nothing here grants a role, so no permission is asked:
-    signing in is how the actor comes to exist.
+    employee record and no role is made, bound to the provider's subject so it is found again (and
+    linked to the person once the directory has them); an org admin gives it a role. Nothing here
+    grants a role, so no permission is asked: signing in is how the actor comes to exist.
     """
     person = person_matching(claims, claim=claim, field=field)
     if person is not None:
@@ -52,6 +61,12 @@ def sso_account_for_claims(
             raise SignInRefused(LEFT)
         account = User.objects.filter(person=person).first()
         if account is None:
+            # Someone who signed in before the directory knew them keeps the account they had.
+            account = _bound_account(claims, issuer=issuer)
+            if account is not None:
+                account.person = person
+                account.save(update_fields=["person"])
+        if account is None:
             account = user_upsert(username=_free_username(person.email.lower()), person=person)
             account.set_unusable_password()
             account.save(update_fields=["password"])
@@ -60,13 +75,13 @@ def sso_account_for_claims(
             raise SignInRefused(CLOSED)
         return account
 
-    subject = str(claims.get("sub") or "")
-    bound = ProviderIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
-    if subject and bound is not None and bound.user.person_id is None:
-        if not bound.user.is_active:
+    bound = _bound_account(claims, issuer=issuer)
+    if bound is not None:
+        if not bound.is_active:
             raise SignInRefused(CLOSED)
-        return bound.user
+        return bound
     value = claim_value(claims, claim=claim)
+    subject = str(claims.get("sub") or "")
     if not (create_unknown and subject):
         raise SignInRefused(
             f"You signed in at the identity provider, but nobody in Twofold's directory has the "
