@@ -452,6 +452,11 @@ CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None = {
         "frame-ancestors": [NONE],
     }
 }
+if OIDC_PROVIDER_LOGOUT:
+    # Signing out is a form whose answer redirects to the provider's end-session endpoint, and
+    # browsers hold such redirects to form-action too.
+    _provider = urlsplit(OIDC_OP_END_SESSION_ENDPOINT or OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_provider.scheme}://{_provider.netloc}")
 if DEBUG:
     # Django's own debug pages are styled inline: with DEBUG on, violations are reported, not blocked.
     CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY

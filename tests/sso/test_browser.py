@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from tests.sso.conftest import MISISSUED_CLIENT_ID, MISISSUED_SECRET, PROVIDER_NAME, PROVIDER_PASSWORD
@@ -87,3 +89,32 @@ def test_the_password_form_can_be_hidden(page, cast, sso) -> None:  # type: igno
     assert page.get_by_label("Password").count() == 0
     sign_in_at_provider(page, "ana.junior")
     assert page.locator("a.who").inner_text().strip().startswith("ana ·")
+
+
+def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.split("?")[0].endswith("/login/"), page.url
+
+
+def test_signing_out_can_end_the_provider_session_too(page, cast, sso) -> None:  # type: ignore[no-untyped-def]
+    # Signing out of Twofold alone leaves the provider's session: the next single sign-on asks nothing.
+    sign_in_at_provider(page, "ana.junior")
+    sign_out(page)
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("a.who").inner_text().strip().startswith("ana ·")
+    sign_out(page)
+
+    sso.OIDC_PROVIDER_LOGOUT = True
+    sso.OIDC_STORE_ID_TOKEN = True
+    sso.OIDC_OP_LOGOUT_URL_METHOD = "twofold.sso.views.provider_logout_url"
+    policy = copy.deepcopy(sso.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(sso.OIDC_ISSUER.rsplit("/", 1)[0])
+    sso.CONTENT_SECURITY_POLICY = policy
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("a.who").inner_text().strip().startswith("ana ·")
+    sign_out(page)  # through the provider's end-session endpoint, back to the sign-in page
+    page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").click()
+    assert page.get_by_label("Provider username").is_visible()
