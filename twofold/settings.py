@@ -438,6 +438,12 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # Content-Security-Policy (django-csp): everything from this origin, nothing inline. Styles and
 # scripts live in static files (htmx comes from django-htmx's); the templates carry no style
 # attributes and no inline scripts, which tests/test_csp.py holds them to.
+FORM_ACTION = [SELF]
+if OIDC_PROVIDER_LOGOUT:
+    # Signing out is a form whose answer redirects to the provider's end-session endpoint, and
+    # browsers hold such redirects to form-action too.
+    _provider = urlsplit(OIDC_OP_END_SESSION_ENDPOINT or OIDC_ISSUER)
+    FORM_ACTION.append(f"{_provider.scheme}://{_provider.netloc}")
 CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -448,15 +454,10 @@ CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None = {
         "font-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
-        "form-action": [SELF],
+        "form-action": FORM_ACTION,
         "frame-ancestors": [NONE],
     }
 }
-if OIDC_PROVIDER_LOGOUT:
-    # Signing out is a form whose answer redirects to the provider's end-session endpoint, and
-    # browsers hold such redirects to form-action too.
-    _provider = urlsplit(OIDC_OP_END_SESSION_ENDPOINT or OIDC_ISSUER)
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_provider.scheme}://{_provider.netloc}")
 if DEBUG:
     # Django's own debug pages are styled inline: with DEBUG on, violations are reported, not blocked.
     CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
