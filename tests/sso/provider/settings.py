@@ -1,6 +1,6 @@
 """A small OpenID provider for the single sign-on tests: django-oauth-toolkit in its own process.
 
-Everything it needs comes from the environment the fixture (tests/sso/conftest.py) starts it with:
+Everything it needs comes from the environment the fixture (tests/sso/provider/fixtures.py) starts it with:
 its database, its RSA signing key, its issuer address and the claims each of its users carries.
 """
 

@@ -1,4 +1,5 @@
-"""A real OpenID provider on loopback for the single sign-on tests, and Twofold configured to use it.
+"""A real OpenID provider on loopback for the single sign-on tests, and Twofold configured to use it
+(imported by tests/browser/test_single_sign_on.py).
 
 The provider (tests/sso/provider/, django-oauth-toolkit) runs as a separate process with its own
 database and a fresh RS256 key; it knows the users and registered clients below. Twofold's live
@@ -19,9 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.browser.conftest import browser, page  # noqa: F401  (the browser tests here use them)
-
-REPOSITORY = Path(__file__).resolve().parents[2]
+REPOSITORY = Path(__file__).resolve().parents[3]
 PROVIDER_NAME = "Test ID"
 PROVIDER_PASSWORD = "provider-password"
 CLIENT_ID = "twofold"
@@ -102,8 +101,8 @@ def oidc_provider(live_server, tmp_path_factory) -> Iterator[Provider]:  # type:
         log.close()
 
 
-@pytest.fixture
-def sso(settings, oidc_provider):  # type: ignore[no-untyped-def]
+@pytest.fixture(name="sso")
+def sso_fixture(settings, oidc_provider):  # type: ignore[no-untyped-def]
     """Twofold signing in through the test provider, people matched by their email address."""
     settings.OIDC_ENABLED = True
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID

@@ -6,7 +6,15 @@ import copy
 
 import pytest
 
-from tests.sso.conftest import MISISSUED_CLIENT_ID, MISISSUED_SECRET, PROVIDER_NAME, PROVIDER_PASSWORD
+from tests.browser.conftest import assert_accessible
+from tests.sso.provider.fixtures import (  # the fixtures, for the tests below
+    MISISSUED_CLIENT_ID,
+    MISISSUED_SECRET,
+    PROVIDER_NAME,
+    PROVIDER_PASSWORD,
+    oidc_provider,  # noqa: F401
+    sso_fixture,  # noqa: F401
+)
 from twofold.accounts.models import User
 from twofold.audit.models import AuditEntry
 from twofold.people.leavers import people_deactivate
@@ -83,10 +91,14 @@ def test_a_token_for_another_audience_is_refused(page, cast, sso) -> None:  # ty
 
 
 def test_the_password_form_can_be_hidden(page, cast, sso) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login/")
+    assert page.get_by_label("Password").is_visible()
+    assert_accessible(page)
     sso.OIDC_HIDE_PASSWORDS = True
     page.goto("/login/")
     assert page.get_by_role("link", name=f"Sign in with {PROVIDER_NAME}").is_visible()
     assert page.get_by_label("Password").count() == 0
+    assert_accessible(page)
     sign_in_at_provider(page, "ana.junior")
     assert page.locator("a.who").inner_text().strip().startswith("ana ·")
 
