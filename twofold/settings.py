@@ -312,6 +312,17 @@ if OIDC_ENABLED:
         )
     if PRODUCTION and not OIDC_RP_CLIENT_SECRET:
         raise ImproperlyConfigured("OIDC_CLIENT_SECRET must be set in production mode")
+    for _name, _url in (
+        ("OIDC_ISSUER", OIDC_ISSUER),
+        ("OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+        ("OIDC_JWKS_URI", OIDC_OP_JWKS_ENDPOINT),
+        ("OIDC_END_SESSION_ENDPOINT", OIDC_OP_END_SESSION_ENDPOINT),
+    ):
+        # The client secret and the keys that vouch for every sign-in must not cross the network in clear.
+        if PRODUCTION and _url and not _url.startswith("https://"):
+            raise ImproperlyConfigured(f"{_name} must be an https:// address in production mode")
     if not OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
         raise ImproperlyConfigured("OIDC_SIGN_ALGO must be an asymmetric algorithm such as RS256 or ES256")
 elif OIDC_HIDE_PASSWORDS or OIDC_CREATE_UNKNOWN or OIDC_PROVIDER_LOGOUT:

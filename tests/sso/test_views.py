@@ -105,6 +105,17 @@ def test_hidden_passwords_are_refused_too(client: Client, cast, explicit_endpoin
             {"OIDC_CLIENT_ID": "twofold", "OIDC_ISSUER": "https://id.example.org", "OIDC_MATCH_FIELD": "name"},
             "OIDC_MATCH_FIELD",
         ),
+        (
+            {
+                "TWOFOLD_PRODUCTION": "1",
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "twofold.example.org",
+                "OIDC_CLIENT_ID": "twofold",
+                "OIDC_CLIENT_SECRET": "s",
+                "OIDC_ISSUER": "http://id.example.org",
+            },
+            "OIDC_ISSUER must be an https:// address",
+        ),
     ],
 )
 def test_settings_that_cannot_work_are_refused_at_start(environment, complaint, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -90,8 +91,11 @@ def oidc_provider(live_server, tmp_path_factory) -> Iterator[Provider]:  # type:
         text=True,
     )
     try:
-        port = process.stdout.readline().strip()  # type: ignore[union-attr]
+        # Migrating its database takes a few seconds; a provider that never says its port fails the tests.
+        ready, _, _ = select.select([process.stdout], [], [], 180)
+        port = process.stdout.readline().strip() if ready else ""  # type: ignore[union-attr]
         if not port.isdigit():
+            process.kill()
             process.wait(timeout=10)
             raise RuntimeError(f"the test provider did not start:\n{(directory / 'provider.log').read_text()}")
         yield Provider(issuer=json.loads(spec_path.read_text())["issuer"])
