@@ -71,13 +71,16 @@ def test_a_provider_that_does_not_answer_is_explained(client: Client, settings) 
 
 
 def test_coming_back_with_an_error_or_without_a_sign_in_started_here(client: Client, explicit_endpoints) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/sso/callback/?error=access_denied&error_description=User+is+not+assigned&state=s")
+    response = client.get("/sso/callback/?error=access_denied&error_description=Call+0800+for+help&state=s")
     assert (response.status_code, response["Location"]) == (302, "/login/")
-    assert said(response) == ["Signing in with Okta did not finish (User is not assigned)."]
+    assert said(response) == ["Signing in with Okta did not finish."]  # not a sign-in it started
     assert AuditEntry.objects.filter(action="account.sign_in", allowed=False).exists()
     response = client.get("/sso/callback/?code=stolen&state=unknown")
     assert (response.status_code, response["Location"]) == (302, "/login/")
     assert said(response) == ["Signing in with Okta did not finish. Sign in again."]
+    state = parse_qs(urlsplit(client.get("/sso/start/")["Location"]).query)["state"][0]
+    response = client.get(f"/sso/callback/?error=access_denied&error_description=User+is+not+assigned&state={state}")
+    assert said(response) == ["Signing in with Okta did not finish (User is not assigned)."]
     client.get("/sso/start/")
     response = client.get("/sso/callback/?code=stolen&state=not-the-one-we-sent")
     assert said(response) == ["That sign-in with Okta had expired or was started elsewhere. Sign in again."]

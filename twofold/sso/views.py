@@ -76,9 +76,13 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             raise Http404("Single sign-on is not configured.")
         name = provider.provider_name()
         if request.GET.get("error"):
+            # The provider's words are shown only for a sign-in this browser started: anyone can
+            # craft a link to this address with words of their own.
+            ours = request.GET.get("state") in request.session.get("oidc_states", {})
             super().get(request)  # forgets the state, so the same answer cannot be replayed
             said = request.GET.get("error_description") or request.GET["error"]
-            return _refused(request, f"Signing in with {name} did not finish ({said[:200]}).", reason="provider error")
+            detail = f" ({said[:200]})" if ours else ""
+            return _refused(request, f"Signing in with {name} did not finish{detail}.", reason="provider error")
         try:
             response = super().get(request)
         except SignInRefused as refusal:
