@@ -25,8 +25,6 @@ UNMATCHED_LABELS = {
     "previously_paired": "Every possible partner was paired with them before",
     "excluded": "Every possible partner is excluded by a rule",
     "capacity_exhausted": "Seats ran out",
-    # Stored by runs made before the engine stopped singling people out for the fairness minimums.
-    "fairness_quota": "Seats ran out",
     "no_positive_score": "No pair with anything in common",
     "removed": "Removed by a programme manager",
 }
