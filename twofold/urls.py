@@ -20,6 +20,7 @@ urlpatterns = [
     path("audit/", include("twofold.audit.urls")),
     path("data-requests/", include("twofold.dataprotection.urls")),
     path("sso/", include("twofold.sso.urls")),
+    path("integrations/webhooks/", include("twofold.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("", include("twofold.relationships.urls")),
 ]

@@ -26,6 +26,7 @@ from django.utils import timezone
 from twofold import audit
 from twofold.accounts import permissions
 from twofold.dates import LATEST_DATE
+from twofold.events import announce
 from twofold.people.career_events import parse_career_events
 from twofold.people.hris_presets import RESTRICTED_FIELDS, ColumnMapping, resolve_mapping
 from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
@@ -548,6 +549,14 @@ def _record_save(record: ImportRecord, *, outcome: str | None = None, detail: st
             "errors": record.errors,
         },
     )
+    if record.outcome == ImportOutcome.APPLIED:
+        announce(
+            "import.finished",
+            {
+                "import": {"id": record.pk, "kind": record.kind, "full": record.full},
+                **{count: getattr(record, count) for count in ("rows", "created", "updated", "deactivated")},
+            },
+        )
 
 
 # --- files waiting on the import page between their check and their confirmation -----------------
