@@ -58,7 +58,8 @@ ROLES = (
 #   ano anonymous · emp employee · jun/sen the pair · oth another pair · lnm Ana's line manager
 #   opm manager of another programme · pm manager of this one · exe executive · adm org admin
 # Codes: 200 page · 302 done, or anonymous sent to sign in · 400 the form or a rule refused it ·
-#   403 not for this role · 404 not theirs to know about (as for an unknown id) · 405 wrong method
+#   403 not for this role · 404 not theirs to know about (as for an unknown id), or a feature not
+#   configured (sso:*, single sign-on; tests/sso covers it switched on) · 405 wrong method
 TABLE_TEXT = """
 route                           ano emp jun sen oth lnm opm  pm exe adm | ano emp jun sen oth lnm opm  pm exe adm
 account                         302 200 200 200 200 200 200 200 200 200 | -
@@ -129,6 +130,8 @@ relationships:meetings          302 404 302 302 404 404 403 403 404 403 | -
 relationships:mine              302 200 200 200 200 200 403 403 200 403 | -
 relationships:nominate          302 405 405 405 405 405 405 405 405 405 | 302 404 403 302 404 404 403 403 404 403
 relationships:programme_health  302 404 404 404 404 404 404 200 404 200 | -
+sso:callback                    404 404 404 404 404 404 404 404 404 404 | -
+sso:start                       404 404 404 404 404 404 404 404 404 404 | -
 two_step                        302 403 403 403 403 403 403 403 403 200 | -
 two_step_remove                 405 405 405 405 405 405 405 405 405 405 | -
 webhooks:active                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
