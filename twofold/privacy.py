@@ -84,7 +84,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -301,6 +301,8 @@ class _Bands:
     batches: int = 0
     low: int = 0
     high: int = 0
+    # Each complete batch's band, kept for the spread between batches (an interval over batch means).
+    bands: list[tuple[int, int]] = field(default_factory=list)
 
 
 class Answers:
@@ -327,6 +329,7 @@ class Answers:
                 low, high = sum_band(total, size=self.k, scale=self.scale)
                 bands = self._bands[name][cell]
                 bands.batches, bands.low, bands.high = bands.batches + 1, bands.low + low, bands.high + high
+                bands.bands.append((low, high))
 
     def cells(self, **where: Any) -> set[Cell]:
         """The cells with an answer (given or not yet given) whose named parts have the given values."""
@@ -334,6 +337,20 @@ class Answers:
 
     def _selects(self, cell: Cell, where: Mapping[str, Any]) -> bool:
         return all(cell[self.cell.index(part)] == value for part, value in where.items())
+
+    def batch_means(self, name: str, **where: Any) -> list[float]:
+        """The mid-point of each complete batch's band over k, in the whole cells selected as by
+        :meth:`mean`: what an interval for the average may be built from, as it depends on the
+        answers through the bands only (their mean is :meth:`mean`'s value)."""
+        unknown = set(where) - set(self.cell)
+        if unknown:
+            raise ValueError(f"cells are made of {', '.join(self.cell)}, not {', '.join(sorted(unknown))}")
+        return [
+            (low + high) / 2 / self.k
+            for cell, bands in sorted(self._bands[name].items(), key=lambda item: repr(item[0]))
+            if self._selects(cell, where)
+            for low, high in bands.bands
+        ]
 
     def mean(self, name: str, **where: Any) -> Mean:
         """The average of one field over the whole cells whose named parts have the given values
