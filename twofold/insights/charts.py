@@ -204,7 +204,7 @@ def grouped(
             "data": {"values": rows},
             "mark": "bar",
             "encoding": {
-                "y": {"field": category, "type": "nominal", "title": None, "sort": None},
+                "y": {"field": category, "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 280}},
                 "yOffset": {"field": group},
                 "x": {"field": value, "type": "quantitative", "title": axis_title, "axis": axis},
                 "color": {"field": group, "type": "nominal", "title": None},

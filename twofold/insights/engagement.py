@@ -157,16 +157,32 @@ def engagement(programme: Programme, *, as_of: date) -> Engagement:
                 ended_counts["other"] += 1
     tables = []
     cadence_table, cadence_released = _partition(
-        "meeting-cadence", "Pairs by meetings held against their agreed cadence", cadence_counts, CADENCE_BANDS
+        "meeting-cadence",
+        "Pairs by meetings held against their agreed cadence",
+        "Meetings held",
+        cadence_counts,
+        CADENCE_BANDS,
     )
     tables.append(cadence_table)
-    for slug, title, counts, bands in (
-        ("first-meeting", "Pairs by time from the start to the first meeting", first_counts, FIRST_MEETING_BANDS),
-        ("agreements", "Pairs by agreement signed", agreement_counts, AGREEMENT_BANDS),
-        ("meeting-clock", "Pairs active on the day, by their meeting clock", clock_counts, CLOCK_BANDS),
-        ("early-endings", "Pairs ended early, by who ended them", ended_counts, ENDED_BY_BANDS),
+    for slug, title, heading, counts, bands in (
+        (
+            "first-meeting",
+            "Pairs by time from the start to the first meeting",
+            "First meeting",
+            first_counts,
+            FIRST_MEETING_BANDS,
+        ),
+        ("agreements", "Pairs by agreement signed", "Agreement", agreement_counts, AGREEMENT_BANDS),
+        (
+            "meeting-clock",
+            "Pairs active on the day, by their meeting clock",
+            "Meeting clock",
+            clock_counts,
+            CLOCK_BANDS,
+        ),
+        ("early-endings", "Pairs ended early, by who ended them", "Ended by", ended_counts, ENDED_BY_BANDS),
     ):
-        tables.append(_partition(slug, title, counts, bands)[0])
+        tables.append(_partition(slug, title, heading, counts, bands)[0])
     scores = check_in_scores([programme.pk])[programme.pk]
     points = dict(CheckInPoint.choices)
     rows = tuple(
@@ -179,13 +195,13 @@ def engagement(programme: Programme, *, as_of: date) -> Engagement:
 
 
 def _partition(
-    slug: str, title: str, counts: Counter[str], bands: tuple[tuple[str, str], ...]
+    slug: str, title: str, heading: str, counts: Counter[str], bands: tuple[tuple[str, str], ...]
 ) -> tuple[Table, GroupTable[object]]:
     return partition_table(
         slug,
         title,
         counts,
-        group_heading="Pairs",
+        group_heading=heading,
         count_heading="Pairs",
         labels=dict(bands),
         order=[key for key, _ in bands],

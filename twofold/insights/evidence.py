@@ -21,15 +21,29 @@ from twofold.privacy import Headcount
 from twofold.programmes.models import Programme
 
 
+@dataclass(frozen=True)
+class Block:
+    """A table and the chart that draws it (None when nothing in it may be drawn)."""
+
+    table: Table
+    chart: charts.Chart | None
+
+
 @dataclass
 class Section:
     key: str
     title: str
     intro: str
-    charts: list[charts.Chart] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
     empty: str = ""
+
+    def add(self, table: Table, chart: charts.Chart | None = None) -> None:
+        self.blocks.append(Block(table, chart))
+
+    @property
+    def tables(self) -> list[Table]:
+        return [block.table for block in self.blocks]
 
     @property
     def notes(self) -> list[str]:
@@ -65,10 +79,7 @@ def engagement_section(programme: Programme, *, as_of: date) -> Section:
         section.empty = "No pair has started yet."
         return section
     for table in found.tables:
-        chart = _bars(table, axis_title="Pairs")
-        if chart:
-            section.charts.append(chart)
-        section.tables.append(table)
+        section.add(table, _bars(table, axis_title="Pairs"))
     scores = found.scores_table
     points = [
         {"question": f"{row.point}: {FIELD_LABELS[name]}", "average": mean.value, "side": row.side}
@@ -76,19 +87,20 @@ def engagement_section(programme: Programme, *, as_of: date) -> Section:
         for name in ("satisfaction", "psychological_safety")
         if (mean := row.scores[name]).value is not None
     ]
-    if points:
-        section.charts.append(
-            charts.grouped(
-                points,
-                category="question",
-                value="average",
-                group="side",
-                axis_title="Average answer (1–5)",
-                alt="Check-in averages by point and side: "
-                + "; ".join(f"{p['question']}, {p['side']} {p['average']:.1f}" for p in points),
-            )
+    section.add(
+        scores,
+        charts.grouped(
+            points,
+            category="question",
+            value="average",
+            group="side",
+            axis_title="Average answer (1–5)",
+            alt="Check-in averages by point and side: "
+            + "; ".join(f"{p['question']}, {p['side']} {p['average']:.1f}" for p in points),
         )
-    section.tables.append(scores)
+        if points
+        else None,
+    )
     section.figures = {
         "pairs_started": found.started,
         "check_ins": {
@@ -109,59 +121,65 @@ def knowledge_section(programme: Programme, *, as_of: date) -> Section:
         "each digital skill at working level.",
     )
     gain = found.mean_gain
-    if gain.enough:
-        section.charts.append(
-            charts.forest(
-                [
-                    {"label": label, "difference": i.estimate, "ci_low": i.ci_low, "ci_high": i.ci_high}
-                    for label, i in (("All skills", gain), *found.gain_by_direction)
-                    if i.enough
-                ],
-                title="Mean proficiency gain (points on 0–4, 95 % interval)",
-                alt=f"Mean proficiency gain {gain.estimate:+.2f} points, 95 % interval {gain.ci_low:+.2f} to "
-                f"{gain.ci_high:+.2f}, over {gain.n} skills recorded.",
-            )
+    section.add(
+        found.gain_table,
+        charts.forest(
+            [
+                {"label": label, "difference": i.estimate, "ci_low": i.ci_low, "ci_high": i.ci_high}
+                for label, i in (("All skills", gain), *found.gain_by_direction)
+                if i.enough
+            ],
+            title="Mean proficiency gain (points on 0–4, 95 % interval)",
+            alt=f"Mean proficiency gain {gain.estimate:+.2f} points, 95 % interval {gain.ci_low:+.2f} to "
+            f"{gain.ci_high:+.2f}, over {gain.n} skills recorded.",
         )
+        if gain.enough and gain.estimate is not None and gain.ci_low is not None and gain.ci_high is not None
+        else None,
+    )
     skill_rows = found.skill_rows
-    if skill_rows:
-        section.charts.append(
-            charts.grouped(
-                [
-                    {"skill": name, "records": cell.value, "direction": way}
-                    for name, up, down in skill_rows
-                    for way, cell in (("Upward", up), ("Downward", down))
-                    if cell.value
-                ],
-                category="skill",
-                value="records",
-                group="direction",
-                axis_title="Skills recorded",
-                alt="Skills moved by skill: "
-                + "; ".join(f"{name} {up.value} upward, {down.value} downward" for name, up, down in skill_rows),
-            )
+    section.add(
+        found.by_skill,
+        charts.grouped(
+            [
+                {"skill": name, "records": cell.value, "direction": way}
+                for name, up, down in skill_rows
+                for way, cell in (("Upward", up), ("Downward", down))
+                if cell.value
+            ],
+            category="skill",
+            value="records",
+            group="direction",
+            axis_title="Skills recorded",
+            alt="Skills moved by skill: "
+            + "; ".join(f"{name} {up.value} upward, {down.value} downward" for name, up, down in skill_rows),
         )
+        if skill_rows
+        else None,
+    )
+    section.add(found.by_category)
     fluency = [p for p in found.fluency_points if p.people.value and p.before.value is not None]
-    if fluency:
-        section.charts.append(
-            charts.grouped(
-                [
-                    {"skill": p.skill, "share": cell.value / p.people.value, "when": when}
-                    for p in fluency
-                    for when, cell in (("Before", p.before), ("Now", p.after))
-                    if cell.value is not None and p.people.value
-                ],
-                category="skill",
-                value="share",
-                group="when",
-                percent=True,
-                axis_title="Share of senior people at working level",
-                alt="Digital fluency of leadership: "
-                + "; ".join(
-                    f"{p.skill} {p.before.value} before, {p.after.value} now, of {p.people.value}" for p in fluency
-                ),
-            )
+    section.add(
+        found.fluency,
+        charts.grouped(
+            [
+                {"skill": p.skill, "share": cell.value / p.people.value, "when": when}
+                for p in fluency
+                for when, cell in (("Before", p.before), ("Now", p.after))
+                if cell.value is not None and p.people.value
+            ],
+            category="skill",
+            value="share",
+            group="when",
+            percent=True,
+            axis_title="Share of senior people at working level",
+            alt="Digital fluency of leadership: "
+            + "; ".join(
+                f"{p.skill} {p.before.value} before, {p.after.value} now, of {p.people.value}" for p in fluency
+            ),
         )
-    section.tables.extend(found.tables)
+        if fluency
+        else None,
+    )
     section.figures = {
         "mean_gain": gain.as_json(),
         "mean_gain_by_direction": {label.lower(): i.as_json() for label, i in found.gain_by_direction},
@@ -177,16 +195,14 @@ def bridge_section(programme: Programme, *, as_of: date) -> Section:
         "Reverse mentors nominated by their senior mentee for sponsorship, and how far each got: enrolled, "
         "sponsored, promoted since.",
     )
-    section.tables.append(found.table)
+    section.add(found.table)
     if found.reached:
-        section.charts.append(
+        section.add(
+            Table("bridge-reached", "Reached at least each step", ("Step", "People"), tuple(found.reached)),
             charts.funnel(
                 [{"step": label, "people": count.value} for label, count in found.reached],
                 alt="The bridge: " + "; ".join(f"{label} {count.value}" for label, count in found.reached),
-            )
-        )
-        section.tables.append(
-            Table("bridge-reached", "Reached at least each step", ("Step", "People"), tuple(found.reached))
+            ),
         )
     section.figures = {"reached": {label.lower(): count.as_json() for label, count in found.reached}}
     return section
@@ -201,22 +217,22 @@ def pipeline_section(programme: Programme | None, *, as_of: date) -> Section:
         + (" in this programme" if programme is not None else "")
         + ", by level band and department; and how many protégés each sponsor carries.",
     )
-    if found.band_points:
-        section.charts.append(
-            charts.grouped(
-                [{"band": band, "people": n, "side": side} for band, side, n in found.band_points],
-                category="band",
-                value="people",
-                group="side",
-                axis_title="High-potential people",
-                alt="High-potential people by level band: "
-                + "; ".join(f"{band}, {side.lower()}: {n}" for band, side, n in found.band_points),
-            )
+    section.add(
+        found.by_band,
+        charts.grouped(
+            [{"band": band, "people": n, "side": side} for band, side, n in found.band_points],
+            category="band",
+            value="people",
+            group="side",
+            axis_title="High-potential people",
+            alt="High-potential people by level band: "
+            + "; ".join(f"{band}, {side.lower()}: {n}" for band, side, n in found.band_points),
         )
-    load_chart = _bars(found.load, axis_title="Sponsors")
-    if load_chart:
-        section.charts.append(load_chart)
-    section.tables.extend((found.by_band, found.by_department, found.load))
+        if found.band_points
+        else None,
+    )
+    section.add(found.by_department)
+    section.add(found.load, _bars(found.load, axis_title="Sponsors"))
     return section
 
 

@@ -11,7 +11,8 @@
   lowest mentee level, or level 7 when it sets none), by level band, how many hold each digital
   skill at working level (3 of 4) or better, before the programme's recorded transfers and now.
   "Before" is a person's proficiency before their first recorded transfer of that skill in this
-  programme, and today's proficiency for those who recorded none. Level bands split the senior
+  programme, and today's proficiency for those who recorded none; "now" is the higher of today's
+  proficiency and the last one recorded after a transfer. Level bands split the senior
   population, so each skill's counts pass :func:`twofold.privacy.group_table` as sibling groups.
 """
 
@@ -54,10 +55,6 @@ class Knowledge:
     fluency: Table
     fluency_points: tuple[FluencyPoint, ...]
     skill_rows: tuple[tuple[str, Headcount, Headcount], ...]  # shown skills: records upward, downward
-
-    @property
-    def tables(self) -> tuple[Table, ...]:
-        return (self.gain_table, self.by_skill, self.by_category, self.fluency)
 
     @property
     def gain_table(self) -> Table:
@@ -111,6 +108,7 @@ def knowledge(programme: Programme, *, as_of: date) -> Knowledge:
             "relationship__mentor_id",
             "relationship__mentee_id",
             "proficiency_before",
+            "proficiency_after",
         )
     )
     up = upward(programme)
@@ -119,8 +117,9 @@ def knowledge(programme: Programme, *, as_of: date) -> Knowledge:
     moved: dict[str, dict[str, int]] = defaultdict(lambda: {UPWARD: 0, DOWNWARD: 0})
     category_moved: dict[str, dict[str, int]] = defaultdict(lambda: {UPWARD: 0, DOWNWARD: 0})
     first_before: dict[tuple[int, int], int] = {}
+    last_after: dict[tuple[int, int], int] = {}
     categories = dict(SkillCategory.choices)
-    for skill_id, name, category, direction, mentor_id, mentee_id, before in transfers:
+    for skill_id, name, category, direction, mentor_id, mentee_id, before, after in transfers:
         learner = mentee_id if direction == Direction.MENTOR_TO_MENTEE else mentor_id
         way = UPWARD if direction == up else DOWNWARD
         learners[name].add(learner)
@@ -129,8 +128,9 @@ def knowledge(programme: Programme, *, as_of: date) -> Knowledge:
         category_learners[label].add(learner)
         category_moved[label][way] += 1
         first_before.setdefault((learner, skill_id), before)
+        last_after[(learner, skill_id)] = after
     by_skill = _moved_table("skills-moved", "Skills moved, by skill and direction", "Skill", learners, moved)
-    fluency, points = _fluency(programme, first_before)
+    fluency, points = _fluency(programme, first_before, last_after)
     return Knowledge(
         programme=programme,
         mean_gain=mean_gain,
@@ -173,10 +173,20 @@ def _moved_table(
     return Table(slug, title, (heading, "People who learned it", "Records upward", "Records downward"), rows, note)
 
 
-def _fluency(programme: Programme, first_before: dict[tuple[int, int], int]) -> tuple[Table, tuple[FluencyPoint, ...]]:
+def _clipped(low: int, high: int) -> str:
+    return f"Level {low}" if low == high else f"Levels {low}–{high}"
+
+
+def _fluency(
+    programme: Programme, first_before: dict[tuple[int, int], int], last_after: dict[tuple[int, int], int]
+) -> tuple[Table, tuple[FluencyPoint, ...]]:
     lowest = programme.mentee_min_level if not programme.is_sponsorship else programme.mentor_min_level
     senior = lowest or DEFAULT_SENIOR_LEVEL
-    bands = [(low, high, label) for low, high, label in LEVEL_BANDS if high >= senior]
+    bands = [
+        (max(low, senior), high, label if low >= senior else _clipped(senior, high))
+        for low, high, label in LEVEL_BANDS
+        if high >= senior
+    ]
     people = dict(Person.objects.filter(active=True, level__gte=senior).values_list("pk", "level"))
 
     def band_of(level: int) -> str:
@@ -196,10 +206,14 @@ def _fluency(programme: Programme, first_before: dict[tuple[int, int], int]) -> 
     notes = set()
     for skill_id, name in skills:
         counts = {label: {"people": population.get(label, 0), "before": 0, "after": 0} for _, _, label in bands}
-        for person_id, proficiency in held[skill_id].items():
+        # Everyone senior who holds the skill, or learned it here (a learner may have no skill row).
+        learned = {person for person, skill in last_after if skill == skill_id and person in people}
+        for person_id in set(held[skill_id]) | learned:
             label = band_of(people[person_id])
-            before = first_before.get((person_id, skill_id), proficiency)
-            counts[label]["after"] += proficiency >= WORKING_LEVEL
+            current = held[skill_id].get(person_id, 0)
+            now = max(current, last_after.get((person_id, skill_id), current))
+            before = first_before.get((person_id, skill_id), current)
+            counts[label]["after"] += now >= WORKING_LEVEL
             counts[label]["before"] += before >= WORKING_LEVEL
         released = group_table(counts, size="people", totals=("people", "before", "after"))
         for row in released.rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -242,6 +243,8 @@ class ProgrammeReport:
     def as_pdf(self) -> bytes:
         from weasyprint import HTML
 
+        # WeasyPrint narrates every layout step at INFO; a report command's output is the report.
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)
         return bytes(HTML(string=self.as_html()).write_pdf())
 
 

@@ -238,7 +238,8 @@ MIN_BATCHES_FOR_AN_INTERVAL = 4
 @dataclass(frozen=True)
 class MeanInterval:
     """An average with its 95 % interval over ``n`` answers; the estimate and interval are None
-    ("too few to say") below :data:`MIN_BATCHES_FOR_AN_INTERVAL` batches."""
+    ("too few to say") below :data:`MIN_BATCHES_FOR_AN_INTERVAL` batches, or when every batch
+    came out alike."""
 
     n: int
     batches: int
@@ -268,7 +269,8 @@ def batch_mean_interval(batch_means: Sequence[float] | np.ndarray, *, batch_size
     answer, only each batch's mean (here, the mid-point of its published band)."""
     x = np.asarray(batch_means, dtype=float)
     n = int(x.size) * batch_size
-    if x.size < MIN_BATCHES_FOR_AN_INTERVAL:
+    # Batches that all came out alike give an interval of no width: too confident to print.
+    if x.size < MIN_BATCHES_FOR_AN_INTERVAL or np.ptp(x) == 0:
         return MeanInterval(n=n, batches=int(x.size), estimate=None, ci_low=None, ci_high=None)
     stats = DescrStatsW(x)
     low, high = stats.tconfint_mean(alpha=1 - CONFIDENCE)
