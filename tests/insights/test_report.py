@@ -188,7 +188,7 @@ def shown_numbers(rows: list[list[object]]) -> list[object]:
 
 
 @pytest.mark.django_db
-def test_a_group_of_four_never_appears_in_the_report_or_on_the_page(client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_group_of_four_never_appears_in_the_report_or_on_the_page(tmp_path: Path) -> None:
     programme = legal_four()
     report = programme_report(programme, as_of=TODAY)
     departments = report.as_json()["sections"]["pipeline"]["pipeline-departments"]
@@ -207,7 +207,7 @@ def test_a_group_of_four_never_appears_in_the_report_or_on_the_page(client, tmp_
 
     manager = UserFactory(username="legal-pm", is_programme_manager=True)
     programme.managers.set([manager])
-    signed_in(client, manager)
+    client = signed_in(manager)
     page = client.get(reverse("insights:programme", args=[programme.pk])).content.decode()
     legal_row = re.search(r"<th scope=\"row\">Legal</th>(.*?)</tr>", page, re.S)
     assert legal_row and ">4<" not in legal_row.group(1) and "not shown" in legal_row.group(1)
@@ -249,13 +249,13 @@ def test_engagement_hides_a_small_group_and_its_complement() -> None:
 
 
 @pytest.mark.django_db
-def test_table_downloads_are_formula_safe_in_csv_and_xlsx(client) -> None:  # type: ignore[no-untyped-def]
+def test_table_downloads_are_formula_safe_in_csv_and_xlsx() -> None:
     programme = sponsored_organisation()
     for _ in range(6):
         PersonFactory(department='=HYPERLINK("http://x")', high_potential=True, level=3)
     manager = UserFactory(username="dl-pm", is_programme_manager=True)
     programme.managers.set([manager])
-    signed_in(client, manager)
+    client = signed_in(manager)
     response = client.get(reverse("insights:table", args=[programme.pk, "pipeline-departments", "csv"]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     cells = [cell for row in csv.reader(io.StringIO(response.content.decode())) for cell in row]
@@ -270,16 +270,16 @@ def test_table_downloads_are_formula_safe_in_csv_and_xlsx(client) -> None:  # ty
 
 
 @pytest.mark.django_db
-def test_the_report_downloads_answer_only_those_who_may_see_the_programme(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_downloads_answer_only_those_who_may_see_the_programme() -> None:
     programme = sponsored_organisation()
     own, other = (
         UserFactory(username="own", is_programme_manager=True),
         UserFactory(username="other", is_programme_manager=True),
     )
     programme.managers.set([own])
-    signed_in(client, other)
+    client = signed_in(other)
     assert client.get(reverse("insights:report", args=[programme.pk, "json"])).status_code == 404
-    signed_in(client, own)
+    client = signed_in(own)
     response = client.get(reverse("insights:report", args=[programme.pk, "json"]))
     assert response.status_code == 200
     assert json.loads(response.content)["careers"]["promotion_12m"]["participants_n"] == 20

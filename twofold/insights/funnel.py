@@ -152,7 +152,7 @@ def _table(title: str, groups: Mapping[Hashable, Counter[int]]) -> FunnelTable:
         }
         for key, reached in groups.items()
     }
-    table: GroupTable[Hashable] = group_table(counts, size="eligible", totals=STEP_NAMES)
+    table: GroupTable[Hashable] = group_table(counts, size="eligible", totals=STEP_NAMES, subsets=STEP_NAMES[1:])
     conversions: dict[Hashable, list[float | None]] = {}
     for row in table.rows:
         values = [row[name].value for name in STEP_NAMES]

@@ -26,7 +26,7 @@ from twofold.insights.funnel import LEVEL_BANDS
 from twofold.insights.statistics import MeanInterval, batch_mean_interval
 from twofold.insights.tables import Cell, Table, share
 from twofold.people.models import Person, PersonSkill, Skill, SkillCategory
-from twofold.privacy import Headcount, Mean, group_table, min_group_size
+from twofold.privacy import Headcount, Mean, group_table
 from twofold.programmes.models import Programme
 from twofold.relationships.aggregates import knowledge_gain_answers
 from twofold.relationships.models import Direction, KnowledgeTransfer
@@ -88,7 +88,7 @@ def upward(programme: Programme) -> str:
 
 def knowledge(programme: Programme, *, as_of: date) -> Knowledge:
     answers = knowledge_gain_answers([programme.pk])
-    k = min_group_size()
+    k = answers.k
     mean_gain = batch_mean_interval(answers.batch_means("gain", programme=programme.pk), batch_size=k)
     by_direction = tuple(
         (
@@ -215,7 +215,7 @@ def _fluency(
             before = first_before.get((person_id, skill_id), current)
             counts[label]["after"] += now >= WORKING_LEVEL
             counts[label]["before"] += before >= WORKING_LEVEL
-        released = group_table(counts, size="people", totals=("people", "before", "after"))
+        released = group_table(counts, size="people", totals=("people", "before", "after"), subsets=("before", "after"))
         for row in released.rows:
             rows.append(
                 (

@@ -30,7 +30,7 @@ from twofold.insights.sections import (
 )
 from twofold.insights.selectors import ProgrammeHeadline, programme_headlines
 from twofold.insights.tables import Cell, Table
-from twofold.privacy import min_group_size
+from twofold.privacy import stated_threshold
 from twofold.programmes.models import Programme
 
 FORMATS = ("pdf", "html", "json", "csv")
@@ -207,7 +207,7 @@ class ProgrammeReport:
             "programme": {"id": self.programme.pk, "name": self.programme.name, "kind": self.programme.kind},
             "as_of": self.as_of.isoformat(),
             "department": self.department,
-            "min_group_size": self.k,
+            "smallest_group_shown": self.k,
             "findings": self.findings(),
             "careers": careers,
             "sections": {},
@@ -254,7 +254,7 @@ def programme_report(programme: Programme, *, as_of: date, department: str | Non
         programme=programme,
         as_of=as_of,
         department=department,
-        k=min_group_size(),
+        k=stated_threshold(),
         headline=next(iter(programme_headlines(Programme.objects.filter(pk=programme.pk))), None),
         careers=careers_section(programme, as_of=as_of, department=department),
         reach=funnel_section(programme),
