@@ -112,7 +112,8 @@ def pdf_pages(data: bytes) -> int:
 
 @pytest.mark.django_db
 def test_report_json_carries_the_promotion_difference_and_the_mean_gain(tmp_path: Path) -> None:
-    sponsored, mentoring = sponsored_organisation(), mentoring_with_skills()
+    sponsored = sponsored_organisation()
+    mentoring_with_skills()
     out = tmp_path / "sponsorship.json"
     call_command("report", str(sponsored.pk), "--format", "json", "--out", str(out))
     promotion = json.loads(out.read_text())["careers"]["promotion_12m"]
@@ -218,7 +219,7 @@ def test_a_group_of_four_never_appears_in_the_report_or_on_the_page(tmp_path: Pa
     downloaded = list(csv.reader(io.StringIO(download.content.decode())))
     from_report = [[str(cell) for cell in row] for row in report.table("pipeline-departments").plain_rows()]
     assert downloaded[: len(from_report)] == from_report
-    assert [row for row in downloaded if row[:1] == ["Legal"]][0][1:3] == ["not shown", "12"]
+    assert next(row for row in downloaded if row[:1] == ["Legal"])[1:3] == ["not shown", "12"]
 
 
 @pytest.mark.django_db
