@@ -25,6 +25,7 @@ from twofold.privacy import GroupTable, Mean
 from twofold.programmes.models import Programme
 from twofold.relationships.aggregates import SCORE_FIELDS, SIDES, check_in_scores
 from twofold.relationships.models import CheckInPoint, Meeting, MeetingStatus, Relationship, RelationshipState
+from twofold.relationships.selectors import IDLE_AFTER_CADENCES
 
 DAYS_PER_MONTH = 30.4375
 CADENCE_BANDS = (
@@ -145,7 +146,9 @@ def engagement(programme: Programme, *, as_of: date) -> Engagement:
         if ended is None or ended >= until:  # active on the day
             since = last or started
             gap = (until - since).days
-            clock_counts["idle" if gap > 2 * cadence_days else "overdue" if gap > cadence_days else "on_track"] += 1
+            clock_counts[
+                "idle" if gap > IDLE_AFTER_CADENCES * cadence_days else "overdue" if gap > cadence_days else "on_track"
+            ] += 1
         if state == RelationshipState.ENDED_EARLY and ended is not None and ended < until:
             if ended_by is None and reason == LEFT_THE_ORGANISATION:
                 ended_counts["left"] += 1
