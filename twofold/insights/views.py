@@ -117,7 +117,8 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     elif fmt == "csv":
         response = HttpResponse(report.as_csv(), content_type="text/csv; charset=utf-8")
     else:
-        return HttpResponse(report.as_html())
+        # A file to keep, not a page of the site: its own stylesheet, opened outside the site's CSP.
+        response = HttpResponse(report.as_html(), content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
