@@ -71,6 +71,10 @@ they allow. Two releases of any kind are therefore two functions of the same ban
   k, and then reveals only that batch's band;
 * *one page vs another*: every page takes the figure from the same selector, built here.
 
+An interval around an average is built from the same bands: :meth:`Answers.batch_means` gives the
+mid-point of each complete batch's band (over k), and the interval is computed over those batch
+averages (the batch-means method, in :mod:`twofold.insights.statistics`), never over an answer.
+
 Why no answer can be worked out: take any answer. If its batch is incomplete, no figure depends on
 it. Otherwise every figure depends on it only through its batch's band. If the batch's sum is not
 the lowest or highest possible, the same sum is reached with this answer changed and another
