@@ -20,7 +20,7 @@ from datetime import date
 
 from django.db.models import Count, Q
 
-from twofold.insights.funnel import LEVEL_BANDS, _band
+from twofold.insights.funnel import LEVEL_BANDS, band_label
 from twofold.insights.tables import Cell, Table, partition_table
 from twofold.people.models import CareerEvent, CareerEventKind, Person
 from twofold.privacy import Headcount, group_table
@@ -119,7 +119,7 @@ def pipeline(programme: Programme | None, *, as_of: date) -> Pipeline:
     by_department: Counter[tuple[str, str]] = Counter()
     for pk, level, department in people:
         side = WITH if pk in sponsored else WITHOUT
-        by_band[(_band(level, LEVEL_BANDS) or "Unknown level", side)] += 1
+        by_band[(band_label(level, LEVEL_BANDS) or "Unknown level", side)] += 1
         by_department[(department or "No department", side)] += 1
     band_table, points = _split_table(
         "pipeline-levels",
