@@ -288,3 +288,12 @@ def test_the_report_downloads_answer_only_those_who_may_see_the_programme() -> N
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     page = client.get(reverse("insights:programme", args=[programme.pk])).content.decode()
     assert "Download report (PDF)" in page and reverse("insights:report", args=[programme.pk, "pdf"]) in page
+
+
+@pytest.mark.django_db
+def test_the_organisation_wide_pipeline_is_for_executives_only(cast) -> None:  # type: ignore[no-untyped-def]
+    sponsored_organisation()
+    executive = signed_in(cast.executive).get(reverse("insights:overview")).content.decode()
+    assert 'id="section-pipeline"' in executive and "High-potential people by level band and sponsor" in executive
+    manager = signed_in(cast.programme_manager).get(reverse("insights:overview")).content.decode()
+    assert 'id="section-pipeline"' not in manager

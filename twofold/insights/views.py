@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from twofold.accounts import permissions
+from twofold.insights.evidence import pipeline_section
 from twofold.insights.forms import InsightsFilter
 from twofold.insights.report import ProgrammeReport, programme_report
 from twofold.insights.sections import careers_section, forest_chart
@@ -57,6 +58,10 @@ def overview(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "forest": forest_chart(sections),
             "headlines": programme_headlines(chosen),
+            # Organisation-wide: high-potential people with and without a sponsor in any programme.
+            "pipeline": pipeline_section(None, as_of=today)
+            if permissions.sees_all_insights(request.user) and not filters.get("programme")
+            else None,
             "department": department,
             "as_of": today,
         },
