@@ -13,6 +13,7 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -34,6 +35,7 @@ from twofold.privacy import stated_threshold
 from twofold.programmes.models import Programme
 
 FORMATS = ("pdf", "html", "json", "csv")
+STYLESHEET = Path(__file__).resolve().parent / "static" / "insights" / "report.css"
 REPORT_FIELDS = (
     "participants_n",
     "comparison_n",
@@ -237,15 +239,17 @@ class ProgrammeReport:
                 writer.writerow([formula_neutralised(table.note)])
         return out.getvalue()
 
-    def as_html(self) -> str:
-        return render_to_string("insights/report.html", {"report": self})
+    def as_html(self, *, stylesheet_link: bool = True) -> str:
+        """The report as a page; its stylesheet is a static file (the site's CSP allows no inline style)."""
+        return render_to_string("insights/report.html", {"report": self, "stylesheet_link": stylesheet_link})
 
     def as_pdf(self) -> bytes:
-        from weasyprint import HTML
+        from weasyprint import CSS, HTML
 
         # WeasyPrint narrates every layout step at INFO; a report command's output is the report.
         logging.getLogger("weasyprint").setLevel(logging.WARNING)
-        return bytes(HTML(string=self.as_html()).write_pdf())
+        html = HTML(string=self.as_html(stylesheet_link=False))
+        return bytes(html.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))]))
 
 
 def programme_report(programme: Programme, *, as_of: date, department: str | None = None) -> ProgrammeReport:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import path
 
 from twofold.insights import views
 
@@ -8,10 +8,6 @@ app_name = "insights"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("programmes/<int:pk>/", views.programme, name="programme"),
-    re_path(r"^programmes/(?P<pk>[0-9]+)/report\.(?P<fmt>pdf|html|json|csv)$", views.report_download, name="report"),
-    re_path(
-        r"^programmes/(?P<pk>[0-9]+)/tables/(?P<slug>[a-z0-9-]+)\.(?P<fmt>csv|xlsx)$",
-        views.table_download,
-        name="table",
-    ),
+    path("programmes/<int:pk>/report.<slug:fmt>", views.report_download, name="report"),
+    path("programmes/<int:pk>/tables/<slug:slug>.<slug:fmt>", views.table_download, name="table"),
 ]

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from twofold.accounts import permissions
 from twofold.insights.evidence import pipeline_section
 from twofold.insights.forms import InsightsFilter
-from twofold.insights.report import ProgrammeReport, programme_report
+from twofold.insights.report import FORMATS, ProgrammeReport, programme_report
 from twofold.insights.sections import careers_section, forest_chart
 from twofold.insights.selectors import programme_headlines
 from twofold.programmes.models import Programme, ProgrammeState
@@ -111,6 +111,8 @@ def _chosen_report(request: HttpRequest, pk: int) -> ProgrammeReport | HttpRespo
 @login_required
 def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The board report of a programme: PDF, HTML, JSON or CSV, the page's very figures."""
+    if fmt not in FORMATS:
+        raise Http404("The report comes as PDF, HTML, JSON or CSV.")
     report = _chosen_report(request, pk)
     if isinstance(report, HttpResponse):
         return report
@@ -122,8 +124,8 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     elif fmt == "csv":
         response = HttpResponse(report.as_csv(), content_type="text/csv; charset=utf-8")
     else:
-        # A file to keep, not a page of the site: its own stylesheet, opened outside the site's CSP.
-        response = HttpResponse(report.as_html(), content_type="text/html; charset=utf-8")
+        # A page of the site (its stylesheet is the site's static file), printable from the browser.
+        return HttpResponse(report.as_html(), content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
@@ -132,6 +134,8 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @login_required
 def table_download(request: HttpRequest, pk: int, slug: str, fmt: str) -> HttpResponse:
     """One table of a programme's page as CSV or XLSX, through the same privacy rules as the page."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("A table comes as CSV or XLSX.")
     report = _chosen_report(request, pk)
     if isinstance(report, HttpResponse):
         return report
