@@ -16,6 +16,7 @@ def test_counted_agrees_with_its_number() -> None:
     assert counted(2, "reverse mentor") == "2 reverse mentors"
     assert counted(1, "person", "people") == "1 person"
     assert counted(3, "person", "people") == "3 people"
+    assert counted(12_000, "pair") == "12,000 pairs"
 
 
 def test_the_pool_line_is_singular_for_one(cast) -> None:

@@ -28,6 +28,7 @@ from twofold.accounts.models import User
 from twofold.matchruns.models import MatchRun, MatchRunStatus
 from twofold.programmes.models import ProgrammeState
 from twofold.relationships.models import AdvocacyAction, Concern
+from twofold.webhooks.models import Subscription
 
 MISSING = 987_654_321
 
@@ -80,6 +81,7 @@ def scene(cast: Cast) -> Scene:
     concern = Concern.objects.create(relationship=relationship, raised_by=cast.ana, text="Worried")
     run = MatchRun.objects.create(programme=programme, status=MatchRunStatus.READY)
     application = enrol(draft, cast.ana, MENTEE)
+    webhook = Subscription.objects.create(name="HR", url="https://hooks.example.org/hr", secret="whsec_x")
 
     programme_ids = {"pk": programme.pk}
     relationship_ids = {"pk": relationship.pk}
@@ -98,6 +100,10 @@ def scene(cast: Cast) -> Scene:
         # Data-subject exports: org admins only; everyone else gets the unknown id's answer.
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
+        # Webhooks: org admins only.
+        "webhooks:detail": {"pk": webhook.pk},
+        "webhooks:test": {"pk": webhook.pk},
+        "webhooks:active": {"pk": webhook.pk},
     }
     viewers: dict[str, list[User]] = {
         # Everyone signed in with a role reads the directory; only who may not is asked here.

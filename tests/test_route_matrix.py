@@ -9,8 +9,8 @@ suite with its name: a new page is not finished until someone has said who may u
 Path parameters are filled with real objects of one scene (:func:`scene`): an active reverse-mentoring
 pair (Ana mentoring Vera), an active sponsorship of the same two (Vera sponsoring Ana), a proposal
 between them waiting for answers, another pair (Ben and Victor) in a programme another manager runs,
-an invitation, an application waiting for its line manager, a meeting, an advocacy action, a concern
-and a match run.
+an invitation, an application waiting for its line manager, a meeting, an advocacy action, a concern,
+a match run and a webhook.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import EnrolmentStatus, ProgrammeState
 from twofold.relationships.calendar import calendar_feed_for
 from twofold.relationships.models import AdvocacyAction, Concern, MeetingStatus
+from twofold.webhooks.models import Subscription
 
 # The roles, in the order of the columns of TABLE.
 ROLES = (
@@ -130,6 +131,11 @@ relationships:nominate          302 405 405 405 405 405 405 405 405 405 | 302 40
 relationships:programme_health  302 404 404 404 404 404 404 200 404 200 | -
 two_step                        302 403 403 403 403 403 403 403 403 200 | -
 two_step_remove                 405 405 405 405 405 405 405 405 405 405 | -
+webhooks:active                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
+webhooks:detail                 302 403 403 403 403 403 403 403 403 200 | -
+webhooks:list                   302 403 403 403 403 403 403 403 403 200 | -
+webhooks:new                    302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 201
+webhooks:test                   302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 """
 
 
@@ -238,6 +244,9 @@ def scene(cast: Cast) -> Scene:
     concern = Concern.objects.create(relationship=pair, raised_by=cast.ana, text="Worried")
     run = MatchRun.objects.create(programme=mentoring, status=MatchRunStatus.READY)
     skill = Skill.objects.create(name="Prompting")
+    webhook = Subscription.objects.create(
+        name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
+    )
 
     on_pair = {"pk": pair.pk}
     kwargs: dict[str, dict[str, Any]] = {
@@ -260,6 +269,9 @@ def scene(cast: Cast) -> Scene:
         "relationships:meeting_edit": {**on_pair, "meeting_id": meeting.pk},
         "relationships:programme_health": {"pk": mentoring.pk},
         "relationships:concern_handle": {"pk": concern.pk},
+        "webhooks:detail": {"pk": webhook.pk},
+        "webhooks:test": {"pk": webhook.pk},
+        "webhooks:active": {"pk": webhook.pk},
     }
     for name, route in ROUTES.items():
         if name in kwargs or not route.parameters:
@@ -317,6 +329,14 @@ def scene(cast: Cast) -> Scene:
         "relationships:end": {"reason": "Moving on"},
         "relationships:complete": {},
         "relationships:concern_handle": {"status": "acknowledged"},
+        "webhooks:new": {
+            "name": "Slack",
+            "url": "https://hooks.example.org/s",
+            "preset": "slack",
+            "events": ["proposal.made"],
+        },
+        "webhooks:test": {},
+        "webhooks:active": {"active": "0"},
     }
     return Scene(users=users, kwargs=kwargs, posts=posts)
 
@@ -341,6 +361,8 @@ WATCHED = (
     "relationships.CalendarFeed",
     "matchruns.MatchRun",
     "matchruns.Proposal",
+    "webhooks.Subscription",
+    "webhooks.Delivery",
 )
 
 

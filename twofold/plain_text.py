@@ -38,4 +38,4 @@ def control_character_problem(text: str, *, allow_line_breaks: bool = False) -> 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """``count`` and ``noun`` in agreement: "1 pair", "2 pairs", "1 person" / "3 people" with ``plural``."""
-    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"

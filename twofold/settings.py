@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "twofold.matchruns",
     "twofold.insights",
     "twofold.dataprotection",
+    "twofold.webhooks",
     "twofold.demo",
     "twofold.operations",
 ]
@@ -332,6 +333,16 @@ elif TWOFOLD_TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Webhooks (docs/integrations.md#webhooks): a failed delivery is tried again after 30 s, 1 min, 2 min, …
+# (doubling) until it has been tried this many times; each attempt waits this long for an answer.
+WEBHOOK_MAX_ATTEMPTS = env_int("TWOFOLD_WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_SECONDS = env_int("TWOFOLD_WEBHOOK_RETRY_SECONDS", 30)
+WEBHOOK_TIMEOUT_SECONDS = env_int("TWOFOLD_WEBHOOK_TIMEOUT_SECONDS", 10)
+if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_RETRY_SECONDS < 0 or WEBHOOK_TIMEOUT_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "TWOFOLD_WEBHOOK_MAX_ATTEMPTS and TWOFOLD_WEBHOOK_TIMEOUT_SECONDS must be 1 or more, "
+        "TWOFOLD_WEBHOOK_RETRY_SECONDS 0 or more"
+    )
 # A worker records a heartbeat this often; /readyz fails once none is younger than four of them.
 WORKER_HEARTBEAT_SECONDS = env_int("TWOFOLD_WORKER_HEARTBEAT_SECONDS", 15)
 if WORKER_HEARTBEAT_SECONDS < 1:

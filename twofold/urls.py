@@ -19,6 +19,7 @@ urlpatterns = [
     path("overview/", RedirectView.as_view(pattern_name="insights:overview", permanent=True), name="overview_moved"),
     path("audit/", include("twofold.audit.urls")),
     path("data-requests/", include("twofold.dataprotection.urls")),
+    path("integrations/webhooks/", include("twofold.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("", include("twofold.relationships.urls")),
 ]

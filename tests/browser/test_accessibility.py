@@ -62,8 +62,25 @@ def test_participant_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_org_admin_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
+    from twofold.webhooks.services import subscription_create, subscription_send_test
+
+    webhook, _ = subscription_create(
+        actor=cast.admin, name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"]
+    )
+    subscription_send_test(actor=cast.admin, subscription=webhook)
     sign_in(page, "admin")
-    visit_all(page, ["/audit/", "/audit/?action=sign_in", "/data-requests/", "/data-requests/?person=J1"])
+    visit_all(
+        page,
+        [
+            "/audit/",
+            "/audit/?action=sign_in",
+            "/data-requests/",
+            "/data-requests/?person=J1",
+            "/integrations/webhooks/",
+            "/integrations/webhooks/new/",
+            f"/integrations/webhooks/{webhook.pk}/",
+        ],
+    )
 
 
 def test_executive_pages(page, cast) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ def test_overview_counts_without_naming_anyone(cast, django_assert_max_num_queri
     # The careers section reads three queries per programme shown; the filters read their choices.
     with django_assert_max_num_queries(18):
         page = client.get(reverse("insights:overview")).content.decode()
-    assert "Digital fluency" in page and "1 mentors, 1 mentees" in page
+    assert "Digital fluency" in page and "1 mentor, 1 mentee" in page
     assert "Still a draft" not in page
     for name in ("Ana Junior", "Victor Tech"):
         assert name not in page

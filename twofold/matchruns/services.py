@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import User
 from twofold.accounts.permissions import authorize
+from twofold.events import announce
 from twofold.matching import (
     MatchInputError,
     Policy,
@@ -541,6 +542,19 @@ def _publish_proposal(
         proposal.save(update_fields=["relationship", "skipped_reason"])
 
 
+def _announce_published(run: MatchRun, programme: Programme) -> None:
+    proposals = Proposal.objects.filter(run=run)
+    announce(
+        "match_run.published",
+        {
+            "match_run": {"id": run.pk, "number": run.number},
+            "programme": {"id": programme.pk, "name": programme.name, "kind": programme.kind},
+            "proposed": proposals.filter(relationship__isnull=False).count(),
+            "skipped": proposals.exclude(skipped_reason="").count(),
+        },
+    )
+
+
 def match_run_publish(*, actor: Any, run: MatchRun, now: datetime | None = None) -> PublishResult:
     """Send every proposal of a reviewed run to both people (or, one-sided, to the mentee).
 
@@ -564,10 +578,10 @@ def match_run_publish(*, actor: Any, run: MatchRun, now: datetime | None = None)
                 now=now,
             )
         with transaction.atomic():
-            if not undecided.exists():
-                MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.PUBLISHING).update(
-                    status=MatchRunStatus.PUBLISHED
-                )
+            if not undecided.exists() and MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.PUBLISHING).update(
+                status=MatchRunStatus.PUBLISHED
+            ):
+                _announce_published(run, programme)
         programme.refresh_from_db()
         if programme.state == ProgrammeState.MATCHING:
             try:
