@@ -70,6 +70,8 @@ dataprotection:requests         302 403 403 403 403 403 403 403 403 200 | -
 home                            302 302 302 302 302 302 302 302 302 302 | -
 insights:overview               302 403 403 403 403 403 200 200 200 200 | -
 insights:programme              302 403 403 403 403 403 404 200 200 200 | -
+insights:report                 302 403 403 403 403 403 404 200 200 200 | -
+insights:table                  302 403 403 403 403 403 404 200 200 200 | -
 login                           200 302 302 302 302 302 302 302 302 302 | -
 login_code                      302 302 302 302 302 302 302 302 302 302 | -
 logout                          405 405 405 405 405 405 405 405 405 405 | -
@@ -263,6 +265,8 @@ def scene(cast: Cast) -> Scene:
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
         "insights:programme": {"pk": mentoring.pk},
+        "insights:report": {"pk": mentoring.pk, "fmt": "csv"},
+        "insights:table": {"pk": mentoring.pk, "slug": "meeting-cadence", "fmt": "xlsx"},
         "programmes:new": {"kind": "reverse_mentoring"},
         "programmes:apply": {"pk": sponsorship.pk},
         "programmes:decline_invitation": {"pk": invitation.pk},

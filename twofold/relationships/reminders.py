@@ -54,7 +54,7 @@ from twofold.relationships.models import (
     RelationshipState,
     ReminderSent,
 )
-from twofold.relationships.selectors import check_in_refusal
+from twofold.relationships.selectors import IDLE_AFTER_CADENCES, check_in_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +71,8 @@ class ReminderKind(StrEnum):
 PROPOSAL_REMINDER_EVERY_DAYS = 3
 # Meetings starting today or up to this many days ahead get a reminder with the invitation.
 MEETING_UPCOMING_DAYS_AHEAD = 1
-# A pair is idle when it has not met for this many cadences.
-IDLE_CADENCES = 2
+# A pair is idle when it has not met for this many cadences (the one rule, in the selectors).
+IDLE_CADENCES = IDLE_AFTER_CADENCES
 # A check-in still unanswered is reminded again after a week.
 CHECK_IN_REMINDER_EVERY_DAYS = 7
 # Check-in points in the order they come; a later point that has come replaces an earlier one.
