@@ -6,6 +6,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+# A database out of reach answers 503 with Retry-After rather than 500 (twofold.operations.errors).
+handler500 = "twofold.operations.errors.server_error"
+
 admin.site.site_header = "Twofold administration"
 admin.site.site_title = "Twofold"
 
@@ -19,6 +22,8 @@ urlpatterns = [
     path("overview/", RedirectView.as_view(pattern_name="insights:overview", permanent=True), name="overview_moved"),
     path("audit/", include("twofold.audit.urls")),
     path("data-requests/", include("twofold.dataprotection.urls")),
+    path("sso/", include("twofold.sso.urls")),
+    path("integrations/webhooks/", include("twofold.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("", include("twofold.relationships.urls")),
 ]
