@@ -18,8 +18,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The background worker runs beside the web server (match runs, invitation emails); Ctrl-C stops both.
+# Links in emails start from SITE_URL, by default the address served here.
 run: venv
-	$(BIN)/twofold demo
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/twofold demo
+	@SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; export SITE_URL; \
+	$(BIN)/twofold worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/twofold runserver $(HOST):$(PORT)
 
 test: venv

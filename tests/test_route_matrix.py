@@ -15,6 +15,7 @@ a match run and a webhook.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -105,7 +106,13 @@ programmes:approve              302 405 405 405 405 405 405 405 405 405 | 302 40
 programmes:decline_invitation   302 405 405 405 405 405 405 405 405 405 | 302 302 404 404 404 404 403 403 404 403
 programmes:detail               302 404 404 404 404 404 404 200 404 200 | -
 programmes:edit                 302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 200 404 200
-programmes:enrolments           302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 302 404 302
+programmes:enrolments           302 404 404 404 404 404 404 200 404 200 | -
+programmes:invite               302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 302 404 302
+programmes:add                  302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 302 404 302
+programmes:add_file             302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
+programmes:emails               302 404 404 404 404 404 404 200 404 200 | -
+programmes:email                302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 302 404 302
+programmes:copy                 302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 200 404 200
 programmes:list                 302 403 403 403 403 403 200 200 403 200 | -
 programmes:move                 302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
 programmes:new                  302 403 403 403 403 403 200 200 403 200 | 302 403 403 403 403 403 200 200 403 200
@@ -192,6 +199,18 @@ ROUTES = {route.name: route for route in project_routes()}
 # --- the scene -----------------------------------------------------------------------------------
 
 
+class RereadableFile(io.BytesIO):
+    """An upload the test client can send once per role: each read starts from the beginning."""
+
+    def __init__(self, content: bytes, name: str) -> None:
+        super().__init__(content)
+        self.name = name
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.seek(0)
+        return super().read(size)
+
+
 @dataclass
 class Scene:
     users: dict[str, User | None]
@@ -272,6 +291,7 @@ def scene(cast: Cast) -> Scene:
         "programmes:decline_invitation": {"pk": invitation.pk},
         "programmes:withdraw": {"pk": invitation.pk},
         "programmes:approve": {"pk": application.pk},
+        "programmes:email": {"pk": mentoring.pk, "kind": "invitation"},
         "relationships:calendar_feed": {"token": calendar_feed_for(cast.ana).token},
         "relationships:answer": {"pk": proposal.pk},
         "relationships:advocacy": {"pk": sponsored.pk},
@@ -295,7 +315,10 @@ def scene(cast: Cast) -> Scene:
 
     posts: dict[str, dict[str, Any]] = {
         "programmes:move": {"to_state": ProgrammeState.RUNNING},
-        "programmes:enrolments": {"role": MENTEE, "max_level": 3},
+        "programmes:invite": {"role": MENTOR, "max_level": 3},
+        "programmes:add": {"person": [cast.ben.pk], f"role-{cast.ben.pk}": MENTOR},
+        "programmes:add_file": {"file": RereadableFile(b"employee_id,role\nJ2,mentor\n", "pool.csv")},
+        "programmes:email": {"action": "save", "subject": "Join {{ programme_name }}", "body": "Hello {{ name }}"},
         "programmes:apply": {"role": MENTEE, "goals": "Visibility", "availability": ["0"], "aspiration": ""},
         "programmes:decline_invitation": {},
         "programmes:withdraw": {"reason": "No time"},
@@ -315,6 +338,7 @@ def scene(cast: Cast) -> Scene:
         "people:import_job_retry": {},
         "programmes:new": {},
         "programmes:edit": {},
+        "programmes:copy": {},
         "relationships:calendar_rotate": {},
         "relationships:answer": {"answer": "accept"},
         "relationships:agreement": {"goals": "Ours", "cadence_days": 14, "confidentiality": "Between us."},
@@ -360,6 +384,7 @@ WATCHED = (
     "people.PersonSkill",
     "programmes.Programme",
     "programmes.Enrolment",
+    "programmes.ProgrammeEmail",
     "relationships.Relationship",
     "relationships.Agreement",
     "relationships.Meeting",

@@ -45,9 +45,11 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     page.get_by_label("Role").first.select_option("mentor")
     page.get_by_label("From level").fill("1")
     page.get_by_label("To level").fill("3")
-    page.get_by_role("button", name="Invite").click()
+    page.get_by_role("button", name="Preview the invitations").click()
+    expect(page.locator("#invite-preview")).to_contain_text("2 people to invite as mentors")
+    page.get_by_role("button", name="Invite 2 and email them").click()
     page.wait_for_load_state()
-    assert "Invited 2." in page.locator(".messages").inner_text()
+    assert "Invited 2 people;" in page.locator(".messages").inner_text()
     assert_accessible(page)
     for employee_id in ("X1", "X2"):
         from twofold.people.models import Person

@@ -95,20 +95,19 @@ def test_edit_saves_through_the_service(cast) -> None:
 def test_invite_by_filter_from_the_enrolments_page(cast) -> None:
     programme = programme_create(name="Invite", kind="reverse_mentoring", actor=cast.programme_manager)
     client = signed_in(cast.programme_manager)
-    response = client.post(
-        reverse("programmes:enrolments", args=[programme.pk]),
-        {"role": "mentor", "min_level": 1, "max_level": 3, "departments": ["Engineering", "Sales"]},
-        follow=True,
-    )
+    chosen = {"role": "mentor", "min_level": 1, "max_level": 3, "departments": ["Engineering", "Sales"]}
+    preview = client.get(reverse("programmes:invite", args=[programme.pk]), chosen).content.decode()
+    assert "2 people to invite as mentors" in preview and not Enrolment.objects.exists()
+    response = client.post(reverse("programmes:invite", args=[programme.pk]), chosen, follow=True)
     page = response.content.decode()
-    assert "Invited 2. 0 were already in the programme; 0 were not eligible." in page
+    assert "Invited 2 people; their invitations are being emailed." in page
     assert set(Enrolment.objects.values_list("person__employee_id", "status")) == {
         ("J1", EnrolmentStatus.INVITED),
         ("J2", EnrolmentStatus.INVITED),
     }
     assert "Ana Junior" in page and "Ben Junior" in page
     response = client.post(
-        reverse("programmes:enrolments", args=[programme.pk]), {"role": "mentor", "min_level": 5, "max_level": 2}
+        reverse("programmes:invite", args=[programme.pk]), {"role": "mentor", "min_level": 5, "max_level": 2}
     )
     assert response.status_code == 400 and "is above" in response.content.decode()
 

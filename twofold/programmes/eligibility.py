@@ -243,3 +243,23 @@ def application_problem(
         )
     problem = role_problem(rules, candidate, role)
     return None if problem is None else Refusal("not_eligible", problem)
+
+
+def invitation_problem(
+    rules: EligibilityRules, candidate: Candidate, role: str, *, previous_status: str | None = None
+) -> Refusal | None:
+    """Why ``candidate`` is left out when a programme's managers invite (or add) people to ``role``,
+    or None when they may be invited.
+
+    In order: someone already in the programme (invited, waiting, in the pool or waitlisted) is not
+    invited again; then the role's own rules (:func:`role_problem`). Unlike an application, a
+    manager's invitation overrides a turned-down application and reaches invite-only programmes;
+    someone who withdrew or declined may be invited again. The invitation preview shows exactly the
+    people this lets through, and the invitation service invites exactly those.
+    """
+    if previous_status in OPEN_STATUSES:
+        return Refusal(
+            "already_enrolled", f"{candidate.name} is already in this programme ({previous_status.replace('_', ' ')})"
+        )
+    problem = role_problem(rules, candidate, role)
+    return None if problem is None else Refusal("not_eligible", problem)

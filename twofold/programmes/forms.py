@@ -13,7 +13,7 @@ from twofold.programmes.services import FAIRNESS_ATTRIBUTES
 
 PROGRAMME_FIELDSETS: list[tuple[str, tuple[str, ...]]] = [
     ("About", ("name", "description")),
-    ("Cohort and cadence", ("starts_on", "ends_on", "duration_months", "cadence_days")),
+    ("Cohort and cadence", ("starts_on", "ends_on", "enrolment_closes_on", "duration_months", "cadence_days")),
     (
         "Who can take part",
         (
@@ -45,7 +45,7 @@ PROGRAMME_FIELDSETS: list[tuple[str, tuple[str, ...]]] = [
 ]
 PROGRAMME_FORM_FIELDS = [name for _, names in PROGRAMME_FIELDSETS for name in names]
 # Fields whose help text the form shows under them (the others' labels say enough).
-FIELDS_WITH_HELP = ("invite_only", "policy")
+FIELDS_WITH_HELP = ("enrolment_closes_on", "invite_only", "policy")
 
 
 # What each kind calls its two sides, as the form's labels say them.
@@ -89,6 +89,7 @@ class ProgrammeForm(forms.ModelForm):
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "enrolment_closes_on": forms.DateInput(attrs={"type": "date"}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {
@@ -240,3 +241,18 @@ class ApplicationForm(forms.Form):
             (SkillCategory(category).label, options, sum(1 for option in options if option.data["selected"]))
             for category, options in grouped.items()
         ]
+
+
+class PoolFileForm(forms.Form):
+    file = forms.FileField(
+        label="A CSV or XLSX file",
+        help_text=(
+            "Two columns: employee_id and role (mentor, sponsor, mentee or protégé). "
+            "Nobody is added unless every row is right."
+        ),
+    )
+
+
+class EmailWordingForm(forms.Form):
+    subject = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "wide"}))
+    body = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 12}))

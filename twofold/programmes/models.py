@@ -49,6 +49,14 @@ class Programme(models.Model):
     state = models.CharField(max_length=20, choices=ProgrammeState.choices, default=ProgrammeState.DRAFT)
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    # The last day people may accept an invitation or apply: those still invited are reminded once
+    # shortly before (the daily run). Empty: no deadline, and no reminder.
+    enrolment_closes_on = models.DateField(
+        "enrolment closes on",
+        null=True,
+        blank=True,
+        help_text="People still invited get one reminder a few days before. Leave empty for no deadline.",
+    )
     duration_months = models.PositiveSmallIntegerField(default=6)
     cadence_days = models.PositiveSmallIntegerField(default=14, help_text="Meet every this many days.")
     # Eligibility. Reverse mentoring: mentors at or below mentor_max_level, mentees at or above
@@ -187,3 +195,45 @@ class Enrolment(models.Model):
     @property
     def seats_free(self) -> int:
         return self.capacity - self.seats_taken
+
+
+class EmailKind(models.TextChoices):
+    """The emails a programme sends whose wording its managers may change."""
+
+    INVITATION = "invitation", "Invitation"
+    INVITATION_REMINDER = "invitation_reminder", "Invitation reminder"
+
+
+class ProgrammeEmail(models.Model):
+    """A programme's own wording of one email (subject and body, with placeholders); without one the
+    default wording (:mod:`twofold.programmes.emails`) is sent."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=30, choices=EmailKind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=5000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["programme", "kind"], name="programme_email_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.programme_id}"
+
+
+class EnrolmentEmailSent(models.Model):
+    """One email of a kind sent about one enrolment, recorded before it goes: the invitation and its
+    reminder each reach a person once, however many workers or runs race."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="emails_sent")
+    kind = models.CharField(max_length=30, choices=EmailKind.choices)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "kind"], name="enrolment_email_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} about {self.enrolment_id}"

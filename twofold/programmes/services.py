@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from twofold.accounts.models import User
@@ -20,13 +19,14 @@ from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_LEVEL, MIN_LEVEL, Person, Skill
 from twofold.programmes import holds
 from twofold.programmes.eligibility import (
-    OPEN_STATUSES,
     ApplicationFacts,
     Candidate,
     EligibilityRules,
     application_problem,
+    invitation_problem,
     role_problem,
 )
+from twofold.programmes.errors import ProgrammeRuleBroken
 from twofold.programmes.matching_policy import policy_problems
 from twofold.programmes.models import (
     PROGRAMME_TRANSITIONS,
@@ -35,24 +35,12 @@ from twofold.programmes.models import (
     EnrolmentRole,
     EnrolmentStatus,
     Programme,
+    ProgrammeEmail,
     ProgrammeKind,
     ProgrammeState,
 )
-
-
-class ProgrammeRuleBroken(ValueError):
-    """A request that the programme's rules refuse; ``code`` names the rule for APIs and tests.
-
-    ``field`` names the setting at fault when there is one (a form shows the problems there), and
-    ``problems`` lists each reason on its own (the message joins them with "; ").
-    """
-
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None, problems: Sequence[str] = ()):
-        super().__init__(message)
-        self.code = code
-        self.field = field
-        self.problems = list(problems) or message.split("; ")
-
+from twofold.programmes.selectors import OPEN_ENROLMENT, InviteFilter
+from twofold.programmes.tasks import invitations_email_task
 
 # Defaults per kind (PRODUCT.md): every one is editable when creating or later.
 KIND_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -88,6 +76,7 @@ EDITABLE_FIELDS = (
     "description",
     "starts_on",
     "ends_on",
+    "enrolment_closes_on",
     "duration_months",
     "cadence_days",
     "mentor_min_level",
@@ -117,8 +106,6 @@ FAIRNESS_ATTRIBUTES = ("gender", "ethnicity", "disability", "generation")
 MAX_CADENCE_DAYS = 365
 COUNT_LIMITS = {"duration_months": 120, "cadence_days": MAX_CADENCE_DAYS, "capacity": 50, "proposal_expiry_days": 365}
 LEVEL_FIELDS = ("mentor_min_level", "mentor_max_level", "mentee_min_level", "mentee_max_level")
-# Enrolment statuses that hold a place in the pool or may come to (the one list is eligibility's).
-OPEN_ENROLMENT = tuple(EnrolmentStatus(status) for status in OPEN_STATUSES)
 
 
 def programme_defaults(kind: str) -> dict[str, Any]:
@@ -155,7 +142,11 @@ def _validate(values: dict[str, Any]) -> None:
     for name in ("min_level_gap", "max_level_gap"):
         if values.get(name) is not None and not 0 <= int(values[name]) <= MAX_LEVEL - MIN_LEVEL:
             problems.append(f"{name.replace('_', ' ')} must be from 0 to {MAX_LEVEL - MIN_LEVEL}")
-    for name, label in (("starts_on", "the start date"), ("ends_on", "the end date")):
+    for name, label in (
+        ("starts_on", "the start date"),
+        ("ends_on", "the end date"),
+        ("enrolment_closes_on", "the day enrolment closes"),
+    ):
         value = values.get(name)
         if value is not None and not isinstance(value, date):
             problems.append(f"{label} is not a date")
@@ -224,6 +215,20 @@ def programme_create(*, actor: Any, name: str, kind: str, managers: Iterable[Any
     _validate_policy(kind, values)
     programme = Programme.objects.create(kind=kind, created_by=created_by, **values)
     programme.managers.set(list(managers) or ([created_by] if created_by is not None else []))
+    return programme
+
+
+@transaction.atomic
+def programme_copy(*, actor: Any, source: Programme, name: str, **overrides: Any) -> Programme:
+    """A new programme in draft made from ``source``: its kind, settings and email wording, with
+    ``overrides`` (a new name, new dates) on top; nobody from its pool. Managed by its creator."""
+    authorize(actor, "programmes.manage", source)
+    values = {setting: getattr(source, setting) for setting in EDITABLE_FIELDS if setting != "name"} | overrides
+    programme = programme_create(actor=actor, name=name, kind=source.kind, **values)
+    ProgrammeEmail.objects.bulk_create(
+        ProgrammeEmail(programme=programme, kind=email.kind, subject=email.subject, body=email.body)
+        for email in ProgrammeEmail.objects.filter(programme=source).order_by("kind")
+    )
     return programme
 
 
@@ -397,6 +402,42 @@ def _enrol(
 
 
 @transaction.atomic
+def enrolments_add(*, actor: Any, programme: Programme, entries: Sequence[tuple[Person, str]]) -> list[Enrolment]:
+    """A programme's manager puts these people straight into the pool, each in the role given: for
+    organisations that select participants rather than invite them.
+
+    All or nothing: when anyone is already in the programme, not eligible for their role
+    (:func:`~twofold.programmes.eligibility.invitation_problem`, the rule the invitation preview
+    shows) or listed twice, nobody is added and ``problems`` names each one."""
+    authorize(actor, "programmes.manage", programme)
+    _check_open_for_enrolment(programme)
+    if not entries:
+        raise ProgrammeRuleBroken("choose at least one person to add", code="nobody")
+    open_status = dict(
+        Enrolment.objects.filter(programme=programme, person__in=[person for person, _ in entries])
+        .filter(status__in=OPEN_ENROLMENT)
+        .values_list("person_id", "status")
+    )
+    rules = EligibilityRules.of(programme)
+    problems, seen = [], set()
+    for person, role in entries:
+        if role not in EnrolmentRole.values:
+            problems.append(f"{person.name}: unknown role {role!r}")
+            continue
+        if person.pk in seen:
+            problems.append(f"{person.name} is listed more than once")
+            continue
+        seen.add(person.pk)
+        refusal = invitation_problem(rules, Candidate.of(person), role, previous_status=open_status.get(person.pk))
+        if refusal is not None:
+            problems.append(refusal.message)
+    if problems:
+        raise ProgrammeRuleBroken("; ".join(problems), code="not_added", problems=problems)
+    added_by = actor if isinstance(actor, User) else None
+    return [_enrol(programme=programme, person=person, role=role, invited_by=added_by) for person, role in entries]
+
+
+@transaction.atomic
 def enrolment_apply(
     *,
     actor: Any,
@@ -456,31 +497,6 @@ def enrolment_nominate(
 
 
 @dataclass
-class InviteFilter:
-    """Who to invite: level range, departments, locations, and optionally only high potential."""
-
-    min_level: int | None = None
-    max_level: int | None = None
-    departments: list[str] = field(default_factory=list)
-    locations: list[str] = field(default_factory=list)
-    high_potential_only: bool = False
-
-    def queryset(self) -> QuerySet[Person]:
-        people = Person.objects.filter(active=True)
-        if self.min_level is not None:
-            people = people.filter(level__gte=self.min_level)
-        if self.max_level is not None:
-            people = people.filter(level__lte=self.max_level)
-        if self.departments:
-            people = people.filter(department__in=self.departments)
-        if self.locations:
-            people = people.filter(location__in=self.locations)
-        if self.high_potential_only:
-            people = people.filter(high_potential=True)
-        return people
-
-
-@dataclass
 class InviteResult:
     invited: list[Enrolment] = field(default_factory=list)
     already: list[Person] = field(default_factory=list)
@@ -489,30 +505,41 @@ class InviteResult:
 
 @transaction.atomic
 def enrolment_invite_by_filter(
-    *, actor: Any, programme: Programme, role: str, where: InviteFilter, limit: int | None = None
+    *,
+    actor: Any,
+    programme: Programme,
+    role: str,
+    where: InviteFilter,
+    limit: int | None = None,
+    email: bool = False,
+    base_url: str | None = None,
 ) -> InviteResult:
-    """Invite everyone the filter selects ("levels 1–3 in Engineering and Sales"), skipping the
-    ineligible (with their reason) and those already in the programme."""
+    """Invite everyone the filter selects ("levels 1–3 in Engineering and Sales"), skipping those
+    :func:`~twofold.programmes.eligibility.invitation_problem` leaves out (already in the programme,
+    or not eligible, with the reason): the people :func:`~twofold.programmes.selectors.invite_preview`
+    lists. With ``email``, each person invited is emailed once the invitations are saved (by the
+    background worker; links start from ``base_url``, the address the manager used, or ``SITE_URL``)."""
     authorize(actor, "programmes.manage", programme)
     invited_by = actor if isinstance(actor, User) else None
     _check_open_for_enrolment(programme)
     if role not in EnrolmentRole.values:
         raise ProgrammeRuleBroken(f"unknown role {role!r}", code="unknown_role")
     result = InviteResult()
-    enrolled = set(
-        Enrolment.objects.filter(programme=programme, status__in=OPEN_ENROLMENT).values_list("person_id", flat=True)
+    open_status = dict(
+        Enrolment.objects.filter(programme=programme, status__in=OPEN_ENROLMENT).values_list("person_id", "status")
     )
     candidates = where.queryset().order_by("employee_id")
     if limit is not None:
         candidates = candidates[:limit]
+    rules = EligibilityRules.of(programme)
     fresh = []
     for person in candidates:
-        if person.pk in enrolled:
+        refusal = invitation_problem(rules, Candidate.of(person), role, previous_status=open_status.get(person.pk))
+        if refusal is not None and refusal.code == "already_enrolled":
             result.already.append(person)
             continue
-        problem = eligibility_problem(programme, person, role)
-        if problem:
-            result.not_eligible.append((person, problem))
+        if refusal is not None:
+            result.not_eligible.append((person, refusal.message))
             continue
         fresh.append(
             Enrolment(
@@ -555,7 +582,14 @@ def enrolment_invite_by_filter(
             result.invited.append(written[enrolment.person_id])
         else:
             result.already.append(enrolment.person)
+    if email and result.invited:
+        invitations_email_later([enrolment.pk for enrolment in result.invited], base_url=base_url)
     return result
+
+
+def invitations_email_later(enrolment_ids: list[int], *, base_url: str | None = None) -> None:
+    """Queue the invitation emails of these enrolments for when the transaction commits."""
+    transaction.on_commit(lambda: invitations_email_task.enqueue(enrolment_ids, base_url))
 
 
 @transaction.atomic

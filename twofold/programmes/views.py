@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from twofold.accounts import permissions
 from twofold.people.selectors import directory_filter_options
@@ -41,11 +42,9 @@ from twofold.programmes.selectors import (
 )
 from twofold.programmes.services import (
     OPEN_ENROLMENT,
-    InviteFilter,
     ProgrammeRuleBroken,
     enrolment_apply,
     enrolment_approve,
-    enrolment_invite_by_filter,
     enrolment_respond,
     enrolment_withdraw,
     programme_create,
@@ -85,7 +84,7 @@ def _rule_message(error: Exception) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def _apply_rule_error(form: ProgrammeForm, error: ProgrammeRuleBroken) -> None:
+def _apply_rule_error(form: forms.BaseForm, error: ProgrammeRuleBroken) -> None:
     field = error.field if error.field in form.fields else None
     for message in error.problems:
         form.add_error(field, _rule_message(ValueError(message)))
@@ -172,34 +171,12 @@ def programme_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     options = directory_filter_options()
-    form = InviteForm(request.POST or None, departments=options.departments, locations=options.locations)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            result = enrolment_invite_by_filter(
-                programme=programme,
-                role=data["role"],
-                where=InviteFilter(
-                    min_level=data["min_level"],
-                    max_level=data["max_level"],
-                    departments=data["departments"],
-                    locations=data["locations"],
-                    high_potential_only=data["high_potential_only"],
-                ),
-                actor=request.user,
-            )
-        except ProgrammeRuleBroken as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                f"Invited {len(result.invited)}. {len(result.already)} were already in the programme; "
-                f"{len(result.not_eligible)} were not eligible.",
-            )
-            return redirect("programmes:enrolments", pk=pk)
+    # The invitation form previews first (GET to the invite page); nothing is sent from here.
+    form = InviteForm(departments=options.departments, locations=options.locations)
     role = request.GET.get("role", "")
     status = request.GET.get("status", "")
     enrolments = Enrolment.objects.filter(programme=programme).select_related("person", "nominated_by")
@@ -224,7 +201,6 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "query_string": query.urlencode(),
             "pool": programme_pool_counts(programme),
         },
-        status=400 if form.errors else 200,
     )
 
 

@@ -6,23 +6,14 @@ request to build an address from.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.urls import reverse
+
+from twofold.site_links import site_host, site_link
+
+__all__ = ["calendar_feed_link", "programme_link", "relationship_link", "site_host", "site_link"]
 
 # The page of one relationship, where both people answer a proposal, log meetings and check in.
 RELATIONSHIP_PATH = "/relationships/{pk}/"
-
-
-def site_link(path: str) -> str:
-    """``path`` (starting with /) on the public address of this Twofold."""
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def site_host() -> str:
-    """The host name of ``SITE_URL``; calendar UIDs end with it so that they are unique worldwide."""
-    return urlsplit(settings.SITE_URL).hostname or "twofold.invalid"
 
 
 def relationship_link(relationship_id: int) -> str:

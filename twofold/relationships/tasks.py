@@ -17,6 +17,7 @@ from twofold.accounts.permissions import CommandLineOperator
 from twofold.operations.tasks import scheduled_runs, scheduled_runs_cancel, traced_task
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
+from twofold.programmes.emails import invitation_reminders_send
 from twofold.relationships.reminders import reminders_send
 from twofold.relationships.retention import retention_apply
 
@@ -87,6 +88,7 @@ def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
     expired = relationships_expire()
     uploads_deleted = import_uploads_purge()
     retention = retention_apply()
+    invitations = invitation_reminders_send()
     report = reminders_send()
     return {
         "date": report.today.isoformat(),
@@ -94,6 +96,6 @@ def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
         "expired": expired,
         "import_uploads_deleted": uploads_deleted,
         "retention": retention,
-        "sent": report.counts,
-        "failed": len(report.failed),
+        "sent": report.counts | {"invitation_reminder": len(invitations.sent)},
+        "failed": len(report.failed) + len(invitations.failed),
     }

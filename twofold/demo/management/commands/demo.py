@@ -12,6 +12,7 @@ from twofold.demo.services import demo_accounts_ensure, demo_programmes_load
 from twofold.people.models import Person
 from twofold.people.selectors import demo_refusal
 from twofold.programmes.models import Programme
+from twofold.site_links import site_link
 
 
 class Command(BaseCommand):
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             )
         width = max(len(login.role) for login in logins)
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo sign-ins (http://127.0.0.1:8000/login/):"))
+        self.stdout.write(self.style.SUCCESS(f"Demo sign-ins ({site_link('/login/')}):"))
         for login in logins:
             self.stdout.write(
                 f"  {login.role:<{width}}  username {login.username:<10} password {login.password}   {login.person}"

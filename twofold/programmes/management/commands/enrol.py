@@ -45,7 +45,9 @@ class Command(BaseCommand):
         parser.add_argument("--location", action="append", default=[], help="filter: location (repeatable)")
         parser.add_argument("--high-potential", action="store_true", help="filter: high potential only")
         parser.add_argument("--limit", type=int, help="at most this many people from the filter")
-        parser.add_argument("--invite", action="store_true", help="invite rather than enrol")
+        parser.add_argument(
+            "--invite", action="store_true", help="invite rather than enrol (with a filter: each person is emailed)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.operator = CommandLineOperator()
@@ -63,8 +65,14 @@ class Command(BaseCommand):
             high_potential_only=options["high_potential"],
         )
         try:
+            # Invitations are emailed (by the worker; links from SITE_URL); enrolling directly tells nobody.
             result = enrolment_invite_by_filter(
-                actor=self.operator, programme=programme, role=role, where=where, limit=options["limit"]
+                actor=self.operator,
+                programme=programme,
+                role=role,
+                where=where,
+                limit=options["limit"],
+                email=options["invite"],
             )
             if not options["invite"]:
                 self._accept_all(result.invited)

@@ -13,6 +13,7 @@ from twofold.dates import date_out_of_range
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.plain_text import counted
+from twofold.programmes.emails import invitation_reminders_due, invitation_reminders_send
 from twofold.relationships.reminders import ReminderKind, reminders_due, reminders_send
 from twofold.relationships.retention import retention_apply
 from twofold.relationships.services import relationships_expire
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  would send {reminder.describe()}")
             counts = {kind.value: sum(1 for r in due if r.kind == kind) for kind in ReminderKind}
             self.stdout.write(self._summary("Would send", len(due), counts))
+            self.stdout.write(f"Invitation reminders due: {len(invitation_reminders_due(today=today))}.")
             return
         if not day:
             left = people_exits_apply(actor=CommandLineOperator())
@@ -75,6 +77,12 @@ class Command(BaseCommand):
                 f"{removed['private_notes_deleted']} private notes deleted, "
                 f"{removed['check_in_comments_emptied']} check-in comments and "
                 f"{removed['concerns_emptied']} resolved concerns emptied."
+            )
+        invitations = invitation_reminders_send(today=today)
+        if invitations.sent or invitations.failed:
+            self.stdout.write(
+                f"Reminded {counted(len(invitations.sent), 'person', 'people')} still invited: enrolment closes soon"
+                + (f"; {len(invitations.failed)} could not be sent." if invitations.failed else ".")
             )
         report = reminders_send(today=today)
         self.stdout.write(f"Reminders for {heading}:")
