@@ -110,6 +110,8 @@ def scene(cast: Cast) -> Scene:
         "relationships:programme_health": programme_ids,
         "relationships:concern_handle": {"pk": concern.pk},
         "insights:programme": programme_ids,
+        "insights:report": programme_ids,
+        "insights:table": programme_ids,
         # Data-subject exports: org admins only; everyone else gets the unknown id's answer.
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
@@ -128,6 +130,8 @@ def scene(cast: Cast) -> Scene:
         "relationships:programme_health": [*outsiders, cast.executive, cast.ana_user],
         # Executives and org admins see every programme's evidence; its own manager sees it too.
         "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        "insights:report": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        "insights:table": [*outsiders, cast.ana_user, cast.vp_tech_user],
     }
     for name, params in routes_with_ids().items():
         if name.startswith(("programmes:", "matchruns:")) and name not in ids:
@@ -136,7 +140,15 @@ def scene(cast: Cast) -> Scene:
         elif name.startswith("relationships:") and name not in ids:
             ids[name] = relationship_ids
         viewers.setdefault(name, [*outsiders, cast.vp_tech_user, cast.executive, cast.programme_manager])
-    return Scene(ids=ids, viewers=viewers, fixed={"programmes:email": {"kind": "invitation"}})
+    return Scene(
+        ids=ids,
+        viewers=viewers,
+        fixed={
+            "programmes:email": {"kind": "invitation"},
+            "insights:report": {"fmt": "pdf"},
+            "insights:table": {"slug": "careers-outcomes", "fmt": "csv"},
+        },
+    )
 
 
 def test_every_route_with_an_id_is_covered(scene: Scene) -> None:
