@@ -61,3 +61,14 @@ def paginate(
     chosen = chosen[: page.limit]
     items = present(chosen) if present else chosen
     return {"items": items, "next_cursor": _encode(chosen[-1].pk) if more and chosen else None}
+
+
+def paginate_list(items: Sequence[Any], page: PageQuery, key: Callable[[Any], int]) -> dict[str, Any]:
+    """One page of a list a selector built (small by nature: one person's relationships), in ``key`` order."""
+    ordered = sorted(items, key=key)
+    if page.cursor:
+        after = _decode(page.cursor)
+        ordered = [item for item in ordered if key(item) > after]
+    chosen = ordered[: page.limit]
+    more = len(ordered) > page.limit
+    return {"items": chosen, "next_cursor": _encode(key(chosen[-1])) if more and chosen else None}

@@ -6,7 +6,7 @@ from ninja import NinjaAPI
 
 from twofold.accounts.tokens import TokenRefused
 from twofold.api.problems import ApiProblem
-from twofold.people.services import DelegationRefused, ManagerCycle
+from twofold.people.services import DelegationRefused, ManagerCycle, SkillsRefused
 from twofold.programmes.services import ProgrammeRuleBroken
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 
@@ -29,12 +29,15 @@ CONFLICT_CODES = frozenset(
         "already_published",
     }
 )
+# Rule refusals about who asks rather than what: 403, as the pages answer them.
+FORBIDDING_CODES = frozenset({"not_an_employee"})
 DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     ProgrammeRuleBroken,
     RelationshipRuleBroken,
     TokenRefused,
     ManagerCycle,
     DelegationRefused,
+    SkillsRefused,
 )
 
 
@@ -46,6 +49,8 @@ def translate_domain_error(error: Exception) -> ApiProblem | None:
         return ApiProblem(409, error.message, code=error.code)
     if isinstance(error, RelationshipRuleBroken):
         return ApiProblem(422, error.message, code=error.code)
+    if isinstance(error, ProgrammeRuleBroken) and error.code in FORBIDDING_CODES:
+        return ApiProblem(403, str(error), code=error.code)
     if isinstance(error, ProgrammeRuleBroken):
         return ApiProblem(409 if error.code in CONFLICT_CODES else 422, str(error), code=error.code)
     if isinstance(error, DOMAIN_ERRORS):
@@ -54,6 +59,11 @@ def translate_domain_error(error: Exception) -> ApiProblem | None:
 
 
 def register_routers(api: NinjaAPI) -> None:
-    from twofold.api.routers import programmes
+    from twofold.api.routers import enrolments, insights, matchruns, people, programmes, relationships
 
+    api.add_router("", people.router, tags=["people"])
     api.add_router("/programmes", programmes.router, tags=["programmes"])
+    api.add_router("", enrolments.router, tags=["enrolments"])
+    api.add_router("", relationships.router, tags=["relationships and meetings"])
+    api.add_router("", matchruns.router, tags=["match runs"])
+    api.add_router("", insights.router, tags=["insights"])

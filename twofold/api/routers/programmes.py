@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -12,16 +12,12 @@ from pydantic import Field
 from twofold.accounts import permissions
 from twofold.api.auth import caller
 from twofold.api.pagination import Page, PageQuery, paginate
-from twofold.api.problems import ERROR_STATUSES, Problem
+from twofold.api.routers.schemas import ERRORS, Level, SmallCount
 from twofold.programmes.models import PROGRAMME_TRANSITIONS, Programme
 from twofold.programmes.selectors import programme_pool_counts, programmes_visible_to
 from twofold.programmes.services import programme_create, programme_transition, programme_update
 
 router = Router()
-
-SmallCount = Annotated[int, Field(ge=0, le=32767)]
-Level = Annotated[int, Field(ge=0, le=100)]
-ERRORS: dict[int, type[Problem]] = dict.fromkeys(ERROR_STATUSES, Problem)
 
 
 class ProgrammeOut(Schema):
