@@ -103,6 +103,11 @@ def request_for(operation: str, scene: Scene) -> tuple[str, str, dict[str, Any] 
     }
     if operation == "enrolments_apply":
         places["programme_id"] = ids["sponsorship"]
+    return method, template.format(**places), body_for(operation, method, ids)
+
+
+def body_for(operation: str, method: str, ids: dict[str, int]) -> dict[str, Any] | None:
+    """A valid body for ``operation``, naming the scene's objects (``eve``: a person, ``skill``)."""
     bodies: dict[str, dict[str, Any]] = {
         "programmes_create": {"name": "Data literacy", "kind": "reverse_mentoring"},
         "programmes_update": {"description": "Changed through the API"},
@@ -120,7 +125,7 @@ def request_for(operation: str, scene: Scene) -> tuple[str, str, dict[str, Any] 
     }
     if method != "GET":
         bodies.setdefault(operation, {})
-    return method, template.format(**places), bodies.get(operation)
+    return bodies.get(operation)
 
 
 def call(client: Client, method: str, path: str, body: dict[str, Any] | None, token: str | None) -> int:

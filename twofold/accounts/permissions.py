@@ -351,11 +351,20 @@ def can_issue_service_token(user: Any, owner: Any) -> bool:
     return can_administer(user)
 
 
-def can_revoke_token(user: Any, token: Any) -> bool:
-    """Revoking a token: org admins any; a person their own personal tokens."""
+def revocable_tokens(user: Any, tokens: QuerySet[Any]) -> QuerySet[Any]:
+    """``tokens`` narrowed to those ``user`` may revoke: org admins (and the command line) any, a
+    person their own personal tokens. As a query, so that someone else's token id answers like an
+    unknown one."""
     if can_administer(user):
-        return True
-    return _signed_in(user) and token.kind == "personal" and token.user_id == user.pk
+        return tokens
+    if not _signed_in(user):
+        return tokens.none()
+    return tokens.filter(kind="personal", user_id=user.pk)
+
+
+def can_revoke_token(user: Any, token: Any) -> bool:
+    """Revoking a token: see :func:`revocable_tokens`."""
+    return revocable_tokens(user, type(token)._default_manager.filter(pk=token.pk)).exists()
 
 
 def register_rules() -> None:

@@ -273,7 +273,7 @@ def service_tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = AccessToken.objects.filter(pk=pk).first()
+    token = permissions.revocable_tokens(request.user, AccessToken.objects.all()).filter(pk=pk).first()
     if token is None:
         raise Http404("No such token.")
     access_tokens.revoke_token(actor=request.user, token=token)

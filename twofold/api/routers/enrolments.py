@@ -14,6 +14,7 @@ from twofold.api.pagination import Page, PageQuery, paginate
 from twofold.api.routers.programmes import managed_programme
 from twofold.api.routers.schemas import ERRORS, Level, Reason
 from twofold.programmes.models import Enrolment, EnrolmentStatus
+from twofold.programmes.permissions import withdrawable_enrolments
 from twofold.programmes.selectors import application_to_decide, enrolments_of, programmes_open_to
 from twofold.programmes.services import (
     OPEN_ENROLMENT,
@@ -195,7 +196,8 @@ def enrolments_approve(request: HttpRequest, enrolment_id: int, payload: Decisio
 def enrolments_withdraw(request: HttpRequest, enrolment_id: int, payload: WithdrawalIn) -> Any:
     """Leave a programme (yourself), or take someone out of one you manage. Scope `programmes:write`."""
     user = caller(request, "programmes:write")
-    enrolment = Enrolment.objects.select_related("programme", "person").filter(pk=enrolment_id).first()
+    enrolments = withdrawable_enrolments(user, Enrolment.objects.select_related("programme", "person"))
+    enrolment = enrolments.filter(pk=enrolment_id).first()
     if enrolment is None:
         raise Http404("No such enrolment.")
     enrolment = enrolment_withdraw(actor=user, enrolment=enrolment, reason=payload.reason)

@@ -32,6 +32,7 @@ class PublicationOut(Schema):
 
 class MatchRunFields(Schema):
     id: int
+    number: int = Field(description="The run's number within its programme (1, 2, …), as the pages name it.")
     programme_id: int
     status: str
     progress: int = Field(description="Per cent done, while running.")

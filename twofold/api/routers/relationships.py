@@ -17,6 +17,7 @@ from twofold.relationships.errors import RelationshipForbidden
 from twofold.relationships.models import Relationship
 from twofold.relationships.selectors import (
     RelationshipPage,
+    answer_awaited,
     match_reasons,
     relationship_page,
     relationships_of_person,
@@ -124,8 +125,7 @@ def _page(user: Any, pk: int) -> RelationshipPage:
 def _detail(user: Any, pk: int) -> dict[str, Any]:
     page = _page(user, pk)
     relationship = page.relationship
-    mine = next(row for row in relationships_of_person(person=user.person) if row.relationship.pk == pk)
-    out = _summary(relationship, page.viewer_role, page.partner, mine.awaiting_answer)
+    out = _summary(relationship, page.viewer_role, page.partner, answer_awaited(relationship, side=page.viewer_role))
     out.update(
         score=relationship.score,
         why_matched=[vars(reason) for reason in match_reasons(relationship)],
@@ -228,5 +228,7 @@ def meetings_log(request: HttpRequest, relationship_id: int, payload: MeetingIn)
         shared_note=payload.shared_note,
         private_note=payload.private_note,
     )
-    logged = next(view for view in _page(user, relationship_id).meetings if view.id == meeting.pk)
+    logged = next((view for view in _page(user, relationship_id).meetings if view.id == meeting.pk), None)
+    if logged is None:  # meeting_log keeps meetings within the span of dates the page shows
+        raise Http404("No such meeting.")
     return Status(201, _meeting(logged))
