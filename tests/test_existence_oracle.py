@@ -9,6 +9,7 @@ its timing depends on) must be the same. A new route with an id fails here until
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,11 +21,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 
+from tests.api.test_api_matrix import body_for, operations
 from tests.conftest import Cast
-from tests.factories import MeetingFactory, ProgrammeFactory, UserFactory
+from tests.factories import MeetingFactory, ProgrammeFactory, SkillFactory, UserFactory
 from tests.people.test_views import signed_in
 from tests.relationships.pairing import MENTEE, enrol, pair_up
 from twofold.accounts.models import User
+from twofold.accounts.tokens import issue_token
 from twofold.matchruns.models import MatchRun, MatchRunStatus
 from twofold.people.models import ImportJob
 from twofold.programmes.models import ProgrammeState
@@ -64,6 +67,7 @@ class Scene:
 
     ids: dict[str, dict[str, int]]  # route name -> the path ids of an object that exists
     viewers: dict[str, list[User]]  # route name -> who may not see that object
+    body_ids: dict[str, int]  # what the API's bodies name (tests.api.test_api_matrix.body_for)
     # route name -> path parameters that are not ids (the same for the existing and the missing object)
     fixed: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -92,6 +96,9 @@ def scene(cast: Cast) -> Scene:
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic"
     )
+    token, _ = issue_token(
+        actor=cast.ana_user, user=cast.ana_user, name="script", scopes=["people:read"], kind="personal"
+    )
 
     programme_ids = {"pk": programme.pk}
     relationship_ids = {"pk": relationship.pk}
@@ -119,6 +126,7 @@ def scene(cast: Cast) -> Scene:
         "webhooks:detail": {"pk": webhook.pk},
         "webhooks:test": {"pk": webhook.pk},
         "webhooks:active": {"pk": webhook.pk},
+        "token_revoke": {"pk": token.pk},
     }
     viewers: dict[str, list[User]] = {
         # Everyone signed in with a role reads the directory; only who may not is asked here.
@@ -132,17 +140,40 @@ def scene(cast: Cast) -> Scene:
         "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "insights:report": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "insights:table": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        "token_revoke": [*outsiders, cast.vp_sales_user, cast.executive, cast.programme_manager],
+        # The API (through the session): the same objects, the same people who may not see them.
+        "api:people_read": [cast.outsider],
+        "api:people_set_manager": [cast.outsider],
+        "api:people_set_skills": [cast.outsider],
+        "api:enrolments_approve": [*outsiders, cast.vp_sales_user, cast.vp_tech_user, cast.executive],
+        "api:enrolments_withdraw": [*outsiders, cast.vp_tech_user, cast.executive],
+    }
+    api_ids = {
+        "programme_id": programme.pk,
+        "run_id": run.pk,
+        "relationship_id": relationship.pk,
+        "person_id": cast.ana.pk,
+        "enrolment_id": application.pk,
     }
     for name, params in routes_with_ids().items():
+        if name == "api:enrolments_apply":  # as programmes:apply: a programme not open to them
+            ids[name] = {"programme_id": draft.pk}
+            viewers[name] = viewers["programmes:apply"]
+        elif name.startswith("api:"):
+            ids[name] = {param: api_ids[param] for param in params}
+            if "programme_id" in params:
+                viewers.setdefault(name, [*outsiders, cast.executive, cast.ana_user])
         if name.startswith(("programmes:", "matchruns:")) and name not in ids:
             ids[name] = {"pk": programme.pk, "run_id": run.pk} if "run_id" in params else programme_ids
             viewers.setdefault(name, [*outsiders, cast.executive, cast.ana_user])
         elif name.startswith("relationships:") and name not in ids:
             ids[name] = relationship_ids
         viewers.setdefault(name, [*outsiders, cast.vp_tech_user, cast.executive, cast.programme_manager])
+    body_ids = {"eve": cast.ben.pk, "skill": SkillFactory().pk}
     return Scene(
         ids=ids,
         viewers=viewers,
+        body_ids=body_ids,
         fixed={
             "programmes:email": {"kind": "invitation"},
             "insights:report": {"fmt": "pdf"},
@@ -160,9 +191,14 @@ def test_every_route_with_an_id_is_covered(scene: Scene) -> None:
 CSRF = re.compile(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
 
 
-def answer(client: Client, method: str, url: str) -> tuple[int, list[str], str, int]:
+def answer(
+    client: Client, method: str, url: str, body: dict[str, Any] | None = None
+) -> tuple[int, list[str], str, int]:
     with CaptureQueriesContext(connection) as queries:
-        response = getattr(client, method)(url)
+        if body is None:
+            response = getattr(client, method)(url)
+        else:  # the API: its own method, with a valid JSON body
+            response = client.generic(method.upper(), url, json.dumps(body), content_type="application/json")
     templates = [template.name for template in response.templates]
     return response.status_code, templates, CSRF.sub(r"\1…", response.content.decode()), len(queries)
 
@@ -171,11 +207,16 @@ def answer(client: Client, method: str, url: str) -> tuple[int, list[str], str, 
 def test_hole_12_an_id_one_may_not_see_answers_like_an_unknown_one(scene: Scene, name: str) -> None:
     existing = reverse(name, kwargs=scene.kwargs(name))
     missing = reverse(name, kwargs=scene.kwargs(name, missing=True))
+    methods: list[tuple[str, dict[str, Any] | None]] = [("get", None), ("post", None)]
+    if name.startswith("api:"):
+        operation = name.removeprefix("api:")
+        method, _ = operations()[operation]
+        methods = [(method.lower(), body_for(operation, method, scene.body_ids) or {})]
     for viewer in scene.viewers[name]:
         client = signed_in(viewer)
-        for method in ("get", "post"):
-            seen = answer(client, method, existing)
-            unknown = answer(client, method, missing)
+        for method, body in methods:
+            seen = answer(client, method, existing, body)
+            unknown = answer(client, method, missing, body)
             assert seen[0] in (403, 404, 405), (name, viewer.username, method, seen[0])
             assert seen == unknown, (name, viewer.username, method)
 

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from twofold.api.api import api
+
 # A database out of reach answers 503 with Retry-After rather than 500 (twofold.operations.errors).
 handler500 = "twofold.operations.errors.server_error"
 
@@ -20,6 +22,7 @@ urlpatterns = [
     path("insights/", include("twofold.insights.urls")),
     # The aggregate overview moved to Insights; old bookmarks follow it.
     path("overview/", RedirectView.as_view(pattern_name="insights:overview", permanent=True), name="overview_moved"),
+    path("api/v1/", api.urls),
     path("audit/", include("twofold.audit.urls")),
     path("data-requests/", include("twofold.dataprotection.urls")),
     path("sso/", include("twofold.sso.urls")),

@@ -345,3 +345,37 @@ def insight_programmes(user: Any, programmes: QuerySet[Any]) -> QuerySet[Any]:
     if sees_all_insights(user):
         return programmes
     return manageable_programmes(user, programmes)
+
+
+def can_issue_personal_token(user: Any, owner: Any) -> bool:
+    """A personal access token: issued by a person for themselves only."""
+    return _signed_in(user) and not is_command_line(user) and owner is not None and user.pk == owner.pk
+
+
+def can_issue_service_token(user: Any, owner: Any) -> bool:
+    """A service token, for an integration acting as any account: org admins (and the command line)."""
+    return can_administer(user)
+
+
+def revocable_tokens(user: Any, tokens: QuerySet[Any]) -> QuerySet[Any]:
+    """``tokens`` narrowed to those ``user`` may revoke: org admins (and the command line) any, a
+    person their own personal tokens. As a query, so that someone else's token id answers like an
+    unknown one."""
+    if can_administer(user):
+        return tokens
+    if not _signed_in(user):
+        return tokens.none()
+    return tokens.filter(kind="personal", user_id=user.pk)
+
+
+def can_revoke_token(user: Any, token: Any) -> bool:
+    """Revoking a token: see :func:`revocable_tokens`."""
+    return revocable_tokens(user, type(token)._default_manager.filter(pk=token.pk)).exists()
+
+
+def register_rules() -> None:
+    """The accounts' own actions (the access tokens); called when the app loads."""
+    register("tokens.issue_personal", can_issue_personal_token, refusal="A personal token is made by its owner.")
+    register("tokens.issue_service", can_issue_service_token, refusal="Service tokens are issued by org admins.")
+    register("tokens.list_service", can_administer, refusal="Service tokens are for org admins.")
+    register("tokens.revoke", can_revoke_token, refusal="No such token.", hidden=True)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
 from twofold.accounts import permissions as p
+from twofold.programmes.models import Enrolment, Programme
 
 
 def can_answer_invitation(user: Any, enrolment: Any) -> bool:
@@ -12,9 +15,21 @@ def can_answer_invitation(user: Any, enrolment: Any) -> bool:
     return p.can_act_for(user, enrolment.person)
 
 
+def withdrawable_enrolments(user: Any, enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
+    """``enrolments`` narrowed to those ``user`` may withdraw: their own, and those of the programmes
+    they manage (every one for the command line). As a query, so that an id one may not withdraw
+    answers like an unknown one, after the same one query."""
+    if p.is_command_line(user):
+        return enrolments
+    if not (user and user.is_authenticated and user.is_active):
+        return enrolments.none()
+    own = Q(person_id=user.person_id) if user.person_id is not None else Q(pk__in=[])
+    return enrolments.filter(own | Q(programme__in=p.manageable_programmes(user, Programme.objects.all())))
+
+
 def can_withdraw_enrolment(user: Any, enrolment: Any) -> bool:
     """Leaving a programme: the person themselves, or a manager of the programme."""
-    return p.can_act_for(user, enrolment.person) or p.can_manage_programme(user, enrolment.programme)
+    return withdrawable_enrolments(user, Enrolment.objects.filter(pk=enrolment.pk)).exists()
 
 
 def register_rules() -> None:
