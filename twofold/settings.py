@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "twofold.matchruns",
     "twofold.insights",
     "twofold.dataprotection",
+    "twofold.scim",
     "twofold.demo",
     "twofold.operations",
 ]

@@ -1,0 +1,72 @@
+"""Writes of SCIM provisioning: the people directory through its own services, plus the identity
+provider's names for the person (:class:`~twofold.scim.models.ScimIdentity`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from twofold.people.models import Person
+from twofold.people.provisioning import (
+    ProvisionConflict,
+    ProvisionedPerson,
+    person_deprovision,
+    person_provision,
+)
+from twofold.people.tabular import Problem
+from twofold.scim.models import ScimIdentity
+
+
+@transaction.atomic
+def scim_user_save(
+    *,
+    actor: Any,
+    person: ProvisionedPerson,
+    user_name: str,
+    external_id: str,
+    current: Person | None,
+) -> Person:
+    """Create (``current`` None) or update a person from a SCIM User, with the rules of the import.
+
+    A ``userName`` is one person's: another identity's name, or the email of someone the identity
+    provider has not provisioned, is a conflict. Creating someone the provider deleted before (the
+    same employee id) brings them back rather than making a second person: nothing was deleted.
+    """
+    if current is None:
+        current = Person.objects.filter(employee_id=person.employee_id, scim_identity__deleted_at__isnull=False).first()
+    others = Person.objects.exclude(pk=current.pk) if current is not None else Person.objects.all()
+    lowered = user_name.lower()
+    taken = (
+        ScimIdentity.objects.annotate(lowered=Lower("user_name")).filter(lowered=lowered).exclude(person=current)
+    ).exists() or others.filter(scim_identity__isnull=True).annotate(lowered=Lower("email")).filter(
+        lowered=lowered
+    ).exists()
+    if taken:
+        raise ProvisionConflict(
+            [
+                Problem(
+                    1,
+                    person.labels.get("user_name", "userName"),
+                    f"{user_name!r} is someone else's",
+                    row_label="resource",
+                )
+            ]
+        )
+    saved = person_provision(actor=actor, person=person, current=current)
+    ScimIdentity.objects.update_or_create(
+        person=saved, defaults={"user_name": user_name, "external_id": external_id, "deleted_at": None}
+    )
+    return saved
+
+
+@transaction.atomic
+def scim_user_delete(*, actor: Any, person: Person) -> None:
+    """The identity provider deleted the User: the person leaves the organisation (deactivated,
+    never deleted), and SCIM answers 404 for them from now on."""
+    person_deprovision(actor=actor, person=person)
+    identity, _ = ScimIdentity.objects.get_or_create(person=person, defaults={"user_name": person.email})
+    identity.deleted_at = timezone.now()
+    identity.save(update_fields=["deleted_at", "updated_at"])
