@@ -14,8 +14,8 @@ from typing import Any
 from django.db.models import Q
 from scim2_models import InvalidFilterException
 from scim2_models.path.expressions import (
-    Comparison,
     CompareOperator,
+    Comparison,
     FilterNode,
     LogicalExpr,
     LogicalOperator,

@@ -35,7 +35,6 @@ from scim2_models import (
     Sort,
     Uniqueness,
 )
-from scim2_models.resources.resource_type import SchemaExtension
 
 from twofold.people.models import MAX_LEVEL, MIN_LEVEL
 
@@ -88,7 +87,7 @@ class Manager(ComplexAttribute):
     value: Annotated[str | None, CaseExact.true] = None
     """The SCIM id of the manager (an employee number is accepted as well)."""
 
-    ref: Annotated[Reference["User"] | None, CaseExact.true] = Field(  # type: ignore[type-arg]
+    ref: Annotated[Reference["User"] | None, CaseExact.true] = Field(  # noqa: UP037
         None, serialization_alias="$ref", validation_alias="$ref"
     )
     display_name: Annotated[str | None, Mutability.read_only] = None
@@ -126,7 +125,7 @@ class TwofoldUser(Extension):
 
 class DepartmentMember(ComplexAttribute):
     value: Annotated[str | None, Mutability.read_only, CaseExact.true] = None
-    ref: Annotated[Reference["User"] | None, Mutability.read_only] = Field(  # type: ignore[type-arg]
+    ref: Annotated[Reference["User"] | None, Mutability.read_only] = Field(  # noqa: UP037
         None, serialization_alias="$ref", validation_alias="$ref"
     )
     display: Annotated[str | None, Mutability.read_only] = None
@@ -144,7 +143,7 @@ class Group(Resource[Any]):
     Members: ClassVar[type[ComplexAttribute]] = DepartmentMember
 
 
-UserResource = User[EnterpriseUser | TwofoldUser]  # type: ignore[misc]
+UserResource = User[EnterpriseUser | TwofoldUser]  # type: ignore[type-arg]
 
 BEARER = AuthenticationScheme(
     type=AuthenticationScheme.Type.oauthbearertoken,
@@ -155,7 +154,6 @@ BEARER = AuthenticationScheme(
 )
 
 CONFIG = ServiceProviderConfig(
-    documentation_uri=Reference[External]("https://github.com/twofold/twofold/blob/main/docs/integrations.md"),
     patch=Patch(supported=True),
     bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
     filter=Filter(supported=True, max_results=MAX_RESULTS),
@@ -165,24 +163,28 @@ CONFIG = ServiceProviderConfig(
     authentication_schemes=[BEARER],
 )
 
-USER_TYPE = ResourceType(
-    id="User",
-    name="User",
-    endpoint="/Users",
-    description="People in the directory",
-    schema_=URN(CORE_USER),
-    schema_extensions=[
-        SchemaExtension(schema_=URN(ENTERPRISE_USER), required=True),
-        SchemaExtension(schema_=URN(TWOFOLD_USER), required=True),
-    ],
+USER_TYPE = ResourceType.model_validate(
+    {
+        "id": "User",
+        "name": "User",
+        "endpoint": "/Users",
+        "description": "People in the directory",
+        "schema": CORE_USER,
+        "schemaExtensions": [
+            {"schema": ENTERPRISE_USER, "required": True},
+            {"schema": TWOFOLD_USER, "required": True},
+        ],
+    }
 )
 
-GROUP_TYPE = ResourceType(
-    id="Group",
-    name="Group",
-    endpoint="/Groups",
-    description="Departments of the directory (read-only)",
-    schema_=URN(CORE_GROUP),
+GROUP_TYPE = ResourceType.model_validate(
+    {
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "Departments of the directory (read-only)",
+        "schema": CORE_GROUP,
+    }
 )
 
 POLICY = ScimPolicy(

@@ -183,7 +183,7 @@ class PeopleStorage(ScimStorage):
         resource[EnterpriseUser] = EnterpriseUser(
             employee_number=person.employee_id,
             department=person.department or None,
-            manager=Manager(value=str(manager.pk), ref=f"Users/{manager.pk}", display_name=manager.name)
+            manager=Manager(value=str(manager.pk), ref=_reference(manager), display_name=manager.name)
             if manager is not None
             else None,
         )
@@ -238,9 +238,10 @@ class PeopleStorage(ScimStorage):
             raise PreconditionFailedException(detail="The User changed since it was read")
         return person
 
-    def _save(self, resource: Resource[Any], *, current: Person | None) -> Person:
-        enterprise = resource[EnterpriseUser] or EnterpriseUser()
-        twofold = resource[TwofoldUser] or TwofoldUser()
+    def _save(self, user: Resource[Any], *, current: Person | None) -> Person:
+        resource: Any = user  # a UserResource, which mypy cannot see through scim2-models' generics
+        enterprise = resource[EnterpriseUser] or EnterpriseUser(employee_number=None)
+        twofold = resource[TwofoldUser] or TwofoldUser(level=None)
         emails = resource.emails or []
         email = next((e.value for e in emails if e.primary), None) or next((e.value for e in emails if e.value), "")
         name = resource.name
@@ -304,7 +305,7 @@ class PeopleStorage(ScimStorage):
             id=group_id(department),
             display_name=department,
             members=[
-                DepartmentMember(value=str(person.pk), ref=f"Users/{person.pk}", display=person.name)
+                DepartmentMember(value=str(person.pk), ref=_reference(person), display=person.name)
                 for person in members
             ],
             meta=Meta(resource_type="Group", version=latest),
@@ -321,6 +322,11 @@ class PeopleStorage(ScimStorage):
         count = search_request.count
         page = names[start : start + count] if count is not None else names[start:]
         return SearchPage(total=len(names), resources=[self._group_resource(name) for name in page])
+
+
+def _reference(person: Person) -> Any:
+    """A reference relative to the SCIM root, which scim2-server turns into a URL."""
+    return f"Users/{person.pk}"
 
 
 def _describe(rejected: FileRejected) -> str:

@@ -26,14 +26,16 @@ from twofold.scim.storage import PeopleStorage
 
 log = logging.getLogger(__name__)
 SCOPE = "scim"
+ROOT = "/scim/v2"
 
 
 @csrf_exempt
-def scim_endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
+def scim_endpoint(request: HttpRequest, **route: str) -> HttpResponse:
+    path = request.path_info.removeprefix(ROOT) or "/"
     scim_request = ScimRequest(
         method=request.method or "GET",
-        base_url=request.build_absolute_uri("/scim/v2"),
-        path=path or "/",
+        base_url=request.build_absolute_uri(ROOT),
+        path=path,
         query=request.GET.dict(),
         headers=list(request.headers.items()),
         body=request.body,
