@@ -36,7 +36,7 @@ def new_user(
         "emails": [{"value": email or user_name, "type": "work", "primary": True}],
         "active": True,
         ENTERPRISE: {"employeeNumber": employee_number},
-        TWOFOLD: {"level": level},
+        TWOFOLD: {"level": level, "highPotential": False},
     }
 
 

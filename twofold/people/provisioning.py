@@ -68,8 +68,8 @@ def person_provision(*, actor: Any, person: ProvisionedPerson, current: Person |
 
     Raises :class:`~twofold.people.tabular.FileRejected` listing every problem (nothing is written),
     :class:`~twofold.people.import_services.ImportNotPermitted` when ``actor`` may not import people
-    or set the high-potential flag. A change of employee id is refused: it is how the import (and
-    the HRIS) knows a person.
+    or set the high-potential flag. The employee id may change (the provider knows the person by
+    its own id), to one nobody else has.
     """
     labels = {name: person.labels.get(name, name) for name in PROVISIONED_FIELDS}
     try:
@@ -96,11 +96,8 @@ def person_provision(*, actor: Any, person: ProvisionedPerson, current: Person |
                 columns=[labels["high_potential"]],
             ) from refusal
         values["high_potential"] = "yes" if person.high_potential else "no"
-    if current is not None and current.employee_id != person.employee_id:
-        raise FileRejected(
-            [_problem(labels["employee_id"], f"the employee id is {current.employee_id!r} and cannot change")]
-        )
-    if current is None and Person.objects.filter(employee_id=person.employee_id).exists():
+    others = Person.objects.exclude(pk=current.pk) if current is not None else Person.objects.all()
+    if others.filter(employee_id=person.employee_id).exists():
         raise ProvisionConflict(
             [_problem(labels["employee_id"], f"employee id {person.employee_id!r} already belongs to someone")]
         )
@@ -114,6 +111,12 @@ def person_provision(*, actor: Any, person: ProvisionedPerson, current: Person |
     )
     mapping = ColumnMapping(fields={name: (labels[name],) for name in columns})
     parsed = parse_people(table, mapping, today=timezone.localdate())
+    if parsed.problems:
+        raise FileRejected(parsed.problems)
+    if current is not None and current.employee_id != person.employee_id:
+        # The provider corrected the employee id (its own id for the person stays): the import
+        # then knows the person by the new one.
+        Person.objects.filter(pk=current.pk).update(employee_id=person.employee_id, updated_at=timezone.now())
     try:
         plan = people_plan(parsed)
     except FileRejected as rejected:

@@ -21,6 +21,12 @@ class ScimIdentity(models.Model):
     person = models.OneToOneField(Person, primary_key=True, on_delete=models.CASCADE, related_name="scim_identity")
     user_name = models.CharField(max_length=254)
     external_id = models.CharField(max_length=254, blank=True)
+    # The names as the provider sent them (the directory keeps one name per person, derived from
+    # these: displayName, else name.formatted, else given and family name, else userName).
+    display_name = models.CharField(max_length=200, blank=True)
+    name_formatted = models.CharField(max_length=200, blank=True)
+    given_name = models.CharField(max_length=200, blank=True)
+    family_name = models.CharField(max_length=200, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     # With the person's own updated_at, the resource's version (its ETag).
     updated_at = models.DateTimeField(auto_now=True)
@@ -32,3 +38,9 @@ class ScimIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"SCIM identity {self.user_name} of person {self.person_id}"
+
+    @property
+    def derived_name(self) -> str:
+        """The one name the directory keeps for what the provider sent."""
+        given = " ".join(part for part in (self.given_name, self.family_name) if part)
+        return self.display_name or self.name_formatted or given or self.user_name

@@ -29,6 +29,7 @@ from scim2_models import (
     Required,
     Resource,
     ResourceType,
+    Returned,
     ScimPolicy,
     ScimProvider,
     ServiceProviderConfig,
@@ -55,10 +56,9 @@ class Name(ComplexAttribute):
 
 class Email(ComplexAttribute):
     value: Annotated[str | None, Required.true] = None
-    """The person's work email: Twofold keeps one, the primary one."""
+    """The person's work email: Twofold keeps one (the primary one, when several are sent)."""
 
     type: str | None = Field(None, examples=["work"])
-    primary: bool | None = None
 
 
 class User(Resource[Any]):
@@ -74,7 +74,7 @@ class User(Resource[Any]):
     """The person's name (from displayName, else name.formatted, else given and family name)."""
 
     title: str | None = None
-    active: bool | None = None
+    active: Annotated[bool | None, Required.true] = None
     """False: the person has left the organisation (never deleted). True again: they are back."""
 
     emails: Annotated[list[Email] | None, Required.true] = None
@@ -90,14 +90,13 @@ class Manager(ComplexAttribute):
     ref: Annotated[Reference["User"] | None, CaseExact.true] = Field(  # noqa: UP037
         None, serialization_alias="$ref", validation_alias="$ref"
     )
-    display_name: Annotated[str | None, Mutability.read_only] = None
 
 
 class EnterpriseUser(Extension):
     __schema__ = URN(ENTERPRISE_USER)
 
     employee_number: Annotated[str | None, Required.true, Uniqueness.server, CaseExact.true] = None
-    """The employee id: how the HRIS import and the directory know the person. It cannot change."""
+    """The employee id: how the HRIS import knows the person."""
 
     department: str | None = None
     manager: Manager | None = None
@@ -119,8 +118,11 @@ class TwofoldUser(Extension):
     """The job level, a whole number from 1 (most junior) to 30 (e.g. "4" or "L4"); reverse
     mentoring pairs across levels."""
 
-    high_potential: bool | None = None
-    """The high-potential flag (a talent-review judgement); set by programme managers and org admins."""
+    # Required, as the level is: a provider that leaves it out would otherwise clear a flag set
+    # by a talent review each time it writes the User.
+    high_potential: Annotated[bool | None, Required.true] = None
+    """The high-potential flag (a talent-review judgement): set to true only by the tokens of
+    programme managers and org admins, and shown only to them."""
 
 
 class DepartmentMember(ComplexAttribute):

@@ -3,6 +3,7 @@ provider's names for the person (:class:`~twofold.scim.models.ScimIdentity`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -20,15 +21,20 @@ from twofold.people.tabular import Problem
 from twofold.scim.models import ScimIdentity
 
 
+@dataclass(frozen=True)
+class ScimNames:
+    """The provider's names for a person: its sign-in name, its own id, and the person's names."""
+
+    user_name: str
+    external_id: str = ""
+    display_name: str = ""
+    name_formatted: str = ""
+    given_name: str = ""
+    family_name: str = ""
+
+
 @transaction.atomic
-def scim_user_save(
-    *,
-    actor: Any,
-    person: ProvisionedPerson,
-    user_name: str,
-    external_id: str,
-    current: Person | None,
-) -> Person:
+def scim_user_save(*, actor: Any, person: ProvisionedPerson, names: ScimNames, current: Person | None) -> Person:
     """Create (``current`` None) or update a person from a SCIM User, with the rules of the import.
 
     A ``userName`` is one person's: another identity's name, or the email of someone the identity
@@ -37,6 +43,7 @@ def scim_user_save(
     """
     if current is None:
         current = Person.objects.filter(employee_id=person.employee_id, scim_identity__deleted_at__isnull=False).first()
+    user_name = names.user_name
     others = Person.objects.exclude(pk=current.pk) if current is not None else Person.objects.all()
     lowered = user_name.lower()
     taken = (
@@ -55,10 +62,18 @@ def scim_user_save(
                 )
             ]
         )
-    saved = person_provision(actor=actor, person=person, current=current)
-    ScimIdentity.objects.update_or_create(
-        person=saved, defaults={"user_name": user_name, "external_id": external_id, "deleted_at": None}
+    fields = {
+        "user_name": user_name,
+        "external_id": names.external_id,
+        "display_name": names.display_name,
+        "name_formatted": names.name_formatted,
+        "given_name": names.given_name,
+        "family_name": names.family_name,
+    }
+    saved = person_provision(
+        actor=actor, person=replace(person, name=ScimIdentity(**fields).derived_name), current=current
     )
+    ScimIdentity.objects.update_or_create(person=saved, defaults={**fields, "deleted_at": None})
     return saved
 
 

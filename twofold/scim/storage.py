@@ -39,6 +39,7 @@ from twofold.people.models import Person
 from twofold.people.provisioning import ProvisionConflict, ProvisionedPerson
 from twofold.people.tabular import FileRejected
 from twofold.scim.filters import GROUP_COLUMNS, TALENT_COLUMNS, USER_COLUMNS, filter_query, sort_field
+from twofold.scim.models import ScimIdentity
 from twofold.scim.resources import (
     ENTERPRISE_USER,
     TWOFOLD_USER,
@@ -51,7 +52,7 @@ from twofold.scim.resources import (
     UserResource,
 )
 from twofold.scim.resources import Email as EmailValue
-from twofold.scim.services import scim_user_delete, scim_user_save
+from twofold.scim.services import ScimNames, scim_user_delete, scim_user_save
 
 # How each field of the directory is named in SCIM, for the messages of a refusal.
 LABELS = {
@@ -162,17 +163,34 @@ class PeopleStorage(ScimStorage):
         return person
 
     def user_resource(self, person: Person) -> Resource[Any]:
-        identity = getattr(person, "scim_identity", None) if hasattr(person, "scim_identity") else None
+        identity: ScimIdentity | None = getattr(person, "scim_identity", None)
         manager = person.manager
+        name: Name | None
+        display_name: str | None
+        external_id: str | None
+        if identity is None:
+            # Someone the provider has not provisioned (from the HRIS): known by their email.
+            user_name, display_name, name, external_id = person.email, person.name, Name(formatted=person.name), None
+        else:
+            user_name, external_id = identity.user_name, identity.external_id or None
+            parts = (identity.name_formatted, identity.given_name, identity.family_name)
+            name = (
+                Name(formatted=parts[0] or None, given_name=parts[1] or None, family_name=parts[2] or None)
+                if any(parts)
+                else None
+            )
+            # The provider's own displayName, unless the directory renamed the person since (an import).
+            renamed = identity.derived_name != person.name
+            display_name = person.name if renamed else identity.display_name or None
         resource = UserResource(
             id=str(person.pk),
-            external_id=(identity.external_id or None) if identity else None,
-            user_name=identity.user_name if identity else person.email,
-            name=Name(formatted=person.name),
-            display_name=person.name,
+            external_id=external_id,
+            user_name=user_name,
+            name=name,
+            display_name=display_name,
             title=person.title or None,
             active=person.active,
-            emails=[EmailValue(value=person.email, type="work", primary=True)],
+            emails=[EmailValue(value=person.email, type="work")],
             meta=Meta(
                 resource_type="User",
                 created=person.created_at,
@@ -183,13 +201,10 @@ class PeopleStorage(ScimStorage):
         resource[EnterpriseUser] = EnterpriseUser(
             employee_number=person.employee_id,
             department=person.department or None,
-            manager=Manager(value=str(manager.pk), ref=_reference(manager), display_name=manager.name)
-            if manager is not None
-            else None,
+            manager=Manager(value=str(manager.pk), ref=_reference(manager)) if manager is not None else None,
         )
         resource[TwofoldUser] = TwofoldUser(
-            level=str(person.level),
-            high_potential=person.high_potential if self.sees_talent_flags else None,
+            level=str(person.level), high_potential=person.high_potential if self.sees_talent_flags else None
         )
         return resource
 
@@ -242,14 +257,21 @@ class PeopleStorage(ScimStorage):
         resource: Any = user  # a UserResource, which mypy cannot see through scim2-models' generics
         enterprise = resource[EnterpriseUser] or EnterpriseUser(employee_number=None)
         twofold = resource[TwofoldUser] or TwofoldUser(level=None)
-        emails = resource.emails or []
-        email = next((e.value for e in emails if e.primary), None) or next((e.value for e in emails if e.value), "")
+        emails = [e for e in resource.emails or [] if e.value]
+        work = [e for e in emails if (e.type or "work").lower() == "work"] or emails
         name = resource.name
-        given = " ".join(part for part in ((name.given_name, name.family_name) if name else ()) if part)
+        names = ScimNames(
+            user_name=(resource.user_name or "").strip(),
+            external_id=(resource.external_id or "").strip(),
+            display_name=(resource.display_name or "").strip(),
+            name_formatted=((name.formatted if name else None) or "").strip(),
+            given_name=((name.given_name if name else None) or "").strip(),
+            family_name=((name.family_name if name else None) or "").strip(),
+        )
         provisioned = ProvisionedPerson(
             employee_id=(enterprise.employee_number or "").strip(),
-            name=(resource.display_name or (name.formatted if name else None) or given or resource.user_name or ""),
-            email=str(email or ""),
+            name="",  # from the names (scim_user_save)
+            email=str(work[0].value) if work else "",
             level=twofold.level,
             title=resource.title or "",
             department=enterprise.department or "",
@@ -260,13 +282,7 @@ class PeopleStorage(ScimStorage):
             labels=LABELS,
         )
         try:
-            return scim_user_save(
-                actor=self.actor,
-                person=provisioned,
-                user_name=(resource.user_name or "").strip(),
-                external_id=(resource.external_id or "").strip(),
-                current=current,
-            )
+            return scim_user_save(actor=self.actor, person=provisioned, names=names, current=current)
         except ProvisionConflict as conflict:
             raise UniquenessException(detail=_describe(conflict)) from None
         except FileRejected as rejected:
