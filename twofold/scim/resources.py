@@ -29,7 +29,6 @@ from scim2_models import (
     Required,
     Resource,
     ResourceType,
-    Returned,
     ScimPolicy,
     ScimProvider,
     ServiceProviderConfig,
