@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from twofold.api.api import api
+
 admin.site.site_header = "Twofold administration"
 admin.site.site_title = "Twofold"
 
@@ -17,6 +19,7 @@ urlpatterns = [
     path("insights/", include("twofold.insights.urls")),
     # The aggregate overview moved to Insights; old bookmarks follow it.
     path("overview/", RedirectView.as_view(pattern_name="insights:overview", permanent=True), name="overview_moved"),
+    path("api/v1/", api.urls),
     path("audit/", include("twofold.audit.urls")),
     path("data-requests/", include("twofold.dataprotection.urls")),
     path("admin/", admin.site.urls),

@@ -10,3 +10,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from twofold.accounts import signals  # noqa: F401  (connects the sign-in receivers)
+        from twofold.accounts.permissions import register_rules
+
+        register_rules()

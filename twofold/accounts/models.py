@@ -66,3 +66,41 @@ class AccountSession(AbstractBaseSession):
         from twofold.accounts.sessions import SessionStore
 
         return SessionStore
+
+
+class AccessTokenKind(models.TextChoices):
+    PERSONAL = "personal", "Personal"
+    SERVICE = "service", "Service"
+
+
+class AccessToken(models.Model):
+    """A bearer token for the API (and SCIM): it acts as ``user``, narrowed to ``scopes``.
+
+    Only the SHA-256 digest of the token is stored; the token itself is shown once, when it is
+    issued (:func:`twofold.accounts.tokens.issue_token`). ``prefix`` (its first characters) is kept
+    so that a list of tokens can say which is which. Personal tokens are made by a person for
+    themselves; service tokens by an org admin, for an integration acting as some account.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=AccessTokenKind.choices)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Who issued it."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["personal", "service"]), name="access_token_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

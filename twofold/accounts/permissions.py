@@ -329,3 +329,28 @@ def insight_programmes(user: Any, programmes: QuerySet[Any]) -> QuerySet[Any]:
     if _signed_in(user) and (user.is_superuser or user.is_executive):
         return programmes
     return manageable_programmes(user, programmes)
+
+
+def can_issue_personal_token(user: Any, owner: Any) -> bool:
+    """A personal access token: issued by a person for themselves only."""
+    return _signed_in(user) and not is_command_line(user) and owner is not None and user.pk == owner.pk
+
+
+def can_issue_service_token(user: Any, owner: Any) -> bool:
+    """A service token, for an integration acting as any account: org admins (and the command line)."""
+    return can_administer(user)
+
+
+def can_revoke_token(user: Any, token: Any) -> bool:
+    """Revoking a token: org admins any; a person their own personal tokens."""
+    if can_administer(user):
+        return True
+    return _signed_in(user) and token.kind == "personal" and token.user_id == user.pk
+
+
+def register_rules() -> None:
+    """The accounts' own actions (the access tokens); called when the app loads."""
+    register("tokens.issue_personal", can_issue_personal_token, refusal="A personal token is made by its owner.")
+    register("tokens.issue_service", can_issue_service_token, refusal="Service tokens are issued by org admins.")
+    register("tokens.list_service", can_administer, refusal="Service tokens are for org admins.")
+    register("tokens.revoke", can_revoke_token, refusal="No such token.", hidden=True)

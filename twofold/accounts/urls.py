@@ -14,6 +14,9 @@ urlpatterns = [
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/two-step/", views.two_step, name="two_step"),
     path("account/two-step/remove/", views.two_step_remove, name="two_step_remove"),
+    path("account/tokens/", views.tokens, name="tokens"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("account/service-tokens/", views.service_tokens, name="service_tokens"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

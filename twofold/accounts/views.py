@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from twofold.accounts import permissions, services, two_factor
-from twofold.accounts.forms import CodeForm
+from twofold.accounts import tokens as access_tokens
+from twofold.accounts.forms import CodeForm, PersonalTokenForm, ServiceTokenForm
+from twofold.accounts.models import AccessToken, AccessTokenKind, User
 
 
 @login_required
@@ -103,6 +105,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "device": two_factor.confirmed_device(user),
             "can_enrol": two_factor.can_enrol(user),
             "required": two_factor.enrolment_required(user),
+            "can_issue_service_tokens": permissions.allowed(user, "tokens.list_service"),
         },
     )
 
@@ -192,3 +195,87 @@ class PasswordResetConfirmView(SuccessMessageMixin, auth_views.PasswordResetConf
         # Whoever can read the account's email may sign in again at once, lockout or not.
         services.signin_lockout_clear(username=form.user.get_username())
         return response
+
+
+# --- access tokens -------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """Your personal access tokens: issue one (shown once, on this response only), list, revoke."""
+    user: Any = request.user
+    form = PersonalTokenForm(request.POST or None)
+    issued = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                _, issued = access_tokens.issue_token(
+                    actor=user,
+                    user=user,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    kind=AccessTokenKind.PERSONAL,
+                    expires_days=form.cleaned_data["expires_days"],
+                )
+            except access_tokens.TokenRefused as refusal:
+                form.add_error(None, str(refusal))
+        if issued is None:
+            status = 422
+        else:
+            form = PersonalTokenForm()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"form": form, "issued": issued, "tokens": access_tokens.personal_tokens(user)},
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def service_tokens(request: HttpRequest) -> HttpResponse:
+    """Org admins: service tokens for integrations, acting as any account."""
+    permissions.authorize(request.user, "tokens.list_service")
+    form = ServiceTokenForm(request.POST or None)
+    issued = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            owner = User.objects.filter(username=form.cleaned_data["username"]).first()
+            if owner is None:
+                form.add_error("username", "No account has this username.")
+            else:
+                try:
+                    _, issued = access_tokens.issue_token(
+                        actor=request.user,
+                        user=owner,
+                        name=form.cleaned_data["name"],
+                        scopes=form.cleaned_data["scopes"],
+                        kind=AccessTokenKind.SERVICE,
+                        expires_days=form.cleaned_data["expires_days"],
+                    )
+                except access_tokens.TokenRefused as refusal:
+                    form.add_error(None, str(refusal))
+        if issued is None:
+            status = 422
+        else:
+            form = ServiceTokenForm()
+    return render(
+        request,
+        "accounts/service_tokens.html",
+        {"form": form, "issued": issued, "tokens": access_tokens.service_tokens()},
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = AccessToken.objects.filter(pk=pk).first()
+    if token is None:
+        raise Http404("No such token.")
+    access_tokens.revoke_token(actor=request.user, token=token)
+    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    return redirect("service_tokens" if token.kind == AccessTokenKind.SERVICE else "tokens")

@@ -150,6 +150,10 @@ def directory_clear(*, actor: Any) -> int:
     return count
 
 
+class SkillsRefused(ValueError):
+    """A skills profile that cannot be saved (an unknown skill, a proficiency out of range)."""
+
+
 @dataclass(frozen=True)
 class SkillChoice:
     skill_id: int
@@ -169,12 +173,14 @@ def person_skills_set(*, actor: Any, person: Person, choices: Iterable[SkillChoi
     authorize(actor, "people.edit_skills", person)
     Person.objects.select_for_update().filter(pk=person.pk).first()
     choices = list(choices)
+    if len({choice.skill_id for choice in choices}) < len(choices):
+        raise SkillsRefused("each skill once")
     known = set(Skill.objects.filter(pk__in=[choice.skill_id for choice in choices]).values_list("pk", flat=True))
     for choice in choices:
         if choice.skill_id not in known:
-            raise ValueError(f"unknown skill {choice.skill_id}")
+            raise SkillsRefused(f"unknown skill {choice.skill_id}")
         if not 0 <= choice.proficiency <= 4:
-            raise ValueError("proficiency is 0 (none) to 4 (expert)")
+            raise SkillsRefused("proficiency is 0 (none) to 4 (expert)")
     PersonSkill.objects.filter(person=person).delete()
     PersonSkill.objects.bulk_create(
         PersonSkill(

@@ -1,0 +1,182 @@
+"""People and skills: the directory as its page shows it; a person's manager and skills."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from twofold.accounts import permissions
+from twofold.api.auth import caller
+from twofold.api.pagination import Page, PageQuery, paginate
+from twofold.api.routers.schemas import ERRORS, Id, Level
+from twofold.people.models import Person, Skill
+from twofold.people.selectors import DirectoryFilters, person_directory, person_profile
+from twofold.people.services import SkillChoice, person_set_manager, person_skills_set
+
+router = Router()
+
+
+class PersonOut(Schema):
+    id: int
+    employee_id: str
+    name: str
+    email: str
+    title: str
+    level: int
+    department: str
+    location: str
+    manager_id: int | None
+    active: bool
+    high_potential: bool | None = Field(description="Only for programme managers and org admins; null otherwise.")
+
+
+class PersonSkillOut(Schema):
+    skill_id: int
+    name: str
+    proficiency: int
+    can_teach: bool
+    wants_to_learn: bool
+
+
+class PersonDetailOut(PersonOut):
+    skills: list[PersonSkillOut]
+
+
+class SkillOut(Schema):
+    id: int
+    name: str
+    category: str
+    description: str
+
+
+class PeopleFilters(PageQuery):
+    q: str = Field("", max_length=100, description="Words in the name, email or title, or an employee id.")
+    department: str = Field("", max_length=120)
+    location: str = Field("", max_length=120)
+    level: Level | None = None
+    high_potential: bool | None = Field(None, description="Honoured for programme managers and org admins only.")
+    include_inactive: bool = Field(False, description="Honoured only for those who may list leavers.")
+
+
+class ManagerIn(Schema):
+    manager_id: Id | None = Field(description="The new manager's id; null for none.")
+
+
+class SkillIn(Schema):
+    skill_id: Id
+    proficiency: int = Field(ge=0, le=4)
+    can_teach: bool = False
+    wants_to_learn: bool = False
+
+
+class SkillsIn(Schema):
+    skills: list[SkillIn] = Field(max_length=200)
+
+
+def _present(people: list[Person], *, talent_flags: bool) -> list[dict[str, Any]]:
+    out = []
+    for person in people:
+        row = PersonOut.from_orm(person).model_dump()
+        row["high_potential"] = person.high_potential if talent_flags else None
+        out.append(row)
+    return out
+
+
+def _visible_person(user: Any, pk: int) -> Person:
+    """Person ``pk`` if ``user`` may see them; 404 alike for an unknown id (the person page's rule)."""
+    found = Person.objects.filter(pk=pk).first()
+    if found is None or not permissions.allowed(user, "people.view", found):
+        raise Http404("No such person.")
+    return found
+
+
+def _detail(user: Any, pk: int) -> dict[str, Any]:
+    person = person_profile(pk)
+    out = _present([person], talent_flags=permissions.allowed(user, "people.view_talent_flags"))[0]
+    out["skills"] = [
+        {
+            "skill_id": held.skill_id,
+            "name": held.skill.name,
+            "proficiency": held.proficiency,
+            "can_teach": held.can_teach,
+            "wants_to_learn": held.wants_to_learn,
+        }
+        for held in person.skills.all()
+    ]
+    return out
+
+
+@router.get("/people", response={200: Page[PersonOut], **ERRORS}, operation_id="people_list")
+def people_list(request: HttpRequest, filters: Query[PeopleFilters]) -> Any:
+    """The directory, filtered as on its page. Scope `people:read`."""
+    user = caller(request, "people:read")
+    permissions.authorize(user, "directory.view")
+    talent_flags = permissions.allowed(user, "people.view_talent_flags")
+    leavers = permissions.allowed(user, "people.list_leavers")
+    people = person_directory(
+        DirectoryFilters(
+            search=filters.q.strip(),
+            department=filters.department.strip(),
+            location=filters.location.strip(),
+            level=filters.level,
+            high_potential=filters.high_potential if talent_flags else None,
+            include_inactive=leavers and filters.include_inactive,
+        )
+    )
+    return paginate(people, filters, lambda rows: _present(list(rows), talent_flags=talent_flags))
+
+
+@router.get("/people/{int:person_id}", response={200: PersonDetailOut, **ERRORS}, operation_id="people_read")
+def people_read(request: HttpRequest, person_id: int) -> Any:
+    """One person, with their skills. Scope `people:read`."""
+    user = caller(request, "people:read")
+    _visible_person(user, person_id)
+    return _detail(user, person_id)
+
+
+@router.put(
+    "/people/{int:person_id}/manager", response={200: PersonDetailOut, **ERRORS}, operation_id="people_set_manager"
+)
+def people_set_manager(request: HttpRequest, person_id: int, payload: ManagerIn) -> Any:
+    """Give a person a new manager (org admins and whoever may import people). Scope `people:write`."""
+    user = caller(request, "people:write")
+    person = _visible_person(user, person_id)
+    manager = None
+    if payload.manager_id is not None:
+        manager = _visible_person(user, payload.manager_id)
+    person_set_manager(actor=user, person=person, manager=manager)
+    return _detail(user, person_id)
+
+
+@router.put(
+    "/people/{int:person_id}/skills", response={200: PersonDetailOut, **ERRORS}, operation_id="people_set_skills"
+)
+def people_set_skills(request: HttpRequest, person_id: int, payload: SkillsIn) -> Any:
+    """Replace a person's skills (their own profile: the person themselves). Scope `people:write`."""
+    user = caller(request, "people:write")
+    person = _visible_person(user, person_id)
+    person_skills_set(
+        actor=user,
+        person=person,
+        choices=[
+            SkillChoice(
+                skill_id=choice.skill_id,
+                proficiency=choice.proficiency,
+                can_teach=choice.can_teach,
+                wants_to_learn=choice.wants_to_learn,
+            )
+            for choice in payload.skills
+        ],
+    )
+    return _detail(user, person_id)
+
+
+@router.get("/skills", response={200: Page[SkillOut], **ERRORS}, operation_id="skills_list")
+def skills_list(request: HttpRequest, page: Query[PageQuery]) -> Any:
+    """The skills catalogue. Scope `people:read`."""
+    user = caller(request, "people:read")
+    permissions.authorize(user, "directory.view")
+    return paginate(Skill.objects.all(), page)
