@@ -9,6 +9,7 @@ import urllib.request
 from typing import Any
 
 from twofold.accounts.models import User
+from twofold.accounts.permissions import CommandLineOperator
 from twofold.accounts.tokens import issue_token
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -20,8 +21,11 @@ Answer = tuple[int, Any, dict[str, str]]
 
 
 def token_for(user: User, *, scopes: list[str] | None = None) -> str:
-    """A new service token of ``user`` (by default with the scim scope), as its raw string."""
-    _, raw = issue_token(actor=user, user=user, name="SCIM test", scopes=scopes or ["scim"], kind="service")
+    """A new service token of ``user`` (by default with the scim scope), as its raw string, issued as
+    ``twofold token create`` issues it."""
+    _, raw = issue_token(
+        actor=CommandLineOperator(), user=user, name="SCIM test", scopes=scopes or ["scim"], kind="service"
+    )
     return raw
 
 
