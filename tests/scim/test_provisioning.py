@@ -147,7 +147,7 @@ def test_the_high_potential_flag_is_set_and_seen_only_by_those_who_may_see_it(li
 
 
 def test_etags_refuse_a_stale_write(scim: Scim, cast: Cast) -> None:
-    _, read, headers = scim.get(f"/Users/{cast.ana.pk}")
+    _, _, headers = scim.get(f"/Users/{cast.ana.pk}")
     stale = headers["ETag"]
     status, _, _ = scim.patch(f"/Users/{cast.ana.pk}", [{"op": "replace", "path": "title", "value": "Data wrangler"}])
     assert status in (200, 204)
@@ -207,3 +207,37 @@ def test_schemas_publish_only_what_the_directory_keeps(scim: Scim) -> None:
     assert "phoneNumbers" not in {attribute["name"] for attribute in by_id[CORE]["attributes"]}
     _, types, _ = scim.get("/ResourceTypes")
     assert {resource_type["id"] for resource_type in types["Resources"]} == {"User", "Group"}
+
+
+def test_entra_id_style_patches(scim: Scim, cast: Cast) -> None:
+    """Entra ID capitalises its operations, sends the manager as a bare id and booleans as text."""
+    status, _, _ = scim.patch(
+        f"/Users/{cast.ben.pk}",
+        [
+            {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "ben.junior@example.org"},
+            {"op": "Add", "path": f"{ENTERPRISE}:manager", "value": str(cast.vp_tech.pk)},
+            {"op": "Replace", "path": "active", "value": "False"},
+        ],
+    )
+    assert status in (200, 204)
+    cast.ben.refresh_from_db()
+    assert (cast.ben.email, cast.ben.manager_id, cast.ben.active) == ("ben.junior@example.org", cast.vp_tech.pk, False)
+    status, _, _ = scim.patch(f"/Users/{cast.ben.pk}", [{"op": "Replace", "path": "active", "value": "True"}])
+    assert status in (200, 204)
+    cast.ben.refresh_from_db()
+    assert cast.ben.active
+
+
+def test_okta_style_replacement_keeps_what_scim_does_not_carry(scim: Scim, cast: Cast) -> None:
+    """Okta updates a User with PUT: the whole resource as it holds it."""
+    _, read, _ = scim.get(f"/Users/{cast.vp_sales.pk}")
+    read["title"] = "Chief Revenue Officer"
+    read.pop("meta")
+    status, replaced, _ = scim.request("PUT", f"/Users/{cast.vp_sales.pk}", read)
+    assert status == 200, replaced
+    cast.vp_sales.refresh_from_db()
+    assert (cast.vp_sales.title, cast.vp_sales.location, cast.vp_sales.manager_id) == (
+        "Chief Revenue Officer",
+        "Berlin",
+        cast.ceo.pk,
+    )

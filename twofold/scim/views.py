@@ -21,6 +21,7 @@ from scim2_server.routing import Operation
 
 from twofold.accounts import permissions
 from twofold.accounts.tokens import authenticate_token, token_has_scope
+from twofold.scim.compat import adapt_patch_body
 from twofold.scim.protocol import SERVICE
 from twofold.scim.storage import PeopleStorage
 
@@ -38,7 +39,7 @@ def scim_endpoint(request: HttpRequest, **route: str) -> HttpResponse:
         path=path,
         query=request.GET.dict(),
         headers=list(request.headers.items()),
-        body=request.body,
+        body=adapt_patch_body(request.body) if request.method == "PATCH" else request.body,
     )
     try:
         actor = _authenticate(scim_request)
