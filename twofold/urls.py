@@ -23,6 +23,6 @@ urlpatterns = [
     path("audit/", include("twofold.audit.urls")),
     path("data-requests/", include("twofold.dataprotection.urls")),
     path("admin/", admin.site.urls),
-    path("scim/v2", include("twofold.scim.urls")),
+    path("scim/v2/", include("twofold.scim.urls")),
     path("", include("twofold.relationships.urls")),
 ]
