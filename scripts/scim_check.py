@@ -22,7 +22,7 @@ FAILED = {Status.ERROR, Status.CRITICAL}
 
 
 def run(url: str, token: str, *, groups: bool = False) -> list[CheckResult]:
-    http = httpx2.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    http = httpx2.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
     client = SyncSCIMClient(http)
     return check_server(client, resource_types=None if groups else ["User"])
 

@@ -62,7 +62,7 @@ class Scim:
             sent["Content-Type"] = "application/scim+json"
         request = urllib.request.Request(url, data=data, method=method, headers=sent)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=120) as response:
                 status, raw, answer_headers = response.status, response.read(), dict(response.headers)
         except urllib.error.HTTPError as error:
             status, raw, answer_headers = error.code, error.read(), dict(error.headers)

@@ -241,3 +241,17 @@ def test_okta_style_replacement_keeps_what_scim_does_not_carry(scim: Scim, cast:
         "Berlin",
         cast.ceo.pk,
     )
+
+
+def test_names_too_long_or_with_control_characters_are_refused_before_anything_is_written(
+    scim: Scim, cast: Cast
+) -> None:
+    before = list(Person.objects.order_by("pk").values())
+    too_long = {**new_user("long@example.org", "L9"), "externalId": "x" * 300}
+    status, error, _ = scim.post("/Users", too_long)
+    assert (status, error["scimType"]) == (400, "invalidValue")
+    assert "externalId" in error["detail"]
+    status, error, _ = scim.post("/Users", new_user("bell\u0007@example.org", "L9"))
+    assert status == 400
+    assert list(Person.objects.order_by("pk").values()) == before
+    assert not ScimIdentity.objects.exists()

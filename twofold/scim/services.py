@@ -17,7 +17,8 @@ from twofold.people.provisioning import (
     person_deprovision,
     person_provision,
 )
-from twofold.people.tabular import Problem
+from twofold.people.tabular import FileRejected, Problem
+from twofold.plain_text import control_character_problem
 from twofold.scim.models import ScimIdentity
 
 
@@ -43,6 +44,7 @@ def scim_user_save(*, actor: Any, person: ProvisionedPerson, names: ScimNames, c
     """
     if current is None:
         current = Person.objects.filter(employee_id=person.employee_id, scim_identity__deleted_at__isnull=False).first()
+    _check_names(names, labels=person.labels)
     user_name = names.user_name
     others = Person.objects.exclude(pk=current.pk) if current is not None else Person.objects.all()
     lowered = user_name.lower()
@@ -75,6 +77,23 @@ def scim_user_save(*, actor: Any, person: ProvisionedPerson, names: ScimNames, c
     )
     ScimIdentity.objects.update_or_create(person=saved, defaults={**fields, "deleted_at": None})
     return saved
+
+
+def _check_names(names: ScimNames, *, labels: dict[str, str]) -> None:
+    """The provider's names fit their columns and are plain one-line text (before any write)."""
+    problems = []
+    for field in ("user_name", "external_id", "display_name", "name_formatted", "given_name", "family_name"):
+        value = getattr(names, field)
+        limit = getattr(ScimIdentity._meta.get_field(field), "max_length", 0) or 0
+        label = labels.get(field, field)
+        if field == "user_name" and not value:
+            problems.append(Problem(1, label, "userName is empty", row_label="resource"))
+        elif len(value) > limit:
+            problems.append(Problem(1, label, f"longer than {limit} characters", row_label="resource"))
+        elif control := control_character_problem(value):
+            problems.append(Problem(1, label, control, row_label="resource"))
+    if problems:
+        raise FileRejected(problems)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import CharField, DateTimeField, F, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from scim2_models import (
@@ -66,6 +66,11 @@ LABELS = {
     "high_potential": f"{TWOFOLD_USER}:highPotential",
     "active": "active",
     "user_name": "userName",
+    "external_id": "externalId",
+    "display_name": "displayName",
+    "name_formatted": "name.formatted",
+    "given_name": "name.givenName",
+    "family_name": "name.familyName",
 }
 
 
@@ -285,6 +290,9 @@ class PeopleStorage(ScimStorage):
             return scim_user_save(actor=self.actor, person=provisioned, names=names, current=current)
         except ProvisionConflict as conflict:
             raise UniquenessException(detail=_describe(conflict)) from None
+        except IntegrityError:
+            # Another request took the same email, employee id or userName in the meantime.
+            raise UniquenessException(detail="A unique value was taken by another request at the same time") from None
         except FileRejected as rejected:
             raise InvalidValueException(detail=_describe(rejected)) from None
         except (ImportNotPermitted, permissions.NotPermitted) as refusal:
