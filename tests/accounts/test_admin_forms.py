@@ -9,9 +9,10 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from tests.factories import UserFactory
 from tests.people.test_views import signed_in
 from twofold.accounts.admin_forms import CheckedAdminForm
-from twofold.people.models import CareerEvent, Person, Skill
+from twofold.people.models import CareerEvent, Delegation, Person, Skill
 
 
 def person_form(person: Person, **changes: str) -> dict[str, str]:
@@ -103,3 +104,17 @@ def test_skill_and_account_forms_refuse_control_characters(cast) -> None:
     assert response.status_code == 200 and "contains a line break" in response.content.decode()
     user.refresh_from_db()
     assert user.first_name == ""
+
+
+def test_org_admins_see_and_end_delegations_but_name_none(cast) -> None:
+    delegation = Delegation.objects.create(manager=cast.lead_tech, delegate=cast.vp_tech)
+    client = signed_in(cast.admin)
+    page = client.get(reverse("admin:people_delegation_changelist")).content.decode()
+    assert "Lena Lead" in page and "Victor Tech" in page
+    assert client.get(reverse("admin:people_delegation_add")).status_code == 403
+    staff = UserFactory(username="staffer", is_staff=True, is_programme_manager=True)
+    assert signed_in(staff).get(reverse("admin:people_delegation_changelist")).status_code == 403
+    assert Delegation.objects.filter(pk=delegation.pk).exists()
+    response = client.post(reverse("admin:people_delegation_delete", args=[delegation.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Delegation.objects.filter(pk=delegation.pk).exists()

@@ -67,6 +67,19 @@ def test_every_decision_is_sent_with_who_what_to_what_and_the_answer(cast: Cast,
     ]
 
 
+def test_require_refuses_like_authorize_but_leaves_the_record_to_its_caller(cast: Cast, decisions: list) -> None:
+    """``require`` is for callers that record the decision themselves (data-subject requests)."""
+    programme = ProgrammeFactory(managers=[cast.programme_manager])
+    permissions.require(cast.programme_manager, "programmes.manage", programme)
+    with pytest.raises(NotPermittedHidden):
+        permissions.require(cast.ana_user, "programmes.manage", programme)
+    with pytest.raises(NotPermitted, match="Only org admins answer data-subject requests"):
+        permissions.require(cast.programme_manager, "person.erase", cast.ana)
+    with pytest.raises(UnknownAction):
+        permissions.require(cast.admin, "relationships.teleport")
+    assert decisions == []
+
+
 def test_a_refusal_that_must_not_reveal_the_target_answers_like_an_unknown_id(cast: Cast) -> None:
     programme = ProgrammeFactory(managers=[cast.programme_manager])
     with pytest.raises(NotPermittedHidden) as hidden:

@@ -148,7 +148,7 @@ def test_a_future_exit_takes_effect_on_its_day_in_the_daily_run(tmp_path, cast, 
 
     # Today's daily run applies Ana's exit (not Ben's, a month away), through people_deactivate.
     call_command("send_reminders")
-    assert "Marked 1 people as having left (their exit has come): J1." in capsys.readouterr().out
+    assert "Marked 1 person as having left (their exit has come): J1." in capsys.readouterr().out
     assert not Person.objects.get(pk=cast.ana.pk).active and not User.objects.get(pk=cast.ana_user.pk).is_active
     assert Person.objects.get(pk=cast.ben.pk).active
     # Idempotent: running again changes nothing, and someone who came back is not sent away again.

@@ -226,7 +226,7 @@ def test_hole_1_org_admins_still_import_restricted_columns(cast, settings, tmp_p
     response = upload(client, f"employee_id,name,email,level,gender\n{ANA_ROW},Non-binary\n")
     page = response.content.decode()
     assert response.status_code == 200 and "would do" in page
-    assert "<dt>Restricted attributes changed for</dt><dd>1 people</dd>" in page
+    assert "<dt>Restricted attributes changed for</dt><dd>1 person</dd>" in page
     assert client.post(reverse("people:import_confirm")).status_code == 302
     assert SelfIdentification.objects.get(person=cast.ana).gender == "Non-binary"
 

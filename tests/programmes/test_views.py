@@ -213,3 +213,29 @@ def test_programme_pages_take_the_same_queries_at_any_size(cast) -> None:
                 assert client.get(url).status_code == 200
             counts.setdefault(name, []).append(len(context.captured_queries))
     assert all(small == large for small, large in counts.values()), counts
+
+
+def test_the_programme_form_speaks_the_kind_and_hides_what_it_does_not_use(cast) -> None:
+    client = signed_in(cast.programme_manager)
+    page = client.get(reverse("programmes:new", args=["reverse_mentoring"])).content.decode()
+    assert "Reverse mentors at level … or below" in page and "Seats per reverse mentor" in page
+    assert "Length (months)" in page and "Meet every … days" in page
+    assert 'name="fairness_enabled"' not in page and 'name="requires_high_potential"' not in page
+    page = client.get(reverse("programmes:new", args=["sponsorship"])).content.decode()
+    assert "Protégés at level … or above" in page and "Seats per sponsor" in page
+    assert 'name="fairness_enabled"' in page and "Mentors/sponsors" not in page
+
+
+def test_a_hidden_setting_keeps_its_value_and_one_in_use_stays_shown(cast) -> None:
+    programme = programme_create(name="Fair RM", kind="reverse_mentoring", actor=cast.programme_manager)
+    client = signed_in(cast.programme_manager)
+    # A crafted post cannot set what the form does not show.
+    crafted = form_data(programme, cadence_days=21, fairness_enabled="on", fairness_tolerance="0.2")
+    response = client.post(reverse("programmes:edit", args=[programme.pk]), crafted)
+    assert response.status_code == 302
+    programme.refresh_from_db()
+    assert (programme.cadence_days, programme.fairness_enabled) == (21, False)
+    assert programme.fairness_tolerance != 0.2
+    Programme.objects.filter(pk=programme.pk).update(fairness_enabled=True)
+    page = client.get(reverse("programmes:edit", args=[programme.pk])).content.decode()
+    assert 'name="fairness_enabled"' in page and 'name="fairness_tolerance"' in page

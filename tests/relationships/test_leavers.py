@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.http import HttpRequest
 from django.test import Client
@@ -114,6 +114,10 @@ class World:
             assert relationship.state == state and seats(relationship) == 1
 
 
+# One of the cast's six people leaving is above the 10% limit of so small a directory.
+CONFIRM_ONE = ("--confirm-deactivations", "1", "--allow-mass-deactivation")
+
+
 @pytest.fixture
 def world(cast: Cast) -> World:
     return World(cast)
@@ -126,7 +130,13 @@ def test_hole_4_an_import_saying_inactive_closes_the_account_and_the_pairs(world
     assert "Would deactivate: 1\n  J1" in capsys.readouterr().out
     world.assert_nothing_changed()
 
-    call_command("import_people", str(path))
+    # A file's "active: no" marks people as having left only with the number confirmed, as a
+    # whole-workforce import's missing people do.
+    with pytest.raises(CommandError, match="would mark 1 of the 6 active people as having left"):
+        call_command("import_people", str(path), "--no-input")
+    world.assert_nothing_changed()
+
+    call_command("import_people", str(path), *CONFIRM_ONE)
     out = capsys.readouterr().out
     assert "Deactivated: 1\n  J1" in out and "left the organisation" in out
     world.assert_ana_left()
@@ -151,6 +161,25 @@ def test_hole_4_a_full_import_through_the_web_closes_the_leavers_account(world, 
     assert "1 deactivated" in manager.get(response["Location"]).content.decode()
 
 
+def test_a_partial_import_saying_inactive_asks_for_the_number_on_the_page(world, cast, settings, tmp_path) -> None:
+    """Not only a whole-workforce file: one row saying "active: no" is confirmed like missing people."""
+    settings.VAR_DIR = tmp_path
+    grant(cast.programme_manager, "people.import_people")
+    manager = sign_in("pm")
+    preview = upload(manager, "employee_id,name,email,level,active\nJ1,Ana Junior,j1@example.org,2,no\n")
+    page = preview.content.decode()
+    assert "Marked as left (first 50)" in page and 'name="deactivations"' in page
+    assert "are that many people really leaving?" in page
+    response = manager.post(reverse("people:import_confirm"), {})
+    assert response.status_code == 400 and "Nothing was imported" in response.content.decode()
+    world.assert_nothing_changed()
+
+    upload(manager, "employee_id,name,email,level,active\nJ1,Ana Junior,j1@example.org,2,no\n")
+    response = manager.post(reverse("people:import_confirm"), {"deactivations": "1", "allow_mass_deactivation": "on"})
+    assert response.status_code == 302
+    world.assert_ana_left()
+
+
 def test_hole_4_an_exit_among_the_career_events_closes_the_account(world, cast, tmp_path, capsys) -> None:
     yesterday = timezone.localdate() - timedelta(days=1)
     tomorrow = timezone.localdate() + timedelta(days=1)
@@ -165,12 +194,12 @@ def test_hole_4_an_exit_among_the_career_events_closes_the_account(world, cast, 
         encoding="utf-8",
     )
     call_command("import_events", str(path), "--dry-run")
-    assert "Would mark 1 people as having left (their exit has come): J1." in capsys.readouterr().out
+    assert "Would mark 1 person as having left (their exit has come): J1." in capsys.readouterr().out
     world.assert_nothing_changed()
 
     # J1 now and J2 tomorrow: marking people as having left is confirmed, as in the people import.
     call_command("import_events", str(path), "--confirm-deactivations", "2", "--allow-mass-deactivation")
-    assert "Marked 1 people as having left (their exit has come): J1." in capsys.readouterr().out
+    assert "Marked 1 person as having left (their exit has come): J1." in capsys.readouterr().out
     world.assert_ana_left()
     assert Person.objects.get(pk=cast.ben.pk).active and Person.objects.get(pk=cast.vp_tech.pk).active
 
@@ -179,7 +208,7 @@ def test_hole_4_coming_back_restores_the_account_not_the_pairs(world, cast, tmp_
     old_feed_url = world.feed_url
     path = tmp_path / "people.csv"
     path.write_text("employee_id,name,email,level,active\nJ1,Ana Junior,j1@example.org,2,no\n", encoding="utf-8")
-    call_command("import_people", str(path))
+    call_command("import_people", str(path), *CONFIRM_ONE)
     world.assert_ana_left()
 
     path.write_text("employee_id,name,email,level,active\nJ1,Ana Junior,j1@example.org,2,yes\n", encoding="utf-8")
@@ -213,7 +242,7 @@ def test_hole_4_a_failing_import_closes_nothing(world, monkeypatch, tmp_path) ->
     path = tmp_path / "people.csv"
     path.write_text("employee_id,name,email,level,active\nJ1,Ana Junior,j1@example.org,2,no\n", encoding="utf-8")
     with pytest.raises(RuntimeError):
-        call_command("import_people", str(path))
+        call_command("import_people", str(path), *CONFIRM_ONE)
     world.assert_nothing_changed()
 
 

@@ -111,6 +111,16 @@ def authorize(actor: Any, action: str, target: Any = None) -> None:
         raise error(declared.refusal, action=action)
 
 
+def require(actor: Any, action: str, target: Any = None) -> None:
+    """Refuse as :func:`authorize` does, without sending :data:`permission_decided`: for pages that
+    only read, and for services that record the decision themselves with what it concerned (the
+    data-subject requests, the audit log's own search)."""
+    declared = _action(action)
+    if not declared.rule(actor, target):
+        error = NotPermittedHidden if declared.hidden else NotPermitted
+        raise error(declared.refusal, action=action)
+
+
 def is_command_line(actor: Any) -> bool:
     return isinstance(actor, CommandLineOperator)
 

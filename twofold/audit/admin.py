@@ -22,7 +22,7 @@ class AuditEntryAdmin(CheckedModelAdmin):
     show_full_result_count = False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return permissions.can_administer(request.user)
+        return permissions.allowed(request.user, "audit.search")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -10,3 +10,6 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from twofold.audit import receivers  # noqa: F401  (connects the permission and sign-in receivers)
+        from twofold.audit.permissions import register_rules
+
+        register_rules()

@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -54,8 +53,7 @@ def filters_from(query: dict[str, str]) -> tuple[AuditFilters, list[str]]:
 @login_required
 @require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_administer(request.user):
-        raise PermissionDenied("The audit log is for org admins.")
+    permissions.require(request.user, "audit.search")
     filters, problems = filters_from(request.GET.dict())
     page = Paginator(audit_entries(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)  # read before this very search is added to the log

@@ -7,3 +7,8 @@ class DataProtectionConfig(AppConfig):
     name = "twofold.dataprotection"
     label = "dataprotection"
     verbose_name = "Data protection"
+
+    def ready(self) -> None:
+        from twofold.dataprotection.permissions import register_rules
+
+        register_rules()

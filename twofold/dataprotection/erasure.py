@@ -31,6 +31,7 @@ from django.db.models.functions import Replace
 from twofold.accounts import permissions
 from twofold.accounts.models import AccountSession, User
 from twofold.audit import record
+from twofold.dataprotection.permissions import REFUSAL
 from twofold.matchruns.models import Proposal, Unmatched
 from twofold.people.leavers import people_deactivate
 from twofold.people.models import CareerEvent, Person, SelfIdentification
@@ -111,7 +112,7 @@ def person_erase(*, actor: Any, person: Person, dry_run: bool = False) -> Erasur
     """
     action = "person.erase_preview" if dry_run else "person.erase"
     label = f"person {person.pk}"
-    if not permissions.can_administer(actor):
+    if not permissions.allowed(actor, action, person):
         record(
             action,
             actor=actor,
@@ -121,7 +122,7 @@ def person_erase(*, actor: Any, person: Person, dry_run: bool = False) -> Erasur
             subject_person_id=person.pk,
             allowed=False,
         )
-        raise PermissionDenied("Only org admins answer data-subject requests.")
+        raise PermissionDenied(REFUSAL)
     return _erase(actor=actor, person=person, dry_run=dry_run, action=action, label=label)
 
 

@@ -22,6 +22,7 @@ from twofold.accounts import permissions
 from twofold.accounts.models import User
 from twofold.audit import record
 from twofold.audit.selectors import audit_entries_about
+from twofold.dataprotection.permissions import REFUSAL
 from twofold.people.models import CareerEvent, Person, PersonSkill, SelfIdentification
 from twofold.programmes.models import Enrolment
 from twofold.relationships.models import (
@@ -216,18 +217,14 @@ class PersonExport:
         return f"person-{self.person_id}"
 
 
-def _can_answer_requests(actor: Any) -> bool:
-    return permissions.can_administer(actor)
-
-
 def person_export(*, actor: Any, person: Person) -> PersonExport:
     """Everything held about ``person`` as JSON and HTML, for an org admin or the command line.
 
     Audited as a sensitive read (``person.export``), refusals included.
     """
-    if not _can_answer_requests(actor):
+    if not permissions.allowed(actor, "person.export", person):
         record("person.export", actor=actor, target=person, allowed=False)
-        raise PermissionDenied("Only org admins answer data-subject requests.")
+        raise PermissionDenied(REFUSAL)
     data = person_data(person)
     json_text = json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
     html_text = render_to_string("dataprotection/person_export.html", {"data": data, "sections": _sections(data)})

@@ -22,7 +22,7 @@ FORMATS = {"json": "application/json; charset=utf-8", "html": "text/html; charse
 @login_required
 @require_safe
 def requests_page(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_administer(request.user):
+    if not permissions.allowed(request.user, "person.export"):
         raise PermissionDenied("Data-subject requests are answered by org admins.")
     wanted = request.GET.get("person", "").strip()[:64]
     found: list[Person] = []
@@ -45,7 +45,7 @@ def person_export_download(request: HttpRequest, pk: int, fmt: str) -> HttpRespo
     """The export as a file to download; anyone but an org admin gets what an unknown id gets."""
     if fmt not in FORMATS:
         raise Http404("No such format.")
-    if not permissions.can_administer(request.user):
+    if not permissions.allowed(request.user, "person.export"):
         record("person.export", target_type="person", target_id=pk, subject_person_id=None, allowed=False)
         raise Http404("No such person.")
     person = Person.objects.filter(pk=pk).select_related("manager").first()

@@ -25,6 +25,7 @@ from twofold.matchruns.services import (
     proposal_remove,
     proposal_swap,
 )
+from twofold.plain_text import counted
 from twofold.programmes.models import Programme, ProgrammeState
 from twofold.programmes.views import managed_programme_or_404
 
@@ -150,7 +151,7 @@ def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     except MatchRunRuleBroken as error:
         messages.error(request, _rule_message(error))
         return redirect("matchruns:board", pk=pk, run_id=run_id)
-    messages.success(request, f"Published: {result.proposed} proposals sent to both people.")
+    messages.success(request, f"Published: {counted(result.proposed, 'proposal')} sent, each to both people in it.")
     for proposal, reason in result.skipped[:10]:
         messages.warning(
             request, f"Not sent: {proposal.mentor.person.name} and {proposal.mentee.person.name}. {reason}"

@@ -10,7 +10,15 @@ from twofold import audit
 from twofold.accounts import permissions
 from twofold.accounts.admin_forms import CheckedAdminForm, CheckedModelAdmin, CheckedTabularInline
 from twofold.people.leavers import people_deactivate, people_reactivate
-from twofold.people.models import CareerEvent, ImportRecord, Person, PersonSkill, SelfIdentification, Skill
+from twofold.people.models import (
+    CareerEvent,
+    Delegation,
+    ImportRecord,
+    Person,
+    PersonSkill,
+    SelfIdentification,
+    Skill,
+)
 from twofold.people.services import people_tree_rebuild
 
 
@@ -94,6 +102,29 @@ class SelfIdentificationAdmin(CheckedModelAdmin):
         if found is not None and request.method == "GET":
             audit.record("person.view_self_identification", target=found.person)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Delegation)
+class DelegationAdmin(CheckedModelAdmin):
+    """Managers' delegates, for org admins to see and to end (a manager away for long, a mistake):
+    managers name and remove their own on their page; nobody names one for someone else here."""
+
+    list_display = ("manager", "delegate", "created_at")
+    raw_id_fields = ("manager", "delegate")
+    search_fields = ("manager__name", "manager__employee_id", "delegate__name", "delegate__employee_id")
+    list_select_related = ("manager", "delegate")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.allowed(request.user, "accounts.administer")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.allowed(request.user, "accounts.administer")
 
 
 @admin.register(CareerEvent)

@@ -240,10 +240,14 @@ def _people_import_table(
     if dry_run:
         _record_result(record, result)
         return result
-    if full:
-        _require_deactivation_confirmed(
-            deactivation_plan(result), confirm=confirm_deactivation, allow_mass=allow_mass_deactivation
-        )
+    # Whole workforce or not, nobody is marked as having left unconfirmed: a partial file's
+    # ``active: no`` rows need the same confirmation as a full file's missing people.
+    _require_deactivation_confirmed(
+        deactivation_plan(result),
+        confirm=confirm_deactivation,
+        allow_mass=allow_mass_deactivation,
+        question=WHOLE_WORKFORCE if full else MANY_LEAVERS,
+    )
     with transaction.atomic():
         people_write(plan, actor=actor, progress=progress)
         _record_result(record, result)
@@ -400,12 +404,16 @@ def _career_events_add(
     return result
 
 
+WHOLE_WORKFORCE = "Is the file really the whole workforce? Force it only if it is."
+MANY_LEAVERS = "Are that many people really leaving? Force it only if they are."
+
+
 def _require_deactivation_confirmed(
     plan: DeactivationPlan,
     *,
     confirm: ConfirmDeactivation | None,
     allow_mass: bool,
-    question: str = "Is the file really the whole workforce? Force it only if it is.",
+    question: str = WHOLE_WORKFORCE,
 ) -> None:
     """Marking people as having left is never a side effect: a "whole workforce" tick on a one-row
     file, or a truncated export, would otherwise empty the directory in one go."""

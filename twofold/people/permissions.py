@@ -42,3 +42,7 @@ def register_rules() -> None:
     )
     p.register("people.list_leavers", p.can_list_leavers, refusal="Only those who may import people list leavers.")
     p.register("accounts.administer", p.can_administer, refusal="This is for org admins.")
+    # The self-identification services record their decisions themselves (:func:`allowed`, then
+    # an audit entry with the outcome), so that each answer or withdrawal leaves one entry.
+    for action in ("self_identification.set", "self_identification.withdraw"):
+        p.register(action, p.can_self_identify, refusal="Only the person themselves answers these questions.")

@@ -49,7 +49,7 @@ class Answers:
 
 
 def _require_self(actor: Any, person: Person, action: str) -> None:
-    if not permissions.can_self_identify(actor, person):
+    if not permissions.allowed(actor, action, person):
         audit.record(action, actor=actor, target=person, allowed=False)
         raise PermissionDenied("Only the person themselves answers these questions.")
 

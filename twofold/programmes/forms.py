@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from twofold.matching import COMPONENTS
-from twofold.people.models import Skill
+from twofold.people.models import Skill, SkillCategory
 from twofold.programmes.models import Programme
 from twofold.programmes.services import FAIRNESS_ATTRIBUTES
 
@@ -48,6 +48,23 @@ PROGRAMME_FORM_FIELDS = [name for _, names in PROGRAMME_FIELDSETS for name in na
 FIELDS_WITH_HELP = ("invite_only", "policy")
 
 
+# What each kind calls its two sides, as the form's labels say them.
+KIND_ROLE_NAMES = {"reverse_mentoring": ("reverse mentor", "senior mentee"), "sponsorship": ("sponsor", "protégé")}
+
+
+def not_applicable(kind: str, current: Any) -> tuple[str, ...]:
+    """The form fields a programme of ``kind`` does without: reverse mentoring has no high-potential
+    requirement and no fairness minimums, unless this programme already turned them on."""
+    if kind != "reverse_mentoring":
+        return ()
+    hidden: list[str] = []
+    if not current("requires_high_potential"):
+        hidden.append("requires_high_potential")
+    if not current("fairness_enabled"):
+        hidden.extend(("fairness_enabled", "fairness_attribute", "fairness_tolerance"))
+    return tuple(hidden)
+
+
 class ProgrammeForm(forms.ModelForm):
     fairness_attribute = forms.ChoiceField(
         choices=[(name, name.replace("_", " ").capitalize()) for name in FAIRNESS_ATTRIBUTES], required=False
@@ -75,27 +92,53 @@ class ProgrammeForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {
-            "mentor_min_level": "Mentors/sponsors at level … or above",
-            "mentor_max_level": "Mentors/sponsors at level … or below",
-            "mentee_min_level": "Mentees/protégés at level … or above",
-            "mentee_max_level": "Mentees/protégés at level … or below",
+            "starts_on": "Starts on",
+            "ends_on": "Ends on",
+            "duration_months": "Length (months)",
+            "cadence_days": "Meet every … days",
             "min_level_gap": "Minimum level gap between the two",
             "max_level_gap": "Maximum level gap",
-            "capacity": "Seats per mentor or sponsor",
+            "requires_high_potential": "Only high-potential people as protégés",
+            "requires_manager_approval": "Applications need the line manager's approval",
+            "acceptance": "Who must accept a proposal",
             "proposal_expiry_days": "Days to answer a proposal",
+            "allow_repeat_pairs": "Allow pairs who were matched before",
+            "fairness_enabled": "Fairness minimums on matching",
+            "fairness_attribute": "Fairness by",
             "fairness_tolerance": "Fairness tolerance (share, e.g. 0.05)",
+            "checkin_after_first_meeting": "Check-in after the first meeting",
+            "checkin_at_midpoint": "Check-in at the midpoint",
+            "checkin_at_end": "Check-in at the end",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        giver, receiver = KIND_ROLE_NAMES[kind]
+        self.fields["mentor_min_level"].label = f"{giver.capitalize()}s at level … or above"
+        self.fields["mentor_max_level"].label = f"{giver.capitalize()}s at level … or below"
+        self.fields["mentee_min_level"].label = f"{receiver.capitalize()}s at level … or above"
+        self.fields["mentee_max_level"].label = f"{receiver.capitalize()}s at level … or below"
+        self.fields["capacity"].label = f"Seats per {giver}"
+        for name in not_applicable(kind, self._current):
+            del self.fields[name]
         for name in FIELDS_WITH_HELP:
             self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
+
+    def _current(self, name: str) -> Any:
+        """A setting's value as the form starts: the programme's, or the kind's default."""
+        if self.instance.pk is not None:
+            return getattr(self.instance, name)
+        return self.initial.get(name)
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned settings the form shows (those that do not apply to the kind keep their value)."""
+        return {name: self.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS if name in self.fields}
 
     def fields_with_help(self) -> tuple[str, ...]:
         return FIELDS_WITH_HELP
 
     def fieldsets(self) -> list[tuple[str, list[Any]]]:
-        return [(title, [self[name] for name in names]) for title, names in PROGRAMME_FIELDSETS]
+        return [(title, [self[name] for name in names if name in self.fields]) for title, names in PROGRAMME_FIELDSETS]
 
     def clean_policy(self) -> Any:
         # An empty box means "no overrides".
@@ -185,3 +228,15 @@ class ApplicationForm(forms.Form):
         aspiration_field = self.fields["aspiration"]
         assert isinstance(aspiration_field, forms.ChoiceField)
         aspiration_field.choices = [("", "Not decided"), *((name, name) for name in departments)]
+
+    def skill_groups(self) -> list[tuple[str, list[Any], int]]:
+        """The focus-skill checkboxes by category, with how many of each are ticked."""
+        categories = dict(Skill.objects.values_list("pk", "category"))
+        grouped: dict[str, list[Any]] = {}
+        for option in self["focus_skills"].subwidgets:
+            category = categories.get(int(str(option.data["value"])), SkillCategory.OTHER)
+            grouped.setdefault(category, []).append(option)
+        return [
+            (SkillCategory(category).label, options, sum(1 for option in options if option.data["selected"]))
+            for category, options in grouped.items()
+        ]

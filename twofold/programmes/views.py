@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from twofold.accounts import permissions
 from twofold.people.selectors import directory_filter_options
 from twofold.programmes.forms import (
-    PROGRAMME_FORM_FIELDS,
     ApplicationForm,
     InviteForm,
     ProgrammeForm,
@@ -98,9 +97,9 @@ def programme_new(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in ProgrammeKind.values:
         raise Http404("No such kind of programme")
     initial = {**programme_defaults(kind), "name": ""}
-    form = ProgrammeForm(request.POST or None, initial=initial)
+    form = ProgrammeForm(request.POST or None, initial=initial, kind=kind)
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS if name != "name"}
+        values = {name: value for name, value in form.values().items() if name != "name"}
         try:
             programme = programme_create(actor=request.user, name=form.cleaned_data["name"], kind=kind, **values)
         except ProgrammeRuleBroken as error:
@@ -122,9 +121,9 @@ def programme_new(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
-    form = ProgrammeForm(request.POST or None, instance=programme)
+    form = ProgrammeForm(request.POST or None, instance=programme, kind=programme.kind)
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in PROGRAMME_FORM_FIELDS}
+        changes = form.values()
         try:
             programme_update(actor=request.user, programme=Programme.objects.get(pk=pk), **changes)
         except ProgrammeRuleBroken as error:

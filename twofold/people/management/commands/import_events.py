@@ -14,6 +14,7 @@ from twofold.people.management.commands.import_people import (
     deactivation_refusal,
 )
 from twofold.people.tabular import FileRejected
+from twofold.plain_text import counted
 from twofold.terminal import rejection_message
 
 
@@ -55,7 +56,8 @@ class Command(BaseCommand):
         limit = options["list"]
         if result.left:
             self.stdout.write(
-                f"{'Would mark' if result.dry_run else 'Marked'} {len(result.left):,} people as having left "
+                f"{'Would mark' if result.dry_run else 'Marked'} {counted(len(result.left), 'person', 'people')} "
+                "as having left "
                 f"(their exit has come): {_listed(result.left, limit)}. They cannot sign in any more, and their "
                 "open proposals and relationships close: “left the organisation”."
             )

@@ -43,7 +43,9 @@ class Command(BaseCommand):
             help="the file is the whole workforce: deactivate (never delete) active people missing from it",
         )
         parser.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
-        add_deactivation_arguments(parser, condition="with --full")
+        add_deactivation_arguments(
+            parser, condition="when people are to be marked as having left (missing with --full, or active: no)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = TerminalProgress(enabled=options["verbosity"] > 0)

@@ -12,6 +12,7 @@ from twofold.accounts.permissions import CommandLineOperator
 from twofold.dates import date_out_of_range
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
+from twofold.plain_text import counted
 from twofold.relationships.reminders import ReminderKind, reminders_due, reminders_send
 from twofold.relationships.retention import retention_apply
 from twofold.relationships.services import relationships_expire
@@ -57,8 +58,8 @@ class Command(BaseCommand):
             left = people_exits_apply(actor=CommandLineOperator())
             if left:
                 self.stdout.write(
-                    f"Marked {len(left):,} people as having left (their exit has come): {', '.join(left[:20])}"
-                    + (f" … and {len(left) - 20:,} more." if len(left) > 20 else ".")
+                    f"Marked {counted(len(left), 'person', 'people')} as having left (their exit has come): "
+                    f"{', '.join(left[:20])}" + (f" … and {len(left) - 20:,} more." if len(left) > 20 else ".")
                 )
             expired = relationships_expire()
             if expired:
