@@ -22,9 +22,8 @@ FAILED = {Status.ERROR, Status.CRITICAL}
 
 
 def run(url: str, token: str, *, groups: bool = False) -> list[CheckResult]:
-    http = httpx2.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120)
-    client = SyncSCIMClient(http)
-    return check_server(client, resource_types=None if groups else ["User"])
+    with httpx2.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as http:
+        return check_server(SyncSCIMClient(http), resource_types=None if groups else ["User"])
 
 
 def main() -> int:
