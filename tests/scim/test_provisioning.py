@@ -139,7 +139,9 @@ def test_the_high_potential_flag_is_set_and_seen_only_by_those_who_may_see_it(li
     assert status == 403, error
     cast.ben.refresh_from_db()
     assert not cast.ben.high_potential
-    # The rest it may provision.
+    # The rest it may provision, new people (not flagged) included.
+    status, created, _ = hris.post("/Users", new_user("hana@example.org", "H1"))
+    assert status == 201, created
     status, _, _ = hris.patch(f"/Users/{cast.ben.pk}", [{"op": "replace", "path": "title", "value": "Account lead"}])
     assert status in (200, 204)
     status, read, _ = Scim(live_server.url, token_for(cast.admin)).get(f"/Users/{cast.ana.pk}")

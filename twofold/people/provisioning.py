@@ -87,7 +87,10 @@ def person_provision(*, actor: Any, person: ProvisionedPerson, current: Person |
         "manager_id": person.manager_employee_id or "",
         "active": "active" if person.active else "inactive",
     }
-    if person.high_potential is not None and (current is None or person.high_potential != current.high_potential):
+    # Written only when it changes (a new person is not flagged), and only by those who may see it,
+    # as an import's high-potential column is.
+    flagged = current.high_potential if current is not None else False
+    if person.high_potential is not None and person.high_potential != flagged:
         try:
             permissions.authorize(actor, "people.view_talent_flags")
         except permissions.NotPermitted as refusal:
