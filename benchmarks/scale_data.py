@@ -157,6 +157,7 @@ def scale_programmes_build(
                 0,
                 now,
                 now,
+                json.dumps({"skills": 3.0, "cross_department": 1.0}),
             )
         )
         agreement_rows.append((relationship_id, "Learn together.", 14, "", started, started, now))
@@ -182,6 +183,7 @@ def scale_programmes_build(
             "meetings_held",
             "created_at",
             "updated_at",
+            "weights",
         ],
         relationship_rows,
     )
@@ -316,9 +318,9 @@ def scale_programmes_build(
     )
     bulk_insert_rows(
         Proposal,
-        ["run", "mentor", "mentee", "score", "breakdown", "locked", "origin"],
+        ["run", "mentor", "mentee", "score", "breakdown", "locked", "origin", "skipped_reason"],
         [
-            (run.pk, row[4], row[5], row[7], json.dumps({"skills": 2.5, "cross_department": 1.0}), False, "engine")
+            (run.pk, row[4], row[5], row[7], json.dumps({"skills": 2.5, "cross_department": 1.0}), False, "engine", "")
             for row in relationship_rows
             if row[1] == rm.pk
         ],

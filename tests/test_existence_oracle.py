@@ -26,8 +26,10 @@ from tests.people.test_views import signed_in
 from tests.relationships.pairing import MENTEE, enrol, pair_up
 from twofold.accounts.models import User
 from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.people.models import ImportJob
 from twofold.programmes.models import ProgrammeState
 from twofold.relationships.models import AdvocacyAction, Concern
+from twofold.webhooks.models import Subscription
 
 MISSING = 987_654_321
 
@@ -80,12 +82,19 @@ def scene(cast: Cast) -> Scene:
     concern = Concern.objects.create(relationship=relationship, raised_by=cast.ana, text="Worried")
     run = MatchRun.objects.create(programme=programme, status=MatchRunStatus.READY)
     application = enrol(draft, cast.ana, MENTEE)
+    webhook = Subscription.objects.create(name="HR", url="https://hooks.example.org/hr", secret="whsec_x")
+    import_job = ImportJob.objects.create(
+        actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic"
+    )
 
     programme_ids = {"pk": programme.pk}
     relationship_ids = {"pk": relationship.pk}
     outsiders = [cast.ben_user, other_manager, cast.outsider]
     ids: dict[str, dict[str, int]] = {
         "people:person": {"pk": cast.ana.pk},
+        # Import jobs: for those who may import; everyone else is refused before the id is looked up.
+        "people:import_job": {"pk": import_job.pk},
+        "people:import_job_retry": {"pk": import_job.pk},
         "programmes:apply": {"pk": draft.pk},
         "programmes:decline_invitation": {"pk": application.pk},
         "programmes:withdraw": {"pk": application.pk},
@@ -98,6 +107,10 @@ def scene(cast: Cast) -> Scene:
         # Data-subject exports: org admins only; everyone else gets the unknown id's answer.
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
+        # Webhooks: org admins only.
+        "webhooks:detail": {"pk": webhook.pk},
+        "webhooks:test": {"pk": webhook.pk},
+        "webhooks:active": {"pk": webhook.pk},
     }
     viewers: dict[str, list[User]] = {
         # Everyone signed in with a role reads the directory; only who may not is asked here.

@@ -9,8 +9,8 @@ suite with its name: a new page is not finished until someone has said who may u
 Path parameters are filled with real objects of one scene (:func:`scene`): an active reverse-mentoring
 pair (Ana mentoring Vera), an active sponsorship of the same two (Vera sponsoring Ana), a proposal
 between them waiting for answers, another pair (Ben and Victor) in a programme another manager runs,
-an invitation, an application waiting for its line manager, a meeting, an advocacy action, a concern
-and a match run.
+an invitation, an application waiting for its line manager, a meeting, an advocacy action, a concern,
+a match run and a webhook.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
 from twofold.api.api import api
 from twofold.matchruns.models import MatchRun, MatchRunStatus
-from twofold.people.models import Skill
+from twofold.people.models import ImportJob, ImportJobStatus, Skill
 from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import EnrolmentStatus, ProgrammeState
 from twofold.relationships.calendar import calendar_feed_for
 from twofold.relationships.models import AdvocacyAction, Concern, MeetingStatus
+from twofold.webhooks.models import Subscription
 
 # The roles, in the order of the columns of TABLE.
 ROLES = (
@@ -59,7 +60,8 @@ ROLES = (
 #   ano anonymous · emp employee · jun/sen the pair · oth another pair · lnm Ana's line manager
 #   opm manager of another programme · pm manager of this one · exe executive · adm org admin
 # Codes: 200 page · 302 done, or anonymous sent to sign in · 400 the form or a rule refused it ·
-#   403 not for this role · 404 not theirs to know about (as for an unknown id) · 405 wrong method
+#   403 not for this role · 404 not theirs to know about (as for an unknown id), or a feature not
+#   configured (sso:*, single sign-on; tests/sso covers it switched on) · 405 wrong method
 TABLE_TEXT = """
 route                           ano emp jun sen oth lnm opm  pm exe adm | ano emp jun sen oth lnm opm  pm exe adm
 account                         302 200 200 200 200 200 200 200 200 200 | -
@@ -73,6 +75,8 @@ dataprotection:requests         302 403 403 403 403 403 403 403 403 200 | -
 home                            302 302 302 302 302 302 302 302 302 302 | -
 insights:overview               302 403 403 403 403 403 200 200 200 200 | -
 insights:programme              302 403 403 403 403 403 404 200 200 200 | -
+insights:report                 302 403 403 403 403 403 404 200 200 200 | -
+insights:table                  302 403 403 403 403 403 404 200 200 200 | -
 login                           200 302 302 302 302 302 302 302 302 302 | -
 login_code                      302 302 302 302 302 302 302 302 302 302 | -
 logout                          405 405 405 405 405 405 405 405 405 405 | -
@@ -94,6 +98,8 @@ people:directory                302 200 200 200 200 200 200 200 200 200 | -
 people:import                   302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 200
 people:import_cancel            302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 people:import_confirm           302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
+people:import_job               302 403 403 403 403 403 403 403 403 200 | -
+people:import_job_retry         302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 people:import_template          302 403 403 403 403 403 403 403 403 200 | -
 people:my_self_identification   302 200 200 200 200 200 403 403 200 403 | 302 302 302 302 302 302 403 403 302 403
 people:my_self_identification_withdraw 302 405 405 405 405 405 405 405 405 405 | 302 302 302 302 302 302 403 403 302 403
@@ -142,8 +148,15 @@ scim:user                       401 401 401 401 401 401 401 401 401 401 | -
 scim:users                      401 401 401 401 401 401 401 401 401 401 | 401 401 401 401 401 401 401 401 401 401
 token_revoke                    405 405 405 405 405 405 405 405 405 405 | 302 404 302 404 404 404 404 404 404 302
 tokens                          302 200 200 200 200 200 200 200 200 200 | 302 200 200 200 200 200 200 200 200 200
+sso:callback                    404 404 404 404 404 404 404 404 404 404 | -
+sso:start                       404 404 404 404 404 404 404 404 404 404 | -
 two_step                        302 403 403 403 403 403 403 403 403 200 | -
 two_step_remove                 405 405 405 405 405 405 405 405 405 405 | -
+webhooks:active                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
+webhooks:detail                 302 403 403 403 403 403 403 403 403 200 | -
+webhooks:list                   302 403 403 403 403 403 403 403 403 200 | -
+webhooks:new                    302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 201
+webhooks:test                   302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 """
 
 
@@ -256,14 +269,24 @@ def scene(cast: Cast) -> Scene:
     ana_token, _ = issue_token(
         actor=cast.ana_user, user=cast.ana_user, name="script", scopes=["programmes:read"], kind="personal"
     )
+    webhook = Subscription.objects.create(
+        name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
+    )
+    import_job = ImportJob.objects.create(
+        actor=cast.admin, file_path="gone.csv", file_name="hris.csv", preset="generic", status=ImportJobStatus.FAILED
+    )
 
     on_pair = {"pk": pair.pk}
     kwargs: dict[str, dict[str, Any]] = {
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "people:person": {"pk": cast.ana.pk},
+        "people:import_job": {"pk": import_job.pk},
+        "people:import_job_retry": {"pk": import_job.pk},
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
         "insights:programme": {"pk": mentoring.pk},
+        "insights:report": {"pk": mentoring.pk, "fmt": "csv"},
+        "insights:table": {"pk": mentoring.pk, "slug": "meeting-cadence", "fmt": "xlsx"},
         "programmes:new": {"kind": "reverse_mentoring"},
         "programmes:apply": {"pk": sponsorship.pk},
         "programmes:decline_invitation": {"pk": invitation.pk},
@@ -280,6 +303,9 @@ def scene(cast: Cast) -> Scene:
         "scim:user": {"resource_id": cast.ana.pk},
         "scim:group": {"resource_id": "U2FsZXM"},
         "token_revoke": {"pk": ana_token.pk},
+        "webhooks:detail": {"pk": webhook.pk},
+        "webhooks:test": {"pk": webhook.pk},
+        "webhooks:active": {"pk": webhook.pk},
     }
     for name, route in ROUTES.items():
         if name in kwargs or not route.parameters:
@@ -310,6 +336,7 @@ def scene(cast: Cast) -> Scene:
         "people:import": {},
         "people:import_confirm": {},
         "people:import_cancel": {},
+        "people:import_job_retry": {},
         "programmes:new": {},
         "programmes:edit": {},
         "relationships:calendar_rotate": {},
@@ -341,6 +368,14 @@ def scene(cast: Cast) -> Scene:
         "tokens": {"name": "reports", "scopes": ["programmes:read"], "expires_days": "30"},
         "token_revoke": {},
         "service_tokens": {"username": "eve", "name": "sync", "scopes": ["people:read"], "expires_days": ""},
+        "webhooks:new": {
+            "name": "Slack",
+            "url": "https://hooks.example.org/s",
+            "preset": "slack",
+            "events": ["proposal.made"],
+        },
+        "webhooks:test": {},
+        "webhooks:active": {"active": "0"},
     }
     ids = {
         "programme": mentoring.pk,
@@ -382,6 +417,8 @@ WATCHED = (
     "relationships.CalendarFeed",
     "matchruns.MatchRun",
     "matchruns.Proposal",
+    "webhooks.Subscription",
+    "webhooks.Delivery",
 )
 
 

@@ -28,6 +28,11 @@ were matched).
    viewer cannot tell a hidden group from an empty one, nor a row hidden because it is small from
    one hidden to protect it.
 
+5. Counts of some of a row's people (``subsets``: of a group, how many were promoted) are a
+   column of sibling cells with the column's total: a cell of fewer than k (but not none) is hidden,
+   and with it the smallest other cell that is not empty; the column's total is shown only when what
+   the shown cells leave of it is nothing (nothing hidden) or at least k.
+
 A viewer learns the shown rows exactly, the total when it is shown, and therefore how many people
 the hidden rows hold together: at least k. When some row holds at least k people, no hidden row's
 size follows from what is shown, not even with the total taken from elsewhere on the page and the
@@ -39,7 +44,9 @@ beside a shown 3 are pinned, and so are two hidden rows of 2 that add up to a kn
 reaches k, only the total (≥ 1) remains, and no name: the viewer learns how many people there
 are, not which group anyone is in.
 
-Not protected: the counts inside a shown row (how many of a shown group were matched) are exact;
+Not protected: counts inside a shown row that are not passed as ``subsets`` (a target, records
+rather than people) are exact; a hidden cell of a subset column is bounded by its row (at most the
+row's people);
 rows hidden together reveal their combined counts (total minus shown); and two tables over
 populations that differ by a few known people (a match run re-run after one more enrolment) can
 reveal those people's group by differencing the shown rows.
@@ -64,6 +71,10 @@ they allow. Two releases of any kind are therefore two functions of the same ban
   k, and then reveals only that batch's band;
 * *one page vs another*: every page takes the figure from the same selector, built here.
 
+An interval around an average is built from the same bands: :meth:`Answers.batch_means` gives the
+mid-point of each complete batch's band (over k), and the interval is computed over those batch
+averages (the batch-means method, in :mod:`twofold.insights.statistics`), never over an answer.
+
 Why no answer can be worked out: take any answer. If its batch is incomplete, no figure depends on
 it. Otherwise every figure depends on it only through its batch's band. If the batch's sum is not
 the lowest or highest possible, the same sum is reached with this answer changed and another
@@ -84,7 +95,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -111,6 +122,12 @@ def min_group_size() -> int:
             f"{MIN_GROUP_SIZE_FLOOR}"
         )
     return value
+
+
+def stated_threshold() -> int:
+    """k, for a report or a page to state in words ("no group smaller than 5"); every comparison
+    with it stays in this module."""
+    return min_group_size()
 
 
 # --- counts by group -------------------------------------------------------------------------------
@@ -178,13 +195,20 @@ class GroupTable(Generic[K]):
 
 
 def group_table(
-    rows: Mapping[K, Mapping[str, int]], *, size: str, totals: Sequence[str] | None = None
+    rows: Mapping[K, Mapping[str, int]],
+    *,
+    size: str,
+    totals: Sequence[str] | None = None,
+    subsets: Sequence[str] = (),
 ) -> GroupTable[K]:
     """Apply the threshold, complementary suppression and safe totals to sibling groups.
 
     ``rows`` maps each group to its counts; ``rows[g][size]`` is the number of people in g, and
     the groups split one population. ``totals`` names the counts summed into the total row (by
     default only ``size``); counts that are not sums of people (a target) should not be summed.
+    ``subsets`` names counts of some of a row's people (how many were promoted): each such column
+    gets the rules of the rows again (rule 5 of the module), so that no cell of it describes fewer
+    than k people, directly or through the column's total.
     """
     k = min_group_size()
     sizes = {key: counts[size] for key, counts in rows.items()}
@@ -200,19 +224,45 @@ def group_table(
     hidden_people = sum(sizes[key] for key in hidden)
     total_shown = not hidden or hidden_people >= k
     summed = tuple(totals) if totals is not None else (size,)
+    shown_keys = [key for key in present if key not in hidden]
+    hidden_cells: dict[str, set[K]] = {
+        name: _hidden_cells({key: rows[key][name] for key in shown_keys}, k) for name in subsets
+    }
+
+    def column_total(name: str) -> int | None:
+        value = sum(counts[name] for counts in rows.values())
+        if name == size or name not in hidden_cells:
+            return value if total_shown else None
+        # What the shown cells leave of the total: nothing when nothing is hidden, else at least k.
+        left = value - sum(rows[key][name] for key in shown_keys if key not in hidden_cells[name])
+        return value if (not hidden and not hidden_cells[name]) or left >= k else None
+
     return GroupTable(
         rows=tuple(
-            GroupRow(key=key, counts={name: Headcount(value, k) for name, value in rows[key].items()})
-            for key in present
-            if key not in hidden
+            GroupRow(
+                key=key,
+                counts={
+                    name: Headcount(None if key in hidden_cells.get(name, ()) else value, k)
+                    for name, value in rows[key].items()
+                },
+            )
+            for key in shown_keys
         ),
-        total={
-            name: Headcount(sum(counts[name] for counts in rows.values()) if total_shown else None, k)
-            for name in summed
-        },
-        any_hidden=bool(hidden),
+        total={name: Headcount(column_total(name), k) for name in summed},
+        any_hidden=bool(hidden) or any(hidden_cells.values()),
         k=k,
     )
+
+
+def _hidden_cells(values: Mapping[K, int], k: int) -> set[K]:
+    """Rules 1 and 2 on one column of the shown rows: cells of 1 to k − 1 people, and with them the
+    smallest other cell that is not empty (every one of that size)."""
+    hidden = {key for key, value in values.items() if 0 < value < k}
+    if hidden:
+        rest = [value for key, value in values.items() if key not in hidden and value > 0]
+        if rest:
+            hidden.update(key for key, value in values.items() if key not in hidden and value == min(rest))
+    return hidden
 
 
 # --- averages over answers -------------------------------------------------------------------------
@@ -301,6 +351,8 @@ class _Bands:
     batches: int = 0
     low: int = 0
     high: int = 0
+    # Each complete batch's band, kept for the spread between batches (an interval over batch means).
+    bands: list[tuple[int, int]] = field(default_factory=list)
 
 
 class Answers:
@@ -327,6 +379,7 @@ class Answers:
                 low, high = sum_band(total, size=self.k, scale=self.scale)
                 bands = self._bands[name][cell]
                 bands.batches, bands.low, bands.high = bands.batches + 1, bands.low + low, bands.high + high
+                bands.bands.append((low, high))
 
     def cells(self, **where: Any) -> set[Cell]:
         """The cells with an answer (given or not yet given) whose named parts have the given values."""
@@ -334,6 +387,20 @@ class Answers:
 
     def _selects(self, cell: Cell, where: Mapping[str, Any]) -> bool:
         return all(cell[self.cell.index(part)] == value for part, value in where.items())
+
+    def batch_means(self, name: str, **where: Any) -> list[float]:
+        """The mid-point of each complete batch's band over k, in the whole cells selected as by
+        :meth:`mean`: what an interval for the average may be built from, as it depends on the
+        answers through the bands only (their mean is :meth:`mean`'s value)."""
+        unknown = set(where) - set(self.cell)
+        if unknown:
+            raise ValueError(f"cells are made of {', '.join(self.cell)}, not {', '.join(sorted(unknown))}")
+        return [
+            (low + high) / 2 / self.k
+            for cell, bands in sorted(self._bands[name].items(), key=lambda item: repr(item[0]))
+            if self._selects(cell, where)
+            for low, high in bands.bands
+        ]
 
     def mean(self, name: str, **where: Any) -> Mean:
         """The average of one field over the whole cells whose named parts have the given values

@@ -161,6 +161,8 @@ INSTALLED_APPS = [
     "twofold.api",
     "twofold.dataprotection",
     "twofold.scim",
+    "twofold.sso",
+    "twofold.webhooks",
     "twofold.demo",
     "twofold.operations",
 ]
@@ -225,6 +227,8 @@ AUTHENTICATION_BACKENDS = [
     # Refuses every attempt for a locked-out username before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "twofold.accounts.backends.PasswordBackend",
+    # Single sign-on (OpenID Connect); answers nothing until OIDC_CLIENT_ID is set.
+    "twofold.sso.backends.OidcBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -266,6 +270,69 @@ PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 # their account page; with TOTP_REQUIRED_FOR_ORG_ADMINS=1 they must, before using anything else.
 TOTP_REQUIRED_FOR_ORG_ADMINS = env_bool("TOTP_REQUIRED_FOR_ORG_ADMINS")
 OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "Twofold")
+
+# Single sign-on with OpenID Connect (mozilla-django-oidc; docs/integrations.md). Setting
+# OIDC_CLIENT_ID turns it on. The provider's endpoints come from its discovery document under
+# OIDC_ISSUER (read when someone first signs in, never at start-up), or each is given explicitly.
+# A person is matched to the directory by one claim (OIDC_CLAIM) against one field (OIDC_MATCH_FIELD).
+OIDC_MATCH_FIELDS = ("email", "employee_id")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID").strip()
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_ISSUER = env_str("OIDC_ISSUER").strip().rstrip("/")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on").strip() or "single sign-on"
+OIDC_CLAIM = env_str("OIDC_CLAIM", "email").strip()
+OIDC_MATCH_FIELD = env_str("OIDC_MATCH_FIELD", "email").strip().lower()
+OIDC_HIDE_PASSWORDS = env_bool("OIDC_HIDE_PASSWORDS")
+OIDC_CREATE_UNKNOWN = env_bool("OIDC_CREATE_UNKNOWN")
+OIDC_PROVIDER_LOGOUT = env_bool("OIDC_PROVIDER_LOGOUT")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile").strip()
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256").strip()
+# Explicit endpoints, each overriding the discovery document's.
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT").strip()
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT").strip()
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USERINFO_ENDPOINT").strip()
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_URI").strip()
+OIDC_OP_END_SESSION_ENDPOINT = env_str("OIDC_END_SESSION_ENDPOINT").strip()
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+# The ID token is kept in the session only to name the session when signing out at the provider.
+OIDC_STORE_ID_TOKEN = OIDC_PROVIDER_LOGOUT
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+OIDC_OP_LOGOUT_URL_METHOD = "twofold.sso.views.provider_logout_url" if OIDC_PROVIDER_LOGOUT else ""
+if OIDC_ENABLED:
+    if OIDC_MATCH_FIELD not in OIDC_MATCH_FIELDS:
+        raise ImproperlyConfigured(
+            f"OIDC_MATCH_FIELD={OIDC_MATCH_FIELD!r} is not one of {', '.join(OIDC_MATCH_FIELDS)}"
+        )
+    if not OIDC_CLAIM:
+        raise ImproperlyConfigured("OIDC_CLAIM must name the claim that carries the email or employee id")
+    if not OIDC_ISSUER and not (OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_JWKS_ENDPOINT):
+        raise ImproperlyConfigured(
+            "OIDC_CLIENT_ID needs OIDC_ISSUER (its discovery document gives the endpoints), or "
+            "OIDC_AUTHORIZATION_ENDPOINT, OIDC_TOKEN_ENDPOINT and OIDC_JWKS_URI"
+        )
+    if PRODUCTION and not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_CLIENT_SECRET must be set in production mode")
+    for _name, _url in (
+        ("OIDC_ISSUER", OIDC_ISSUER),
+        ("OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+        ("OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+        ("OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+        ("OIDC_JWKS_URI", OIDC_OP_JWKS_ENDPOINT),
+        ("OIDC_END_SESSION_ENDPOINT", OIDC_OP_END_SESSION_ENDPOINT),
+    ):
+        # The client secret and the keys that vouch for every sign-in must not cross the network in clear.
+        if PRODUCTION and _url and not _url.startswith("https://"):
+            raise ImproperlyConfigured(f"{_name} must be an https:// address in production mode")
+    if not OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
+        raise ImproperlyConfigured("OIDC_SIGN_ALGO must be an asymmetric algorithm such as RS256 or ES256")
+elif OIDC_HIDE_PASSWORDS or OIDC_CREATE_UNKNOWN or OIDC_PROVIDER_LOGOUT:
+    raise ImproperlyConfigured(
+        "OIDC_HIDE_PASSWORDS, OIDC_CREATE_UNKNOWN and OIDC_PROVIDER_LOGOUT need single sign-on (OIDC_CLIENT_ID)"
+    )
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -335,6 +402,16 @@ elif TWOFOLD_TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Webhooks (docs/integrations.md#webhooks): a failed delivery is tried again after 30 s, 1 min, 2 min, …
+# (doubling) until it has been tried this many times; each attempt waits this long for an answer.
+WEBHOOK_MAX_ATTEMPTS = env_int("TWOFOLD_WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_SECONDS = env_int("TWOFOLD_WEBHOOK_RETRY_SECONDS", 30)
+WEBHOOK_TIMEOUT_SECONDS = env_int("TWOFOLD_WEBHOOK_TIMEOUT_SECONDS", 10)
+if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_RETRY_SECONDS < 0 or WEBHOOK_TIMEOUT_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "TWOFOLD_WEBHOOK_MAX_ATTEMPTS and TWOFOLD_WEBHOOK_TIMEOUT_SECONDS must be 1 or more, "
+        "TWOFOLD_WEBHOOK_RETRY_SECONDS 0 or more"
+    )
 # A worker records a heartbeat this often; /readyz fails once none is younger than four of them.
 WORKER_HEARTBEAT_SECONDS = env_int("TWOFOLD_WORKER_HEARTBEAT_SECONDS", 15)
 if WORKER_HEARTBEAT_SECONDS < 1:
@@ -357,6 +434,8 @@ IMPORT_MAX_DEACTIVATION_PERCENT = env_int("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCE
 if not 0 <= IMPORT_MAX_DEACTIVATION_PERCENT <= 100:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_MAX_DEACTIVATION_PERCENT must be a percentage from 0 to 100")
 # A file checked on the import page waits this long to be confirmed; the daily run deletes older ones.
+# A confirmed people import of at least this many rows runs on a worker, its page showing progress.
+IMPORT_BACKGROUND_ROWS = env_int("TWOFOLD_IMPORT_BACKGROUND_ROWS", 5000)
 IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS", 24)
 if IMPORT_UPLOAD_RETENTION_HOURS < 1:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")
@@ -386,6 +465,12 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # Content-Security-Policy (django-csp): everything from this origin, nothing inline. Styles and
 # scripts live in static files (htmx comes from django-htmx's); the templates carry no style
 # attributes and no inline scripts, which tests/test_csp.py holds them to.
+FORM_ACTION = [SELF]
+if OIDC_PROVIDER_LOGOUT:
+    # Signing out is a form whose answer redirects to the provider's end-session endpoint, and
+    # browsers hold such redirects to form-action too.
+    _provider = urlsplit(OIDC_OP_END_SESSION_ENDPOINT or OIDC_ISSUER)
+    FORM_ACTION.append(f"{_provider.scheme}://{_provider.netloc}")
 CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -396,7 +481,7 @@ CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str]]] | None = {
         "font-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
-        "form-action": [SELF],
+        "form-action": FORM_ACTION,
         "frame-ancestors": [NONE],
     }
 }

@@ -8,6 +8,9 @@ from django.views.generic import RedirectView
 
 from twofold.api.api import api
 
+# A database out of reach answers 503 with Retry-After rather than 500 (twofold.operations.errors).
+handler500 = "twofold.operations.errors.server_error"
+
 admin.site.site_header = "Twofold administration"
 admin.site.site_title = "Twofold"
 
@@ -22,6 +25,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("audit/", include("twofold.audit.urls")),
     path("data-requests/", include("twofold.dataprotection.urls")),
+    path("sso/", include("twofold.sso.urls")),
+    path("integrations/webhooks/", include("twofold.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("scim/v2/", include("twofold.scim.urls")),
     path("", include("twofold.relationships.urls")),

@@ -62,8 +62,25 @@ def test_participant_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_org_admin_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
+    from twofold.webhooks.services import subscription_create, subscription_send_test
+
+    webhook, _ = subscription_create(
+        actor=cast.admin, name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"]
+    )
+    subscription_send_test(actor=cast.admin, subscription=webhook)
     sign_in(page, "admin")
-    visit_all(page, ["/audit/", "/audit/?action=sign_in", "/data-requests/", "/data-requests/?person=J1"])
+    visit_all(
+        page,
+        [
+            "/audit/",
+            "/audit/?action=sign_in",
+            "/data-requests/",
+            "/data-requests/?person=J1",
+            "/integrations/webhooks/",
+            "/integrations/webhooks/new/",
+            f"/integrations/webhooks/{webhook.pk}/",
+        ],
+    )
 
 
 def test_executive_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
@@ -84,3 +101,18 @@ def test_insights_pages_with_charts(page, cast) -> None:  # type: ignore[no-unty
     visit_all(page, ["/insights/", f"/insights/programmes/{programme.pk}/"])
     assert page.locator("figure.chart svg").count() >= 3
     assert "+40.0 pts" in page.content()
+    # The engagement, bridge and pipeline sections, each table with its downloads; the report button.
+    for key in ("engagement", "bridge", "pipeline"):
+        assert page.locator(f"#section-{key}").count() == 1
+    assert page.get_by_role("link", name="Download report (PDF)").count() == 1
+    assert page.locator("p.downloads a", has_text="XLSX").count() >= 5
+
+
+def test_insights_knowledge_section(page, cast) -> None:  # type: ignore[no-untyped-def]
+    from tests.insights.test_report import mentoring_with_skills
+
+    programme = mentoring_with_skills()
+    sign_in(page, "exec")
+    visit_all(page, [f"/insights/programmes/{programme.pk}/"])
+    assert page.locator("#section-knowledge").count() == 1
+    assert "+1.50" in page.locator("#section-knowledge").locator("..").inner_text()

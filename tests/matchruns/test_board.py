@@ -94,3 +94,33 @@ def test_board_queries_do_not_grow_with_the_run(cast, django_assert_max_num_quer
     run = MatchRun.objects.get()
     with django_assert_max_num_queries(14):
         assert client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).status_code == 200
+
+
+def test_a_large_run_is_published_by_a_worker_while_the_board_follows_it(
+    cast, settings, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from twofold.matchruns import services
+
+    monkeypatch.setattr(services, "BACKGROUND_PUBLISH", 2)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    programme = managed(cast)
+    client = signed_in(cast.programme_manager)
+    client.post(reverse("matchruns:start", args=[programme.pk]))
+    run = MatchRun.objects.get(programme=programme)
+    board = reverse("matchruns:board", args=[programme.pk, run.pk])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]))
+    run.refresh_from_db()
+    assert response["Location"] == board and run.status == "publishing"
+    assert not Relationship.objects.exists() and len(queued) == 1
+    page = client.get(board).content.decode()
+    assert "A background worker sends the proposals" in page
+    assert "Being published: 2 of 2 proposals still to send" in page and 'hx-trigger="every 3s"' in page
+    status = client.get(board, headers={"HX-Request": "true", "HX-Target": "run-status"}).content.decode()
+    assert "0 sent, 0 not sent" in status
+
+    queued[0]()
+    run.refresh_from_db()
+    assert run.status == "published" and Relationship.objects.filter(programme=programme).count() == 2
+    finished = client.get(board, headers={"HX-Request": "true", "HX-Target": "run-status"})
+    assert finished.status_code == 204 and finished["HX-Redirect"] == board

@@ -491,6 +491,13 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()
+        self.down_after: int | None = None
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.down_after is not None and len(self.messages) >= self.down_after:
+            return "421 4.3.2 Service not available, closing transmission channel"
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
@@ -585,6 +592,42 @@ def test_an_unreachable_mail_server_fails_the_run_and_records_nothing(cast, sett
     with pytest.raises(OSError):
         reminders_send(today=TODAY)
     assert ReminderSent.objects.count() == 0
+
+
+def test_a_mail_server_that_goes_down_mid_batch_leaves_the_rest_unrecorded_and_they_go_out_once_later(
+    cast, smtp_server
+) -> None:
+    pair(mentor=cast.ana, mentee=cast.vp_sales, state=RelationshipState.PROPOSED, proposed_at=days_ago(3))
+    pair(mentor=cast.ben, mentee=cast.vp_tech, state=RelationshipState.PROPOSED, proposed_at=days_ago(3))
+    smtp_server.down_after = 1  # the server takes one message, then answers "service not available"
+    report = reminders_send(today=TODAY)
+    assert len(report.sent) == 1 and len(report.failed) == 3 and len(smtp_server.messages) == 1
+    assert ReminderSent.objects.count() == 1 and not ReminderSent.objects.filter(pending=True).exists()
+
+    smtp_server.down_after = None
+    report = reminders_send(today=TODAY)
+    assert len(report.sent) == 3 and report.failed == []
+    assert reminders_send(today=TODAY).sent == []
+    sent = [(message["To"], message["X-Twofold-Reminder"]) for message in smtp_server.messages]
+    assert len(sent) == len(set(sent)) == 4
+    assert ReminderSent.objects.filter(pending=False).count() == 4
+
+
+def test_a_claim_left_by_a_run_that_died_is_released_and_its_reminder_sent(cast, smtp_server) -> None:
+    pair(mentor=cast.ana, mentee=cast.vp_sales, state=RelationshipState.PROPOSED, proposed_at=days_ago(3))
+    # A run on this machine whose process is gone claimed Ana's reminder and never confirmed it.
+    ReminderSent.objects.create(
+        kind="proposal_awaiting",
+        key=f"relationship:{Relationship.objects.get().pk}:proposal",
+        recipient=cast.ana.email,
+        sent_on=TODAY,
+        pending=True,
+        claimed_by=f"{socket.gethostname()}:{2**22 + 1}",
+        claimed_at=timezone.now(),
+    )
+    report = reminders_send(today=TODAY)
+    assert sorted(due.recipient.email for due in report.sent) == sorted([cast.ana.email, cast.vp_sales.email])
+    assert ReminderSent.objects.filter(pending=False).count() == 2 and len(smtp_server.messages) == 2
 
 
 # --- many runs at once ---------------------------------------------------------------------------

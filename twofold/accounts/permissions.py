@@ -333,10 +333,16 @@ def can_list_leavers(user: Any) -> bool:
     return can_import_people(user)
 
 
+def sees_all_insights(user: Any) -> bool:
+    """Executives and org admins see the evidence of every programme, and the organisation-wide
+    figures (the leadership pipeline across programmes)."""
+    return bool(_signed_in(user) and (user.is_superuser or user.is_executive))
+
+
 def insight_programmes(user: Any, programmes: QuerySet[Any]) -> QuerySet[Any]:
     """``programmes`` narrowed to those whose evidence of impact ``user`` may see (aggregates only):
     executives and org admins all, programme managers the ones they manage, anyone else none."""
-    if _signed_in(user) and (user.is_superuser or user.is_executive):
+    if sees_all_insights(user):
         return programmes
     return manageable_programmes(user, programmes)
 

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -42,6 +43,32 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/no_role.html", status=403)
 
 
+def _sign_in_choices() -> dict[str, Any]:
+    """What the sign-in page offers: single sign-on when it is configured, passwords unless it hides them."""
+    return {
+        "sso_name": settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else "",
+        "passwords_hidden": settings.OIDC_HIDE_PASSWORDS,
+    }
+
+
+class LoginView(auth_views.LoginView):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **_sign_in_choices()}
+
+
+class LogoutView(auth_views.LogoutView):
+    """Signing out of Twofold; with ``OIDC_OP_LOGOUT_URL_METHOD`` set (single sign-on's
+    ``OIDC_PROVIDER_LOGOUT``), out of the identity provider's session too."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        elsewhere = ""
+        # Asked before Django's logout empties the session that names the provider's session.
+        if settings.OIDC_OP_LOGOUT_URL_METHOD and request.user.is_authenticated:
+            elsewhere = import_string(settings.OIDC_OP_LOGOUT_URL_METHOD)(request)
+        response = super().post(request, *args, **kwargs)
+        return redirect(elsewhere) if elsewhere else response
+
+
 def signin_locked_out(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
 ) -> HttpResponse:
@@ -58,6 +85,7 @@ def signin_locked_out(
             "locked_out": True,
             "lockout_minutes": settings.SIGNIN_LOCKOUT_MINUTES,
             "next": request.POST.get("next", ""),
+            **_sign_in_choices(),
         },
         status=429,
     )

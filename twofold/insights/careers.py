@@ -136,6 +136,8 @@ def careers_evidence(programme: Programme, *, as_of: date, department: str | Non
             },
         },
         size="people",
+        totals=("people", "promoted", "left"),
+        subsets=("promoted", "left"),
     )
     if not participants:
         where = f"in {department}" if department is not None else "yet"

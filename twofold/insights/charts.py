@@ -182,3 +182,33 @@ def reach_by_group(rows: list[dict[str, Any]], *, alt: str) -> Chart:
         },
         alt=alt,
     )
+
+
+def grouped(
+    rows: list[dict[str, Any]],
+    *,
+    category: str,
+    value: str,
+    group: str,
+    alt: str,
+    axis_title: str,
+    percent: bool = False,
+) -> Chart:
+    """One bar per group within each category (check-in answers by side, skills before and now,
+    people with and without a sponsor), categories down the side."""
+    axis = {"format": "%"} if percent else {}
+    return render(
+        {
+            "width": 360,
+            "height": {"step": 14},
+            "data": {"values": rows},
+            "mark": "bar",
+            "encoding": {
+                "y": {"field": category, "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 280}},
+                "yOffset": {"field": group},
+                "x": {"field": value, "type": "quantitative", "title": axis_title, "axis": axis},
+                "color": {"field": group, "type": "nominal", "title": None},
+            },
+        },
+        alt=alt,
+    )

@@ -97,7 +97,7 @@ class Funnel:
     fairness_runs: tuple[tuple[str, str], ...]  # (the run, its fairness summary)
 
 
-def _band(value: int | None, bands: tuple[tuple[int, int, str], ...]) -> str | None:
+def band_label(value: int | None, bands: tuple[tuple[int, int, str], ...]) -> str | None:
     if value is None:
         return NO_ANSWER
     return next((label for low, high, label in bands if low <= value <= high), NO_ANSWER)
@@ -152,7 +152,7 @@ def _table(title: str, groups: Mapping[Hashable, Counter[int]]) -> FunnelTable:
         }
         for key, reached in groups.items()
     }
-    table: GroupTable[Hashable] = group_table(counts, size="eligible", totals=STEP_NAMES)
+    table: GroupTable[Hashable] = group_table(counts, size="eligible", totals=STEP_NAMES, subsets=STEP_NAMES[1:])
     conversions: dict[Hashable, list[float | None]] = {}
     for row in table.rows:
         values = [row[name].value for name in STEP_NAMES]
@@ -211,13 +211,13 @@ def programme_funnel(programme: Programme, *, start: date | None, side: str, fie
 
     splits = (
         _split("By department", reached, lambda pk: people[pk][0] or "No department"),
-        _split("By level band (today)", reached, lambda pk: _band(people[pk][1], LEVEL_BANDS)),
+        _split("By level band (today)", reached, lambda pk: band_label(people[pk][1], LEVEL_BANDS)),
         _split("By gender (self-identified)", reached, attribute(0)),
         _split("By ethnicity (self-identified)", reached, attribute(1)),
         _split(
             "By generation (self-identified birth year)",
             reached,
-            lambda pk: _band(restricted.get(pk, ("", "", None, ""))[2], GENERATIONS),
+            lambda pk: band_label(restricted.get(pk, ("", "", None, ""))[2], GENERATIONS),
         ),
         _split("By disability (self-identified)", reached, attribute(3)),
     )

@@ -21,6 +21,7 @@ import numpy as np
 import statsmodels.api as sm
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.weightstats import DescrStatsW
 
 CONFIDENCE = 0.95
 # A group smaller than this (people, or effective people for a weighted group) gives no interval.
@@ -228,3 +229,49 @@ def standardised_difference(
         return float(before), None
     after = (x[t].mean() - np.average(x[matched], weights=w[matched])) / spread
     return float(before), float(after)
+
+
+# An interval over batch means needs this many batches (k answers each) to mean anything.
+MIN_BATCHES_FOR_AN_INTERVAL = 4
+
+
+@dataclass(frozen=True)
+class MeanInterval:
+    """An average with its 95 % interval over ``n`` answers; the estimate and interval are None
+    ("too few to say") below :data:`MIN_BATCHES_FOR_AN_INTERVAL` batches, or when every batch
+    came out alike."""
+
+    n: int
+    batches: int
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+    @property
+    def enough(self) -> bool:
+        return self.estimate is not None
+
+    def as_json(self) -> dict[str, float | int | bool | None]:
+        return {
+            "n": self.n,
+            "batches": self.batches,
+            "estimate": self.estimate,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "too_few_to_say": not self.enough,
+            "suppressed": self.estimate is None,
+        }
+
+
+def batch_mean_interval(batch_means: Sequence[float] | np.ndarray, *, batch_size: int) -> MeanInterval:
+    """The average of equal-sized batches' means with the Student t interval over them
+    (statsmodels ``DescrStatsW.tconfint_mean``): the batch-means method, which needs no single
+    answer, only each batch's mean (here, the mid-point of its published band)."""
+    x = np.asarray(batch_means, dtype=float)
+    n = int(x.size) * batch_size
+    # Batches that all came out alike give an interval of no width: too confident to print.
+    if x.size < MIN_BATCHES_FOR_AN_INTERVAL or np.ptp(x) == 0:
+        return MeanInterval(n=n, batches=int(x.size), estimate=None, ci_low=None, ci_high=None)
+    stats = DescrStatsW(x)
+    low, high = stats.tconfint_mean(alpha=1 - CONFIDENCE)
+    return MeanInterval(n=n, batches=int(x.size), estimate=float(stats.mean), ci_low=float(low), ci_high=float(high))

@@ -8,4 +8,6 @@ app_name = "insights"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("programmes/<int:pk>/", views.programme, name="programme"),
+    path("programmes/<int:pk>/report.<slug:fmt>", views.report_download, name="report"),
+    path("programmes/<int:pk>/tables/<slug:slug>.<slug:fmt>", views.table_download, name="table"),
 ]

@@ -120,7 +120,6 @@ def match(problem: MatchProblem) -> MatchResult:
     base: SearchResult | None = None
     final: SearchResult | None = None
     fairness: FairnessReport | None = None
-    displaced: BoolArray | None = None
     if len(left_index) and len(right_index):
         # A small one-seat programme: SciPy's exact solver over every pair is quicker.
         base = solve_dense(source, left_cap, right_cap) if policy.maximize_matched else None
@@ -157,18 +156,13 @@ def match(problem: MatchProblem) -> MatchResult:
             fairness = fairness_report(
                 problem.groups, eligible, minimum, matched, seats, policy.fairness_tolerance, population=len(groups)
             )
-            had_partner = np.zeros(len(right_index), dtype=bool)
-            had_partner[base.right] = True
-            displaced = had_partner
 
     pair_left = np.concatenate([locked_left, final.left if final else np.zeros(0, dtype=np.int64)])
     pair_right = np.concatenate([locked_right, final.right if final else np.zeros(0, dtype=np.int64)])
     is_locked = np.arange(len(pair_left)) < len(locked_left)
     pairs = _pairs(problem, scorer, left_index, right_index, pair_left, pair_right, is_locked)
 
-    unmatched = _unmatched(
-        problem, rules, left_index, right_index, left_why, right_why, pair_left, pair_right, displaced
-    )
+    unmatched = _unmatched(problem, rules, left_index, right_index, left_why, right_why, pair_left, pair_right)
     certified = final.certified if final else True
     bound = final.bound if final else 0.0
     total = float(sum(pair.score for pair in pairs))
@@ -308,7 +302,6 @@ def _unmatched(
     right_why: list[str | None],
     pair_left: IntArray,
     pair_right: IntArray,
-    displaced: BoolArray | None,
 ) -> list[Unmatched]:
     policy = problem.policy
     words = ("mentee", "mentor") if policy.kind == "reverse-mentoring" else ("protégé", "sponsor")
@@ -327,16 +320,12 @@ def _unmatched(
         alone = np.flatnonzero(~taken)
         other_cap = (problem.right if side == "left" else problem.left).capacity
         other_index = right_index if side == "left" else left_index
-        shifted = None
-        if side == "right" and displaced is not None:
-            shifted = displaced[alone]
         texts = explain_unmatched(
             rules,
             left=side == "left",
             people=alone,
             partner_seats=int(other_cap[other_index].sum()),
             own_people=len(index),
-            fairness_displaced=shifted,
             maximize_matched=policy.maximize_matched,
             partner_word=words[0] if side == "left" else words[1],
         )

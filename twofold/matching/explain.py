@@ -32,7 +32,6 @@ class Reason(StrEnum):
     PREVIOUSLY_PAIRED = "previously_paired"
     EXCLUDED = "excluded"
     CAPACITY = "capacity_exhausted"
-    FAIRNESS = "fairness_quota"
     NOT_WORTH_IT = "no_positive_score"
 
 
@@ -54,15 +53,17 @@ def explain_unmatched(
     people: IntArray,
     partner_seats: int,
     own_people: int,
-    fairness_displaced: BoolArray | None = None,
     maximize_matched: bool = True,
     partner_word: str = "partner",
 ) -> list[tuple[Reason, str]]:
     """Reason and text for each of ``people`` (local indices on the left side if ``left``).
 
     ``partner_seats`` is the other side's total free seats and ``own_people`` the number of
-    eligible people on this side, for the "capacity exhausted" text; ``fairness_displaced`` marks
-    those who had a partner before the fairness minimums were applied.
+    eligible people on this side, for the "capacity exhausted" text.
+
+    Someone who lost their seat to the fairness minimums is told what anyone else without a seat is
+    told: singling them out would say which group they are not in, and the groups are restricted
+    data (the run's fairness summary says, in aggregate, what the minimums did).
     """
     people = np.asarray(people, dtype=np.int64)
     if len(people) == 0:
@@ -132,13 +133,6 @@ def explain_unmatched(
             )
         elif allowed <= 0:
             out.append(_excluded_reason(partner_word, {bit: int(c[position]) for bit, c in by_flag.items()}))
-        elif fairness_displaced is not None and fairness_displaced[position]:
-            out.append(
-                (
-                    Reason.FAIRNESS,
-                    "fairness quota: the seat went to meet another group's minimum share of sponsored protégés",
-                )
-            )
         elif not maximize_matched:
             out.append((Reason.NOT_WORTH_IT, "no pair with this person would raise the total score"))
         else:

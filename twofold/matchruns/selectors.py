@@ -25,7 +25,6 @@ UNMATCHED_LABELS = {
     "previously_paired": "Every possible partner was paired with them before",
     "excluded": "Every possible partner is excluded by a rule",
     "capacity_exhausted": "Seats ran out",
-    "fairness_quota": "Seat given to meet the fairness target",
     "no_positive_score": "No pair with anything in common",
     "removed": "Removed by a programme manager",
 }

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import User
 from twofold.accounts.permissions import authorize
+from twofold.events import announce
 from twofold.matching import (
     MatchInputError,
     Policy,
@@ -57,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 # Pools at least this large are matched by a background worker rather than inside the request.
 BACKGROUND_POOL = 3000
+# Runs with at least this many proposals are published by a background worker.
+BACKGROUND_PUBLISH = 300
 RUN_IN_PROGRESS = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
 STALE_RUN = timedelta(hours=6)
 CONFLICT = "It conflicted with a change made at the same time."
@@ -149,8 +152,12 @@ def _run_failed(run: MatchRun, error: str) -> None:
     )
 
 
-def match_run_execute(*, run: MatchRun) -> MatchRun:
+def match_run_execute(*, run: MatchRun, resume: bool = False) -> MatchRun:
     """Build the engine's input, match, and store proposals with their explanations.
+
+    ``resume`` (the worker's task, queued again after its worker died) takes over a run left
+    ``running``: nothing of it was stored, since proposals are written only in the last step's
+    transaction, so it starts again from the pool.
 
     Reading and solving happen outside any transaction, with no row locked: a large pool may take
     minutes, and people keep answering proposals and editing programmes meanwhile. The short
@@ -159,7 +166,8 @@ def match_run_execute(*, run: MatchRun) -> MatchRun:
     stale and stores nothing. Publishing checks every pair once more under locks. Each step's
     progress is committed for the review board to show while a worker runs.
     """
-    claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.QUEUED).update(
+    claimable = [MatchRunStatus.QUEUED, MatchRunStatus.RUNNING] if resume else [MatchRunStatus.QUEUED]
+    claimed = MatchRun.objects.filter(pk=run.pk, status__in=claimable).update(
         status=MatchRunStatus.RUNNING, started_at=timezone.now(), progress=5, progress_note="Reading the pool"
     )
     run.refresh_from_db()
@@ -541,6 +549,43 @@ def _publish_proposal(
         proposal.save(update_fields=["relationship", "skipped_reason"])
 
 
+def _announce_published(run: MatchRun, programme: Programme) -> None:
+    proposals = Proposal.objects.filter(run=run)
+    announce(
+        "match_run.published",
+        {
+            "match_run": {"id": run.pk, "number": run.number},
+            "programme": {"id": programme.pk, "name": programme.name, "kind": programme.kind},
+            "proposed": proposals.filter(relationship__isnull=False).count(),
+            "skipped": proposals.exclude(skipped_reason="").count(),
+        },
+    )
+
+
+def match_run_publish_start(*, actor: Any, run: MatchRun, background: bool | None = None) -> MatchRun:
+    """Publish ``run`` now, or, for a large run (``background`` None decides by its size), turn it
+    ``publishing`` and leave the sending to a worker; the review board follows its progress.
+
+    The worker's task publishes through :func:`match_run_publish` as the same actor, so a task
+    queued again after its worker died finishes the publication without proposing any pair twice.
+    """
+    run = MatchRun.objects.select_related("programme").get(pk=run.pk)
+    authorize(actor, "matchruns.publish", run.programme)
+    if background is None:
+        background = Proposal.objects.filter(run=run).count() >= BACKGROUND_PUBLISH
+    if not background:
+        match_run_publish(actor=actor, run=run)
+        run.refresh_from_db()
+        return run
+    run = _claim_for_publishing(run, timezone.now())
+    if run.status == MatchRunStatus.PUBLISHING:
+        from twofold.matchruns.tasks import match_run_publish_task
+
+        run_id, actor_id = run.pk, actor.pk if isinstance(actor, User) else None
+        transaction.on_commit(lambda: match_run_publish_task.enqueue(run_id, actor_id))
+    return run
+
+
 def match_run_publish(*, actor: Any, run: MatchRun, now: datetime | None = None) -> PublishResult:
     """Send every proposal of a reviewed run to both people (or, one-sided, to the mentee).
 
@@ -564,10 +609,10 @@ def match_run_publish(*, actor: Any, run: MatchRun, now: datetime | None = None)
                 now=now,
             )
         with transaction.atomic():
-            if not undecided.exists():
-                MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.PUBLISHING).update(
-                    status=MatchRunStatus.PUBLISHED
-                )
+            if not undecided.exists() and MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.PUBLISHING).update(
+                status=MatchRunStatus.PUBLISHED
+            ):
+                _announce_published(run, programme)
         programme.refresh_from_db()
         if programme.state == ProgrammeState.MATCHING:
             try:

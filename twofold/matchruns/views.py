@@ -14,11 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
-from twofold.matchruns.selectors import match_run_board
+from twofold.matchruns.selectors import match_run_board, run_publication
 from twofold.matchruns.services import (
     RUN_IN_PROGRESS,
     MatchRunRuleBroken,
-    match_run_publish,
+    match_run_publish_start,
     match_run_rerun,
     match_run_start,
     proposal_lock,
@@ -76,6 +76,9 @@ def run_board(request: HttpRequest, pk: int, run_id: int | str) -> HttpResponse:
     if request.htmx and request.htmx.target == "run-status":  # type: ignore[attr-defined]
         if run.status in RUN_IN_PROGRESS:
             return render(request, "matchruns/partials/run_status.html", {"programme": programme, "run": run})
+        if run.status == MatchRunStatus.PUBLISHING:
+            context = {"programme": programme, "run": run, "publication": run_publication(run)}
+            return render(request, "matchruns/partials/publish_status.html", context)
         # Finished: reload the whole board (htmx follows HX-Redirect).
         response = HttpResponse(status=204)
         response["HX-Redirect"] = request.path
@@ -147,13 +150,19 @@ def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
     try:
-        result = match_run_publish(actor=request.user, run=run)
+        run = match_run_publish_start(actor=request.user, run=run)
     except MatchRunRuleBroken as error:
         messages.error(request, _rule_message(error))
         return redirect("matchruns:board", pk=pk, run_id=run_id)
-    messages.success(request, f"Published: {counted(result.proposed, 'proposal')} sent, each to both people in it.")
-    for proposal, reason in result.skipped[:10]:
+    if run.status == MatchRunStatus.PUBLISHING:
+        messages.info(request, "A background worker sends the proposals; this page follows its progress.")
+        return redirect("matchruns:board", pk=pk, run_id=run_id)
+    decided = Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("pk")
+    proposed = decided.filter(relationship__isnull=False).count()
+    messages.success(request, f"Published: {counted(proposed, 'proposal')} sent, each to both people in it.")
+    for proposal in decided.exclude(skipped_reason="")[:10]:
         messages.warning(
-            request, f"Not sent: {proposal.mentor.person.name} and {proposal.mentee.person.name}. {reason}"
+            request,
+            f"Not sent: {proposal.mentor.person.name} and {proposal.mentee.person.name}. {proposal.skipped_reason}",
         )
     return redirect("matchruns:board", pk=pk, run_id=run_id)

@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -53,12 +54,19 @@ def heartbeat_recent_exists() -> bool:
 
 
 class Heartbeat:
-    """Beats once at once (so that a worker is seen before its first task), then from a daemon thread."""
+    """Beats once at once (so that a worker is seen before its first task), then from a daemon thread.
 
-    def __init__(self, *, worker_id: str, backend: str, interval: float) -> None:
+    ``each_beat`` runs after every beat, on the same thread (the worker recovers the tasks of dead
+    workers there); what it raises is logged, and the beating goes on.
+    """
+
+    def __init__(
+        self, *, worker_id: str, backend: str, interval: float, each_beat: Callable[[], object] | None = None
+    ) -> None:
         self.worker_id = worker_id
         self.backend = backend
         self.interval = interval
+        self.each_beat = each_beat
         self.started_at = timezone.now()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="twofold-heartbeat", daemon=True)
@@ -75,6 +83,12 @@ class Heartbeat:
 
     def beat(self) -> None:
         heartbeat_record(worker_id=self.worker_id, backend=self.backend, started_at=self.started_at)
+        if self.each_beat is not None:
+            try:
+                self.each_beat()
+            except Exception:
+                # Deliberately broad: a failed look at other workers' tasks must not stop this one's beat.
+                logger.warning("after the worker heartbeat", exc_info=True)
 
     def _run(self) -> None:
         try:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from twofold import audit
 from twofold.accounts import permissions
 from twofold.dates import LATEST_DATE
+from twofold.events import announce
 from twofold.people.career_events import parse_career_events
 from twofold.people.hris_presets import RESTRICTED_FIELDS, ColumnMapping, resolve_mapping
 from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
@@ -85,6 +86,7 @@ class DeactivationPlan:
 
 
 ConfirmDeactivation = Callable[[DeactivationPlan], bool]
+AppliedHook = Callable[[ImportRecord, ImportResult], None]
 
 
 class DeactivationNotConfirmed(Exception):
@@ -144,6 +146,7 @@ def people_import_bytes(
     allow_mass_deactivation: bool = False,
     progress: Progress | None = None,
     today: date | None = None,
+    on_applied: AppliedHook | None = None,
 ) -> ImportResult:
     """Import people from a file's bytes (``name`` gives its format), all or nothing.
 
@@ -157,6 +160,9 @@ def people_import_bytes(
     :class:`DeactivationPlan` and approves it (the caller shows the number and asks), and when it
     is more than ``IMPORT_MAX_DEACTIVATION_PERCENT`` of the active people, only with
     ``allow_mass_deactivation`` as well.
+
+    ``on_applied`` is called with the import's record and result inside the transaction of its
+    writes (a background job marks itself done there, together with the import).
     """
     record = _new_record(
         ImportKind.PEOPLE,
@@ -181,6 +187,7 @@ def people_import_bytes(
             allow_mass_deactivation=allow_mass_deactivation,
             progress=progress,
             today=today,
+            on_applied=on_applied,
         )
 
 
@@ -213,6 +220,7 @@ def people_import_table(
             allow_mass_deactivation=False,
             progress=progress,
             today=today,
+            on_applied=None,
         )
 
 
@@ -229,6 +237,7 @@ def _people_import_table(
     allow_mass_deactivation: bool,
     progress: Progress | None,
     today: date | None,
+    on_applied: AppliedHook | None,
 ) -> ImportResult:
     progress = progress or NoProgress()
     mapping = resolve_mapping(table.columns, preset=preset, mapping_file=mapping_file)
@@ -251,6 +260,8 @@ def _people_import_table(
     with transaction.atomic():
         people_write(plan, actor=actor, progress=progress)
         _record_result(record, result)
+        if on_applied is not None:
+            on_applied(record, result)
     return result
 
 
@@ -548,6 +559,14 @@ def _record_save(record: ImportRecord, *, outcome: str | None = None, detail: st
             "errors": record.errors,
         },
     )
+    if record.outcome == ImportOutcome.APPLIED:
+        announce(
+            "import.finished",
+            {
+                "import": {"id": record.pk, "kind": record.kind, "full": record.full},
+                **{count: getattr(record, count) for count in ("rows", "created", "updated", "deactivated")},
+            },
+        )
 
 
 # --- files waiting on the import page between their check and their confirmation -----------------

@@ -301,3 +301,50 @@ class ImportRecord(models.Model):
         if self.kind == ImportKind.CAREER_EVENTS:
             return run
         return f"{'whole workforce' if self.full else 'partial'}, {run}"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Importing"
+    APPLIED = "applied", "Applied"
+    REFUSED = "refused", "Refused"
+    REJECTED = "rejected", "Rejected: problems in the file"
+    FAILED = "failed", "Stopped by a fault"
+
+
+class ImportJob(models.Model):
+    """A confirmed people import too large for a request, run by a worker, with its progress.
+
+    The file waits under ``VAR_DIR/imports`` until the job ends. ``record`` is set in the very
+    transaction that writes the import (with its :class:`ImportRecord`), so a job whose worker died
+    after that commit is seen as applied when it runs again, and one that died before it starts over
+    from a directory the rolled-back attempt never touched: nobody is imported twice.
+    """
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    file_path = models.CharField(max_length=500)
+    file_name = models.CharField(max_length=255)
+    preset = models.CharField(max_length=200)
+    full = models.BooleanField(default=False)
+    confirmed_deactivations = models.PositiveIntegerField(null=True, blank=True)
+    allow_mass_deactivation = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    stage = models.CharField(max_length=100, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    record = models.OneToOneField(ImportRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="job")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import job {self.pk} of {self.file_name} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)

@@ -20,5 +20,7 @@ urlpatterns = [
     path("me/delegate/remove/", views.delegate_remove, name="delegate_remove"),
     path("import/confirm/", views.import_people_confirm, name="import_confirm"),
     path("import/cancel/", views.import_people_cancel, name="import_cancel"),
+    path("import/jobs/<int:pk>/", views.import_job_page, name="import_job"),
+    path("import/jobs/<int:pk>/retry/", views.import_job_retry_view, name="import_job_retry"),
     path("import/template.csv", views.import_people_template, name="import_template"),
 ]

@@ -11,13 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from twofold.accounts import permissions
 from twofold.people.forms import DelegateForm, ImportConfirmForm, PeopleImportForm, SelfIdentificationForm
 from twofold.people.hris_presets import PRESETS
+from twofold.people.import_jobs import (
+    ImportJobRuleBroken,
+    import_job_queue,
+    import_job_retry,
+    import_runs_in_background,
+)
 from twofold.people.import_services import (
     DeactivationNotConfirmed,
     ImportNotPermitted,
@@ -28,7 +34,7 @@ from twofold.people.import_services import (
     people_import_bytes,
 )
 from twofold.people.import_template import COLUMN_GUIDE, template_csv
-from twofold.people.models import Person, PersonSkill, Skill
+from twofold.people.models import ImportJob, Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
     career_history,
@@ -173,7 +179,14 @@ def import_people(request: HttpRequest) -> HttpResponse:
     """Upload an HRIS export, see every problem or what would change, then confirm."""
     permissions.authorize(request.user, "people.import")
     form = PeopleImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "presets": PRESETS, "columns": COLUMN_GUIDE}
+    context: dict[str, Any] = {
+        "form": form,
+        "presets": PRESETS,
+        "columns": COLUMN_GUIDE,
+        # Large imports run on a worker: their pages stay reachable from here once left.
+        "recent_jobs": list(ImportJob.objects.order_by("-created_at", "-pk")[:5]),
+        "background_rows": settings.IMPORT_BACKGROUND_ROWS,
+    }
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         previous = _take_pending_import(request)
@@ -202,7 +215,12 @@ def import_people(request: HttpRequest) -> HttpResponse:
             limit_percent=settings.IMPORT_MAX_DEACTIVATION_PERCENT,
         )
         if result.changed:
-            request.session[IMPORT_SESSION_KEY] = {"path": str(path), "name": upload.name, **options}
+            request.session[IMPORT_SESSION_KEY] = {
+                "path": str(path),
+                "name": upload.name,
+                "rows": result.rows,
+                **options,
+            }
         else:
             import_upload_discard(path)  # nothing to confirm
     return render(request, "people/import.html", context, status=400 if form.errors else 200)
@@ -233,6 +251,19 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
     valid = confirmation.is_valid()
     typed = confirmation.cleaned_data.get("deactivations") if valid else None
     context: dict[str, Any] = {"form": PeopleImportForm(), "presets": PRESETS, "file_name": pending["name"]}
+    if import_runs_in_background(pending.get("rows", 0)):
+        # The worker reads the file; it is deleted when the job ends.
+        job = import_job_queue(
+            actor=request.user,
+            path=pending["path"],
+            name=pending["name"],
+            preset=pending["preset"],
+            full=pending["full"],
+            rows=pending.get("rows", 0),
+            confirmed_deactivations=typed,
+            allow_mass_deactivation=valid and confirmation.cleaned_data["allow_mass_deactivation"],
+        )
+        return redirect("people:import_job", pk=job.pk)
     try:
         result = people_import_bytes(
             data,
@@ -260,6 +291,27 @@ def import_people_confirm(request: HttpRequest) -> HttpResponse:
         + (f" {len(result.reactivated)} reactivated." if result.reactivated else ""),
     )
     return redirect("people:directory")
+
+
+@login_required
+def import_job_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A large import on a worker: rows checked and written, then how it ended. The page may be left."""
+    permissions.authorize(request.user, "people.import")
+    job = get_object_or_404(ImportJob.objects.select_related("record"), pk=pk)
+    template = "people/partials/import_job.html" if request.htmx else "people/import_job.html"  # type: ignore[attr-defined]
+    return render(request, template, {"job": job})
+
+
+@login_required
+@require_POST
+def import_job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    permissions.authorize(request.user, "people.import")
+    job = get_object_or_404(ImportJob, pk=pk)
+    try:
+        import_job_retry(actor=request.user, job=job)
+    except ImportJobRuleBroken as refused:
+        messages.error(request, f"{refused}.")
+    return redirect("people:import_job", pk=pk)
 
 
 @login_required

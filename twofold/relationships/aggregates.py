@@ -13,12 +13,12 @@ by skill) needs a finer cell for every figure of that kind, changed here at once
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, F, IntegerField, Value, When
 
 from twofold.people.models import MAX_PROFICIENCY
-from twofold.privacy import Mean, Scale, answers_from_queryset
+from twofold.privacy import Answers, Mean, Scale, answers_from_queryset
 from twofold.relationships.models import (
     AdvocacyAction,
     AdvocacyOutcome,
@@ -28,6 +28,7 @@ from twofold.relationships.models import (
 )
 
 SCORE_FIELDS = ("satisfaction", "psychological_safety", "progress")
+SIDES = ("mentor", "mentee")
 SCORE_SCALE = Scale(1, 5)
 GAIN_SCALE = Scale(-MAX_PROFICIENCY, MAX_PROFICIENCY, noun="skills recorded")
 OUTCOME_SCALE = Scale(0, 1, percent=True, noun="known outcomes")
@@ -40,6 +41,8 @@ class CheckInScores:
     answered: int
     overall: dict[str, Mean]
     by_point: dict[str, dict[str, Mean]]
+    # (point, side) → field → average: the finest cell, where junior mentors' answers sit beside seniors'.
+    by_point_side: dict[tuple[str, str], dict[str, Mean]] = field(default_factory=dict)
 
 
 def check_in_scores(programme_ids: Iterable[int]) -> dict[int, CheckInScores]:
@@ -68,23 +71,38 @@ def check_in_scores(programme_ids: Iterable[int]) -> dict[int, CheckInScores]:
             for point in CheckInPoint.values
             if point in answered_points
         }
+        by_point_side = {
+            (point, side): {
+                name: answers.mean(name, programme=programme_id, point=point, side=side) for name in SCORE_FIELDS
+            }
+            for point in CheckInPoint.values
+            if point in answered_points
+            for side in SIDES
+        }
         scores[programme_id] = CheckInScores(
             answered=overall[SCORE_FIELDS[0]].answers if answered_points else 0,
             overall=overall if answered_points else {},
             by_point=by_point,
+            by_point_side=by_point_side,
         )
     return scores
+
+
+def knowledge_gain_answers(programme_ids: Iterable[int]) -> Answers:
+    """The batches of proficiency gains (after minus before) of the programmes' recorded skills,
+    cut by programme and direction, in one query: every gain figure is built from these."""
+    return answers_from_queryset(
+        KnowledgeTransfer.objects.filter(relationship__programme_id__in=list(programme_ids)),
+        cell={"programme": F("relationship__programme_id"), "direction": F("direction")},
+        values={"gain": F("proficiency_after") - F("proficiency_before")},
+        scale=GAIN_SCALE,
+    )
 
 
 def knowledge_gains(programme_ids: Iterable[int]) -> dict[int, Mean]:
     """Each programme's average proficiency gain over the skills its pairs recorded, in one query."""
     ids = list(programme_ids)
-    answers = answers_from_queryset(
-        KnowledgeTransfer.objects.filter(relationship__programme_id__in=ids),
-        cell={"programme": F("relationship__programme_id"), "direction": F("direction")},
-        values={"gain": F("proficiency_after") - F("proficiency_before")},
-        scale=GAIN_SCALE,
-    )
+    answers = knowledge_gain_answers(ids)
     return {programme_id: answers.mean("gain", programme=programme_id) for programme_id in ids}
 
 

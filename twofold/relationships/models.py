@@ -368,12 +368,20 @@ class CalendarFeed(models.Model):
 
 
 class ReminderSent(models.Model):
-    """What was reminded when, so that a daily run never sends the same reminder twice."""
+    """What was reminded when, so that a daily run never sends the same reminder twice.
+
+    A run claims a reminder (``pending``, naming its process) before it hands it to the mail server
+    and clears ``pending`` once the server took it. A claim whose process died in between is
+    released by the next run and sent then: ``pending`` rows were never confirmed sent.
+    """
 
     kind = models.CharField(max_length=40)
     key = models.CharField(max_length=100, help_text="What it was about, e.g. relationship:12:meeting_due.")
     recipient = models.EmailField()
     sent_on = models.DateField()
+    pending = models.BooleanField(default=False, help_text="Claimed by a run, not yet taken by the mail server.")
+    claimed_by = models.CharField(max_length=200, blank=True, help_text="host:pid of the run that claimed it.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

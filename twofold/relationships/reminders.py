@@ -9,9 +9,11 @@ The rules (each a small function of one pair's facts and the day) decide what is
 - ``check_in_due`` — a check-in point the programme asks for has come, to each side yet to answer it.
 
 ``reminders_due`` applies the rules to the database and drops what was already sent recently
-(``ReminderSent``); ``reminders_send`` sends the rest, recording each one first, so that a second run
-on the same day — or a run racing it — sends nothing twice. Emails name the partner, the programme
-and a link; they never carry a meeting note, a private note or a concern.
+(``ReminderSent``); ``reminders_send`` sends the rest, claiming each one first, so that a second run
+on the same day — or a run racing it — sends nothing twice, and confirming it once the mail server
+took it, so that a run killed mid-batch leaves nothing recorded as sent that was not: the next run
+(or the task's retry) releases the dead run's claims and sends those reminders then. Emails name
+the partner, the programme and a link; they never carry a meeting note, a private note or a concern.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
 from twofold.dates import MOMENT_SPAN
+from twofold.operations.recovery import process_gone, process_identity
 from twofold.people.models import Person
 from twofold.programmes.models import Acceptance, Programme, ProgrammeState
 from twofold.relationships.calendar import meeting_ends_at, meeting_invitation
@@ -51,7 +54,7 @@ from twofold.relationships.models import (
     RelationshipState,
     ReminderSent,
 )
-from twofold.relationships.selectors import check_in_refusal
+from twofold.relationships.selectors import IDLE_AFTER_CADENCES, check_in_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +71,8 @@ class ReminderKind(StrEnum):
 PROPOSAL_REMINDER_EVERY_DAYS = 3
 # Meetings starting today or up to this many days ahead get a reminder with the invitation.
 MEETING_UPCOMING_DAYS_AHEAD = 1
-# A pair is idle when it has not met for this many cadences.
-IDLE_CADENCES = 2
+# A pair is idle when it has not met for this many cadences (the one rule, in the selectors).
+IDLE_CADENCES = IDLE_AFTER_CADENCES
 # A check-in still unanswered is reminded again after a week.
 CHECK_IN_REMINDER_EVERY_DAYS = 7
 # Check-in points in the order they come; a later point that has come replaces an earlier one.
@@ -547,14 +550,46 @@ def reminder_message(due: DueReminder, *, connection: BaseEmailBackend | None = 
     return message
 
 
-def _claim(due: DueReminder, *, today: date) -> bool:
-    """Record the reminder before sending it; False when another run already has (the unique constraint)."""
+# A claim older than this is released even when its process cannot be looked at (another machine):
+# longer than any one message can take to send.
+CLAIM_TIMEOUT = timedelta(minutes=30)
+
+
+def reminder_claims_release() -> int:
+    """Delete the claims of runs that died before the mail server took their reminder; returns how many.
+
+    Their reminders were never confirmed sent, so the run that calls this sends them again. A claim
+    is released when its process, on this machine, no longer runs, or when it is older than
+    ``CLAIM_TIMEOUT`` (its process elsewhere cannot be asked).
+    """
+    pending = ReminderSent.objects.filter(pending=True)
+    stale = [
+        row.pk
+        for row in pending.only("pk", "claimed_by", "claimed_at")
+        if process_gone(row.claimed_by) or (row.claimed_at or timezone.now()) < timezone.now() - CLAIM_TIMEOUT
+    ]
+    if not stale:
+        return 0
+    deleted, _ = ReminderSent.objects.filter(pk__in=stale, pending=True).delete()
+    logger.warning("released %d reminder claims of runs that stopped before sending them", deleted)
+    return deleted
+
+
+def _claim(due: DueReminder, *, today: date) -> ReminderSent | None:
+    """Record the reminder before sending it; None when another run already has (the unique constraint)."""
     try:
         with transaction.atomic():
-            ReminderSent.objects.create(kind=due.kind.value, key=due.key, recipient=due.recipient.email, sent_on=today)
+            return ReminderSent.objects.create(
+                kind=due.kind.value,
+                key=due.key,
+                recipient=due.recipient.email,
+                sent_on=today,
+                pending=True,
+                claimed_by=process_identity(),
+                claimed_at=timezone.now(),
+            )
     except IntegrityError:
-        return False
-    return True
+        return None
 
 
 def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | None = None) -> ReminderReport:
@@ -568,6 +603,7 @@ def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | 
     """
     today = today or timezone.localdate()
     report = ReminderReport(today=today)
+    reminder_claims_release()
     due = reminders_due(today=today)
     if not due:
         return report
@@ -585,7 +621,8 @@ def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | 
                 logger.exception("Could not write reminder %s", reminder.describe())
                 report.failed.append(reminder)
                 continue
-            if not _claim(reminder, today=today):
+            claim = _claim(reminder, today=today)
+            if claim is None:
                 report.already_sent += 1
                 continue
             try:
@@ -594,11 +631,12 @@ def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | 
                 # A refused recipient, a dropped connection, a header the backend cannot encode: this
                 # one was not sent, so it is not recorded as sent, and the next run tries it again.
                 logger.exception("Could not send reminder %s", reminder.describe())
-                ReminderSent.objects.filter(
-                    kind=reminder.kind.value, key=reminder.key, recipient=reminder.recipient.email, sent_on=today
-                ).delete()
+                ReminderSent.objects.filter(pk=claim.pk).delete()
                 report.failed.append(reminder)
             else:
+                # The server has it. Dying between its answer and this line is the one moment a
+                # reminder could go out twice (the next run would send it again): milliseconds.
+                ReminderSent.objects.filter(pk=claim.pk).update(pending=False)
                 report.sent.append(reminder)
     finally:
         if owns_connection:

@@ -454,6 +454,10 @@ class PlusDays(Func):
         )
 
 
+# A pair is idle after this many cadences without a held meeting (the health page, the reminders, insights).
+IDLE_AFTER_CADENCES = 2
+
+
 def relationships_meeting_clock(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
     """The programme's active relationships, each annotated with its meeting clock.
 
@@ -469,7 +473,7 @@ def relationships_meeting_clock(*, programme: Programme, now: datetime | None = 
         Relationship.objects.filter(programme=programme, state=RelationshipState.ACTIVE)
         .annotate(
             meeting_due_at=PlusDays(clock_start, cadence),
-            idle_from=PlusDays(clock_start, cadence * Value(2, output_field=IntegerField())),
+            idle_from=PlusDays(clock_start, cadence * Value(IDLE_AFTER_CADENCES, output_field=IntegerField())),
         )
         .annotate(
             overdue=ExpressionWrapper(Q(meeting_due_at__lt=now), output_field=BooleanField()),

@@ -69,6 +69,7 @@ from twofold.relationships.models import (
     Relationship,
     RelationshipState,
 )
+from twofold.relationships.progress import progress_of
 from twofold.relationships.selectors import (
     OPEN_CONCERN_STATES,
     MeetingView,
@@ -741,6 +742,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
             "offers": programmes_open_to(person),
             "approvals": approvals_awaiting(request.user),
             "relationships": relationships_of_person(person=person, awaiting_first=True),
+            "progress": progress_of(person),
             "calendar_feed_url": calendar_feed_link(calendar_feed_for(person).token),
         },
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from twofold.accounts.models import User
 from twofold.accounts.permissions import authorize
+from twofold.events import announce
 from twofold.people.models import Person
 from twofold.relationships.errors import RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import (
@@ -100,9 +101,19 @@ def concern_raise(*, relationship: Relationship, actor: Any, text: str, person: 
     """
     current = _fresh(relationship)
     person = _pair_person(current, actor, "relationships.raise_concern", person)
-    return Concern.objects.create(
+    concern = Concern.objects.create(
         relationship=current, raised_by=person, text=_text(text, field="The concern", code="text_required")
     )
+    # To org admins' endpoints only (see twofold.events): that one was raised, where, never what it says or by whom.
+    programme = current.programme
+    announce(
+        "concern.raised",
+        {
+            "concern": {"id": concern.pk},
+            "programme": {"id": programme.pk, "name": programme.name, "kind": programme.kind},
+        },
+    )
+    return concern
 
 
 @transaction.atomic

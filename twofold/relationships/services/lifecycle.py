@@ -39,6 +39,7 @@ from twofold.relationships.services.steps import (
     DEFAULT_CONFIDENTIALITY,
     PROPOSING_STATES,
     _acting_person,
+    _announce,
     _fresh,
     _locked,
     _move,
@@ -227,6 +228,11 @@ def relationship_propose(
                 f"{mentee.name} already has an open relationship in {programme.name}.", code="mentee_already_paired"
             ) from error
         raise
+    _announce(
+        "proposal.made",
+        relationship,
+        expires_at=relationship.expires_at.isoformat() if relationship.expires_at else None,
+    )
     return relationship
 
 
@@ -281,10 +287,13 @@ def relationship_answer(
     if not accept:
         _move(current, to=RelationshipState.DECLINED, ended_at=now, ended_by=person, **{answer_field: Answer.DECLINED})
         _release_seat(current)
+        _announce("proposal.declined", current, declined_by=side)
         return current
     if getattr(current, other_field) == Answer.ACCEPTED:
         _move(current, to=RelationshipState.ACTIVE, started_at=now, **{answer_field: Answer.ACCEPTED})
         _default_agreement(current)
+        _announce("proposal.accepted", current)
+        _announce("relationship.started", current, started_at=now.isoformat())
         return current
     changed = Relationship.objects.filter(
         pk=current.pk, state=RelationshipState.PROPOSED, **{answer_field: Answer.PENDING}
@@ -326,6 +335,9 @@ def relationships_expire(*, now: datetime | None = None) -> int:
         Enrolment.objects.filter(pk=enrolment_id).update(
             seats_taken=F("seats_taken") - count, updated_at=timezone.now()
         )
+    expired = Relationship.objects.filter(pk__in=[pk for pk, _ in due]).select_related("programme", "mentor", "mentee")
+    for relationship in expired.order_by("pk"):
+        _announce("proposal.expired", relationship)
     return changed
 
 
@@ -373,6 +385,7 @@ def relationship_end(
             status_reason="Left the pool when their relationship ended early without a re-match.",
             updated_at=timezone.now(),
         )
+    _announce("relationship.ended", current, outcome="ended_early", rematch=rematch)
     return current
 
 
@@ -398,6 +411,7 @@ def relationship_complete(
         )
     _move(current, to=RelationshipState.COMPLETED, ended_at=now, ended_by=person)
     _release_seat(current)
+    _announce("relationship.ended", current, outcome="completed")
     return current
 
 

@@ -31,6 +31,7 @@ from twofold.relationships.services.steps import (
     MEETING_DURATION,
     MEETING_STATUS_CHANGES,
     PAIRED_STATES,
+    _announce,
     _fresh,
     _pair_person,
     _require_state,
@@ -139,6 +140,11 @@ def _check_date(value: date | datetime, *, what: str) -> None:
         raise RelationshipRuleBroken(f"{problem[:1].upper()}{problem[1:]}.", code="date_out_of_range")
 
 
+def _meeting_summary(meeting: Meeting) -> dict[str, Any]:
+    # When and how long only: the notes are the pair's.
+    return {"id": meeting.pk, "starts_at": meeting.starts_at.isoformat(), "duration_minutes": meeting.duration_minutes}
+
+
 @transaction.atomic
 def meeting_log(
     *,
@@ -183,6 +189,7 @@ def meeting_log(
     if private_note.strip():
         PrivateNote.objects.create(meeting=meeting, author=person, text=private_note.strip())
     relationship_last_met_refresh(current.pk)
+    _announce("meeting.logged", current, meeting=_meeting_summary(meeting))
     return meeting
 
 
@@ -255,6 +262,7 @@ def meeting_update(
     if duration_minutes is not None:
         _check_duration(duration_minutes)
         current.duration_minutes = duration_minutes
+    newly_held = new_status == MeetingStatus.HELD and current.status != MeetingStatus.HELD
     current.status, current.starts_at = new_status, new_start
     if location is not None:
         current.location = location.strip()
@@ -264,6 +272,8 @@ def meeting_update(
     if skills is not None:
         current.skills.set(list(skills))
     relationship_last_met_refresh(current.relationship_id)
+    if newly_held:
+        _announce("meeting.logged", _fresh(current.relationship), meeting=_meeting_summary(current))
     return current
 
 

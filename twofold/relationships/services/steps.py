@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from twofold.accounts.permissions import authorize, is_command_line
+from twofold.events import announce
 from twofold.people.models import Person
 from twofold.programmes.models import (
     Enrolment,
@@ -149,3 +150,19 @@ def _text(value: str, *, field: str, code: str, max_length: int | None = None) -
     if max_length is not None and len(cleaned) > max_length:
         raise RelationshipRuleBroken(f"{field} is longer than {max_length} characters.", code=code)
     return cleaned
+
+
+def _announce(event: str, relationship: Relationship, **extra: Any) -> None:
+    """Announce ``event`` about ``relationship`` (see :mod:`twofold.events`): its programme and the two
+    people by id and name, nothing they wrote."""
+    programme = relationship.programme
+    announce(
+        event,
+        {
+            "relationship": {"id": relationship.pk, "state": relationship.state},
+            "programme": {"id": programme.pk, "name": programme.name, "kind": programme.kind},
+            "mentor": {"id": relationship.mentor.pk, "name": relationship.mentor.name},
+            "mentee": {"id": relationship.mentee.pk, "name": relationship.mentee.name},
+            **extra,
+        },
+    )

@@ -1,9 +1,26 @@
-// A search box over a long list (skills, people): typing hides what does not match.
-// Progressive enhancement: the box is hidden until this script shows it, and the list works without it.
+// Twofold's one script, progressive enhancement only: every page works without it.
+// 1. A search box over a long list (skills): typing hides what does not match. The box is hidden
+//    until this script shows it.
+// 2. Tables become labelled cards on a phone: each cell carries its column's heading, and only
+//    tables so labelled are restyled (without the script a table keeps its header and scrolls).
 (function () {
   "use strict";
 
+  function labelTables(root) {
+    for (const table of root.querySelectorAll("table.table")) {
+      const headings = Array.from(table.querySelectorAll("thead th")).map((th) => th.textContent.trim());
+      if (headings.length === 0 || table.classList.contains("labelled")) continue;
+      for (const row of table.querySelectorAll("tbody tr")) {
+        Array.from(row.children).forEach(function (cell, index) {
+          if (!cell.dataset.label && headings[index]) cell.dataset.label = headings[index];
+        });
+      }
+      table.classList.add("labelled");
+    }
+  }
+
   function attach(root) {
+    labelTables(root);
     for (const box of root.querySelectorAll("[data-filter-for]")) {
       const list = document.getElementById(box.dataset.filterFor);
       const input = box.querySelector("input");

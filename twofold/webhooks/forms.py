@@ -1,0 +1,32 @@
+"""The new-webhook form: it only parses; the rules (URL, events, who may receive what) are the service's."""
+
+from __future__ import annotations
+
+from django import forms
+
+from twofold.events import EVENTS
+from twofold.webhooks.models import Preset
+
+
+class SubscriptionForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="Where it goes, e.g. “#mentoring on Slack”.")
+    url = forms.CharField(
+        label="URL",
+        max_length=500,
+        help_text="The endpoint Twofold posts to: https:// (or http://).",
+        widget=forms.URLInput(attrs={"inputmode": "url"}),
+    )
+    preset = forms.ChoiceField(choices=Preset.choices, initial=Preset.GENERIC, help_text="How the body is shaped.")
+    events = forms.MultipleChoiceField(
+        choices=[(event.name, f"{event.name}: {event.description}") for event in EVENTS.values()],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    admins_only = forms.BooleanField(
+        required=False,
+        label="Only org admins read what arrives there",
+        help_text="Required for concern.raised, which goes nowhere else.",
+    )
+
+
+class ActiveForm(forms.Form):
+    active = forms.TypedChoiceField(choices=[("1", "enable"), ("0", "disable")], coerce=lambda value: value == "1")

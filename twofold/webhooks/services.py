@@ -1,0 +1,275 @@
+"""Writes of the webhooks app: subscriptions (org admins), deliveries made from events, and attempts.
+
+A delivery is sent by the background worker (:mod:`twofold.webhooks.tasks`), never inside the
+request that caused it. An attempt that gets no 2xx answer is tried again after
+``WEBHOOK_RETRY_SECONDS`` × 2^(attempt − 1), until ``WEBHOOK_MAX_ATTEMPTS``; a delivery that
+succeeded, gave up or was cancelled is never sent again, however often its task runs (at-least-once:
+a worker stopped between the receiver's answer and the record of it sends once more, with the same
+``X-Twofold-Delivery`` id).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from twofold.accounts.permissions import authorize
+from twofold.events import EVENTS
+from twofold.webhooks import presets
+from twofold.webhooks.models import (
+    FINAL_STATUSES,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Preset,
+    Subscription,
+)
+from twofold.webhooks.signing import signed_headers
+
+logger = logging.getLogger("twofold.webhooks")
+
+SECRET_PREFIX = "whsec_"
+MAX_NAME = 100
+MAX_URL = 500
+
+
+class WebhookRuleBroken(ValueError):
+    """The request breaks a rule (a bad URL, an unknown event): nothing was written. ``field`` names
+    the form field at fault, if one is."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def event_allowed(name: str, *, admins_only: bool) -> bool:
+    """Whether event ``name`` may go to an endpoint: sensitive events only where org admins alone read."""
+    event = EVENTS.get(name)
+    return event is not None and (admins_only or not event.admins_only)
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as a webhook endpoint, or None: http or https, a host, no password."""
+    if not url:
+        return "Give the endpoint's URL."
+    if len(url) > MAX_URL:
+        return f"The URL is longer than {MAX_URL} characters."
+    if any(character.isspace() or ord(character) < 32 for character in url):
+        return "The URL contains spaces or control characters."
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "This is not a URL that can be posted to (check the host and port)."
+    if parts.scheme not in ("http", "https"):
+        return "The URL must start with https:// (or http://); other schemes are not posted to."
+    if not parts.hostname:
+        return "The URL has no host name."
+    if parts.username or parts.password:
+        return "Put no user name or password in the URL; the signature proves who sent a delivery."
+    if port == 0:
+        return "The URL's port is not valid."
+    return None
+
+
+def _clean_subscription(
+    *, name: str, url: str, preset: str, events: Iterable[str], admins_only: bool
+) -> dict[str, Any]:
+    name, url = name.strip(), url.strip()
+    if not name:
+        raise WebhookRuleBroken("Give the webhook a name.", field="name")
+    if len(name) > MAX_NAME:
+        raise WebhookRuleBroken(f"The name is longer than {MAX_NAME} characters.", field="name")
+    problem = url_problem(url)
+    if problem:
+        raise WebhookRuleBroken(problem, field="url")
+    if preset not in Preset.values:
+        raise WebhookRuleBroken(f"{preset!r} is not a preset.", field="preset")
+    chosen = sorted(set(events))
+    if not chosen:
+        raise WebhookRuleBroken("Choose at least one event.", field="events")
+    unknown = [event for event in chosen if event not in EVENTS]
+    if unknown:
+        raise WebhookRuleBroken(f"No such event: {', '.join(unknown)}.", field="events")
+    refused = [event for event in chosen if not event_allowed(event, admins_only=admins_only)]
+    if refused:
+        raise WebhookRuleBroken(
+            f"{', '.join(refused)} goes only to endpoints that org admins alone read: tick that box, "
+            "or leave the event out.",
+            field="events",
+        )
+    return {"name": name, "url": url, "preset": preset, "events": chosen, "admins_only": admins_only}
+
+
+@transaction.atomic
+def subscription_create(
+    *,
+    actor: Any,
+    name: str,
+    url: str,
+    events: Iterable[str],
+    preset: str = Preset.GENERIC,
+    admins_only: bool = False,
+) -> tuple[Subscription, str]:
+    """An org admin points events at an endpoint. Returns the subscription and its signing secret,
+    which is shown this once (it is kept, to sign with, but no page shows it again)."""
+    authorize(actor, "webhooks.manage")
+    fields = _clean_subscription(name=name, url=url, preset=preset, events=events, admins_only=admins_only)
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    subscription = Subscription.objects.create(
+        **fields, secret=secret, created_by=actor if getattr(actor, "pk", None) else None
+    )
+    return subscription, secret
+
+
+@transaction.atomic
+def subscription_set_active(*, actor: Any, subscription: Subscription, active: bool) -> Subscription:
+    """Disable a subscription (nothing more is sent, deliveries waiting for a retry are cancelled when
+    their turn comes) or enable it again (events from then on)."""
+    authorize(actor, "webhooks.manage")
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    if current.active != active:
+        current.active = active
+        current.disabled_at = None if active else timezone.now()
+        current.save(update_fields=["active", "disabled_at"])
+    return current
+
+
+@transaction.atomic
+def subscription_send_test(*, actor: Any, subscription: Subscription) -> Delivery:
+    """Queue a test event for ``subscription``, signed and retried like any other."""
+    authorize(actor, "webhooks.manage")
+    current = Subscription.objects.get(pk=subscription.pk)
+    if not current.active:
+        raise WebhookRuleBroken("This webhook is disabled: enable it before sending a test event.")
+    delivery = Delivery.objects.create(
+        subscription=current,
+        event=presets.TEST_EVENT,
+        payload={"subscription": {"id": current.pk, "name": current.name}},
+        occurred_at=timezone.now(),
+        test=True,
+    )
+    _enqueue(delivery)
+    return delivery
+
+
+@transaction.atomic
+def deliveries_create(*, event: str, payload: dict[str, Any], occurred_at: datetime) -> list[Delivery]:
+    """One delivery of ``event`` for each active subscription that chose it (and may receive it)."""
+    subscriptions = [
+        subscription
+        for subscription in Subscription.objects.filter(active=True)
+        if event in subscription.events and event_allowed(event, admins_only=subscription.admins_only)
+    ]
+    deliveries = Delivery.objects.bulk_create(
+        [
+            Delivery(subscription=subscription, event=event, payload=payload, occurred_at=occurred_at)
+            for subscription in subscriptions
+        ]
+    )
+    for delivery in deliveries:
+        _enqueue(delivery)
+    return deliveries
+
+
+def _enqueue(delivery: Delivery, *, run_after: datetime | None = None) -> None:
+    from twofold.webhooks.tasks import webhook_deliver
+
+    def queue() -> None:
+        task = webhook_deliver
+        if run_after is not None and task.get_backend().supports_defer:
+            task = task.using(run_after=run_after)
+        task.enqueue(str(delivery.pk))
+
+    transaction.on_commit(queue)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long after failed attempt number ``attempt`` (1, 2, …) the next one is made."""
+    return timedelta(seconds=settings.WEBHOOK_RETRY_SECONDS * 2 ** (attempt - 1))
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect is an answer that is not a 2xx: recorded and retried, never followed elsewhere.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """POST ``body``; the answer's status code (None without one) and what went wrong, if anything."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            response.read(65536)
+            return int(response.status), ""
+    except urllib.error.HTTPError as error:
+        return int(error.code), f"HTTP {error.code} {error.reason}"[:300]
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return None, f"No answer: {reason}"[:300]
+
+
+def delivery_attempt(*, delivery_id: str) -> Delivery | None:
+    """Make the next attempt at a delivery, unless it is already settled; None if it is gone.
+
+    The row stays locked while it is sent, so two runs of its task cannot both send it.
+    """
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("subscription")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status in FINAL_STATUSES:
+            return delivery
+        subscription = delivery.subscription
+        if not subscription.active:
+            delivery.status, delivery.next_attempt_at, delivery.payload = DeliveryStatus.CANCELLED, None, {}
+            delivery.save(update_fields=["status", "next_attempt_at", "payload"])
+            return delivery
+        number = delivery.attempts + 1
+        body = presets.body(delivery, subscription.preset)
+        headers = signed_headers(
+            secret=subscription.secret,
+            timestamp=int(time.time()),
+            body=body,
+            event=delivery.event,
+            delivery_id=str(delivery.pk),
+            attempt=number,
+        )
+        at = timezone.now()
+        status_code, error = _post(subscription.url, body, headers)
+        attempt = DeliveryAttempt.objects.create(
+            delivery=delivery, number=number, at=at, status_code=status_code, error=error
+        )
+        delivery.attempts = number
+        if attempt.succeeded:
+            delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, at, None
+        elif number >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+            logger.warning("webhook delivery %s to %s gave up after %d attempts", delivery.pk, subscription.pk, number)
+        else:
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.RETRYING, at + retry_delay(number)
+            _enqueue(delivery, run_after=delivery.next_attempt_at)
+        if delivery.status in FINAL_STATUSES:
+            # Names are kept only as long as the delivery may still be sent: the log keeps the event,
+            # the attempts and their answers, not who it was about.
+            delivery.payload = {}
+        delivery.save(update_fields=["status", "attempts", "delivered_at", "next_attempt_at", "payload"])
+    return delivery
