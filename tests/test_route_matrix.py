@@ -145,10 +145,18 @@ relationships:meetings          302 404 302 302 404 404 403 403 404 403 | -
 relationships:mine              302 200 200 200 200 200 403 403 200 403 | -
 relationships:nominate          302 405 405 405 405 405 405 405 405 405 | 302 404 403 302 404 404 403 403 404 403
 relationships:programme_health  302 404 404 404 404 404 404 200 404 200 | -
-sso:callback                    404 404 404 404 404 404 404 404 404 404 | -
-sso:start                       404 404 404 404 404 404 404 404 404 404 | -
+scim:group                      401 401 401 401 401 401 401 401 401 401 | -
+scim:groups                     401 401 401 401 401 401 401 401 401 401 | -
+scim:other                      401 401 401 401 401 401 401 401 401 401 | -
+scim:resource_types             401 401 401 401 401 401 401 401 401 401 | -
+scim:schemas                    401 401 401 401 401 401 401 401 401 401 | -
+scim:service_provider_config    200 200 200 200 200 200 200 200 200 200 | -
+scim:user                       401 401 401 401 401 401 401 401 401 401 | -
+scim:users                      401 401 401 401 401 401 401 401 401 401 | 401 401 401 401 401 401 401 401 401 401
 token_revoke                    405 405 405 405 405 405 405 405 405 405 | 302 404 302 404 404 404 404 404 404 302
 tokens                          302 200 200 200 200 200 200 200 200 200 | 302 200 200 200 200 200 200 200 200 200
+sso:callback                    404 404 404 404 404 404 404 404 404 404 | -
+sso:start                       404 404 404 404 404 404 404 404 404 404 | -
 two_step                        302 403 403 403 403 403 403 403 403 200 | -
 two_step_remove                 405 405 405 405 405 405 405 405 405 405 | -
 webhooks:active                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
@@ -311,10 +319,13 @@ def scene(cast: Cast) -> Scene:
         "relationships:meeting_edit": {**on_pair, "meeting_id": meeting.pk},
         "relationships:programme_health": {"pk": mentoring.pk},
         "relationships:concern_handle": {"pk": concern.pk},
+        # SCIM answers bearer tokens only (tests/scim): a signed-in session is not enough.
+        "scim:user": {"resource_id": cast.ana.pk},
+        "scim:group": {"resource_id": "U2FsZXM"},
+        "token_revoke": {"pk": ana_token.pk},
         "webhooks:detail": {"pk": webhook.pk},
         "webhooks:test": {"pk": webhook.pk},
         "webhooks:active": {"pk": webhook.pk},
-        "token_revoke": {"pk": ana_token.pk},
     }
     for name, route in ROUTES.items():
         if name in kwargs or not route.parameters:
@@ -377,6 +388,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:end": {"reason": "Moving on"},
         "relationships:complete": {},
         "relationships:concern_handle": {"status": "acknowledged"},
+        "scim:users": {"userName": "someone@example.org"},
         "webhooks:new": {
             "name": "Slack",
             "url": "https://hooks.example.org/s",

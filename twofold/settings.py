@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "twofold.insights",
     "twofold.api",
     "twofold.dataprotection",
+    "twofold.scim",
     "twofold.sso",
     "twofold.webhooks",
     "twofold.demo",

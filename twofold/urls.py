@@ -28,5 +28,6 @@ urlpatterns = [
     path("sso/", include("twofold.sso.urls")),
     path("integrations/webhooks/", include("twofold.webhooks.urls")),
     path("admin/", admin.site.urls),
+    path("scim/v2/", include("twofold.scim.urls")),
     path("", include("twofold.relationships.urls")),
 ]

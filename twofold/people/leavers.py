@@ -2,8 +2,9 @@
 
 Every path that marks someone as having left goes through :func:`people_deactivate`: an import (a
 row saying ``active: no``, or a full export without them), an exit among the career events, an
-org admin unticking "active", and SCIM once it comes. Leaving takes effect at once and in the
-caller's transaction (an import that fails writes nothing, leavers included):
+org admin unticking "active", and SCIM (``active: false`` or a DELETE, through
+:mod:`~twofold.people.provisioning`). Leaving takes effect at once and in the caller's
+transaction (an import that fails writes nothing, leavers included):
 
 - the person is inactive in the directory;
 - their account cannot sign in and every session it holds is deleted (accounts, below people);
