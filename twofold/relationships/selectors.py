@@ -78,9 +78,13 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 def relationship_planned_end(relationship: Relationship) -> datetime | None:
     """When an active relationship is due to end: its start plus the programme's duration, but no
-    later than the end of the programme's cohort window. None before it starts."""
+    later than the end of the programme's cohort window, unless a programme manager extended it
+    (``extended_until``). None before it starts."""
     if relationship.started_at is None:
         return None
+    if relationship.extended_until is not None:
+        # A programme manager let the pair run longer: to the end of that day, whatever the cohort's window.
+        return timezone.make_aware(datetime.combine(relationship.extended_until + timedelta(days=1), time.min))
     programme = relationship.programme
     end = _add_months(relationship.started_at, programme.duration_months)
     if programme.ends_on is not None:
@@ -454,28 +458,33 @@ class PlusDays(Func):
         )
 
 
-def relationships_meeting_clock(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
-    """The programme's active relationships, each annotated with its meeting clock.
+def with_meeting_clock(
+    relationships: QuerySet[Relationship], *, programme: Programme, now: datetime | None = None
+) -> QuerySet[Relationship]:
+    """``relationships`` (of ``programme``) each annotated with its meeting clock.
 
     ``last_met_at`` (kept on the row by the meeting services): the latest held meeting, None if none
     yet; ``meeting_due_at``: a cadence after that meeting, or after the start; ``idle_from``: twice
     the cadence after it; ``overdue`` and ``idle``: whether ``now`` is past those. The cadence is the
-    pair's agreed one, else the programme's.
+    pair's agreed one, else the programme's. Only active pairs run the clock: read the flags with
+    the state.
     """
     now = now or timezone.now()
     cadence: Expression = Coalesce(F("agreement__cadence_days"), Value(programme.cadence_days))
     clock_start = Coalesce(F("last_met_at"), F("started_at"))
-    return (
-        Relationship.objects.filter(programme=programme, state=RelationshipState.ACTIVE)
-        .annotate(
-            meeting_due_at=PlusDays(clock_start, cadence),
-            idle_from=PlusDays(clock_start, cadence * Value(2, output_field=IntegerField())),
-        )
-        .annotate(
-            overdue=ExpressionWrapper(Q(meeting_due_at__lt=now), output_field=BooleanField()),
-            idle=ExpressionWrapper(Q(idle_from__lt=now), output_field=BooleanField()),
-        )
+    return relationships.annotate(
+        meeting_due_at=PlusDays(clock_start, cadence),
+        idle_from=PlusDays(clock_start, cadence * Value(2, output_field=IntegerField())),
+    ).annotate(
+        overdue=ExpressionWrapper(Q(meeting_due_at__lt=now), output_field=BooleanField()),
+        idle=ExpressionWrapper(Q(idle_from__lt=now), output_field=BooleanField()),
     )
+
+
+def relationships_meeting_clock(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
+    """The programme's active relationships, each annotated with its meeting clock (:func:`with_meeting_clock`)."""
+    active = Relationship.objects.filter(programme=programme, state=RelationshipState.ACTIVE)
+    return with_meeting_clock(active, programme=programme, now=now)
 
 
 def relationships_behind_on_meetings(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:

@@ -19,6 +19,7 @@ from twofold.relationships.models import (
     MeetingStatus,
     Relationship,
 )
+from twofold.relationships.notices import concern_raised_send
 from twofold.relationships.selectors import (
     check_in_refusal,
 )
@@ -96,13 +97,17 @@ def check_in_submit(
 def concern_raise(*, relationship: Relationship, actor: Any, text: str, person: Person | None = None) -> Concern:
     """One of the pair raises a concern with the programme managers, at any stage.
 
-    The partner is never told: no read of the pair's relationship includes concerns.
+    The partner is never told: no read of the pair's relationship includes concerns. The programme's
+    managers are emailed that a concern waits, never what it says.
     """
     current = _fresh(relationship)
     person = _pair_person(current, actor, "relationships.raise_concern", person)
-    return Concern.objects.create(
+    concern = Concern.objects.create(
         relationship=current, raised_by=person, text=_text(text, field="The concern", code="text_required")
     )
+    # The managers are told after the commit, without the concern's text (twofold/relationships/notices.py).
+    transaction.on_commit(lambda: concern_raised_send(concern), robust=True)
+    return concern
 
 
 @transaction.atomic
