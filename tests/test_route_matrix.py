@@ -124,6 +124,13 @@ relationships:meeting_schedule  302 405 405 405 405 405 405 405 405 405 | 302 40
 relationships:meetings          302 404 302 302 404 404 403 403 404 403 | -
 relationships:mine              302 200 200 200 200 200 403 403 200 403 | -
 relationships:nominate          302 405 405 405 405 405 405 405 405 405 | 302 404 403 302 404 404 403 403 404 403
+relationships:pair              302 404 404 404 404 404 404 200 404 200 | -
+relationships:pair_end          302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
+relationships:pair_extend       302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
+relationships:pair_nudge        302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
+relationships:pairs             302 404 404 404 404 404 404 200 404 200 | -
+relationships:pairs_csv         302 404 404 404 404 404 404 200 404 200 | -
+relationships:pick_partner      302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 302 404 302
 relationships:programme_health  302 404 404 404 404 404 404 200 404 200 | -
 two_step                        302 403 403 403 403 403 403 403 403 200 | -
 two_step_remove                 405 405 405 405 405 405 405 405 405 405 | -
@@ -192,6 +199,9 @@ def _when(delta: timedelta) -> str:
 @pytest.fixture
 def scene(cast: Cast) -> Scene:
     eve = PersonFactory(employee_id="E1", name="Eve Employee", level=3, department="Finance")
+    # In the pool without a partner, and a free mentor the rules allow for them.
+    sam = PersonFactory(employee_id="S9", name="Sam Senior", level=8, department="Operations")
+    june = PersonFactory(employee_id="J9", name="June Junior", level=2, department="Marketing")
     people_tree_rebuild()
     other_pm = UserFactory(username="pm-elsewhere", is_programme_manager=True)
     users: dict[str, User | None] = {
@@ -234,6 +244,9 @@ def scene(cast: Cast) -> Scene:
     )
     concern = Concern.objects.create(relationship=pair, raised_by=cast.ana, text="Worried")
     run = MatchRun.objects.create(programme=mentoring, status=MatchRunStatus.READY)
+    # In the pool without a partner: a programme manager may pick one for them.
+    waiting = EnrolmentFactory(programme=mentoring, person=sam, role=MENTEE, status=EnrolmentStatus.ACTIVE)
+    free_mentor = EnrolmentFactory(programme=mentoring, person=june, role=MENTOR, status=EnrolmentStatus.ACTIVE)
     skill = Skill.objects.create(name="Prompting")
 
     on_pair = {"pk": pair.pk}
@@ -255,6 +268,13 @@ def scene(cast: Cast) -> Scene:
         "relationships:meeting_edit": {**on_pair, "meeting_id": meeting.pk},
         "relationships:programme_health": {"pk": mentoring.pk},
         "relationships:concern_handle": {"pk": concern.pk},
+        "relationships:pair": {"pk": mentoring.pk, "pair_id": pair.pk},
+        "relationships:pair_end": {"pk": mentoring.pk, "pair_id": pair.pk},
+        "relationships:pair_extend": {"pk": mentoring.pk, "pair_id": pair.pk},
+        "relationships:pair_nudge": {"pk": mentoring.pk, "pair_id": pair.pk},
+        "relationships:pairs": {"pk": mentoring.pk},
+        "relationships:pairs_csv": {"pk": mentoring.pk},
+        "relationships:pick_partner": {"pk": mentoring.pk, "enrolment_id": waiting.pk},
     }
     for name, route in ROUTES.items():
         if name in kwargs or not route.parameters:
@@ -312,6 +332,10 @@ def scene(cast: Cast) -> Scene:
         "relationships:end": {"reason": "Moving on"},
         "relationships:complete": {},
         "relationships:concern_handle": {"status": "acknowledged"},
+        "relationships:pair_nudge": {"message": "Time to meet"},
+        "relationships:pair_extend": {"until": (timezone.localdate() + timedelta(days=400)).isoformat()},
+        "relationships:pair_end": {"reason": "Moving on", "back_to_pool": ["mentee"], "confirmed": "yes"},
+        "relationships:pick_partner": {"partner": free_mentor.pk},
     }
     return Scene(users=users, kwargs=kwargs, posts=posts)
 
@@ -325,6 +349,7 @@ WATCHED = (
     "programmes.Programme",
     "programmes.Enrolment",
     "relationships.Relationship",
+    "relationships.PairEvent",
     "relationships.Agreement",
     "relationships.Meeting",
     "relationships.PrivateNote",
