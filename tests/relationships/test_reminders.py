@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import email
 import signal
 import socket
 import threading
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import EmailMessage, Message
-from email.policy import default as default_policy
+from email.message import Message
 from typing import Any
 from typing import cast as typed
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail import get_connection
 from django.core.management import CommandError, call_command
@@ -483,42 +480,6 @@ def test_reminders_go_through_the_connection_they_are_given(cast, settings, mail
 
 
 # --- through a real SMTP server ------------------------------------------------------------------
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield inbox
-    controller.stop()
 
 
 def test_reminders_travel_through_a_real_smtp_server_with_a_parseable_invitation(cast, smtp_server) -> None:

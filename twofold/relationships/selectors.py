@@ -36,10 +36,11 @@ from twofold.accounts.permissions import manageable_programmes
 from twofold.dates import MOMENT_SPAN
 from twofold.matching import PolicyError
 from twofold.people.leavers import LEFT_THE_ORGANISATION
-from twofold.people.models import Person, Skill
+from twofold.people.models import Person, PersonSkill, Skill
 from twofold.programmes import why_matched
+from twofold.programmes.forms import AVAILABILITY_CHOICES, availability_bits
 from twofold.programmes.matching_policy import programme_policy
-from twofold.programmes.models import Acceptance, Programme, ProgrammeKind, ProgrammeState
+from twofold.programmes.models import Acceptance, Enrolment, Programme, ProgrammeKind, ProgrammeState
 from twofold.programmes.why_matched import MatchReason
 from twofold.relationships.aggregates import CheckInScores, check_in_scores
 from twofold.relationships.errors import RelationshipForbidden
@@ -55,6 +56,7 @@ from twofold.relationships.models import (
     Meeting,
     MeetingStatus,
     Nomination,
+    PairEvent,
     PrivateNote,
     Relationship,
     RelationshipState,
@@ -243,6 +245,7 @@ class RelationshipPage:
     check_ins_done: list[CheckIn]
     check_ins_due: list[str]
     planned_end: datetime | None
+    events: list[PairEvent] = field(default_factory=list)  # what programme managers did, newest first
     as_of: datetime = field(default_factory=timezone.now)
 
     @property
@@ -315,7 +318,7 @@ class RelationshipPage:
 
 
 def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | None = None) -> RelationshipPage:
-    """One relationship for one of its pair, in at most seven queries.
+    """One relationship for one of its pair, in at most eight queries.
 
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
@@ -375,6 +378,7 @@ def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | N
         check_ins_done=done,
         check_ins_due=due,
         planned_end=relationship_planned_end(relationship),
+        events=list(PairEvent.objects.filter(relationship=relationship)),
         as_of=now,
     )
 
@@ -559,3 +563,47 @@ def concerns_raised_by(*, person: Person, relationship: Relationship | None = No
     if relationship is not None:
         concerns = concerns.filter(relationship=relationship)
     return concerns.select_related("relationship__programme").order_by("-created_at")
+
+
+# --- who the partner is --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerProfile:
+    """What one of a pair sees of their partner before accepting: what the partner wrote when they
+    joined (goals, the skills they want to work on, when they can meet) and the skills on their profile
+    they can teach or want to learn. Nothing the partner did not give for the programme or their profile."""
+
+    goals: str
+    focus_skills: list[Skill]
+    can_teach: list[Skill]
+    wants_to_learn: list[Skill]
+    availability: list[str]  # e.g. "Monday morning"
+    shared_availability: list[str]  # the times both of them are free
+
+
+def partner_profile(page: RelationshipPage) -> PartnerProfile:
+    """The partner as the viewer sees them on the pair's page: three queries."""
+    relationship = page.relationship
+    mine, theirs = (
+        (relationship.mentor_enrolment_id, relationship.mentee_enrolment_id)
+        if page.viewer_role == "mentor"
+        else (relationship.mentee_enrolment_id, relationship.mentor_enrolment_id)
+    )
+    enrolments = {
+        enrolment.pk: enrolment
+        for enrolment in Enrolment.objects.filter(pk__in=[mine, theirs]).prefetch_related("focus_skills")
+    }
+    partner_enrolment, own_enrolment = enrolments[theirs], enrolments[mine]
+    skills = list(PersonSkill.objects.filter(person=page.partner).select_related("skill").order_by("skill__name"))
+    labels = dict(AVAILABILITY_CHOICES)
+    partner_times = availability_bits(partner_enrolment.availability)
+    own_times = set(availability_bits(own_enrolment.availability))
+    return PartnerProfile(
+        goals=partner_enrolment.goals,
+        focus_skills=sorted(partner_enrolment.focus_skills.all(), key=lambda skill: skill.name),
+        can_teach=[row.skill for row in skills if row.can_teach],
+        wants_to_learn=[row.skill for row in skills if row.wants_to_learn],
+        availability=[labels[bit] for bit in partner_times],
+        shared_availability=[labels[bit] for bit in partner_times if bit in own_times],
+    )

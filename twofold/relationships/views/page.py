@@ -35,6 +35,7 @@ from twofold.relationships.forms import (
 )
 from twofold.relationships.models import (
     Direction,
+    MeetingStatus,
     Relationship,
     RelationshipState,
 )
@@ -44,6 +45,7 @@ from twofold.relationships.selectors import (
     concerns_raised_by,
     match_reasons,
     nomination_choices,
+    partner_profile,
     relationship_page,
     skill_catalogue,
 )
@@ -175,6 +177,13 @@ def _context(
         "active": active,
         "notice": notice,
         "reasons": match_reasons(relationship),
+        "profile": partner_profile(page),
+        "next_meeting": min(
+            (m for m in page.meetings if m.status == MeetingStatus.SCHEDULED and m.starts_at >= page.as_of),
+            key=lambda m: m.starts_at,
+            default=None,
+        ),
+        "last_held": next((m for m in page.meetings if m.status == MeetingStatus.HELD), None),
         "editing": editing_meeting.id if editing_meeting is not None else None,
         "edit_form": edit_form,
         "meeting_form": bound.get("meeting_form")
