@@ -296,7 +296,7 @@ def scene(cast: Cast) -> Scene:
         "matchruns:start": {},
         "matchruns:change": {"row": "lock:1"},
         "matchruns:rerun": {},
-        "matchruns:publish": {},
+        "matchruns:publish": {"confirmed": "yes"},
         "people:my_skills": {},
         "people:delegate_choose": {"colleague": "E1"},
         "people:delegate_remove": {},

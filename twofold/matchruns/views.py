@@ -11,8 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from twofold.confirmation import confirmation_page, confirmed
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.matchruns.selectors import match_run_board
 from twofold.matchruns.services import (
@@ -145,14 +148,33 @@ def run_rerun(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
 def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
+    if run.status == MatchRunStatus.READY and not confirmed(request):
+        # Publishing asks everyone in the run at once: confirmed first (finishing a publication is not).
+        count = run.proposals.count()
+        return confirmation_page(
+            request,
+            title=f"Publish {count} proposal{'' if count == 1 else 's'}?",
+            question=f"Each of the {count} proposal{'' if count == 1 else 's'} goes to both people in it at once.",
+            details=["A published proposal cannot be taken back: each person answers it, or it expires."],
+            confirm_label=f"Yes, publish {count} proposal{'' if count == 1 else 's'}",
+            cancel_url=reverse("matchruns:board", kwargs={"pk": pk, "run_id": run_id}),
+        )
     try:
         result = match_run_publish(actor=request.user, run=run)
     except MatchRunRuleBroken as error:
         messages.error(request, _rule_message(error))
-        return redirect("matchruns:board", pk=pk, run_id=run_id)
+        return _to_board(request, pk, run_id)
     messages.success(request, f"Published: {result.proposed} proposals sent to both people.")
     for proposal, reason in result.skipped[:10]:
         messages.warning(
             request, f"Not sent: {proposal.mentor.person.name} and {proposal.mentee.person.name}. {reason}"
         )
-    return redirect("matchruns:board", pk=pk, run_id=run_id)
+    return _to_board(request, pk, run_id)
+
+
+def _to_board(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
+    """Back to the board: htmx (a confirmed dialog) is told to load it, a plain form is redirected."""
+    url = reverse("matchruns:board", kwargs={"pk": pk, "run_id": run_id})
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
