@@ -455,10 +455,13 @@ def test_each_email_names_the_partner_links_to_the_right_page_and_keeps_notes_pr
     assert "30 days since you last met Vera Sales, your sponsor in Rising leaders" in text
     assert link(pairs["due"]) in text
 
-    subject, text, html, _ = letter("relationship_idle", "pm@example.org")
-    assert subject == "Cleo Chief and Ida Idle have not met for a while"
-    assert "Hello Priya Manager" in text and "met for 60 days" in text
-    assert f"{SITE}/programmes/{pairs['idle'].programme_id}/" in text and link(pairs["idle"]) not in text
+    # The manager gets the idle pairs in one digest, linking to the pairs list, never to the pair's page.
+    subject, text, html, _ = letter("manager_digest", "pm@example.org")
+    assert subject == "1 pair in your programmes has not met for a while"
+    assert "Hello Priya Manager" in text and "Cleo Chief and Ida Idle: last met 60 days ago" in text
+    assert (
+        f"{SITE}/programmes/{pairs['idle'].programme_id}/pairs/?show=idle" in text and link(pairs["idle"]) not in text
+    )
     subject, text, html, _ = letter("relationship_idle", cast.ceo.email)
     assert subject == "It has been a while since you met Ida Idle" and link(pairs["idle"]) in html
 
