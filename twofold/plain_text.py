@@ -34,3 +34,8 @@ def control_character_problem(text: str, *, allow_line_breaks: bool = False) -> 
             what = f"the control character U+{ord(character):04X}"
         return f"contains {what} (character {match.start() + 1}); names and other text must be one plain line"
     return None
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun`` in agreement: "1 pair", "2 pairs", "1 person" / "3 people" with ``plural``."""
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"

@@ -83,7 +83,7 @@ def test_swap_lock_remove_then_publish(cast) -> None:
     page = client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).content.decode()
     assert "Removed by a programme manager" in page
     response = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]), follow=True)
-    assert "Published: 1 proposals sent to both people." in response.content.decode()
+    assert "Published: 1 proposal sent, each to both people in it." in response.content.decode()
     assert Relationship.objects.count() == 1
 
 

@@ -152,7 +152,7 @@ def test_a_run_published_while_another_solves_makes_that_one_stale(cast, monkeyp
     while_solving(monkeypatch, lambda: match_run_publish(actor=OPERATOR, run=first))
     second = match_run_rerun(actor=OPERATOR, run=first)
     assert_nothing_stored(second)
-    assert f"match run {first.pk} was published" in second.error
+    assert f"match run {first.number} was published" in second.error
     first.refresh_from_db()
     assert first.status == MatchRunStatus.PUBLISHED and Relationship.objects.count() == 2
 
@@ -211,7 +211,7 @@ def test_a_publication_that_crashed_midway_is_finished_by_publishing_again(
     programme.refresh_from_db()
     assert programme.state == "matching"
     # A new run would propose the same people again: refused until this one is finished.
-    with pytest.raises(MatchRunRuleBroken, match=f"match run {run.pk} was not completely published"):
+    with pytest.raises(MatchRunRuleBroken, match=f"match run {run.number} was not completely published"):
         match_run_start(actor=OPERATOR, programme=programme)
 
     # Its page says so, with how far it got, and offers to finish.
@@ -225,7 +225,7 @@ def test_a_publication_that_crashed_midway_is_finished_by_publishing_again(
         response = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]))
         assert response.status_code == 302
     else:
-        call_command("match", str(programme.pk), "--run", str(run.pk), "--publish")
+        call_command("match", str(programme.pk), "--run", str(run.number), "--publish")
 
     run.refresh_from_db()
     assert run.status == MatchRunStatus.PUBLISHED
@@ -238,7 +238,7 @@ def test_a_publication_that_crashed_midway_is_finished_by_publishing_again(
     programme.refresh_from_db()
     assert programme.state == "running"
     # Publishing a published run changes nothing.
-    call_command("match", str(programme.pk), "--run", str(run.pk), "--publish")
+    call_command("match", str(programme.pk), "--run", str(run.number), "--publish")
     assert Relationship.objects.count() == 2
     page = client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).content.decode()
     assert "2 sent, 0 not sent" in page and "Being published" not in page
@@ -248,8 +248,8 @@ def test_the_command_refuses_a_run_it_cannot_publish(cast, monkeypatch) -> None:
     programme = matching_programme(cast)
     while_solving(monkeypatch, lambda: people_deactivate(person_ids=[cast.ana.pk], actor=OPERATOR))
     stale = match_run_start(actor=OPERATOR, programme=programme)
-    with pytest.raises(CommandError, match=f"match run {stale.pk} is failed: Stale"):
-        call_command("match", str(programme.pk), "--run", str(stale.pk), "--publish")
+    with pytest.raises(CommandError, match=f"match run {stale.number} is failed: Stale"):
+        call_command("match", str(programme.pk), "--run", str(stale.number), "--publish")
     with pytest.raises(CommandError, match="has no match run 999999"):
         call_command("match", str(programme.pk), "--run", "999999", "--publish")
     assert not Relationship.objects.exists()

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError
 
-from tests.factories import OPERATOR, acting
+from tests.factories import OPERATOR, ProgrammeFactory, acting
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.matchruns.services import (
     match_run_publish,
@@ -176,3 +177,15 @@ def test_sponsorship_with_a_fairness_target_on_a_generated_company(db) -> None:
     assert Proposal.objects.filter(run=run).count() + Unmatched.objects.filter(
         run=run, enrolment__role="mentee"
     ).count() == (Enrolment.objects.filter(programme=programme, role="mentee", status="active").count())
+
+
+def test_runs_are_numbered_within_their_programme(db):
+    """Run numbers count 1, 2, 3… in each programme, whatever the database ids of other programmes' runs."""
+    first_programme, second_programme = ProgrammeFactory(), ProgrammeFactory()
+    a1 = MatchRun.objects.create(programme=first_programme, status="failed")
+    b1 = MatchRun.objects.create(programme=second_programme, status="failed")
+    a2 = MatchRun.objects.create(programme=first_programme, status="failed")
+    assert (a1.number, a2.number, b1.number) == (1, 2, 1)
+    assert str(a2) == f"Match run 2 of programme {first_programme.pk}"
+    with pytest.raises(IntegrityError):
+        MatchRun.objects.create(programme=first_programme, number=2, status="failed")

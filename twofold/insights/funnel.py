@@ -236,9 +236,9 @@ def _fairness_runs(programme: Programme) -> tuple[tuple[str, str], ...]:
         programme=programme, status__in=[MatchRunStatus.PUBLISHED, MatchRunStatus.SUPERSEDED, MatchRunStatus.READY]
     ).order_by("created_at")
     lines = []
-    for number, run in enumerate(runs, start=1):
+    for run in runs:
         fairness = run_fairness(run)
         if fairness is not None:
-            name = f"Run {number} ({run.get_status_display().lower()}, {run.created_at:%d %b %Y})"
+            name = f"Run {run.number} ({run.get_status_display().lower()}, {run.created_at:%d %b %Y})"
             lines.append((name, fairness.summary))
     return tuple(lines)

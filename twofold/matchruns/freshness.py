@@ -47,9 +47,9 @@ def changes_since_read(*, run: MatchRun, programme: Programme, pairs: Sequence[t
         published = (
             MatchRun.objects.filter(programme=programme, published_at__gte=run.started_at)
             .exclude(pk=run.pk)
-            .values_list("pk", flat=True)
+            .values_list("number", flat=True)
         )
-        changes.extend(f"match run {pk} was published" for pk in published)
+        changes.extend(f"match run {number} was published" for number in published)
     given = Counter(mentor for mentor, _ in pairs)
     mentees = {mentee for _, mentee in pairs}
     ids = sorted(set(given) | mentees)

@@ -7,8 +7,11 @@ the programmes app (``programmes_matchrun`` …), so that existing databases mov
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Max
 
 
 class MatchRunStatus(models.TextChoices):
@@ -29,6 +32,9 @@ class MatchRun(models.Model):
     """
 
     programme = models.ForeignKey("programmes.Programme", on_delete=models.CASCADE, related_name="match_runs")
+    number = models.PositiveIntegerField(
+        editable=False, help_text="1, 2, 3… within its programme: what people call it."
+    )
     status = models.CharField(max_length=20, choices=MatchRunStatus.choices, default=MatchRunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done, while running.")
     progress_note = models.CharField(max_length=200, blank=True)
@@ -55,11 +61,20 @@ class MatchRun(models.Model):
                 fields=["programme"],
                 condition=models.Q(status__in=["queued", "running"]),
                 name="one_match_run_under_way_per_programme",
-            )
+            ),
+            models.UniqueConstraint(fields=["programme", "number"], name="match_run_numbered_within_programme"),
         ]
 
     def __str__(self) -> str:
-        return f"Match run {self.pk} of programme {self.programme_id}"
+        return f"Match run {self.number} of programme {self.programme_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.number is None:
+            # The next number within the programme; the run service creates runs under the
+            # programme's row lock, and the unique constraint refuses a duplicate from anywhere else.
+            latest = MatchRun.objects.filter(programme_id=self.programme_id).aggregate(latest=Max("number"))["latest"]
+            self.number = (latest or 0) + 1
+        super().save(*args, **kwargs)
 
 
 class Proposal(models.Model):

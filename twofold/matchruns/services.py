@@ -84,7 +84,7 @@ def _create_run(*, programme: Programme, created_by: Any, locked: list[tuple[int
     publishing = MatchRun.objects.filter(programme=programme, status=MatchRunStatus.PUBLISHING).first()
     if publishing is not None:
         raise MatchRunRuleBroken(
-            f"match run {publishing.pk} was not completely published; publish it again to finish it first",
+            f"match run {publishing.number} was not completely published; publish it again to finish it first",
             code="run_publishing",
         )
     try:

@@ -28,6 +28,7 @@ from twofold.matchruns.services import (
     proposal_remove,
     proposal_swap,
 )
+from twofold.plain_text import counted
 from twofold.programmes.models import Programme, ProgrammeState
 from twofold.programmes.views import managed_programme_or_404
 
@@ -150,13 +151,13 @@ def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
     if run.status == MatchRunStatus.READY and not confirmed(request):
         # Publishing asks everyone in the run at once: confirmed first (finishing a publication is not).
-        count = run.proposals.count()
+        proposals = counted(run.proposals.count(), "proposal")
         return confirmation_page(
             request,
-            title=f"Publish {count} proposal{'' if count == 1 else 's'}?",
-            question=f"Each of the {count} proposal{'' if count == 1 else 's'} goes to both people in it at once.",
+            title=f"Publish {proposals}?",
+            question=f"Publishing sends {proposals} at once, each to both people in it.",
             details=["A published proposal cannot be taken back: each person answers it, or it expires."],
-            confirm_label=f"Yes, publish {count} proposal{'' if count == 1 else 's'}",
+            confirm_label=f"Yes, publish {proposals}",
             cancel_url=reverse("matchruns:board", kwargs={"pk": pk, "run_id": run_id}),
         )
     try:
@@ -164,7 +165,7 @@ def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     except MatchRunRuleBroken as error:
         messages.error(request, _rule_message(error))
         return _to_board(request, pk, run_id)
-    messages.success(request, f"Published: {result.proposed} proposals sent to both people.")
+    messages.success(request, f"Published: {counted(result.proposed, 'proposal')} sent, each to both people in it.")
     for proposal, reason in result.skipped[:10]:
         messages.warning(
             request, f"Not sent: {proposal.mentor.person.name} and {proposal.mentee.person.name}. {reason}"

@@ -20,4 +20,5 @@ urlpatterns = [
     path("me/delegate/remove/", views.delegate_remove, name="delegate_remove"),
     path("import/confirm/", views.import_people_confirm, name="import_confirm"),
     path("import/cancel/", views.import_people_cancel, name="import_cancel"),
+    path("import/template.csv", views.import_people_template, name="import_template"),
 ]

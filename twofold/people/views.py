@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from twofold.accounts import permissions
 from twofold.people.forms import DelegateForm, ImportConfirmForm, PeopleImportForm, SelfIdentificationForm
@@ -27,6 +27,7 @@ from twofold.people.import_services import (
     import_upload_save,
     people_import_bytes,
 )
+from twofold.people.import_template import COLUMN_GUIDE, template_csv
 from twofold.people.models import Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
@@ -172,7 +173,7 @@ def import_people(request: HttpRequest) -> HttpResponse:
     """Upload an HRIS export, see every problem or what would change, then confirm."""
     permissions.authorize(request.user, "people.import")
     form = PeopleImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "presets": PRESETS}
+    context: dict[str, Any] = {"form": form, "presets": PRESETS, "columns": COLUMN_GUIDE}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         previous = _take_pending_import(request)
@@ -205,6 +206,18 @@ def import_people(request: HttpRequest) -> HttpResponse:
         else:
             import_upload_discard(path)  # nothing to confirm
     return render(request, "people/import.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_safe
+def import_people_template(request: HttpRequest) -> HttpResponse:
+    """A CSV to start from: Twofold's column names and two example rows (restricted columns only
+    for those who may import them)."""
+    permissions.authorize(request.user, "people.import")
+    with_restricted = permissions.allowed(request.user, "people.import_restricted")
+    response = HttpResponse(template_csv(with_restricted=with_restricted), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="twofold-people-template.csv"'
+    return response
 
 
 @login_required
