@@ -615,7 +615,11 @@ def test_ending_early_with_a_reason_and_a_rematch(
     url = reverse("relationships:end", args=[mentoring.pk])
     response = ana.post(url, {"reason": ""})
     assert response.status_code == 400 and "This field is required." in response.content.decode()
-    response = ana.post(url, {"reason": "Our schedules never fit", "rematch": "on"})
+    # Without JavaScript, a page asks first; nothing has ended yet.
+    asked = ana.post(url, {"reason": "Our schedules never fit", "rematch": "on"})
+    assert asked.status_code == 200 and "cannot be undone" in asked.content.decode()
+    assert Relationship.objects.get(pk=mentoring.pk).state == RelationshipState.ACTIVE
+    response = ana.post(url, {"reason": "Our schedules never fit", "rematch": "on", "confirmed": "yes"})
     assert response.status_code == 302 and "You both stay in the programme's pool" in flashed(response)[0]
     mentoring.refresh_from_db()
     assert (mentoring.state, mentoring.end_reason, mentoring.rematch_requested) == (
@@ -624,7 +628,10 @@ def test_ending_early_with_a_reason_and_a_rematch(
         True,
     )
     ben = signed_in(cast.ben_user)
-    response = ben.post(reverse("relationships:end", args=[other_pair.pk]), {"reason": "Not a fit"}, headers=HTMX)
+    # With htmx, the browser's dialog asked, and the form posts confirmed.
+    response = ben.post(
+        reverse("relationships:end", args=[other_pair.pk]), {"reason": "Not a fit", "confirmed": "yes"}, headers=HTMX
+    )
     assert response.status_code == 200 and response["HX-Redirect"] == f"/relationships/{other_pair.pk}/#ending"
     other_pair.refresh_from_db()
     assert other_pair.state == RelationshipState.ENDED_EARLY and not other_pair.rematch_requested

@@ -388,10 +388,21 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     person = _my_person(request)
     enrolment = get_object_or_404(Enrolment, pk=pk, person=person)
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Leave “{enrolment.programme.name}”?",
+            question="You leave the programme's pool, and are not matched in it again unless you apply again.",
+            details=["A relationship you are in now carries on: end it from its own page if you want to stop it too."],
+            confirm_label="Yes, leave the programme",
+            cancel_url=reverse("relationships:mine"),
+        )
     try:
         enrolment_withdraw(actor=request.user, enrolment=enrolment, reason=request.POST.get("reason", "")[:300])
     except ProgrammeRuleBroken as error:
         messages.error(request, _rule_message(error))
     else:
         messages.success(request, f"You left “{enrolment.programme.name}”.")
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(reverse("relationships:mine"))
     return redirect("relationships:mine")

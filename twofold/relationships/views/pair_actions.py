@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from twofold.confirmation import confirmation_page, confirmed
 from twofold.people.models import Person
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.forms import (
@@ -34,6 +35,7 @@ from twofold.relationships.models import (
     AdvocacyOutcome,
     CheckInPoint,
     Meeting,
+    RelationshipState,
 )
 from twofold.relationships.selectors import (
     RelationshipPage,
@@ -366,6 +368,25 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def relationship_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """End early with a reason, after a confirmation (a dialog with JavaScript, a page without)."""
+    if not confirmed(request):
+        _, page = _load(request, pk)
+        asked = EndForm(request.POST, auto_id="end-%s")
+        if asked.is_valid() and page.relationship.state == RelationshipState.ACTIVE:
+            return confirmation_page(
+                request,
+                title=f"End your relationship with {page.partner.name}?",
+                question="Ending a relationship cannot be undone.",
+                details=[
+                    f"{page.partner.name} reads your reason: “{asked.cleaned_data['reason']}”",
+                    "You both stay in the pool, to be matched again."
+                    if asked.cleaned_data["rematch"]
+                    else "You both leave the programme's pool.",
+                ],
+                confirm_label="Yes, end the relationship",
+                cancel_url=_page_url(pk, "ending"),
+            )
+
     def make_form(person: Person, page: RelationshipPage) -> forms.Form:
         return EndForm(request.POST, auto_id="end-%s")
 
