@@ -17,6 +17,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from twofold.plain_text import counted
 from twofold.relationships.links import site_link
 
 
@@ -60,8 +61,7 @@ def digest_message(
         "link": programmes[0]["link"] if programmes else site_link("/"),
         "for_manager": True,
     }
-    pairs, have = ("1 pair", "has") if count == 1 else (f"{count} pairs", "have")
-    subject = f"{pairs} in your programmes {have} not met for a while"
+    subject = f"{counted(count, 'pair')} in your programmes {'has' if count == 1 else 'have'} not met for a while"
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string("relationships/email/manager_digest.txt", context),

@@ -257,8 +257,14 @@ def _whole_page_done(request: HttpRequest, url: str, message: str, *, level: int
     """After a change that alters the whole page (an answer, an ending): flash, then load it again."""
     messages.add_message(request, level, message)
     if request.htmx:  # type: ignore[attr-defined]
-        return HttpResponseClientRedirect(url)
+        return HttpResponseClientRedirect(page_reload_url(url))
     return redirect(url)
+
+
+def page_reload_url(url: str) -> str:
+    """``url`` for htmx to load the page again: without its fragment, since a browser told to go to the
+    page it is on with only another fragment scrolls and does not load it (the flash message would wait)."""
+    return url.split("#", 1)[0]
 
 
 def _changed_meanwhile(request: HttpRequest, pk: int, error: RelationshipStateConflict) -> HttpResponse:

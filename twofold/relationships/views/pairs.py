@@ -37,6 +37,7 @@ from twofold.relationships.services import (
     relationship_nudge,
     relationship_pick_partner,
 )
+from twofold.relationships.views.page import page_reload_url
 
 PAIRS_PAGE_SIZE = 25
 # A manager picking a partner sees at most this many of the people the search finds, each checked
@@ -205,7 +206,7 @@ def pair_detail(request: HttpRequest, pk: int, pair_id: int) -> HttpResponse:
 def _done(request: HttpRequest, url: str, message: str, *, level: int = messages.SUCCESS) -> HttpResponse:
     messages.add_message(request, level, message)
     if request.htmx:  # type: ignore[attr-defined]
-        return HttpResponseClientRedirect(url)
+        return HttpResponseClientRedirect(page_reload_url(url))
     return redirect(url)
 
 
