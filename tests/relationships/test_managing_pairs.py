@@ -238,3 +238,15 @@ def test_managers_get_one_digest_for_many_idle_pairs_through_real_smtp(cast: Cas
     reminders_send(today=timezone.localdate())
     assert len([m for m in smtp_server.messages if "digest-pm@example.org" in m["To"]]) == 1
     assert ReminderSent.objects.filter(recipient="digest-pm@example.org").count() == 3
+
+
+def test_logging_a_second_meeting_on_the_same_day_asks_first(client, cast: Cast, active: Relationship) -> None:
+    url = reverse("relationships:meeting_log", kwargs={"pk": active.pk})
+    when = timezone.localtime(timezone.now() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    client.force_login(cast.ana_user)
+    assert client.post(url, {"starts_at": when, "duration_minutes": 45}).status_code == 302
+    warned = client.post(url, {"starts_at": when, "duration_minutes": 45})
+    assert warned.status_code == 400 and "is logged already" in warned.content.decode()
+    assert active.meetings.count() == 1
+    assert client.post(url, {"starts_at": when, "duration_minutes": 45, "same_day": "yes"}).status_code == 302
+    assert active.meetings.count() == 2

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from twofold.confirmation import confirmation_page, confirmed
@@ -35,6 +36,7 @@ from twofold.relationships.models import (
     AdvocacyOutcome,
     CheckInPoint,
     Meeting,
+    MeetingStatus,
     RelationshipState,
 )
 from twofold.relationships.selectors import (
@@ -124,6 +126,18 @@ def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
 
     def perform(person: Person, page: RelationshipPage, form: MeetingLogForm) -> str:
         data = form.cleaned_data
+        day = timezone.localtime(data["starts_at"]).date()
+        logged_that_day = any(
+            m.status == MeetingStatus.HELD and timezone.localtime(m.starts_at).date() == day for m in page.meetings
+        )
+        if logged_that_day and request.POST.get("same_day") != "yes":
+            # Not a rule (two meetings a day happen), a warning against logging the same one twice.
+            form.same_day_warning = True  # type: ignore[attr-defined]
+            raise RelationshipRuleBroken(
+                f"A meeting on {day:%d %B %Y} is logged already. If this is another one, tick the box below "
+                "and log it again.",
+                code="same_day",
+            )
         meeting = meeting_log(
             relationship=page.relationship,
             actor=request.user,
