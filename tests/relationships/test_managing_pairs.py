@@ -240,7 +240,8 @@ def test_managers_get_one_digest_for_many_idle_pairs_through_real_smtp(cast: Cas
     assert ReminderSent.objects.filter(recipient="digest-pm@example.org").count() == 3
 
 
-def test_logging_a_second_meeting_on_the_same_day_asks_first(client, cast: Cast, active: Relationship) -> None:
+def test_logging_a_second_meeting_on_the_same_day_asks_first(client, cast: Cast, reverse_mentoring: Programme) -> None:
+    active = pair_up(reverse_mentoring, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=30))
     url = reverse("relationships:meeting_log", kwargs={"pk": active.pk})
     when = timezone.localtime(timezone.now() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
     client.force_login(cast.ana_user)
