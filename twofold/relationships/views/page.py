@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -55,6 +56,7 @@ from twofold.relationships.services import (
     relationship_answer,
 )
 
+MEETINGS_PAGE_SIZE = 10
 # The fragment each section of the relationship page is drawn from; htmx swaps it in whole.
 SECTIONS: dict[str, str] = {
     "agreement": "relationships/partials/agreement.html",
@@ -133,6 +135,7 @@ def _context(
     bound: dict[str, forms.Form] | None = None,
     notice: str = "",
     editing: int | None = None,
+    meetings_page: str | None = None,
 ) -> dict[str, Any]:
     """Everything the page and each of its fragments draw, with ``bound`` forms (carrying the
     visitor's input and errors) in place of blank ones. A fixed number of queries."""
@@ -148,6 +151,10 @@ def _context(
         check_in_forms[posted_check_in.check_in_point] = posted_check_in
 
     editing_meeting = next((meeting for meeting in page.meetings if meeting.id == editing), None)
+    # The history in pages, newest first; the meeting being edited is always on the page shown.
+    if editing_meeting is not None:
+        meetings_page = str(page.meetings.index(editing_meeting) // MEETINGS_PAGE_SIZE + 1)
+    meetings_shown = Paginator(page.meetings, MEETINGS_PAGE_SIZE).get_page(meetings_page)
     edit_form = bound.get("edit_form")
     if editing_meeting is not None and edit_form is None:
         edit_form = _meeting_edit_form(page, editing_meeting, skills=skills)
@@ -185,6 +192,7 @@ def _context(
         ),
         "last_held": next((m for m in page.meetings if m.status == MeetingStatus.HELD), None),
         "editing": editing_meeting.id if editing_meeting is not None else None,
+        "meetings_shown": meetings_shown,
         "edit_form": edit_form,
         "meeting_form": bound.get("meeting_form")
         or MeetingLogForm(skills=skills, partner_name=partner.name, auto_id="log-%s"),
@@ -223,7 +231,9 @@ def _context(
 def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The relationship page, for the two people in the pair only."""
     person, page = _load(request, pk)
-    return render(request, "relationships/relationship.html", _context(person, page))
+    return render(
+        request, "relationships/relationship.html", _context(person, page, meetings_page=request.GET.get("meetings"))
+    )
 
 
 def _section_done(request: HttpRequest, pk: int, person: Person, *, section: str, message: str) -> HttpResponse:
