@@ -154,7 +154,10 @@ def _context(
     # The history in pages, newest first; the meeting being edited is always on the page shown.
     if editing_meeting is not None:
         meetings_page = str(page.meetings.index(editing_meeting) // MEETINGS_PAGE_SIZE + 1)
-    meetings_shown = Paginator(page.meetings, MEETINGS_PAGE_SIZE).get_page(meetings_page)
+    meetings_paginator = Paginator(page.meetings, MEETINGS_PAGE_SIZE)
+    meetings_shown = meetings_paginator.get_page(
+        meetings_paginator.num_pages if meetings_page == "last" else meetings_page
+    )
     edit_form = bound.get("edit_form")
     if editing_meeting is not None and edit_form is None:
         edit_form = _meeting_edit_form(page, editing_meeting, skills=skills)
