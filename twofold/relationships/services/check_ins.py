@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from twofold.accounts.models import User
-from twofold.accounts.permissions import authorize
+from twofold.accounts.permissions import authorize, is_command_line
 from twofold.people.models import Person
 from twofold.relationships.errors import RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import (
@@ -105,8 +105,10 @@ def concern_raise(*, relationship: Relationship, actor: Any, text: str, person: 
     concern = Concern.objects.create(
         relationship=current, raised_by=person, text=_text(text, field="The concern", code="text_required")
     )
-    # The managers are told after the commit, without the concern's text (twofold/relationships/notices.py).
-    transaction.on_commit(lambda: concern_raised_send(concern), robust=True)
+    # The managers are told after the commit, without the concern's text (twofold/relationships/notices.py);
+    # not for a concern a command on the server records in someone's name (the demo's history).
+    if not is_command_line(actor):
+        transaction.on_commit(lambda: concern_raised_send(concern), robust=True)
     return concern
 
 
