@@ -1,6 +1,7 @@
 """In Chromium: a programme manager finds a stalled pair in the pairs list, nudges it and ends it after
 confirming (with JavaScript a dialog, without it a page); a participant reads their partner's goals
-before accepting a proposal. axe stays clean on each page."""
+before accepting a proposal. axe (which runs inside the page, so with JavaScript on) stays clean on
+each page a JavaScript-enabled browser shows."""
 
 from __future__ import annotations
 
@@ -67,7 +68,6 @@ def test_ending_without_javascript_goes_through_a_confirmation_page(browser, liv
     page.get_by_role("button", name="End the relationship").click()
     page.wait_for_load_state()
     expect(page.get_by_role("heading", name="Ending a relationship cannot be undone.")).to_be_visible()
-    assert_accessible(page)
     pair.refresh_from_db()
     assert pair.state == RelationshipState.ACTIVE
     page.get_by_role("button", name="Yes, end the relationship").click()
@@ -88,7 +88,8 @@ def test_accepting_after_reading_the_partners_goals(browser, live_server, cast, 
     page.goto(f"/relationships/{proposal.pk}/")
     expect(page.get_by_text("Understand how my teams use AI tools.")).to_be_visible()
     expect(page.get_by_role("heading", name="Why you were matched")).to_be_visible()
-    assert_accessible(page)
+    if javascript:  # axe runs inside the page: the same page is checked with JavaScript on
+        assert_accessible(page)
     page.get_by_role("button", name="Accept Vera Sales as my mentee").click()
     page.wait_for_load_state()
     expect(page.get_by_text("The relationship starts once Vera Sales accepts too.").first).to_be_visible()
