@@ -144,6 +144,13 @@ relationships:meeting_schedule  302 405 405 405 405 405 405 405 405 405 | 302 40
 relationships:meetings          302 404 302 302 404 404 403 403 404 403 | -
 relationships:mine              302 200 200 200 200 200 403 403 200 403 | -
 relationships:nominate          302 405 405 405 405 405 405 405 405 405 | 302 404 403 302 404 404 403 403 404 403
+relationships:pair              302 404 404 404 404 404 404 200 404 200 | -
+relationships:pair_end          302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
+relationships:pair_extend       302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
+relationships:pair_nudge        302 405 405 405 405 405 405 405 405 405 | 302 404 404 404 404 404 404 302 404 302
+relationships:pairs             302 404 404 404 404 404 404 200 404 200 | -
+relationships:pairs_csv         302 404 404 404 404 404 404 200 404 200 | -
+relationships:pick_partner      302 404 404 404 404 404 404 200 404 200 | 302 404 404 404 404 404 404 302 404 302
 relationships:programme_health  302 404 404 404 404 404 404 200 404 200 | -
 scim:group                      401 401 401 401 401 401 401 401 401 401 | -
 scim:groups                     401 401 401 401 401 401 401 401 401 401 | -
@@ -242,6 +249,9 @@ def _when(delta: timedelta) -> str:
 @pytest.fixture
 def scene(cast: Cast) -> Scene:
     eve = PersonFactory(employee_id="E1", name="Eve Employee", level=3, department="Finance")
+    # In the pool without a partner, and a free mentor the rules allow for them.
+    sam = PersonFactory(employee_id="S9", name="Sam Senior", level=8, department="Operations")
+    june = PersonFactory(employee_id="J9", name="June Junior", level=2, department="Marketing")
     people_tree_rebuild()
     other_pm = UserFactory(username="pm-elsewhere", is_programme_manager=True)
     users: dict[str, User | None] = {
@@ -284,6 +294,9 @@ def scene(cast: Cast) -> Scene:
     )
     concern = Concern.objects.create(relationship=pair, raised_by=cast.ana, text="Worried")
     run = MatchRun.objects.create(programme=mentoring, status=MatchRunStatus.READY)
+    # In the pool without a partner: a programme manager may pick one for them.
+    waiting = EnrolmentFactory(programme=mentoring, person=sam, role=MENTEE, status=EnrolmentStatus.ACTIVE)
+    free_mentor = EnrolmentFactory(programme=mentoring, person=june, role=MENTOR, status=EnrolmentStatus.ACTIVE)
     skill = Skill.objects.create(name="Prompting")
     webhook = Subscription.objects.create(
         name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
@@ -326,6 +339,13 @@ def scene(cast: Cast) -> Scene:
         "webhooks:detail": {"pk": webhook.pk},
         "webhooks:test": {"pk": webhook.pk},
         "webhooks:active": {"pk": webhook.pk},
+        "relationships:pair": {"pk": mentoring.pk, "pair_id": pair.pk},
+        "relationships:pair_end": {"pk": mentoring.pk, "pair_id": pair.pk},
+        "relationships:pair_extend": {"pk": mentoring.pk, "pair_id": pair.pk},
+        "relationships:pair_nudge": {"pk": mentoring.pk, "pair_id": pair.pk},
+        "relationships:pairs": {"pk": mentoring.pk},
+        "relationships:pairs_csv": {"pk": mentoring.pk},
+        "relationships:pick_partner": {"pk": mentoring.pk, "enrolment_id": waiting.pk},
     }
     for name, route in ROUTES.items():
         if name in kwargs or not route.parameters:
@@ -345,12 +365,12 @@ def scene(cast: Cast) -> Scene:
         "programmes:email": {"action": "save", "subject": "Join {{ programme_name }}", "body": "Hello {{ name }}"},
         "programmes:apply": {"role": MENTEE, "goals": "Visibility", "availability": ["0"], "aspiration": ""},
         "programmes:decline_invitation": {},
-        "programmes:withdraw": {"reason": "No time"},
+        "programmes:withdraw": {"reason": "No time", "confirmed": "yes"},
         "programmes:approve": {"decision": "approve"},
         "matchruns:start": {},
         "matchruns:change": {"row": "lock:1"},
         "matchruns:rerun": {},
-        "matchruns:publish": {},
+        "matchruns:publish": {"confirmed": "yes"},
         "people:my_skills": {},
         "people:delegate_choose": {"colleague": "E1"},
         "people:delegate_remove": {},
@@ -385,7 +405,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:check_in": {"point": "fit", "satisfaction": 4, "psychological_safety": 4, "progress": 4},
         "relationships:concern": {"text": "Something is off"},
         "relationships:nominate": {"programme": future.pk, "statement": "Ready to lead"},
-        "relationships:end": {"reason": "Moving on"},
+        "relationships:end": {"reason": "Moving on", "confirmed": "yes"},
         "relationships:complete": {},
         "relationships:concern_handle": {"status": "acknowledged"},
         "scim:users": {"userName": "someone@example.org"},
@@ -400,6 +420,10 @@ def scene(cast: Cast) -> Scene:
         "tokens": {"name": "reports", "scopes": ["programmes:read"], "expires_days": "30"},
         "token_revoke": {},
         "service_tokens": {"username": "eve", "name": "sync", "scopes": ["people:read"], "expires_days": ""},
+        "relationships:pair_nudge": {"message": "Time to meet"},
+        "relationships:pair_extend": {"until": (timezone.localdate() + timedelta(days=400)).isoformat()},
+        "relationships:pair_end": {"reason": "Moving on", "back_to_pool": ["mentee"], "confirmed": "yes"},
+        "relationships:pick_partner": {"partner": free_mentor.pk},
     }
     ids = {
         "programme": mentoring.pk,
@@ -431,6 +455,7 @@ WATCHED = (
     "programmes.Enrolment",
     "programmes.ProgrammeEmail",
     "relationships.Relationship",
+    "relationships.PairEvent",
     "relationships.Agreement",
     "relationships.Meeting",
     "relationships.PrivateNote",

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.relationships.test_reminders import smtp_server  # noqa: F401  (a fixture, registered here)
+from tests.relationships.conftest import smtp_server  # noqa: F401  (a fixture, registered here)

@@ -91,8 +91,7 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     assert set(run.proposals.values_list("mentor_id", "mentee_id")) != before
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Publish 2 proposals").click()
-    page.wait_for_load_state()
-    assert "Published: 2 proposals sent" in page.locator(".messages").inner_text()
+    expect(page.locator(".messages")).to_contain_text("Published: 2 proposals sent")
     programme.refresh_from_db()
     assert programme.state == "running" and Relationship.objects.filter(programme=programme).count() == 2
 
@@ -132,5 +131,5 @@ def test_sponsorship_run_shows_fairness_and_publishes(page, cast) -> None:  # ty
     assert_accessible(page)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Publish 1 proposal").click()
-    page.wait_for_load_state()
+    expect(page.locator(".messages")).to_contain_text("Published: 1 proposal sent")
     assert Relationship.objects.filter(programme=programme, mentee=cast.ana).exists()

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
 from tests.factories import ProgrammeFactory, SkillFactory, acting
@@ -266,9 +267,10 @@ def test_completing_with_the_closing_survey_and_ending_early(page, cast) -> None
     page.get_by_text("End the relationship early").click()
     page.get_by_label("Why are you ending it?").fill("We could never find a time to meet.")
     page.get_by_label("Match us both again").check()
+    # Ending cannot be undone: the browser asks first.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="End the relationship").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="This relationship ended early").is_visible()
+    expect(page.get_by_role("heading", name="This relationship ended early")).to_be_visible()
     check_page(page)
     struggling.refresh_from_db()
     assert struggling.state == RelationshipState.ENDED_EARLY and struggling.rematch_requested

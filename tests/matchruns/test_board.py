@@ -82,7 +82,10 @@ def test_swap_lock_remove_then_publish(cast) -> None:
     assert run.proposals.count() == 1
     page = client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).content.decode()
     assert "Removed by a programme manager" in page
-    response = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]), follow=True)
+    # Publishing asks first; without JavaScript, a page whose button posts again confirmed.
+    asked = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]))
+    assert asked.status_code == 200 and "Yes, publish" in asked.content.decode()
+    response = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]), {"confirmed": "yes"}, follow=True)
     assert "Published: 1 proposal sent, each to both people in it." in response.content.decode()
     assert Relationship.objects.count() == 1
 

@@ -157,7 +157,11 @@ def test_invited_participant_accepts_or_declines(cast) -> None:
     # Nobody can answer someone else's invitation or leave for them.
     ana_enrolment = Enrolment.objects.get(person=cast.ana)
     assert ben.post(reverse("programmes:withdraw", args=[ana_enrolment.pk])).status_code == 404
-    ana.post(reverse("programmes:withdraw", args=[ana_enrolment.pk]))
+    # Leaving asks first: without JavaScript on a page of its own, which posts again confirmed.
+    asked = ana.post(reverse("programmes:withdraw", args=[ana_enrolment.pk]))
+    assert asked.status_code == 200 and "Yes, leave the programme" in asked.content.decode()
+    assert Enrolment.objects.get(person=cast.ana).status == "active"
+    ana.post(reverse("programmes:withdraw", args=[ana_enrolment.pk]), {"confirmed": "yes"})
     assert Enrolment.objects.get(person=cast.ana).status == "withdrawn"
 
 

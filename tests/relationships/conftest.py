@@ -6,7 +6,14 @@ Ana (flagged high potential). Ana and Victor share a reporting chain, as do Ben 
 
 from __future__ import annotations
 
+import email
+import socket
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from typing import Any
+
 import pytest
+from aiosmtpd.controller import Controller
 
 from tests.conftest import Cast
 from tests.factories import ProgrammeFactory
@@ -43,3 +50,50 @@ def active(cast: Cast, reverse_mentoring: Programme) -> Relationship:
 def sponsored(cast: Cast, sponsorship: Programme) -> Relationship:
     """Vera sponsoring Ana: an active sponsorship."""
     return pair_up(sponsorship, cast.vp_sales, cast.ana)
+
+
+# --- a real SMTP server on loopback ---------------------------------------------------------------
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()
+        # After this many messages the server answers "service not available" (None: never).
+        self.down_after: int | None = None
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.down_after is not None and len(self.messages) >= self.down_after:
+            return "421 4.3.2 Service not available, closing transmission channel"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield inbox
+    controller.stop()

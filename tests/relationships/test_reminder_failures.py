@@ -18,7 +18,6 @@ from twofold.relationships.models import RelationshipState, ReminderSent
 from twofold.relationships.reminders import reminders_send
 
 TODAY = reminders.TODAY
-smtp_server = reminders.smtp_server  # the real SMTP server those tests use
 
 
 def awaiting_answers(cast: Cast) -> None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import email
 import signal
 import socket
 import threading
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import EmailMessage, Message
-from email.policy import default as default_policy
+from email.message import Message
 from typing import Any
 from typing import cast as typed
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail import get_connection
 from django.core.management import CommandError, call_command
@@ -458,10 +455,13 @@ def test_each_email_names_the_partner_links_to_the_right_page_and_keeps_notes_pr
     assert "30 days since you last met Vera Sales, your sponsor in Rising leaders" in text
     assert link(pairs["due"]) in text
 
-    subject, text, html, _ = letter("relationship_idle", "pm@example.org")
-    assert subject == "Cleo Chief and Ida Idle have not met for a while"
-    assert "Hello Priya Manager" in text and "met for 60 days" in text
-    assert f"{SITE}/programmes/{pairs['idle'].programme_id}/" in text and link(pairs["idle"]) not in text
+    # The manager gets the idle pairs in one digest, linking to the pairs list, never to the pair's page.
+    subject, text, html, _ = letter("manager_digest", "pm@example.org")
+    assert subject == "1 pair in your programmes has not met for a while"
+    assert "Hello Priya Manager" in text and "Cleo Chief and Ida Idle: last met 60 days ago" in text
+    assert (
+        f"{SITE}/programmes/{pairs['idle'].programme_id}/pairs/?show=idle" in text and link(pairs["idle"]) not in text
+    )
     subject, text, html, _ = letter("relationship_idle", cast.ceo.email)
     assert subject == "It has been a while since you met Ida Idle" and link(pairs["idle"]) in html
 
@@ -483,49 +483,6 @@ def test_reminders_go_through_the_connection_they_are_given(cast, settings, mail
 
 
 # --- through a real SMTP server ------------------------------------------------------------------
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.refuse: set[str] = set()
-        self.down_after: int | None = None
-
-    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if self.down_after is not None and len(self.messages) >= self.down_after:
-            return "421 4.3.2 Service not available, closing transmission channel"
-        envelope.mail_from = address
-        return "250 OK"
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=default_policy)
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield inbox
-    controller.stop()
 
 
 def test_reminders_travel_through_a_real_smtp_server_with_a_parseable_invitation(cast, smtp_server) -> None:

@@ -11,8 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from twofold.confirmation import confirmation_page, confirmed
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.matchruns.selectors import match_run_board, run_publication
 from twofold.matchruns.services import (
@@ -149,14 +152,25 @@ def run_rerun(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
 def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     run = get_object_or_404(MatchRun, pk=run_id, programme=programme)
+    if run.status == MatchRunStatus.READY and not confirmed(request):
+        # Publishing asks everyone in the run at once: confirmed first (finishing a publication is not).
+        proposals = counted(run.proposals.count(), "proposal")
+        return confirmation_page(
+            request,
+            title=f"Publish {proposals}?",
+            question=f"Publishing sends {proposals} at once, each to both people in it.",
+            details=["A published proposal cannot be taken back: each person answers it, or it expires."],
+            confirm_label=f"Yes, publish {proposals}",
+            cancel_url=reverse("matchruns:board", kwargs={"pk": pk, "run_id": run_id}),
+        )
     try:
         run = match_run_publish_start(actor=request.user, run=run)
     except MatchRunRuleBroken as error:
         messages.error(request, _rule_message(error))
-        return redirect("matchruns:board", pk=pk, run_id=run_id)
+        return _to_board(request, pk, run_id)
     if run.status == MatchRunStatus.PUBLISHING:
         messages.info(request, "A background worker sends the proposals; this page follows its progress.")
-        return redirect("matchruns:board", pk=pk, run_id=run_id)
+        return _to_board(request, pk, run_id)
     decided = Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("pk")
     proposed = decided.filter(relationship__isnull=False).count()
     messages.success(request, f"Published: {counted(proposed, 'proposal')} sent, each to both people in it.")
@@ -165,4 +179,12 @@ def run_publish(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
             request,
             f"Not sent: {proposal.mentor.person.name} and {proposal.mentee.person.name}. {proposal.skipped_reason}",
         )
-    return redirect("matchruns:board", pk=pk, run_id=run_id)
+    return _to_board(request, pk, run_id)
+
+
+def _to_board(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
+    """Back to the board: htmx (a confirmed dialog) is told to load it, a plain form is redirected."""
+    url = reverse("matchruns:board", kwargs={"pk": pk, "run_id": run_id})
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(url)
+    return redirect(url)

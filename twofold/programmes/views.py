@@ -15,9 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from twofold.accounts import permissions
+from twofold.confirmation import confirmation_page, confirmed
 from twofold.people.selectors import directory_filter_options
 from twofold.programmes.forms import (
     ApplicationForm,
@@ -59,6 +62,24 @@ TRANSITION_LABELS: dict[str, str] = {
     ProgrammeState.MATCHING: "Start matching",
     ProgrammeState.RUNNING: "Start running",
     ProgrammeState.CLOSED: "Close the programme",
+}
+
+
+def _transition_label(from_state: str, to_state: str) -> str:
+    if from_state == ProgrammeState.RUNNING and to_state == ProgrammeState.MATCHING:
+        return "Re-match people waiting in the pool"
+    if from_state == ProgrammeState.MATCHING and to_state == ProgrammeState.ENROLLING:
+        return "Back to enrolment"
+    return TRANSITION_LABELS[to_state]
+
+
+# The sensible next step of each state, the page's one primary action. A running programme has none
+# among its transitions (going back to matching is a partial re-match, closing is the end): its
+# primary action is its pairs list.
+NEXT_STEP: dict[str, str] = {
+    ProgrammeState.DRAFT: ProgrammeState.ENROLLING,
+    ProgrammeState.ENROLLING: ProgrammeState.MATCHING,
+    ProgrammeState.MATCHING: ProgrammeState.RUNNING,
 }
 
 
@@ -146,7 +167,13 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
-    transitions = [(state, TRANSITION_LABELS[state]) for state in PROGRAMME_TRANSITIONS[programme.state]]
+    next_step = NEXT_STEP.get(programme.state)
+    transitions = [
+        (state, _transition_label(programme.state, state), state == next_step)
+        for state in PROGRAMME_TRANSITIONS[programme.state]
+    ]
+    # The next step first, closing last.
+    transitions.sort(key=lambda row: (not row[2], row[0] == ProgrammeState.CLOSED))
     context: dict[str, Any] = {
         "programme": programme,
         "pool": programme_pool_counts(programme),
@@ -161,12 +188,26 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def programme_move(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     to_state = request.POST.get("to_state", "")
+    if to_state == ProgrammeState.CLOSED and programme.state != ProgrammeState.CLOSED and not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Close “{programme.name}”?",
+            question="Closing a programme cannot be undone.",
+            details=[
+                "Nobody can join it any more, no pair is proposed in it, and no reminder is sent for it.",
+                "Its pairs, meetings and figures stay, for insights and exports.",
+            ],
+            confirm_label="Yes, close the programme",
+            cancel_url=reverse("programmes:detail", kwargs={"pk": pk}),
+        )
     try:
         programme_transition(actor=request.user, programme=programme, to_state=to_state)
     except ProgrammeRuleBroken as error:
         messages.error(request, _rule_message(error))
     else:
         messages.success(request, f"“{programme.name}” is now {programme.get_state_display().lower()}.")
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(reverse("programmes:detail", kwargs={"pk": pk}))
     return redirect("programmes:detail", pk=pk)
 
 
@@ -322,10 +363,21 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     person = _my_person(request)
     enrolment = get_object_or_404(Enrolment, pk=pk, person=person)
+    if not confirmed(request):
+        return confirmation_page(
+            request,
+            title=f"Leave “{enrolment.programme.name}”?",
+            question="You leave the programme's pool, and are not matched in it again unless you apply again.",
+            details=["A relationship you are in now carries on: end it from its own page if you want to stop it too."],
+            confirm_label="Yes, leave the programme",
+            cancel_url=reverse("relationships:mine"),
+        )
     try:
         enrolment_withdraw(actor=request.user, enrolment=enrolment, reason=request.POST.get("reason", "")[:300])
     except ProgrammeRuleBroken as error:
         messages.error(request, _rule_message(error))
     else:
         messages.success(request, f"You left “{enrolment.programme.name}”.")
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(reverse("relationships:mine"))
     return redirect("relationships:mine")

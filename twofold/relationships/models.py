@@ -85,6 +85,8 @@ class Relationship(models.Model):
     end_reason = models.CharField(max_length=500, blank=True)
     ended_by = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rematch_requested = models.BooleanField(default=False)
+    # Set when a programme manager extends the pair beyond its planned end: the last day it runs.
+    extended_until = models.DateField(null=True, blank=True)
     # Derived, kept by the meeting services: the latest held meeting and how many were held, so that
     # "who is behind on meetings" and "meetings held" across thousands of pairs read one row per pair
     # rather than half a million meetings.
@@ -365,6 +367,33 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.person_id}"
+
+
+class PairEventKind(models.TextChoices):
+    NUDGED = "nudged", "Nudged to meet"
+    ENDED = "ended", "Ended by a programme manager"
+    REMATCH = "rematch", "Ended to re-match"
+    EXTENDED = "extended", "End date extended"
+
+
+class PairEvent(models.Model):
+    """What a programme manager did to a pair, kept in the pair's log and shown to both of them.
+
+    ``text`` is written for the pair: it names what happened, never a concern or a check-in answer.
+    """
+
+    relationship = models.ForeignKey(Relationship, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=PairEventKind.choices)
+    text = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["relationship", "kind", "created_at"], name="pair_event_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on relationship {self.relationship_id}"
 
 
 class ReminderSent(models.Model):

@@ -6,6 +6,8 @@ gets (404): which pairs exist is not theirs to learn.
 
 from __future__ import annotations
 
+from typing import Any
+
 from twofold.accounts import permissions as p
 
 # What either of a pair does in their relationship, one action each.
@@ -22,6 +24,11 @@ PAIR_ACTIONS = (
 )
 
 
+def can_manage_pair(user: Any, relationship: Any) -> bool:
+    """Nudging a pair, ending it to re-match, extending it: the managers of its programme and org admins."""
+    return p.can_manage_programme(user, relationship.programme)
+
+
 def register_rules() -> None:
     p.register("relationships.view", p.can_view_relationship, refusal="No such relationship.", hidden=True)
     for action in PAIR_ACTIONS:
@@ -32,6 +39,12 @@ def register_rules() -> None:
         "relationships.propose",
         p.can_manage_programme,
         refusal="Pairs are proposed by the programme's managers.",
+        hidden=True,
+    )
+    p.register(
+        "relationships.manage",
+        can_manage_pair,
+        refusal="Pairs are looked after by their programme's managers.",
         hidden=True,
     )
     p.register(

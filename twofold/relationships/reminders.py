@@ -5,7 +5,8 @@ The rules (each a small function of one pair's facts and the day) decide what is
 - ``proposal_awaiting`` — a proposal waiting for an answer, to each person who still has to answer;
 - ``meeting_upcoming`` — a meeting scheduled for today or tomorrow, with an invitation (.ics) attached;
 - ``meeting_due`` — the pair's cadence has passed since they last met, and nothing is scheduled;
-- ``relationship_idle`` — no meeting for twice the cadence: both people and the programme's managers;
+- ``relationship_idle`` — no meeting for twice the cadence: both people, and the programme's managers
+  in one daily digest each (every idle pair they are told about that day in one email);
 - ``check_in_due`` — a check-in point the programme asks for has come, to each side yet to answer it.
 
 ``reminders_due`` applies the rules to the database and drops what was already sent recently
@@ -42,6 +43,7 @@ from twofold.operations.recovery import process_gone, process_identity
 from twofold.people.models import Person
 from twofold.programmes.models import Acceptance, Programme, ProgrammeState
 from twofold.relationships.calendar import meeting_ends_at, meeting_invitation
+from twofold.relationships.digest import DigestRow, digest_message
 from twofold.relationships.links import programme_link, relationship_link
 from twofold.relationships.models import (
     OPEN_STATES,
@@ -329,7 +331,8 @@ def _open_relationships() -> list[Relationship]:
     )
 
 
-def _programme_managers(programme_ids: Iterable[int]) -> dict[int, tuple[Recipient, ...]]:
+def programme_managers(programme_ids: Iterable[int]) -> dict[int, tuple[Recipient, ...]]:
+    """The active managers of each programme who have an email address, as recipients."""
     through = Programme.managers.through
     managers: dict[int, list[Recipient]] = defaultdict(list)
     rows = through.objects.filter(programme_id__in=set(programme_ids), user__is_active=True).select_related(
@@ -370,7 +373,7 @@ def pair_facts(relationships: Sequence[Relationship], *, today: date) -> list[Pa
         "relationship_id", "person_id", "point"
     ):
         submitted[relationship_id].add((person_id, point))
-    managers = _programme_managers(r.programme_id for r in relationships)
+    managers = programme_managers(r.programme_id for r in relationships)
     facts = []
     for relationship in relationships:
         agreement = getattr(relationship, "agreement", None)
@@ -612,33 +615,76 @@ def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | 
     if owns_connection:
         backend.open()
     try:
-        for reminder in due:
-            try:
-                # Built before the claim, so that a message that cannot even be written is not marked sent.
-                message = reminder_message(reminder, connection=backend)
-            except Exception:
-                # Deliberately broad: one person's odd data must not stop everybody else's reminders.
-                logger.exception("Could not write reminder %s", reminder.describe())
-                report.failed.append(reminder)
-                continue
-            claim = _claim(reminder, today=today)
-            if claim is None:
-                report.already_sent += 1
-                continue
-            try:
-                message.send()
-            except Exception:
-                # A refused recipient, a dropped connection, a header the backend cannot encode: this
-                # one was not sent, so it is not recorded as sent, and the next run tries it again.
-                logger.exception("Could not send reminder %s", reminder.describe())
-                ReminderSent.objects.filter(pk=claim.pk).delete()
-                report.failed.append(reminder)
-            else:
-                # The server has it. Dying between its answer and this line is the one moment a
-                # reminder could go out twice (the next run would send it again): milliseconds.
-                ReminderSent.objects.filter(pk=claim.pk).update(pending=False)
-                report.sent.append(reminder)
+        for batch in _batches(due):
+            _send_batch(batch, backend=backend, today=today, report=report)
     finally:
         if owns_connection:
             backend.close()
     return report
+
+
+def _batches(due: Sequence[DueReminder]) -> list[list[DueReminder]]:
+    """One email per reminder to the pairs; one digest per programme manager of all the idle pairs
+    they are told about today, instead of one email per pair."""
+    batches: list[list[DueReminder]] = []
+    digests: dict[str, list[DueReminder]] = {}
+    for reminder in due:
+        if reminder.recipient.role == "manager":
+            digests.setdefault(reminder.recipient.email, []).append(reminder)
+        else:
+            batches.append([reminder])
+    return batches + list(digests.values())
+
+
+def _message(batch: Sequence[DueReminder], *, connection: BaseEmailBackend) -> EmailMultiAlternatives:
+    if batch[0].recipient.role == "manager":
+        return digest_message(batch[0].recipient, [_digest_row(due) for due in batch], connection=connection)
+    return reminder_message(batch[0], connection=connection)
+
+
+def _digest_row(due: DueReminder) -> DigestRow:
+    relationship = due.relationship
+    return DigestRow(
+        programme_id=relationship.programme_id,
+        programme_name=relationship.programme.name,
+        mentor_name=relationship.mentor.name,
+        mentee_name=relationship.mentee.name,
+        days_since_meeting=due.days_since_meeting,
+    )
+
+
+def _send_batch(
+    batch: Sequence[DueReminder], *, backend: BaseEmailBackend, today: date, report: ReminderReport
+) -> None:
+    try:
+        # Built before the claim, so that a message that cannot even be written is not marked sent.
+        _message(batch, connection=backend)
+    except Exception:
+        # Deliberately broad: one person's odd data must not stop everybody else's reminders.
+        logger.exception("Could not write reminder %s", batch[0].describe())
+        report.failed.extend(batch)
+        return
+    claimed: list[DueReminder] = []
+    claims: list[int] = []
+    for reminder in batch:
+        claim = _claim(reminder, today=today)
+        if claim is None:
+            report.already_sent += 1
+        else:
+            claimed.append(reminder)
+            claims.append(claim.pk)
+    if not claimed:
+        return
+    try:
+        _message(claimed, connection=backend).send()
+    except Exception:
+        # A refused recipient, a dropped connection, a header the backend cannot encode: this one
+        # was not sent, so it is not recorded as sent, and the next run tries it again.
+        logger.exception("Could not send reminder %s", claimed[0].describe())
+        ReminderSent.objects.filter(pk__in=claims).delete()
+        report.failed.extend(claimed)
+    else:
+        # The server has it. Dying between its answer and this line is the one moment a reminder
+        # could go out twice (the next run would send it again): milliseconds.
+        ReminderSent.objects.filter(pk__in=claims).update(pending=False)
+        report.sent.extend(claimed)

@@ -36,10 +36,11 @@ from twofold.accounts.permissions import manageable_programmes
 from twofold.dates import MOMENT_SPAN
 from twofold.matching import PolicyError
 from twofold.people.leavers import LEFT_THE_ORGANISATION
-from twofold.people.models import Person, Skill
+from twofold.people.models import Person, PersonSkill, Skill
 from twofold.programmes import why_matched
+from twofold.programmes.forms import AVAILABILITY_CHOICES, availability_bits
 from twofold.programmes.matching_policy import programme_policy
-from twofold.programmes.models import Acceptance, Programme, ProgrammeKind, ProgrammeState
+from twofold.programmes.models import Acceptance, Enrolment, Programme, ProgrammeKind, ProgrammeState
 from twofold.programmes.why_matched import MatchReason
 from twofold.relationships.aggregates import CheckInScores, check_in_scores
 from twofold.relationships.errors import RelationshipForbidden
@@ -55,6 +56,7 @@ from twofold.relationships.models import (
     Meeting,
     MeetingStatus,
     Nomination,
+    PairEvent,
     PrivateNote,
     Relationship,
     RelationshipState,
@@ -78,9 +80,13 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 def relationship_planned_end(relationship: Relationship) -> datetime | None:
     """When an active relationship is due to end: its start plus the programme's duration, but no
-    later than the end of the programme's cohort window. None before it starts."""
+    later than the end of the programme's cohort window, unless a programme manager extended it
+    (``extended_until``). None before it starts."""
     if relationship.started_at is None:
         return None
+    if relationship.extended_until is not None:
+        # A programme manager let the pair run longer: to the end of that day, whatever the cohort's window.
+        return timezone.make_aware(datetime.combine(relationship.extended_until + timedelta(days=1), time.min))
     programme = relationship.programme
     end = _add_months(relationship.started_at, programme.duration_months)
     if programme.ends_on is not None:
@@ -239,6 +245,7 @@ class RelationshipPage:
     check_ins_done: list[CheckIn]
     check_ins_due: list[str]
     planned_end: datetime | None
+    events: list[PairEvent] = field(default_factory=list)  # what programme managers did, newest first
     as_of: datetime = field(default_factory=timezone.now)
 
     @property
@@ -311,7 +318,7 @@ class RelationshipPage:
 
 
 def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | None = None) -> RelationshipPage:
-    """One relationship for one of its pair, in at most seven queries.
+    """One relationship for one of its pair, in at most eight queries.
 
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
@@ -371,6 +378,7 @@ def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | N
         check_ins_done=done,
         check_ins_due=due,
         planned_end=relationship_planned_end(relationship),
+        events=list(PairEvent.objects.filter(relationship=relationship)),
         as_of=now,
     )
 
@@ -458,28 +466,33 @@ class PlusDays(Func):
 IDLE_AFTER_CADENCES = 2
 
 
-def relationships_meeting_clock(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
-    """The programme's active relationships, each annotated with its meeting clock.
+def with_meeting_clock(
+    relationships: QuerySet[Relationship], *, programme: Programme, now: datetime | None = None
+) -> QuerySet[Relationship]:
+    """``relationships`` (of ``programme``) each annotated with its meeting clock.
 
     ``last_met_at`` (kept on the row by the meeting services): the latest held meeting, None if none
     yet; ``meeting_due_at``: a cadence after that meeting, or after the start; ``idle_from``: twice
     the cadence after it; ``overdue`` and ``idle``: whether ``now`` is past those. The cadence is the
-    pair's agreed one, else the programme's.
+    pair's agreed one, else the programme's. Only active pairs run the clock: read the flags with
+    the state.
     """
     now = now or timezone.now()
     cadence: Expression = Coalesce(F("agreement__cadence_days"), Value(programme.cadence_days))
     clock_start = Coalesce(F("last_met_at"), F("started_at"))
-    return (
-        Relationship.objects.filter(programme=programme, state=RelationshipState.ACTIVE)
-        .annotate(
-            meeting_due_at=PlusDays(clock_start, cadence),
-            idle_from=PlusDays(clock_start, cadence * Value(IDLE_AFTER_CADENCES, output_field=IntegerField())),
-        )
-        .annotate(
-            overdue=ExpressionWrapper(Q(meeting_due_at__lt=now), output_field=BooleanField()),
-            idle=ExpressionWrapper(Q(idle_from__lt=now), output_field=BooleanField()),
-        )
+    return relationships.annotate(
+        meeting_due_at=PlusDays(clock_start, cadence),
+        idle_from=PlusDays(clock_start, cadence * Value(IDLE_AFTER_CADENCES, output_field=IntegerField())),
+    ).annotate(
+        overdue=ExpressionWrapper(Q(meeting_due_at__lt=now), output_field=BooleanField()),
+        idle=ExpressionWrapper(Q(idle_from__lt=now), output_field=BooleanField()),
     )
+
+
+def relationships_meeting_clock(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
+    """The programme's active relationships, each annotated with its meeting clock (:func:`with_meeting_clock`)."""
+    active = Relationship.objects.filter(programme=programme, state=RelationshipState.ACTIVE)
+    return with_meeting_clock(active, programme=programme, now=now)
 
 
 def relationships_behind_on_meetings(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
@@ -554,3 +567,47 @@ def concerns_raised_by(*, person: Person, relationship: Relationship | None = No
     if relationship is not None:
         concerns = concerns.filter(relationship=relationship)
     return concerns.select_related("relationship__programme").order_by("-created_at")
+
+
+# --- who the partner is --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerProfile:
+    """What one of a pair sees of their partner before accepting: what the partner wrote when they
+    joined (goals, the skills they want to work on, when they can meet) and the skills on their profile
+    they can teach or want to learn. Nothing the partner did not give for the programme or their profile."""
+
+    goals: str
+    focus_skills: list[Skill]
+    can_teach: list[Skill]
+    wants_to_learn: list[Skill]
+    availability: list[str]  # e.g. "Monday morning"
+    shared_availability: list[str]  # the times both of them are free
+
+
+def partner_profile(page: RelationshipPage) -> PartnerProfile:
+    """The partner as the viewer sees them on the pair's page: three queries."""
+    relationship = page.relationship
+    mine, theirs = (
+        (relationship.mentor_enrolment_id, relationship.mentee_enrolment_id)
+        if page.viewer_role == "mentor"
+        else (relationship.mentee_enrolment_id, relationship.mentor_enrolment_id)
+    )
+    enrolments = {
+        enrolment.pk: enrolment
+        for enrolment in Enrolment.objects.filter(pk__in=[mine, theirs]).prefetch_related("focus_skills")
+    }
+    partner_enrolment, own_enrolment = enrolments[theirs], enrolments[mine]
+    skills = list(PersonSkill.objects.filter(person=page.partner).select_related("skill").order_by("skill__name"))
+    labels = dict(AVAILABILITY_CHOICES)
+    partner_times = availability_bits(partner_enrolment.availability)
+    own_times = set(availability_bits(own_enrolment.availability))
+    return PartnerProfile(
+        goals=partner_enrolment.goals,
+        focus_skills=sorted(partner_enrolment.focus_skills.all(), key=lambda skill: skill.name),
+        can_teach=[row.skill for row in skills if row.can_teach],
+        wants_to_learn=[row.skill for row in skills if row.wants_to_learn],
+        availability=[labels[bit] for bit in partner_times],
+        shared_availability=[labels[bit] for bit in partner_times if bit in own_times],
+    )

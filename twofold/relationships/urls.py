@@ -29,6 +29,13 @@ urlpatterns = [
     path("relationships/<int:pk>/complete/", views.relationship_complete_view, name="complete"),
     # Programme managers.
     path("programmes/<int:pk>/health/", views.programme_health_view, name="programme_health"),
+    path("programmes/<int:pk>/pairs/", views.pairs_list, name="pairs"),
+    path("programmes/<int:pk>/pairs.csv", views.pairs_export, name="pairs_csv"),
+    path("programmes/<int:pk>/pairs/<int:pair_id>/", views.pair_detail, name="pair"),
+    path("programmes/<int:pk>/pairs/<int:pair_id>/nudge/", views.pair_nudge, name="pair_nudge"),
+    path("programmes/<int:pk>/pairs/<int:pair_id>/extend/", views.pair_extend, name="pair_extend"),
+    path("programmes/<int:pk>/pairs/<int:pair_id>/end/", views.pair_end, name="pair_end"),
+    path("programmes/<int:pk>/pool/<int:enrolment_id>/pick/", views.pick_partner, name="pick_partner"),
     path("concerns/", views.concern_list, name="concerns"),
     path("concerns/<int:pk>/", views.concern_handle, name="concern_handle"),
 ]

@@ -16,7 +16,8 @@ transactions the settings ask for, so the same reads-then-writes are safe there 
 
 The writes are split along their seams: :mod:`.lifecycle` (proposing, answering, ending, completing,
 nominating), :mod:`.pair_log` (the agreement, meetings, notes, knowledge transfer, advocacy) and
-:mod:`.check_ins` (check-ins and concerns), on the shared steps of :mod:`.steps`. Callers import
+:mod:`.check_ins` (check-ins and concerns), :mod:`.managing` (what a programme manager does to one
+pair: nudge, end to re-match, pick a partner, extend), on the shared steps of :mod:`.steps`. Callers import
 them from here.
 """
 
@@ -33,6 +34,12 @@ from twofold.relationships.services.lifecycle import (
     relationship_end,
     relationship_propose,
     relationships_expire,
+)
+from twofold.relationships.services.managing import (
+    relationship_end_by_manager,
+    relationship_extend,
+    relationship_nudge,
+    relationship_pick_partner,
 )
 from twofold.relationships.services.pair_log import (
     advocacy_action_record,
@@ -83,7 +90,11 @@ __all__ = [
     "relationship_answer",
     "relationship_complete",
     "relationship_end",
+    "relationship_end_by_manager",
+    "relationship_extend",
     "relationship_last_met_refresh",
+    "relationship_nudge",
+    "relationship_pick_partner",
     "relationship_propose",
     "relationships_expire",
 ]

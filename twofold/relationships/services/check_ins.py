@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from twofold.accounts.models import User
-from twofold.accounts.permissions import authorize
+from twofold.accounts.permissions import authorize, is_command_line
 from twofold.events import announce
 from twofold.people.models import Person
 from twofold.relationships.errors import RelationshipRuleBroken, RelationshipStateConflict
@@ -20,6 +20,7 @@ from twofold.relationships.models import (
     MeetingStatus,
     Relationship,
 )
+from twofold.relationships.notices import concern_raised_send
 from twofold.relationships.selectors import (
     check_in_refusal,
 )
@@ -97,7 +98,8 @@ def check_in_submit(
 def concern_raise(*, relationship: Relationship, actor: Any, text: str, person: Person | None = None) -> Concern:
     """One of the pair raises a concern with the programme managers, at any stage.
 
-    The partner is never told: no read of the pair's relationship includes concerns.
+    The partner is never told: no read of the pair's relationship includes concerns. The programme's
+    managers are emailed that a concern waits, never what it says.
     """
     current = _fresh(relationship)
     person = _pair_person(current, actor, "relationships.raise_concern", person)
@@ -113,6 +115,10 @@ def concern_raise(*, relationship: Relationship, actor: Any, text: str, person: 
             "programme": {"id": programme.pk, "name": programme.name, "kind": programme.kind},
         },
     )
+    # The managers are told after the commit, without the concern's text (twofold/relationships/notices.py);
+    # not for a concern a command on the server records in someone's name (the demo's history).
+    if not is_command_line(actor):
+        transaction.on_commit(lambda: concern_raised_send(concern), robust=True)
     return concern
 
 

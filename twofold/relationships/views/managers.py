@@ -1,0 +1,159 @@
+"""The programme managers' health page and concerns queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from twofold import audit
+from twofold.accounts import permissions
+from twofold.programmes.views import managed_programme_or_404
+from twofold.relationships.aggregates import SCORE_FIELDS
+from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken
+from twofold.relationships.forms import (
+    ConcernUpdateForm,
+)
+from twofold.relationships.models import (
+    CheckInPoint,
+    ConcernStatus,
+    RelationshipState,
+)
+from twofold.relationships.selectors import (
+    OPEN_CONCERN_STATES,
+    concerns_for_managers,
+    programme_health,
+    relationships_behind_on_meetings,
+)
+from twofold.relationships.services import (
+    concern_update,
+)
+
+SCORE_LABELS = {
+    "satisfaction": "Satisfaction",
+    "psychological_safety": "“I can speak openly”",
+    "progress": "Progress",
+}
+HEALTH_PAGE_SIZE = 25
+CONCERNS_PAGE_SIZE = 25
+CONCERN_FILTERS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "open": ("Open or acknowledged", tuple(OPEN_CONCERN_STATES)),
+    "resolved": ("Resolved", (ConcernStatus.RESOLVED,)),
+    "all": ("All", None),
+}
+
+
+# --- programme managers: health and concerns -------------------------------------------------------
+
+
+@login_required
+@require_safe
+def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """How a programme's pairs are doing, for its managers: aggregates, and the pairs behind on
+    meetings (who and since when; never a note, never a check-in answer)."""
+    programme = managed_programme_or_404(request, pk)
+    health = programme_health(programme=programme)
+    # Page through ids first and load the people for one page only: joining the directory to every
+    # pair behind on meetings before the LIMIT costs far more than the page shows.
+    behind_ids = relationships_behind_on_meetings(programme=programme).values_list("pk", flat=True)
+    behind: Any = Paginator(behind_ids, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
+    order = {pk: position for position, pk in enumerate(behind.object_list)}
+    loaded = relationships_behind_on_meetings(programme=programme).filter(pk__in=list(order))
+    behind.object_list = sorted(loaded, key=lambda pair: order[pair.pk])
+    states = [(label, health.pairs_by_state[value]) for value, label in RelationshipState.choices]
+    overall = health.scores.overall
+    scores = [(SCORE_LABELS[name], overall[name]) for name in SCORE_FIELDS if name in overall]
+    by_point = [
+        (label, [health.scores.by_point[point][name] for name in SCORE_FIELDS])
+        for point, label in CheckInPoint.choices
+        if point in health.scores.by_point
+    ]
+    return render(
+        request,
+        "relationships/health.html",
+        {
+            "programme": programme,
+            "health": health,
+            "states": states,
+            "scores": scores,
+            "score_labels": [SCORE_LABELS[name] for name in SCORE_FIELDS],
+            "by_point": by_point,
+            "page": behind,
+            "query_string": "",
+            "can_handle_concerns": permissions.allowed(request.user, "concerns.list"),
+        },
+    )
+
+
+@login_required
+@require_safe
+def concern_list(request: HttpRequest) -> HttpResponse:
+    """The concerns raised in the programmes the user manages (every programme for an org admin)."""
+    permissions.authorize(request.user, "concerns.list")
+    show = request.GET.get("show", "open")
+    if show not in CONCERN_FILTERS:
+        show = "open"
+    concerns = concerns_for_managers(request.user, statuses=CONCERN_FILTERS[show][1])
+    page = Paginator(concerns, CONCERNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Concerns are about named colleagues: every page of them read is recorded, with which ones.
+    audit.record(
+        "concerns.view",
+        target_type="concern",
+        target_label=f"{CONCERN_FILTERS[show][0]}, page {page.number}",
+        detail={"concerns": [concern.pk for concern in page.object_list]},
+    )
+    return render(
+        request,
+        "relationships/concerns.html",
+        {
+            "page": page,
+            "show": show,
+            "filters": [(value, label) for value, (label, _) in CONCERN_FILTERS.items()],
+            "query_string": f"show={show}",
+            "rows": [(concern, ConcernUpdateForm(concern_id=concern.pk)) for concern in page.object_list],
+        },
+    )
+
+
+@login_required
+@require_POST
+def concern_handle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge or resolve a concern. htmx gets the concern's card back; a plain post, the list."""
+    permissions.authorize(request.user, "concerns.list")
+    concern = get_object_or_404(concerns_for_managers(request.user), pk=pk)
+    form = ConcernUpdateForm(request.POST, concern_id=pk)
+    notice = ""
+    if form.is_valid():
+        try:
+            updated = concern_update(
+                concern=concern,
+                actor=request.user,
+                status=form.cleaned_data["status"],
+                resolution=form.cleaned_data["resolution"],
+            )
+        except RelationshipForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except RelationshipRuleBroken as error:
+            form.add_error(None, error.message)
+        else:
+            notice = f"Concern {ConcernStatus(updated.status).label.lower()}."
+    if not request.htmx:  # type: ignore[attr-defined]
+        if notice:
+            messages.success(request, notice)
+        else:
+            messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect(reverse("relationships:concerns") + f"#concern-{pk}")
+    shown = concerns_for_managers(request.user).get(pk=pk)
+    return render(
+        request,
+        "relationships/partials/concern.html",
+        {"concern": shown, "form": form if not notice else ConcernUpdateForm(concern_id=pk), "notice": notice},
+        status=200 if notice else 422,
+    )

@@ -1,0 +1,355 @@
+"""The relationship page, for the two people in the pair only: loading it, what it draws, and how
+every form on it answers (see :mod:`twofold.relationships.views`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
+
+from twofold.accounts import permissions
+from twofold.people.models import Person, Skill
+from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.forms import (
+    AdvocacyActionForm,
+    AdvocacyOutcomeForm,
+    AgreementForm,
+    AnswerForm,
+    CheckInForm,
+    ConcernForm,
+    EndForm,
+    KnowledgeTransferForm,
+    MeetingEditForm,
+    MeetingLogForm,
+    MeetingScheduleForm,
+    NominationForm,
+)
+from twofold.relationships.models import (
+    Direction,
+    MeetingStatus,
+    Relationship,
+    RelationshipState,
+)
+from twofold.relationships.selectors import (
+    MeetingView,
+    RelationshipPage,
+    concerns_raised_by,
+    match_reasons,
+    nomination_choices,
+    partner_profile,
+    relationship_page,
+    skill_catalogue,
+)
+from twofold.relationships.services import (
+    MEETING_STATUS_CHANGES,
+    PAIRED_STATES,
+    relationship_answer,
+)
+
+MEETINGS_PAGE_SIZE = 10
+# The fragment each section of the relationship page is drawn from; htmx swaps it in whole.
+SECTIONS: dict[str, str] = {
+    "agreement": "relationships/partials/agreement.html",
+    "meetings": "relationships/partials/meeting_log.html",
+    "knowledge": "relationships/partials/knowledge_transfers.html",
+    "advocacy": "relationships/partials/advocacy_actions.html",
+    "check-ins": "relationships/partials/check_ins.html",
+    "nomination": "relationships/partials/nomination.html",
+    "concern": "relationships/partials/raise_concern.html",
+    "ending": "relationships/partials/ending.html",
+}
+
+
+# --- the pair's page: loading, context, answers ---------------------------------------------------
+
+
+def _viewer(request: HttpRequest) -> Person:
+    person: Person | None = getattr(request.user, "person", None)
+    if person is None:
+        raise PermissionDenied("Only the two people in a relationship see its page.")
+    return person
+
+
+def _load(request: HttpRequest, pk: int) -> tuple[Person, RelationshipPage]:
+    """The signed-in person and their view of relationship ``pk``. Anyone outside the pair (programme
+    managers included) gets the 404 of an id that does not exist: which pairs exist is not theirs to
+    learn. Both are refused after the same one query."""
+    person = _viewer(request)
+    try:
+        page = relationship_page(relationship_id=pk, viewer=person)
+    except (Relationship.DoesNotExist, RelationshipForbidden):
+        raise Http404("No such relationship.") from None
+    if not permissions.allowed(request.user, "relationships.view", page.relationship):
+        raise Http404("No such relationship.")
+    return person, page
+
+
+def _page_url(pk: int, section: str = "") -> str:
+    url = reverse("relationships:detail", kwargs={"pk": pk})
+    return f"{url}#{section}" if section else url
+
+
+def _meeting_edit_form(
+    page: RelationshipPage, meeting: MeetingView, data: Any = None, *, skills: list[Skill]
+) -> MeetingEditForm:
+    return MeetingEditForm(
+        data,
+        skills=skills,
+        partner_name=page.partner.name,
+        statuses=MEETING_STATUS_CHANGES[meeting.status],
+        auto_id="edit-%s",
+        initial={
+            "status": meeting.status,
+            "starts_at": meeting.starts_at,
+            "duration_minutes": meeting.duration_minutes,
+            "location": meeting.location,
+            "skills": [skill.pk for skill in meeting.skills],
+            "shared_note": meeting.shared_note,
+            "private_note": meeting.own_private_note,
+        },
+    )
+
+
+def _directions(page: RelationshipPage) -> list[tuple[str, str]]:
+    mentor, mentee = page.relationship.mentor, page.relationship.mentee
+    return [
+        (Direction.MENTOR_TO_MENTEE, f"{mentor.name} taught {mentee.name}"),
+        (Direction.MENTEE_TO_MENTOR, f"{mentee.name} taught {mentor.name}"),
+    ]
+
+
+def _context(
+    person: Person,
+    page: RelationshipPage,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    notice: str = "",
+    editing: int | None = None,
+    meetings_page: str | None = None,
+) -> dict[str, Any]:
+    """Everything the page and each of its fragments draw, with ``bound`` forms (carrying the
+    visitor's input and errors) in place of blank ones. A fixed number of queries."""
+    bound = bound or {}
+    relationship, programme, partner = page.relationship, page.programme, page.partner
+    active = relationship.state == RelationshipState.ACTIVE
+    skills = skill_catalogue()
+    sponsor_view = programme.is_sponsorship and page.viewer_role == "mentor"
+
+    check_in_forms = {point: CheckInForm(point=point) for point in page.check_ins_due}
+    posted_check_in = bound.get("check_in_form")
+    if isinstance(posted_check_in, CheckInForm):
+        check_in_forms[posted_check_in.check_in_point] = posted_check_in
+
+    editing_meeting = next((meeting for meeting in page.meetings if meeting.id == editing), None)
+    # The history in pages, newest first; the meeting being edited is always on the page shown.
+    if editing_meeting is not None:
+        meetings_page = str(page.meetings.index(editing_meeting) // MEETINGS_PAGE_SIZE + 1)
+    meetings_paginator = Paginator(page.meetings, MEETINGS_PAGE_SIZE)
+    meetings_shown = meetings_paginator.get_page(
+        meetings_paginator.num_pages if meetings_page == "last" else meetings_page
+    )
+    edit_form = bound.get("edit_form")
+    if editing_meeting is not None and edit_form is None:
+        edit_form = _meeting_edit_form(page, editing_meeting, skills=skills)
+
+    nomination = nomination_choices(relationship=relationship) if page.may_nominate else None
+    outcome_forms = []
+    if sponsor_view and relationship.state in PAIRED_STATES:
+        posted_outcome = bound.get("outcome_form")
+        outcome_forms = [
+            (
+                action,
+                posted_outcome
+                if posted_outcome is not None and posted_outcome.prefix == f"outcome-{action.pk}"
+                else AdvocacyOutcomeForm(
+                    prefix=f"outcome-{action.pk}",
+                    initial={"outcome": action.outcome, "note": action.outcome_note},
+                ),
+            )
+            for action in page.advocacy_actions
+        ]
+
+    return {
+        "page": page,
+        "relationship": relationship,
+        "programme": programme,
+        "partner": partner,
+        "active": active,
+        "notice": notice,
+        "reasons": match_reasons(relationship),
+        "profile": partner_profile(page),
+        "next_meeting": min(
+            (m for m in page.meetings if m.status == MeetingStatus.SCHEDULED and m.starts_at >= page.as_of),
+            key=lambda m: m.starts_at,
+            default=None,
+        ),
+        "last_held": next((m for m in page.meetings if m.status == MeetingStatus.HELD), None),
+        "editing": editing_meeting.id if editing_meeting is not None else None,
+        "meetings_shown": meetings_shown,
+        "edit_form": edit_form,
+        "meeting_form": bound.get("meeting_form")
+        or MeetingLogForm(skills=skills, partner_name=partner.name, auto_id="log-%s"),
+        "schedule_form": bound.get("schedule_form") or MeetingScheduleForm(auto_id="schedule-%s"),
+        "knowledge_form": bound.get("knowledge_form")
+        or KnowledgeTransferForm(skills=skills, directions=_directions(page), auto_id="knowledge-%s"),
+        "sponsor_view": sponsor_view,
+        "advocacy_form": bound.get("advocacy_form") or AdvocacyActionForm(auto_id="advocacy-%s"),
+        "outcome_forms": outcome_forms,
+        "check_in_forms": list(check_in_forms.values()),
+        "agreement_form": bound.get("agreement_form")
+        or AgreementForm(
+            auto_id="agreement-%s",
+            with_confidentiality=not programme.is_sponsorship,
+            initial={
+                "goals": page.agreement.goals if page.agreement else "",
+                "cadence_days": page.agreement.cadence_days if page.agreement else programme.cadence_days,
+                "confidentiality": page.agreement.confidentiality if page.agreement else "",
+            },
+        ),
+        "nomination": nomination,
+        "nomination_form": bound.get("nomination_form")
+        or (
+            NominationForm(programmes=nomination.programmes, auto_id="nomination-%s")
+            if nomination is not None
+            else None
+        ),
+        "concern_form": bound.get("concern_form") or ConcernForm(auto_id="concern-%s"),
+        "my_concerns": list(concerns_raised_by(person=person, relationship=relationship)),
+        "end_form": bound.get("end_form") or EndForm(auto_id="end-%s"),
+    }
+
+
+@login_required
+@require_safe
+def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The relationship page, for the two people in the pair only."""
+    person, page = _load(request, pk)
+    return render(
+        request, "relationships/relationship.html", _context(person, page, meetings_page=request.GET.get("meetings"))
+    )
+
+
+def _section_done(request: HttpRequest, pk: int, person: Person, *, section: str, message: str) -> HttpResponse:
+    """After a change: htmx gets the section drawn afresh with the message in it; a plain form post is
+    redirected to the page (at that section) with the message flashed."""
+    if request.htmx:  # type: ignore[attr-defined]
+        _, page = _load(request, pk)
+        return render(request, SECTIONS[section], _context(person, page, notice=message))
+    messages.success(request, message)
+    return redirect(_page_url(pk, section))
+
+
+def _section_invalid(
+    request: HttpRequest,
+    person: Person,
+    page: RelationshipPage,
+    *,
+    section: str,
+    bound: dict[str, forms.Form],
+    editing: int | None = None,
+) -> HttpResponse:
+    """A form with errors: htmx gets its section with the errors (422, which the page's htmx
+    configuration swaps in); a plain post gets the whole page again (400)."""
+    context = _context(person, page, bound=bound, editing=editing)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, SECTIONS[section], context, status=422)
+    return render(request, "relationships/relationship.html", context, status=400)
+
+
+def _whole_page_done(request: HttpRequest, url: str, message: str, *, level: int = messages.SUCCESS) -> HttpResponse:
+    """After a change that alters the whole page (an answer, an ending): flash, then load it again."""
+    messages.add_message(request, level, message)
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(page_reload_url(url))
+    return redirect(url)
+
+
+def page_reload_url(url: str) -> str:
+    """``url`` for htmx to load the page again: without its fragment, since a browser told to go to the
+    page it is on with only another fragment scrolls and does not load it (the flash message would wait)."""
+    return url.split("#", 1)[0]
+
+
+def _changed_meanwhile(request: HttpRequest, pk: int, error: RelationshipStateConflict) -> HttpResponse:
+    messages.warning(
+        request, f"This relationship changed meanwhile, so nothing was saved. {error.message} Here it is as it is now."
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRefresh()
+    return redirect(_page_url(pk))
+
+
+Perform = Callable[[Person, RelationshipPage, Any], str]
+
+
+def _act(
+    request: HttpRequest,
+    pk: int,
+    *,
+    section: str,
+    form_key: str,
+    make_form: Callable[[Person, RelationshipPage], forms.Form],
+    perform: Perform,
+    whole_page: bool = False,
+    editing: int | None = None,
+) -> HttpResponse:
+    """Validate the posted form, call the service through ``perform`` (which returns the message
+    to show) and answer as the module docstring describes."""
+    person, page = _load(request, pk)
+    form = make_form(person, page)
+    if form.is_valid():
+        try:
+            message = perform(person, page, form)
+        except RelationshipStateConflict as error:
+            return _changed_meanwhile(request, pk, error)
+        except RelationshipForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except RelationshipRuleBroken as error:
+            form.add_error(None, error.message)
+        else:
+            if whole_page:
+                return _whole_page_done(request, _page_url(pk, section), message)
+            return _section_done(request, pk, person, section=section, message=message)
+    return _section_invalid(request, person, page, section=section, bound={form_key: form}, editing=editing)
+
+
+def _refuse(request: HttpRequest, pk: int, error: RelationshipRuleBroken) -> HttpResponse:
+    """A refusal of an action without form fields (answer, accept, complete): said in a flash message."""
+    if isinstance(error, RelationshipStateConflict):
+        return _changed_meanwhile(request, pk, error)
+    if isinstance(error, RelationshipForbidden):
+        raise PermissionDenied(error.message) from error
+    return _whole_page_done(request, _page_url(pk), error.message, level=messages.ERROR)
+
+
+@login_required
+@require_POST
+def relationship_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept or decline a proposal."""
+    _, page = _load(request, pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _whole_page_done(request, _page_url(pk), "Choose to accept or to decline.", level=messages.ERROR)
+    accept = form.cleaned_data["answer"] == "accept"
+    try:
+        relationship = relationship_answer(relationship=page.relationship, actor=request.user, accept=accept)
+    except RelationshipRuleBroken as error:
+        return _refuse(request, pk, error)
+    partner = page.partner.name
+    if not accept:
+        message = f"You declined the match with {partner}. You stay in the programme's pool to be matched again."
+    elif relationship.state == RelationshipState.ACTIVE:
+        message = f"You and {partner} are now a pair. Read your agreement, then log your first meeting."
+    else:
+        message = f"You accepted. The relationship starts once {partner} accepts too."
+    return _whole_page_done(request, _page_url(pk), message)
