@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('relationships', '0006_relationship_weights'),
+        ('relationships', '0007_reminder_claims'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
