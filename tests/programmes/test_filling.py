@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tests.factories import EnrolmentFactory, PersonFactory, ProgrammeFactory
 from tests.people.test_views import signed_in
-from tests.relationships.test_reminders import smtp_server  # noqa: F401  (a fixture, used by name)
+from tests.relationships.conftest import smtp_server  # noqa: F401  (a fixture, used by name)
 from twofold.accounts.permissions import NotPermitted
 from twofold.people.tabular import FileRejected
 from twofold.programmes.emails import (
