@@ -92,6 +92,7 @@ def scene(cast: Cast) -> Scene:
     concern = Concern.objects.create(relationship=relationship, raised_by=cast.ana, text="Worried")
     run = MatchRun.objects.create(programme=programme, status=MatchRunStatus.READY)
     application = enrol(draft, cast.ana, MENTEE)
+    pool_member = enrol(programme, cast.ben, MENTEE)
     webhook = Subscription.objects.create(name="HR", url="https://hooks.example.org/hr", secret="whsec_x")
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic"
@@ -118,6 +119,15 @@ def scene(cast: Cast) -> Scene:
         "relationships:concern_handle": {"pk": concern.pk},
         "insights:programme": programme_ids,
         "insights:report": programme_ids,
+        # The pairs list and its actions: for the programme's managers; a pair of another programme
+        # answers like an unknown one too.
+        "relationships:pairs": programme_ids,
+        "relationships:pairs_csv": programme_ids,
+        "relationships:pair": {"pk": programme.pk, "pair_id": relationship.pk},
+        "relationships:pair_end": {"pk": programme.pk, "pair_id": relationship.pk},
+        "relationships:pair_extend": {"pk": programme.pk, "pair_id": relationship.pk},
+        "relationships:pair_nudge": {"pk": programme.pk, "pair_id": relationship.pk},
+        "relationships:pick_partner": {"pk": programme.pk, "enrolment_id": pool_member.pk},
         "insights:table": programme_ids,
         # Data-subject exports: org admins only; everyone else gets the unknown id's answer.
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
@@ -139,6 +149,18 @@ def scene(cast: Cast) -> Scene:
         # Executives and org admins see every programme's evidence; its own manager sees it too.
         "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "insights:report": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        **dict.fromkeys(
+            [
+                "relationships:pairs",
+                "relationships:pairs_csv",
+                "relationships:pair",
+                "relationships:pair_end",
+                "relationships:pair_extend",
+                "relationships:pair_nudge",
+                "relationships:pick_partner",
+            ],
+            [*outsiders, cast.executive, cast.ana_user, cast.vp_sales_user],
+        ),
         "insights:table": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "token_revoke": [*outsiders, cast.vp_sales_user, cast.executive, cast.programme_manager],
         # The API (through the session): the same objects, the same people who may not see them.

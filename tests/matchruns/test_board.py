@@ -112,7 +112,7 @@ def test_a_large_run_is_published_by_a_worker_while_the_board_follows_it(
     run = MatchRun.objects.get(programme=programme)
     board = reverse("matchruns:board", args=[programme.pk, run.pk])
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        response = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]))
+        response = client.post(reverse("matchruns:publish", args=[programme.pk, run.pk]), {"confirmed": "yes"})
     run.refresh_from_db()
     assert response["Location"] == board and run.status == "publishing"
     assert not Relationship.objects.exists() and len(queued) == 1
