@@ -94,6 +94,8 @@ def main() -> None:
                     ("programme", "/programmes/1/"),
                     ("review-board", "click:/programmes/1/runs/|Match the people still without a partner"),
                     ("health", "/programmes/1/health/"),
+                    ("pairs", "/programmes/1/pairs/"),
+                    ("insights-programme", "/insights/programmes/1/"),
                     ("enrolments", "/programmes/2/enrolments/"),
                     ("directory", "/people/"),
                     ("import", "/people/import/"),
