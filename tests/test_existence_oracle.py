@@ -149,8 +149,9 @@ def scene(cast: Cast) -> Scene:
         # Executives and org admins see every programme's evidence; its own manager sees it too.
         "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "insights:report": [*outsiders, cast.ana_user, cast.vp_tech_user],
-        **dict.fromkeys(
-            [
+        **{
+            name: [*outsiders, cast.executive, cast.ana_user, cast.vp_sales_user]
+            for name in (
                 "relationships:pairs",
                 "relationships:pairs_csv",
                 "relationships:pair",
@@ -158,9 +159,8 @@ def scene(cast: Cast) -> Scene:
                 "relationships:pair_extend",
                 "relationships:pair_nudge",
                 "relationships:pick_partner",
-            ],
-            [*outsiders, cast.executive, cast.ana_user, cast.vp_sales_user],
-        ),
+            )
+        },
         "insights:table": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "token_revoke": [*outsiders, cast.vp_sales_user, cast.executive, cast.programme_manager],
         # The API (through the session): the same objects, the same people who may not see them.

@@ -146,7 +146,10 @@ def test_the_worker_runs_tasks_from_its_backend_under_the_id_of_the_request_that
             "-c",
             (
                 "from twofold.operations.context import request_context\n"
+                "from twofold.operations.tasks import scheduled_runs_cancel\n"
                 "from twofold.relationships.tasks import reminders_daily, reminders_schedule\n"
+                # A booking an earlier test of the run left in this database or Redis is not this one's.
+                "scheduled_runs_cancel(reminders_daily)\n"
                 "print('booked', reminders_schedule(at='06:45').created, reminders_schedule().created)\n"
                 f"with request_context(request_id='req-{backend}'):\n"
                 "    print('queued', reminders_daily.enqueue().id)\n"
