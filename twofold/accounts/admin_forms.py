@@ -18,6 +18,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import ReadOnlyPasswordHashField
 
+from twofold.accounts import permissions
 from twofold.dates import date_out_of_range
 from twofold.plain_text import control_character_problem
 
@@ -47,6 +48,26 @@ class CheckedModelForm(CheckedAdminForm, forms.ModelForm):
 
 class CheckedModelAdmin(admin.ModelAdmin):
     form: type[forms.ModelForm] = CheckedModelForm
+
+
+class ReadOnlyAdmin(CheckedModelAdmin):
+    """Rows shown to whoever ``view_action`` allows and never added or changed in the admin; deleted
+    only where ``deletable`` (and by the same people)."""
+
+    view_action = "accounts.administer"
+    deletable = False
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        return permissions.allowed(request.user, self.view_action)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return self.deletable and self.has_view_permission(request, obj)
 
 
 class CheckedTabularInline(admin.TabularInline):

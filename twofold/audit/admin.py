@@ -5,13 +5,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from twofold.accounts import permissions
-from twofold.accounts.admin_forms import CheckedModelAdmin
+from twofold.accounts.admin_forms import ReadOnlyAdmin
 from twofold.audit.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(CheckedModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit log, read-only and for org admins only: entries are never added, changed or deleted here."""
 
     list_display = ("at", "actor_name", "action", "allowed", "target_type", "target_label", "channel", "ip_address")
@@ -20,18 +19,7 @@ class AuditEntryAdmin(CheckedModelAdmin):
     date_hierarchy = "at"
     list_per_page = 50
     show_full_result_count = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return permissions.allowed(request.user, "audit.search")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    view_action = "audit.search"
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         return {}

@@ -7,8 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from twofold import audit
-from twofold.accounts import permissions
-from twofold.accounts.admin_forms import CheckedAdminForm, CheckedModelAdmin, CheckedTabularInline
+from twofold.accounts.admin_forms import CheckedAdminForm, CheckedModelAdmin, CheckedTabularInline, ReadOnlyAdmin
 from twofold.people.leavers import people_deactivate, people_reactivate
 from twofold.people.models import (
     CareerEvent,
@@ -105,7 +104,7 @@ class SelfIdentificationAdmin(CheckedModelAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(CheckedModelAdmin):
+class DelegationAdmin(ReadOnlyAdmin):
     """Managers' delegates, for org admins to see and to end (a manager away for long, a mistake):
     managers name and remove their own on their page; nobody names one for someone else here."""
 
@@ -113,18 +112,7 @@ class DelegationAdmin(CheckedModelAdmin):
     raw_id_fields = ("manager", "delegate")
     search_fields = ("manager__name", "manager__employee_id", "delegate__name", "delegate__employee_id")
     list_select_related = ("manager", "delegate")
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return permissions.allowed(request.user, "accounts.administer")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return permissions.allowed(request.user, "accounts.administer")
+    deletable = True
 
 
 @admin.register(CareerEvent)
@@ -137,7 +125,7 @@ class CareerEventAdmin(CheckedModelAdmin):
 
 
 @admin.register(ImportRecord)
-class ImportRecordAdmin(CheckedModelAdmin):
+class ImportRecordAdmin(ReadOnlyAdmin):
     """Every import, read-only and for org admins only: the records are append-only."""
 
     list_display = (
@@ -157,15 +145,3 @@ class ImportRecordAdmin(CheckedModelAdmin):
     search_fields = ("actor_name", "file_name", "file_sha256")
     date_hierarchy = "created_at"
     list_per_page = 50
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return permissions.allowed(request.user, "accounts.administer")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
