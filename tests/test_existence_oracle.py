@@ -28,6 +28,7 @@ from tests.people.test_views import signed_in
 from tests.relationships.pairing import MENTEE, enrol, pair_up
 from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
+from twofold.insights.report_jobs.models import ReportJob
 from twofold.matchruns.models import MatchRun, MatchRunStatus
 from twofold.people.models import ImportJob
 from twofold.programmes.models import ProgrammeState
@@ -97,6 +98,9 @@ def scene(cast: Cast) -> Scene:
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic"
     )
+    report_job = ReportJob.objects.create(
+        actor=cast.programme_manager, programme=programme, as_of=meeting.starts_at.date()
+    )
     token, _ = issue_token(
         actor=cast.ana_user, user=cast.ana_user, name="script", scopes=["people:read"], kind="personal"
     )
@@ -119,6 +123,10 @@ def scene(cast: Cast) -> Scene:
         "relationships:concern_handle": {"pk": concern.pk},
         "insights:programme": programme_ids,
         "insights:report": programme_ids,
+        "insights:report_request": programme_ids,
+        # A report job: its asker's alone.
+        "insights:report_job": {"pk": report_job.pk},
+        "insights:report_job_download": {"pk": report_job.pk},
         # The pairs list and its actions: for the programme's managers; a pair of another programme
         # answers like an unknown one too.
         "relationships:pairs": programme_ids,
@@ -149,6 +157,9 @@ def scene(cast: Cast) -> Scene:
         # Executives and org admins see every programme's evidence; its own manager sees it too.
         "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "insights:report": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        "insights:report_request": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        "insights:report_job": [*outsiders, cast.ana_user, cast.executive, cast.admin],
+        "insights:report_job_download": [*outsiders, cast.ana_user, cast.executive, cast.admin],
         **{
             name: [*outsiders, cast.executive, cast.ana_user, cast.vp_sales_user]
             for name in (
@@ -198,7 +209,7 @@ def scene(cast: Cast) -> Scene:
         body_ids=body_ids,
         fixed={
             "programmes:email": {"kind": "invitation"},
-            "insights:report": {"fmt": "pdf"},
+            "insights:report": {"fmt": "csv"},
             "insights:table": {"slug": "careers-outcomes", "fmt": "csv"},
         },
     )

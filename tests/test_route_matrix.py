@@ -34,6 +34,7 @@ from tests.relationships.pairing import MENTEE, MENTOR, pair_up, propose
 from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
 from twofold.api.api import api
+from twofold.insights.report_jobs.models import ReportFile, ReportJob, ReportJobStatus
 from twofold.matchruns.models import MatchRun, MatchRunStatus
 from twofold.people.models import ImportJob, ImportJobStatus, Skill
 from twofold.people.services import people_tree_rebuild
@@ -77,6 +78,9 @@ home                            302 302 302 302 302 302 302 302 302 302 | -
 insights:overview               302 403 403 403 403 403 200 200 200 200 | -
 insights:programme              302 403 403 403 403 403 404 200 200 200 | -
 insights:report                 302 403 403 403 403 403 404 200 200 200 | -
+insights:report_job             302 404 404 404 404 404 404 200 404 404 | -
+insights:report_job_download    302 404 404 404 404 404 404 200 404 404 | -
+insights:report_request         302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 404 302 302 302
 insights:table                  302 403 403 403 403 403 404 200 200 200 | -
 login                           200 302 302 302 302 302 302 302 302 302 | -
 login_code                      302 302 302 302 302 302 302 302 302 302 | -
@@ -304,6 +308,10 @@ def scene(cast: Cast) -> Scene:
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="gone.csv", file_name="hris.csv", preset="generic", status=ImportJobStatus.FAILED
     )
+    report_job = ReportJob.objects.create(
+        actor=cast.programme_manager, programme=mentoring, as_of=timezone.localdate(), status=ReportJobStatus.READY
+    )
+    ReportFile.objects.create(job=report_job, name="report.pdf", content=b"%PDF-1.7 scene")
     ana_token, _ = issue_token(
         actor=cast.ana_user, user=cast.ana_user, name="script", scopes=["programmes:read"], kind="personal"
     )
@@ -318,6 +326,9 @@ def scene(cast: Cast) -> Scene:
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
         "insights:programme": {"pk": mentoring.pk},
         "insights:report": {"pk": mentoring.pk, "fmt": "csv"},
+        "insights:report_request": {"pk": mentoring.pk},
+        "insights:report_job": {"pk": report_job.pk},
+        "insights:report_job_download": {"pk": report_job.pk},
         "insights:table": {"pk": mentoring.pk, "slug": "meeting-cadence", "fmt": "xlsx"},
         "programmes:new": {"kind": "reverse_mentoring"},
         "programmes:apply": {"pk": sponsorship.pk},
@@ -380,6 +391,7 @@ def scene(cast: Cast) -> Scene:
         "people:import_confirm": {},
         "people:import_cancel": {},
         "people:import_job_retry": {},
+        "insights:report_request": {},
         "programmes:new": {},
         "programmes:edit": {},
         "programmes:copy": {},

@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "twofold.relationships",
     "twofold.matchruns",
     "twofold.insights",
+    "twofold.insights.report_jobs",
     "twofold.api",
     "twofold.dataprotection",
     "twofold.scim",

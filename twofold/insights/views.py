@@ -110,16 +110,15 @@ def _chosen_report(request: HttpRequest, pk: int) -> ProgrammeReport | HttpRespo
 @require_GET
 @login_required
 def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The board report of a programme: PDF, HTML, JSON or CSV, the page's very figures."""
-    if fmt not in FORMATS:
-        raise Http404("The report comes as PDF, HTML, JSON or CSV.")
+    """The board report of a programme as HTML, JSON or CSV, the page's very figures. The PDF takes
+    seconds to lay out: it is drawn by a worker (:mod:`twofold.insights.report_jobs`)."""
+    if fmt not in FORMATS or fmt == "pdf":
+        raise Http404("The report comes as HTML, JSON or CSV here; the PDF is asked for on the programme's page.")
     report = _chosen_report(request, pk)
     if isinstance(report, HttpResponse):
         return report
     name = f"{slugify(report.programme.name) or 'programme'}-evidence-{report.as_of.isoformat()}"
-    if fmt == "pdf":
-        response = HttpResponse(report.as_pdf(), content_type="application/pdf")
-    elif fmt == "json":
+    if fmt == "json":
         response = HttpResponse(json.dumps(report.as_json(), indent=2), content_type="application/json")
     elif fmt == "csv":
         response = HttpResponse(report.as_csv(), content_type="text/csv; charset=utf-8")
