@@ -19,6 +19,7 @@ The full size takes the machine for several minutes: run it only when nobody els
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -26,14 +27,56 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.pages import IDS, PASSWORD, POSTGRES_SERVER, SETUP, free_port, python, twofold
+
+# The accounts the mix signs in as, made on a database built elsewhere (``--reuse``) when missing, and
+# the API token of the clients paging people (issued anew each run, named so that it is recognised).
+ACCOUNTS = """
+import json, sys
+import django
+django.setup()
+from django.db.models import Count
+from twofold.accounts.models import User
+from twofold.accounts.permissions import CommandLineOperator
+from twofold.accounts.services import user_upsert
+from twofold.accounts.tokens import issue_token
+from twofold.demo.services import demo_accounts_ensure
+from twofold.programmes.models import Programme
+from twofold.relationships.models import Relationship
+
+demo_accounts_ensure(password=sys.argv[1])
+manager = User.objects.get(username="manager")
+if not User.objects.filter(username="bench-mentor").exists():
+    busiest = Relationship.objects.filter(state="active").annotate(n=Count("meetings")).order_by("-n", "pk").first()
+    user_upsert(username="bench-mentor", password=sys.argv[1], person=busiest.mentor)
+for programme in Programme.objects.order_by("pk")[:2]:
+    programme.managers.add(manager)
+_, raw = issue_token(
+    actor=CommandLineOperator(), user=manager, name="load benchmark", scopes=["people:read"], kind="service"
+)
+# Sessions signed in beforehand, as browsers that signed in earlier hold them (signing in is a
+# deliberately slow password hash, paid once per session, not per page).
+from django.conf import settings
+from django.test import Client
+sessions = {}
+for username in ("bench-mentor", "manager", "executive"):
+    user = User.objects.get(username=username)
+    sessions[username] = []
+    for _ in range(int(sys.argv[2])):
+        client = Client()
+        client.force_login(user)
+        sessions[username].append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+print(json.dumps({"token": raw, "sessions": sessions, "cookie": settings.SESSION_COOKIE_NAME}))
+"""
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "twofold_bench_load"
@@ -68,6 +111,98 @@ def build(env: dict[str, str], options: argparse.Namespace, database_url: str) -
     return built
 
 
+SIZES = """
+import json
+import django
+django.setup()
+from twofold.people.models import Person
+from twofold.relationships.models import Meeting, Relationship
+print(json.dumps({"people": Person.objects.count(), "relationships": Relationship.objects.count(),
+                  "meetings": Meeting.objects.count()}))
+"""
+
+
+def copy_database(template: str, database: str) -> None:
+    """A copy of a database built elsewhere (``CREATE DATABASE … TEMPLATE``), replacing ``database``."""
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    with psycopg.connect(f"{POSTGRES_SERVER}/{database}", autocommit=True) as connection:
+        connection.execute("ANALYZE")
+
+
+class Sampler:
+    """Memory (RSS) of each web process and of the worker, and the CPU time they use, while locust runs."""
+
+    def __init__(self, serve: subprocess.Popen[bytes], worker: subprocess.Popen[bytes]) -> None:
+        import psutil
+
+        self.serve, self.worker = psutil.Process(serve.pid), psutil.Process(worker.pid)
+        self.web_rss: dict[int, int] = {}
+        self.worker_rss = 0
+        self.started = time.monotonic()
+        self.cpu_at_start = self._cpu()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _web(self) -> list[Any]:
+        children = self.serve.children(recursive=True)
+        return children or [self.serve]
+
+    def _cpu(self) -> dict[str, float]:
+        import psutil
+
+        def seconds(processes: list[Any]) -> float:
+            total = 0.0
+            for process in processes:
+                try:
+                    times = process.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system
+            return total
+
+        return {
+            "web": seconds([self.serve, *self.serve.children(recursive=True)]),
+            "worker": seconds([self.worker, *self.worker.children(recursive=True)]),
+        }
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.wait(1.0):
+            for process in self._web():
+                try:
+                    rss = process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    continue
+                self.web_rss[process.pid] = max(self.web_rss.get(process.pid, 0), rss)
+            with contextlib.suppress(psutil.NoSuchProcess):
+                self.worker_rss = max(self.worker_rss, self.worker.memory_info().rss)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.cpu_at_end = self._cpu()
+        self.seconds = time.monotonic() - self.started
+
+    def figures(self) -> dict[str, Any]:
+        mb = 1024 * 1024
+        used = {key: self.cpu_at_end[key] - self.cpu_at_start[key] for key in self.cpu_at_start}
+        return {
+            "web_processes_peak_rss_mb": sorted(round(rss / mb) for rss in self.web_rss.values()),
+            "worker_peak_rss_mb": round(self.worker_rss / mb),
+            "cpu_seconds": {key: round(value, 1) for key, value in used.items()},
+            "cores_busy": {key: round(value / self.seconds, 2) for key, value in used.items()},
+        }
+
+
 def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -99,7 +234,19 @@ def read_stats(prefix: Path) -> dict:
                 total = figures
             else:
                 pages[f"{row['Type']} {row['Name']}"] = figures
-    return {"total": total, "pages": pages}
+    errors = []
+    failures = Path(f"{prefix}_failures.csv")
+    if failures.exists():
+        with open(failures, newline="") as handle:
+            errors = [
+                {
+                    "request": f"{row['Method']} {row['Name']}",
+                    "error": row["Error"][:300],
+                    "count": int(row["Occurrences"]),
+                }
+                for row in csv.DictReader(handle)
+            ]
+    return {"total": total, "pages": pages, "errors": errors}
 
 
 def main() -> None:
@@ -114,6 +261,26 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the database built by an earlier run")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL, for contrast")
     parser.add_argument("--database", default=DATABASE, help="the PostgreSQL database to build (dropped first)")
+    parser.add_argument(
+        "--copy-from",
+        metavar="DATABASE",
+        help="copy this PostgreSQL database built elsewhere into --database (CREATE DATABASE … TEMPLATE)",
+    )
+    parser.add_argument(
+        "--wait",
+        nargs=2,
+        type=float,
+        default=(0.1, 0.5),
+        metavar=("MIN", "MAX"),
+        help="seconds each user thinks between requests (50 users at 0.1–0.5 s ask for about 150 requests/s)",
+    )
+    parser.add_argument(
+        "--sign-in",
+        action="store_true",
+        help="each user signs in over HTTP when it starts (default: sessions signed in before the run)",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per web process")
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn", help="the WSGI server")
     options = parser.parse_args()
 
     var_dir = ROOT / "var" / ("bench-load-sqlite" if options.sqlite else "bench-load")
@@ -129,14 +296,34 @@ def main() -> None:
         "TWOFOLD_TASKS_BACKEND": "database",
         "LOG_LEVEL": "WARNING",
     }
-    built = "reused" if options.reuse else build(env, options, database_url)
+    if options.copy_from and not options.reuse:
+        copy_database(options.copy_from, options.database)
+    built = "reused" if options.reuse or options.copy_from else build(env, options, database_url)
+    if options.reuse or options.copy_from:
+        twofold("migrate", "-v0", env=env)  # a database built by an older checkout gets this one's migrations
+    accounts = python(ACCOUNTS, PASSWORD, str(0 if options.sign_in else options.users), env=env)
     ids = python(IDS, env=env)
+    sizes = python(SIZES, env=env)
     people_pages = max(1, min(options.people, 100_000) // 50)
 
+    load_before = [round(value, 2) for value in os.getloadavg()]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    if options.server == "granian":
+        # The same WSGI application under granian, for the comparison (twofold serve runs gunicorn).
+        command = [
+            sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(options.workers), "--blocking-threads", str(options.threads), "--no-ws",
+            "twofold.wsgi:application",
+        ]  # fmt: skip
+        twofold("collectstatic", "--no-input", "-v0", env=env)
+    else:
+        command = [
+            sys.executable, "-m", "twofold", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(options.workers),
+            "--threads", str(options.threads),
+        ]  # fmt: skip
     serve = subprocess.Popen(
-        [sys.executable, "-m", "twofold", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(options.workers)],
+        command,
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -161,39 +348,46 @@ def main() -> None:
                 "LOAD_RELATIONSHIPS": str(ids["relationship"]),
                 "LOAD_PROGRAMMES": ",".join(str(pk) for pk in ids["programmes"][:2]),
                 "LOAD_PEOPLE_PAGES": str(people_pages),
+                "LOAD_API_TOKEN": accounts["token"],
+                "LOAD_SESSIONS": json.dumps(accounts["sessions"]),
+                "LOAD_SESSION_COOKIE": accounts["cookie"],
+                "LOAD_WAIT": f"{options.wait[0]},{options.wait[1]}",
             }
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "locust",
-                    "-f",
-                    str(ROOT / "benchmarks" / "locustfile.py"),
-                    "--headless",
-                    "--host",
-                    base,
-                    "--users",
-                    str(options.users),
-                    "--spawn-rate",
-                    str(options.spawn_rate),
-                    "--run-time",
-                    f"{options.seconds}s",
-                    "--stop-timeout",
-                    "10",
-                    "--csv",
-                    str(prefix),
-                    "--only-summary",
-                    "--loglevel",
-                    "WARNING",
-                ],
-                env=locust_env,
-                cwd=ROOT,
-                check=False,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=options.seconds + 120,
-            )
+            sampler = Sampler(serve, worker)
+            with sampler:
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "locust",
+                        "-f",
+                        str(ROOT / "benchmarks" / "locustfile.py"),
+                        "--headless",
+                        "--host",
+                        base,
+                        "--users",
+                        str(options.users),
+                        "--spawn-rate",
+                        str(options.spawn_rate),
+                        "--run-time",
+                        f"{options.seconds}s",
+                        "--stop-timeout",
+                        "10",
+                        "--csv",
+                        str(prefix),
+                        "--only-summary",
+                        "--loglevel",
+                        "WARNING",
+                    ],
+                    env=locust_env,
+                    cwd=ROOT,
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=options.seconds + 120,
+                )
             stats = read_stats(prefix)
+            resources = sampler.figures()
     finally:
         for process in (worker, serve):
             process.terminate()
@@ -214,13 +408,20 @@ def main() -> None:
                 "benchmark": "load",
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                 "load_average_1m": round(os.getloadavg()[0], 2),
+                "load_average_before": load_before,
                 "database": "SQLite" if options.sqlite else "PostgreSQL",
+                "server": options.server,
                 "data": built,
+                "sizes": sizes,
                 "web_processes": options.workers,
+                "threads_per_process": options.threads,
                 "users": options.users,
+                "wait_seconds": options.wait,
+                "signed_in": "over HTTP during the run" if options.sign_in else "before the run",
                 "seconds": options.seconds,
                 "targets": TARGETS,
                 "targets_met": met,
+                "resources": resources,
                 **stats,
             },
             indent=2,
