@@ -1,17 +1,23 @@
 """Benchmark: Twofold under load — `twofold serve` and `twofold worker` on PostgreSQL, driven by locust.
 
-Builds (once; ``--reuse`` keeps it) an organisation of ``--people`` people with two long-running
-programmes of ``--relationships`` pairs and about ``--meetings-per-pair`` meetings each (the scale
-builder of ``benchmarks/pages.py``: the generator, then COPY), timing the build. Then serves it with
-``twofold serve --workers N`` and a worker, on 127.0.0.1 only, and runs locust headless for
-``--seconds`` with ``--users`` concurrent users in the mix of ``benchmarks/locustfile.py``:
-participants (their pair's page, logging meetings), managers (review board, health, enrolments,
-concerns), executives (insights) and directory pagers. Prints JSON: p50/p95/p99 ms, requests/s and
-failures per page and overall, against the issue's targets (p95 ≤ 300 ms, p99 ≤ 1 s, 0 errors,
-≥ 100 requests/s). ``--sqlite`` runs the same on SQLite for contrast.
+Builds (once; ``--reuse`` keeps it, ``--copy-from DB`` copies one built elsewhere, e.g. by
+``benchmarks/scale_data.py``) an organisation of ``--people`` people with two long-running
+programmes of ``--relationships`` pairs and about ``--meetings-per-pair`` meetings each, timing the
+build. Then serves it with ``twofold serve --workers N`` (or granian, ``--server granian``, for the
+comparison) and a worker, on 127.0.0.1 only, and runs locust headless for ``--seconds`` with
+``--users`` concurrent users in the mix of ``benchmarks/locustfile.py``: participants (their pair's
+page, logging meetings), managers (review board, health, enrolments, concerns, the directory),
+executives (insights) and API clients paging people with a service token. Users hold sessions
+signed in before the run (``--sign-in``: over HTTP as they start) and think ``--wait MIN MAX``
+seconds between requests. Prints JSON: p50/p95/p99 ms, requests/s and failures per page and
+overall, against the issue's targets (p95 ≤ 300 ms, p99 ≤ 1 s, 0 errors, ≥ 100 requests/s), the
+peak memory of each web process and of the worker, the CPU they used, and the load average of the
+machine before and after. ``--sqlite`` runs the same on SQLite for contrast.
 
     python benchmarks/load.py [--people 100000] [--relationships 20000] [--meetings-per-pair 25]
-                              [--users 50] [--seconds 120] [--workers 5] [--reuse] [--sqlite]
+                              [--users 50] [--seconds 120] [--workers 5] [--threads 1]
+                              [--database NAME] [--reuse | --copy-from DB] [--sqlite]
+                              [--server gunicorn|granian] [--wait 0.1 0.5] [--sign-in]
 
 The full size takes the machine for several minutes: run it only when nobody else is measuring.
 """
