@@ -52,6 +52,11 @@ def register_rules() -> None:
         p.is_command_line,
         refusal="People record what they did in their relationships themselves.",
     )
+    p.register(
+        "relationships.import",
+        p.can_administer,
+        refusal="Past relationships are imported by org admins.",
+    )
     p.register("calendar.rotate", p.can_act_for, refusal="Only you change the address of your calendar.")
     p.register("concerns.list", p.can_handle_concerns, refusal="Concerns are handled by programme managers.")
     p.register("concerns.handle", p.can_handle_concern, refusal="No such concern.", hidden=True)

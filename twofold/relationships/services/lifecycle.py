@@ -88,7 +88,7 @@ def _pair_refusal(
 
     # The intervals come from the rows just locked, so a reorganisation committed a moment ago counts;
     # the direct-manager test also covers people added since the tree was last numbered.
-    if mentor.shares_reporting_chain(mentee) or mentor.manager_id == mentee.pk or mentee.manager_id == mentor.pk:
+    if mentor.in_reporting_line_with(mentee):
         return RelationshipRuleBroken(
             f"{mentor.name} and {mentee.name} are in the same reporting chain, where a candid relationship is "
             "not possible.",
