@@ -4,9 +4,13 @@ asks one, and the partner answers; every hard rule and the seats hold as in mana
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.urls import reverse
 
 from tests.conftest import Cast
 from tests.factories import OPERATOR, PersonFactory, ProgrammeFactory, SkillFactory, acting
+from tests.interleave import interleave
+from tests.people.test_views import signed_in
 from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, enrol
 from twofold.accounts.permissions import NotPermitted
 from twofold.matchruns.choice import partner_choices, partner_request
@@ -254,3 +258,116 @@ def test_a_mentor_cannot_use_the_mentee_side(cast: Cast, programme: Programme, j
     with pytest.raises((NotPermitted, RelationshipForbidden)):
         partner_request(actor=acting(june), enrolment=mine(programme, june), partner=mine(programme, cast.ana))
     assert not Relationship.objects.exists()
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+
+def test_the_choose_page_shows_the_ranked_partners_and_a_request_reaches_the_partner(
+    cast: Cast, programme: Programme, june: Person
+):
+    url = reverse("choice:partners", args=[programme.pk])
+    vera = signed_in(cast.vp_sales_user)
+    mine_page = vera.get(reverse("relationships:mine")).content.decode()
+    assert url in mine_page and "Choose your mentor" in mine_page
+
+    page = vera.get(url).content.decode()
+
+    assert "June Junior" in page and "Ana Junior" in page and "Ben Junior" not in page
+    assert "Why they suit you" in page
+
+    response = vera.post(url, {"partner": mine(programme, june).pk})
+
+    request = Relationship.objects.get(mentee=cast.vp_sales)
+    assert response["Location"] == reverse("relationships:detail", args=[request.pk])
+    assert "You asked June Junior" in vera.get(response["Location"]).content.decode()
+    assert "Your request" in vera.get(url).content.decode()
+    partner_page = signed_in(acting(june)).get(reverse("relationships:detail", args=[request.pk])).content.decode()
+    assert "Vera Sales asks you" in partner_page and "Accept Vera Sales as my" in partner_page
+    pairs = signed_in(cast.programme_manager)
+    programme.managers.add(cast.programme_manager)
+    listed = pairs.get(reverse("relationships:pairs", args=[programme.pk]), {"show": "requests"}).content.decode()
+    assert "asked for by the mentee" in listed and "June Junior" in listed
+
+
+def test_a_refused_request_says_why_and_changes_nothing(cast: Cast, programme: Programme):
+    url = reverse("choice:partners", args=[programme.pk])
+
+    response = signed_in(cast.vp_sales_user).post(url, {"partner": mine(programme, cast.ben).pk})
+
+    assert response.status_code == 400
+    assert "same reporting chain" in response.content.decode()
+    assert not Relationship.objects.exists()
+    for junk in ("", "x", "99999999", str(mine(programme, cast.vp_tech).pk)):
+        assert signed_in(cast.vp_sales_user).post(url, {"partner": junk}).status_code == 400
+    assert not Relationship.objects.exists()
+
+
+def test_only_the_mentee_of_a_participant_choice_programme_has_the_page(cast: Cast, programme: Programme):
+    url = reverse("choice:partners", args=[programme.pk])
+    for user in (cast.ana_user, cast.programme_manager, cast.admin, cast.outsider):
+        assert signed_in(user).get(url).status_code == 404
+    managed = ProgrammeFactory(state=ProgrammeState.MATCHING)
+    enrol(managed, cast.vp_sales, MENTEE)
+    assert signed_in(cast.vp_sales_user).get(reverse("choice:partners", args=[managed.pk])).status_code == 404
+
+
+def test_the_programme_page_offers_choosing_and_no_match_runs(cast: Cast):
+    programme = choosing(state=ProgrammeState.ENROLLING, managers=[cast.programme_manager])
+    client = signed_in(cast.programme_manager)
+
+    page = client.get(reverse("programmes:detail", args=[programme.pk])).content.decode()
+
+    assert "Let mentees choose their mentors" in page
+    assert reverse("matchruns:list", args=[programme.pk]) not in page
+    form = client.get(reverse("programmes:edit", args=[programme.pk])).content.decode()
+    assert "How pairs are made" in form
+    client.post(reverse("programmes:move", args=[programme.pk]), {"to_state": ProgrammeState.MATCHING})
+    client.post(reverse("programmes:move", args=[programme.pk]), {"to_state": ProgrammeState.RUNNING})
+    running = client.get(reverse("programmes:detail", args=[programme.pk])).content.decode()
+    assert "Re-match people waiting in the pool" not in running
+    runs = client.get(reverse("matchruns:list", args=[programme.pk])).content.decode()
+    assert "there are no match runs" in runs and reverse("matchruns:start", args=[programme.pk]) not in runs
+
+
+# --- the last seat, asked for twice at once (PostgreSQL) ------------------------------------------
+
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite serialises writers, so requests cannot race"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_postgres
+def test_two_mentees_asking_for_the_last_seat_at_once_get_one_request_and_one_refusal(
+    cast: Cast, programme: Programme, june: Person
+):
+    # Both see June (one seat) on their list before either asks.
+    for mentee in (cast.vp_sales, cast.vp_tech):
+        assert june in [c.enrolment.person for c in partner_choices(enrolment=mine(programme, mentee)).choices]
+
+    outcomes = interleave(
+        lambda: ask(programme, cast.vp_sales, june),
+        lambda: ask(programme, cast.vp_tech, june),
+        refusals=(RelationshipRuleBroken,),
+    )
+
+    assert outcomes == ("ok", "no_free_seat")
+    assert mine(programme, june).seats_taken == 1
+    assert list(Relationship.objects.values_list("mentee", "state")) == [
+        (cast.vp_sales.pk, RelationshipState.PROPOSED)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_postgres
+def test_one_mentee_asking_two_partners_at_once_gets_one_request(cast: Cast, programme: Programme, june: Person):
+    outcomes = interleave(
+        lambda: ask(programme, cast.vp_sales, june),
+        lambda: ask(programme, cast.vp_sales, cast.ana),
+        refusals=(RelationshipRuleBroken,),
+    )
+
+    assert outcomes == ("ok", "mentee_already_paired")
+    assert Relationship.objects.filter(mentee=cast.vp_sales).count() == 1
+    assert (mine(programme, june).seats_taken, mine(programme, cast.ana).seats_taken) == (1, 0)
