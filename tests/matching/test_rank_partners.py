@@ -12,7 +12,7 @@ from twofold.matching import MatchInputError, build_problem, default_policy, mat
 
 
 def test_the_reporting_line_keeps_partners_out_and_the_best_comes_first():
-    cast = reverse_mentoring_cast() + [person("design", 2, "mentor", "ceo", department="Design", teach={"AI": 2})]
+    cast = [*reverse_mentoring_cast(), person("design", 2, "mentor", "ceo", department="Design", teach={"AI": 2})]
     problem = build_problem(cast, default_policy("reverse-mentoring")).problem
 
     ranked = rank_partners(problem, "vp-eng")

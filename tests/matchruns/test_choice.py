@@ -145,9 +145,7 @@ def test_a_full_partner_is_not_listed_and_cannot_be_asked(cast: Cast, programme:
     assert not Relationship.objects.filter(mentee=cast.vp_sales).exists()
 
 
-def test_a_decline_gives_the_seat_back_and_the_mentee_chooses_again(
-    cast: Cast, programme: Programme, june: Person
-):
+def test_a_decline_gives_the_seat_back_and_the_mentee_chooses_again(cast: Cast, programme: Programme, june: Person):
     request = ask(programme, cast.vp_sales, june)
 
     relationship_answer(relationship=request, actor=acting(june), accept=False, now=NOW + DAY)
@@ -168,7 +166,8 @@ def test_an_unanswered_request_expires_and_frees_the_seat(cast: Cast, programme:
     assert relationships_expire(now=NOW + programme.proposal_expiry_days * DAY) == 1
 
     assert mine(programme, june).seats_taken == 0
-    assert june in [choice.enrolment.person for choice in partner_choices(enrolment=mine(programme, cast.vp_tech)).choices]
+    choices = partner_choices(enrolment=mine(programme, cast.vp_tech)).choices
+    assert june in [choice.enrolment.person for choice in choices]
 
 
 def test_only_the_mentee_asks_for_themselves(cast: Cast, programme: Programme, june: Person):
@@ -354,9 +353,7 @@ def test_two_mentees_asking_for_the_last_seat_at_once_get_one_request_and_one_re
 
     assert outcomes == ("ok", "no_free_seat")
     assert mine(programme, june).seats_taken == 1
-    assert list(Relationship.objects.values_list("mentee", "state")) == [
-        (cast.vp_sales.pk, RelationshipState.PROPOSED)
-    ]
+    assert list(Relationship.objects.values_list("mentee", "state")) == [(cast.vp_sales.pk, RelationshipState.PROPOSED)]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -67,5 +67,8 @@ def choose_partner(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(status=405)
     page = partner_choices(enrolment=enrolment)
     return render(
-        request, "matchruns/choose.html", {"page": page, "programme": page.programme, "error": error}, status=400 if error else 200
+        request,
+        "matchruns/choose.html",
+        {"page": page, "programme": page.programme, "error": error},
+        status=400 if error else 200,
     )

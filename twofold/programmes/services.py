@@ -34,9 +34,9 @@ from twofold.programmes.models import (
     Enrolment,
     EnrolmentRole,
     EnrolmentStatus,
+    MatchingMode,
     Programme,
     ProgrammeEmail,
-    MatchingMode,
     ProgrammeKind,
     ProgrammeState,
 )

@@ -86,6 +86,10 @@ NEXT_STEP: dict[str, str] = {
 }
 
 
+# Running back to matching: a partial re-match by a match run.
+REMATCH = (ProgrammeState.RUNNING, ProgrammeState.MATCHING)
+
+
 def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
     """The programme ``pk`` if the user manages it. Otherwise 404 whether it exists or not, from the
     same single query: which programmes exist is not for them to learn. Every page of a programme's
@@ -175,7 +179,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         (state, _transition_label(programme, state), state == next_step)
         for state in PROGRAMME_TRANSITIONS[programme.state]
         # A participant-choice programme has no re-match: people keep choosing while it runs.
-        if not (programme.is_participant_choice and (programme.state, state) == (ProgrammeState.RUNNING, ProgrammeState.MATCHING))
+        if not (programme.is_participant_choice and (programme.state, state) == REMATCH)
     ]
     # The next step first, closing last.
     transitions.sort(key=lambda row: (not row[2], row[0] == ProgrammeState.CLOSED))

@@ -143,8 +143,8 @@ def _agreement_or_none(relationship: Relationship) -> Agreement | None:
 
 def answer_awaited(relationship: Relationship, *, side: str, now: datetime | None = None) -> bool:
     """Whether a proposal waits for this side's answer: still proposed and not expired, not answered by
-    this side yet, and this side is asked at all (in a one-sided programme the mentor accepted by enrolling,
-unless the mentee asked them: participant choice)."""
+        this side yet, and this side is asked at all (in a one-sided programme the mentor accepted by enrolling,
+    unless the mentee asked them: participant choice)."""
     now = now or timezone.now()
     if relationship.state != RelationshipState.PROPOSED:
         return False
