@@ -368,3 +368,20 @@ def test_one_mentee_asking_two_partners_at_once_gets_one_request(cast: Cast, pro
     assert outcomes == ("ok", "mentee_already_paired")
     assert Relationship.objects.filter(mentee=cast.vp_sales).count() == 1
     assert (mine(programme, june).seats_taken, mine(programme, cast.ana).seats_taken) == (1, 0)
+
+
+def test_a_policy_that_does_not_hold_is_said_plainly_and_nothing_is_requested(
+    cast: Cast, programme: Programme, june: Person
+):
+    # Saved before the check existed (the services refuse it now): the page says so, never a 500.
+    Programme.objects.filter(pk=programme.pk).update(policy={"weights": {"charisma": 1}})
+    vera = signed_in(cast.vp_sales_user)
+    url = reverse("choice:partners", args=[programme.pk])
+
+    page = vera.get(url)
+    refused = vera.post(url, {"partner": mine(programme, june).pk})
+
+    assert page.status_code == 200 and "cannot be worked out now" in page.content.decode()
+    assert refused.status_code == 400 and "cannot be worked out now" in refused.content.decode()
+    assert not Relationship.objects.exists()
+    assert mine(programme, june).seats_taken == 0

@@ -85,10 +85,11 @@ def _ranking(programme: Programme, enrolment: Enrolment, *, limit: int | None) -
             return _Ranking(pairs=[], pool=pool, weights={})
         problem = build_problem(pool.records, policy).problem
         ranked = rank_partners(problem, enrolment.person.employee_id, limit=limit)
-    except (PolicyError, RosterError, TreeError) as error:
+    except (PolicyError, RosterError, TreeError):
+        # The details are for the programme's managers (a match run, or saving its settings, shows them).
         raise RelationshipRuleBroken(
-            f"The partners for {programme.name} cannot be worked out now ({error}); the programme managers "
-            "can see why on its settings.",
+            f"The partners for {programme.name} cannot be worked out now: its matching settings need a "
+            "programme manager's attention.",
             code="ranking_failed",
         ) from None
     weights = {name: weight for name, weight in policy.weights.as_dict().items() if weight}
@@ -123,7 +124,11 @@ def partner_choices(*, enrolment: Enrolment, limit: int = CHOICES_SHOWN) -> Choi
     page.closed = _closed(programme, enrolment)
     if page.closed:
         return page
-    ranking = _ranking(programme, enrolment, limit=limit)
+    try:
+        ranking = _ranking(programme, enrolment, limit=limit)
+    except RelationshipRuleBroken as refusal:
+        page.closed = refusal.message
+        return page
     partners = [ranking.partner(pair) for pair in ranking.pairs]
     profiles = enrolment_profiles(own=enrolment, partners=partners)
     page.choices = [
