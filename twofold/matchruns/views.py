@@ -42,7 +42,9 @@ def _rule_message(error: Exception) -> str:
 def run_list(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     runs = list(programme.match_runs.annotate(pairs=Count("proposals")).order_by("-created_at")[:50])
-    can_run = programme.state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING)
+    can_run = (
+        programme.state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING) and not programme.is_participant_choice
+    )
     return render(request, "matchruns/runs.html", {"programme": programme, "runs": runs, "can_run": can_run})
 
 

@@ -65,7 +65,10 @@ TRANSITION_LABELS: dict[str, str] = {
 }
 
 
-def _transition_label(from_state: str, to_state: str) -> str:
+def _transition_label(programme: Programme, to_state: str) -> str:
+    from_state = programme.state
+    if programme.is_participant_choice and to_state == ProgrammeState.MATCHING:
+        return f"Let {programme.mentee_label}s choose their {programme.mentor_label}s"
     if from_state == ProgrammeState.RUNNING and to_state == ProgrammeState.MATCHING:
         return "Re-match people waiting in the pool"
     if from_state == ProgrammeState.MATCHING and to_state == ProgrammeState.ENROLLING:
@@ -81,6 +84,10 @@ NEXT_STEP: dict[str, str] = {
     ProgrammeState.ENROLLING: ProgrammeState.MATCHING,
     ProgrammeState.MATCHING: ProgrammeState.RUNNING,
 }
+
+
+# Running back to matching: a partial re-match by a match run.
+REMATCH = (ProgrammeState.RUNNING, ProgrammeState.MATCHING)
 
 
 def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
@@ -169,8 +176,10 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     next_step = NEXT_STEP.get(programme.state)
     transitions = [
-        (state, _transition_label(programme.state, state), state == next_step)
+        (state, _transition_label(programme, state), state == next_step)
         for state in PROGRAMME_TRANSITIONS[programme.state]
+        # A participant-choice programme has no re-match: people keep choosing while it runs.
+        if not (programme.is_participant_choice and (programme.state, state) == REMATCH)
     ]
     # The next step first, closing last.
     transitions.sort(key=lambda row: (not row[2], row[0] == ProgrammeState.CLOSED))

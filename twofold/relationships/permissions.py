@@ -29,6 +29,12 @@ def can_manage_pair(user: Any, relationship: Any) -> bool:
     return p.can_manage_programme(user, relationship.programme)
 
 
+def can_request_partner(user: Any, enrolment: Any) -> bool:
+    """Asking for a partner (participant choice): the mentee or protégé themselves, for their own
+    enrolment."""
+    return enrolment.role == "mentee" and p.can_act_for(user, enrolment.person)
+
+
 def register_rules() -> None:
     p.register("relationships.view", p.can_view_relationship, refusal="No such relationship.", hidden=True)
     for action in PAIR_ACTIONS:
@@ -39,6 +45,12 @@ def register_rules() -> None:
         "relationships.propose",
         p.can_manage_programme,
         refusal="Pairs are proposed by the programme's managers.",
+        hidden=True,
+    )
+    p.register(
+        "relationships.request",
+        can_request_partner,
+        refusal="Only the mentee or protégé asks for a partner, for themselves.",
         hidden=True,
     )
     p.register(
