@@ -100,7 +100,9 @@ def test_an_edited_meeting_reminder_keeps_its_calendar_invitation(cast: Cast, sm
     )
     reminders_send(today=TODAY)
     to_vera = next(
-        m for m in smtp_server.messages if cast.vp_sales.email in m["To"] and m["X-Twofold-Reminder"] == "meeting_upcoming"
+        m
+        for m in smtp_server.messages
+        if cast.vp_sales.email in m["To"] and m["X-Twofold-Reminder"] == "meeting_upcoming"
     )
     assert to_vera["Subject"] == f"See {cast.ana.name} on Wed 11 Mar, 14:00"
     assert "Wednesday 11 March 2026, 14:00 UTC at Room 4, 45 minutes." in body_of(to_vera)
@@ -134,7 +136,9 @@ def test_each_reminder_previews_and_sends_a_test_to_the_manager(cast: Cast, kind
     )
     assert response.status_code == 200
     [message] = smtp_server.messages
-    assert message["Subject"] == "[Test] Test of Sam Example" and message["To"].addresses[0].addr_spec == "pm@example.org"
+    assert (
+        message["Subject"] == "[Test] Test of Sam Example" and message["To"].addresses[0].addr_spec == "pm@example.org"
+    )
     assert not ProgrammeEmail.objects.exists() and not ReminderSent.objects.exists()
     listing = client.get(reverse("programmes:emails", args=[programme.pk])).content.decode()
     assert EmailKind(kind).label in listing
