@@ -38,7 +38,7 @@ def two_programmes(cast: Cast) -> tuple[Programme, Programme, Programme]:
 
 
 def test_the_concerns_page_filters_by_a_programme_the_manager_manages(cast: Cast, two_programmes) -> None:  # type: ignore[no-untyped-def]
-    mine, also_mine, theirs = two_programmes
+    mine, _, theirs = two_programmes
     client = signed_in(cast.programme_manager)
     url = reverse("relationships:concerns")
     everything = client.get(url, {"show": "all"}).content.decode()

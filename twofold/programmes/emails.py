@@ -3,7 +3,8 @@ here) and the proposal and pair reminders (sent by :mod:`twofold.relationships.r
 :func:`email_render` and :func:`email_message`).
 
 Each kind of email (:class:`~twofold.programmes.models.EmailKind`) has a default subject and body
-(:data:`~twofold.programmes.email_definitions.EMAILS`) and a programme may keep its own (:class:`~twofold.programmes.models.ProgrammeEmail`).
+(:data:`~twofold.programmes.email_definitions.EMAILS`) and a programme may keep its own
+(:class:`~twofold.programmes.models.ProgrammeEmail`).
 Both are plain text with placeholders such as ``{{ first_name }}``; an unknown placeholder is refused
 when the wording is saved, never sent. Values are substituted as text: a name or description cannot
 add markup or template code. Every email has a plain-text and an HTML part, and ends with a footer
