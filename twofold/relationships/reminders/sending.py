@@ -15,9 +15,7 @@ from django.utils import timezone
 
 from twofold.operations.recovery import process_gone, process_identity
 from twofold.relationships.digest import DigestRow, digest_message
-from twofold.relationships.models import (
-    ReminderSent,
-)
+from twofold.relationships.models import ReminderSent
 from twofold.relationships.reminders.due import reminders_due
 from twofold.relationships.reminders.messages import WordingCache, reminder_message
 from twofold.relationships.reminders.rules import DueReminder, ReminderKind
