@@ -93,7 +93,9 @@ def run_board(request: HttpRequest, pk: int, run_id: int | str) -> HttpResponse:
 
 def _board_response(request: HttpRequest, programme: Programme, run: MatchRun) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "matchruns/partials/board.html", _board_context(request, programme, run))
+        # The page head's actions come along out of band: "Publish N proposals" counts the board's pairs.
+        context = {**_board_context(request, programme, run), "actions_oob": True}
+        return render(request, "matchruns/partials/board.html", context)
     return redirect("matchruns:board", pk=programme.pk, run_id=run.pk)
 
 

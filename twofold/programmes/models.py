@@ -226,6 +226,12 @@ class EmailKind(models.TextChoices):
 
     INVITATION = "invitation", "Invitation"
     INVITATION_REMINDER = "invitation_reminder", "Invitation reminder"
+    # The daily run's emails to a pair (their names are the reminders' kinds).
+    PROPOSAL_AWAITING = "proposal_awaiting", "Proposal waiting for an answer"
+    MEETING_UPCOMING = "meeting_upcoming", "Meeting coming up"
+    MEETING_DUE = "meeting_due", "Next meeting due"
+    RELATIONSHIP_IDLE = "relationship_idle", "Pair idle"
+    CHECK_IN_DUE = "check_in_due", "Check-in due"
 
 
 class ProgrammeEmail(models.Model):

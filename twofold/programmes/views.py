@@ -39,6 +39,7 @@ from twofold.programmes.models import (
 )
 from twofold.programmes.selectors import (
     application_to_decide,
+    programme_enrolments,
     programme_pool_counts,
     programmes_open_to,
     programmes_visible_to,
@@ -229,12 +230,9 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
     form = InviteForm(departments=options.departments, locations=options.locations)
     role = request.GET.get("role", "")
     status = request.GET.get("status", "")
-    enrolments = Enrolment.objects.filter(programme=programme).select_related("person", "nominated_by")
-    if role in EnrolmentRole.values:
-        enrolments = enrolments.filter(role=role)
-    if status in EnrolmentStatus.values:
-        enrolments = enrolments.filter(status=status)
-    page = Paginator(enrolments.order_by("role", "person__name"), 50).get_page(request.GET.get("page"))
+    search = request.GET.get("q", "")
+    enrolments = programme_enrolments(request.user, programme, role=role, status=status, search=search)
+    page = Paginator(enrolments, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -246,6 +244,7 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "role": role,
             "status": status,
+            "search": search,
             "roles": EnrolmentRole.choices,
             "statuses": EnrolmentStatus.choices,
             "query_string": query.urlencode(),

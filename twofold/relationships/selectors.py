@@ -553,16 +553,28 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
 # --- concerns ------------------------------------------------------------------------------------
 
 
-def concerns_for_managers(user: Any, *, statuses: Iterable[str] | None = None) -> QuerySet[Concern]:
+def concerns_for_managers(
+    user: Any, *, statuses: Iterable[str] | None = None, programme_id: int | None = None
+) -> QuerySet[Concern]:
     """The concerns a user handles: every one for an org admin, those of the programmes they manage
-    for a programme manager, none for anyone else (the partner above all). Optionally only some statuses.
-    Who manages what is :func:`twofold.accounts.permissions.manageable_programmes`."""
+    for a programme manager, none for anyone else (the partner above all). Optionally only some
+    statuses, or one programme's (none when the user does not manage it). Who manages what is
+    :func:`twofold.accounts.permissions.manageable_programmes`."""
     concerns = Concern.objects.select_related(
         "relationship__programme", "relationship__mentor", "relationship__mentee", "raised_by", "handled_by"
     ).order_by("-created_at", "pk")
     if statuses is not None:
         concerns = concerns.filter(status__in=list(statuses))
+    if programme_id is not None:
+        concerns = concerns.filter(relationship__programme_id=programme_id)
     return concerns.filter(relationship__programme__in=manageable_programmes(user, Programme.objects.all()))
+
+
+def concern_programmes(user: Any) -> QuerySet[Programme]:
+    """The programmes whose concerns ``user`` handles and that have any, by name: the choices of the
+    concerns page's programme filter."""
+    with_concerns = Programme.objects.filter(pk__in=Concern.objects.values("relationship__programme_id"))
+    return manageable_programmes(user, with_concerns).order_by("name", "pk")
 
 
 def concerns_raised_by(*, person: Person, relationship: Relationship | None = None) -> QuerySet[Concern]:
