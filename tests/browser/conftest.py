@@ -49,7 +49,8 @@ def watch_csp_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    # Generous: the first page of a run loads the URLconf and templates, slow on a busy machine.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     violations = watch_csp_violations(page)
     yield page

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programmes', '0004_filling'),
+        ('programmes', '0005_programme_matching_mode'),
     ]
 
     operations = [

@@ -145,7 +145,9 @@ def proposal_reminders(relationship: Relationship, *, today: date) -> list[DueRe
     if (today - local_date(relationship.proposed_at)).days < PROPOSAL_REMINDER_EVERY_DAYS:
         return []
     pending = {"mentee"} if relationship.mentee_answer == Answer.PENDING else set()
-    if relationship.mentor_answer == Answer.PENDING and relationship.programme.acceptance != Acceptance.ONE_SIDED:
+    if relationship.mentor_answer == Answer.PENDING and (
+        relationship.programme.acceptance != Acceptance.ONE_SIDED or relationship.requested_by_mentee
+    ):
         pending.add("mentor")
     return [
         DueReminder(
