@@ -328,19 +328,11 @@ def main() -> None:
             sys.executable, "-m", "twofold", "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(options.workers),
             "--threads", str(options.threads),
         ]  # fmt: skip
-    serve = subprocess.Popen(
-        command,
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # The servers' own logs (errors only, LOG_LEVEL=WARNING) beside the database, to read after a run.
+    serve_log = (var_dir / "serve.log").open("wb")
+    serve = subprocess.Popen(command, env=env, cwd=ROOT, stdout=serve_log, stderr=subprocess.STDOUT)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "twofold", "worker"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "twofold", "worker"], env=env, cwd=ROOT, stdout=serve_log, stderr=subprocess.STDOUT
     )
     try:
         wait_until_up(base, serve)
