@@ -104,7 +104,7 @@ def test_insights_pages_with_charts(page, cast) -> None:  # type: ignore[no-unty
     # The engagement, bridge and pipeline sections, each table with its downloads; the report button.
     for key in ("engagement", "bridge", "pipeline"):
         assert page.locator(f"#section-{key}").count() == 1
-    assert page.get_by_role("link", name="Download report (PDF)").count() == 1
+    assert page.get_by_role("button", name="Download report (PDF)").count() == 1
     assert page.locator("p.downloads a", has_text="XLSX").count() >= 5
 
 
