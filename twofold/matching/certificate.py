@@ -151,16 +151,18 @@ def _violators(
 
     Returns the rows holding any (``hot``), the kept pairs as (position in ``hot``, column), and
     per hot row the smallest value kept when the row has ``cap`` or more violators (its others are
-    at most that), else ``inf``. Violators are few after the first solve, so one comparison and
-    its ``nonzero`` find them all; a block with very many (poor prices) is ranked per row instead.
+    at most that), else ``inf``. Violators are few after the first solve, so one comparison of the
+    rows holding any and its ``nonzero`` find them all, where ranking each such row's ``cap`` best
+    took twice as long; a block with very many (poor prices) is ranked per row instead.
     """
-    above = values > threshold
-    total = int(np.count_nonzero(above))
-    if total == 0:
+    # Most rows of most blocks hold none: one reduction finds the rows that do.
+    hot = np.flatnonzero(values.max(axis=1, initial=-np.inf) > threshold)
+    if len(hot) == 0:
         return EMPTY, EMPTY, EMPTY, np.zeros(0)
-    if total > 4 * cap * len(values) + (1 << 16):
-        hot = np.flatnonzero(above.any(axis=1))
-        sub = values[hot] if len(hot) < len(values) else values
+    sub = values[hot] if len(hot) < len(values) else values
+    above = sub > threshold
+    total = int(np.count_nonzero(above))
+    if total > 4 * cap * len(hot) + (1 << 16):
         r, c = top_k(sub, cap)
         value = sub[r, c].astype(np.float64)
         kept = value > threshold
@@ -171,15 +173,11 @@ def _violators(
         return hot, r[kept], c[kept], smallest
     # (A flat index and a division: ``nonzero`` of a 2-D mask is ten times slower.)
     flat = np.flatnonzero(above)
-    rows, c = np.divmod(flat, values.shape[1])
-    count = np.bincount(rows, minlength=len(values))
-    hot = np.flatnonzero(count)
-    position = np.empty(len(values), dtype=np.int64)
-    position[hot] = np.arange(len(hot))
-    r = position[rows]
-    value = values.reshape(-1)[flat].astype(np.float64)
+    r, c = np.divmod(flat, sub.shape[1])
+    count = np.bincount(r, minlength=len(hot))
+    value = sub.reshape(-1)[flat].astype(np.float64)
     smallest = np.full(len(hot), np.inf)
-    full = count[hot] >= cap
+    full = count >= cap
     if full.any():
         # Rows with ``cap`` or more: keep their ``cap`` largest (rows come out of ``nonzero`` in order).
         order = np.lexsort((-value, r))
