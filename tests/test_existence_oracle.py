@@ -119,6 +119,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:concern_handle": {"pk": concern.pk},
         "insights:programme": programme_ids,
         "insights:report": programme_ids,
+        "insights:programme_refresh": programme_ids,
         # The pairs list and its actions: for the programme's managers; a pair of another programme
         # answers like an unknown one too.
         "relationships:pairs": programme_ids,
@@ -149,6 +150,7 @@ def scene(cast: Cast) -> Scene:
         # Executives and org admins see every programme's evidence; its own manager sees it too.
         "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "insights:report": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        "insights:programme_refresh": [*outsiders, cast.ana_user, cast.vp_tech_user],
         **{
             name: [*outsiders, cast.executive, cast.ana_user, cast.vp_sales_user]
             for name in (

@@ -76,6 +76,8 @@ dataprotection:requests         302 403 403 403 403 403 403 403 403 200 | -
 home                            302 302 302 302 302 302 302 302 302 302 | -
 insights:overview               302 403 403 403 403 403 200 200 200 200 | -
 insights:programme              302 403 403 403 403 403 404 200 200 200 | -
+insights:programme_refresh      302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 404 302 302 302
+insights:refresh                302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 302 302 302 302
 insights:report                 302 403 403 403 403 403 404 200 200 200 | -
 insights:table                  302 403 403 403 403 403 404 200 200 200 | -
 login                           200 302 302 302 302 302 302 302 302 302 | -
@@ -317,6 +319,7 @@ def scene(cast: Cast) -> Scene:
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
         "insights:programme": {"pk": mentoring.pk},
+        "insights:programme_refresh": {"pk": mentoring.pk},
         "insights:report": {"pk": mentoring.pk, "fmt": "csv"},
         "insights:table": {"pk": mentoring.pk, "slug": "meeting-cadence", "fmt": "xlsx"},
         "programmes:new": {"kind": "reverse_mentoring"},
@@ -380,6 +383,8 @@ def scene(cast: Cast) -> Scene:
         "people:import_confirm": {},
         "people:import_cancel": {},
         "people:import_job_retry": {},
+        "insights:refresh": {},
+        "insights:programme_refresh": {},
         "programmes:new": {},
         "programmes:edit": {},
         "programmes:copy": {},

@@ -437,6 +437,11 @@ if not 0 <= IMPORT_MAX_DEACTIVATION_PERCENT <= 100:
 # A confirmed people import of at least this many rows runs on a worker, its page showing progress.
 IMPORT_BACKGROUND_ROWS = env_int("TWOFOLD_IMPORT_BACKGROUND_ROWS", 5000)
 IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS", 24)
+# Insights pages read snapshots computed by the worker (docs/insights.md#freshness): one older than
+# this many seconds is recomputed in the background when a page shows it (the daily run refreshes
+# them all anyway). TWOFOLD_INSIGHTS_LIVE=1 computes them inside each request instead.
+INSIGHTS_SNAPSHOT_MAX_AGE = env_int("TWOFOLD_INSIGHTS_MAX_AGE_SECONDS", 6 * 3600)
+INSIGHTS_LIVE = env_bool("TWOFOLD_INSIGHTS_LIVE")
 if IMPORT_UPLOAD_RETENTION_HOURS < 1:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")
 
