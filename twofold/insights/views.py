@@ -148,7 +148,7 @@ def _programme_view(request: HttpRequest, pk: int) -> tuple[Programme, InsightsF
 
 def _query(request: HttpRequest) -> str:
     """The page's filters, for its download links (not its progress polls)."""
-    return urlencode([(key, value) for key, value in request.GET.items() if key in ("department", "period")])
+    return urlencode([(key, str(request.GET[key])) for key in ("department", "period") if request.GET.get(key)])
 
 
 @require_GET
