@@ -154,6 +154,8 @@ def snapshot_refresh(actor: Any, view: View) -> InsightsSnapshot:
         if not settings.INSIGHTS_LIVE:
             snapshot_id = snapshot.pk
             transaction.on_commit(lambda: _enqueue(snapshot_id))
+    # An immediate task backend (no worker) has computed it already, on commit.
+    snapshot.refresh_from_db()
     if settings.INSIGHTS_LIVE:
         # The PDF only when downloaded: a page computed per request should not typeset one.
         return snapshot_compute(snapshot.pk, with_pdf=False)
