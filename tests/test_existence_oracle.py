@@ -28,7 +28,7 @@ from tests.people.test_views import signed_in
 from tests.relationships.pairing import MENTEE, enrol, pair_up
 from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
-from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.people.models import ImportJob
 from twofold.programmes.models import ProgrammeState
 from twofold.relationships.models import AdvocacyAction, Concern
@@ -93,6 +93,7 @@ def scene(cast: Cast) -> Scene:
     run = MatchRun.objects.create(programme=programme, status=MatchRunStatus.READY)
     application = enrol(draft, cast.ana, MENTEE)
     pool_member = enrol(programme, cast.ben, MENTEE)
+    proposal = Proposal.objects.create(run=run, mentor=relationship.mentor_enrolment, mentee=pool_member)
     webhook = Subscription.objects.create(name="HR", url="https://hooks.example.org/hr", secret="whsec_x")
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic"
@@ -173,6 +174,7 @@ def scene(cast: Cast) -> Scene:
     api_ids = {
         "programme_id": programme.pk,
         "run_id": run.pk,
+        "proposal_id": proposal.pk,
         "relationship_id": relationship.pk,
         "person_id": cast.ana.pk,
         "enrolment_id": application.pk,
@@ -191,7 +193,7 @@ def scene(cast: Cast) -> Scene:
         elif name.startswith("relationships:") and name not in ids:
             ids[name] = relationship_ids
         viewers.setdefault(name, [*outsiders, cast.vp_tech_user, cast.executive, cast.programme_manager])
-    body_ids = {"eve": cast.ben.pk, "skill": SkillFactory().pk}
+    body_ids = {"eve": cast.ben.pk, "skill": SkillFactory().pk, "future": programme.pk, "run_proposal": proposal.pk}
     return Scene(
         ids=ids,
         viewers=viewers,

@@ -10,7 +10,7 @@ Path parameters are filled with real objects of one scene (:func:`scene`): an ac
 pair (Ana mentoring Vera), an active sponsorship of the same two (Vera sponsoring Ana), a proposal
 between them waiting for answers, another pair (Ben and Victor) in a programme another manager runs,
 an invitation, an application waiting for its line manager, a meeting, an advocacy action, a concern,
-a match run and a webhook.
+a match run proposing a pair and a webhook.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from tests.relationships.pairing import MENTEE, MENTOR, pair_up, propose
 from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
 from twofold.api.api import api
-from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.people.models import ImportJob, ImportJobStatus, Skill
 from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import EnrolmentStatus, ProgrammeState
@@ -297,6 +297,7 @@ def scene(cast: Cast) -> Scene:
     # In the pool without a partner: a programme manager may pick one for them.
     waiting = EnrolmentFactory(programme=mentoring, person=sam, role=MENTEE, status=EnrolmentStatus.ACTIVE)
     free_mentor = EnrolmentFactory(programme=mentoring, person=june, role=MENTOR, status=EnrolmentStatus.ACTIVE)
+    run_proposal = Proposal.objects.create(run=run, mentor=free_mentor, mentee=waiting, score=0.7)
     skill = Skill.objects.create(name="Prompting")
     webhook = Subscription.objects.create(
         name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
@@ -437,6 +438,7 @@ def scene(cast: Cast) -> Scene:
         "application": application.pk,
         "meeting": meeting.pk,
         "run": run.pk,
+        "run_proposal": run_proposal.pk,
         "skill": skill.pk,
         "ana": cast.ana.pk,
         "eve": eve.pk,
