@@ -137,6 +137,9 @@ def scene(cast: Cast) -> Scene:
         "webhooks:detail": {"pk": webhook.pk},
         "webhooks:test": {"pk": webhook.pk},
         "webhooks:active": {"pk": webhook.pk},
+        "webhooks:edit": {"pk": webhook.pk},
+        "webhooks:rotate": {"pk": webhook.pk},
+        "webhooks:resend": {"pk": webhook.pk},
         "token_revoke": {"pk": token.pk},
     }
     viewers: dict[str, list[User]] = {
@@ -202,6 +205,7 @@ def scene(cast: Cast) -> Scene:
             "programmes:email": {"kind": "invitation"},
             "insights:report": {"fmt": "pdf"},
             "insights:table": {"slug": "careers-outcomes", "fmt": "csv"},
+            "webhooks:resend": {"delivery_id": "0b7e3f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"},
         },
     )
 

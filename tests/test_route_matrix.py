@@ -40,7 +40,7 @@ from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import EnrolmentStatus, ProgrammeState
 from twofold.relationships.calendar import calendar_feed_for
 from twofold.relationships.models import AdvocacyAction, Concern, MeetingStatus
-from twofold.webhooks.models import Subscription
+from twofold.webhooks.models import Delivery, DeliveryStatus, Subscription
 
 # The roles, in the order of the columns of TABLE.
 ROLES = (
@@ -168,8 +168,11 @@ two_step                        302 403 403 403 403 403 403 403 403 200 | -
 two_step_remove                 405 405 405 405 405 405 405 405 405 405 | -
 webhooks:active                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 webhooks:detail                 302 403 403 403 403 403 403 403 403 200 | -
+webhooks:edit                   302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 302
 webhooks:list                   302 403 403 403 403 403 403 403 403 200 | -
 webhooks:new                    302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 201
+webhooks:resend                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
+webhooks:rotate                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 200
 webhooks:test                   302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 """
 
@@ -302,6 +305,15 @@ def scene(cast: Cast) -> Scene:
     webhook = Subscription.objects.create(
         name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
     )
+    # A delivery that gave up, still within the days it may be resent from the log.
+    failed = Delivery.objects.create(
+        subscription=webhook,
+        event="proposal.made",
+        payload={"programme": {"id": mentoring.pk}},
+        occurred_at=timezone.now(),
+        status=DeliveryStatus.FAILED,
+        attempts=8,
+    )
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="gone.csv", file_name="hris.csv", preset="generic", status=ImportJobStatus.FAILED
     )
@@ -340,6 +352,9 @@ def scene(cast: Cast) -> Scene:
         "webhooks:detail": {"pk": webhook.pk},
         "webhooks:test": {"pk": webhook.pk},
         "webhooks:active": {"pk": webhook.pk},
+        "webhooks:edit": {"pk": webhook.pk},
+        "webhooks:rotate": {"pk": webhook.pk},
+        "webhooks:resend": {"pk": webhook.pk, "delivery_id": failed.pk},
         "relationships:pair": {"pk": mentoring.pk, "pair_id": pair.pk},
         "relationships:pair_end": {"pk": mentoring.pk, "pair_id": pair.pk},
         "relationships:pair_extend": {"pk": mentoring.pk, "pair_id": pair.pk},
@@ -418,6 +433,15 @@ def scene(cast: Cast) -> Scene:
         },
         "webhooks:test": {},
         "webhooks:active": {"active": "0"},
+        "webhooks:edit": {
+            "name": "HR channel",
+            "url": "https://hooks.example.org/people",
+            "preset": "teams",
+            "events": ["proposal.made", "proposal.accepted"],
+            "active": "on",
+        },
+        "webhooks:rotate": {"confirmed": "yes"},
+        "webhooks:resend": {},
         "tokens": {"name": "reports", "scopes": ["programmes:read"], "expires_days": "30"},
         "token_revoke": {},
         "service_tokens": {"username": "eve", "name": "sync", "scopes": ["people:read"], "expires_days": ""},

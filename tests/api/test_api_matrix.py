@@ -151,7 +151,11 @@ def body_for(operation: str, method: str, ids: dict[str, int]) -> dict[str, Any]
             "proficiency_before": 1,
             "proficiency_after": 3,
         },
-        "advocacy_record": {"kind": "introduction", "happened_on": timezone.localdate().isoformat(), "description": "CFO"},
+        "advocacy_record": {
+            "kind": "introduction",
+            "happened_on": timezone.localdate().isoformat(),
+            "description": "CFO",
+        },
         "checkins_answer": {"point": "fit", "satisfaction": 4, "psychological_safety": 5, "progress": 3},
         "nominations_create": {"programme_id": ids["future"], "statement": "Ready to lead"},
         "enrolments_respond": {"answer": "decline"},

@@ -74,7 +74,10 @@ def test_a_manager_swaps_locks_and_removes_pairs_of_a_run_under_review(cast: Cas
 
     swapped = manager("POST", f"{base}/swap", {"first_id": first.pk, "second_id": second.pk})
     assert swapped.status_code == 200, swapped.json()
-    assert {item["mentor"]["enrolment_id"] for item in swapped.json()["proposals"]} == {first.mentor_id, second.mentor_id}
+    assert {item["mentor"]["enrolment_id"] for item in swapped.json()["proposals"]} == {
+        first.mentor_id,
+        second.mentor_id,
+    }
     after = set(run.proposals.values_list("mentor_id", "mentee_id"))
     assert after != before and len(after) == 2 and {p["origin"] for p in swapped.json()["proposals"]} == {"swap"}
     same = manager("POST", f"{base}/swap", {"first_id": first.pk, "second_id": second.pk})

@@ -130,7 +130,9 @@ def test_a_mentee_nominates_their_mentor_who_accepts_and_the_nominator_sees_it(c
     assert invitation.nominated_by_id == cast.vp_sales.pk and invitation.status == EnrolmentStatus.INVITED
     # Nobody answers someone else's invitation: not the nominator, not another employee.
     for other in (cast.vp_sales_user, cast.ben_user):
-        answer = as_user(other, "programmes:write")("POST", f"/enrolments/{invitation.pk}/response", {"answer": "accept"})
+        answer = as_user(other, "programmes:write")(
+            "POST", f"/enrolments/{invitation.pk}/response", {"answer": "accept"}
+        )
         assert answer.status_code == 404
     invitation.refresh_from_db()
     assert invitation.status == EnrolmentStatus.INVITED

@@ -24,7 +24,7 @@ from twofold.api.routers.relationships import pair_page
 from twofold.api.routers.schemas import ERRORS, Id
 from twofold.people.models import MAX_PROFICIENCY, Skill
 from twofold.relationships.aggregates import SCORE_FIELDS
-from twofold.relationships.models import AdvocacyKind, CheckIn, CheckInPoint, Direction
+from twofold.relationships.models import AdvocacyKind, CheckIn, CheckInPoint
 from twofold.relationships.selectors import RelationshipPage, programme_health
 from twofold.relationships.services import advocacy_action_record, check_in_submit, knowledge_transfer_record
 
@@ -52,7 +52,7 @@ class KnowledgeOut(Schema):
 
 class KnowledgeIn(Schema):
     skill_id: Id
-    direction: Literal["mentor_to_mentee", "mentee_to_mentor"] = Direction.MENTOR_TO_MENTEE
+    direction: Literal["mentor_to_mentee", "mentee_to_mentor"] = "mentor_to_mentee"
     proficiency_before: int = Proficiency
     proficiency_after: int = Proficiency
     note: str = Field("", max_length=5000)
