@@ -162,3 +162,20 @@ def test_an_invitation_is_declined_by_the_person_invited(cast: Cast) -> None:
     assert again.status_code == 409
     invited.refresh_from_db()
     assert invited.status == EnrolmentStatus.DECLINED
+
+
+def test_text_with_a_nul_character_is_refused_before_anything_is_written(cast: Cast) -> None:
+    """PostgreSQL stores no NUL in text: the API refuses it as the pages' forms do, on every database."""
+    pair = pair_up(
+        ProgrammeFactory(managers=[cast.programme_manager]), cast.ana, cast.vp_sales, now=timezone.now() - MONTH_AGO
+    )
+    ana = as_user(cast.ana_user, "relationships:write")
+    held = (timezone.now() - timedelta(hours=1)).isoformat()
+    refused = ana("POST", f"/relationships/{pair.pk}/meetings", {"starts_at": held, "shared_note": "a\u0000b"})
+    assert refused.status_code == 422 and "NUL" in refused.json()["detail"]
+    body = {"skill_id": SkillFactory().pk, "proficiency_before": 1, "proficiency_after": 2, "note": "\u0000"}
+    assert ana("POST", f"/relationships/{pair.pk}/knowledge", body).status_code == 422
+    assert not KnowledgeTransfer.objects.exists() and pair.meetings.count() == 0
+    manager = as_user(cast.programme_manager, "programmes:read")
+    assert manager("GET", f"/programmes/{pair.programme_id}/pairs?q=a%00b").status_code == 422
+    assert manager("GET", f"/programmes/{pair.programme_id}/pairs?q=Ana").status_code == 200
