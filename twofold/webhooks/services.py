@@ -296,12 +296,11 @@ def deliveries_requeue(*, now: datetime | None = None) -> int:
     )
     requeued = 0
     for delivery in lost.order_by("created_at")[:1000]:
-        with transaction.atomic():
-            # Claimed by a compare-and-set: of two workers sweeping at once, one queues it.
-            claimed = Delivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts, queued_at__isnull=True)
-            if claimed.update(queued_at=now):
-                _enqueue(delivery)
-                requeued += 1
+        # Outside a transaction: queued at once, and noted as queued only once the queue took it (a
+        # queue that is down leaves it for the next sweep). Two workers sweeping at once may both
+        # queue it; the attempt's number makes that one attempt.
+        _enqueue(delivery)
+        requeued += 1
     if requeued:
         logger.warning("%d webhook deliveries had no task queued; queued them again", requeued)
     return requeued
