@@ -35,7 +35,7 @@ def state() -> dict[str, list[dict[str, Any]]]:
 # Codes: 200/201 done · 401 no token · 403 not for this role · 404 not theirs to know about ·
 #   409 the state forbids it (the pair's proposal has expired; Ana and Vera are already enrolled) ·
 #   403 for one of the pair, a rule about which of the two they are (only the sponsor records advocacy,
-#   only the mentee nominates) · 422 a manager's swap of a pair with itself (tests/api/test_pair_flows.py
+#   only the mentee nominates) · 422 a manager's swap of a pair with itself (tests/api/test_manager_flows.py
 #   swaps two real pairs)
 API_TABLE_TEXT = """
 operation              scope               ano emp jun sen oth lnm opm  pm exe adm

@@ -239,3 +239,30 @@ def test_a_retry_whose_task_was_lost_is_queued_again_for_its_own_attempt(cast, r
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 2
     assert [request.headers["x-twofold-attempt"] for request in receiver.requests] == ["1", "2"]
+
+
+def test_a_concern_waiting_is_not_sent_once_its_webhook_is_no_longer_for_org_admins_alone(
+    cast, receiver: Receiver
+) -> None:
+    from tests.factories import ProgrammeFactory, acting
+    from tests.relationships.pairing import pair_up
+    from twofold.relationships.services import concern_raise
+
+    subscription, _ = hook(cast.admin, receiver.url, ["concern.raised"], admins_only=True)
+    relationship = pair_up(ProgrammeFactory(state="matching"), cast.ana, cast.vp_sales)
+    concern_raise(relationship=relationship, actor=acting(cast.ana), text="Worried")
+    # Before the worker sends it, the webhook is changed to an endpoint everyone reads.
+    subscription_update(
+        actor=cast.admin,
+        subscription=subscription,
+        name="Everyone",
+        url=receiver.url,
+        events=["proposal.made"],
+        preset="generic",
+        admins_only=False,
+        active=True,
+    )
+    run_worker()
+    assert not receiver.requests
+    delivery = Delivery.objects.get(event="concern.raised")
+    assert delivery.status == DeliveryStatus.CANCELLED and delivery.payload == {}

@@ -49,7 +49,7 @@ class DeliveryStatus(models.TextChoices):
     RETRYING = "retrying", "Failed; will try again"
     SUCCEEDED = "succeeded", "Delivered"
     FAILED = "failed", "Failed; gave up"
-    CANCELLED = "cancelled", "Not sent: the subscription was disabled"
+    CANCELLED = "cancelled", "Not sent: the webhook was disabled, or no longer takes this event"
 
 
 FINAL_STATUSES = (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED)

@@ -369,7 +369,11 @@ def delivery_attempt(*, delivery_id: str, attempt: int | None = None) -> Deliver
         if attempt is not None and attempt != delivery.attempts + 1:
             return delivery
         subscription = delivery.subscription
-        if not subscription.active:
+        # Disabled since, or changed so that the endpoint may no longer receive this event (no longer
+        # read by org admins alone, for a concern): nothing is sent.
+        if not subscription.active or not (
+            delivery.test or event_allowed(delivery.event, admins_only=subscription.admins_only)
+        ):
             delivery.status, delivery.next_attempt_at, delivery.payload = DeliveryStatus.CANCELLED, None, {}
             delivery.save(update_fields=["status", "next_attempt_at", "payload"])
             return delivery

@@ -24,6 +24,21 @@ class Migration(migrations.Migration):
                 null=True,
             ),
         ),
+        migrations.AlterField(
+            model_name="delivery",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting to be sent"),
+                    ("retrying", "Failed; will try again"),
+                    ("succeeded", "Delivered"),
+                    ("failed", "Failed; gave up"),
+                    ("cancelled", "Not sent: the webhook was disabled, or no longer takes this event"),
+                ],
+                default="pending",
+                max_length=10,
+            ),
+        ),
         migrations.RunPython(settled_as_queued, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="delivery",
