@@ -30,7 +30,7 @@ from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.people.models import ImportJob
-from twofold.programmes.models import ProgrammeState
+from twofold.programmes.models import MatchingMode, ProgrammeState
 from twofold.relationships.models import AdvocacyAction, Concern
 from twofold.webhooks.models import Subscription
 
@@ -94,6 +94,14 @@ def scene(cast: Cast) -> Scene:
     application = enrol(draft, cast.ana, MENTEE)
     pool_member = enrol(programme, cast.ben, MENTEE)
     proposal = Proposal.objects.create(run=run, mentor=relationship.mentor_enrolment, mentee=pool_member)
+    # Participant choice: Vera chooses her mentor; nobody else has this page.
+    choosing = ProgrammeFactory(
+        name="Choose your mentor",
+        state=ProgrammeState.MATCHING,
+        matching_mode=MatchingMode.PARTICIPANT_CHOICE,
+        managers=[cast.programme_manager],
+    )
+    enrol(choosing, cast.vp_sales, MENTEE)
     webhook = Subscription.objects.create(name="HR", url="https://hooks.example.org/hr", secret="whsec_x")
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic"
@@ -141,6 +149,7 @@ def scene(cast: Cast) -> Scene:
         "webhooks:rotate": {"pk": webhook.pk},
         "webhooks:resend": {"pk": webhook.pk},
         "token_revoke": {"pk": token.pk},
+        "choice:partners": {"pk": choosing.pk},
     }
     viewers: dict[str, list[User]] = {
         # Everyone signed in with a role reads the directory; only who may not is asked here.
@@ -166,6 +175,8 @@ def scene(cast: Cast) -> Scene:
             )
         },
         "insights:table": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        # Choosing a partner: the mentee's own page; the programme's manager has none either.
+        "choice:partners": [*outsiders, cast.ana_user, cast.vp_tech_user, cast.executive, cast.programme_manager],
         "token_revoke": [*outsiders, cast.vp_sales_user, cast.executive, cast.programme_manager],
         # The API (through the session): the same objects, the same people who may not see them.
         "api:people_read": [cast.outsider],

@@ -37,7 +37,7 @@ from twofold.api.api import api
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.people.models import ImportJob, ImportJobStatus, Skill
 from twofold.people.services import people_tree_rebuild
-from twofold.programmes.models import EnrolmentStatus, ProgrammeState
+from twofold.programmes.models import EnrolmentStatus, MatchingMode, ProgrammeState
 from twofold.relationships.calendar import calendar_feed_for
 from twofold.relationships.models import AdvocacyAction, Concern, MeetingStatus
 from twofold.webhooks.models import Delivery, DeliveryStatus, Subscription
@@ -70,6 +70,7 @@ api:api-root                    404 404 404 404 404 404 404 404 404 404 | -
 api:openapi-json                200 200 200 200 200 200 200 200 200 200 | -
 api:openapi-view                200 200 200 200 200 200 200 200 200 200 | -
 audit:log                       302 403 403 403 403 403 403 403 403 200 | -
+choice:partners                 302 404 404 200 404 404 404 404 404 404 | 302 404 404 302 404 404 404 404 404 404
 dataprotection:person_export_html 302 404 404 404 404 404 404 404 404 200 | -
 dataprotection:person_export_json 302 404 404 404 404 404 404 404 404 200 | -
 dataprotection:requests         302 403 403 403 403 403 403 403 403 200 | -
@@ -301,6 +302,15 @@ def scene(cast: Cast) -> Scene:
     waiting = EnrolmentFactory(programme=mentoring, person=sam, role=MENTEE, status=EnrolmentStatus.ACTIVE)
     free_mentor = EnrolmentFactory(programme=mentoring, person=june, role=MENTOR, status=EnrolmentStatus.ACTIVE)
     run_proposal = Proposal.objects.create(run=run, mentor=free_mentor, mentee=waiting, score=0.7)
+    # Participant choice: Vera chooses her mentor among those the engine ranks for her (June).
+    choosing = ProgrammeFactory(
+        name="Choose your mentor",
+        state=ProgrammeState.MATCHING,
+        matching_mode=MatchingMode.PARTICIPANT_CHOICE,
+        managers=pm,
+    )
+    EnrolmentFactory(programme=choosing, person=cast.vp_sales, role=MENTEE, status=EnrolmentStatus.ACTIVE)
+    june_choosable = EnrolmentFactory(programme=choosing, person=june, role=MENTOR, status=EnrolmentStatus.ACTIVE)
     skill = Skill.objects.create(name="Prompting")
     webhook = Subscription.objects.create(
         name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
@@ -362,6 +372,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:pairs": {"pk": mentoring.pk},
         "relationships:pairs_csv": {"pk": mentoring.pk},
         "relationships:pick_partner": {"pk": mentoring.pk, "enrolment_id": waiting.pk},
+        "choice:partners": {"pk": choosing.pk},
     }
     for name, route in ROUTES.items():
         if name in kwargs or not route.parameters:
@@ -384,6 +395,7 @@ def scene(cast: Cast) -> Scene:
         "programmes:withdraw": {"reason": "No time", "confirmed": "yes"},
         "programmes:approve": {"decision": "approve"},
         "matchruns:start": {},
+        "choice:partners": {"partner": june_choosable.pk},
         "matchruns:change": {"row": "lock:1"},
         "matchruns:rerun": {},
         "matchruns:publish": {"confirmed": "yes"},
