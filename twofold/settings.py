@@ -407,10 +407,12 @@ else:
 WEBHOOK_MAX_ATTEMPTS = env_int("TWOFOLD_WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_SECONDS = env_int("TWOFOLD_WEBHOOK_RETRY_SECONDS", 30)
 WEBHOOK_TIMEOUT_SECONDS = env_int("TWOFOLD_WEBHOOK_TIMEOUT_SECONDS", 10)
-if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_RETRY_SECONDS < 0 or WEBHOOK_TIMEOUT_SECONDS < 1:
+# A delivery that gave up may be resent from its webhook's log for this many days; then its payload goes.
+WEBHOOK_RESEND_DAYS = env_int("TWOFOLD_WEBHOOK_RESEND_DAYS", 7)
+if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_RETRY_SECONDS < 0 or WEBHOOK_TIMEOUT_SECONDS < 1 or WEBHOOK_RESEND_DAYS < 0:
     raise ImproperlyConfigured(
         "TWOFOLD_WEBHOOK_MAX_ATTEMPTS and TWOFOLD_WEBHOOK_TIMEOUT_SECONDS must be 1 or more, "
-        "TWOFOLD_WEBHOOK_RETRY_SECONDS 0 or more"
+        "TWOFOLD_WEBHOOK_RETRY_SECONDS and TWOFOLD_WEBHOOK_RESEND_DAYS 0 or more"
     )
 # A worker records a heartbeat this often; /readyz fails once none is younger than four of them.
 WORKER_HEARTBEAT_SECONDS = env_int("TWOFOLD_WORKER_HEARTBEAT_SECONDS", 15)

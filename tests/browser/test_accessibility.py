@@ -79,6 +79,7 @@ def test_org_admin_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
             "/integrations/webhooks/",
             "/integrations/webhooks/new/",
             f"/integrations/webhooks/{webhook.pk}/",
+            f"/integrations/webhooks/{webhook.pk}/edit/",
         ],
     )
 
