@@ -154,7 +154,11 @@ class PeopleStorage(ScimStorage):
             descending = search_request.sort_order == SearchRequest.SortOrder.descending
             order = f"-{field}" if descending else field
         queryset = queryset.order_by(order, "pk")
-        total = queryset.count()
+        if search_request.filter is None:
+            # Everyone less those the provider deleted: two plain counts, not one over a join.
+            total = Person.objects.count() - ScimIdentity.objects.filter(deleted_at__isnull=False).count()
+        else:
+            total = queryset.count()
         start = max(search_request.start_index or 1, 1) - 1
         count = search_request.count
         page = queryset[start : start + count] if count is not None else queryset[start:]
