@@ -52,6 +52,13 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def postgres_database_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        return connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
 def create_postgres_database(name: str, *, replace: bool) -> None:
     import psycopg
 
@@ -150,11 +157,17 @@ def main() -> None:
     parser.add_argument("--database", default="twofold_scale", help="the PostgreSQL database to build")
     parser.add_argument("--sqlite", metavar="PATH", help="build a SQLite file instead of a PostgreSQL database")
     parser.add_argument("--replace", action="store_true", help="drop the database first if it exists")
+    parser.add_argument(
+        "--keep-existing", action="store_true", help="if the database exists, leave it as it is and build nothing"
+    )
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--relationships", type=int, default=20_000)
     parser.add_argument("--meetings-per-pair", type=int, default=26)
     parser.add_argument("--seed", type=int, default=1)
     options = parser.parse_args()
+    if options.keep_existing and not options.sqlite and postgres_database_exists(options.database):
+        print(json.dumps({"benchmark": "scale_data", "database": options.database, "kept": True}))
+        return
     built = build(options)
     print(
         json.dumps(

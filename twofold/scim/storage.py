@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, DateTimeField, F, QuerySet
+from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from scim2_models import (
     ForbiddenException,
@@ -77,9 +77,12 @@ LABELS = {
 
 def people() -> QuerySet[Person]:
     """Everyone SCIM shows: the directory, less the people an identity provider deleted."""
+    # "Not deleted" as NOT EXISTS rather than a filter on the outer join's nullable side, which
+    # PostgreSQL's planner cannot estimate (it then sorts the whole directory for one page).
+    deleted = ScimIdentity.objects.filter(person=OuterRef("pk"), deleted_at__isnull=False)
     return (
         Person.objects.select_related("manager", "scim_identity")
-        .filter(scim_identity__deleted_at__isnull=True)
+        .filter(~Exists(deleted))
         .annotate(
             scim_user_name=Coalesce(F("scim_identity__user_name"), F("email"), output_field=CharField()),
             scim_last_modified=Greatest(
