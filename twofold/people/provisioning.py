@@ -121,7 +121,7 @@ def person_provision(*, actor: Any, person: ProvisionedPerson, current: Person |
         raise FileRejected(parsed.problems)
     directory_write_lock()
     renumbered = current is not None and current.employee_id != person.employee_id
-    if renumbered:
+    if current is not None and renumbered:
         # The provider corrected the employee id (its own id for the person stays): the import
         # then knows the person by the new one.
         Person.objects.filter(pk=current.pk).update(employee_id=person.employee_id, updated_at=timezone.now())
