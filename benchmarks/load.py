@@ -2,7 +2,7 @@
 
 Builds (once; ``--reuse`` keeps it) an organisation of ``--people`` people with two long-running
 programmes of ``--relationships`` pairs and about ``--meetings-per-pair`` meetings each (the scale
-builder, ``benchmarks/scale_data.py``: the generator, then COPY), timing each stage of the build. Then serves it with
+builder of ``benchmarks/pages.py``: the generator, then COPY), timing the build. Then serves it with
 ``twofold serve --workers N`` and a worker, on 127.0.0.1 only, and runs locust headless for
 ``--seconds`` with ``--users`` concurrent users in the mix of ``benchmarks/locustfile.py``:
 participants (their pair's page, logging meetings), managers (review board, health, enrolments,
@@ -10,7 +10,7 @@ concerns), executives (insights) and directory pagers. Prints JSON: p50/p95/p99 
 failures per page and overall, against the issue's targets (p95 ≤ 300 ms, p99 ≤ 1 s, 0 errors,
 ≥ 100 requests/s). ``--sqlite`` runs the same on SQLite for contrast.
 
-    python benchmarks/load.py [--people 100000] [--relationships 20000] [--meetings-per-pair 26]
+    python benchmarks/load.py [--people 100000] [--relationships 20000] [--meetings-per-pair 25]
                               [--users 50] [--seconds 120] [--workers 5] [--reuse] [--sqlite]
 
 The full size takes the machine for several minutes: run it only when nobody else is measuring.
@@ -33,22 +33,39 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.pages import IDS, PASSWORD, POSTGRES_SERVER, free_port, python, scale_build
+from benchmarks.pages import IDS, PASSWORD, POSTGRES_SERVER, SETUP, free_port, python, twofold
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "twofold_bench_load"
 TARGETS = {"p95_ms": 300, "p99_ms": 1000, "failures": 0, "requests_per_second": 100}
 
 
-def build(options: argparse.Namespace, database_url: str) -> dict:
-    """The scale organisation, built by ``benchmarks/scale_data.py`` (its stages timed)."""
-    return scale_build(
-        options.database,
-        people=options.people,
-        relationships=options.relationships,
-        meetings_per_pair=options.meetings_per_pair,
-        sqlite=database_url.removeprefix("sqlite:///") if database_url.startswith("sqlite") else None,
-    )
+def build(env: dict[str, str], options: argparse.Namespace, database_url: str) -> dict:
+    import psycopg
+
+    database = options.database
+    if database_url.startswith("postgres"):
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{database}"')
+    else:
+        Path(database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    started = time.perf_counter()
+    twofold("migrate", "-v0", env=env)
+    migrated = time.perf_counter()
+    twofold("demo-org", "--people", str(options.people), "--seed", "1", "-v0", env=env)
+    people = time.perf_counter()
+    built = python(SETUP, PASSWORD, str(options.relationships), str(options.meetings_per_pair), env=env)
+    built["build_seconds"] = {
+        "migrate": round(migrated - started, 1),
+        "people": round(people - migrated, 1),
+        "programmes_pairs_meetings": round(time.perf_counter() - people, 1),
+        "total": round(time.perf_counter() - started, 1),
+    }
+    if database_url.startswith("postgres"):
+        with psycopg.connect(f"{POSTGRES_SERVER}/{database}", autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
+    return built
 
 
 def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -89,7 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--relationships", type=int, default=20_000)
-    parser.add_argument("--meetings-per-pair", type=int, default=26)
+    parser.add_argument("--meetings-per-pair", type=int, default=25)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--seconds", type=int, default=120)
@@ -112,7 +129,7 @@ def main() -> None:
         "TWOFOLD_TASKS_BACKEND": "database",
         "LOG_LEVEL": "WARNING",
     }
-    built = "reused" if options.reuse else build(options, database_url)
+    built = "reused" if options.reuse else build(env, options, database_url)
     ids = python(IDS, env=env)
     people_pages = max(1, min(options.people, 100_000) // 50)
 

@@ -1,8 +1,8 @@
 """Benchmark: every page's response time on an enterprise-sized organisation, on PostgreSQL.
 
-Builds (once; ``--reuse`` keeps it) a database with ``benchmarks/scale_data.py``: a generated
-organisation of ``--people`` people and two long-running programmes with ``--relationships`` pairs
-and about ``--meetings-per-pair`` meetings each; serves it with ``twofold runserver`` in a separate
+Builds (once; ``--reuse`` keeps it) a database with a generated organisation of ``--people``
+people and two long-running programmes with ``--relationships`` pairs and about
+``--meetings-per-pair`` meetings each, serves it with ``twofold runserver`` in a separate
 process, signs in as each role over real HTTP, and times each page ``--requests`` times after a
 warm-up. Prints JSON: p50, p95 and max milliseconds per page. Target (issue 5): p95 ≤ 300 ms
 for every page at 100,000 people, ≥ 20,000 relationships and ≥ 500,000 meetings.
@@ -29,7 +29,28 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DATABASE = "twofold_bench_pages"
-PASSWORD = "bench-password-123"  # benchmarks/scale_data.py gives every sign-in this password
+PASSWORD = "bench-password-123"
+
+SETUP = """
+import json, sys
+import django
+django.setup()
+from django.db.models import Count
+from twofold.accounts.services import user_upsert
+from twofold.demo.services import demo_accounts_ensure
+from twofold.relationships.models import Relationship
+from benchmarks.scale_programmes import scale_programmes_build
+
+logins = demo_accounts_ensure(password=sys.argv[1])
+from twofold.accounts.models import User
+manager = User.objects.get(username="manager")
+figures = scale_programmes_build(relationships=int(sys.argv[2]), meetings_per_pair=int(sys.argv[3]), manager=manager)
+busiest = (
+    Relationship.objects.filter(state="active").annotate(n=Count("meetings")).order_by("-n", "pk").first()
+)
+user_upsert(username="bench-mentor", password=sys.argv[1], person=busiest.mentor)
+print(json.dumps({"figures": figures.__dict__, "relationship": busiest.pk, "meetings_on_it": busiest.n}))
+"""
 
 IDS = """
 import json
@@ -50,26 +71,13 @@ print(json.dumps({
 """
 
 
-def scale_build(
-    database: str, *, people: int, relationships: int, meetings_per_pair: int, sqlite: str | None = None
-) -> dict:
-    """Build the scale organisation with ``benchmarks/scale_data.py`` (dropping ``database``
-    first); returns its JSON (the seconds of each stage, the rows of each table)."""
-    command = [
-        sys.executable,
-        str(ROOT / "benchmarks" / "scale_data.py"),
-        *(("--sqlite", sqlite) if sqlite else ("--database", database, "--replace")),
-        "--people",
-        str(people),
-        "--relationships",
-        str(relationships),
-        "--meetings-per-pair",
-        str(meetings_per_pair),
-    ]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+def twofold(*arguments: str, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "twofold", *arguments], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     if result.returncode != 0:
-        raise SystemExit(f"the scale build failed:\n{result.stdout}\n{result.stderr}")
-    return json.loads(result.stdout)
+        raise SystemExit(f"twofold {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
 
 
 def python(code: str, *arguments: str, env: dict[str, str]) -> dict:
@@ -128,6 +136,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the database built by an earlier run")
     options = parser.parse_args()
 
+    import psycopg
+
     env = {
         **os.environ,
         "DATABASE_URL": f"{POSTGRES_SERVER}/{DATABASE}",
@@ -137,12 +147,16 @@ def main() -> None:
     }
     built: dict = {}
     if not options.reuse:
-        built = scale_build(
-            DATABASE,
-            people=options.people,
-            relationships=options.relationships,
-            meetings_per_pair=options.meetings_per_pair,
-        )
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+            connection.execute(f'CREATE DATABASE "{DATABASE}"')
+        started = time.perf_counter()
+        twofold("migrate", "-v0", env=env)
+        twofold("demo-org", "--people", str(options.people), "--seed", "1", "-v0", env=env)
+        built = python(SETUP, PASSWORD, str(options.relationships), str(options.meetings_per_pair), env=env)
+        built["build_seconds"] = round(time.perf_counter() - started, 1)
+        with psycopg.connect(f"{POSTGRES_SERVER}/{DATABASE}", autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
     ids = python(IDS, env=env)
     rm, sp = ids["programmes"][:2]
     port = free_port()
