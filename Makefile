@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The size of the generated demo organisation (`make run DEMO_PEOPLE=300` for a quicker first start).
+DEMO_PEOPLE ?= 2000
 
 .PHONY: venv run test test-postgres lint bench screenshots clean
 
@@ -21,7 +23,7 @@ $(STAMP): pyproject.toml
 # The background worker runs beside the web server (match runs, invitation emails); Ctrl-C stops both.
 # Links in emails start from SITE_URL, by default the address served here.
 run: venv
-	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/twofold demo
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/twofold demo --people $(DEMO_PEOPLE)
 	@SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}; export SITE_URL; \
 	$(BIN)/twofold worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \

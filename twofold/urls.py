@@ -19,6 +19,7 @@ urlpatterns = [
     path("people/", include("twofold.people.urls")),
     path("programmes/", include("twofold.programmes.urls")),
     path("programmes/<int:pk>/runs/", include("twofold.matchruns.urls")),
+    path("programmes/<int:pk>/choose/", include("twofold.matchruns.choice_urls")),
     path("insights/", include("twofold.insights.urls")),
     # The aggregate overview moved to Insights; old bookmarks follow it.
     path("overview/", RedirectView.as_view(pattern_name="insights:overview", permanent=True), name="overview_moved"),

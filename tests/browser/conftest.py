@@ -49,7 +49,8 @@ def watch_csp_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    # Generous: the first page of a run loads the URLconf and templates, slow on a busy machine.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     violations = watch_csp_violations(page)
     yield page
@@ -92,3 +93,25 @@ def assert_fits_phone_width(page) -> None:  # type: ignore[no-untyped-def]
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1, f"{page.url} is {overflow}px wider than a phone screen"
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def assert_accessible_as_shown(page, *, javascript: bool) -> None:  # type: ignore[no-untyped-def]
+    """axe-core on the page as the browser shows it, with JavaScript or without.
+
+    axe runs as a script, so a page shown without JavaScript is copied, as it stands, into a page of a
+    context that has it, on the same site (its stylesheets load, so colour contrast is measured on
+    the real styles). Unlike opening the address again, this works for the answer to a POST too: a
+    confirmation page has no address of its own."""
+    if javascript:
+        assert_accessible(page)
+        return
+    html, origin = page.content(), "/".join(page.url.split("/")[:3])
+    context = page.context.browser.new_context(base_url=origin, viewport={"width": 1280, "height": 900})
+    try:
+        copy = context.new_page()
+        copy.goto("/login/")
+        copy.set_content(html, wait_until="load")
+        assert copy.locator("h1").all_inner_texts() == page.locator("h1").all_inner_texts()
+        assert_accessible(copy)
+    finally:
+        context.close()

@@ -127,3 +127,22 @@ def test_a_large_run_is_published_by_a_worker_while_the_board_follows_it(
     assert run.status == "published" and Relationship.objects.filter(programme=programme).count() == 2
     finished = client.get(board, headers={"HX-Request": "true", "HX-Target": "run-status"})
     assert finished.status_code == 204 and finished["HX-Redirect"] == board
+
+
+def test_removing_a_pair_with_htmx_updates_the_number_to_publish(cast) -> None:
+    """The publish button sits in the page head, outside the board htmx swaps: it comes along out of
+    band, so that the dialog never asks to send a number of proposals the board no longer holds."""
+    programme = managed(cast)
+    client = signed_in(cast.programme_manager)
+    client.post(reverse("matchruns:start", args=[programme.pk]))
+    run = MatchRun.objects.get()
+    first = run.proposals.order_by("pk").first()
+    assert first is not None
+    url = reverse("matchruns:change", args=[programme.pk, run.pk])
+    body = client.post(url, {"row": f"remove:{first.pk}"}, HTTP_HX_REQUEST="true").content.decode()
+    assert run.proposals.count() == 1
+    assert '<div id="run-actions" hx-swap-oob="true">' in body and "Publish 1 proposal</button>" in body
+    assert "Send 1 proposal to the people in them?" in body and "Publish 2 proposals" not in body
+    # The full page has the actions once, in place.
+    page = client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).content.decode()
+    assert page.count('id="run-actions"') == 1 and "hx-swap-oob" not in page

@@ -452,7 +452,7 @@ def test_each_email_names_the_partner_links_to_the_right_page_and_keeps_notes_pr
 
     subject, text, html, _ = letter("meeting_due", pairs["due"].mentee.email)
     assert subject == "Time to meet Vera Sales again"
-    assert "30 days since you last met Vera Sales, your sponsor in Rising leaders" in text
+    assert "meeting with Vera Sales, your sponsor in Rising leaders, is due. Your last meeting: 30 days ago" in text
     assert link(pairs["due"]) in text
 
     # The manager gets the idle pairs in one digest, linking to the pairs list, never to the pair's page.
@@ -466,7 +466,7 @@ def test_each_email_names_the_partner_links_to_the_right_page_and_keeps_notes_pr
     assert subject == "It has been a while since you met Ida Idle" and link(pairs["idle"]) in html
 
     subject, text, html, _ = letter("check_in_due", pairs["fit"].mentee.email)
-    assert subject == "Fit check: how is it going with Fran Fit?"
+    assert subject == "Time for your fit check: how is it going with Fran Fit?"
     assert "fit check on your reverse mentoring with Fran Fit, your mentor" in text and link(pairs["fit"]) in text
 
     for message in mailoutbox:

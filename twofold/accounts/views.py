@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Callable
 from typing import Any
 
 import django_otp
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -228,23 +230,32 @@ class PasswordResetConfirmView(SuccessMessageMixin, auth_views.PasswordResetConf
 # --- access tokens -------------------------------------------------------------------------------
 
 
-@never_cache
-@login_required
-def tokens(request: HttpRequest) -> HttpResponse:
-    """Your personal access tokens: issue one (shown once, on this response only), list, revoke."""
-    user: Any = request.user
-    form = PersonalTokenForm(request.POST or None)
+def _token_page(
+    request: HttpRequest,
+    form_class: type[forms.Form],
+    *,
+    kind: str,
+    owner: Callable[[forms.Form], Any],
+    template: str,
+    listed: Callable[[], Any],
+) -> HttpResponse:
+    """Issue a token from the posted form (shown once, on this response only) and list the rest.
+
+    ``owner`` names the account the token acts as, or adds a field error and returns ``None``.
+    """
+    form = form_class(request.POST or None)
     issued = None
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        user = owner(form) if form.is_valid() else None
+        if user is not None:
             try:
                 _, issued = access_tokens.issue_token(
-                    actor=user,
+                    actor=request.user,
                     user=user,
                     name=form.cleaned_data["name"],
                     scopes=form.cleaned_data["scopes"],
-                    kind=AccessTokenKind.PERSONAL,
+                    kind=kind,
                     expires_days=form.cleaned_data["expires_days"],
                 )
             except access_tokens.TokenRefused as refusal:
@@ -252,13 +263,30 @@ def tokens(request: HttpRequest) -> HttpResponse:
         if issued is None:
             status = 422
         else:
-            form = PersonalTokenForm()
-    return render(
+            form = form_class()
+    return render(request, template, {"form": form, "issued": issued, "tokens": listed()}, status=status)
+
+
+@never_cache
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """Your personal access tokens: issue one, list, revoke."""
+    user: Any = request.user
+    return _token_page(
         request,
-        "accounts/tokens.html",
-        {"form": form, "issued": issued, "tokens": access_tokens.personal_tokens(user)},
-        status=status,
+        PersonalTokenForm,
+        kind=AccessTokenKind.PERSONAL,
+        owner=lambda form: user,
+        template="accounts/tokens.html",
+        listed=lambda: access_tokens.personal_tokens(user),
     )
+
+
+def _service_token_owner(form: forms.Form) -> Any:
+    owner = User.objects.filter(username=form.cleaned_data["username"]).first()
+    if owner is None:
+        form.add_error("username", "No account has this username.")
+    return owner
 
 
 @never_cache
@@ -266,35 +294,13 @@ def tokens(request: HttpRequest) -> HttpResponse:
 def service_tokens(request: HttpRequest) -> HttpResponse:
     """Org admins: service tokens for integrations, acting as any account."""
     permissions.authorize(request.user, "tokens.list_service")
-    form = ServiceTokenForm(request.POST or None)
-    issued = None
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            owner = User.objects.filter(username=form.cleaned_data["username"]).first()
-            if owner is None:
-                form.add_error("username", "No account has this username.")
-            else:
-                try:
-                    _, issued = access_tokens.issue_token(
-                        actor=request.user,
-                        user=owner,
-                        name=form.cleaned_data["name"],
-                        scopes=form.cleaned_data["scopes"],
-                        kind=AccessTokenKind.SERVICE,
-                        expires_days=form.cleaned_data["expires_days"],
-                    )
-                except access_tokens.TokenRefused as refusal:
-                    form.add_error(None, str(refusal))
-        if issued is None:
-            status = 422
-        else:
-            form = ServiceTokenForm()
-    return render(
+    return _token_page(
         request,
-        "accounts/service_tokens.html",
-        {"form": form, "issued": issued, "tokens": access_tokens.service_tokens()},
-        status=status,
+        ServiceTokenForm,
+        kind=AccessTokenKind.SERVICE,
+        owner=_service_token_owner,
+        template="accounts/service_tokens.html",
+        listed=access_tokens.service_tokens,
     )
 
 

@@ -5,7 +5,9 @@ lived through the same services a real programme uses (with their clocks set bac
 agreements, meetings with shared and private notes, skills passed on, advocacy actions and their
 outcomes, check-ins, a few concerns, pairs that faded or ended early, completions, nominations of
 reverse mentors into sponsorship, and promotions, with one planted effect on protégés' careers (see
-:func:`_promote`). Deterministic for a given seed and date.
+:func:`_promote`) and a planted bridge: reverse mentors nominated, enrolled in sponsorship,
+sponsored and promoted, every step with enough people to be shown (see :func:`_nominate` and
+:func:`_sponsor_nominees`). Deterministic for a given seed and date.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.utils import timezone
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.models import CareerEvent, CareerEventKind, Person, PersonSkill, Skill, SkillCategory
 from twofold.people.services import career_event_record
-from twofold.programmes.models import EnrolmentRole, Programme, ProgrammeKind, ProgrammeState
+from twofold.programmes.models import Enrolment, EnrolmentRole, Programme, ProgrammeKind, ProgrammeState
 from twofold.programmes.services import (
     ProgrammeRuleBroken,
     enrolment_create,
@@ -43,6 +45,16 @@ from twofold.relationships.selectors import relationship_planned_end
 FRESH = (SkillCategory.DIGITAL, SkillCategory.TRENDS)
 # The planted effect (see _promote): the chance of an extra promotion for a sponsored protégé.
 PLANTED_PROMOTION_CHANCE = 0.35
+# The planted bridge (see _nominate and _sponsor_nominees): reverse mentors their senior mentee
+# nominates for sponsorship; of them, those who leave the invitation unanswered; of those who
+# accept, those a sponsor takes on; and of the sponsored, those promoted since. Every step of the
+# bridge then holds at least five people, so the insights show it rather than "not shown".
+BRIDGE_NOMINEES = 24
+BRIDGE_UNANSWERED = 6
+BRIDGE_SPONSORED = 12
+BRIDGE_PROMOTED = 7
+# Sponsors who join for the nominees (three seats each), so that accepting never waitlists them.
+BRIDGE_SPONSORS = 6
 MEETING_NOTES = (
     "Walked through {skill} on a real example from {dept}; agreed a small experiment before next time.",
     "Reviewed last session's homework on {skill}. Questions about where it fits in the team's week.",
@@ -196,8 +208,9 @@ def demo_programmes_build(
     for programme in (rm, sp):
         _live(programme, rng, start, as_of, history, demo_pair=(junior.pk, senior.pk))
 
-    _nominate(rm, sp, junior, senior, rng, as_of, history)
     _promote(sp, rng, start, as_of, history)
+    accepted = _nominate(rm, sp, junior, senior, rng, history)
+    _sponsor_nominees(sp, accepted, rng, start, as_of, history)
     return history
 
 
@@ -477,10 +490,23 @@ def _nominate(
     junior: Person,
     senior: Person,
     rng: random.Random,
-    as_of: date,
     history: DemoHistory,
-) -> None:
-    """Senior mentees nominate their junior mentors for sponsorship: the pathway between the two."""
+) -> list[Enrolment]:
+    """Senior mentees nominate their junior mentors for sponsorship: the pathway between the two.
+
+    :data:`BRIDGE_NOMINEES` reverse mentors (the demo's junior among them, nominated by the demo's
+    senior) are nominated; all but :data:`BRIDGE_UNANSWERED` accept (the demo's junior does). Sponsors
+    join first (:data:`BRIDGE_SPONSORS`), so that those who accept enter the pool rather than its
+    waiting list. Returns the enrolments of those who accepted.
+    """
+    enrolled = set(sp.enrolments.values_list("person_id", flat=True))
+    newcomers = [
+        person
+        for person in Person.objects.filter(active=True, level__gte=7).order_by("employee_id")
+        if person.pk not in enrolled
+    ]
+    for person in rng.sample(newcomers, k=min(len(newcomers), BRIDGE_SPONSORS)):
+        _enrol(sp, person, EnrolmentRole.MENTOR, rng)
     pairs = list(
         Relationship.objects.filter(
             programme=rm, state__in=[RelationshipState.ACTIVE, RelationshipState.COMPLETED]
@@ -488,7 +514,9 @@ def _nominate(
     )
     chosen = [pair for pair in pairs if pair.mentor_id == junior.pk and pair.mentee_id == senior.pk]
     others = [pair for pair in pairs if pair not in chosen and not pair.mentor.high_potential]
-    chosen += rng.sample(others, k=min(len(others), 4))
+    chosen += rng.sample(others, k=min(len(others), BRIDGE_NOMINEES - len(chosen)))
+    unanswered = {pair.pk for pair in chosen[-BRIDGE_UNANSWERED:] if pair.mentor_id != junior.pk}
+    accepted: list[Enrolment] = []
     for pair in chosen:
         try:
             nomination = life.nomination_create(
@@ -502,11 +530,74 @@ def _nominate(
                 ),
             )
             history.nominations += 1
-            # A nomination is an invitation; in the demo every nominee says yes.
-            if nomination.enrolment is not None:
-                enrolment_respond(actor=OPERATOR, enrolment=nomination.enrolment, accept=True)
+            # A nomination is an invitation: a few are still waiting for an answer.
+            if nomination.enrolment is not None and pair.pk not in unanswered:
+                accepted.append(enrolment_respond(actor=OPERATOR, enrolment=nomination.enrolment, accept=True))
         except (RelationshipRuleBroken, ProgrammeRuleBroken):
             continue
+    return accepted
+
+
+def _sponsor_nominees(
+    sp: Programme, accepted: list[Enrolment], rng: random.Random, start: date, as_of: date, history: DemoHistory
+) -> None:
+    """The rest of the bridge: a sponsor takes on :data:`BRIDGE_SPONSORED` of the nominees who
+    accepted, about ten weeks into the programme (a pair proposed and accepted, then lived like the
+    other sponsorships), and :data:`BRIDGE_PROMOTED` of those are promoted since, counting any
+    promotion the organisation's usual pace already gave them."""
+    proposed_at = _at(_weekday(start + timedelta(days=70)), 9)
+    sponsors = list(
+        Enrolment.objects.filter(programme=sp, role=EnrolmentRole.MENTOR).select_related("person").order_by("pk")
+    )
+    sponsored: list[Relationship] = []
+    for enrolment in accepted:
+        if len(sponsored) >= BRIDGE_SPONSORED:
+            break
+        enrolment.refresh_from_db()
+        for sponsor in sponsors:
+            sponsor.refresh_from_db()
+            if sponsor.seats_free < 1:
+                continue
+            if life.pair_refusal(programme=sp, mentor_enrolment=sponsor, mentee_enrolment=enrolment) is not None:
+                continue
+            relationship = life.relationship_propose(
+                actor=OPERATOR, programme=sp, mentor_enrolment=sponsor, mentee_enrolment=enrolment, now=proposed_at
+            )
+            answered = proposed_at + timedelta(days=rng.randint(1, 4))
+            for person in (relationship.mentee, relationship.mentor):
+                life.relationship_answer(
+                    actor=OPERATOR, relationship=relationship, person=person, accept=True, now=answered
+                )
+            relationship.refresh_from_db()
+            sponsored.append(relationship)
+            history.relationships += 1
+            held, skills = _fresh_skills([relationship.mentor_id, relationship.mentee_id])
+            _meetings_and_more(relationship, rng, held, skills, answered, _at(as_of, 8), history, False)
+            break
+    promoted = {
+        relationship.pk
+        for relationship in sponsored
+        if CareerEvent.objects.filter(
+            person_id=relationship.mentee_id,
+            kind=CareerEventKind.PROMOTION,
+            effective_date__gt=relationship.started_at.date() if relationship.started_at else as_of,
+        ).exists()
+    }
+    waiting = [relationship for relationship in sponsored if relationship.pk not in promoted]
+    for relationship in rng.sample(waiting, k=max(0, min(len(waiting), BRIDGE_PROMOTED - len(promoted)))):
+        assert relationship.started_at is not None
+        first = relationship.started_at.date() + timedelta(days=30)
+        when = first + timedelta(days=rng.randint(0, max(0, (as_of - first).days - 5)))
+        person = relationship.mentee
+        career_event_record(
+            actor=OPERATOR,
+            person=person,
+            kind=CareerEventKind.PROMOTION,
+            effective_date=when,
+            to_level=person.level + 1,
+            note="Promoted in the talent review, with their sponsor's backing.",
+        )
+        history.promotions += 1
 
 
 def _promote(sp: Programme, rng: random.Random, start: date, as_of: date, history: DemoHistory) -> None:

@@ -24,6 +24,7 @@ from twofold.people.leavers import LEFT_THE_ORGANISATION
 from twofold.privacy import GroupTable, Mean
 from twofold.programmes.models import Programme
 from twofold.relationships.aggregates import SCORE_FIELDS, SIDES, check_in_scores
+from twofold.relationships.history_rows import IMPORTED_END_REASON
 from twofold.relationships.models import CheckInPoint, Meeting, MeetingStatus, Relationship, RelationshipState
 from twofold.relationships.selectors import IDLE_AFTER_CADENCES
 
@@ -39,6 +40,7 @@ FIRST_MEETING_BANDS = (
     ("4w", "2 to 4 weeks"),
     ("later", "After 4 weeks"),
     ("none", "No meeting yet"),
+    ("unknown", "Not recorded (imported history: a count of meetings only)"),
 )
 AGREEMENT_BANDS = (("both", "Signed by both"), ("one", "Signed by one"), ("none", "Not signed"))
 CLOCK_BANDS = (("on_track", "On track"), ("overdue", "Meeting overdue"), ("idle", "Idle (twice the cadence)"))
@@ -47,6 +49,7 @@ ENDED_BY_BANDS = (
     ("mentee", "Ended by the mentee or protégé"),
     ("left", "One of the two left the organisation"),
     ("other", "Ended by a programme manager"),
+    ("imported", "Ended early, who ended it not recorded (imported history)"),
 )
 SIDE_LABELS = {
     ("reverse_mentoring", "mentor"): "Junior reverse mentors",
@@ -108,6 +111,7 @@ def engagement(programme: Programme, *, as_of: date) -> Engagement:
             "agreement__cadence_days",
             "agreement__mentor_accepted_at",
             "agreement__mentee_accepted_at",
+            "meetings_held",
         )
     )
     # Meetings held by the day, per pair: how many, the first and the latest, in one grouped query.
@@ -125,18 +129,25 @@ def engagement(programme: Programme, *, as_of: date) -> Engagement:
     agreement_counts: Counter[str] = Counter()
     clock_counts: Counter[str] = Counter()
     ended_counts: Counter[str] = Counter()
-    for pk, state, started, ended, ended_by, reason, mentor, mentee, cadence, mentor_ok, mentee_ok in pairs:
+    for pk, state, started, ended, ended_by, reason, mentor, mentee, cadence, mentor_ok, mentee_ok, counted in pairs:
         assert started is not None  # filtered on a start
         cadence_days = cadence or programme.cadence_days
         stop = min(ended, until) if ended is not None else until
         days = (stop - started).total_seconds() / 86400
         meetings, first, last = held.get(pk, (0, None, None))
+        # A pair imported from another tool (import-relationships) brings a count of meetings, not the
+        # meetings themselves: the count stands for them, and when the first was is not known.
+        imported = pk not in held and counted > 0
+        if imported:
+            meetings = counted
         if days < cadence_days:
             cadence_counts["new"] += 1
         else:
             ratio = meetings / (days / cadence_days)
             cadence_counts["met" if ratio >= 1 else "half" if ratio >= 0.5 else "below"] += 1
-        if first is None:
+        if imported:
+            first_counts["unknown"] += 1
+        elif first is None:
             first_counts["none"] += 1
         else:
             wait = (first - started).days
@@ -150,7 +161,9 @@ def engagement(programme: Programme, *, as_of: date) -> Engagement:
                 "idle" if gap > IDLE_AFTER_CADENCES * cadence_days else "overdue" if gap > cadence_days else "on_track"
             ] += 1
         if state == RelationshipState.ENDED_EARLY and ended is not None and ended < until:
-            if ended_by is None and reason == LEFT_THE_ORGANISATION:
+            if ended_by is None and reason == IMPORTED_END_REASON:
+                ended_counts["imported"] += 1
+            elif ended_by is None and reason == LEFT_THE_ORGANISATION:
                 ended_counts["left"] += 1
             elif ended_by == mentor:
                 ended_counts["mentor"] += 1

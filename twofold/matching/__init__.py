@@ -10,6 +10,9 @@ Entry points
     :class:`MatchProblem`; out come the optimal pairs under every hard rule (reporting chain,
     level gap, do-not-pair, previous and locked pairs, seats, fairness minimums), each with its
     score breakdown, and every unmatched person with a reason.
+:func:`rank_partners`
+    Participant choice: one person's allowed partners with a seat left, best score first, each with
+    the same score breakdown a match run gives its pairs.
 :func:`build_problem`
     People as :class:`PersonRecord` objects (a spreadsheet, an HRIS export) to a problem.
 :func:`stable_match`
@@ -23,7 +26,15 @@ a proven relative gap (``optimality_tolerance``) to stop earlier. Everything is 
 from __future__ import annotations
 
 from twofold.matching.assign import Assignment, AssignStats, assign
-from twofold.matching.engine import MatchedPair, MatchInputError, MatchResult, MatchStats, match, rematch
+from twofold.matching.engine import (
+    MatchedPair,
+    MatchInputError,
+    MatchResult,
+    MatchStats,
+    match,
+    rank_partners,
+    rematch,
+)
 from twofold.matching.explain import Reason, Unmatched
 from twofold.matching.fairness import FairnessReport, GroupOutcome
 from twofold.matching.participants import MatchProblem, Side
@@ -63,6 +74,7 @@ __all__ = [
     "match",
     "policy_from_mapping",
     "preferences_from_scores",
+    "rank_partners",
     "rematch",
     "stable_match",
 ]

@@ -212,6 +212,47 @@ def rematch(problem: MatchProblem, keep: Iterable[tuple[str, str]]) -> MatchResu
     return replace(result, dropped=tuple(dropped))
 
 
+def rank_partners(problem: MatchProblem, right_id: str, *, limit: int | None = None) -> tuple[MatchedPair, ...]:
+    """The left-side people ``right_id`` (a right-side id) may be paired with now, best first.
+
+    For participant choice: the partners a match run could give this one person, each scored and
+    broken down exactly as :func:`match` scores and explains its pairs (the same :class:`Scorer` over
+    the same eligible people, so a partner's figures do not depend on who else is choosing). Only
+    pairs every hard rule allows are listed (eligibility of both, the level gap, the reporting chain,
+    do-not-pair, previous and locked pairs) with partners who have a seat left. Ties in score are
+    broken by the partner's position in the problem. Nothing when the person is not eligible.
+
+    Complexity: O(n_left x features) for the scores, plus the rules' set-up (the reporting chain's
+    pairs of this one person).
+    """
+    policy = problem.policy
+    right_at = np.flatnonzero(problem.right.ids.astype(str) == str(right_id))
+    if len(right_at) != 1:
+        raise MatchInputError([f"{right_id} is not on the right side of the problem (once)"])
+    left_ok, _ = eligibility(problem.left, policy, left=True)
+    right_ok, _ = eligibility(problem.right, policy, left=False)
+    if not right_ok[right_at[0]]:
+        return ()
+    # The same eligible people a match run scores (the network term is scaled over all of them).
+    left_index = np.flatnonzero(left_ok).astype(np.int64)
+    right_index = right_at.astype(np.int64)
+    rules = PairRules(problem, left_index, right_index)
+    rows = np.arange(len(left_index), dtype=np.int64)
+    column = np.zeros(len(rows), dtype=np.int64)
+    seats_left = problem.left.capacity[left_index] > 0
+    keep = rules.allowed(rows, column) & seats_left
+    rows, column = rows[keep], column[keep]
+    scorer = Scorer(problem, left_index, right_index)
+    units = scorer.score_units(rows, column)
+    order = np.lexsort((rows, -units))
+    if limit is not None:
+        order = order[: max(limit, 0)]
+    rows, column = rows[order], column[order]
+    pairs = _pairs(problem, scorer, left_index, right_index, rows, column, np.zeros(len(rows), dtype=bool))
+    # _pairs orders by partner; the ranking is by score, then by partner, as ``order`` was.
+    return tuple(sorted(pairs, key=lambda pair: (-pair.score, pair.left)))
+
+
 def _check_locked(
     problem: MatchProblem,
     left_ok: BoolArray,

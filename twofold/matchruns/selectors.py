@@ -164,7 +164,9 @@ def run_fairness(run: MatchRun) -> Fairness | None:
         "matched": max(0, stats.get("pairs", 0) - sum(g["matched"] for g in groups)),
         "minimum": 0,
     }
-    table = group_table(counts, size="candidates", totals=("candidates", "matched"))
+    # The matched are some of each group's candidates: a cell of fewer than k of them is hidden in a
+    # shown row too, as in the insights tables (the minimum is a target, not people).
+    table = group_table(counts, size="candidates", totals=("candidates", "matched"), subsets=("matched",))
     met = {group["group"]: bool(group["met"]) for group in groups}
     rows = [
         FairnessRow(

@@ -70,9 +70,19 @@ class MatchRunRuleBroken(ProgrammeRuleBroken):
     """A match-run request the rules refuse (not matching yet, a run under way, not ready for review)."""
 
 
+def _require_managed(programme: Programme) -> None:
+    """Match runs are for managed matching: a participant-choice programme's pairs are requested."""
+    if programme.is_participant_choice:
+        raise MatchRunRuleBroken(
+            f"{programme.name} lets its {programme.mentee_label}s choose their partners: it has no match runs",
+            code="participant_choice",
+        )
+
+
 @transaction.atomic
 def _create_run(*, programme: Programme, created_by: Any, locked: list[tuple[int, int]] | None) -> MatchRun:
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    _require_managed(programme)
     if programme.state not in (ProgrammeState.MATCHING, ProgrammeState.RUNNING):
         raise MatchRunRuleBroken(
             f"{programme.name} is {programme.get_state_display().lower()}; start matching first", code="not_matching"
@@ -505,6 +515,8 @@ def _claim_for_publishing(run: MatchRun, now: datetime) -> MatchRun:
     with transaction.atomic():
         run = MatchRun.objects.select_for_update().get(pk=run.pk)
         if run.status == MatchRunStatus.READY:
+            # A run left from before the programme switched to participant choice is not sent.
+            _require_managed(Programme.objects.get(pk=run.programme_id))
             MatchRun.objects.filter(pk=run.pk, status=MatchRunStatus.READY).update(
                 status=MatchRunStatus.PUBLISHING, published_at=now
             )

@@ -42,7 +42,9 @@ def _rule_message(error: Exception) -> str:
 def run_list(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     runs = list(programme.match_runs.annotate(pairs=Count("proposals")).order_by("-created_at")[:50])
-    can_run = programme.state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING)
+    can_run = (
+        programme.state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING) and not programme.is_participant_choice
+    )
     return render(request, "matchruns/runs.html", {"programme": programme, "runs": runs, "can_run": can_run})
 
 
@@ -91,7 +93,9 @@ def run_board(request: HttpRequest, pk: int, run_id: int | str) -> HttpResponse:
 
 def _board_response(request: HttpRequest, programme: Programme, run: MatchRun) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "matchruns/partials/board.html", _board_context(request, programme, run))
+        # The page head's actions come along out of band: "Publish N proposals" counts the board's pairs.
+        context = {**_board_context(request, programme, run), "actions_oob": True}
+        return render(request, "matchruns/partials/board.html", context)
     return redirect("matchruns:board", pk=programme.pk, run_id=run.pk)
 
 

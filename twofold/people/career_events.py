@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from twofold.people.hris_presets import normalise_header
+from twofold.people.hris_presets import match_named_columns, normalise_header
 from twofold.people.importing import date_parser, parse_level
 from twofold.people.models import CareerEvent, CareerEventKind
 from twofold.people.tabular import Problem, Table
@@ -50,23 +50,7 @@ def parse_career_events(
 ) -> tuple[list[CareerEvent], list[Problem]]:
     """Rows → unsaved :class:`CareerEvent` objects, or every problem with its row and column."""
     label = table.row_label
-    by_normalised = {normalise_header(column): column for column in table.columns}
-    columns: dict[str, str] = {}
-    for field_name, aliases in EVENT_COLUMNS.items():
-        for alias in aliases:
-            found = by_normalised.get(normalise_header(alias))
-            if found is not None:
-                columns[field_name] = found
-                break
-    problems = [
-        Problem(
-            1,
-            None,
-            f"required column '{field_name}' is missing (expected {' or '.join(EVENT_COLUMNS[field_name])})",
-        )
-        for field_name in REQUIRED_EVENT_COLUMNS
-        if field_name not in columns
-    ]
+    columns, problems = match_named_columns(table.columns, EVENT_COLUMNS, required=REQUIRED_EVENT_COLUMNS)
     if problems:
         return [], problems
     parse_date = date_parser((), today=today)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,6 +181,28 @@ PRESETS: dict[str, Preset] = {
 
 def normalise_header(header: str) -> str:
     return re.sub(r"[^0-9a-z]", "", header.casefold())
+
+
+def match_named_columns(
+    columns: Iterable[str], aliases: Mapping[str, tuple[str, ...]], *, required: Iterable[str]
+) -> tuple[dict[str, str], list[Problem]]:
+    """Each field's column in a file of fixed fields (career events, past relationships): the first of
+    its ``aliases`` the header has, compared as :func:`normalise_header` does (case, spaces and
+    punctuation aside). A missing ``required`` field is a problem of the header row."""
+    by_normalised = {normalise_header(column): column for column in columns}
+    found: dict[str, str] = {}
+    for field_name, names in aliases.items():
+        for alias in names:
+            column = by_normalised.get(normalise_header(alias))
+            if column is not None:
+                found[field_name] = column
+                break
+    problems = [
+        Problem(1, None, f"required column '{field_name}' is missing (expected {' or '.join(aliases[field_name])})")
+        for field_name in required
+        if field_name not in found
+    ]
+    return found, problems
 
 
 @dataclass

@@ -57,8 +57,8 @@ class ImportNotPermitted(permissions.NotPermitted):
     ``columns`` names the file's columns the actor may not import, when those are the reason.
     """
 
-    def __init__(self, message: str, *, columns: Iterable[str] = ()) -> None:
-        super().__init__(message, action="people.import")
+    def __init__(self, message: str, *, columns: Iterable[str] = (), action: str = "people.import") -> None:
+        super().__init__(message, action=action)
         self.columns = list(columns)
 
 
@@ -165,7 +165,7 @@ def people_import_bytes(
     ``on_applied`` is called with the import's record and result inside the transaction of its
     writes (a background job marks itself done there, together with the import).
     """
-    record = _new_record(
+    record = import_record_new(
         ImportKind.PEOPLE,
         actor=actor,
         file=ImportFile.of(data, name=name),
@@ -173,7 +173,7 @@ def people_import_bytes(
         full=full,
         dry_run=dry_run,
     )
-    with _recorded(record):
+    with import_recorded(record):
         _require_import_permission(actor)
         table = read_table_bytes(data, name=name)
         return _people_import_table(
@@ -204,10 +204,10 @@ def people_import_table(
     today: date | None = None,
 ) -> ImportResult:
     """Import people from a table built in memory (the demo's generated organisation), named ``source``."""
-    record = _new_record(
+    record = import_record_new(
         ImportKind.PEOPLE, actor=actor, file=ImportFile(name=source), preset=preset, full=full, dry_run=dry_run
     )
-    with _recorded(record):
+    with import_recorded(record):
         _require_import_permission(actor)
         return _people_import_table(
             table,
@@ -295,10 +295,10 @@ def career_events_import_file(
     """
     path = Path(path)
     data = read_file_bytes(path)
-    record = _new_record(
+    record = import_record_new(
         ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile.of(data, name=path.name), dry_run=dry_run
     )
-    with _recorded(record):
+    with import_recorded(record):
         # Before anything is read or compared: the dry run's counts are for those who may import.
         _require_import_permission(actor)
         table = read_table_bytes(data, name=path.name)
@@ -328,8 +328,8 @@ def career_events_import(
     today: date | None = None,
 ) -> EventImportResult:
     """Import events built in memory (the demo's generated history), named ``source`` in the record."""
-    record = _new_record(ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile(name=source), dry_run=dry_run)
-    with _recorded(record):
+    record = import_record_new(ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile(name=source), dry_run=dry_run)
+    with import_recorded(record):
         _require_import_permission(actor)
         return _career_events_add(
             list(events),
@@ -418,7 +418,7 @@ def _career_events_add(
             )
             if leaving:
                 people_deactivate(person_ids=list(leaving), actor=actor)
-        _record_save(record, rows=result.rows, created=result.created, deactivated=len(result.left))
+        import_record_save(record, rows=result.rows, created=result.created, deactivated=len(result.left))
     return result
 
 
@@ -510,7 +510,7 @@ def _preset_label(preset: str, mapping_file: str | Path | None) -> str:
     return f"{preset} + {Path(mapping_file).name}" if mapping_file else preset
 
 
-def _new_record(
+def import_record_new(
     kind: str, *, actor: Any, file: ImportFile, preset: str = "", full: bool = False, dry_run: bool
 ) -> ImportRecord:
     """The record of an import about to run, saved once it is known how it ended."""
@@ -528,7 +528,7 @@ def _new_record(
 
 
 @contextmanager
-def _recorded(record: ImportRecord) -> Iterator[ImportRecord]:
+def import_recorded(record: ImportRecord) -> Iterator[ImportRecord]:
     """Save ``record`` if the import is refused or its file rejected, after anything it began rolled back.
 
     A successful import saves its record itself, inside the transaction of its writes, so that the
@@ -537,16 +537,16 @@ def _recorded(record: ImportRecord) -> Iterator[ImportRecord]:
     try:
         yield record
     except FileRejected as rejected:
-        _record_save(record, outcome=ImportOutcome.REJECTED, errors=len(rejected.problems))
+        import_record_save(record, outcome=ImportOutcome.REJECTED, errors=len(rejected.problems))
         raise
     except (ImportNotPermitted, DeactivationNotConfirmed) as refused:
-        _record_save(record, outcome=ImportOutcome.REFUSED, detail=str(refused))
+        import_record_save(record, outcome=ImportOutcome.REFUSED, detail=str(refused))
         raise
 
 
 def _record_result(record: ImportRecord, result: ImportResult) -> None:
     changed = (set(result.updated) | set(result.skills_changed) | set(result.attributes_changed)) - set(result.created)
-    _record_save(
+    import_record_save(
         record,
         rows=result.rows,
         created=len(result.created),
@@ -555,7 +555,7 @@ def _record_result(record: ImportRecord, result: ImportResult) -> None:
     )
 
 
-def _record_save(record: ImportRecord, *, outcome: str | None = None, detail: str = "", **counts: int) -> None:
+def import_record_save(record: ImportRecord, *, outcome: str | None = None, detail: str = "", **counts: int) -> None:
     record.outcome = outcome or (ImportOutcome.CHECKED if record.dry_run else ImportOutcome.APPLIED)
     record.detail = detail[:500]
     for name, value in counts.items():

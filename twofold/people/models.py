@@ -70,6 +70,12 @@ class Person(models.Model):
         """True when one of the two is the other's manager, directly or further up."""
         return self.manages_or_is_above(other) or other.manages_or_is_above(self)
 
+    def in_reporting_line_with(self, other: Person) -> bool:
+        """The pairing rule: never two people of one reporting line, where a candid relationship is not
+        possible. The intervals come from the tree as last numbered; the direct-manager test also
+        covers people added since. Proposing a pair and importing past pairs both ask this."""
+        return self.shares_reporting_chain(other) or self.manager_id == other.pk or other.manager_id == self.pk
+
     @property
     def report_count(self) -> int:
         """Everyone below this person in the tree (direct and indirect), from the intervals."""
@@ -227,6 +233,7 @@ class CareerEvent(models.Model):
 class ImportKind(models.TextChoices):
     PEOPLE = "people", "People"
     CAREER_EVENTS = "career_events", "Career events"
+    RELATIONSHIPS = "relationships", "Past relationships"
 
 
 class ImportOutcome(models.TextChoices):

@@ -1,12 +1,15 @@
-"""The emails a programme sends to the people it invites, in wording its managers may change.
+"""The emails a programme sends, in wording its managers may change: the invitations (sent from
+here) and the proposal and pair reminders (sent by :mod:`twofold.relationships.reminders` through
+:func:`email_render` and :func:`email_message`).
 
 Each kind of email (:class:`~twofold.programmes.models.EmailKind`) has a default subject and body
-(:data:`EMAILS`) and a programme may keep its own (:class:`~twofold.programmes.models.ProgrammeEmail`).
+(:data:`~twofold.programmes.email_definitions.EMAILS`) and a programme may keep its own
+(:class:`~twofold.programmes.models.ProgrammeEmail`).
 Both are plain text with placeholders such as ``{{ first_name }}``; an unknown placeholder is refused
 when the wording is saved, never sent. Values are substituted as text: a name or description cannot
 add markup or template code. Every email has a plain-text and an HTML part, and ends with a footer
 the managers cannot remove, saying why the person got it and how to stop any more (decline the
-invitation).
+invitation; end the relationship).
 
 Invitations go once to each person invited (recorded in
 :class:`~twofold.programmes.models.EnrolmentEmailSent` before sending, so that two workers never
@@ -36,6 +39,7 @@ from django.utils.safestring import mark_safe
 
 from twofold.accounts.models import User
 from twofold.accounts.permissions import authorize
+from twofold.programmes.email_definitions import EMAILS
 from twofold.programmes.errors import ProgrammeRuleBroken
 from twofold.programmes.models import (
     EmailKind,
@@ -57,67 +61,6 @@ PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 REMINDER_DAYS_BEFORE_CLOSING = 3
 SUBJECT_MAX = 200
 BODY_MAX = 5000
-
-INVITATION_PLACEHOLDERS: dict[str, str] = {
-    "first_name": "the invited person's first name",
-    "name": "their full name",
-    "role": "the side they are invited to take (mentor, mentee, sponsor or protégé)",
-    "programme_name": "the programme's name",
-    "programme_kind": "reverse mentoring or sponsorship",
-    "description": "the programme's description",
-    "invited_by": "who invited them (the programme's manager)",
-    "link": "the page where they say yes or no",
-    "closes_on": "the last day to answer, or “no set date”",
-}
-# Why the person got the email and how to stop any more: added under every invitation and reminder,
-# whatever the managers write above it.
-INVITATION_FOOTER = (
-    "You get this email because {{ invited_by }} invited you to {{ programme_name }} in Twofold, the "
-    "mentoring and sponsorship tool your organisation runs. It is not a mailing list: at most one "
-    "reminder follows, before enrolment closes. To stop any more emails about this programme, decline "
-    "the invitation: {{ link }}"
-)
-
-
-@dataclass(frozen=True)
-class EmailDefinition:
-    kind: str
-    subject: str
-    body: str
-    placeholders: dict[str, str]
-    footer: str
-
-
-EMAILS: dict[str, EmailDefinition] = {
-    EmailKind.INVITATION: EmailDefinition(
-        kind=EmailKind.INVITATION,
-        subject="You are invited to {{ programme_name }}",
-        body=(
-            "Hello {{ first_name }},\n\n"
-            "{{ invited_by }} has invited you to take part in {{ programme_name }}, a {{ programme_kind }} "
-            "programme, as a {{ role }}.\n\n"
-            "{{ description }}\n\n"
-            "Say yes or no here: {{ link }}\n\n"
-            "Saying yes takes a few minutes: what you hope to give or get, the skills in focus and when you "
-            "can usually meet. The last day to answer: {{ closes_on }}."
-        ),
-        placeholders=INVITATION_PLACEHOLDERS,
-        footer=INVITATION_FOOTER,
-    ),
-    EmailKind.INVITATION_REMINDER: EmailDefinition(
-        kind=EmailKind.INVITATION_REMINDER,
-        subject="Reminder: your invitation to {{ programme_name }}",
-        body=(
-            "Hello {{ first_name }},\n\n"
-            "Your invitation to take part in {{ programme_name }} as a {{ role }} is still waiting for your "
-            "answer. Enrolment closes on {{ closes_on }}.\n\n"
-            "Say yes or no here: {{ link }}"
-        ),
-        placeholders=INVITATION_PLACEHOLDERS,
-        footer=INVITATION_FOOTER,
-    ),
-}
-
 
 # Checking and rendering wording ------------------------------------------------------------------
 
@@ -180,12 +123,18 @@ def render_html(text: str, values: dict[str, str]) -> str:
     return "\n".join(html)
 
 
-def email_wording(programme: Programme, kind: str) -> tuple[str, str]:
-    """The subject and body ``programme`` sends for ``kind``: its own, or the default."""
+def email_wording(
+    programme: Programme, kind: str, *, cache: dict[tuple[int, str], tuple[str, str]] | None = None
+) -> tuple[str, str]:
+    """The subject and body ``programme`` sends for ``kind``: its own, or the default. A run that
+    sends many emails passes a ``cache`` so that each programme's wording is read once."""
+    if cache is not None and (programme.pk, kind) in cache:
+        return cache[programme.pk, kind]
     own = ProgrammeEmail.objects.filter(programme=programme, kind=kind).first()
-    if own is not None:
-        return own.subject, own.body
-    return EMAILS[kind].subject, EMAILS[kind].body
+    wording = (own.subject, own.body) if own is not None else (EMAILS[kind].subject, EMAILS[kind].body)
+    if cache is not None:
+        cache[programme.pk, kind] = wording
+    return wording
 
 
 @dataclass(frozen=True)
@@ -239,26 +188,41 @@ def invitation_values(enrolment: Enrolment, *, base_url: str | None = None) -> d
     }
 
 
-def sample_values(programme: Programme, *, actor: Any, base_url: str | None = None) -> dict[str, str]:
-    """Values for the preview and the test email: the manager as the person invited, to a mentor's seat."""
+def sample_values(
+    programme: Programme, *, actor: Any, kind: str = EmailKind.INVITATION, base_url: str | None = None
+) -> dict[str, str]:
+    """Values for the preview and the test email of ``kind``: the manager as the person invited (to a
+    mentor's seat), or as the mentor of a pair whose partner is "Sam Example"."""
     name = (getattr(actor, "get_full_name", lambda: "")() or getattr(actor, "username", "")) or "Alex Example"
     values = {
         "first_name": name.split()[0],
         "name": name,
         "role": programme.mentor_label,
+        "own_role": programme.mentor_label,
+        "partner_name": "Sam Example",
+        "partner_role": programme.mentee_label,
         "programme_name": programme.name,
         "programme_kind": programme.get_kind_display().lower(),
         "description": programme.description.strip(),
         "invited_by": name,
         "link": site_link(reverse("programmes:apply", kwargs={"pk": programme.pk}), base_url=base_url),
         "closes_on": _day(programme.enrolment_closes_on),
+        **EMAILS[kind].samples,
     }
-    return values
+    return {name: value for name, value in values.items() if name in EMAILS[kind].placeholders}
 
 
 def email_message(
-    rendered: RenderedEmail, *, to: str, kind: str, link: str, connection: BaseEmailBackend | None = None
+    rendered: RenderedEmail,
+    *,
+    to: str,
+    kind: str,
+    link: str,
+    connection: BaseEmailBackend | None = None,
+    headers: dict[str, str] | None = None,
 ) -> EmailMultiAlternatives:
+    """The email as sent: both parts, and headers saying no one typed it and where to stop more
+    (``link``: decline the invitation, or the pair's page)."""
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
@@ -266,10 +230,11 @@ def email_message(
         to=[to],
         connection=connection,
         headers={
-            # RFC 3834: no one typed this; RFC 2369: where to stop it (decline the invitation).
+            # RFC 3834: no one typed this; RFC 2369: where to stop it.
             "Auto-Submitted": "auto-generated",
             "List-Unsubscribe": f"<{link}>",
             "X-Twofold-Email": kind,
+            **(headers or {}),
         },
     )
     message.attach_alternative(rendered.html, "text/html")
@@ -318,7 +283,7 @@ def programme_email_test(
     address = getattr(actor, "email", "") or getattr(getattr(actor, "person", None), "email", "")
     if not address:
         raise ProgrammeRuleBroken("your account has no email address to send a test to", code="no_email")
-    values = sample_values(programme, actor=actor, base_url=base_url)
+    values = sample_values(programme, actor=actor, kind=kind, base_url=base_url)
     rendered = email_render(kind, subject=subject, body=body, values=values)
     rendered = replace(rendered, subject=f"[Test] {rendered.subject}")
     email_message(rendered, to=address, kind=kind, link=values["link"]).send()

@@ -260,7 +260,7 @@ def email_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             kind,
             subject=shown_subject,
             body=shown_body,
-            values=sample_values(programme, actor=request.user, base_url=base_url),
+            values=sample_values(programme, actor=request.user, kind=kind, base_url=base_url),
         )
     context = {
         "programme": programme,
@@ -269,6 +269,7 @@ def email_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         "form": form,
         "rendered": rendered,
         "placeholders": EMAILS[kind].placeholders.items(),
+        "preview_as": EMAILS[kind].preview_as,
         "own": ProgrammeEmail.objects.filter(programme=programme, kind=kind).exists(),
     }
     return render(request, "programmes/email.html", context, status=400 if form.errors else 200)

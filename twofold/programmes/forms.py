@@ -31,6 +31,7 @@ PROGRAMME_FIELDSETS: list[tuple[str, tuple[str, ...]]] = [
     (
         "Matching",
         (
+            "matching_mode",
             "capacity",
             "acceptance",
             "proposal_expiry_days",
@@ -45,7 +46,7 @@ PROGRAMME_FIELDSETS: list[tuple[str, tuple[str, ...]]] = [
 ]
 PROGRAMME_FORM_FIELDS = [name for _, names in PROGRAMME_FIELDSETS for name in names]
 # Fields whose help text the form shows under them (the others' labels say enough).
-FIELDS_WITH_HELP = ("enrolment_closes_on", "invite_only", "policy")
+FIELDS_WITH_HELP = ("enrolment_closes_on", "invite_only", "matching_mode", "policy")
 
 
 # What each kind calls its two sides, as the form's labels say them.
@@ -101,6 +102,7 @@ class ProgrammeForm(forms.ModelForm):
             "max_level_gap": "Maximum level gap",
             "requires_high_potential": "Only high-potential people as protégés",
             "requires_manager_approval": "Applications need the line manager's approval",
+            "matching_mode": "How pairs are made",
             "acceptance": "Who must accept a proposal",
             "proposal_expiry_days": "Days to answer a proposal",
             "allow_repeat_pairs": "Allow pairs who were matched before",

@@ -35,6 +35,11 @@ class Acceptance(models.TextChoices):
     ONE_SIDED = "one_sided", "Only the mentee or protégé accepts"
 
 
+class MatchingMode(models.TextChoices):
+    MANAGED = "managed", "Managed: programme managers run the matching and publish the pairs"
+    PARTICIPANT_CHOICE = "participant_choice", "Participant choice: each mentee or protégé requests a partner"
+
+
 class Programme(models.Model):
     """A cohort of one kind, with its eligibility rules, cadence and matching policy.
 
@@ -85,6 +90,21 @@ class Programme(models.Model):
         ),
     )
     acceptance = models.CharField(max_length=20, choices=Acceptance.choices, default=Acceptance.TWO_SIDED)
+    # Managed: match runs propose pairs, reviewed and published by the programme's managers.
+    # Participant choice: each mentee or protégé is shown the partners the engine ranks best for them
+    # and requests one (twofold.matchruns.choice); the partner accepts or declines. No match runs.
+    matching_mode = models.CharField(
+        "how pairs are made",
+        max_length=20,
+        choices=MatchingMode.choices,
+        default=MatchingMode.MANAGED,
+        db_default=MatchingMode.MANAGED,
+        help_text=(
+            "Participant choice: once matching starts, each mentee or protégé sees the partners that suit them "
+            "best, with the reasons, and asks one; that partner accepts or declines. Every rule and seat limit "
+            "still holds. Fixed once matching has started."
+        ),
+    )
     proposal_expiry_days = models.PositiveSmallIntegerField(default=10)
     allow_repeat_pairs = models.BooleanField(default=False)
     fairness_enabled = models.BooleanField(default=False)
@@ -121,6 +141,10 @@ class Programme(models.Model):
     @property
     def is_sponsorship(self) -> bool:
         return self.kind == ProgrammeKind.SPONSORSHIP
+
+    @property
+    def is_participant_choice(self) -> bool:
+        return self.matching_mode == MatchingMode.PARTICIPANT_CHOICE
 
     @property
     def mentor_label(self) -> str:
@@ -202,6 +226,12 @@ class EmailKind(models.TextChoices):
 
     INVITATION = "invitation", "Invitation"
     INVITATION_REMINDER = "invitation_reminder", "Invitation reminder"
+    # The daily run's emails to a pair (their names are the reminders' kinds).
+    PROPOSAL_AWAITING = "proposal_awaiting", "Proposal waiting for an answer"
+    MEETING_UPCOMING = "meeting_upcoming", "Meeting coming up"
+    MEETING_DUE = "meeting_due", "Next meeting due"
+    RELATIONSHIP_IDLE = "relationship_idle", "Pair idle"
+    CHECK_IN_DUE = "check_in_due", "Check-in due"
 
 
 class ProgrammeEmail(models.Model):

@@ -163,6 +163,29 @@ class AddCandidate:
     mentee_problem: str | None
 
 
+ENROLMENT_SEARCH_MAX = 100
+
+
+def programme_enrolments(
+    user: Any, programme: Programme, *, role: str = "", status: str = "", search: str = ""
+) -> QuerySet[Enrolment]:
+    """The enrolments of ``programme`` its managers see, by role and name: none for anyone who may
+    not manage it (:func:`~twofold.accounts.permissions.manageable_programmes` decides). Optionally
+    only one role or status, and only those whose name contains ``search`` or whose employee id
+    starts with it (case aside); an unknown role or status narrows nothing."""
+    enrolments = Enrolment.objects.filter(
+        programme__in=permissions.manageable_programmes(user, Programme.objects.filter(pk=programme.pk))
+    ).select_related("person", "nominated_by")
+    if role in EnrolmentRole.values:
+        enrolments = enrolments.filter(role=role)
+    if status in EnrolmentStatus.values:
+        enrolments = enrolments.filter(status=status)
+    search = " ".join(search.split())[:ENROLMENT_SEARCH_MAX]
+    if search:
+        enrolments = enrolments.filter(Q(person__name__icontains=search) | Q(person__employee_id__istartswith=search))
+    return enrolments.order_by("role", "person__name", "pk")
+
+
 def add_candidates(programme: Programme, search: str, *, limit: int = 20) -> list[AddCandidate]:
     """Up to ``limit`` active people the search finds (the directory's search: name, email, title,
     employee id), each with the invitation rule's verdict on each role. Three queries."""

@@ -34,6 +34,7 @@ from twofold.programmes.models import (
     Enrolment,
     EnrolmentRole,
     EnrolmentStatus,
+    MatchingMode,
     Programme,
     ProgrammeEmail,
     ProgrammeKind,
@@ -90,6 +91,7 @@ EDITABLE_FIELDS = (
     "capacity",
     "requires_manager_approval",
     "acceptance",
+    "matching_mode",
     "proposal_expiry_days",
     "allow_repeat_pairs",
     "fairness_enabled",
@@ -169,6 +171,8 @@ def _validate(values: dict[str, Any]) -> None:
         problems.append(f"the fairness attribute must be one of {', '.join(FAIRNESS_ATTRIBUTES)}")
     if values.get("acceptance", Acceptance.TWO_SIDED) not in Acceptance.values:
         problems.append("acceptance is one_sided or two_sided")
+    if values.get("matching_mode", MatchingMode.MANAGED) not in MatchingMode.values:
+        problems.append("the matching mode is managed or participant_choice")
     if not isinstance(values.get("policy", {}), dict):
         problems.append("the matching policy must be a mapping of weights and rules")
     if not isinstance(values.get("invite_only", False), bool):
@@ -244,6 +248,18 @@ def programme_update(*, actor: Any, programme: Programme, **changes: Any) -> Pro
         raise ProgrammeRuleBroken(f"unknown programme settings: {', '.join(sorted(unknown))}", code="unknown_setting")
     values = {name: getattr(programme, name) for name in EDITABLE_FIELDS} | changes
     _validate(values)
+    if (
+        "matching_mode" in changes
+        and changes["matching_mode"] != programme.matching_mode
+        and programme.state not in (ProgrammeState.DRAFT, ProgrammeState.ENROLLING)
+    ):
+        # Pairs already proposed (by a run, or requested) were made one way; switching halfway
+        # would leave runs nobody may publish, or requests nobody asked for.
+        raise ProgrammeRuleBroken(
+            "how pairs are made is fixed once matching has started; move the programme back to enrolment to change it",
+            code="matching_mode_fixed",
+            field="matching_mode",
+        )
     _validate_policy(programme.kind, values)
     for name, value in changes.items():
         setattr(programme, name, value)
@@ -255,6 +271,18 @@ def programme_transition(*, actor: Any, programme: Programme, to_state: str) -> 
     """Move a programme to ``to_state`` along an allowed edge; two racing requests cannot both win."""
     authorize(actor, "programmes.manage", programme)
     allowed = PROGRAMME_TRANSITIONS.get(programme.state, ())
+    if (
+        programme.is_participant_choice
+        and programme.state == ProgrammeState.RUNNING
+        and to_state == ProgrammeState.MATCHING
+    ):
+        # Going back to matching is a partial re-match by a match run; with participant choice the
+        # people still without a partner keep choosing while the programme runs.
+        raise ProgrammeRuleBroken(
+            f"{programme.name} lets its {programme.mentee_label}s choose their partners, also while it runs; "
+            "there is no re-match to start",
+            code="participant_choice",
+        )
     if to_state not in allowed:
         raise ProgrammeRuleBroken(
             f"a programme in {programme.state} cannot move to {to_state}"

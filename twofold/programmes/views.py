@@ -39,6 +39,7 @@ from twofold.programmes.models import (
 )
 from twofold.programmes.selectors import (
     application_to_decide,
+    programme_enrolments,
     programme_pool_counts,
     programmes_open_to,
     programmes_visible_to,
@@ -65,7 +66,10 @@ TRANSITION_LABELS: dict[str, str] = {
 }
 
 
-def _transition_label(from_state: str, to_state: str) -> str:
+def _transition_label(programme: Programme, to_state: str) -> str:
+    from_state = programme.state
+    if programme.is_participant_choice and to_state == ProgrammeState.MATCHING:
+        return f"Let {programme.mentee_label}s choose their {programme.mentor_label}s"
     if from_state == ProgrammeState.RUNNING and to_state == ProgrammeState.MATCHING:
         return "Re-match people waiting in the pool"
     if from_state == ProgrammeState.MATCHING and to_state == ProgrammeState.ENROLLING:
@@ -81,6 +85,10 @@ NEXT_STEP: dict[str, str] = {
     ProgrammeState.ENROLLING: ProgrammeState.MATCHING,
     ProgrammeState.MATCHING: ProgrammeState.RUNNING,
 }
+
+
+# Running back to matching: a partial re-match by a match run.
+REMATCH = (ProgrammeState.RUNNING, ProgrammeState.MATCHING)
 
 
 def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
@@ -169,8 +177,10 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     next_step = NEXT_STEP.get(programme.state)
     transitions = [
-        (state, _transition_label(programme.state, state), state == next_step)
+        (state, _transition_label(programme, state), state == next_step)
         for state in PROGRAMME_TRANSITIONS[programme.state]
+        # A participant-choice programme has no re-match: people keep choosing while it runs.
+        if not (programme.is_participant_choice and (programme.state, state) == REMATCH)
     ]
     # The next step first, closing last.
     transitions.sort(key=lambda row: (not row[2], row[0] == ProgrammeState.CLOSED))
@@ -220,12 +230,9 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
     form = InviteForm(departments=options.departments, locations=options.locations)
     role = request.GET.get("role", "")
     status = request.GET.get("status", "")
-    enrolments = Enrolment.objects.filter(programme=programme).select_related("person", "nominated_by")
-    if role in EnrolmentRole.values:
-        enrolments = enrolments.filter(role=role)
-    if status in EnrolmentStatus.values:
-        enrolments = enrolments.filter(status=status)
-    page = Paginator(enrolments.order_by("role", "person__name"), 50).get_page(request.GET.get("page"))
+    search = request.GET.get("q", "")
+    enrolments = programme_enrolments(request.user, programme, role=role, status=status, search=search)
+    page = Paginator(enrolments, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -237,6 +244,7 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "role": role,
             "status": status,
+            "search": search,
             "roles": EnrolmentRole.choices,
             "statuses": EnrolmentStatus.choices,
             "query_string": query.urlencode(),

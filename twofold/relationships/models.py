@@ -76,6 +76,9 @@ class Relationship(models.Model):
     # The weight of each score component when the pair was scored (the most it could add), so that
     # "why you were matched" reads the breakdown as the review board did, whatever the policy is now.
     weights = models.JSONField(default=dict, blank=True)
+    # Asked for by the mentee (participant choice) rather than proposed by a match run or a manager:
+    # the mentee's asking is their acceptance, and the mentor always answers.
+    requested_by_mentee = models.BooleanField(default=False, db_default=False)
     mentor_answer = models.CharField(max_length=10, choices=Answer.choices, default=Answer.PENDING)
     mentee_answer = models.CharField(max_length=10, choices=Answer.choices, default=Answer.PENDING)
     proposed_at = models.DateTimeField()

@@ -29,6 +29,8 @@ SHOW: dict[str, tuple[str, Q | None]] = {
     "idle": ("Idle (twice the rhythm without a meeting)", Q(state=RelationshipState.ACTIVE, idle=True)),
     "concern": ("With an open concern", Q(open_concern=True)),
     "check_in": ("Fit check waiting", Q(fit_check_waiting=True)),
+    # Participant choice: a mentee asked a partner, who has not answered yet.
+    "requests": ("Requests waiting for an answer", Q(state=RelationshipState.PROPOSED, requested_by_mentee=True)),
 }
 SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "name": ("Name", ("mentor__name", "mentee__name", "pk")),

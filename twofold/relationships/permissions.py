@@ -29,6 +29,12 @@ def can_manage_pair(user: Any, relationship: Any) -> bool:
     return p.can_manage_programme(user, relationship.programme)
 
 
+def can_request_partner(user: Any, enrolment: Any) -> bool:
+    """Asking for a partner (participant choice): the mentee or protégé themselves, for their own
+    enrolment."""
+    return enrolment.role == "mentee" and p.can_act_for(user, enrolment.person)
+
+
 def register_rules() -> None:
     p.register("relationships.view", p.can_view_relationship, refusal="No such relationship.", hidden=True)
     for action in PAIR_ACTIONS:
@@ -42,6 +48,12 @@ def register_rules() -> None:
         hidden=True,
     )
     p.register(
+        "relationships.request",
+        can_request_partner,
+        refusal="Only the mentee or protégé asks for a partner, for themselves.",
+        hidden=True,
+    )
+    p.register(
         "relationships.manage",
         can_manage_pair,
         refusal="Pairs are looked after by their programme's managers.",
@@ -51,6 +63,11 @@ def register_rules() -> None:
         "relationships.act_for",
         p.is_command_line,
         refusal="People record what they did in their relationships themselves.",
+    )
+    p.register(
+        "relationships.import",
+        p.can_administer,
+        refusal="Past relationships are imported by org admins.",
     )
     p.register("calendar.rotate", p.can_act_for, refusal="Only you change the address of your calendar.")
     p.register("concerns.list", p.can_handle_concerns, refusal="Concerns are handled by programme managers.")

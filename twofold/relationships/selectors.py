@@ -10,7 +10,7 @@ programme managers through :func:`concerns_for_managers` and their author throug
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -143,13 +143,18 @@ def _agreement_or_none(relationship: Relationship) -> Agreement | None:
 
 def answer_awaited(relationship: Relationship, *, side: str, now: datetime | None = None) -> bool:
     """Whether a proposal waits for this side's answer: still proposed and not expired, not answered by
-    this side yet, and this side is asked at all (in a one-sided programme the mentor accepted by enrolling)."""
+        this side yet, and this side is asked at all (in a one-sided programme the mentor accepted by enrolling,
+    unless the mentee asked them: participant choice)."""
     now = now or timezone.now()
     if relationship.state != RelationshipState.PROPOSED:
         return False
     if relationship.expires_at is not None and now >= relationship.expires_at:
         return False
-    if side == "mentor" and relationship.programme.acceptance == Acceptance.ONE_SIDED:
+    if (
+        side == "mentor"
+        and relationship.programme.acceptance == Acceptance.ONE_SIDED
+        and not relationship.requested_by_mentee
+    ):
         return False
     return bool(getattr(relationship, f"{side}_answer") == Answer.PENDING)
 
@@ -424,7 +429,9 @@ class NominationChoices:
 
 def nomination_choices(*, relationship: Relationship) -> NominationChoices:
     """Two queries, whatever the number of programmes and nominations."""
-    made = list(Nomination.objects.filter(source=relationship).select_related("programme").order_by("created_at"))
+    made = list(
+        Nomination.objects.filter(source=relationship).select_related("programme", "enrolment").order_by("created_at")
+    )
     nominated_for = Nomination.objects.filter(nominee_id=relationship.mentor_id).values("programme")
     programmes = list(
         Programme.objects.filter(kind=ProgrammeKind.SPONSORSHIP, state__in=NOMINATION_STATES)
@@ -548,16 +555,28 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
 # --- concerns ------------------------------------------------------------------------------------
 
 
-def concerns_for_managers(user: Any, *, statuses: Iterable[str] | None = None) -> QuerySet[Concern]:
+def concerns_for_managers(
+    user: Any, *, statuses: Iterable[str] | None = None, programme_id: int | None = None
+) -> QuerySet[Concern]:
     """The concerns a user handles: every one for an org admin, those of the programmes they manage
-    for a programme manager, none for anyone else (the partner above all). Optionally only some statuses.
-    Who manages what is :func:`twofold.accounts.permissions.manageable_programmes`."""
+    for a programme manager, none for anyone else (the partner above all). Optionally only some
+    statuses, or one programme's (none when the user does not manage it). Who manages what is
+    :func:`twofold.accounts.permissions.manageable_programmes`."""
     concerns = Concern.objects.select_related(
         "relationship__programme", "relationship__mentor", "relationship__mentee", "raised_by", "handled_by"
     ).order_by("-created_at", "pk")
     if statuses is not None:
         concerns = concerns.filter(status__in=list(statuses))
+    if programme_id is not None:
+        concerns = concerns.filter(relationship__programme_id=programme_id)
     return concerns.filter(relationship__programme__in=manageable_programmes(user, Programme.objects.all()))
+
+
+def concern_programmes(user: Any) -> QuerySet[Programme]:
+    """The programmes whose concerns ``user`` handles and that have any, by name: the choices of the
+    concerns page's programme filter."""
+    with_concerns = Programme.objects.filter(pk__in=Concern.objects.values("relationship__programme_id"))
+    return manageable_programmes(user, with_concerns).order_by("name", "pk")
 
 
 def concerns_raised_by(*, person: Person, relationship: Relationship | None = None) -> QuerySet[Concern]:
@@ -594,20 +613,40 @@ def partner_profile(page: RelationshipPage) -> PartnerProfile:
         if page.viewer_role == "mentor"
         else (relationship.mentee_enrolment_id, relationship.mentor_enrolment_id)
     )
-    enrolments = {
-        enrolment.pk: enrolment
-        for enrolment in Enrolment.objects.filter(pk__in=[mine, theirs]).prefetch_related("focus_skills")
-    }
-    partner_enrolment, own_enrolment = enrolments[theirs], enrolments[mine]
-    skills = list(PersonSkill.objects.filter(person=page.partner).select_related("skill").order_by("skill__name"))
+    enrolments = {enrolment.pk: enrolment for enrolment in Enrolment.objects.filter(pk__in=[mine, theirs])}
+    return enrolment_profiles(own=enrolments[mine], partners=[enrolments[theirs]])[theirs]
+
+
+def enrolment_profiles(*, own: Enrolment, partners: Sequence[Enrolment]) -> dict[int, PartnerProfile]:
+    """Each of ``partners`` (enrolments) as ``own``'s enrolment sees them, by enrolment id: on a pair's
+    page, and on the partners a mentee may choose from. Two queries, however many partners."""
+    ids = [enrolment.pk for enrolment in partners]
+    focus: dict[int, list[Skill]] = {pk: [] for pk in ids}
+    for row in (
+        Enrolment.focus_skills.through.objects.filter(enrolment_id__in=ids)
+        .select_related("skill")
+        .order_by("skill__name")
+    ):
+        focus[row.enrolment_id].append(row.skill)
+    skills: dict[int, list[PersonSkill]] = {}
+    for skill in (
+        PersonSkill.objects.filter(person_id__in=[enrolment.person_id for enrolment in partners])
+        .select_related("skill")
+        .order_by("skill__name")
+    ):
+        skills.setdefault(skill.person_id, []).append(skill)
     labels = dict(AVAILABILITY_CHOICES)
-    partner_times = availability_bits(partner_enrolment.availability)
-    own_times = set(availability_bits(own_enrolment.availability))
-    return PartnerProfile(
-        goals=partner_enrolment.goals,
-        focus_skills=sorted(partner_enrolment.focus_skills.all(), key=lambda skill: skill.name),
-        can_teach=[row.skill for row in skills if row.can_teach],
-        wants_to_learn=[row.skill for row in skills if row.wants_to_learn],
-        availability=[labels[bit] for bit in partner_times],
-        shared_availability=[labels[bit] for bit in partner_times if bit in own_times],
-    )
+    own_times = set(availability_bits(own.availability))
+    profiles = {}
+    for enrolment in partners:
+        rows = skills.get(enrolment.person_id, [])
+        partner_times = availability_bits(enrolment.availability)
+        profiles[enrolment.pk] = PartnerProfile(
+            goals=enrolment.goals,
+            focus_skills=focus[enrolment.pk],
+            can_teach=[row.skill for row in rows if row.can_teach],
+            wants_to_learn=[row.skill for row in rows if row.wants_to_learn],
+            availability=[labels[bit] for bit in partner_times],
+            shared_availability=[labels[bit] for bit in partner_times if bit in own_times],
+        )
+    return profiles

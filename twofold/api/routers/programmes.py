@@ -41,6 +41,7 @@ class ProgrammeOut(Schema):
     capacity: int
     requires_manager_approval: bool
     acceptance: Literal["two_sided", "one_sided"]
+    matching_mode: Literal["managed", "participant_choice"]
     proposal_expiry_days: int
     allow_repeat_pairs: bool
     created_at: datetime
@@ -71,6 +72,9 @@ class ProgrammeSettings(Schema):
     capacity: SmallCount | None = None
     requires_manager_approval: bool | None = None
     acceptance: Literal["two_sided", "one_sided"] | None = None
+    matching_mode: Literal["managed", "participant_choice"] | None = Field(
+        None, description="managed: match runs; participant_choice: each mentee or protégé requests a partner."
+    )
     proposal_expiry_days: SmallCount | None = None
     allow_repeat_pairs: bool | None = None
 

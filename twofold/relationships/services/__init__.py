@@ -33,6 +33,7 @@ from twofold.relationships.services.lifecycle import (
     relationship_complete,
     relationship_end,
     relationship_propose,
+    relationship_request,
     relationships_expire,
 )
 from twofold.relationships.services.managing import (
@@ -96,5 +97,6 @@ __all__ = [
     "relationship_nudge",
     "relationship_pick_partner",
     "relationship_propose",
+    "relationship_request",
     "relationships_expire",
 ]

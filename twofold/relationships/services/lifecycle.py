@@ -88,7 +88,7 @@ def _pair_refusal(
 
     # The intervals come from the rows just locked, so a reorganisation committed a moment ago counts;
     # the direct-manager test also covers people added since the tree was last numbered.
-    if mentor.shares_reporting_chain(mentee) or mentor.manager_id == mentee.pk or mentee.manager_id == mentor.pk:
+    if mentor.in_reporting_line_with(mentee):
         return RelationshipRuleBroken(
             f"{mentor.name} and {mentee.name} are in the same reporting chain, where a candid relationship is "
             "not possible.",
@@ -165,9 +165,73 @@ def relationship_propose(
     ``score``, ``breakdown`` and ``weights`` are the match run's: the score, the points of each
     component, and the weights they were scored with (to explain the pair as the run did).
     """
-    now = now or timezone.now()
     programme = Programme.objects.get(pk=programme.pk)
     authorize(actor, "relationships.propose", programme)
+    return _propose(
+        programme=programme,
+        mentor_enrolment=mentor_enrolment,
+        mentee_enrolment=mentee_enrolment,
+        score=score,
+        breakdown=breakdown,
+        weights=weights,
+        requested=False,
+        now=now,
+    )
+
+
+@transaction.atomic
+def relationship_request(
+    *,
+    actor: Any,
+    mentee_enrolment: Enrolment,
+    mentor_enrolment: Enrolment,
+    score: float = 0.0,
+    breakdown: dict[str, Any] | None = None,
+    weights: dict[str, float] | None = None,
+    now: datetime | None = None,
+) -> Relationship:
+    """A mentee (protégé) of a participant-choice programme asks a mentor (sponsor) to be their partner.
+
+    The request is a proposal made by :func:`relationship_propose`'s own steps: every hard rule
+    checked on locked rows, one of the mentor's seats held while it waits (given back when it is
+    declined or expires), the mentee's one open relationship in the programme (so one request at a
+    time). Asking counts as the mentee's acceptance; the mentor answers, whatever the programme's
+    "who must accept" says. ``score``, ``breakdown`` and ``weights`` are the engine's ranking of the
+    pair (:mod:`twofold.matchruns.choice`), to explain it as a match run would.
+    """
+    mentee_enrolment = Enrolment.objects.select_related("programme", "person").get(pk=mentee_enrolment.pk)
+    authorize(actor, "relationships.request", mentee_enrolment)
+    programme = mentee_enrolment.programme
+    if not programme.is_participant_choice:
+        raise RelationshipRuleBroken(
+            f"In {programme.name} the programme managers make the pairs; partners are not requested.",
+            code="not_participant_choice",
+        )
+    return _propose(
+        programme=programme,
+        mentor_enrolment=mentor_enrolment,
+        mentee_enrolment=mentee_enrolment,
+        score=score,
+        breakdown=breakdown,
+        weights=weights,
+        requested=True,
+        now=now,
+    )
+
+
+def _propose(
+    *,
+    programme: Programme,
+    mentor_enrolment: Enrolment,
+    mentee_enrolment: Enrolment,
+    score: float,
+    breakdown: dict[str, Any] | None,
+    weights: dict[str, float] | None,
+    requested: bool,
+    now: datetime | None,
+) -> Relationship:
+    """The proposal itself, for a caller that has authorised it, inside its transaction."""
+    now = now or timezone.now()
     if programme.state not in PROPOSING_STATES:
         raise RelationshipRuleBroken(
             f"{programme.name} is {programme.get_state_display().lower()}; pairs are proposed while it matches "
@@ -212,7 +276,11 @@ def relationship_propose(
                 score=score,
                 breakdown=breakdown or {},
                 weights=weights or {},
-                mentor_answer=Answer.ACCEPTED if programme.acceptance == Acceptance.ONE_SIDED else Answer.PENDING,
+                requested_by_mentee=requested,
+                mentor_answer=Answer.ACCEPTED
+                if programme.acceptance == Acceptance.ONE_SIDED and not requested
+                else Answer.PENDING,
+                mentee_answer=Answer.ACCEPTED if requested else Answer.PENDING,
                 proposed_at=now,
                 expires_at=now + timedelta(days=programme.proposal_expiry_days)
                 if programme.proposal_expiry_days
@@ -266,7 +334,7 @@ def relationship_answer(
     person = _acting_person(current, actor, "relationships.answer", person)
     assert person is not None
     side = _side(current, person)
-    if side == "mentor" and current.programme.acceptance == Acceptance.ONE_SIDED:
+    if side == "mentor" and current.programme.acceptance == Acceptance.ONE_SIDED and not current.requested_by_mentee:
         raise RelationshipForbidden(
             f"In {current.programme.name} only the {current.programme.mentee_label} answers a proposal.",
             code="mentee_answers",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +29,7 @@ from twofold.relationships.models import (
 )
 from twofold.relationships.selectors import (
     OPEN_CONCERN_STATES,
+    concern_programmes,
     concerns_for_managers,
     programme_health,
     relationships_behind_on_meetings,
@@ -100,13 +102,20 @@ def concern_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     if show not in CONCERN_FILTERS:
         show = "open"
-    concerns = concerns_for_managers(request.user, statuses=CONCERN_FILTERS[show][1])
+    programmes = list(concern_programmes(request.user))
+    chosen = request.GET.get("programme", "")
+    # Only a programme offered is a filter: anything else (a typo, a programme not managed) shows all.
+    programme = next((programme for programme in programmes if str(programme.pk) == chosen), None)
+    concerns = concerns_for_managers(
+        request.user, statuses=CONCERN_FILTERS[show][1], programme_id=programme.pk if programme else None
+    )
     page = Paginator(concerns, CONCERNS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {"show": show, **({"programme": str(programme.pk)} if programme else {})}
     # Concerns are about named colleagues: every page of them read is recorded, with which ones.
     audit.record(
         "concerns.view",
         target_type="concern",
-        target_label=f"{CONCERN_FILTERS[show][0]}, page {page.number}",
+        target_label=f"{CONCERN_FILTERS[show][0]}{f', {programme.name}' if programme else ''}, page {page.number}",
         detail={"concerns": [concern.pk for concern in page.object_list]},
     )
     return render(
@@ -116,7 +125,9 @@ def concern_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "show": show,
             "filters": [(value, label) for value, (label, _) in CONCERN_FILTERS.items()],
-            "query_string": f"show={show}",
+            "programmes": programmes,
+            "programme": programme,
+            "query_string": urlencode(query),
             "rows": [(concern, ConcernUpdateForm(concern_id=concern.pk)) for concern in page.object_list],
         },
     )
