@@ -1,4 +1,4 @@
-"""The scale organisation, built in one command: the data every benchmark at 100,000 people uses.
+"""The scale organisation, built in one command, for the benchmarks at 100,000 people.
 
 Makes a database (PostgreSQL by default; ``--sqlite PATH`` for the contrast) holding an
 organisation of ``--people`` people with several years of career events (hires, promotions, role
@@ -9,7 +9,10 @@ JSON: the seconds of each stage, the rows of each table, and the machine's load 
 ran (the build shares the cores with whatever else runs).
 
     python benchmarks/scale_data.py --database twofold_scale_100k [--people 100000]
-        [--relationships 20000] [--meetings-per-pair 26] [--seed 1] [--replace]
+        [--relationships 20000] [--meetings-per-pair 26] [--seed 1] [--replace | --keep-existing]
+
+``benchmarks/api.py`` copies the database it builds (``CREATE DATABASE … TEMPLATE …``) rather than
+writing to it.
 
 The stages: ``migrate``; ``people`` (the demo generator through the import's bulk writer, then the
 career events); ``accounts`` (the demo sign-ins, and ``bench-mentor`` on the busiest pair);
