@@ -28,8 +28,7 @@ from tests.people.test_views import signed_in
 from tests.relationships.pairing import MENTEE, enrol, pair_up
 from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
-from twofold.insights.report_jobs.models import ReportJob
-from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.people.models import ImportJob
 from twofold.programmes.models import MatchingMode, ProgrammeState
 from twofold.relationships.models import AdvocacyAction, Concern
@@ -94,6 +93,7 @@ def scene(cast: Cast) -> Scene:
     run = MatchRun.objects.create(programme=programme, status=MatchRunStatus.READY)
     application = enrol(draft, cast.ana, MENTEE)
     pool_member = enrol(programme, cast.ben, MENTEE)
+    proposal = Proposal.objects.create(run=run, mentor=relationship.mentor_enrolment, mentee=pool_member)
     # Participant choice: Vera chooses her mentor; nobody else has this page.
     choosing = ProgrammeFactory(
         name="Choose your mentor",
@@ -105,9 +105,6 @@ def scene(cast: Cast) -> Scene:
     webhook = Subscription.objects.create(name="HR", url="https://hooks.example.org/hr", secret="whsec_x")
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="hris.csv", file_name="hris.csv", preset="generic"
-    )
-    report_job = ReportJob.objects.create(
-        actor=cast.programme_manager, programme=programme, as_of=meeting.starts_at.date()
     )
     token, _ = issue_token(
         actor=cast.ana_user, user=cast.ana_user, name="script", scopes=["people:read"], kind="personal"
@@ -131,10 +128,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:concern_handle": {"pk": concern.pk},
         "insights:programme": programme_ids,
         "insights:report": programme_ids,
-        "insights:report_request": programme_ids,
-        # A report job: its asker's alone.
-        "insights:report_job": {"pk": report_job.pk},
-        "insights:report_job_download": {"pk": report_job.pk},
+        "insights:programme_refresh": programme_ids,
         # The pairs list and its actions: for the programme's managers; a pair of another programme
         # answers like an unknown one too.
         "relationships:pairs": programme_ids,
@@ -152,6 +146,9 @@ def scene(cast: Cast) -> Scene:
         "webhooks:detail": {"pk": webhook.pk},
         "webhooks:test": {"pk": webhook.pk},
         "webhooks:active": {"pk": webhook.pk},
+        "webhooks:edit": {"pk": webhook.pk},
+        "webhooks:rotate": {"pk": webhook.pk},
+        "webhooks:resend": {"pk": webhook.pk},
         "token_revoke": {"pk": token.pk},
         "choice:partners": {"pk": choosing.pk},
     }
@@ -166,9 +163,7 @@ def scene(cast: Cast) -> Scene:
         # Executives and org admins see every programme's evidence; its own manager sees it too.
         "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "insights:report": [*outsiders, cast.ana_user, cast.vp_tech_user],
-        "insights:report_request": [*outsiders, cast.ana_user, cast.vp_tech_user],
-        "insights:report_job": [*outsiders, cast.ana_user, cast.executive, cast.admin],
-        "insights:report_job_download": [*outsiders, cast.ana_user, cast.executive, cast.admin],
+        "insights:programme_refresh": [*outsiders, cast.ana_user, cast.vp_tech_user],
         **{
             name: [*outsiders, cast.executive, cast.ana_user, cast.vp_sales_user]
             for name in (
@@ -195,6 +190,7 @@ def scene(cast: Cast) -> Scene:
     api_ids = {
         "programme_id": programme.pk,
         "run_id": run.pk,
+        "proposal_id": proposal.pk,
         "relationship_id": relationship.pk,
         "person_id": cast.ana.pk,
         "enrolment_id": application.pk,
@@ -213,15 +209,16 @@ def scene(cast: Cast) -> Scene:
         elif name.startswith("relationships:") and name not in ids:
             ids[name] = relationship_ids
         viewers.setdefault(name, [*outsiders, cast.vp_tech_user, cast.executive, cast.programme_manager])
-    body_ids = {"eve": cast.ben.pk, "skill": SkillFactory().pk}
+    body_ids = {"eve": cast.ben.pk, "skill": SkillFactory().pk, "future": programme.pk, "run_proposal": proposal.pk}
     return Scene(
         ids=ids,
         viewers=viewers,
         body_ids=body_ids,
         fixed={
             "programmes:email": {"kind": "invitation"},
-            "insights:report": {"fmt": "csv"},
+            "insights:report": {"fmt": "pdf"},
             "insights:table": {"slug": "careers-outcomes", "fmt": "csv"},
+            "webhooks:resend": {"delivery_id": "0b7e3f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"},
         },
     )
 

@@ -284,10 +284,10 @@ def test_the_report_downloads_answer_only_those_who_may_see_the_programme() -> N
     response = client.get(reverse("insights:report", args=[programme.pk, "json"]))
     assert response.status_code == 200
     assert json.loads(response.content)["careers"]["promotion_12m"]["participants_n"] == 20
-    # The PDF is drawn by a worker, never in the request.
-    assert client.get(reverse("insights:report", args=[programme.pk, "pdf"])).status_code == 404
+    pdf = client.get(reverse("insights:report", args=[programme.pk, "pdf"]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     page = client.get(reverse("insights:programme", args=[programme.pk])).content.decode()
-    assert "Download report (PDF)" in page and reverse("insights:report_request", args=[programme.pk]) in page
+    assert "Download report (PDF)" in page and reverse("insights:report", args=[programme.pk, "pdf"]) in page
 
 
 @pytest.mark.django_db
