@@ -29,6 +29,7 @@ from twofold.relationships.models import (
     Relationship,
     RelationshipState,
 )
+from twofold.relationships.reminders.proposals import proposal_emails_later
 from twofold.relationships.pairing import history_refusal, pair_history, partnered_mentees, pool_place
 from twofold.relationships.selectors import (
     END_WINDOW,
@@ -196,7 +197,8 @@ def relationship_request(
     checked on locked rows, one of the mentor's seats held while it waits (given back when it is
     declined or expires), the mentee's one open relationship in the programme (so one request at a
     time). Asking counts as the mentee's acceptance; the mentor answers, whatever the programme's
-    "who must accept" says. ``score``, ``breakdown`` and ``weights`` are the engine's ranking of the
+    "who must accept" says. The partner is emailed (``partner_requested``) by the worker once this
+    commits. ``score``, ``breakdown`` and ``weights`` are the engine's ranking of the
     pair (:mod:`twofold.matchruns.choice`), to explain it as a match run would.
     """
     mentee_enrolment = Enrolment.objects.select_related("programme", "person").get(pk=mentee_enrolment.pk)
@@ -207,7 +209,7 @@ def relationship_request(
             f"In {programme.name} the programme managers make the pairs; partners are not requested.",
             code="not_participant_choice",
         )
-    return _propose(
+    relationship = _propose(
         programme=programme,
         mentor_enrolment=mentor_enrolment,
         mentee_enrolment=mentee_enrolment,
@@ -217,6 +219,9 @@ def relationship_request(
         requested=True,
         now=now,
     )
+    # The partner is told once this commits; the mentee asked, and is not.
+    proposal_emails_later([relationship.pk])
+    return relationship
 
 
 def _propose(
