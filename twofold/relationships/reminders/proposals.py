@@ -92,11 +92,10 @@ def _next_step(email: ProposalEmail) -> str:
         # One-sided acceptance: the mentor (sponsor) accepted by enrolling; only the partner answers.
         partner = relationship.mentee.name
         return f"There is nothing for you to answer: {partner} accepts or declines the proposal."
-    if relationship.expires_at is None:
-        when = "when you have read it"
-    else:
-        when = f"by {answer_by(relationship)}"
-    return f"Please accept or decline the proposal {when}. Declining is fine: you go back into the pool for another match."
+    when = "when you have read it" if relationship.expires_at is None else f"by {answer_by(relationship)}"
+    return (
+        f"Please accept or decline the proposal {when}. Declining is fine: you go back into the pool for another match."
+    )
 
 
 def proposal_values(email: ProposalEmail) -> dict[str, str]:
@@ -195,4 +194,3 @@ def _send_one(
     else:
         ReminderSent.objects.filter(pk=claim.pk).update(pending=False)
         report.sent.append(email)
-

@@ -29,8 +29,8 @@ from twofold.relationships.models import (
     Relationship,
     RelationshipState,
 )
-from twofold.relationships.reminders.proposals import proposal_emails_later
 from twofold.relationships.pairing import history_refusal, pair_history, partnered_mentees, pool_place
+from twofold.relationships.reminders.proposals import proposal_emails_later
 from twofold.relationships.selectors import (
     END_WINDOW,
     NOMINATION_STATES,
