@@ -224,6 +224,43 @@ def relationship_request(
     return relationship
 
 
+@transaction.atomic
+def relationship_request_withdraw(
+    *, relationship: Relationship, actor: Any, now: datetime | None = None
+) -> Relationship:
+    """The mentee (protégé) who requested a partner takes the request back before it is answered.
+
+    The request becomes ``withdrawn`` (recorded as ended by the mentee), the partner's seat is given
+    back, and the mentee may choose again — the same partner included: only a partner's decline
+    keeps two people from being proposed again. Refused to anyone but the mentee who asked (the
+    answer an unknown relationship gets), for a proposal the programme managers made (it is
+    declined instead), and once the request was answered, expired or withdrawn.
+    """
+    now = now or timezone.now()
+    current = _locked(relationship)
+    authorize(actor, "relationships.withdraw_request", current)
+    if not current.requested_by_mentee:
+        raise RelationshipRuleBroken(
+            "Only a request you made yourself is withdrawn; decline a proposal instead.", code="not_a_request"
+        )
+    if current.state != RelationshipState.PROPOSED:
+        raise RelationshipStateConflict(
+            f"This request is no longer waiting for an answer: the relationship is {_state_label(current.state)}.",
+            code="not_proposed",
+        )
+    _move(
+        current,
+        to=RelationshipState.WITHDRAWN,
+        ended_at=now,
+        ended_by=current.mentee,
+        end_reason="withdrew the request before it was answered",
+    )
+    _release_seat(current)
+    # To those listening, a request taken back is the mentee declining it.
+    _announce("proposal.declined", current, declined_by="mentee")
+    return current
+
+
 def _propose(
     *,
     programme: Programme,
