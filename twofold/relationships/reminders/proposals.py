@@ -119,46 +119,51 @@ def proposal_message(
     )
 
 
+# Proposals read, and what was already sent about them looked up, this many at a time.
+CHUNK = 500
+
+
 def _open_proposals(relationship_ids: list[int]) -> list[Relationship]:
     now = timezone.now()
-    proposals = []
-    for start in range(0, len(relationship_ids), 500):
-        chunk = (
-            Relationship.objects.filter(pk__in=relationship_ids[start : start + 500], state=RelationshipState.PROPOSED)
-            .select_related("programme", "mentor", "mentee")
-            .order_by("pk")
-        )
-        proposals += [r for r in chunk if r.expires_at is None or r.expires_at > now]
-    return proposals
+    chunk = (
+        Relationship.objects.filter(pk__in=relationship_ids, state=RelationshipState.PROPOSED)
+        .select_related("programme", "mentor", "mentee")
+        .order_by("pk")
+    )
+    return [r for r in chunk if r.expires_at is None or r.expires_at > now]
 
 
 def proposal_emails_send(
     *, relationship_ids: Iterable[int], connection: BaseEmailBackend | None = None
 ) -> ProposalEmailReport:
-    """Email each person of these proposals (still open) who has not had this proposal's email yet."""
+    """Email each person of these proposals (still open) who has not had this proposal's email yet.
+
+    A fixed number of queries per :data:`CHUNK` proposals, and a few per email (its claim and its
+    confirmation)."""
     report = ProposalEmailReport()
     reminder_claims_release()
-    proposals = _open_proposals(sorted(set(relationship_ids)))
-    emails = [email for relationship in proposals for email in _emails_of(relationship)]
-    if not emails:
-        return report
-    confirmed = set(
-        ReminderSent.objects.filter(
-            kind__in=[EmailKind.PROPOSAL_MADE, EmailKind.PARTNER_REQUESTED],
-            key__in={email.key for email in emails},
-        ).values_list("kind", "key", "recipient")
-    )
+    ids = sorted(set(relationship_ids))
     owns_connection = connection is None
     backend = connection or get_connection()
-    if owns_connection:
-        backend.open()
     wording: WordingCache = {}
     try:
-        for email in emails:
-            if (email.kind.value, email.key, email.recipient.email) in confirmed:
-                report.already_sent += 1
+        for start in range(0, len(ids), CHUNK):
+            emails = [email for r in _open_proposals(ids[start : start + CHUNK]) for email in _emails_of(r)]
+            if not emails:
                 continue
-            _send_one(email, backend=backend, report=report, wording=wording)
+            if owns_connection:
+                backend.open()  # once: opening an open connection does nothing
+            sent = set(
+                ReminderSent.objects.filter(
+                    kind__in=[EmailKind.PROPOSAL_MADE, EmailKind.PARTNER_REQUESTED],
+                    key__in={email.key for email in emails},
+                ).values_list("kind", "key", "recipient")
+            )
+            for email in emails:
+                if (email.kind.value, email.key, email.recipient.email) in sent:
+                    report.already_sent += 1
+                else:
+                    _send_one(email, backend=backend, report=report, wording=wording)
     finally:
         if owns_connection:
             backend.close()
