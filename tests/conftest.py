@@ -59,6 +59,13 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _insights_live(settings) -> None:  # type: ignore[no-untyped-def]
+    # Each insights page computes its snapshot in the request (stored, then read back as the pages
+    # read it): a test sees the records it just wrote. tests/insights/test_snapshots.py turns it off.
+    settings.INSIGHTS_LIVE = True
+
+
 @dataclass
 class Cast:
     """The people every permission test reuses.

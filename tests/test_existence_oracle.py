@@ -28,7 +28,7 @@ from tests.people.test_views import signed_in
 from tests.relationships.pairing import MENTEE, enrol, pair_up
 from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
-from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.people.models import ImportJob
 from twofold.programmes.models import MatchingMode, ProgrammeState
 from twofold.relationships.models import AdvocacyAction, Concern
@@ -93,6 +93,7 @@ def scene(cast: Cast) -> Scene:
     run = MatchRun.objects.create(programme=programme, status=MatchRunStatus.READY)
     application = enrol(draft, cast.ana, MENTEE)
     pool_member = enrol(programme, cast.ben, MENTEE)
+    proposal = Proposal.objects.create(run=run, mentor=relationship.mentor_enrolment, mentee=pool_member)
     # Participant choice: Vera chooses her mentor; nobody else has this page.
     choosing = ProgrammeFactory(
         name="Choose your mentor",
@@ -127,6 +128,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:concern_handle": {"pk": concern.pk},
         "insights:programme": programme_ids,
         "insights:report": programme_ids,
+        "insights:programme_refresh": programme_ids,
         # The pairs list and its actions: for the programme's managers; a pair of another programme
         # answers like an unknown one too.
         "relationships:pairs": programme_ids,
@@ -144,6 +146,9 @@ def scene(cast: Cast) -> Scene:
         "webhooks:detail": {"pk": webhook.pk},
         "webhooks:test": {"pk": webhook.pk},
         "webhooks:active": {"pk": webhook.pk},
+        "webhooks:edit": {"pk": webhook.pk},
+        "webhooks:rotate": {"pk": webhook.pk},
+        "webhooks:resend": {"pk": webhook.pk},
         "token_revoke": {"pk": token.pk},
         "choice:partners": {"pk": choosing.pk},
     }
@@ -158,6 +163,7 @@ def scene(cast: Cast) -> Scene:
         # Executives and org admins see every programme's evidence; its own manager sees it too.
         "insights:programme": [*outsiders, cast.ana_user, cast.vp_tech_user],
         "insights:report": [*outsiders, cast.ana_user, cast.vp_tech_user],
+        "insights:programme_refresh": [*outsiders, cast.ana_user, cast.vp_tech_user],
         **{
             name: [*outsiders, cast.executive, cast.ana_user, cast.vp_sales_user]
             for name in (
@@ -184,6 +190,7 @@ def scene(cast: Cast) -> Scene:
     api_ids = {
         "programme_id": programme.pk,
         "run_id": run.pk,
+        "proposal_id": proposal.pk,
         "relationship_id": relationship.pk,
         "person_id": cast.ana.pk,
         "enrolment_id": application.pk,
@@ -202,7 +209,7 @@ def scene(cast: Cast) -> Scene:
         elif name.startswith("relationships:") and name not in ids:
             ids[name] = relationship_ids
         viewers.setdefault(name, [*outsiders, cast.vp_tech_user, cast.executive, cast.programme_manager])
-    body_ids = {"eve": cast.ben.pk, "skill": SkillFactory().pk}
+    body_ids = {"eve": cast.ben.pk, "skill": SkillFactory().pk, "future": programme.pk, "run_proposal": proposal.pk}
     return Scene(
         ids=ids,
         viewers=viewers,
@@ -211,6 +218,7 @@ def scene(cast: Cast) -> Scene:
             "programmes:email": {"kind": "invitation"},
             "insights:report": {"fmt": "pdf"},
             "insights:table": {"slug": "careers-outcomes", "fmt": "csv"},
+            "webhooks:resend": {"delivery_id": "0b7e3f7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b"},
         },
     )
 

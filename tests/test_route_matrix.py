@@ -10,7 +10,7 @@ Path parameters are filled with real objects of one scene (:func:`scene`): an ac
 pair (Ana mentoring Vera), an active sponsorship of the same two (Vera sponsoring Ana), a proposal
 between them waiting for answers, another pair (Ben and Victor) in a programme another manager runs,
 an invitation, an application waiting for its line manager, a meeting, an advocacy action, a concern,
-a match run and a webhook.
+a match run proposing a pair and a webhook.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ from tests.relationships.pairing import MENTEE, MENTOR, pair_up, propose
 from twofold.accounts.models import User
 from twofold.accounts.tokens import issue_token
 from twofold.api.api import api
-from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.people.models import ImportJob, ImportJobStatus, Skill
 from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import EnrolmentStatus, MatchingMode, ProgrammeState
 from twofold.relationships.calendar import calendar_feed_for
 from twofold.relationships.models import AdvocacyAction, Concern, MeetingStatus, Relationship
-from twofold.webhooks.models import Subscription
+from twofold.webhooks.models import Delivery, DeliveryStatus, Subscription
 
 # The roles, in the order of the columns of TABLE.
 ROLES = (
@@ -77,6 +77,8 @@ dataprotection:requests         302 403 403 403 403 403 403 403 403 200 | -
 home                            302 302 302 302 302 302 302 302 302 302 | -
 insights:overview               302 403 403 403 403 403 200 200 200 200 | -
 insights:programme              302 403 403 403 403 403 404 200 200 200 | -
+insights:programme_refresh      302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 404 302 302 302
+insights:refresh                302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 302 302 302 302
 insights:report                 302 403 403 403 403 403 404 200 200 200 | -
 insights:table                  302 403 403 403 403 403 404 200 200 200 | -
 login                           200 302 302 302 302 302 302 302 302 302 | -
@@ -170,8 +172,11 @@ two_step                        302 403 403 403 403 403 403 403 403 200 | -
 two_step_remove                 405 405 405 405 405 405 405 405 405 405 | -
 webhooks:active                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 webhooks:detail                 302 403 403 403 403 403 403 403 403 200 | -
+webhooks:edit                   302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 302
 webhooks:list                   302 403 403 403 403 403 403 403 403 200 | -
 webhooks:new                    302 403 403 403 403 403 403 403 403 200 | 302 403 403 403 403 403 403 403 403 201
+webhooks:resend                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
+webhooks:rotate                 302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 200
 webhooks:test                   302 405 405 405 405 405 405 405 405 405 | 302 403 403 403 403 403 403 403 403 302
 """
 
@@ -300,6 +305,7 @@ def scene(cast: Cast) -> Scene:
     # In the pool without a partner: a programme manager may pick one for them.
     waiting = EnrolmentFactory(programme=mentoring, person=sam, role=MENTEE, status=EnrolmentStatus.ACTIVE)
     free_mentor = EnrolmentFactory(programme=mentoring, person=june, role=MENTOR, status=EnrolmentStatus.ACTIVE)
+    run_proposal = Proposal.objects.create(run=run, mentor=free_mentor, mentee=waiting, score=0.7)
     # Participant choice: Vera chooses her mentor among those the engine ranks for her (June).
     choosing = ProgrammeFactory(
         name="Choose your mentor",
@@ -319,6 +325,15 @@ def scene(cast: Cast) -> Scene:
     webhook = Subscription.objects.create(
         name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
     )
+    # A delivery that gave up, still within the days it may be resent from the log.
+    failed = Delivery.objects.create(
+        subscription=webhook,
+        event="proposal.made",
+        payload={"programme": {"id": mentoring.pk}},
+        occurred_at=timezone.now(),
+        status=DeliveryStatus.FAILED,
+        attempts=8,
+    )
     import_job = ImportJob.objects.create(
         actor=cast.admin, file_path="gone.csv", file_name="hris.csv", preset="generic", status=ImportJobStatus.FAILED
     )
@@ -335,6 +350,7 @@ def scene(cast: Cast) -> Scene:
         "dataprotection:person_export_json": {"pk": cast.ana.pk},
         "dataprotection:person_export_html": {"pk": cast.ana.pk},
         "insights:programme": {"pk": mentoring.pk},
+        "insights:programme_refresh": {"pk": mentoring.pk},
         "insights:report": {"pk": mentoring.pk, "fmt": "csv"},
         "insights:table": {"pk": mentoring.pk, "slug": "meeting-cadence", "fmt": "xlsx"},
         "programmes:new": {"kind": "reverse_mentoring"},
@@ -358,6 +374,9 @@ def scene(cast: Cast) -> Scene:
         "webhooks:detail": {"pk": webhook.pk},
         "webhooks:test": {"pk": webhook.pk},
         "webhooks:active": {"pk": webhook.pk},
+        "webhooks:edit": {"pk": webhook.pk},
+        "webhooks:rotate": {"pk": webhook.pk},
+        "webhooks:resend": {"pk": webhook.pk, "delivery_id": failed.pk},
         "relationships:pair": {"pk": mentoring.pk, "pair_id": pair.pk},
         "relationships:pair_end": {"pk": mentoring.pk, "pair_id": pair.pk},
         "relationships:pair_extend": {"pk": mentoring.pk, "pair_id": pair.pk},
@@ -401,6 +420,8 @@ def scene(cast: Cast) -> Scene:
         "people:import_confirm": {},
         "people:import_cancel": {},
         "people:import_job_retry": {},
+        "insights:refresh": {},
+        "insights:programme_refresh": {},
         "programmes:new": {},
         "programmes:edit": {},
         "programmes:copy": {},
@@ -439,6 +460,15 @@ def scene(cast: Cast) -> Scene:
         },
         "webhooks:test": {},
         "webhooks:active": {"active": "0"},
+        "webhooks:edit": {
+            "name": "HR channel",
+            "url": "https://hooks.example.org/people",
+            "preset": "teams",
+            "events": ["proposal.made", "proposal.accepted"],
+            "active": "on",
+        },
+        "webhooks:rotate": {"confirmed": "yes"},
+        "webhooks:resend": {},
         "tokens": {"name": "reports", "scopes": ["programmes:read"], "expires_days": "30"},
         "token_revoke": {},
         "service_tokens": {"username": "eve", "name": "sync", "scopes": ["people:read"], "expires_days": ""},
@@ -459,6 +489,7 @@ def scene(cast: Cast) -> Scene:
         "application": application.pk,
         "meeting": meeting.pk,
         "run": run.pk,
+        "run_proposal": run_proposal.pk,
         "skill": skill.pk,
         "ana": cast.ana.pk,
         "eve": eve.pk,

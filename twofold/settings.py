@@ -407,10 +407,12 @@ else:
 WEBHOOK_MAX_ATTEMPTS = env_int("TWOFOLD_WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_RETRY_SECONDS = env_int("TWOFOLD_WEBHOOK_RETRY_SECONDS", 30)
 WEBHOOK_TIMEOUT_SECONDS = env_int("TWOFOLD_WEBHOOK_TIMEOUT_SECONDS", 10)
-if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_RETRY_SECONDS < 0 or WEBHOOK_TIMEOUT_SECONDS < 1:
+# A delivery that gave up may be resent from its webhook's log for this many days; then its payload goes.
+WEBHOOK_RESEND_DAYS = env_int("TWOFOLD_WEBHOOK_RESEND_DAYS", 7)
+if WEBHOOK_MAX_ATTEMPTS < 1 or WEBHOOK_RETRY_SECONDS < 0 or WEBHOOK_TIMEOUT_SECONDS < 1 or WEBHOOK_RESEND_DAYS < 0:
     raise ImproperlyConfigured(
         "TWOFOLD_WEBHOOK_MAX_ATTEMPTS and TWOFOLD_WEBHOOK_TIMEOUT_SECONDS must be 1 or more, "
-        "TWOFOLD_WEBHOOK_RETRY_SECONDS 0 or more"
+        "TWOFOLD_WEBHOOK_RETRY_SECONDS and TWOFOLD_WEBHOOK_RESEND_DAYS 0 or more"
     )
 # A worker records a heartbeat this often; /readyz fails once none is younger than four of them.
 WORKER_HEARTBEAT_SECONDS = env_int("TWOFOLD_WORKER_HEARTBEAT_SECONDS", 15)
@@ -437,6 +439,11 @@ if not 0 <= IMPORT_MAX_DEACTIVATION_PERCENT <= 100:
 # A confirmed people import of at least this many rows runs on a worker, its page showing progress.
 IMPORT_BACKGROUND_ROWS = env_int("TWOFOLD_IMPORT_BACKGROUND_ROWS", 5000)
 IMPORT_UPLOAD_RETENTION_HOURS = env_int("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS", 24)
+# Insights pages read snapshots computed by the worker (docs/insights.md#freshness): one older than
+# this many seconds is recomputed in the background when a page shows it (the daily run refreshes
+# them all anyway). TWOFOLD_INSIGHTS_LIVE=1 computes them inside each request instead.
+INSIGHTS_SNAPSHOT_MAX_AGE = env_int("TWOFOLD_INSIGHTS_MAX_AGE_SECONDS", 6 * 3600)
+INSIGHTS_LIVE = env_bool("TWOFOLD_INSIGHTS_LIVE")
 if IMPORT_UPLOAD_RETENTION_HOURS < 1:
     raise ImproperlyConfigured("TWOFOLD_IMPORT_UPLOAD_RETENTION_HOURS must be at least 1")
 

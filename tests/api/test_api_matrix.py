@@ -33,7 +33,10 @@ def state() -> dict[str, list[dict[str, Any]]]:
 # operation id, the scope its token needs, then the status per role (columns as in ROLES):
 #   ano emp jun sen oth lnm opm pm exe adm
 # Codes: 200/201 done · 401 no token · 403 not for this role · 404 not theirs to know about ·
-#   409 the state forbids it (the pair's proposal has expired; Ana and Vera are already enrolled)
+#   409 the state forbids it (the pair's proposal has expired; Ana and Vera are already enrolled) ·
+#   403 for one of the pair, a rule about which of the two they are (only the sponsor records advocacy,
+#   only the mentee nominates) · 422 a manager's swap of a pair with itself (tests/api/test_manager_flows.py
+#   swaps two real pairs)
 API_TABLE_TEXT = """
 operation              scope               ano emp jun sen oth lnm opm  pm exe adm
 programmes_list        programmes:read     401 403 403 403 403 403 200 200 403 200
@@ -64,6 +67,20 @@ matchruns_read         programmes:read     401 404 404 404 404 404 404 200 404 2
 matchruns_proposals    programmes:read     401 404 404 404 404 404 404 200 404 200
 matchruns_publish      matchruns:write     401 404 404 404 404 404 404 200 404 200
 insights_programmes    insights:read       401 403 403 403 403 403 200 200 200 200
+knowledge_list         relationships:read  401 404 200 200 404 404 404 404 404 404
+knowledge_record       relationships:write 401 404 201 201 404 404 404 404 404 404
+advocacy_list          relationships:read  401 404 200 200 404 404 404 404 404 404
+advocacy_record        relationships:write 401 404 403 201 404 404 404 404 404 404
+checkins_list          relationships:read  401 404 200 200 404 404 404 404 404 404
+checkins_answer        relationships:write 401 404 201 201 404 404 404 404 404 404
+checkins_scores        programmes:read     401 404 404 404 404 404 404 200 404 200
+nominations_list       relationships:read  401 404 200 200 404 404 404 404 404 404
+nominations_create     relationships:write 401 404 403 201 404 404 404 404 404 404
+enrolments_respond     programmes:write    401 200 404 404 404 404 404 404 404 404
+pairs_list             programmes:read     401 404 404 404 404 404 404 200 404 200
+matchruns_lock         matchruns:write     401 404 404 404 404 404 404 200 404 200
+matchruns_remove       matchruns:write     401 404 404 404 404 404 404 200 404 200
+matchruns_swap         matchruns:write     401 404 404 404 404 404 404 422 404 422
 """
 
 
@@ -94,11 +111,17 @@ def operations() -> dict[str, tuple[str, str]]:
 def request_for(operation: str, scene: Scene) -> tuple[str, str, dict[str, Any] | None]:
     method, template = operations()[operation]
     ids = scene.ids
+    relationship = ids["pair"]
+    if operation == "relationships_answer":
+        relationship = ids["proposal"]
+    elif operation.startswith("advocacy_"):
+        relationship = ids["sponsored"]
     places = {
         "programme_id": ids["programme"],
         "person_id": ids["ana"],
-        "relationship_id": ids["proposal"] if operation == "relationships_answer" else ids["pair"],
+        "relationship_id": relationship,
         "run_id": ids["run"],
+        "proposal_id": ids["run_proposal"],
         "enrolment_id": ids["application"] if operation == "enrolments_approve" else ids["invitation"],
     }
     if operation == "enrolments_apply":
@@ -122,6 +145,22 @@ def body_for(operation: str, method: str, ids: dict[str, int]) -> dict[str, Any]
         "relationships_end": {"reason": "Moving on"},
         "meetings_log": {"starts_at": (timezone.now() - timedelta(hours=2)).isoformat(), "duration_minutes": 45},
         "matchruns_start": {"background": False},
+        "knowledge_record": {
+            "skill_id": ids["skill"],
+            "direction": "mentee_to_mentor",
+            "proficiency_before": 1,
+            "proficiency_after": 3,
+        },
+        "advocacy_record": {
+            "kind": "introduction",
+            "happened_on": timezone.localdate().isoformat(),
+            "description": "CFO",
+        },
+        "checkins_answer": {"point": "fit", "satisfaction": 4, "psychological_safety": 5, "progress": 3},
+        "nominations_create": {"programme_id": ids["future"], "statement": "Ready to lead"},
+        "enrolments_respond": {"answer": "decline"},
+        "matchruns_lock": {"locked": True},
+        "matchruns_swap": {"first_id": ids["run_proposal"], "second_id": ids["run_proposal"]},
     }
     if method != "GET":
         bodies.setdefault(operation, {})

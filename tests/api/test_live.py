@@ -100,6 +100,7 @@ def _scene_ids(scene: Scene) -> dict[str, int]:
         "person_id": ids["ana"],
         "relationship_id": ids["pair"],
         "run_id": ids["run"],
+        "proposal_id": ids["run_proposal"],
         "enrolment_id": ids["invitation"],
     }
 

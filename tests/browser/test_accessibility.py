@@ -79,6 +79,7 @@ def test_org_admin_pages(page, cast) -> None:  # type: ignore[no-untyped-def]
             "/integrations/webhooks/",
             "/integrations/webhooks/new/",
             f"/integrations/webhooks/{webhook.pk}/",
+            f"/integrations/webhooks/{webhook.pk}/edit/",
         ],
     )
 
@@ -116,3 +117,22 @@ def test_insights_knowledge_section(page, cast) -> None:  # type: ignore[no-unty
     visit_all(page, [f"/insights/programmes/{programme.pk}/"])
     assert page.locator("#section-knowledge").count() == 1
     assert "+1.50" in page.locator("#section-knowledge").locator("..").inner_text()
+
+
+def test_insights_progress_then_figures(page, cast, settings) -> None:  # type: ignore[no-untyped-def]
+    """Without a snapshot, the page shows the refresh's progress, then reloads itself with the figures."""
+    from tests.insights.test_pages import build_organisation
+    from twofold.insights.models import InsightsSnapshot
+    from twofold.insights.snapshots import snapshot_compute
+
+    settings.INSIGHTS_LIVE = False
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    programme = build_organisation().programme
+    sign_in(page, "exec")
+    visit_all(page, [f"/insights/programmes/{programme.pk}/"])
+    assert "Refresh waiting for a worker" in page.content() and "+40.0 pts" not in page.content()
+    snapshot_compute(InsightsSnapshot.objects.get(programme=programme).pk, with_pdf=False)  # the worker's part
+    page.wait_for_selector("text=+40.0 pts", timeout=15_000)
+    assert "0 minutes ago" in page.content()
+    assert_accessible(page)
+    assert page.get_by_role("button", name="Refresh").count() == 1

@@ -38,3 +38,34 @@ def test_an_admin_creates_a_webhook_and_sends_a_test_event(page, cast, receiver)
     assert documented_verifier()(secret, request.headers, request.body)
     page.reload()
     assert "Delivered" in page.content() and "1: 200" in page.content()
+
+
+def test_an_admin_rotates_the_secret_and_resends_a_delivery_that_gave_up(page, cast, receiver, settings) -> None:  # type: ignore[no-untyped-def]
+    from twofold.webhooks.services import subscription_create, subscription_send_test
+
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    webhook, old_secret = subscription_create(
+        actor=cast.admin, name="Ops receiver", url=receiver.url, events=["proposal.made"]
+    )
+    receiver.answer_with(500)
+    subscription_send_test(actor=cast.admin, subscription=webhook)
+    run_worker()
+
+    sign_in(page, "admin")
+    page.goto(f"/integrations/webhooks/{webhook.pk}/")
+    page.get_by_role("button", name="New signing secret…").click()
+    page.get_by_role("button", name="Yes, make a new secret").click()
+    secret = page.locator("#webhook-secret").inner_text()
+    assert secret.startswith("whsec_") and secret != old_secret
+    page.get_by_role("link", name="Go to the webhook").click()
+    assert "Failed; gave up" in page.content()
+    page.get_by_role("button", name="Resend").click()
+    assert "Delivery queued again" in page.content()
+
+    run_worker()
+    first, again = receiver.requests
+    assert again.headers["x-twofold-delivery"] == first.headers["x-twofold-delivery"]
+    assert documented_verifier()(secret, again.headers, again.body)
+    assert not documented_verifier()(old_secret, again.headers, again.body)
+    page.reload()
+    assert "Delivered" in page.content()

@@ -61,6 +61,10 @@ def sponsorship(name: str, protégés: list[Person]) -> Programme:
 
 @pytest.fixture
 def organisation(cast: Cast) -> Organisation:
+    return build_organisation()
+
+
+def build_organisation() -> Organisation:
     """Twenty protégés, half of them promoted; forty comparable colleagues, a tenth promoted."""
     protégés = [hipo() for _ in range(20)]
     for person in protégés[:10]:

@@ -43,7 +43,8 @@ api = TwofoldApi(
     title="Twofold API",
     version="1",
     description=(
-        "Programmes, enrolments, relationships, meetings, match runs and people, as the pages show them. "
+        "Programmes, enrolments, relationships and what a pair records in them, match runs, pairs and people, as "
+        "the pages show them. "
         "Authenticate with `Authorization: Bearer <token>` (a personal token from *Your account → Access "
         "tokens*, or a service token from an org admin), or with a signed-in session (send the CSRF token "
         "with writes). Every call acts as the token's account, narrowed to the token's scopes. Lists are "

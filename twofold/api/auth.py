@@ -7,6 +7,7 @@ names the scope it needs with :func:`caller`; the permission layer then decides 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +83,37 @@ class Session(APIKeyCookie):
         return Caller(user=user, token=None)
 
 
+class NullCharacter(Exception):
+    """Text in the request holds a NUL character, which no text field may store."""
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _nul_in_request(request: HttpRequest) -> bool:
+    """A NUL anywhere in the query or the JSON body: refused before any write, as the pages' forms
+    refuse it (Django's ProhibitNullCharactersValidator), since PostgreSQL cannot store it."""
+    if any(_holds_nul(key) or _holds_nul(values) for key, values in request.GET.lists()):
+        return True
+    if not request.body or b"\\u0000" not in request.body:
+        return False
+    try:
+        return _holds_nul(json.loads(request.body))
+    except ValueError:
+        return False
+
+
 def caller(request: HttpRequest, scope: str) -> Any:
     """The account this call acts as, once its token (if any) is seen to carry ``scope``."""
     who: Caller = request.auth  # type: ignore[attr-defined]
-    return who.require(scope)
+    user = who.require(scope)
+    if _nul_in_request(request):
+        raise NullCharacter()
+    return user

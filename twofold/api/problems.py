@@ -18,7 +18,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from twofold.accounts.permissions import NotPermitted, NotPermittedHidden
-from twofold.api.auth import CsrfFailed, MissingScope
+from twofold.api.auth import CsrfFailed, MissingScope, NullCharacter
 
 MEDIA_TYPE = "application/problem+json"
 TITLES = {
@@ -78,6 +78,7 @@ HANDLED: tuple[type[Exception], ...] = (
     AuthenticationError,
     MissingScope,
     CsrfFailed,
+    NullCharacter,
     PermissionDenied,
     Http404,
     NinjaValidationError,
@@ -97,6 +98,8 @@ def handle(request: HttpRequest, error: Exception) -> HttpResponse:
         return problem_response(403, str(error), code="missing_scope")
     if isinstance(error, CsrfFailed):
         return problem_response(403, "CSRF check failed: send the page's CSRF token in X-CSRFToken.", code="csrf")
+    if isinstance(error, NullCharacter):
+        return problem_response(422, "Text may not contain the NUL character (\\u0000).", code="invalid")
     if isinstance(error, NotPermittedHidden):
         return problem_response(404, error.message, code="not_found")
     if isinstance(error, NotPermitted):

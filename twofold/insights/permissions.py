@@ -11,3 +11,11 @@ def register_rules() -> None:
         p.can_see_overview,
         refusal="The overview is for executives, programme managers and org admins.",
     )
+    from twofold.insights.snapshots import can_refresh
+
+    p.register(
+        "insights.refresh",
+        can_refresh,
+        refusal="The insights of a programme are refreshed by those who may see them.",
+        hidden=True,
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -252,16 +253,38 @@ class ProgrammeReport:
         return bytes(html.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))]))
 
 
-def programme_report(programme: Programme, *, as_of: date, department: str | None = None) -> ProgrammeReport:
-    """Every section of one programme's evidence as of a day, once."""
+def programme_report(
+    programme: Programme,
+    *,
+    as_of: date,
+    department: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ProgrammeReport:
+    """Every section of one programme's evidence as of a day, once; ``progress(stage, step, steps)``
+    hears of each part as it starts (a snapshot's page shows it)."""
+    parts = ("Headline figures", "Careers against the comparison group", "Reach and equity", "Advocacy", "Sections")
+
+    def starting(step: int) -> None:
+        if progress is not None:
+            progress(parts[step], step + 1, len(parts) + 1)  # and the PDF, when a snapshot makes one
+
+    starting(0)
+    headline = next(iter(programme_headlines(Programme.objects.filter(pk=programme.pk))), None)
+    starting(1)
+    careers = careers_section(programme, as_of=as_of, department=department)
+    starting(2)
+    reach = funnel_section(programme)
+    starting(3)
+    advocacy = advocacy_section(programme)
+    starting(4)
     return ProgrammeReport(
         programme=programme,
         as_of=as_of,
         department=department,
         k=stated_threshold(),
-        headline=next(iter(programme_headlines(Programme.objects.filter(pk=programme.pk))), None),
-        careers=careers_section(programme, as_of=as_of, department=department),
-        reach=funnel_section(programme),
-        advocacy=advocacy_section(programme),
+        headline=headline,
+        careers=careers,
+        reach=reach,
+        advocacy=advocacy,
         sections=programme_sections(programme, as_of=as_of),
     )

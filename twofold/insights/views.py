@@ -1,29 +1,42 @@
 """The insights area: evidence of impact, per programme and across both kinds, aggregates only.
 
 Who may see which programme is asked once, of :func:`twofold.accounts.permissions.insight_programmes`
-(:func:`visible_programmes` below); the figures come from :mod:`twofold.insights.sections`.
+(:func:`visible_programmes` below); the figures are read from the view's snapshot
+(:mod:`twofold.insights.snapshots`), computed by a worker from :mod:`twofold.insights.sections`.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.text import slugify
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from twofold.accounts import permissions
-from twofold.insights.evidence import pipeline_section
 from twofold.insights.forms import InsightsFilter
-from twofold.insights.report import FORMATS, ProgrammeReport, programme_report
-from twofold.insights.sections import careers_section, forest_chart
-from twofold.insights.selectors import programme_headlines
+from twofold.insights.models import InsightsSnapshot, RefreshStatus
+from twofold.insights.periods import period_label
+from twofold.insights.report import FORMATS, ProgrammeReport
+from twofold.insights.snapshots import (
+    OverviewReport,
+    View,
+    is_stale,
+    minutes_ago,
+    snapshot_content,
+    snapshot_of,
+    snapshot_pdf,
+    snapshot_refresh,
+)
 from twofold.programmes.models import Programme, ProgrammeState
 
 
@@ -32,6 +45,49 @@ def visible_programmes(request: HttpRequest) -> QuerySet[Programme]:
         raise PermissionDenied("Insights are for executives, programme managers and org admins.")
     started = Programme.objects.exclude(state=ProgrammeState.DRAFT).order_by("kind", "-starts_on", "name")
     return permissions.insight_programmes(request.user, started)
+
+
+def _snapshot(request: HttpRequest, view: View) -> tuple[InsightsSnapshot | None, Any]:
+    """The view's snapshot and its report; a view never computed, or older than the setting allows,
+    is queued for computing (computed now with ``INSIGHTS_LIVE``) by the viewer."""
+    snapshot = snapshot_of(view)
+    content = snapshot_content(snapshot)
+    wanted = settings.INSIGHTS_LIVE or snapshot is None
+    if snapshot is not None and snapshot.status == RefreshStatus.IDLE and (content is None or is_stale(snapshot)):
+        wanted = True
+    if wanted:
+        snapshot = snapshot_refresh(request.user, view)
+        content = snapshot_content(snapshot)
+    return snapshot, content
+
+
+def freshness(request: HttpRequest, snapshot: InsightsSnapshot | None, view: View) -> dict[str, Any]:
+    """What the page says of its figures' age, and of a refresh under way."""
+    filters = [(key, value) for key, value in (("department", view.department), ("period", view.period)) if value]
+    return {
+        "poll_url": f"{request.path}?{urlencode([*filters, ('progress', '1')])}",
+        "refresh_url": reverse("insights:refresh")
+        if view.programme is None
+        else reverse("insights:programme_refresh", args=[view.programme.pk]),
+        "snapshot": snapshot,
+        "minutes_ago": minutes_ago(snapshot.computed_at) if snapshot and snapshot.computed_at else None,
+        "refresh_fields": {"department": view.department, "period": view.period},
+        "period_label": period_label(view.period),
+    }
+
+
+def _computing(request: HttpRequest, snapshot: InsightsSnapshot | None, context: dict[str, Any]) -> HttpResponse:
+    """The page while its view's first snapshot is computed: its progress, updating by itself."""
+    return render(request, "insights/computing.html", {**context, **freshness(request, snapshot, context["view"])})
+
+
+def _progress_poll(request: HttpRequest, snapshot: InsightsSnapshot | None, view: View) -> HttpResponse | None:
+    """An htmx poll of the progress card: the card again while the refresh runs, a reload once it ended."""
+    if not getattr(request, "htmx", False) or request.GET.get("progress") != "1":
+        return None
+    if snapshot is not None and snapshot.refreshing:
+        return render(request, "insights/partials/freshness.html", freshness(request, snapshot, view))
+    return HttpResponseClientRefresh()
 
 
 @require_GET
@@ -47,64 +103,104 @@ def overview(request: HttpRequest) -> HttpResponse:
         chosen = chosen.filter(pk=filters["programme"].pk)
     if filters.get("started"):
         chosen = chosen.filter(starts_on__year=filters["started"])
-    department = filters.get("department") or None
-    today = timezone.localdate()
-    sections = [careers_section(programme, as_of=today, department=department) for programme in chosen]
+    department, period = form.view_filters()
+    view = View(programme=None, department=department, period=period)
+    snapshot, content = _snapshot(request, view)
+    context: dict[str, Any] = {"form": form, "view": view}
+    polled = _progress_poll(request, snapshot, view)
+    if polled is not None:
+        return polled
+    if not isinstance(content, OverviewReport):
+        return _computing(request, snapshot, {**context, "title": "Insights"})
+    ids = list(chosen.values_list("pk", flat=True))
+    sections = [content.careers[pk] for pk in ids if pk in content.careers]
     return render(
         request,
         "insights/overview.html",
         {
-            "form": form,
+            **context,
+            **freshness(request, snapshot, view),
             "sections": sections,
-            "forest": forest_chart(sections),
-            "headlines": programme_headlines(chosen),
+            "forest": content.forest_of(sections),
+            "headlines": [content.headlines[pk] for pk in ids if pk in content.headlines],
+            "not_yet": [programme for programme in chosen if programme.pk not in content.headlines],
             # Organisation-wide: high-potential people with and without a sponsor in any programme.
-            "pipeline": pipeline_section(None, as_of=today)
+            "pipeline": content.pipeline
             if permissions.sees_all_insights(request.user) and not filters.get("programme")
             else None,
-            "department": department,
-            "as_of": today,
+            "department": department or None,
+            "as_of": content.as_of,
         },
     )
+
+
+def _programme_view(request: HttpRequest, pk: int) -> tuple[Programme, InsightsFilter, View] | HttpResponse:
+    chosen = get_object_or_404(visible_programmes(request), pk=pk)
+    first_year = chosen.starts_on.year if chosen.starts_on else None
+    form = InsightsFilter(
+        request.GET or None, programmes=Programme.objects.none(), with_programme=False, first_year=first_year
+    )
+    if request.GET and not form.is_valid():
+        return HttpResponseBadRequest(render(request, "insights/bad_filter.html", {"form": form}).content)
+    department, period = form.view_filters()
+    return chosen, form, View(programme=chosen, department=department, period=period)
+
+
+def _query(request: HttpRequest) -> str:
+    """The page's filters, for its download links (not its progress polls)."""
+    return urlencode([(key, str(request.GET[key])) for key in ("department", "period") if request.GET.get(key)])
 
 
 @require_GET
 @login_required
 def programme(request: HttpRequest, pk: int) -> HttpResponse:
-    chosen = get_object_or_404(visible_programmes(request), pk=pk)
-    form = InsightsFilter(request.GET or None, programmes=Programme.objects.none(), with_programme=False)
-    if request.GET and not form.is_valid():
-        return HttpResponseBadRequest(render(request, "insights/bad_filter.html", {"form": form}).content)
-    department = (form.cleaned_data.get("department") if form.is_bound else None) or None
-    today = timezone.localdate()
-    report = programme_report(chosen, as_of=today, department=department)
+    found = _programme_view(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    chosen, form, view = found
+    snapshot, report = _snapshot(request, view)
+    context: dict[str, Any] = {
+        "programme": chosen,
+        "form": form,
+        "view": view,
+    }
+    polled = _progress_poll(request, snapshot, view)
+    if polled is not None:
+        return polled
+    if not isinstance(report, ProgrammeReport):
+        return _computing(request, snapshot, {**context, "title": f"Insights: {chosen.name}"})
     return render(
         request,
         "insights/programme.html",
         {
-            "programme": chosen,
-            "form": form,
+            **context,
+            **freshness(request, snapshot, view),
             "report": report,
             "section": report.careers,
             "reach": report.reach,
             "advocacy": report.advocacy,
             "sections": report.sections,
             "download_base": reverse("insights:programme", args=[chosen.pk]) + "tables/",
-            "query": request.GET.urlencode(),
-            "department": department,
-            "as_of": today,
+            "query": _query(request),
+            "department": view.department or None,
+            "as_of": report.as_of,
         },
     )
 
 
-def _chosen_report(request: HttpRequest, pk: int) -> ProgrammeReport | HttpResponse:
-    """The programme's report as its page shows it, with the page's department filter."""
-    chosen = get_object_or_404(visible_programmes(request), pk=pk)
-    form = InsightsFilter(request.GET or None, programmes=Programme.objects.none(), with_programme=False)
-    if request.GET and not form.is_valid():
-        return HttpResponseBadRequest(render(request, "insights/bad_filter.html", {"form": form}).content)
-    department = (form.cleaned_data.get("department") if form.is_bound else None) or None
-    return programme_report(chosen, as_of=timezone.localdate(), department=department)
+def _chosen_report(request: HttpRequest, pk: int) -> tuple[InsightsSnapshot, ProgrammeReport] | HttpResponse:
+    """The programme's report as its page shows it, from the same snapshot; while none is computed,
+    the page (which shows its progress)."""
+    found = _programme_view(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    chosen, _, view = found
+    snapshot, report = _snapshot(request, view)
+    if snapshot is None or not isinstance(report, ProgrammeReport):
+        page = reverse("insights:programme", args=[chosen.pk])
+        query = _query(request)
+        return redirect(f"{page}?{query}" if query else page)
+    return snapshot, report
 
 
 @require_GET
@@ -113,12 +209,13 @@ def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The board report of a programme: PDF, HTML, JSON or CSV, the page's very figures."""
     if fmt not in FORMATS:
         raise Http404("The report comes as PDF, HTML, JSON or CSV.")
-    report = _chosen_report(request, pk)
-    if isinstance(report, HttpResponse):
-        return report
+    found = _chosen_report(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    snapshot, report = found
     name = f"{slugify(report.programme.name) or 'programme'}-evidence-{report.as_of.isoformat()}"
     if fmt == "pdf":
-        response = HttpResponse(report.as_pdf(), content_type="application/pdf")
+        response = HttpResponse(snapshot_pdf(snapshot, report), content_type="application/pdf")
     elif fmt == "json":
         response = HttpResponse(json.dumps(report.as_json(), indent=2), content_type="application/json")
     elif fmt == "csv":
@@ -136,9 +233,10 @@ def table_download(request: HttpRequest, pk: int, slug: str, fmt: str) -> HttpRe
     """One table of a programme's page as CSV or XLSX, through the same privacy rules as the page."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("A table comes as CSV or XLSX.")
-    report = _chosen_report(request, pk)
-    if isinstance(report, HttpResponse):
-        return report
+    found = _chosen_report(request, pk)
+    if isinstance(found, HttpResponse):
+        return found
+    _, report = found
     table = report.table(slug)
     if table is None:
         raise Http404("No such table.")
@@ -151,3 +249,29 @@ def table_download(request: HttpRequest, pk: int, slug: str, fmt: str) -> HttpRe
         response = HttpResponse(table.as_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _refresh(request: HttpRequest, programme: Programme | None, page: str) -> HttpResponse:
+    form = InsightsFilter(request.POST, programmes=Programme.objects.none(), with_programme=False, first_year=1900)
+    if not form.is_valid():
+        return HttpResponseBadRequest(render(request, "insights/bad_filter.html", {"form": form}).content)
+    department, period = form.view_filters()
+    snapshot_refresh(request.user, View(programme=programme, department=department, period=period))
+    query = urlencode([(key, value) for key, value in (("department", department), ("period", period)) if value])
+    return redirect(f"{page}?{query}" if query else page)
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Compute the page across programmes again, for the filters it shows."""
+    visible_programmes(request)
+    return _refresh(request, None, reverse("insights:overview"))
+
+
+@login_required
+@require_POST
+def programme_refresh(request: HttpRequest, pk: int) -> HttpResponse:
+    """Compute a programme's page again, for the filters it shows."""
+    chosen = get_object_or_404(visible_programmes(request), pk=pk)
+    return _refresh(request, chosen, reverse("insights:programme", args=[chosen.pk]))

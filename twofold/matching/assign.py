@@ -289,12 +289,14 @@ class DenseSource:
             return self.allowed[rows]
         return np.ones(self.scores[rows].shape, dtype=bool)
 
-    def scan(
-        self, row_price: FloatArray, col_price: FloatArray, *, jitter: float = 0.0, transposed: bool = False
-    ) -> Iterator[Block]:
+    def scan(self, row_price: FloatArray, col_price: FloatArray, *, jitter: float = 0.0) -> Iterator[Block]:
         step = max(1, self.block_pairs // max(self.n_right, 1))
         cols = np.arange(self.n_right, dtype=np.int64)
         buffer = np.empty(min(self.n_left, step) * self.n_right)
+        spare = np.empty(buffer.size if jitter else 0)
+        # The perturbation's rank-4 product as four broadcast products: BLAS is slow with so few
+        # terms (measured 0.7 s against 0.2 s per scan of 10,000 x 10,000).
+        noise_t = np.ascontiguousarray(jitter * self._noise[1].T) if jitter else None
         for start in range(0, self.n_left, step):
             stop = min(start + step, self.n_left)
             rows = np.arange(start, stop, dtype=np.int64)
@@ -305,12 +307,14 @@ class DenseSource:
                 values[:] = self.scores[start:stop]
             if len(col_price):
                 values -= col_price[None, :]
-            if jitter:
-                values += jitter * (self._noise[0][rows] @ self._noise[1].T)
+            if noise_t is not None:
+                term = spare[: values.size].reshape(values.shape)
+                for rank, partner in enumerate(noise_t):
+                    np.multiply(self._noise[0][start:stop, rank, None], partner[None, :], out=term)
+                    values += term
             if self.allowed is not None:
                 values[~self.allowed[start:stop]] = -np.inf
-            values_t = np.ascontiguousarray(values.T) if transposed else None
-            yield Block(rows=rows, cols=cols, values=values, values_t=values_t)
+            yield Block(rows=rows, cols=cols, values=values)
 
     def restrict(self, rows: IntArray, cols: IntArray) -> DenseSource:
         return DenseSource(self.scores[np.ix_(rows, cols)], block_pairs=self.block_pairs)

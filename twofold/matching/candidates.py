@@ -49,7 +49,16 @@ from scipy.optimize import linear_sum_assignment
 
 from twofold.matching.certificate import carried_bound, centred, cover_bound, scan_round
 from twofold.matching.flow import Transport, TransportSolution, maximum_flow, profit_limit, solve_transport
-from twofold.matching.pairs import EMPTY, Block, PairSource, Values, sorted_unique, tie_breakers, top_k
+from twofold.matching.pairs import (
+    EMPTY,
+    Block,
+    PairSource,
+    Values,
+    sorted_unique,
+    tie_breakers,
+    top_k,
+    top_k_by_column,
+)
 from twofold.matching.structure import augmenting_pairs
 
 __all__ = [
@@ -195,14 +204,16 @@ def search(
         if carried is not None:
             # The last scan still bounds the pairs outside the graph under the new prices: when
             # that is within the tolerance, no new scan of all pairs is needed.
-            carried_units = carried_bound(hint, carried, solution, left_capacity)
+            carried_units = carried_bound(hint, carried, solution, left_capacity, right_capacity)
             if carried_units == 0 or carried_units * quantum <= settings.tolerance * max(abs(total), 1e-12):
                 bound = float(carried_units) * quantum
                 certified = carried_units == 0
                 break
         hint = (solution.left_price, solution.right_price)
         with clock("certificate"):
-            found = scan_round(source, graph.contains, quantum, solution, left_capacity, right_capacity, per_row)
+            found = scan_round(
+                source, (graph.left, graph.right), quantum, solution, left_capacity, right_capacity, per_row
+            )
             # A bound on the score alone: the seat count and the group minimums met are already
             # the most any solution has (proven by _saturate, and the graph only grows).
             bound = float(found.bound) * quantum
@@ -530,19 +541,15 @@ def _initial_candidates(
     best_value = np.full((k, source.n_right), -np.inf)
     best_row = np.full((k, source.n_right), -1, dtype=np.int64)
     worst = np.full(source.n_right, -np.inf)
-    for block in source.scan(row_price, col_price, jitter=jitter, transposed=True):
+    for block in source.scan(row_price, col_price, jitter=jitter):
         r, c = top_k(block.values, k)
         found_left.append(block.rows[r])
         found_right.append(block.cols[c])
-        # A column keeps its best rows of each block, as many as its share of the k it may hold.
+        # A column keeps its best rows of each block, as many as its share of the k it may hold:
+        # ranked from the same row-major block (a transposed copy or product cost as much again).
         per_block = max(1, math.ceil(k * len(block.rows) / max(source.n_left, 1)))
-        by_column = block.values_t if block.values_t is not None else np.ascontiguousarray(block.values.T)
-        if per_block == 1:
-            col_pos = np.arange(by_column.shape[0])
-            row_pos = np.argmax(by_column, axis=1)
-        else:
-            col_pos, row_pos = top_k(by_column, per_block)
-        value = by_column[col_pos, row_pos].astype(np.float64)
+        col_pos, row_pos = top_k_by_column(block.values, per_block)
+        value = block.values[row_pos, col_pos].astype(np.float64)
         cols = block.cols[col_pos]
         # Only candidates that beat their column's current k-th best are merged in.
         improving = value > worst[cols]

@@ -12,13 +12,12 @@ best of them join the graph for the next round.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from twofold.matching.flow import Transport, TransportSolution, solve_transport
+from twofold.matching.flow import Transport, TransportSolution, arcs_leaving, solve_transport
 from twofold.matching.pairs import EMPTY, PairSource, top_k
 
 IntArray = NDArray[np.int64]
@@ -48,7 +47,7 @@ class Findings:
 
 def scan_round(
     source: PairSource,
-    in_graph: Callable[[IntArray, IntArray], BoolArray],
+    graph: tuple[IntArray, IntArray],
     quantum: float,
     solution: TransportSolution,
     left_capacity: IntArray,
@@ -57,7 +56,8 @@ def scan_round(
 ) -> Findings:
     """One pass over all pairs against the solution's certificate.
 
-    Finds the pairs outside the graph (``in_graph`` tells) with integer reduced profit >= 1, and
+    Finds the pairs outside the graph (``graph``: its pairs as (left, right), sorted by left)
+    with integer reduced profit >= 1, and
     the two simple bounds on what the violations could add: raising each row's price by its
     largest violation (row bound), or each column's (column bound). Scanned values are filtered
     with the source's error margin and every survivor is rechecked exactly.
@@ -80,35 +80,37 @@ def scan_round(
     residual = np.zeros(source.n_left, dtype=np.int64)
     row_bound = 0
     cap = max(per_row, _SCAN_CAP)
-    # Largest scanned reduced score per column. Pairs of the graph count too (chosen ones may be
-    # above 0 with several seats): that only loosens the column bound, which stays valid.
+    # Pairs of the graph are masked out of every block: the solver prices them itself (a chosen
+    # one may be above 0 with several seats), and the bounds are about pairs outside the graph.
+    graph_left, graph_right = graph
+    graph_start = np.searchsorted(graph_left, np.arange(source.n_left + 1))
+    graph_ids = np.arange(len(graph_left), dtype=np.int64)
+    col_at = np.full(source.n_right, -1, dtype=np.int64)
+    # Largest scanned reduced score per column, over pairs outside the graph.
     col_best = np.full(source.n_right, -np.inf)
     for block in source.scan(row_price, col_price):
         values = block.values
+        col_at[block.cols] = np.arange(len(block.cols))
+        inside = graph_right[arcs_leaving(graph_ids, graph_start, block.rows)]
+        counts = graph_start[block.rows + 1] - graph_start[block.rows]
+        at = col_at[inside]
+        here = at >= 0
+        values[np.repeat(np.arange(len(block.rows)), counts)[here], at[here]] = -np.inf
+        col_at[block.cols] = -1
         col_best[block.cols] = np.maximum(col_best[block.cols], values.max(axis=0, initial=-np.inf))
-        hot = np.flatnonzero(values.max(axis=1, initial=-np.inf) > threshold)
+        hot, r, c, smallest = _violators(values, threshold, cap)
         if len(hot) == 0:
             continue
-        sub = values[hot] if len(hot) < len(values) else values
-        r, c = top_k(sub, cap)
-        kept = sub[r, c] > threshold
         # A row whose best ``cap`` all pass may have more violators outside them, each at most the
         # smallest value kept: that bounds the row instead of an exact maximum.
-        passing = np.bincount(r[kept], minlength=len(hot))
         floor = np.zeros(len(hot), dtype=np.int64)
-        full = np.flatnonzero(passing >= cap)
-        if len(full):
-            smallest = np.full(len(hot), np.inf)
-            np.minimum.at(smallest, r, sub[r, c].astype(np.float64))
-            floor[full] = np.maximum(np.floor((smallest[full] + margin) / quantum + 0.5), 0).astype(np.int64)
+        full = np.isfinite(smallest)
+        floor[full] = np.maximum(np.floor((smallest[full] + margin) / quantum + 0.5), 0).astype(np.int64)
         floors[block.rows[hot]] = floor
-        residual[block.rows[hot]] = floor
-        r, c = r[kept], c[kept]
+        residual[block.rows[hot]] = np.maximum(residual[block.rows[hot]], floor)
         left = block.rows[hot[r]]
         right = block.cols[c]
         score, allowed = source.exact(left, right)
-        # Pairs already in the graph are priced by the solver itself (chosen ones may be > 0).
-        allowed &= ~in_graph(left, right)
         reduced = np.rint(score / quantum).astype(np.int64) - a[left] - b[right]
         reduced = np.where(allowed, reduced, 0)
         row_best = floor.copy()
@@ -142,8 +144,57 @@ def scan_round(
     return Findings(pairs, bound, False, violations, floors, residual)
 
 
+def _violators(
+    values: NDArray[np.floating], threshold: float, cap: int
+) -> tuple[IntArray, IntArray, IntArray, NDArray[np.float64]]:
+    """The pairs of a block above ``threshold``, at most the ``cap`` largest of each row.
+
+    Returns the rows holding any (``hot``), the kept pairs as (position in ``hot``, column), and
+    per hot row the smallest value kept when the row has ``cap`` or more violators (its others are
+    at most that), else ``inf``. Violators are few after the first solve, so one comparison of the
+    rows holding any and its ``nonzero`` find them all, where ranking each such row's ``cap`` best
+    took twice as long; a block with very many (poor prices) is ranked per row instead.
+    """
+    # Most rows of most blocks hold none: one reduction finds the rows that do.
+    hot = np.flatnonzero(values.max(axis=1, initial=-np.inf) > threshold)
+    if len(hot) == 0:
+        return EMPTY, EMPTY, EMPTY, np.zeros(0)
+    sub = values[hot] if len(hot) < len(values) else values
+    above = sub > threshold
+    total = int(np.count_nonzero(above))
+    if total > 4 * cap * len(hot) + (1 << 16):
+        r, c = top_k(sub, cap)
+        value = sub[r, c].astype(np.float64)
+        kept = value > threshold
+        smallest = np.full(len(hot), np.inf)
+        full = np.bincount(r[kept], minlength=len(hot)) >= cap
+        np.minimum.at(smallest, r, value)
+        smallest[~full] = np.inf
+        return hot, r[kept], c[kept], smallest
+    # (A flat index and a division: ``nonzero`` of a 2-D mask is ten times slower.)
+    flat = np.flatnonzero(above)
+    r, c = np.divmod(flat, sub.shape[1])
+    count = np.bincount(r, minlength=len(hot))
+    value = sub.reshape(-1)[flat].astype(np.float64)
+    smallest = np.full(len(hot), np.inf)
+    full = count >= cap
+    if full.any():
+        # Rows with ``cap`` or more: keep their ``cap`` largest (rows come out of ``nonzero`` in order).
+        order = np.lexsort((-value, r))
+        r, c, value = r[order], c[order], value[order]
+        keep = np.arange(len(r)) - np.searchsorted(r, r, side="left") < cap
+        r, c, value = r[keep], c[keep], value[keep]
+        np.minimum.at(smallest, r, value)
+        smallest[~full] = np.inf
+    return hot, r, c, smallest
+
+
 def carried_bound(
-    previous: tuple[IntArray, IntArray], residual: IntArray, solution: TransportSolution, left_capacity: IntArray
+    previous: tuple[IntArray, IntArray],
+    residual: IntArray,
+    solution: TransportSolution,
+    left_capacity: IntArray,
+    right_capacity: IntArray,
 ) -> int:
     """A bound on what pairs outside the graph could add, without scanning them again.
 
@@ -151,15 +202,38 @@ def carried_bound(
     (``a1``, ``b1``): each one it did not add to the graph has reduced profit at most
     ``residual[i]`` (0 when every violator of row ``i`` was added). Under the new prices ``a2``,
     ``b2`` the same pair has ``s - a2_i - b2_j = (s - a1_i - b1_j) + (a1_i - a2_i) + (b1_j - b2_j)``
-    ``<= residual[i] + (a1_i - a2_i) + max_j (b1_j - b2_j)``, so raising each row's price by that
-    much (when positive) makes every pair outside the graph non-positive: the sum, weighted by
-    seats, bounds the gap. The solver starts its prices from ``previous``, so they move little and
-    the bound is often within the tolerance, saving a scan of all pairs. Integer units.
+    ``<= u_i + w_j`` with ``u_i = residual[i] + a1_i - a2_i`` and ``w_j = b1_j - b2_j``. Raising
+    each row's price by ``max(0, u_i + c)`` and each column's by ``max(0, w_j - c)``, for any
+    constant ``c``, makes every pair outside the graph non-positive, so the seat-weighted sum of the
+    rises bounds the gap (:func:`cover_bound`'s argument). It is convex and piecewise linear in
+    ``c``; the least value, at one of its breakpoints, is returned. (Raising only rows, ``c = max
+    w_j``, is one choice; a few columns whose price fell would otherwise charge every row.) The
+    solver starts its prices from ``previous``, so they move little and the bound is often within
+    the tolerance, saving a scan of all pairs. Integer units.
     """
     a1, b1 = previous
-    drift = max(0, int((b1 - solution.right_price).max(initial=0)))
-    rise = np.maximum(residual + (a1 - solution.left_price) + drift, 0)
-    return int(np.sum(rise * left_capacity))
+    u = residual + (a1 - solution.left_price)
+    w = b1 - solution.right_price
+    row_cap = left_capacity.astype(np.int64)
+    col_cap = right_capacity.astype(np.int64)
+    # Candidates: every breakpoint -u_i and w_j (the minimum of a convex piecewise-linear function
+    # of one variable is at one of them).
+    candidates = np.unique(np.concatenate([-u, w, np.zeros(1, dtype=np.int64)]))
+    # Rows: sum over u_i + c > 0 of cap_i (u_i + c), by prefix sums over -u sorted ascending.
+    order = np.argsort(-u, kind="stable")
+    neg_u, cap_u = -u[order], row_cap[order]
+    cum_cap = np.concatenate([[0], np.cumsum(cap_u)])
+    cum_capu = np.concatenate([[0], np.cumsum(cap_u * -neg_u)])
+    below = np.searchsorted(neg_u, candidates, side="left")  # rows with -u_i < c
+    rows = cum_capu[below] + candidates * cum_cap[below]
+    # Columns: sum over w_j > c of cap_j (w_j - c), by suffix sums over w sorted ascending.
+    order = np.argsort(w, kind="stable")
+    w_sorted, cap_w = w[order], col_cap[order]
+    tail_cap = np.concatenate([np.cumsum(cap_w[::-1])[::-1], [0]])
+    tail_capw = np.concatenate([np.cumsum((cap_w * w_sorted)[::-1])[::-1], [0]])
+    above = np.searchsorted(w_sorted, candidates, side="right")  # columns with w_j > c from here
+    cols = tail_capw[above] - candidates * tail_cap[above]
+    return max(0, int((rows + cols).min()))
 
 
 def cover_bound(found: Findings, left_capacity: IntArray, right_capacity: IntArray) -> int:

@@ -350,9 +350,7 @@ class FeatureSource:
         values[~allowed] = -np.inf
         return values, allowed
 
-    def scan(
-        self, row_price: FloatArray, col_price: FloatArray, *, jitter: float = 0.0, transposed: bool = False
-    ) -> Iterator[Block]:
+    def scan(self, row_price: FloatArray, col_price: FloatArray, *, jitter: float = 0.0) -> Iterator[Block]:
         x, y = self.scorer.x, self.scorer.y
         rows_all, cols_all = self.row_order, self.col_order
         row_price = row_price if len(row_price) else np.zeros(self.n_left)
@@ -371,7 +369,6 @@ class FeatureSource:
         levels = self.rules.left_level[rows_all]
         step = max(1, self.block_pairs // max(self.n_right, 1))
         buffer: Values = np.empty(min(self.block_pairs, step * self.n_right), dtype=dtype)
-        buffer_t: Values = np.empty(buffer.size if transposed else 0, dtype=dtype)
         for start, stop in _level_runs(levels, step):
             low, high = self.rules.right_level_range(int(levels[start]))
             c0 = int(np.searchsorted(self.col_levels, low, side="left"))
@@ -386,13 +383,7 @@ class FeatureSource:
             fr, fc = self.forbidden_row[f0:f1], self.forbidden_col[f0:f1]
             inside = (fc >= c0) & (fc < c1)
             values[fr[inside] - start, fc[inside] - c0] = -np.inf
-            values_t = None
-            if transposed:
-                # A second product is cheaper than transposing the first in memory.
-                values_t = buffer_t[: values.size].reshape(c1 - c0, stop - start)
-                np.matmul(right_t[:, c0:c1].T, left[start:stop].T, out=values_t)
-                values_t[fc[inside] - c0, fr[inside] - start] = -np.inf
-            yield Block(rows=rows_all[start:stop], cols=cols_all[c0:c1], values=values, values_t=values_t)
+            yield Block(rows=rows_all[start:stop], cols=cols_all[c0:c1], values=values)
 
 
 def _integers(values: FloatArray) -> bool:

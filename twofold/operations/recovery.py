@@ -12,6 +12,11 @@ dead attempt stopped, never doing twice what it did (see each task's module).
 
 A worker is gone when it runs on this machine and its process no longer exists, or when its
 heartbeat (:mod:`twofold.operations.heartbeat`) is older than ``WORKER_HEARTBEAT_MAX_AGE``.
+
+Work that was never queued at all (a process dying between a commit and the queuing that was to
+follow it) is no task yet, so no worker can find it this way: the app that owns such work registers
+a *sweep* (:func:`register_sweep`), and every worker runs the sweeps at each heartbeat too, after
+recovering the tasks (the webhooks' undelivered deliveries are one).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -81,6 +88,32 @@ def worker_gone(worker_id: str, *, started_at: datetime | None) -> bool:
         return beat < cutoff
     # Never seen beating: not one of Twofold's workers, or one whose row was forgotten long ago.
     return started_at is not None and started_at < cutoff
+
+
+# name -> a function finding work whose task was never queued, and queuing it; registered by the apps
+# that own the work (their AppConfig.ready), since this layer knows none of them.
+_SWEEPS: dict[str, Callable[[], Any]] = {}
+
+
+def register_sweep(name: str, sweep: Callable[[], Any]) -> None:
+    _SWEEPS[name] = sweep
+
+
+def sweeps_run() -> dict[str, Any]:
+    """Run every registered sweep; one that fails is logged and does not stop the others."""
+    results: dict[str, Any] = {}
+    for name, sweep in _SWEEPS.items():
+        try:
+            results[name] = sweep()
+        except Exception:
+            logger.exception("the sweep %s failed", name)
+    return results
+
+
+def work_recover() -> None:
+    """What a worker does at each heartbeat: the tasks of dead workers, then the registered sweeps."""
+    tasks_recover()
+    sweeps_run()
 
 
 def tasks_recover() -> list[str]:

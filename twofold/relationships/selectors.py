@@ -429,7 +429,9 @@ class NominationChoices:
 
 def nomination_choices(*, relationship: Relationship) -> NominationChoices:
     """Two queries, whatever the number of programmes and nominations."""
-    made = list(Nomination.objects.filter(source=relationship).select_related("programme").order_by("created_at"))
+    made = list(
+        Nomination.objects.filter(source=relationship).select_related("programme", "enrolment").order_by("created_at")
+    )
     nominated_for = Nomination.objects.filter(nominee_id=relationship.mentor_id).values("programme")
     programmes = list(
         Programme.objects.filter(kind=ProgrammeKind.SPONSORSHIP, state__in=NOMINATION_STATES)

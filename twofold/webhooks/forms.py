@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.http import QueryDict
 
 from twofold.events import EVENTS
-from twofold.webhooks.models import Preset
+from twofold.webhooks.models import Preset, Subscription
 
 
 class SubscriptionForm(forms.Form):
@@ -26,6 +27,24 @@ class SubscriptionForm(forms.Form):
         label="Only org admins read what arrives there",
         help_text="Required for concern.raised, which goes nowhere else.",
     )
+
+
+class SubscriptionEditForm(SubscriptionForm):
+    active = forms.BooleanField(
+        required=False, label="Active", help_text="Untick to stop sending (retries waiting are cancelled)."
+    )
+
+    @classmethod
+    def of(cls, subscription: Subscription, data: QueryDict | None = None) -> SubscriptionEditForm:
+        initial = {
+            "name": subscription.name,
+            "url": subscription.url,
+            "preset": subscription.preset,
+            "events": subscription.events,
+            "admins_only": subscription.admins_only,
+            "active": subscription.active,
+        }
+        return cls(data, initial=initial)
 
 
 class ActiveForm(forms.Form):

@@ -49,7 +49,7 @@ class DeliveryStatus(models.TextChoices):
     RETRYING = "retrying", "Failed; will try again"
     SUCCEEDED = "succeeded", "Delivered"
     FAILED = "failed", "Failed; gave up"
-    CANCELLED = "cancelled", "Not sent: the subscription was disabled"
+    CANCELLED = "cancelled", "Not sent: the webhook was disabled, or no longer takes this event"
 
 
 FINAL_STATUSES = (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED)
@@ -69,15 +69,30 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the task making the next attempt was queued; empty: not known to be."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_recent")]
+        indexes = [
+            models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_recent"),
+            # The heartbeat's sweep for deliveries whose task was never queued: normally none.
+            models.Index(
+                fields=["status"], condition=models.Q(queued_at__isnull=True), name="webhook_delivery_unqueued"
+            ),
+        ]
         verbose_name_plural = "deliveries"
 
     def __str__(self) -> str:
         return f"{self.event} to {self.subscription_id} ({self.status})"
+
+    @property
+    def resendable(self) -> bool:
+        """Whether it may be sent again from the log: it failed or waits for a retry, and what it
+        carries is still kept (a delivery that gave up keeps it for ``WEBHOOK_RESEND_DAYS``)."""
+        return self.status in (DeliveryStatus.FAILED, DeliveryStatus.RETRYING) and bool(self.payload)
 
 
 class DeliveryAttempt(models.Model):

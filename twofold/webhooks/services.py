@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from twofold.accounts.permissions import authorize
@@ -135,6 +136,48 @@ def subscription_create(
 
 
 @transaction.atomic
+def subscription_update(
+    *,
+    actor: Any,
+    subscription: Subscription,
+    name: str,
+    url: str,
+    events: Iterable[str],
+    preset: str,
+    admins_only: bool,
+    active: bool,
+) -> Subscription:
+    """An org admin changes where a subscription posts, which events, shaped how, and whether it is on.
+
+    The same rules as creating one; the secret stays (see :func:`subscription_rotate_secret`).
+    Deliveries already made keep going to the new URL with the new shape, since both are read when
+    each attempt is made.
+    """
+    authorize(actor, "webhooks.manage")
+    fields = _clean_subscription(name=name, url=url, preset=preset, events=events, admins_only=admins_only)
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    for field, value in fields.items():
+        setattr(current, field, value)
+    if current.active != active:
+        current.active = active
+        current.disabled_at = None if active else timezone.now()
+    current.save(update_fields=[*fields, "active", "disabled_at"])
+    return current
+
+
+@transaction.atomic
+def subscription_rotate_secret(*, actor: Any, subscription: Subscription) -> tuple[Subscription, str]:
+    """A new signing secret for ``subscription``, returned to be shown this once; the old one signs
+    nothing from now on (an attempt is signed when it is made, so retries waiting use the new one)."""
+    authorize(actor, "webhooks.manage")
+    current = Subscription.objects.select_for_update().get(pk=subscription.pk)
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    current.secret = secret
+    current.save(update_fields=["secret"])
+    return current, secret
+
+
+@transaction.atomic
 def subscription_set_active(*, actor: Any, subscription: Subscription, active: bool) -> Subscription:
     """Disable a subscription (nothing more is sent, deliveries waiting for a retry are cancelled when
     their turn comes) or enable it again (events from then on)."""
@@ -166,6 +209,35 @@ def subscription_send_test(*, actor: Any, subscription: Subscription) -> Deliver
 
 
 @transaction.atomic
+def delivery_resend(*, actor: Any, delivery: Delivery) -> Delivery:
+    """Send a delivery again now, from the log: one that gave up (within
+    ``WEBHOOK_RESEND_DAYS``, while its payload is kept) or one waiting for its next retry.
+
+    It is the same delivery, with the same ``X-Twofold-Delivery`` id (a receiver that did get it
+    can tell), making one more attempt; if that fails too, it gives up again (or keeps retrying, if
+    attempts are left).
+    """
+    authorize(actor, "webhooks.manage")
+    current = Delivery.objects.select_for_update(of=("self",)).select_related("subscription").get(pk=delivery.pk)
+    if not current.subscription.active:
+        raise WebhookRuleBroken("This webhook is disabled: enable it before resending a delivery.")
+    if current.status not in (DeliveryStatus.FAILED, DeliveryStatus.RETRYING):
+        raise WebhookRuleBroken(
+            f"Only a delivery that failed or waits for a retry is resent; this one is "
+            f"{current.get_status_display().lower()}."
+        )
+    if not current.resendable:
+        raise WebhookRuleBroken(
+            f"This delivery gave up more than {settings.WEBHOOK_RESEND_DAYS} days ago: what it carried is no "
+            "longer kept, so it cannot be sent again."
+        )
+    current.status, current.next_attempt_at, current.queued_at = DeliveryStatus.RETRYING, timezone.now(), None
+    current.save(update_fields=["status", "next_attempt_at", "queued_at"])
+    _enqueue(current)
+    return current
+
+
+@transaction.atomic
 def deliveries_create(*, event: str, payload: dict[str, Any], occurred_at: datetime) -> list[Delivery]:
     """One delivery of ``event`` for each active subscription that chose it (and may receive it)."""
     subscriptions = [
@@ -185,15 +257,69 @@ def deliveries_create(*, event: str, payload: dict[str, Any], occurred_at: datet
 
 
 def _enqueue(delivery: Delivery, *, run_after: datetime | None = None) -> None:
+    """Queue the task making the delivery's next attempt, once the transaction commits, and note that
+    it was queued (:func:`deliveries_requeue` finds the deliveries whose task never was)."""
     from twofold.webhooks.tasks import webhook_deliver
+
+    attempt = delivery.attempts + 1
 
     def queue() -> None:
         task = webhook_deliver
         if run_after is not None and task.get_backend().supports_defer:
             task = task.using(run_after=run_after)
-        task.enqueue(str(delivery.pk))
+        task.enqueue(str(delivery.pk), attempt=attempt)
+        Delivery.objects.filter(pk=delivery.pk, attempts=attempt - 1, queued_at__isnull=True).update(
+            queued_at=timezone.now()
+        )
 
     transaction.on_commit(queue)
+
+
+# A delivery whose task should have been queued this long ago, and was not, is queued again.
+REQUEUE_AFTER = timedelta(minutes=1)
+
+
+def deliveries_requeue(*, now: datetime | None = None) -> int:
+    """Queue again the deliveries whose task was never queued: the process that made one (or made
+    its last attempt) died between the commit and the queuing. Runs at each heartbeat of every
+    ``twofold worker`` (:mod:`twofold.operations.recovery`); returns how many it queued.
+
+    Nothing is sent twice: each task names the attempt it makes (the delivery's id and the
+    attempt's number are the key), and :func:`delivery_attempt` makes an attempt only once, so a
+    task that was queued after all and this one's copy make one attempt between them.
+    """
+    now = now or timezone.now()
+    overdue = now - REQUEUE_AFTER
+    lost = Delivery.objects.filter(queued_at__isnull=True).filter(
+        Q(status=DeliveryStatus.PENDING, created_at__lt=overdue)
+        | Q(status=DeliveryStatus.RETRYING, next_attempt_at__lt=overdue)
+    )
+    requeued = 0
+    for delivery in lost.order_by("created_at")[:1000]:
+        # Outside a transaction: queued at once, and noted as queued only once the queue took it (a
+        # queue that is down leaves it for the next sweep). Two workers sweeping at once may both
+        # queue it; the attempt's number makes that one attempt.
+        _enqueue(delivery)
+        requeued += 1
+    if requeued:
+        logger.warning("%d webhook deliveries had no task queued; queued them again", requeued)
+    return requeued
+
+
+def failed_payloads_forget(*, now: datetime | None = None) -> int:
+    """Empty the payloads of deliveries that gave up more than ``WEBHOOK_RESEND_DAYS`` ago: past that
+    they are not resent, and the names they carried are not kept."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_RESEND_DAYS)
+    return (
+        Delivery.objects.filter(status=DeliveryStatus.FAILED, created_at__lt=cutoff)
+        .exclude(payload={})
+        .update(payload={})
+    )
+
+
+def webhooks_sweep() -> dict[str, int]:
+    """What every worker's heartbeat does for webhooks: lost deliveries queued again, old payloads forgotten."""
+    return {"requeued": deliveries_requeue(), "payloads_forgotten": failed_payloads_forget()}
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -224,10 +350,12 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
         return None, f"No answer: {reason}"[:300]
 
 
-def delivery_attempt(*, delivery_id: str) -> Delivery | None:
+def delivery_attempt(*, delivery_id: str, attempt: int | None = None) -> Delivery | None:
     """Make the next attempt at a delivery, unless it is already settled; None if it is gone.
 
-    The row stays locked while it is sent, so two runs of its task cannot both send it.
+    The row stays locked while it is sent, so two runs of its task cannot both send it. A task that
+    names its ``attempt`` makes that attempt only if it is still the next one: a second task for the
+    same attempt (queued again by :func:`deliveries_requeue`) finds it made and sends nothing.
     """
     with transaction.atomic():
         delivery = (
@@ -238,8 +366,14 @@ def delivery_attempt(*, delivery_id: str) -> Delivery | None:
         )
         if delivery is None or delivery.status in FINAL_STATUSES:
             return delivery
+        if attempt is not None and attempt != delivery.attempts + 1:
+            return delivery
         subscription = delivery.subscription
-        if not subscription.active:
+        # Disabled since, or changed so that the endpoint may no longer receive this event (no longer
+        # read by org admins alone, for a concern): nothing is sent.
+        if not subscription.active or not (
+            delivery.test or event_allowed(delivery.event, admins_only=subscription.admins_only)
+        ):
             delivery.status, delivery.next_attempt_at, delivery.payload = DeliveryStatus.CANCELLED, None, {}
             delivery.save(update_fields=["status", "next_attempt_at", "payload"])
             return delivery
@@ -255,21 +389,23 @@ def delivery_attempt(*, delivery_id: str) -> Delivery | None:
         )
         at = timezone.now()
         status_code, error = _post(subscription.url, body, headers)
-        attempt = DeliveryAttempt.objects.create(
+        made = DeliveryAttempt.objects.create(
             delivery=delivery, number=number, at=at, status_code=status_code, error=error
         )
         delivery.attempts = number
-        if attempt.succeeded:
+        if made.succeeded:
             delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.SUCCEEDED, at, None
         elif number >= settings.WEBHOOK_MAX_ATTEMPTS:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
             logger.warning("webhook delivery %s to %s gave up after %d attempts", delivery.pk, subscription.pk, number)
         else:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.RETRYING, at + retry_delay(number)
+            delivery.queued_at = None
             _enqueue(delivery, run_after=delivery.next_attempt_at)
-        if delivery.status in FINAL_STATUSES:
+        if delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.CANCELLED):
             # Names are kept only as long as the delivery may still be sent: the log keeps the event,
-            # the attempts and their answers, not who it was about.
+            # the attempts and their answers, not who it was about. One that gave up may be resent
+            # from the log for WEBHOOK_RESEND_DAYS (failed_payloads_forget empties it then).
             delivery.payload = {}
-        delivery.save(update_fields=["status", "attempts", "delivered_at", "next_attempt_at", "payload"])
+        delivery.save(update_fields=["status", "attempts", "delivered_at", "next_attempt_at", "payload", "queued_at"])
     return delivery

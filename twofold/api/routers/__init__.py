@@ -59,11 +59,24 @@ def translate_domain_error(error: Exception) -> ApiProblem | None:
 
 
 def register_routers(api: NinjaAPI) -> None:
-    from twofold.api.routers import enrolments, insights, matchruns, people, programmes, relationships
+    from twofold.api.routers import (
+        enrolments,
+        insights,
+        matchruns,
+        nominations,
+        pair_log,
+        pairs,
+        people,
+        programmes,
+        relationships,
+    )
 
     api.add_router("", people.router, tags=["people"])
     api.add_router("/programmes", programmes.router, tags=["programmes"])
     api.add_router("", enrolments.router, tags=["enrolments"])
     api.add_router("", relationships.router, tags=["relationships and meetings"])
+    api.add_router("", pair_log.router, tags=["knowledge, advocacy and check-ins"])
+    api.add_router("", nominations.router, tags=["nominations"])
+    api.add_router("", pairs.router, tags=["pairs (programme managers)"])
     api.add_router("", matchruns.router, tags=["match runs"])
     api.add_router("", insights.router, tags=["insights"])

@@ -82,6 +82,13 @@ class WithdrawalIn(Schema):
     reason: Reason = ""
 
 
+class ResponseIn(Schema):
+    answer: Literal["accept", "decline"]
+    goals: str = Field("", max_length=2000, description="Accepting: what you want from the programme.")
+    aspiration: str = Field("", max_length=100)
+    capacity: int | None = Field(None, ge=1, le=50, description="Accepting as a mentor or sponsor: seats.")
+
+
 def _enrolment(enrolment: Enrolment) -> Enrolment:
     return Enrolment.objects.select_related("person").get(pk=enrolment.pk)
 
@@ -201,4 +208,29 @@ def enrolments_withdraw(request: HttpRequest, enrolment_id: int, payload: Withdr
     if enrolment is None:
         raise Http404("No such enrolment.")
     enrolment = enrolment_withdraw(actor=user, enrolment=enrolment, reason=payload.reason)
+    return _enrolment(enrolment)
+
+
+@router.post(
+    "/enrolments/{int:enrolment_id}/response",
+    response={200: EnrolmentOut, **ERRORS},
+    operation_id="enrolments_respond",
+)
+def enrolments_respond(request: HttpRequest, enrolment_id: int, payload: ResponseIn) -> Any:
+    """Accept or decline an invitation made to you (a nomination is one), as on *My programmes*. Only
+    your own enrolments; one already answered is a 409. Scope `programmes:write`."""
+    user = caller(request, "programmes:write")
+    person = getattr(user, "person", None)
+    mine = enrolments_of(person) if person is not None else Enrolment.objects.none()
+    enrolment = mine.filter(pk=enrolment_id).first()
+    if enrolment is None:
+        raise Http404("No such enrolment.")
+    details: dict[str, Any] = {}
+    if payload.answer == "accept":
+        details["aspiration"] = payload.aspiration
+        if enrolment.role == "mentor" and payload.capacity:
+            details["capacity"] = payload.capacity
+    enrolment = enrolment_respond(
+        actor=user, enrolment=enrolment, accept=payload.answer == "accept", goals=payload.goals, **details
+    )
     return _enrolment(enrolment)

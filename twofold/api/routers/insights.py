@@ -43,7 +43,7 @@ class HeadlineOut(Schema):
     psychological_safety: MeanOut | None
 
 
-def _mean(mean: Mean | None) -> dict[str, Any] | None:
+def present_mean(mean: Mean | None) -> dict[str, Any] | None:
     if mean is None:
         return None
     # A mean over fewer answers than the privacy module releases has no value and no range.
@@ -71,10 +71,10 @@ def insights_programmes(request: HttpRequest) -> Any:
             "skills_moved": headline.skills_moved,
             "advocacy_actions": headline.advocacy_actions,
             "nominations": headline.nominations,
-            "mean_knowledge_gain": _mean(headline.mean_gain),
-            "advocacy_came_through": _mean(headline.came_through),
-            "satisfaction": _mean(headline.satisfaction),
-            "psychological_safety": _mean(headline.safety),
+            "mean_knowledge_gain": present_mean(headline.mean_gain),
+            "advocacy_came_through": present_mean(headline.came_through),
+            "satisfaction": present_mean(headline.satisfaction),
+            "psychological_safety": present_mean(headline.safety),
         }
         for headline in programme_headlines(programmes)
     ]

@@ -15,10 +15,16 @@ from twofold.api.auth import caller
 from twofold.api.pagination import Page, PageQuery, paginate
 from twofold.api.routers.programmes import managed_programme
 from twofold.api.routers.relationships import ReasonOut
-from twofold.api.routers.schemas import ERRORS
+from twofold.api.routers.schemas import ERRORS, Id
 from twofold.matchruns.models import MatchRun, Proposal
 from twofold.matchruns.selectors import run_publication
-from twofold.matchruns.services import match_run_publish, match_run_start
+from twofold.matchruns.services import (
+    match_run_publish,
+    match_run_start,
+    proposal_lock,
+    proposal_remove,
+    proposal_swap,
+)
 from twofold.programmes.why_matched import match_reasons
 
 router = Router()
@@ -71,6 +77,19 @@ class StartIn(Schema):
     background: bool | None = Field(
         None, description="Run on the worker (true), now (false), or as the pool's size suggests (null)."
     )
+
+
+class LockIn(Schema):
+    locked: bool = Field(True, description="true: a re-run keeps this pair; false: it may change again.")
+
+
+class SwapIn(Schema):
+    first_id: Id = Field(description="A proposal of the run.")
+    second_id: Id = Field(description="Another proposal of the same run: the two exchange their mentees.")
+
+
+class SwapOut(Schema):
+    proposals: list[ProposalOut] = Field(description="The two new pairs, each checked against every rule and scored.")
 
 
 def _run(user: Any, programme_id: int, run_id: int) -> MatchRun:
@@ -191,3 +210,60 @@ def matchruns_publish(request: HttpRequest, programme_id: int, run_id: int) -> A
     match_run_publish(actor=user, run=run)
     run.refresh_from_db()
     return _present_run(run)
+
+
+def _proposal(run: MatchRun, proposal_id: int) -> Proposal:
+    proposal = Proposal.objects.select_related("run__programme").filter(pk=proposal_id, run=run).first()
+    if proposal is None:
+        raise Http404("No such proposal in this match run.")
+    return proposal
+
+
+def _present_one(run: MatchRun, proposal_ids: list[int]) -> list[dict[str, Any]]:
+    proposals = Proposal.objects.filter(pk__in=proposal_ids).select_related("mentor__person", "mentee__person")
+    by_id = {proposal.pk: proposal for proposal in proposals}
+    return list(_present_proposals(run)([by_id[pk] for pk in proposal_ids]))
+
+
+@router.post(
+    "/programmes/{int:programme_id}/match-runs/{int:run_id}/proposals/{int:proposal_id}/lock",
+    response={200: ProposalOut, **ERRORS},
+    operation_id="matchruns_lock",
+)
+def matchruns_lock(request: HttpRequest, programme_id: int, run_id: int, proposal_id: int, payload: LockIn) -> Any:
+    """Lock a proposed pair of a run under review, so that a re-run keeps it (or unlock it), as the review
+    board's lock button does. Scope `matchruns:write`."""
+    user = caller(request, "matchruns:write")
+    run = _run(user, programme_id, run_id)
+    proposal = proposal_lock(actor=user, proposal=_proposal(run, proposal_id), locked=payload.locked)
+    return _present_one(run, [proposal.pk])[0]
+
+
+@router.post(
+    "/programmes/{int:programme_id}/match-runs/{int:run_id}/proposals/{int:proposal_id}/remove",
+    response={200: MatchRunOut, **ERRORS},
+    operation_id="matchruns_remove",
+)
+def matchruns_remove(request: HttpRequest, programme_id: int, run_id: int, proposal_id: int) -> Any:
+    """Take a proposed pair out of a run under review; both people join its unmatched. Answers the run,
+    with its new total score. Scope `matchruns:write`."""
+    user = caller(request, "matchruns:write")
+    run = _run(user, programme_id, run_id)
+    proposal_remove(actor=user, proposal=_proposal(run, proposal_id))
+    run.refresh_from_db()
+    return _present_run(run)
+
+
+@router.post(
+    "/programmes/{int:programme_id}/match-runs/{int:run_id}/swap",
+    response={200: SwapOut, **ERRORS},
+    operation_id="matchruns_swap",
+)
+def matchruns_swap(request: HttpRequest, programme_id: int, run_id: int, payload: SwapIn) -> Any:
+    """Exchange the mentees of two proposed pairs of a run under review; both new pairs must pass every
+    rule (422 otherwise, nothing changed). Scope `matchruns:write`."""
+    user = caller(request, "matchruns:write")
+    run = _run(user, programme_id, run_id)
+    first, second = _proposal(run, payload.first_id), _proposal(run, payload.second_id)
+    created = proposal_swap(actor=user, first=first, second=second)
+    return {"proposals": _present_one(run, [proposal.pk for proposal in created])}

@@ -107,7 +107,7 @@ def _summary(relationship: Relationship, role: str, partner: Any, awaiting: bool
     }
 
 
-def _page(user: Any, pk: int) -> RelationshipPage:
+def pair_page(user: Any, pk: int) -> RelationshipPage:
     """Relationship ``pk`` as the caller (one of its pair) sees it; anyone else gets the 404 of an
     unknown id, programme managers included (the relationship page's rule)."""
     person = getattr(user, "person", None)
@@ -123,7 +123,7 @@ def _page(user: Any, pk: int) -> RelationshipPage:
 
 
 def _detail(user: Any, pk: int) -> dict[str, Any]:
-    page = _page(user, pk)
+    page = pair_page(user, pk)
     relationship = page.relationship
     out = _summary(relationship, page.viewer_role, page.partner, answer_awaited(relationship, side=page.viewer_role))
     out.update(
@@ -165,7 +165,7 @@ def relationships_read(request: HttpRequest, relationship_id: int) -> Any:
 def relationships_answer(request: HttpRequest, relationship_id: int, payload: AnswerIn) -> Any:
     """Accept or decline a proposal made to you. Scope `relationships:write`."""
     user = caller(request, "relationships:write")
-    page = _page(user, relationship_id)
+    page = pair_page(user, relationship_id)
     relationship_answer(relationship=page.relationship, actor=user, accept=payload.answer == "accept")
     return _detail(user, relationship_id)
 
@@ -179,7 +179,7 @@ def relationships_end(request: HttpRequest, relationship_id: int, payload: EndIn
     """End an active relationship early, with a reason; `rematch` keeps you both in the pool. Scope
     `relationships:write`."""
     user = caller(request, "relationships:write")
-    page = _page(user, relationship_id)
+    page = pair_page(user, relationship_id)
     relationship_end(relationship=page.relationship, actor=user, reason=payload.reason, rematch=payload.rematch)
     return _detail(user, relationship_id)
 
@@ -192,7 +192,7 @@ def relationships_end(request: HttpRequest, relationship_id: int, payload: EndIn
 def meetings_list(request: HttpRequest, relationship_id: int, page: Query[PageQuery]) -> Any:
     """The pair's meetings, with your own private note (never your partner's). Scope `relationships:read`."""
     user = caller(request, "relationships:read")
-    meetings = _page(user, relationship_id).meetings
+    meetings = pair_page(user, relationship_id).meetings
     result = paginate_list(meetings, page, key=lambda meeting: meeting.id)
     result["items"] = [_meeting(meeting) for meeting in result["items"]]
     return result
@@ -218,7 +218,7 @@ def _meeting(meeting: Any) -> dict[str, Any]:
 def meetings_log(request: HttpRequest, relationship_id: int, payload: MeetingIn) -> Any:
     """Record a meeting that took place. Scope `relationships:write`."""
     user = caller(request, "relationships:write")
-    page = _page(user, relationship_id)
+    page = pair_page(user, relationship_id)
     meeting = meeting_log(
         relationship=page.relationship,
         actor=user,
@@ -228,7 +228,7 @@ def meetings_log(request: HttpRequest, relationship_id: int, payload: MeetingIn)
         shared_note=payload.shared_note,
         private_note=payload.private_note,
     )
-    logged = next((view for view in _page(user, relationship_id).meetings if view.id == meeting.pk), None)
+    logged = next((view for view in pair_page(user, relationship_id).meetings if view.id == meeting.pk), None)
     if logged is None:  # meeting_log keeps meetings within the span of dates the page shows
         raise Http404("No such meeting.")
     return Status(201, _meeting(logged))

@@ -13,7 +13,7 @@ from django.utils.crypto import get_random_string
 
 from twofold.operations.heartbeat import Heartbeat
 from twofold.operations.management.commands.serve import database_description
-from twofold.operations.recovery import MAX_ATTEMPTS, tasks_recover
+from twofold.operations.recovery import MAX_ATTEMPTS, work_recover
 from twofold.operations.tasks import task_backend_description, task_backend_kind, task_queue_names
 
 
@@ -45,10 +45,13 @@ class Command(BaseCommand):
         self.stdout.write(f"  tasks:     {task_backend_description()}")
         self.stdout.write(f"  database:  {database_description()}")
         self.stdout.write(f"  heartbeat: every {settings.WORKER_HEARTBEAT_SECONDS} s (/readyz)")
-        self.stdout.write(f"  recovery:  tasks of dead workers queued again, {MAX_ATTEMPTS} attempts in all")
+        self.stdout.write(
+            f"  recovery:  tasks of dead workers queued again, {MAX_ATTEMPTS} attempts in all; work never queued "
+            "(webhook deliveries) queued after a minute"
+        )
         self.stdout.flush()
         heartbeat = Heartbeat(
-            worker_id=worker_id, backend=kind, interval=settings.WORKER_HEARTBEAT_SECONDS, each_beat=tasks_recover
+            worker_id=worker_id, backend=kind, interval=settings.WORKER_HEARTBEAT_SECONDS, each_beat=work_recover
         )
         heartbeat.start()
         try:
