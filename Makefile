@@ -45,6 +45,8 @@ bench: venv
 	$(BIN)/python benchmarks/import_people.py
 	$(BIN)/python benchmarks/matching.py
 	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python benchmarks/scale_data.py --database twofold_scale_100k --keep-existing
+	$(BIN)/python benchmarks/api.py --template twofold_scale_100k
 
 screenshots: venv
 	$(BIN)/python scripts/screenshots.py

@@ -48,7 +48,7 @@ from django.db.models import Count
 from twofold.accounts.services import user_upsert
 from twofold.demo.services import demo_accounts_ensure
 from twofold.relationships.models import Relationship
-from benchmarks.scale_data import scale_programmes_build
+from benchmarks.scale_programmes import scale_programmes_build
 
 logins = demo_accounts_ensure(password=sys.argv[1])
 from twofold.accounts.models import User

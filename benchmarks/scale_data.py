@@ -1,333 +1,188 @@
-"""Bulk data at enterprise scale for the page benchmark: programmes, pairs and years of meetings.
+"""The scale organisation, built in one command, for the benchmarks at 100,000 people.
 
-The demo generator makes the people; this module adds what a large organisation accumulates after
-a few programme cycles — written straight to the tables (COPY on PostgreSQL), since going through
-the services one meeting at a time would take hours for half a million meetings. Only for
-benchmarks: it skips the rules the services enforce, and relies on the shape being right.
+Makes a database (PostgreSQL by default; ``--sqlite PATH`` for the contrast) holding an
+organisation of ``--people`` people with several years of career events (hires, promotions, role
+and level changes, exits), the demo sign-ins, and two long-running programmes with
+``--relationships`` pairs, about ``--meetings-per-pair`` meetings each, private notes, knowledge
+transfers, check-ins and a match run under review as big as the reverse-mentoring programme. Prints
+JSON: the seconds of each stage, the rows of each table, and the machine's load average while it
+ran (the build shares the cores with whatever else runs).
+
+    python benchmarks/scale_data.py --database twofold_scale_100k [--people 100000]
+        [--relationships 20000] [--meetings-per-pair 26] [--seed 1] [--replace | --keep-existing]
+
+``benchmarks/api.py`` copies the database it builds (``CREATE DATABASE … TEMPLATE …``) rather than
+writing to it.
+
+The stages: ``migrate``; ``people`` (the demo generator through the import's bulk writer, then the
+career events); ``accounts`` (the demo sign-ins, and ``bench-mentor`` on the busiest pair);
+``programmes`` (COPY, :mod:`benchmarks.scale_programmes`); ``analyze``. Every sign-in's password is
+:data:`PASSWORD`. Issue 13's target: the full size in ≤ 10 minutes.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import random
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+import os
+import platform
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
-from django.utils import timezone
-
-from twofold.matchruns.models import MatchRun, Proposal
-from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows
-from twofold.people.models import Person, Skill
-from twofold.programmes.models import Enrolment, Programme
-from twofold.programmes.services import programme_create
-from twofold.relationships.models import (
-    Agreement,
-    CheckIn,
-    KnowledgeTransfer,
-    Meeting,
-    PrivateNote,
-    Relationship,
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+PASSWORD = "bench-password-123"
+TARGET_SECONDS = 600
+# The rows the JSON reports, model by model.
+COUNTED = (
+    "people.Person",
+    "people.PersonSkill",
+    "people.CareerEvent",
+    "programmes.Enrolment",
+    "relationships.Relationship",
+    "relationships.Meeting",
+    "relationships.PrivateNote",
+    "relationships.KnowledgeTransfer",
+    "relationships.CheckIn",
+    "matchruns.Proposal",
 )
 
 
-@dataclass
-class ScaleFigures:
-    programmes: int = 0
-    enrolments: int = 0
-    relationships: int = 0
-    meetings: int = 0
-    private_notes: int = 0
-    knowledge_transfers: int = 0
-    check_ins: int = 0
-    proposals_under_review: int = 0
+def load_average() -> float:
+    """The machine's 1-minute load average: on 2 cores, above 2 means the build waited for a core."""
+    return round(os.getloadavg()[0], 2)
 
 
-LATEST_HELD = (
-    "UPDATE relationships_relationship SET "
-    "last_met_at = (SELECT MAX(m.starts_at) FROM relationships_meeting m "
-    "WHERE m.relationship_id = relationships_relationship.id AND m.status = 'held'), "
-    "meetings_held = (SELECT COUNT(*) FROM relationships_meeting m "
-    "WHERE m.relationship_id = relationships_relationship.id AND m.status = 'held')"
-)
+def postgres_database_exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        return connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
-def _aware(day: date, hour: int) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+def create_postgres_database(name: str, *, replace: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not replace:
+            raise SystemExit(f"database {name!r} exists; --replace drops it first")
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
 
 
-@transaction.atomic
-def scale_programmes_build(
-    *,
-    relationships: int = 20_000,
-    meetings_per_pair: int = 25,
-    seed: int = 7,
-    as_of: date | None = None,
-    manager: Any = None,
-) -> ScaleFigures:
-    """Two long-running programmes with ``relationships`` pairs and about ``meetings_per_pair`` meetings each."""
-    rng = random.Random(seed)
-    as_of = as_of or timezone.localdate()
-    figures = ScaleFigures()
-    now = timezone.now()
-    start = as_of - timedelta(days=meetings_per_pair * 14 + 30)
-    rm = programme_create(name="Digital fluency (scale)", kind="reverse_mentoring", starts_on=start, actor=manager)
-    sp = programme_create(name="Sponsorship (scale)", kind="sponsorship", starts_on=start, actor=manager)
-    Programme.objects.filter(pk__in=[rm.pk, sp.pk]).update(state="running", duration_months=24)
-    figures.programmes = 2
+def build(options: argparse.Namespace) -> dict[str, Any]:
+    """Build into the database ``options`` name; returns what the JSON reports."""
+    if options.sqlite:
+        path = Path(options.sqlite).resolve()
+        path.unlink(missing_ok=True)
+        database_url = f"sqlite:///{path}"
+    else:
+        create_postgres_database(options.database, replace=options.replace)
+        database_url = f"{POSTGRES_SERVER}/{options.database}"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
+    os.environ.setdefault("TWOFOLD_VAR_DIR", str(ROOT / "var" / "bench-scale"))
+    sys.path.insert(0, str(ROOT))
+    import django
 
-    people = list(Person.objects.filter(active=True).values_list("pk", "level", "department", "high_potential"))
-    juniors = [p for p in people if p[1] <= 3]
-    seniors = [p for p in people if p[1] >= 6]
-    sponsors = [p for p in people if p[1] >= 7]
-    protégés = [p for p in people if p[1] <= 6 and (p[3] or 3 <= p[1] <= 5)]
-    rng.shuffle(juniors)
-    rng.shuffle(seniors)
-    rng.shuffle(protégés)
-    rm_pairs = min(relationships * 6 // 10, len(juniors), len(seniors))
-    sp_pairs = min(relationships - rm_pairs, len(protégés), len(sponsors) * 3)
+    django.setup()
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
 
-    enrolment_rows: list[tuple[Any, ...]] = []
-    pairs: list[tuple[int, int, int, int, int]] = []  # programme, mentor person, mentee person, mentor enr, mentee enr
-    ids = allocate_primary_keys(Enrolment, 2 * rm_pairs + sp_pairs + len(sponsors))
-    cursor = iter(ids)
-    for index in range(rm_pairs):
-        mentor, mentee = juniors[index], seniors[index]
-        mentor_enrolment, mentee_enrolment = next(cursor), next(cursor)
-        enrolment_rows += [
-            (mentor_enrolment, rm.pk, mentor[0], "mentor", "active", 1, 1),
-            (mentee_enrolment, rm.pk, mentee[0], "mentee", "active", 1, 0),
-        ]
-        pairs.append((rm.pk, mentor[0], mentee[0], mentor_enrolment, mentee_enrolment))
-    sponsor_enrolments = {}
-    for sponsor in sponsors:
-        sponsor_enrolments[sponsor[0]] = next(cursor)
-    seats = dict.fromkeys(sponsor_enrolments, 0)
-    sponsor_cycle = [sponsor[0] for sponsor in sponsors]
-    position = 0
-    for index in range(sp_pairs):
-        protégé = protégés[index]
-        while True:
-            sponsor = sponsor_cycle[position % len(sponsor_cycle)]
-            position += 1
-            if seats[sponsor] < 3 and sponsor != protégé[0]:
-                break
-        seats[sponsor] += 1
-        protégé_enrolment = next(cursor)
-        enrolment_rows.append((protégé_enrolment, sp.pk, protégé[0], "mentee", "active", 1, 0))
-        pairs.append((sp.pk, sponsor, protégé[0], sponsor_enrolments[sponsor], protégé_enrolment))
-    for sponsor, enrolment_id in sponsor_enrolments.items():
-        enrolment_rows.append((enrolment_id, sp.pk, sponsor, "mentor", "active", 3, seats[sponsor]))
-    columns = ["id", "programme", "person", "role", "status", "capacity", "seats_taken"]
-    bulk_insert_rows(
-        Enrolment,
-        [*columns, "status_reason", "goals", "availability", "aspiration", "created_at", "updated_at"],
-        [(*row, "", "Grow and help others grow.", 0, "", now, now) for row in enrolment_rows],
+    from benchmarks.scale_programmes import scale_programmes_build
+    from twofold.accounts.models import User
+    from twofold.accounts.services import user_upsert
+    from twofold.demo.services import demo_accounts_ensure
+    from twofold.people.models import CareerEvent
+    from twofold.relationships.models import Relationship
+
+    seconds: dict[str, float] = {}
+    loads: dict[str, float] = {"start": load_average()}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = round(now - clock, 1)
+        loads[stage] = load_average()
+        clock = now
+
+    call_command("migrate", verbosity=0)
+    lap("migrate")
+    with open(os.devnull, "w") as quiet:
+        call_command("demo_org", people=options.people, seed=options.seed, verbosity=0, stdout=quiet)
+    lap("people")
+    demo_accounts_ensure(password=PASSWORD)
+    lap("accounts")
+    figures = scale_programmes_build(
+        relationships=options.relationships,
+        meetings_per_pair=options.meetings_per_pair,
+        seed=options.seed + 6,
+        manager=User.objects.get(username="manager"),
     )
-    figures.enrolments = len(enrolment_rows)
-
-    relationship_ids = allocate_primary_keys(Relationship, len(pairs))
-    relationship_rows = []
-    agreement_rows = []
-    for relationship_id, (programme_id, mentor, mentee, mentor_enrolment, mentee_enrolment) in zip(
-        relationship_ids, pairs, strict=True
-    ):
-        started = _aware(start + timedelta(days=rng.randint(0, 20)), 9)
-        state = "active" if rng.random() < 0.85 else rng.choice(("completed", "ended_early"))
-        ended = started + timedelta(days=rng.randint(120, 300)) if state != "active" else None
-        relationship_rows.append(
-            (
-                relationship_id,
-                programme_id,
-                mentor,
-                mentee,
-                mentor_enrolment,
-                mentee_enrolment,
-                state,
-                round(rng.uniform(2, 6), 3),
-                json.dumps({"skills": round(rng.uniform(1, 4), 3), "cross_department": 1.0}),
-                "accepted",
-                "accepted",
-                started - timedelta(days=3),
-                started,
-                ended,
-                "Moved to another role." if state == "ended_early" else "",
-                False,
-                0,
-                now,
-                now,
-                json.dumps({"skills": 3.0, "cross_department": 1.0}),
-            )
-        )
-        agreement_rows.append((relationship_id, "Learn together.", 14, "", started, started, now))
-    bulk_insert_rows(
-        Relationship,
-        [
-            "id",
-            "programme",
-            "mentor",
-            "mentee",
-            "mentor_enrolment",
-            "mentee_enrolment",
-            "state",
-            "score",
-            "breakdown",
-            "mentor_answer",
-            "mentee_answer",
-            "proposed_at",
-            "started_at",
-            "ended_at",
-            "end_reason",
-            "rematch_requested",
-            "meetings_held",
-            "created_at",
-            "updated_at",
-            "weights",
-        ],
-        relationship_rows,
-    )
-    bulk_insert_rows(
-        Agreement,
-        [
-            "relationship",
-            "goals",
-            "cadence_days",
-            "confidentiality",
-            "mentor_accepted_at",
-            "mentee_accepted_at",
-            "updated_at",
-        ],
-        agreement_rows,
-    )
-    figures.relationships = len(relationship_rows)
-
-    skills = list(Skill.objects.values_list("pk", flat=True))
-    meeting_count = sum(max(1, int(rng.gauss(meetings_per_pair, 4))) for _ in relationship_rows)
-    meeting_ids = iter(allocate_primary_keys(Meeting, meeting_count))
-    meeting_rows, note_rows, transfer_rows, check_in_rows = [], [], [], []
-    rng_state = random.Random(seed + 1)
-    for row in relationship_rows:
-        relationship_id, _, mentor, mentee = row[0], row[1], row[2], row[3]
-        started = row[12]
-        count = max(1, int(rng_state.gauss(meetings_per_pair, 4)))
-        for number in range(count):
-            meeting_id = next(meeting_ids, None)
-            if meeting_id is None:
-                break
-            when = started + timedelta(days=7 + 14 * number + rng_state.randint(-2, 2), hours=rng_state.randint(0, 7))
-            status = "held" if when < now else "scheduled"
-            meeting_rows.append(
-                (
-                    meeting_id,
-                    relationship_id,
-                    when,
-                    45,
-                    status,
-                    "Video call",
-                    "Worked through the next topic together.",
-                    mentor,
-                    now,
-                    now,
-                )
-            )
-            if rng_state.random() < 0.2:
-                note_rows.append((meeting_id, rng_state.choice((mentor, mentee)), "My own reflections.", now))
-        if skills:
-            for _ in range(rng_state.randint(1, 4)):
-                before = rng_state.randint(0, 2)
-                transfer_rows.append(
-                    (
-                        relationship_id,
-                        rng_state.choice(skills),
-                        "mentor_to_mentee",
-                        before,
-                        before + 1,
-                        "",
-                        started.date(),
-                        mentee,
-                        now,
-                    )
-                )
-        for person in (mentor, mentee):
-            check_in_rows.append((relationship_id, person, "fit", 4, 4, 4, "", None, started + timedelta(days=20)))
-    bulk_insert_rows(
-        Meeting,
-        [
-            "id",
-            "relationship",
-            "starts_at",
-            "duration_minutes",
-            "status",
-            "location",
-            "shared_note",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ],
-        meeting_rows,
-    )
-    bulk_insert_rows(PrivateNote, ["meeting", "author", "text", "updated_at"], note_rows)
-    bulk_insert_rows(
-        KnowledgeTransfer,
-        [
-            "relationship",
-            "skill",
-            "direction",
-            "proficiency_before",
-            "proficiency_after",
-            "note",
-            "recorded_on",
-            "recorded_by",
-            "created_at",
-        ],
-        transfer_rows,
-    )
-    bulk_insert_rows(
-        CheckIn,
-        [
-            "relationship",
-            "person",
-            "point",
-            "satisfaction",
-            "psychological_safety",
-            "progress",
-            "comment",
-            "would_recommend",
-            "submitted_at",
-        ],
-        check_in_rows,
-    )
-    # What the meeting services keep on each pair: its latest held meeting.
+    busiest = Relationship.objects.filter(state="active").annotate(n=Count("meetings")).order_by("-n", "pk").first()
+    if busiest is not None:
+        user_upsert(username="bench-mentor", password=PASSWORD, person=busiest.mentor)
+    lap("programmes")
     with connection.cursor() as cursor:
-        cursor.execute(LATEST_HELD)
-    # A run under review as big as the programme, for the review board's page.
-    run = MatchRun.objects.create(
-        programme=rm,
-        status="ready",
-        progress=100,
-        total_score=0,
-        statistics={
-            "pairs": rm_pairs,
-            "eligible_mentors": rm_pairs,
-            "eligible_mentees": rm_pairs,
-            "certified_optimal": True,
-            "seconds": 1.0,
-            "weights": {"skills": 4.0, "cross_department": 1.0, "cross_location": 0.5},
-        },
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
+    lap("analyze")
+    seconds["total"] = round(sum(seconds.values()), 1)
+    rows = {label: apps.get_model(label).objects.count() for label in COUNTED}
+    events = dict(CareerEvent.objects.values_list("kind").annotate(n=Count("pk")).order_by("kind"))
+    return {
+        "database": options.sqlite or options.database,
+        "engine": connection.vendor,
+        "people": options.people,
+        "seed": options.seed,
+        "seconds": seconds,
+        "target_seconds": TARGET_SECONDS,
+        "load_average_1m_after_each_stage": loads,
+        "rows": rows,
+        "career_events": events,
+        "career_events_besides_hires": sum(n for kind, n in events.items() if kind != "hire"),
+        "figures": figures.__dict__,
+        "bench_mentor_relationship": busiest.pk if busiest is not None else None,
+        "password": PASSWORD,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="twofold_scale", help="the PostgreSQL database to build")
+    parser.add_argument("--sqlite", metavar="PATH", help="build a SQLite file instead of a PostgreSQL database")
+    parser.add_argument("--replace", action="store_true", help="drop the database first if it exists")
+    parser.add_argument(
+        "--keep-existing", action="store_true", help="if the database exists, leave it as it is and build nothing"
     )
-    bulk_insert_rows(
-        Proposal,
-        ["run", "mentor", "mentee", "score", "breakdown", "locked", "origin", "skipped_reason"],
-        [
-            (run.pk, row[4], row[5], row[7], json.dumps({"skills": 2.5, "cross_department": 1.0}), False, "engine", "")
-            for row in relationship_rows
-            if row[1] == rm.pk
-        ],
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--relationships", type=int, default=20_000)
+    parser.add_argument("--meetings-per-pair", type=int, default=26)
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args()
+    if options.keep_existing and not options.sqlite and postgres_database_exists(options.database):
+        print(json.dumps({"benchmark": "scale_data", "database": options.database, "kept": True}))
+        return
+    built = build(options)
+    print(
+        json.dumps(
+            {
+                "benchmark": "scale_data",
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                **built,
+            },
+            indent=2,
+        )
     )
-    figures.proposals_under_review = rm_pairs
-    figures.meetings = len(meeting_rows)
-    figures.private_notes = len(note_rows)
-    figures.knowledge_transfers = len(transfer_rows)
-    figures.check_ins = len(check_in_rows)
-    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -27,6 +27,7 @@ from twofold import audit
 from twofold.accounts import permissions
 from twofold.dates import LATEST_DATE
 from twofold.events import announce
+from twofold.people.bulk import bulk_insert_rows
 from twofold.people.career_events import parse_career_events
 from twofold.people.hris_presets import RESTRICTED_FIELDS, ColumnMapping, resolve_mapping
 from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
@@ -408,13 +409,31 @@ def _career_events_add(
                 # An exit whose day has come is applied now; a later one by the daily run.
                 if event.kind == CareerEventKind.EXIT and event.effective_date <= today:
                     event.applied_at = now
-            CareerEvent.objects.bulk_create(fresh, batch_size=CHUNK)
+            # Plain rows (COPY on PostgreSQL): a model instance per INSERT row cost a quarter of
+            # building the demo organisation.
+            bulk_insert_rows(
+                CareerEvent,
+                EVENT_COLUMNS,
+                ([getattr(event, EVENT_ATTRIBUTES.get(name, name)) for name in EVENT_COLUMNS] for event in fresh),
+            )
             if leaving:
                 people_deactivate(person_ids=list(leaving), actor=actor)
         import_record_save(record, rows=result.rows, created=result.created, deactivated=len(result.left))
     return result
 
 
+EVENT_COLUMNS = (
+    "person",
+    "kind",
+    "effective_date",
+    "from_level",
+    "to_level",
+    "from_title",
+    "to_title",
+    "note",
+    "applied_at",
+)
+EVENT_ATTRIBUTES = {"person": "person_id"}
 WHOLE_WORKFORCE = "Is the file really the whole workforce? Force it only if it is."
 MANY_LEAVERS = "Are that many people really leaving? Force it only if they are."
 

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from django.core.cache import cache
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows, bulk_update_columns
@@ -25,6 +26,7 @@ from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
 from twofold.people.services import TREE_FIELDS
 from twofold.people.tabular import FileRejected
 from twofold.people.tree import nested_set_intervals
+from twofold.people.tree_moves import directory_write_lock, tree_end, tree_place
 
 PERSON_VALUE_FIELDS = (
     "name",
@@ -113,16 +115,26 @@ class PeoplePlan:
     skill_plan: _SkillPlan | None
     attribute_plan: set[str] | None
     attribute_fields: list[str]
+    one_person: bool = False
 
 
-def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = False) -> PeoplePlan:
+def people_plan(
+    parsed: ParsedPeople, *, full: bool = False, dry_run: bool = False, one_person: bool = False
+) -> PeoplePlan:
     """Compare parsed rows with the directory by employee id; raises :class:`FileRejected` on any problem.
 
     Every row is checked before anything is planned (parse problems, duplicates, unknown managers,
     manager cycles). With ``full``, active people missing from the rows are to be deactivated,
     never deleted. Columns the file lacks leave those fields as they are.
+
+    ``one_person`` (a single row, as an identity provider sends): the same checks read only the
+    people they concern (:func:`_load_concerned`) instead of the whole directory, and the writer
+    moves that person in the tree (:func:`~twofold.people.tree_moves.tree_place`) instead of
+    renumbering it; ``active_before`` is then not counted.
     """
-    current = _load_current()
+    if one_person and len(parsed.records) > 1:
+        raise ValueError("a one-person plan takes one row")
+    current = _load_concerned(parsed) if one_person else _load_current()
     existing = {
         employee_id: ExistingPerson(
             employee_id=employee_id,
@@ -158,7 +170,8 @@ def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = Fal
             parents[employee_id] = record.values.get("manager")
         elif employee_id not in current:
             parents[employee_id] = None
-    intervals = nested_set_intervals(parents)
+    # One person is placed by moving their subtree (people_write); the others keep their numbers.
+    intervals = {} if one_person else nested_set_intervals(parents)
 
     updates: list[tuple[int, dict[str, Any]]] = []
     # People the rows move between active and inactive: leaving and coming back have consequences
@@ -197,9 +210,18 @@ def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = Fal
         result.deactivated.extend(missing)
     result.deactivated.sort()
     result.reactivated.sort()
-    moved = {
-        employee_id for employee_id, person in current.items() if intervals.get(employee_id, person.tree) != person.tree
-    }
+    if one_person:
+        moved = {
+            employee_id
+            for employee_id in records
+            if employee_id not in current or "manager" in result.updated.get(employee_id, ())
+        }
+    else:
+        moved = {
+            employee_id
+            for employee_id, person in current.items()
+            if intervals.get(employee_id, person.tree) != person.tree
+        }
     result.tree_moves = len(moved)
 
     mapped = set(parsed.mapping.fields)
@@ -229,6 +251,7 @@ def people_plan(parsed: ParsedPeople, *, full: bool = False, dry_run: bool = Fal
         skill_plan=skill_plan,
         attribute_plan=attribute_plan,
         attribute_fields=attribute_fields,
+        one_person=one_person,
     )
 
 
@@ -244,6 +267,11 @@ def people_write(plan: PeoplePlan, *, actor: Any, progress: Progress | None = No
     result, current, records, parents = plan.result, plan.current, plan.records, plan.parents
     intervals, present_fields = plan.intervals, plan.present_fields
     with transaction.atomic():
+        if plan.one_person:
+            directory_write_lock()
+            end = tree_end()
+            # Appended as a root after everyone, then moved to its place with tree_place below.
+            intervals = {eid: (end + 2 * n + 1, end + 2 * n + 2, 0) for n, eid in enumerate(result.created)}
         pks = {employee_id: person.pk for employee_id, person in current.items()}
         _create_people(records, result.created, parents, intervals, pks, present_fields, progress)
         _update_people(plan.updates, present_fields, progress)
@@ -254,8 +282,12 @@ def people_write(plan: PeoplePlan, *, actor: Any, progress: Progress | None = No
                 if "manager" in result.updated[eid]
             ]
             bulk_update_columns(Person, ["manager"], manager_rows)
-        tree_rows = [(current[eid].pk, *intervals[eid]) for eid in plan.moved if eid in intervals]
-        bulk_update_columns(Person, TREE_FIELDS, tree_rows)
+        if plan.one_person:
+            for employee_id in sorted(plan.moved):
+                tree_place(pks[employee_id])
+        else:
+            tree_rows = [(current[eid].pk, *intervals[eid]) for eid in plan.moved if eid in intervals]
+            bulk_update_columns(Person, TREE_FIELDS, tree_rows)
         if plan.leaving:
             people_deactivate(person_ids=plan.leaving, actor=actor)
         if plan.returning:
@@ -291,6 +323,36 @@ def _load_current() -> dict[str, _Current]:
             tree=tuple(row[3 + width :]),
         )
     return current
+
+
+def _load_concerned(parsed: ParsedPeople) -> dict[str, _Current]:
+    """The people the checks of these rows read: each row's person (by employee id), whoever holds
+    its email, its manager and the manager's managers up to the top (a cycle through the row can
+    only close there; the rest of the directory is acyclic). A bounded number of indexed queries."""
+    employee_ids = {record.employee_id for record in parsed.records if record.employee_id}
+    emails = {str(record.values["email"]) for record in parsed.records if record.values.get("email")}
+    managers = {str(record.values["manager"]) for record in parsed.records if record.values.get("manager")}
+    columns = ("pk", "employee_id", "manager_id", "manager__employee_id", *PERSON_VALUE_FIELDS, *TREE_FIELDS)
+    found = Person.objects.filter(Q(employee_id__in=employee_ids | managers) | Q(email__in=emails)).values_list(
+        *columns
+    )
+    rows = {row[0]: row for row in found.order_by()}
+    # Up the management chain from the managers named, one level per query.
+    above = {row[2] for row in rows.values() if row[1] in managers and row[2] is not None}
+    while above - rows.keys():
+        level = Person.objects.filter(pk__in=above - rows.keys()).values_list(*columns).order_by()
+        rows.update((row[0], row) for row in level)
+        above = {row[2] for row in level if row[2] is not None}
+    width = len(PERSON_VALUE_FIELDS)
+    return {
+        row[1]: _Current(
+            pk=row[0],
+            values=dict(zip(PERSON_VALUE_FIELDS, row[4 : 4 + width], strict=True)),
+            manager=row[3],
+            tree=tuple(row[4 + width :]),
+        )
+        for row in rows.values()
+    }
 
 
 def _create_people(

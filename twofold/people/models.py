@@ -49,6 +49,8 @@ class Person(models.Model):
             models.Index(fields=["location"], name="person_location"),
             models.Index(fields=["level"], name="person_level"),
             models.Index(fields=["high_potential", "active"], name="person_high_potential"),
+            # An identity provider looks people up by email, whatever its case (SCIM).
+            models.Index(Lower("email"), name="person_email_lower"),
         ]
         constraints = [
             models.CheckConstraint(

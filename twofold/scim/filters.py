@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from scim2_models import InvalidFilterException
 from scim2_models.path.expressions import (
     CompareOperator,
@@ -24,6 +26,8 @@ from scim2_models.path.expressions import (
     ValuePath,
 )
 
+from twofold.people.models import Person
+from twofold.scim.models import ScimIdentity
 from twofold.scim.resources import CORE_GROUP, CORE_USER, ENTERPRISE_USER, TWOFOLD_USER
 
 URNS = (CORE_USER, CORE_GROUP, ENTERPRISE_USER, TWOFOLD_USER)
@@ -34,20 +38,22 @@ class Column:
     """Where an attribute lives in the query: a field (or annotation) and how its values compare."""
 
     field: str
-    kind: str = "text"  # text (case-insensitive), exact (case-sensitive), bool, int, level, datetime, id
+    # text (case-insensitive), exact (case-sensitive), bool, int, level, datetime, id; email and
+    # username compare as text, and "eq" on them is answered from an index (below).
+    kind: str = "text"
     optional: bool = True  # may be empty: "pr" tests for a non-empty value
 
 
 USER_COLUMNS = {
     "id": Column("pk", "id", optional=False),
-    "username": Column("scim_user_name", optional=False),
+    "username": Column("scim_user_name", "username", optional=False),
     "externalid": Column("scim_identity__external_id", "exact"),
     "displayname": Column("name", optional=False),
     "name.formatted": Column("name", optional=False),
     "title": Column("title"),
     "active": Column("active", "bool", optional=False),
-    "emails": Column("email", optional=False),
-    "emails.value": Column("email", optional=False),
+    "emails": Column("email", "email", optional=False),
+    "emails.value": Column("email", "email", optional=False),
     "employeenumber": Column("employee_id", "exact", optional=False),
     "department": Column("department"),
     "manager": Column("manager_id", "id"),
@@ -127,15 +133,33 @@ def _compare(column: Column, op: CompareOperator, raw: Any) -> Q:
     if op == CompareOperator.ne:
         return ~_compare(column, CompareOperator.eq, raw)
     lookup = LOOKUPS[op]
+    if column.kind in ("email", "username") and op == CompareOperator.eq and value is not None:
+        return _equal_ignoring_case(column, str(value))
     if column.kind in ("bool",) and op != CompareOperator.eq:
         raise InvalidFilterException(detail=f"{op.value} does not compare true and false")
-    if column.kind == "text" and lookup in ("exact", "contains", "startswith", "endswith"):
+    if column.kind in ("text", "email", "username") and lookup in ("exact", "contains", "startswith", "endswith"):
         lookup = "i" + lookup
     if column.kind in ("int", "level", "id", "datetime", "bool") and lookup in ("contains", "startswith", "endswith"):
         raise InvalidFilterException(detail=f"{op.value} compares text only")
     if value is None:
         return Q(**{f"{column.field}__isnull": True}) if op == CompareOperator.eq else Q(pk__in=[])
     return Q(**{f"{column.field}__{lookup}": value})
+
+
+def _equal_ignoring_case(column: Column, value: str) -> Q:
+    """``eq`` on an email or a userName, the filter an identity provider sends before each write,
+    through the indexes on ``lower(email)`` and ``lower(user_name)`` (``iexact`` would compare
+    ``upper()`` of the column, which no btree index serves)."""
+    wanted = Lower(Value(value))
+    if column.kind == "email":
+        return Q(Exact(Lower(column.field), wanted))
+    # A userName is the identity's, or, for someone the provider has not provisioned, their email.
+    # The two lookups run on their own (each on its index) rather than as one OR across a join.
+    named = ScimIdentity.objects.filter(Exact(Lower("user_name"), wanted)).values_list("person_id", flat=True)
+    by_email = Person.objects.filter(Exact(Lower("email"), wanted), scim_identity__isnull=True).values_list(
+        "pk", flat=True
+    )
+    return Q(pk__in=[*named, *by_email])
 
 
 _NO_MATCH = object()

@@ -35,6 +35,8 @@ class ScimIdentity(models.Model):
         verbose_name = "SCIM identity"
         verbose_name_plural = "SCIM identities"
         constraints = [models.UniqueConstraint(Lower("user_name"), name="scim_identity_user_name_once")]
+        # A provider looks its users up by its own id (``externalId eq``).
+        indexes = [models.Index(fields=["external_id"], name="scim_identity_external_id")]
 
     def __str__(self) -> str:
         return f"SCIM identity {self.user_name} of person {self.person_id}"

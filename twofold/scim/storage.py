@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, DateTimeField, F, QuerySet
+from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from scim2_models import (
     ForbiddenException,
@@ -38,6 +38,7 @@ from twofold.people.import_services import ImportNotPermitted
 from twofold.people.models import Person
 from twofold.people.provisioning import ProvisionConflict, ProvisionedPerson
 from twofold.people.tabular import FileRejected
+from twofold.people.tree_moves import directory_write_lock
 from twofold.scim.filters import GROUP_COLUMNS, TALENT_COLUMNS, USER_COLUMNS, filter_query, sort_field
 from twofold.scim.models import ScimIdentity
 from twofold.scim.resources import (
@@ -76,9 +77,12 @@ LABELS = {
 
 def people() -> QuerySet[Person]:
     """Everyone SCIM shows: the directory, less the people an identity provider deleted."""
+    # "Not deleted" as NOT EXISTS rather than a filter on the outer join's nullable side, which
+    # PostgreSQL's planner cannot estimate (it then sorts the whole directory for one page).
+    deleted = ScimIdentity.objects.filter(person=OuterRef("pk"), deleted_at__isnull=False)
     return (
         Person.objects.select_related("manager", "scim_identity")
-        .filter(scim_identity__deleted_at__isnull=True)
+        .filter(~Exists(deleted))
         .annotate(
             scim_user_name=Coalesce(F("scim_identity__user_name"), F("email"), output_field=CharField()),
             scim_last_modified=Greatest(
@@ -153,7 +157,11 @@ class PeopleStorage(ScimStorage):
             descending = search_request.sort_order == SearchRequest.SortOrder.descending
             order = f"-{field}" if descending else field
         queryset = queryset.order_by(order, "pk")
-        total = queryset.count()
+        if search_request.filter is None:
+            # Everyone less those the provider deleted: two plain counts, not one over a join.
+            total = Person.objects.count() - ScimIdentity.objects.filter(deleted_at__isnull=False).count()
+        else:
+            total = queryset.count()
         start = max(search_request.start_index or 1, 1) - 1
         count = search_request.count
         page = queryset[start : start + count] if count is not None else queryset[start:]
@@ -252,6 +260,8 @@ class PeopleStorage(ScimStorage):
     def _locked(self, resource_id: str, expected_version: str | None) -> Person:
         """The person, their row locked until the operation ends, still at ``expected_version``."""
         person = self._person(resource_id)
+        # Tree writers one at a time, taken before the row lock so that two never wait on each other.
+        directory_write_lock()
         Person.objects.select_for_update().filter(pk=person.pk).first()
         person = self._person(resource_id)
         if expected_version is not None and version_of(person) != expected_version:

@@ -1,0 +1,160 @@
+"""One person's plan (an identity provider's write) reads only the rows it concerns, yet agrees with
+the import's plan over the whole directory: the same refusals, the same changes, and afterwards
+the same tree a full renumbering gives."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import OPERATOR
+from twofold.people.hris_presets import ColumnMapping
+from twofold.people.import_writes import people_plan
+from twofold.people.importing import ParsedPeople, parse_people
+from twofold.people.models import Person
+from twofold.people.provisioning import ProvisionedPerson, person_provision
+from twofold.people.tabular import FileRejected, Table
+from twofold.people.tree import nested_set_intervals
+
+TODAY = date(2026, 1, 1)
+
+
+@pytest.fixture
+def organisation(db) -> None:  # type: ignore[no-untyped-def]
+    call_command("demo_org", people=300, seed=5, as_of=TODAY)
+
+
+def parsed_row(**values: Any) -> ParsedPeople:
+    columns = list(values)
+    table = Table(source="test", format="test", columns=columns, rows=[(1, [str(values[c]) for c in columns])])
+    return parse_people(table, ColumnMapping(fields={name: (name,) for name in columns}), today=TODAY)
+
+
+def row_of(person: Person, **changes: Any) -> dict[str, Any]:
+    values = {
+        "employee_id": person.employee_id,
+        "name": person.name,
+        "email": person.email,
+        "level": person.level,
+        "manager_id": person.manager.employee_id if person.manager else "",
+        "active": "active" if person.active else "inactive",
+    }
+    return {**values, **changes}
+
+
+def refusals(parsed: ParsedPeople, *, one_person: bool) -> list[tuple[Any, ...]]:
+    try:
+        people_plan(parsed, one_person=one_person)
+    except FileRejected as rejected:
+        return [(problem.row, problem.column, problem.message) for problem in rejected.problems]
+    return []
+
+
+def a_manager_with_a_grandchild() -> tuple[Person, Person]:
+    for manager in Person.objects.filter(active=True, manager__isnull=False).order_by("employee_id"):
+        below = Person.objects.filter(tree_left__gt=manager.tree_left, tree_right__lt=manager.tree_right)
+        deep = below.filter(tree_depth__gte=manager.tree_depth + 2).order_by("employee_id").first()
+        if deep is not None:
+            return manager, deep
+    raise AssertionError("the organisation has no three-level chain")
+
+
+def test_both_plans_refuse_the_same_rows_for_the_same_reasons(organisation) -> None:  # type: ignore[no-untyped-def]
+    manager, grandchild = a_manager_with_a_grandchild()
+    someone = Person.objects.exclude(pk__in=[manager.pk, grandchild.pk]).order_by("employee_id").last()
+    assert someone is not None
+    cases = {
+        "cycle through a report's report": row_of(manager, manager_id=grandchild.employee_id),
+        "own manager": row_of(manager, manager_id=manager.employee_id),
+        "unknown manager": row_of(manager, manager_id="E999999"),
+        "email taken": row_of(manager, email=someone.email),
+        "new person, email taken": row_of(someone, employee_id="N000001", email=manager.email),
+        "new person, unknown manager": row_of(someone, employee_id="N000002", email="n2@example.org", manager_id="X1"),
+        "bad level": row_of(manager, level="eleven"),
+    }
+    before = list(Person.objects.order_by("pk").values_list("pk", "manager_id", "email", "tree_left", "tree_right"))
+    for name, values in cases.items():
+        parsed = parsed_row(**values)
+        whole = refusals(parsed, one_person=False)
+        assert whole, f"{name}: the import's plan should refuse it"
+        assert refusals(parsed, one_person=True) == whole, name
+    assert list(Person.objects.order_by("pk").values_list("pk", "manager_id", "email", "tree_left", "tree_right")) == (
+        before
+    )
+
+
+def test_both_plans_see_the_same_changes(organisation) -> None:  # type: ignore[no-untyped-def]
+    manager, grandchild = a_manager_with_a_grandchild()
+    other = Person.objects.filter(level__gte=6).exclude(pk=manager.pk).order_by("employee_id").first()
+    assert other is not None
+    for values in (
+        row_of(grandchild, manager_id=other.employee_id, name="Renamed Person"),
+        row_of(grandchild, active="inactive"),
+        row_of(grandchild, employee_id="N000003", email="new.person@example.org"),
+    ):
+        whole = people_plan(parsed_row(**values)).result
+        one = people_plan(parsed_row(**values), one_person=True).result
+        assert (one.created, one.updated, one.deactivated, one.reactivated) == (
+            whole.created,
+            whole.updated,
+            whole.deactivated,
+            whole.reactivated,
+        )
+
+
+def assert_tree_as_rebuilt() -> None:
+    rows = list(Person.objects.values_list("pk", "manager_id", "employee_id", "tree_left", "tree_right", "tree_depth"))
+    parents = {pk: manager for pk, manager, *_ in rows}
+    expected = nested_set_intervals(parents, order={pk: employee_id for pk, _, employee_id, *_ in rows})
+    assert {pk: tuple(tree) for pk, _, _, *tree in rows} == expected
+
+
+def provision(current: Person | None, **changes: Any) -> Person:
+    values = row_of(current, **changes) if current is not None else changes
+    return person_provision(
+        actor=OPERATOR,
+        person=ProvisionedPerson(
+            employee_id=values["employee_id"],
+            name=values["name"],
+            email=values["email"],
+            level=values["level"],
+            manager_employee_id=values["manager_id"] or None,
+            active=values.get("active", "active") == "active",
+        ),
+        current=current,
+    )
+
+
+def test_one_person_writes_leave_the_tree_numbered_as_a_rebuild_would(organisation) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(11)
+    assert_tree_as_rebuilt()
+    for step in range(25):
+        people = list(Person.objects.order_by("employee_id"))
+        person = rng.choice(people)
+        kind = step % 5
+        if kind == 0:  # a new hire under someone
+            boss = rng.choice(people)
+            provision(
+                None,
+                employee_id=f"E{rng.randint(0, 999999):06d}X",
+                name=f"New Hire {step}",
+                email=f"hire{step}@example.org",
+                level=2,
+                manager_id=boss.employee_id,
+            )
+        elif kind == 1:  # to the top of the tree
+            provision(person, manager_id="")
+        elif kind == 2:  # a new employee id, which may reorder them among their siblings
+            provision(person, employee_id=f"{rng.choice('ABEZ')}{step:04d}")
+        else:  # to a manager outside their own subtree, with everyone under them
+            outside = [
+                other
+                for other in people
+                if not person.tree_left <= other.tree_left <= person.tree_right and other.pk != person.pk
+            ]
+            provision(person, manager_id=rng.choice(outside).employee_id)
+        assert_tree_as_rebuilt()
