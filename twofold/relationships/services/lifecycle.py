@@ -233,8 +233,8 @@ def relationship_request_withdraw(
     The request becomes ``withdrawn`` (recorded as ended by the mentee), the partner's seat is given
     back, and the mentee may choose again — the same partner included: only a partner's decline
     keeps two people from being proposed again. Refused to anyone but the mentee who asked (the
-    answer an unknown relationship gets), for a proposal the programme managers made (it is
-    declined instead), and once the request was answered, expired or withdrawn.
+    partner declines instead), for a proposal the programme managers made (it is declined too), and
+    once the request was answered, expired or withdrawn.
     """
     now = now or timezone.now()
     current = _locked(relationship)
