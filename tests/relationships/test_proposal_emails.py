@@ -192,3 +192,21 @@ def test_a_manager_pick_emails_both_and_the_wording_page_previews_it(
         assert "Sam Example" in page and "{{ answer_by }}" in page and "when the proposal was made" in page
     listing = client.get(reverse("programmes:emails", args=[programme.pk])).content.decode()
     assert "New proposal" in listing and "Partner requested" in listing
+
+
+@pytest.mark.parametrize("kind", [EmailKind.PROPOSAL_MADE, EmailKind.PARTNER_REQUESTED])
+def test_the_manager_sends_a_test_of_each_proposal_email_to_themselves(cast: Cast, kind: str, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    programme = ProgrammeFactory(state=ProgrammeState.MATCHING, managers=[cast.programme_manager])
+    cast.programme_manager.email = "pm@example.org"
+    cast.programme_manager.save()
+    client = signed_in(cast.programme_manager)
+    url = reverse("programmes:email", args=[programme.pk, kind])
+    response = client.post(url, {"action": "test", "subject": "Meet {{ partner_name }}", "body": "By {{ answer_by }}"})
+    assert response.status_code == 200
+    [message] = smtp_server.messages
+    assert message["Subject"] == "[Test] Meet Sam Example" and message["To"].addresses[0].addr_spec == "pm@example.org"
+    assert "By Tuesday 17 March 2026" in body_of(message) and "when the proposal was made" in body_of(message)
+    # A placeholder the email does not have is refused, and nothing is saved or sent.
+    refused = client.post(url, {"action": "save", "subject": "Hi", "body": "{{ invited_by }}"})
+    assert refused.status_code == 400 and len(smtp_server.messages) == 1
+    assert not programme.emails.exists()
