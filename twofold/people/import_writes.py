@@ -25,7 +25,7 @@ from twofold.people.models import Person, PersonSkill, SelfIdentification, Skill
 from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
 from twofold.people.services import TREE_FIELDS
 from twofold.people.tabular import FileRejected
-from twofold.people.tree import path_depth, path_of, tree_paths
+from twofold.people.tree import path_depth, path_ids, path_of, tree_paths
 from twofold.people.tree_moves import tree_place
 
 PERSON_VALUE_FIELDS = (
@@ -346,13 +346,21 @@ def _load_concerned(parsed: ParsedPeople) -> dict[str, _Current]:
         *columns
     )
     rows = {row[0]: row for row in found.order_by()}
-    # Up the management chain from the managers named, one level per query.
-    above = {row[2] for row in rows.values() if row[1] in managers and row[2] is not None}
-    while above - rows.keys():
-        level = Person.objects.filter(pk__in=above - rows.keys()).values_list(*columns).order_by()
-        rows.update((row[0], row) for row in level)
-        above = {row[2] for row in level if row[2] is not None}
     width = len(PERSON_VALUE_FIELDS)
+    # Up the management chain from the managers named: their paths name everyone above them (one
+    # query); the walk along manager ids then checks it, asking for any row a path left out.
+    named = [row for row in rows.values() if row[1] in managers]
+    chain = {pk for row in named for pk in path_ids(row[4 + width])} - rows.keys()
+    if chain:
+        rows.update((row[0], row) for row in Person.objects.filter(pk__in=chain).values_list(*columns).order_by())
+    above = {row[2] for row in named if row[2] is not None}
+    seen: set[int] = set()
+    while above - seen:
+        seen |= above
+        if above - rows.keys():
+            level = Person.objects.filter(pk__in=above - rows.keys()).values_list(*columns).order_by()
+            rows.update((row[0], row) for row in level)
+        above = {rows[pk][2] for pk in above if pk in rows and rows[pk][2] is not None}
     return {
         row[1]: _Current(
             pk=row[0],
