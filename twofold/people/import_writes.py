@@ -195,6 +195,10 @@ def people_plan(
             changed.append("manager")
         if changed:
             result.updated[employee_id] = changed
+            if "email" not in changed:
+                values.pop("email", None)  # parked and set again only when it changes
+            if manager_column:
+                values["manager"] = record.values.get("manager")
             updates.append((person.pk, values))
         if "active" in changed:
             if values["active"]:
@@ -283,14 +287,7 @@ def people_write(plan: PeoplePlan, *, actor: Any, progress: Progress | None = No
         else:
             paths = tree_paths(parents, pks)
         _create_people(records, result.created, parents, paths, pks, present_fields, progress)
-        _update_people(plan.updates, present_fields, progress)
-        if plan.manager_column:
-            manager_rows = [
-                (current[eid].pk, pks[parents[eid]] if parents[eid] else None)  # type: ignore[index]
-                for eid in result.updated
-                if "manager" in result.updated[eid]
-            ]
-            bulk_update_columns(Person, ["manager"], manager_rows)
+        _update_people(plan.updates, present_fields, pks, progress)
         if plan.one_person:
             for employee_id in sorted(plan.moved - set(result.created)):
                 tree_place(pks[employee_id])
@@ -419,7 +416,11 @@ def _field_default(name: str) -> Any:
     return field.get_default()
 
 
-def _update_people(updates: list[tuple[int, dict[str, Any]]], present_fields: list[str], progress: Progress) -> None:
+def _update_people(
+    updates: list[tuple[int, dict[str, Any]]], present_fields: list[str], pks: dict[str, int], progress: Progress
+) -> None:
+    """Each changed person's row in one write: their fields and, when the file has the column, their
+    manager (``values["manager"]``, an employee id; new people's ids are in ``pks`` by now)."""
     if not updates:
         return
     progress.stage("Updating people", len(updates))
@@ -430,8 +431,17 @@ def _update_people(updates: list[tuple[int, dict[str, Any]]], present_fields: li
     if email_changes:
         bulk_update_columns(Person, ["email"], [(pk, f"{pk}@renaming.invalid") for pk, _ in email_changes])
         bulk_update_columns(Person, ["email"], email_changes)
-    rows = [(pk, *(values[name] for name in fields), now) for pk, values in updates]
-    bulk_update_columns(Person, [*fields, "updated_at"], rows)
+    manager = "manager" in updates[0][1]
+    rows = [
+        (
+            pk,
+            *(values[name] for name in fields),
+            *((pks[values["manager"]] if values["manager"] else None,) if manager else ()),
+            now,
+        )
+        for pk, values in updates
+    ]
+    bulk_update_columns(Person, [*fields, *(["manager"] if manager else []), "updated_at"], rows)
     progress.advance(len(updates))
 
 
