@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from twofold.accounts import permissions
 from twofold.api.auth import caller
@@ -120,4 +120,4 @@ def insights_programmes(request: HttpRequest) -> Any:
         ],
         "pending_programme_ids": [pk for pk in visible if report is None or pk not in report.headlines],
     }
-    return (200 if report is not None else 202), body
+    return Status(200 if report is not None else 202, body)
