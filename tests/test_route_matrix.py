@@ -39,7 +39,7 @@ from twofold.people.models import ImportJob, ImportJobStatus, Skill
 from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import EnrolmentStatus, MatchingMode, ProgrammeState
 from twofold.relationships.calendar import calendar_feed_for
-from twofold.relationships.models import AdvocacyAction, Concern, MeetingStatus
+from twofold.relationships.models import AdvocacyAction, Concern, MeetingStatus, Relationship
 from twofold.webhooks.models import Delivery, DeliveryStatus, Subscription
 
 # The roles, in the order of the columns of TABLE.
@@ -140,6 +140,7 @@ relationships:concern_handle    302 405 405 405 405 405 405 405 405 405 | 302 40
 relationships:concerns          302 403 403 403 403 403 200 200 403 200 | -
 relationships:detail            302 404 200 200 404 404 403 403 404 403 | -
 relationships:end               302 405 405 405 405 405 405 405 405 405 | 302 404 302 302 404 404 403 403 404 403
+relationships:withdraw_request  302 405 405 405 405 405 405 405 405 405 | 302 404 404 302 404 404 403 403 404 403
 relationships:knowledge         302 405 405 405 405 405 405 405 405 405 | 302 404 302 302 404 404 403 403 404 403
 relationships:meeting_edit      302 404 200 200 404 404 403 403 404 403 | 302 404 302 302 404 404 403 403 404 403
 relationships:meeting_log       302 405 405 405 405 405 405 405 405 405 | 302 404 302 302 404 404 403 403 404 403
@@ -258,6 +259,7 @@ def scene(cast: Cast) -> Scene:
     # In the pool without a partner, and a free mentor the rules allow for them.
     sam = PersonFactory(employee_id="S9", name="Sam Senior", level=8, department="Operations")
     june = PersonFactory(employee_id="J9", name="June Junior", level=2, department="Marketing")
+    max_mentor = PersonFactory(employee_id="J8", name="Max Junior", level=2, department="Design")
     people_tree_rebuild()
     other_pm = UserFactory(username="pm-elsewhere", is_programme_manager=True)
     users: dict[str, User | None] = {
@@ -313,6 +315,12 @@ def scene(cast: Cast) -> Scene:
     )
     EnrolmentFactory(programme=choosing, person=cast.vp_sales, role=MENTEE, status=EnrolmentStatus.ACTIVE)
     june_choosable = EnrolmentFactory(programme=choosing, person=june, role=MENTOR, status=EnrolmentStatus.ACTIVE)
+    # Vera's own request in another participant-choice programme, waiting for its partner: she may withdraw it.
+    choosing_again = ProgrammeFactory(
+        name="Choose again", state=ProgrammeState.MATCHING, matching_mode=MatchingMode.PARTICIPANT_CHOICE, managers=pm
+    )
+    vera_request = propose(choosing_again, max_mentor, cast.vp_sales, now=month_ago)
+    Relationship.objects.filter(pk=vera_request.pk).update(requested_by_mentee=True, mentee_answer="accepted")
     skill = Skill.objects.create(name="Prompting")
     webhook = Subscription.objects.create(
         name="HR channel", url="https://hooks.example.org/hr", events=["proposal.made"], secret="whsec_scene"
@@ -353,6 +361,7 @@ def scene(cast: Cast) -> Scene:
         "programmes:email": {"pk": mentoring.pk, "kind": "invitation"},
         "relationships:calendar_feed": {"token": calendar_feed_for(cast.ana).token},
         "relationships:answer": {"pk": proposal.pk},
+        "relationships:withdraw_request": {"pk": vera_request.pk},
         "relationships:advocacy": {"pk": sponsored.pk},
         "relationships:advocacy_outcome": {"pk": sponsored.pk, "action_id": action.pk},
         "relationships:meeting_edit": {**on_pair, "meeting_id": meeting.pk},
@@ -439,6 +448,7 @@ def scene(cast: Cast) -> Scene:
         "relationships:concern": {"text": "Something is off"},
         "relationships:nominate": {"programme": future.pk, "statement": "Ready to lead"},
         "relationships:end": {"reason": "Moving on", "confirmed": "yes"},
+        "relationships:withdraw_request": {"confirmed": "yes"},
         "relationships:complete": {},
         "relationships:concern_handle": {"status": "acknowledged"},
         "scim:users": {"userName": "someone@example.org"},

@@ -23,9 +23,9 @@ from twofold.matching.candidates import (
     Values,
     quantum_for,
     search,
-    solve_dense,
     tie_breakers,
 )
+from twofold.matching.dense import solve_dense
 from twofold.matching.flow import Transport, solve_transport
 
 IntArray = NDArray[np.int64]

@@ -34,7 +34,9 @@ every allowed pair (or provably within a tolerance):
 
 A :class:`PairSource` produces scores a block of rows at a time, as cheaply as it can (one BLAS
 product per block for people's features, with cheap rules applied); the pairs that pass the filter
-are rechecked exactly against every rule.
+are rechecked exactly against every rule. The graph and its growth (steps 2 and 3) live in
+:mod:`twofold.matching.candidate_graph`; small one-seat-each problems skip the search for SciPy's
+dense solver (:mod:`twofold.matching.dense`).
 """
 
 from __future__ import annotations
@@ -45,21 +47,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
+from twofold.matching.candidate_graph import CandidateGraph, initial_candidates, saturate
 from twofold.matching.certificate import carried_bound, centred, cover_bound, scan_round
-from twofold.matching.flow import Transport, TransportSolution, maximum_flow, profit_limit, solve_transport
-from twofold.matching.pairs import (
-    EMPTY,
-    Block,
-    PairSource,
-    Values,
-    sorted_unique,
-    tie_breakers,
-    top_k,
-    top_k_by_column,
-)
-from twofold.matching.structure import augmenting_pairs
+from twofold.matching.flow import Transport, TransportSolution, profit_limit, solve_transport
+from twofold.matching.pairs import EMPTY, Block, PairSource, Values, tie_breakers
 
 __all__ = [
     "Block",
@@ -69,12 +61,10 @@ __all__ = [
     "Values",
     "quantum_for",
     "search",
-    "solve_dense",
     "tie_breakers",
 ]
 
 IntArray = NDArray[np.int64]
-BoolArray = NDArray[np.bool_]
 FloatArray = NDArray[np.float64]
 # People per side in the sample whose exact solution prices the first candidate lists.
 _SAMPLE = 250
@@ -155,7 +145,7 @@ def search(
     settings = settings or SearchSettings()
     clock = _Clock()
     quantum = quantum_for(source.n_left, source.n_right, source.score_bound, source.integral)
-    graph = _Graph(source, quantum)
+    graph = CandidateGraph(source, quantum)
 
     with clock("prices"):
         if warm_start is not None and len(warm_start.estimates[0]) == source.n_left:
@@ -166,14 +156,14 @@ def search(
         hint = (np.rint(row_price / quantum).astype(np.int64), np.rint(col_price / quantum).astype(np.int64))
     with clock("candidates"):
         if warm_start is None:
-            graph.add(*_initial_candidates(source, settings.k, row_price, col_price, quantum))
+            graph.add(*initial_candidates(source, settings.k, row_price, col_price, quantum))
         else:
             # The same source: the warm start's pairs are allowed and its scores exact already.
             graph.adopt(*warm_start.graph, warm_start.graph_score)
         if seed_pairs is not None:
             graph.add(np.asarray(seed_pairs[0], dtype=np.int64), np.asarray(seed_pairs[1], dtype=np.int64))
     with clock("structure"):
-        structure_rounds, known_flows = _saturate(
+        structure_rounds, known_flows = saturate(
             source,
             graph,
             left_capacity=left_capacity,
@@ -215,7 +205,7 @@ def search(
                 source, (graph.left, graph.right), quantum, solution, left_capacity, right_capacity, per_row
             )
             # A bound on the score alone: the seat count and the group minimums met are already
-            # the most any solution has (proven by _saturate, and the graph only grows).
+            # the most any solution has (proven by saturate, and the graph only grows).
             bound = float(found.bound) * quantum
             if not found.empty and bound > settings.tolerance * abs(total) > 0:
                 # The simple bounds may be loose where the optimum is not: the exact cover of the
@@ -253,71 +243,6 @@ def search(
     )
 
 
-# Up to this many pairs (and people on the smaller side), a one-seat-each problem is solved over
-# every pair at once by SciPy's dense solver: below it the candidate search's fixed costs (price
-# sample, structure proof, certificate) dominate, measured 4-9x SciPy's time at 1,000 x 1,000.
-DENSE_PAIRS = 1_000_000
-_DENSE_SIDE = 2_000
-
-
-def solve_dense(source: PairSource, left_capacity: IntArray, right_capacity: IntArray) -> SearchResult | None:
-    """The exact optimum over every allowed pair - most pairs, then the best total - of a small
-    problem where everyone has at most one seat, by SciPy's ``linear_sum_assignment`` on the dense
-    matrix; ``None`` when the problem is not of that kind (seats, size, scores too large for exact
-    float sums). Allowed pairs earn a bonus larger than any difference in total score, forbidden
-    ones cost more than all bonuses together, so the solver's full assignment of the smaller side
-    holds the most allowed pairs there are; the forbidden ones it needed are then dropped.
-    """
-    if left_capacity.max(initial=0) > 1 or right_capacity.max(initial=0) > 1 or not source.integral:
-        return None
-    rows = np.flatnonzero(left_capacity > 0)
-    cols = np.flatnonzero(right_capacity > 0)
-    smaller = min(len(rows), len(cols))
-    if len(rows) * len(cols) > DENSE_PAIRS or smaller > _DENSE_SIDE:
-        return None
-    started = time.perf_counter()
-    values, allowed = source.subblock(rows, cols)
-    top = float(source.score_bound)
-    bonus = smaller * 2 * top + 1
-    forbidden = (smaller + 1) * (bonus + top + 1)
-    if forbidden * (smaller + 1) >= 2.0**52:
-        return None  # sums of such weights would no longer be exact in float64
-    weights = np.where(allowed, values + bonus, -forbidden)
-    r, c = linear_sum_assignment(weights, maximize=True)
-    keep = allowed[r, c]
-    left, right = rows[r[keep]], cols[c[keep]]
-    order = np.lexsort((right, left))
-    left, right = left[order], right[order]
-    score, _ = source.exact(left, right)
-    zero_left, zero_right = np.zeros(source.n_left, dtype=np.int64), np.zeros(source.n_right, dtype=np.int64)
-    solution = TransportSolution(
-        chosen=np.ones(len(left), dtype=bool),
-        matched=len(left),
-        left_price=zero_left,
-        right_price=zero_right,
-        group_matched=np.zeros(0, dtype=np.int64),
-        quota_met=0,
-        quota_total=0,
-        solver="scipy-dense",
-        bellman_ford_rounds=0,
-    )
-    return SearchResult(
-        left=left,
-        right=right,
-        score=score,
-        solution=solution,
-        total=float(np.sum(score)),
-        bound=0.0,
-        certified=True,
-        quantum=1.0,
-        edges=int(allowed.sum()),
-        rounds=1,
-        graph=(left, right),
-        graph_score=score,
-        seconds={"solve": time.perf_counter() - started},
-    )
-
-
 class _Clock:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -335,78 +260,6 @@ class _Lap:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds[self.name] = self.seconds.get(self.name, 0.0) + time.perf_counter() - self.start
-
-
-class _Graph:
-    """The growing candidate graph: unique allowed pairs, sorted, with exact and integer scores."""
-
-    def __init__(self, source: PairSource, quantum: float):
-        self.source = source
-        self.quantum = quantum
-        self.width = max(source.n_right, 1)
-        self.keys = EMPTY
-        self.score = np.zeros(0, dtype=np.float64)
-
-    @property
-    def left(self) -> IntArray:
-        return self.keys // self.width
-
-    @property
-    def right(self) -> IntArray:
-        return self.keys % self.width
-
-    def add(self, left: IntArray, right: IntArray) -> int:
-        """Add the allowed pairs among ``left``/``right`` that are new; return how many."""
-        keys = sorted_unique(left.astype(np.int64) * self.width + right.astype(np.int64))
-        keys = keys[~self.contains_keys(keys)]
-        if len(keys) == 0:
-            return 0
-        score, allowed = self.source.exact(keys // self.width, keys % self.width)
-        keys, score = keys[allowed], score[allowed]
-        if len(keys) == 0:
-            return 0
-        # Sorted by (left, right) whatever order the pairs were found in, so the solver always sees
-        # the same graph in the same order: that is what makes runs deterministic.
-        merged = np.concatenate([self.keys, keys])
-        order = np.argsort(merged, kind="stable")
-        self.keys = merged[order]
-        self.score = np.concatenate([self.score, score])[order]
-        return len(keys)
-
-    def adopt(self, left: IntArray, right: IntArray, score: FloatArray) -> None:
-        """Start from another graph of the same source: its pairs (allowed, sorted by (left,
-        right), unique) with their exact scores."""
-        assert len(self.keys) == 0
-        self.keys = left.astype(np.int64) * self.width + right.astype(np.int64)
-        self.score = score.copy()
-
-    def contains_keys(self, keys: IntArray) -> BoolArray:
-        if len(self.keys) == 0:
-            return np.zeros(len(keys), dtype=bool)
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return self.keys[at] == keys
-
-    def contains(self, left: IntArray, right: IntArray) -> BoolArray:
-        return self.contains_keys(left.astype(np.int64) * self.width + right.astype(np.int64))
-
-    def transport(
-        self,
-        left_capacity: IntArray,
-        right_capacity: IntArray,
-        right_group: IntArray | None,
-        group_quota: IntArray | None,
-    ) -> Transport:
-        return Transport(
-            n_left=self.source.n_left,
-            n_right=self.source.n_right,
-            left=self.left,
-            right=self.right,
-            profit=np.rint(self.score / self.quantum).astype(np.int64),
-            left_capacity=left_capacity,
-            right_capacity=right_capacity,
-            right_group=right_group,
-            group_quota=group_quota,
-        )
 
 
 def _sample_prices(
@@ -476,94 +329,6 @@ def _complete(part: PairSource, known: FloatArray, n: int, *, rows_side: bool = 
     return price
 
 
-def _saturate(
-    source: PairSource,
-    graph: _Graph,
-    *,
-    left_capacity: IntArray,
-    right_capacity: IntArray,
-    maximize_matched: bool,
-    right_group: IntArray | None,
-    group_quota: IntArray | None,
-    prices: tuple[FloatArray, FloatArray],
-) -> tuple[int, tuple[int | None, int | None]]:
-    """Grow the graph until its most group-minimum seats, then its most seats (when they count),
-    are proven the most over every allowed pair (:mod:`twofold.matching.structure`).
-
-    Each round is a max-flow of the graph and one search of the whole problem's residual network;
-    a round that finds augmenting paths adds the pairs they cross, so the graph's maximum grows
-    every round. Returns the number of rounds and the two proven maxima (None where not asked):
-    the graph keeps them, as it only grows, so its solves need not count them again.
-    """
-    goals = []
-    if group_quota is not None and int(group_quota.sum()) > 0:
-        goals.append(True)
-    if maximize_matched:
-        goals.append(False)
-    jitter = 1e-3 * max(source.score_bound / max(source.n_left, source.n_right, 1), graph.quantum)
-    rounds = 0
-    most: dict[bool, int] = {}
-    for quota in goals:
-        while True:
-            rounds += 1
-            flow = maximum_flow(graph.transport(left_capacity, right_capacity, right_group, group_quota), quota=quota)
-            pairs = augmenting_pairs(
-                source, flow, (graph.left, graph.right), row_price=prices[0], col_price=prices[1], jitter=jitter
-            )
-            if pairs is None:
-                most[quota] = flow.value
-                break
-            if graph.add(*pairs) == 0:
-                # Every pair found is allowed and outside the graph; adding none means the source's
-                # block scores and its exact check disagree about what is allowed.
-                raise RuntimeError("the pair source's allowed pairs are inconsistent")
-    return rounds, (most.get(False), most.get(True))
-
-
 def _spread(n: int, m: int) -> IntArray:
     """``m`` evenly spaced indices out of ``n`` (deterministic)."""
     return np.unique(np.linspace(0, n - 1, num=min(n, m)).round().astype(np.int64))
-
-
-def _initial_candidates(
-    source: PairSource, k: int, row_price: FloatArray, col_price: FloatArray, quantum: float
-) -> tuple[IntArray, IntArray]:
-    """One pass over ``s_ij - a_i - b_j`` (estimated prices): each row's top ``k`` and each
-    column's top ``k`` (kept across blocks from each block's best rows).
-
-    Ranking by the reduced score puts first the pairs complementary slackness says an optimum is
-    made of; a row's own price does not change its ranking, nor a column's its own, so one matrix
-    serves both directions.
-    """
-    jitter = 1e-3 * max(source.score_bound / max(source.n_left, source.n_right, 1), quantum)
-    found_left: list[IntArray] = []
-    found_right: list[IntArray] = []
-    best_value = np.full((k, source.n_right), -np.inf)
-    best_row = np.full((k, source.n_right), -1, dtype=np.int64)
-    worst = np.full(source.n_right, -np.inf)
-    for block in source.scan(row_price, col_price, jitter=jitter):
-        r, c = top_k(block.values, k)
-        found_left.append(block.rows[r])
-        found_right.append(block.cols[c])
-        # A column keeps its best rows of each block, as many as its share of the k it may hold:
-        # ranked from the same row-major block (a transposed copy or product cost as much again).
-        per_block = max(1, math.ceil(k * len(block.rows) / max(source.n_left, 1)))
-        col_pos, row_pos = top_k_by_column(block.values, per_block)
-        value = block.values[row_pos, col_pos].astype(np.float64)
-        cols = block.cols[col_pos]
-        # Only candidates that beat their column's current k-th best are merged in.
-        improving = value > worst[cols]
-        col_pos, row_pos, value, cols = col_pos[improving], row_pos[improving], value[improving], cols[improving]
-        rank = np.arange(len(col_pos)) - np.searchsorted(col_pos, col_pos, side="left")
-        for level in range(int(rank.max(initial=-1)) + 1):
-            at = rank == level
-            columns, picked, offer = cols[at], block.rows[row_pos[at]], value[at]
-            slot = np.argmin(best_value[:, columns], axis=0)
-            better = offer > best_value[slot, columns]
-            best_value[slot[better], columns[better]] = offer[better]
-            best_row[slot[better], columns[better]] = picked[better]
-            worst[columns] = best_value[:, columns].min(axis=0)
-    held = best_row >= 0
-    found_left.append(best_row[held])
-    found_right.append(np.broadcast_to(np.arange(source.n_right), best_row.shape)[held])
-    return np.concatenate(found_left), np.concatenate(found_right)

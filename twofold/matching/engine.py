@@ -16,7 +16,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from twofold.matching.candidates import SearchResult, SearchSettings, search, solve_dense
+from twofold.matching.candidates import SearchResult, SearchSettings, search
+from twofold.matching.dense import solve_dense
 from twofold.matching.explain import Reason, Unmatched, explain_unmatched
 from twofold.matching.fairness import FairnessReport, fairness_report, group_minimums
 from twofold.matching.participants import MatchProblem
@@ -100,7 +101,7 @@ def match(problem: MatchProblem) -> MatchResult:
     Complexity: O(n_left * n_right * features / BLAS speed) for the scans of all pairs (a few
     passes), plus the exact solves of a candidate graph of O((n_left + n_right) * k) edges. A
     programme of one seat each and at most 1,000,000 pairs is solved over every pair at once by
-    SciPy's dense solver (:func:`~twofold.matching.candidates.solve_dense`), exact.
+    SciPy's dense solver (:func:`~twofold.matching.dense.solve_dense`), exact.
     """
     started = time.perf_counter()
     policy = problem.policy

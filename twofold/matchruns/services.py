@@ -16,7 +16,8 @@ Two rules keep a run from half-happening:
   the proposal records it (or why it was skipped) together, so a crash loses at most the pair in
   hand and no pair is ever proposed twice. Only when every proposal is decided does the run become
   ``published``. Publishing a run left ``publishing`` finishes it; publishing a published run
-  changes nothing.
+  changes nothing. The people proposed are emailed by the worker after the publication committed,
+  each once however often it is published (:mod:`twofold.relationships.reminders.proposals`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme, ProgrammeState
 from twofold.programmes.services import ProgrammeRuleBroken, programme_transition
 from twofold.relationships.errors import RelationshipRuleBroken
+from twofold.relationships.reminders.proposals import proposal_emails_later
 from twofold.relationships.services import pair_refusal, relationship_propose
 
 logger = logging.getLogger(__name__)
@@ -604,7 +606,8 @@ def match_run_publish(*, actor: Any, run: MatchRun, now: datetime | None = None)
     Each pair is proposed through :func:`twofold.relationships.services.relationship_propose`, which
     checks every rule again under row locks: a pair that has become impossible since the run (someone
     left, was paired meanwhile) is skipped with its reason, and the others still go out. A matching
-    programme starts running. Idempotent and resumable: see the module docstring.
+    programme starts running. Both people of each pair are emailed once it is committed (a refused
+    publication emails nobody). Idempotent and resumable: see the module docstring.
     """
     now = now or timezone.now()
     authorize(actor, "matchruns.publish", MatchRun.objects.select_related("programme").get(pk=run.pk).programme)
@@ -633,6 +636,12 @@ def match_run_publish(*, actor: Any, run: MatchRun, now: datetime | None = None)
                 # Two publishers finishing together: the other one started the programme.
                 if refusal.code != "state_changed":
                     raise
+    # Both people of each pair are emailed by the worker once this is committed. Queued on every
+    # call, not only the first: a publication resumed after its worker died queues the emails the
+    # dead one never did, and those already sent are not sent again.
+    proposal_emails_later(
+        Proposal.objects.filter(run=run, relationship__isnull=False).values_list("relationship_id", flat=True)
+    )
     decided = Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("pk")
     result = PublishResult(proposed=decided.filter(relationship__isnull=False).count())
     result.skipped = [(proposal, proposal.skipped_reason) for proposal in decided.exclude(skipped_reason="")]

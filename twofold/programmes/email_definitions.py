@@ -1,7 +1,9 @@
 """The emails a programme sends, each with its default wording, the placeholders it may use and the
-footer its managers cannot remove: the invitation and its reminder (sent from this app), the
-proposal reminder and the reminders of a running pair (sent by the daily run of
-:mod:`twofold.relationships.reminders`, which fills in the same placeholders).
+footer its managers cannot remove: the invitation and its reminder (sent from this app), the email
+of a new proposal or partner request (sent by the worker once the proposal is committed, see
+:mod:`twofold.relationships.reminders.proposals`), the proposal reminder and the reminders of a
+running pair (sent by the daily run of :mod:`twofold.relationships.reminders`, which fills in the
+same placeholders).
 
 Kept apart from the sending so that the programme's email pages, the invitations and the daily run
 all read one list: a placeholder named here is the one the preview shows, the check accepts and the
@@ -50,6 +52,13 @@ PAIR_FOOTER = (
     "You get this email because you take part in {{ programme_name }} in Twofold, the mentoring and "
     "sponsorship tool your organisation runs. It is an automatic reminder: replies are not read. "
     "Reminders stop when the relationship ends; to decline, end it or raise a concern, open {{ link }}"
+)
+
+# The same for the email of a new proposal: it is sent once, and the proposal's page declines it.
+PROPOSAL_FOOTER = (
+    "You get this email because you take part in {{ programme_name }} in Twofold, the mentoring and "
+    "sponsorship tool your organisation runs. It was sent once, automatically, when the proposal was "
+    "made: replies are not read. Declining the proposal stops every email about it: {{ link }}"
 )
 
 
@@ -106,6 +115,46 @@ EMAILS: dict[str, EmailDefinition] = {
         ),
         placeholders=INVITATION_PLACEHOLDERS,
         footer=INVITATION_FOOTER,
+    ),
+    EmailKind.PROPOSAL_MADE: EmailDefinition(
+        kind=EmailKind.PROPOSAL_MADE,
+        subject="You have been matched with {{ partner_name }}",
+        body=(
+            "Hello {{ first_name }},\n\n"
+            "{{ programme_name }} proposes {{ partner_name }} as your {{ partner_role }}.\n\n"
+            "{{ next_step }}\n\n"
+            "See who {{ partner_name }} is, what they hope for and why you were matched: {{ link }}"
+        ),
+        placeholders=_pair(
+            {
+                "answer_by": "the last day to answer, or “no set date”",
+                "next_step": "what the reader does now: answer by the last day, or (one-sided acceptance, "
+                "to the mentor or sponsor) nothing, their partner answers",
+            }
+        ),
+        footer=PROPOSAL_FOOTER,
+        samples={
+            "answer_by": "Tuesday 17 March 2026",
+            "next_step": "Please accept or decline the proposal by Tuesday 17 March 2026. Declining is fine: "
+            "you go back into the pool for another match.",
+        },
+        preview_as=PAIR_PREVIEW,
+    ),
+    EmailKind.PARTNER_REQUESTED: EmailDefinition(
+        kind=EmailKind.PARTNER_REQUESTED,
+        subject="{{ partner_name }} asks you to be their {{ own_role }}",
+        body=(
+            "Hello {{ first_name }},\n\n"
+            "{{ partner_name }} has asked you to be their {{ own_role }} in {{ programme_name }}, a "
+            "{{ programme_kind }} programme.\n\n"
+            "Read what {{ partner_name }} hopes for and why the matching suggests you, then accept or decline "
+            "by {{ answer_by }}. Declining is fine: your place stays open for someone else.\n\n"
+            "Answer the request: {{ link }}"
+        ),
+        placeholders=_pair({"answer_by": "the last day to answer, or “no set date”"}),
+        footer=PROPOSAL_FOOTER,
+        samples={"answer_by": "Tuesday 17 March 2026"},
+        preview_as="With you as the one asked and Sam Example as the one asking.",
     ),
     EmailKind.PROPOSAL_AWAITING: EmailDefinition(
         kind=EmailKind.PROPOSAL_AWAITING,

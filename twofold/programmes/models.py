@@ -226,6 +226,10 @@ class EmailKind(models.TextChoices):
 
     INVITATION = "invitation", "Invitation"
     INVITATION_REMINDER = "invitation_reminder", "Invitation reminder"
+    # Sent by the worker the moment a pair is proposed (a match run published, a manager's pick) or
+    # a partner requested (participant choice, to the partner only).
+    PROPOSAL_MADE = "proposal_made", "New proposal"
+    PARTNER_REQUESTED = "partner_requested", "Partner requested"
     # The daily run's emails to a pair (their names are the reminders' kinds).
     PROPOSAL_AWAITING = "proposal_awaiting", "Proposal waiting for an answer"
     MEETING_UPCOMING = "meeting_upcoming", "Meeting coming up"

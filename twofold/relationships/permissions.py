@@ -35,6 +35,12 @@ def can_request_partner(user: Any, enrolment: Any) -> bool:
     return enrolment.role == "mentee" and p.can_act_for(user, enrolment.person)
 
 
+def can_withdraw_request(user: Any, relationship: Any) -> bool:
+    """Withdrawing a request for a partner (participant choice): the mentee or protégé who asked,
+    themselves."""
+    return p.can_act_for(user, relationship.mentee)
+
+
 def register_rules() -> None:
     p.register("relationships.view", p.can_view_relationship, refusal="No such relationship.", hidden=True)
     for action in PAIR_ACTIONS:
@@ -52,6 +58,11 @@ def register_rules() -> None:
         can_request_partner,
         refusal="Only the mentee or protégé asks for a partner, for themselves.",
         hidden=True,
+    )
+    p.register(
+        "relationships.withdraw_request",
+        can_withdraw_request,
+        refusal="Only the one who asked for a partner withdraws the request; the partner declines it.",
     )
     p.register(
         "relationships.manage",

@@ -19,6 +19,7 @@ from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.programmes.emails import invitation_reminders_send
 from twofold.relationships.reminders import reminders_send
+from twofold.relationships.reminders.proposals import proposal_emails_send
 from twofold.relationships.retention import retention_apply
 
 DEFAULT_RUN_TIME = "07:00"
@@ -99,3 +100,10 @@ def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
         "sent": report.counts | {"invitation_reminder": len(invitations.sent)},
         "failed": len(report.failed) + len(invitations.failed),
     }
+
+
+@traced_task()
+def proposal_emails_task(relationship_ids: list[int]) -> dict[str, int]:
+    """Email the people of these new proposals, each once (see :mod:`.reminders.proposals`)."""
+    report = proposal_emails_send(relationship_ids=relationship_ids)
+    return {"sent": len(report.sent), "failed": len(report.failed), "already_sent": report.already_sent}

@@ -13,6 +13,7 @@ urlpatterns = [
     # The pair's page; twofold/relationships/links.py builds the same path for emails and calendars.
     path("relationships/<int:pk>/", views.relationship_detail, name="detail"),
     path("relationships/<int:pk>/answer/", views.relationship_answer_view, name="answer"),
+    path("relationships/<int:pk>/withdraw-request/", views.relationship_request_withdraw_view, name="withdraw_request"),
     path("relationships/<int:pk>/agreement/", views.agreement_edit, name="agreement"),
     path("relationships/<int:pk>/agreement/accept/", views.agreement_accept_view, name="agreement_accept"),
     path("relationships/<int:pk>/meetings/", views.meeting_list, name="meetings"),

@@ -18,7 +18,9 @@ the partner, the programme and a link; they never carry a meeting note, a privat
 and they are worded as the pair's programme words them (:mod:`.messages`).
 
 The seams: :mod:`.rules` (what is due, from one pair's facts), :mod:`.due` (reading the facts and
-what was sent), :mod:`.messages` (the emails) and :mod:`.sending` (sending each once).
+what was sent), :mod:`.messages` (the emails) and :mod:`.sending` (sending each once). The email of a
+new proposal, sent once by the worker when the proposal is made rather than by the daily run, uses
+the same claims (:mod:`.proposals`).
 """
 
 from __future__ import annotations

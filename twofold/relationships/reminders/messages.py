@@ -18,13 +18,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import dateformat, timezone
 
-from twofold.people.models import Person
 from twofold.programmes.emails import email_message, email_render, email_wording
 from twofold.programmes.models import EmailKind
 from twofold.relationships.calendar import meeting_ends_at, meeting_invitation
 from twofold.relationships.links import relationship_link
-from twofold.relationships.models import CheckInPoint
-from twofold.relationships.reminders.rules import CHECK_IN_NAMES, DueReminder, ReminderKind, local_date
+from twofold.relationships.models import CheckInPoint, Relationship
+from twofold.relationships.reminders.rules import CHECK_IN_NAMES, DueReminder, Recipient, ReminderKind, local_date
 
 # The wording each programme sends, read once per programme and kind in a run.
 WordingCache = dict[tuple[int, str], tuple[str, str]]
@@ -38,30 +37,36 @@ def _day(day: date) -> str:
     return dateformat.format(day, "l j F Y")
 
 
-def _partner_of(due: DueReminder) -> Person:
-    relationship = due.relationship
-    return relationship.mentor if due.recipient.person_id == relationship.mentee_id else relationship.mentee
-
-
-def reminder_values(due: DueReminder) -> dict[str, str]:
-    """The placeholders' values of one reminder to one of the pair."""
-    relationship = due.relationship
+def pair_values(relationship: Relationship, recipient: Recipient) -> dict[str, str]:
+    """The placeholders every email to one of a pair has (:data:`PAIR_PLACEHOLDERS`), for ``recipient``."""
     programme = relationship.programme
-    is_mentor = due.recipient.person_id == relationship.mentor_id
-    name = " ".join(due.recipient.name.split())
-    values = {
+    is_mentor = recipient.person_id == relationship.mentor_id
+    name = " ".join(recipient.name.split())
+    partner = relationship.mentee if is_mentor else relationship.mentor
+    return {
         "first_name": name.split()[0] if name else "",
         "name": name,
         "own_role": programme.mentor_label if is_mentor else programme.mentee_label,
-        "partner_name": _partner_of(due).name,
+        "partner_name": partner.name,
         "partner_role": programme.mentee_label if is_mentor else programme.mentor_label,
         "programme_name": programme.name,
         "programme_kind": programme.get_kind_display().lower(),
         "link": relationship_link(relationship.pk),
     }
+
+
+def answer_by(relationship: Relationship) -> str:
+    """The last day to answer a proposal, or "no set date"."""
+    expires = relationship.expires_at
+    return _day(local_date(expires)) if expires is not None else "no set date"
+
+
+def reminder_values(due: DueReminder) -> dict[str, str]:
+    """The placeholders' values of one reminder to one of the pair."""
+    relationship = due.relationship
+    values = pair_values(relationship, due.recipient)
     if due.kind == ReminderKind.PROPOSAL_AWAITING:
-        expires = relationship.expires_at
-        values["answer_by"] = _day(local_date(expires)) if expires is not None else "no set date"
+        values["answer_by"] = answer_by(relationship)
     if due.kind in (ReminderKind.MEETING_DUE, ReminderKind.RELATIONSHIP_IDLE):
         days = due.days_since_meeting
         values["last_met"] = "none yet" if days is None else ("1 day ago" if days == 1 else f"{days} days ago")

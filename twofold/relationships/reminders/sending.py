@@ -65,21 +65,26 @@ def reminder_claims_release() -> int:
     return deleted
 
 
-def _claim(due: DueReminder, *, today: date) -> ReminderSent | None:
-    """Record the reminder before sending it; None when another run already has (the unique constraint)."""
+def reminder_claim(*, kind: str, key: str, recipient: str, sent_on: date) -> ReminderSent | None:
+    """Record an email before sending it, ``pending`` until the mail server took it; None when
+    another run already has (the unique constraint on kind, key, recipient and day)."""
     try:
         with transaction.atomic():
             return ReminderSent.objects.create(
-                kind=due.kind.value,
-                key=due.key,
-                recipient=due.recipient.email,
-                sent_on=today,
+                kind=kind,
+                key=key,
+                recipient=recipient,
+                sent_on=sent_on,
                 pending=True,
                 claimed_by=process_identity(),
                 claimed_at=timezone.now(),
             )
     except IntegrityError:
         return None
+
+
+def _claim(due: DueReminder, *, today: date) -> ReminderSent | None:
+    return reminder_claim(kind=due.kind.value, key=due.key, recipient=due.recipient.email, sent_on=today)
 
 
 def reminders_send(*, today: date | None = None, connection: BaseEmailBackend | None = None) -> ReminderReport:

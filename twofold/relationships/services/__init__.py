@@ -34,6 +34,7 @@ from twofold.relationships.services.lifecycle import (
     relationship_end,
     relationship_propose,
     relationship_request,
+    relationship_request_withdraw,
     relationships_expire,
 )
 from twofold.relationships.services.managing import (
@@ -98,5 +99,6 @@ __all__ = [
     "relationship_pick_partner",
     "relationship_propose",
     "relationship_request",
+    "relationship_request_withdraw",
     "relationships_expire",
 ]

@@ -30,6 +30,7 @@ from twofold.relationships.models import (
     RelationshipState,
 )
 from twofold.relationships.pairing import history_refusal, pair_history, partnered_mentees, pool_place
+from twofold.relationships.reminders.proposals import proposal_emails_later
 from twofold.relationships.selectors import (
     END_WINDOW,
     NOMINATION_STATES,
@@ -196,7 +197,8 @@ def relationship_request(
     checked on locked rows, one of the mentor's seats held while it waits (given back when it is
     declined or expires), the mentee's one open relationship in the programme (so one request at a
     time). Asking counts as the mentee's acceptance; the mentor answers, whatever the programme's
-    "who must accept" says. ``score``, ``breakdown`` and ``weights`` are the engine's ranking of the
+    "who must accept" says. The partner is emailed (``partner_requested``) by the worker once this
+    commits. ``score``, ``breakdown`` and ``weights`` are the engine's ranking of the
     pair (:mod:`twofold.matchruns.choice`), to explain it as a match run would.
     """
     mentee_enrolment = Enrolment.objects.select_related("programme", "person").get(pk=mentee_enrolment.pk)
@@ -207,7 +209,7 @@ def relationship_request(
             f"In {programme.name} the programme managers make the pairs; partners are not requested.",
             code="not_participant_choice",
         )
-    return _propose(
+    relationship = _propose(
         programme=programme,
         mentor_enrolment=mentor_enrolment,
         mentee_enrolment=mentee_enrolment,
@@ -217,6 +219,46 @@ def relationship_request(
         requested=True,
         now=now,
     )
+    # The partner is told once this commits; the mentee asked, and is not.
+    proposal_emails_later([relationship.pk])
+    return relationship
+
+
+@transaction.atomic
+def relationship_request_withdraw(
+    *, relationship: Relationship, actor: Any, now: datetime | None = None
+) -> Relationship:
+    """The mentee (protégé) who requested a partner takes the request back before it is answered.
+
+    The request becomes ``withdrawn`` (recorded as ended by the mentee), the partner's seat is given
+    back, and the mentee may choose again — the same partner included: only a partner's decline
+    keeps two people from being proposed again. Refused to anyone but the mentee who asked (the
+    partner declines instead), for a proposal the programme managers made (it is declined too), and
+    once the request was answered, expired or withdrawn.
+    """
+    now = now or timezone.now()
+    current = _locked(relationship)
+    authorize(actor, "relationships.withdraw_request", current)
+    if not current.requested_by_mentee:
+        raise RelationshipRuleBroken(
+            "Only a request you made yourself is withdrawn; decline a proposal instead.", code="not_a_request"
+        )
+    if current.state != RelationshipState.PROPOSED:
+        raise RelationshipStateConflict(
+            f"This request is no longer waiting for an answer: the relationship is {_state_label(current.state)}.",
+            code="not_proposed",
+        )
+    _move(
+        current,
+        to=RelationshipState.WITHDRAWN,
+        ended_at=now,
+        ended_by=current.mentee,
+        end_reason="withdrew the request before it was answered",
+    )
+    _release_seat(current)
+    # To those listening, a request taken back is the mentee declining it.
+    _announce("proposal.declined", current, declined_by="mentee")
+    return current
 
 
 def _propose(

@@ -20,6 +20,7 @@ from twofold.programmes.models import Enrolment, EnrolmentStatus
 from twofold.relationships.errors import RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import OPEN_STATES, PairEvent, PairEventKind, Relationship, RelationshipState
 from twofold.relationships.notices import nudge_send
+from twofold.relationships.reminders.proposals import proposal_emails_later
 from twofold.relationships.selectors import relationship_planned_end
 from twofold.relationships.services.lifecycle import relationship_end, relationship_propose
 from twofold.relationships.services.steps import _fresh, _locked, _require_state
@@ -121,14 +122,17 @@ def relationship_pick_partner(
     """A programme manager proposes one person in the pool to a partner they picked.
 
     The proposal is :func:`relationship_propose`'s: every hard rule the engine applies, checked on
-    locked rows, refuses the pair with the rule it breaks.
+    locked rows, refuses the pair with the rule it breaks. Both people are emailed
+    (``proposal_made``) by the worker once this commits.
     """
     first = Enrolment.objects.select_related("programme").get(pk=programme_enrolment.pk)
     second = Enrolment.objects.get(pk=partner_enrolment.pk)
     mentor, mentee = (first, second) if first.role == "mentor" else (second, first)
-    return relationship_propose(
+    relationship = relationship_propose(
         actor=actor, programme=first.programme, mentor_enrolment=mentor, mentee_enrolment=mentee, now=now
     )
+    proposal_emails_later([relationship.pk])
+    return relationship
 
 
 @transaction.atomic

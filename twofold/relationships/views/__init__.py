@@ -20,7 +20,11 @@ message while the page reloads.
 from __future__ import annotations
 
 from twofold.relationships.views.managers import concern_handle, concern_list, programme_health_view
-from twofold.relationships.views.page import relationship_answer_view, relationship_detail
+from twofold.relationships.views.page import (
+    relationship_answer_view,
+    relationship_detail,
+    relationship_request_withdraw_view,
+)
 from twofold.relationships.views.pair_actions import (
     advocacy_add,
     advocacy_outcome,
@@ -78,4 +82,5 @@ __all__ = [
     "relationship_complete_view",
     "relationship_detail",
     "relationship_end_view",
+    "relationship_request_withdraw_view",
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from twofold.accounts import permissions
+from twofold.confirmation import confirmation_page, confirmed
 from twofold.people.models import Person, Skill
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.forms import (
@@ -54,6 +55,7 @@ from twofold.relationships.services import (
     MEETING_STATUS_CHANGES,
     PAIRED_STATES,
     relationship_answer,
+    relationship_request_withdraw,
 )
 
 MEETINGS_PAGE_SIZE = 10
@@ -353,3 +355,30 @@ def relationship_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         message = f"You accepted. The relationship starts once {partner} accepts too."
     return _whole_page_done(request, _page_url(pk), message)
+
+
+@login_required
+@require_POST
+def relationship_request_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mentee takes back their request for a partner, after a confirmation (a dialog with
+    JavaScript, a page without)."""
+    _, page = _load(request, pk)
+    relationship = page.relationship
+    asking = page.viewer_role == "mentee" and relationship.requested_by_mentee
+    if not confirmed(request) and asking and relationship.state == RelationshipState.PROPOSED:
+        return confirmation_page(
+            request,
+            title=f"Withdraw your request to {page.partner.name}?",
+            question=f"{page.partner.name} can no longer accept it; you may then ask someone else.",
+            confirm_label="Yes, withdraw my request",
+            cancel_url=_page_url(pk),
+        )
+    try:
+        relationship_request_withdraw(relationship=relationship, actor=request.user)
+    except RelationshipRuleBroken as error:
+        return _refuse(request, pk, error)
+    return _whole_page_done(
+        request,
+        _page_url(pk),
+        f"You withdrew your request to {page.partner.name}. You can choose someone else now.",
+    )

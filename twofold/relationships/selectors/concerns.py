@@ -1,0 +1,48 @@
+"""Concerns, for those who handle them and for their author: never for the partner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+
+from twofold.accounts.permissions import manageable_programmes
+from twofold.people.models import Person
+from twofold.programmes.models import Programme
+from twofold.relationships.models import Concern, ConcernStatus, Relationship
+
+OPEN_CONCERN_STATES = (ConcernStatus.OPEN, ConcernStatus.ACKNOWLEDGED)
+
+
+def concerns_for_managers(
+    user: Any, *, statuses: Iterable[str] | None = None, programme_id: int | None = None
+) -> QuerySet[Concern]:
+    """The concerns a user handles: every one for an org admin, those of the programmes they manage
+    for a programme manager, none for anyone else (the partner above all). Optionally only some
+    statuses, or one programme's (none when the user does not manage it). Who manages what is
+    :func:`twofold.accounts.permissions.manageable_programmes`."""
+    concerns = Concern.objects.select_related(
+        "relationship__programme", "relationship__mentor", "relationship__mentee", "raised_by", "handled_by"
+    ).order_by("-created_at", "pk")
+    if statuses is not None:
+        concerns = concerns.filter(status__in=list(statuses))
+    if programme_id is not None:
+        concerns = concerns.filter(relationship__programme_id=programme_id)
+    return concerns.filter(relationship__programme__in=manageable_programmes(user, Programme.objects.all()))
+
+
+def concern_programmes(user: Any) -> QuerySet[Programme]:
+    """The programmes whose concerns ``user`` handles and that have any, by name: the choices of the
+    concerns page's programme filter."""
+    with_concerns = Programme.objects.filter(pk__in=Concern.objects.values("relationship__programme_id"))
+    return manageable_programmes(user, with_concerns).order_by("name", "pk")
+
+
+def concerns_raised_by(*, person: Person, relationship: Relationship | None = None) -> QuerySet[Concern]:
+    """The concerns a person raised (about one relationship, if given), so they can follow what became
+    of them; never their partner's."""
+    concerns = Concern.objects.filter(raised_by=person)
+    if relationship is not None:
+        concerns = concerns.filter(relationship=relationship)
+    return concerns.select_related("relationship__programme").order_by("-created_at")
