@@ -195,7 +195,19 @@ class PeopleStorage(ScimStorage):
             # The provider's own displayName, unless the directory renamed the person since (an import).
             renamed = identity.derived_name != person.name
             display_name = person.name if renamed else identity.display_name or None
-        resource = UserResource(
+        enterprise = EnterpriseUser(
+            employee_number=person.employee_id,
+            department=person.department or None,
+            manager=Manager(value=str(person.manager_id), ref=_reference(person.manager_id))
+            if person.manager_id is not None
+            else None,
+        )
+        twofold = TwofoldUser(
+            level=str(person.level), high_potential=person.high_potential if self.sees_talent_flags else None
+        )
+        # The extensions given by their schema, as the resource is built: setting them afterwards
+        # (resource[EnterpriseUser] = …) resolves a path each time, twice the cost of the rest.
+        return UserResource(
             id=str(person.pk),
             external_id=external_id,
             user_name=user_name,
@@ -210,18 +222,8 @@ class PeopleStorage(ScimStorage):
                 last_modified=getattr(person, "scim_last_modified", None) or person.updated_at,
                 version=version_of(person),
             ),
+            **{ENTERPRISE_USER: enterprise, TWOFOLD_USER: twofold},
         )
-        resource[EnterpriseUser] = EnterpriseUser(
-            employee_number=person.employee_id,
-            department=person.department or None,
-            manager=Manager(value=str(person.manager_id), ref=_reference(person.manager_id))
-            if person.manager_id is not None
-            else None,
-        )
-        resource[TwofoldUser] = TwofoldUser(
-            level=str(person.level), high_potential=person.high_potential if self.sees_talent_flags else None
-        )
-        return resource
 
     # -- writes -----------------------------------------------------------------------------------
 
