@@ -15,7 +15,9 @@ from django.db.migrations.executor import MigrationExecutor
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.relationships.models import Relationship
 
-BEFORE = [("programmes", "0001_initial"), ("relationships", "0003_last_met_at"), ("matchruns", None)]
+# The directory as it was then too: the people's table of those days (nested-set tree columns).
+PEOPLE_THEN = ("people", "0010_person_email_lower")
+BEFORE = [("programmes", "0001_initial"), ("relationships", "0003_last_met_at"), ("matchruns", None), PEOPLE_THEN]
 WHEN = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
 
@@ -82,7 +84,7 @@ def test_a_database_from_before_the_move_keeps_every_run_proposal_and_link() -> 
 
 @pytest.mark.django_db(transaction=True)
 def test_relationships_published_before_weights_were_stored_get_their_run_s_weights() -> None:
-    before = [("matchruns", "0002_proposal_outcome"), ("relationships", "0005_relationship_withdrawn")]
+    before = [("matchruns", "0002_proposal_outcome"), ("relationships", "0005_relationship_withdrawn"), PEOPLE_THEN]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     try:

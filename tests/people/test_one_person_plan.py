@@ -1,6 +1,6 @@
 """One person's plan (an identity provider's write) reads only the rows it concerns, yet agrees with
 the import's plan over the whole directory: the same refusals, the same changes, and afterwards
-the same tree a full renumbering gives."""
+the same tree a full rebuild of the paths gives."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from twofold.people.importing import ParsedPeople, parse_people
 from twofold.people.models import Person
 from twofold.people.provisioning import ProvisionedPerson, person_provision
 from twofold.people.tabular import FileRejected, Table
-from twofold.people.tree import nested_set_intervals
+from twofold.people.tree import path_depth, path_is_above, subtree_q, tree_paths
 
 TODAY = date(2026, 1, 1)
 
@@ -56,7 +56,7 @@ def refusals(parsed: ParsedPeople, *, one_person: bool) -> list[tuple[Any, ...]]
 
 def a_manager_with_a_grandchild() -> tuple[Person, Person]:
     for manager in Person.objects.filter(active=True, manager__isnull=False).order_by("employee_id"):
-        below = Person.objects.filter(tree_left__gt=manager.tree_left, tree_right__lt=manager.tree_right)
+        below = Person.objects.filter(subtree_q(manager.tree_path)).exclude(pk=manager.pk)
         deep = below.filter(tree_depth__gte=manager.tree_depth + 2).order_by("employee_id").first()
         if deep is not None:
             return manager, deep
@@ -76,15 +76,13 @@ def test_both_plans_refuse_the_same_rows_for_the_same_reasons(organisation) -> N
         "new person, unknown manager": row_of(someone, employee_id="N000002", email="n2@example.org", manager_id="X1"),
         "bad level": row_of(manager, level="eleven"),
     }
-    before = list(Person.objects.order_by("pk").values_list("pk", "manager_id", "email", "tree_left", "tree_right"))
+    before = list(Person.objects.order_by("pk").values_list("pk", "manager_id", "email", "tree_path"))
     for name, values in cases.items():
         parsed = parsed_row(**values)
         whole = refusals(parsed, one_person=False)
         assert whole, f"{name}: the import's plan should refuse it"
         assert refusals(parsed, one_person=True) == whole, name
-    assert list(Person.objects.order_by("pk").values_list("pk", "manager_id", "email", "tree_left", "tree_right")) == (
-        before
-    )
+    assert list(Person.objects.order_by("pk").values_list("pk", "manager_id", "email", "tree_path")) == (before)
 
 
 def test_both_plans_see_the_same_changes(organisation) -> None:  # type: ignore[no-untyped-def]
@@ -107,10 +105,11 @@ def test_both_plans_see_the_same_changes(organisation) -> None:  # type: ignore[
 
 
 def assert_tree_as_rebuilt() -> None:
-    rows = list(Person.objects.values_list("pk", "manager_id", "employee_id", "tree_left", "tree_right", "tree_depth"))
-    parents = {pk: manager for pk, manager, *_ in rows}
-    expected = nested_set_intervals(parents, order={pk: employee_id for pk, _, employee_id, *_ in rows})
-    assert {pk: tuple(tree) for pk, _, _, *tree in rows} == expected
+    rows = list(Person.objects.values_list("pk", "manager_id", "tree_path", "tree_depth"))
+    paths = tree_paths({pk: manager for pk, manager, *_ in rows}, {pk: pk for pk, *_ in rows})
+    assert {pk: (path, depth) for pk, _, path, depth in rows} == {
+        pk: (path, path_depth(path)) for pk, path in paths.items()
+    }
 
 
 def provision(current: Person | None, **changes: Any) -> Person:
@@ -129,7 +128,7 @@ def provision(current: Person | None, **changes: Any) -> Person:
     )
 
 
-def test_one_person_writes_leave_the_tree_numbered_as_a_rebuild_would(organisation) -> None:  # type: ignore[no-untyped-def]
+def test_one_person_writes_leave_the_tree_as_a_rebuild_would(organisation) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(11)
     assert_tree_as_rebuilt()
     for step in range(25):
@@ -148,13 +147,13 @@ def test_one_person_writes_leave_the_tree_numbered_as_a_rebuild_would(organisati
             )
         elif kind == 1:  # to the top of the tree
             provision(person, manager_id="")
-        elif kind == 2:  # a new employee id, which may reorder them among their siblings
+        elif kind == 2:  # a new employee id, which leaves their path as it is
             provision(person, employee_id=f"{rng.choice('ABEZ')}{step:04d}")
         else:  # to a manager outside their own subtree, with everyone under them
             outside = [
                 other
                 for other in people
-                if not person.tree_left <= other.tree_left <= person.tree_right and other.pk != person.pk
+                if not path_is_above(person.tree_path, other.tree_path) and other.pk != person.pk
             ]
             provision(person, manager_id=rng.choice(outside).employee_id)
         assert_tree_as_rebuilt()

@@ -174,15 +174,15 @@ def top_k_by_column(values: Values, k: int) -> tuple[IntArray, IntArray]:
         row_of[cols[::-1]] = rows[::-1]
         cols = np.flatnonzero(finite)
         return cols.astype(np.int64), row_of[cols]
-    size = max(1, min(32, n_rows // (4 * k)))
-    groups = n_rows // size
-    if size < 2:
+    stride = max(1, min(32, n_rows // (4 * k)))
+    groups = n_rows // stride
+    if stride < 2:
         within = np.broadcast_to(np.arange(n_rows), (n_cols, n_rows))
     else:
-        group_max = values[: groups * size].reshape(groups, size, n_cols).max(axis=1)
+        group_max = values[: groups * stride].reshape(groups, stride, n_cols).max(axis=1)
         top_groups = argtop(np.ascontiguousarray(group_max.T), k)
-        within = (top_groups[:, :, None] * size + np.arange(size)[None, None, :]).reshape(n_cols, -1)
-        tail = np.arange(groups * size, n_rows)
+        within = (top_groups[:, :, None] * stride + np.arange(stride)[None, None, :]).reshape(n_cols, -1)
+        tail = np.arange(groups * stride, n_rows)
         if len(tail):
             within = np.concatenate([within, np.broadcast_to(tail, (n_cols, len(tail)))], axis=1)
     col_index = np.arange(n_cols)[:, None]

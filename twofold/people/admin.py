@@ -18,7 +18,7 @@ from twofold.people.models import (
     SelfIdentification,
     Skill,
 )
-from twofold.people.services import people_tree_rebuild
+from twofold.people.tree_moves import tree_lock, tree_place
 
 
 class PersonSkillInline(CheckedTabularInline):
@@ -61,15 +61,21 @@ class PersonAdmin(CheckedModelAdmin):
     list_filter = ("active", "high_potential", "level", "department", "location")
     search_fields = ("name", "email", "employee_id", "title")
     raw_id_fields = ("manager",)
-    readonly_fields = ("tree_left", "tree_right", "tree_depth", "created_at", "updated_at")
+    readonly_fields = ("tree_path", "tree_depth", "created_at", "updated_at")
     inlines = [PersonSkillInline]
     list_per_page = 50
     show_full_result_count = False
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        moves = not change or "manager" in form.changed_data
+        if moves:
+            tree_lock(
+                person_ids=[obj.pk] if obj.pk else [],
+                manager_employee_ids=[obj.manager.employee_id] if obj.manager is not None else [],
+            )
         super().save_model(request, obj, form, change)
-        if not change or "manager" in form.changed_data:
-            people_tree_rebuild()
+        if moves:
+            tree_place(obj.pk)
         # Unticking "active" is someone leaving: their account and pairs follow, as after an import.
         if change and "active" in form.changed_data:
             if obj.active:

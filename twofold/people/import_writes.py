@@ -25,8 +25,8 @@ from twofold.people.models import Person, PersonSkill, SelfIdentification, Skill
 from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
 from twofold.people.services import TREE_FIELDS
 from twofold.people.tabular import FileRejected
-from twofold.people.tree import nested_set_intervals
-from twofold.people.tree_moves import directory_write_lock, tree_end, tree_place
+from twofold.people.tree import path_depth, path_ids, path_of, tree_paths
+from twofold.people.tree_moves import tree_place
 
 PERSON_VALUE_FIELDS = (
     "name",
@@ -94,7 +94,7 @@ class _Current:
     pk: int
     values: dict[str, Any]
     manager: str | None
-    tree: tuple[int, int, int]
+    tree: tuple[str, int]
 
 
 @dataclass
@@ -105,7 +105,7 @@ class PeoplePlan:
     current: dict[str, _Current]
     records: dict[str, PersonRecord]
     parents: dict[str, str | None]
-    intervals: dict[str, tuple[int, int, int]]
+    paths: dict[str, str]
     updates: list[tuple[int, dict[str, Any]]]
     leaving: list[int]
     returning: list[int]
@@ -129,8 +129,8 @@ def people_plan(
 
     ``one_person`` (a single row, as an identity provider sends): the same checks read only the
     people they concern (:func:`_load_concerned`) instead of the whole directory, and the writer
-    moves that person in the tree (:func:`~twofold.people.tree_moves.tree_place`) instead of
-    renumbering it; ``active_before`` is then not counted.
+    moves that person's subtree (:func:`~twofold.people.tree_moves.tree_place`) instead of
+    rebuilding every path; ``active_before`` is then not counted.
     """
     if one_person and len(parsed.records) > 1:
         raise ValueError("a one-person plan takes one row")
@@ -163,15 +163,18 @@ def people_plan(
         # A full export lists the workforce: being in it means being active.
         present_fields.append("active")
 
-    # The management graph after the import, and its intervals.
+    # The management graph after the import, and its paths (a new person's id is not known yet: 0).
     parents: dict[str, str | None] = {eid: person.manager for eid, person in current.items()}
     for employee_id, record in records.items():
         if manager_column:
             parents[employee_id] = record.values.get("manager")
         elif employee_id not in current:
             parents[employee_id] = None
-    # One person is placed by moving their subtree (people_write); the others keep their numbers.
-    intervals = {} if one_person else nested_set_intervals(parents)
+    # One person is placed by moving their subtree (people_write); the others keep their paths.
+    paths: dict[str, str] = {}
+    if not one_person:
+        ids = {eid: person.pk for eid, person in current.items()}
+        paths = tree_paths(parents, ids | dict.fromkeys(records.keys() - ids.keys(), 0))
 
     updates: list[tuple[int, dict[str, Any]]] = []
     # People the rows move between active and inactive: leaving and coming back have consequences
@@ -192,6 +195,10 @@ def people_plan(
             changed.append("manager")
         if changed:
             result.updated[employee_id] = changed
+            if "email" not in changed:
+                values.pop("email", None)  # parked and set again only when it changes
+            if manager_column:
+                values["manager"] = record.values.get("manager")
             updates.append((person.pk, values))
         if "active" in changed:
             if values["active"]:
@@ -220,7 +227,7 @@ def people_plan(
         moved = {
             employee_id
             for employee_id, person in current.items()
-            if intervals.get(employee_id, person.tree) != person.tree
+            if paths.get(employee_id, person.tree[0]) != person.tree[0]
         }
     result.tree_moves = len(moved)
 
@@ -241,7 +248,7 @@ def people_plan(
         current=current,
         records=records,
         parents=parents,
-        intervals=intervals,
+        paths=paths,
         updates=updates,
         leaving=leaving,
         returning=returning,
@@ -265,28 +272,27 @@ def people_write(plan: PeoplePlan, *, actor: Any, progress: Progress | None = No
     """
     progress = progress or NoProgress()
     result, current, records, parents = plan.result, plan.current, plan.records, plan.parents
-    intervals, present_fields = plan.intervals, plan.present_fields
+    present_fields = plan.present_fields
     with transaction.atomic():
-        if plan.one_person:
-            directory_write_lock()
-            end = tree_end()
-            # Appended as a root after everyone, then moved to its place with tree_place below.
-            intervals = {eid: (end + 2 * n + 1, end + 2 * n + 2, 0) for n, eid in enumerate(result.created)}
         pks = {employee_id: person.pk for employee_id, person in current.items()}
-        _create_people(records, result.created, parents, intervals, pks, present_fields, progress)
-        _update_people(plan.updates, present_fields, progress)
-        if plan.manager_column:
-            manager_rows = [
-                (current[eid].pk, pks[parents[eid]] if parents[eid] else None)  # type: ignore[index]
-                for eid in result.updated
-                if "manager" in result.updated[eid]
-            ]
-            bulk_update_columns(Person, ["manager"], manager_rows)
+        pks.update(zip(result.created, allocate_primary_keys(Person, len(result.created)), strict=True))
         if plan.one_person:
-            for employee_id in sorted(plan.moved):
+            # A new person is a leaf under a manager whose path is read now (the caller holds the
+            # chain's locks, see tree_moves.tree_lock): one row written.
+            managers = {parents.get(eid) for eid in result.created} - {None}
+            manager_paths = dict(
+                Person.objects.filter(employee_id__in=managers).values_list("employee_id", "tree_path")
+            )
+            paths = {eid: path_of(manager_paths.get(parents.get(eid) or ""), pks[eid]) for eid in result.created}
+        else:
+            paths = tree_paths(parents, pks)
+        _create_people(records, result.created, parents, paths, pks, present_fields, progress)
+        _update_people(plan.updates, present_fields, pks, progress)
+        if plan.one_person:
+            for employee_id in sorted(plan.moved - set(result.created)):
                 tree_place(pks[employee_id])
         else:
-            tree_rows = [(current[eid].pk, *intervals[eid]) for eid in plan.moved if eid in intervals]
+            tree_rows = [(current[eid].pk, paths[eid], path_depth(paths[eid])) for eid in plan.moved if eid in paths]
             bulk_update_columns(Person, TREE_FIELDS, tree_rows)
         if plan.leaving:
             people_deactivate(person_ids=plan.leaving, actor=actor)
@@ -337,13 +343,21 @@ def _load_concerned(parsed: ParsedPeople) -> dict[str, _Current]:
         *columns
     )
     rows = {row[0]: row for row in found.order_by()}
-    # Up the management chain from the managers named, one level per query.
-    above = {row[2] for row in rows.values() if row[1] in managers and row[2] is not None}
-    while above - rows.keys():
-        level = Person.objects.filter(pk__in=above - rows.keys()).values_list(*columns).order_by()
-        rows.update((row[0], row) for row in level)
-        above = {row[2] for row in level if row[2] is not None}
     width = len(PERSON_VALUE_FIELDS)
+    # Up the management chain from the managers named: their paths name everyone above them (one
+    # query); the walk along manager ids then checks it, asking for any row a path left out.
+    named = [row for row in rows.values() if row[1] in managers]
+    chain = {pk for row in named for pk in path_ids(row[4 + width])} - rows.keys()
+    if chain:
+        rows.update((row[0], row) for row in Person.objects.filter(pk__in=chain).values_list(*columns).order_by())
+    above = {row[2] for row in named if row[2] is not None}
+    seen: set[int] = set()
+    while above - seen:
+        seen |= above
+        if above - rows.keys():
+            level = Person.objects.filter(pk__in=above - rows.keys()).values_list(*columns).order_by()
+            rows.update((row[0], row) for row in level)
+        above = {rows[pk][2] for pk in above if pk in rows and rows[pk][2] is not None}
     return {
         row[1]: _Current(
             pk=row[0],
@@ -359,7 +373,7 @@ def _create_people(
     records: dict[str, PersonRecord],
     created: list[str],
     parents: dict[str, str | None],
-    intervals: dict[str, tuple[int, int, int]],
+    paths: dict[str, str],
     pks: dict[str, int],
     present_fields: list[str],
     progress: Progress,
@@ -368,7 +382,6 @@ def _create_people(
     if not created:
         return
     progress.stage("Creating people", len(created))
-    pks.update(zip(created, allocate_primary_keys(Person, len(created)), strict=True))
     now = timezone.now()
     defaults = {name: _field_default(name) for name in PERSON_VALUE_FIELDS}
     present = set(present_fields)
@@ -386,7 +399,8 @@ def _create_people(
                     values[name] if name in present and name in values else defaults[name]
                     for name in PERSON_VALUE_FIELDS
                 ),
-                *intervals[employee_id],
+                paths.get(employee_id, ""),
+                path_depth(paths[employee_id]) if employee_id in paths else 0,
                 now,
                 now,
             )
@@ -402,7 +416,11 @@ def _field_default(name: str) -> Any:
     return field.get_default()
 
 
-def _update_people(updates: list[tuple[int, dict[str, Any]]], present_fields: list[str], progress: Progress) -> None:
+def _update_people(
+    updates: list[tuple[int, dict[str, Any]]], present_fields: list[str], pks: dict[str, int], progress: Progress
+) -> None:
+    """Each changed person's row in one write: their fields and, when the file has the column, their
+    manager (``values["manager"]``, an employee id; new people's ids are in ``pks`` by now)."""
     if not updates:
         return
     progress.stage("Updating people", len(updates))
@@ -413,8 +431,17 @@ def _update_people(updates: list[tuple[int, dict[str, Any]]], present_fields: li
     if email_changes:
         bulk_update_columns(Person, ["email"], [(pk, f"{pk}@renaming.invalid") for pk, _ in email_changes])
         bulk_update_columns(Person, ["email"], email_changes)
-    rows = [(pk, *(values[name] for name in fields), now) for pk, values in updates]
-    bulk_update_columns(Person, [*fields, "updated_at"], rows)
+    manager = "manager" in updates[0][1]
+    rows = [
+        (
+            pk,
+            *(values[name] for name in fields),
+            *((pks[values["manager"]] if values["manager"] else None,) if manager else ()),
+            now,
+        )
+        for pk, values in updates
+    ]
+    bulk_update_columns(Person, [*fields, *(["manager"] if manager else []), "updated_at"], rows)
     progress.advance(len(updates))
 
 

@@ -9,18 +9,20 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from twofold.people.tree import path_is_above, subtree_q
+
 MIN_LEVEL = 1
 MAX_LEVEL = 30
 MAX_PROFICIENCY = 4
 
 
 class Person(models.Model):
-    """An employee. Managers form a forest; ``tree_*`` are its nested-set intervals.
+    """An employee. Managers form a forest; ``tree_path`` is the person's place in it.
 
-    ``tree_left``/``tree_right`` number a depth-first walk of the management tree (children in
-    employee-id order), so that B is in A's reporting chain below A exactly when
-    ``A.tree_left < B.tree_left < A.tree_right``. They are derived values: only
-    ``people_tree_rebuild`` and the import write them.
+    ``tree_path`` lists the ids from the top of the management tree down to the person
+    (``/12/345/6789/``, see :mod:`twofold.people.tree`), so that B is below A exactly when B's path
+    starts with A's; ``tree_depth`` counts B's managers. They are derived values: only the tree's
+    writers (:mod:`twofold.people.tree_moves`, the import, ``people_tree_rebuild``) write them.
     """
 
     employee_id = models.CharField(max_length=64, unique=True)
@@ -34,8 +36,7 @@ class Person(models.Model):
     hire_date = models.DateField(null=True, blank=True)
     high_potential = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
-    tree_left = models.PositiveIntegerField(default=0, editable=False)
-    tree_right = models.PositiveIntegerField(default=0, editable=False)
+    tree_path = models.TextField(default="", editable=False)
     tree_depth = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -43,7 +44,9 @@ class Person(models.Model):
     class Meta:
         ordering = ["name", "employee_id"]
         indexes = [
-            models.Index(fields=["tree_left"], name="person_tree_left"),
+            # "Everyone under B" is a prefix search: LIKE 'prefix%' needs the pattern opclass on
+            # PostgreSQL whatever the database's collation (SQLite asks a range, see tree.subtree_q).
+            models.Index(fields=["tree_path"], name="person_tree_path", opclasses=["text_pattern_ops"]),
             models.Index(fields=["active", "name"], name="person_active_name"),
             models.Index(fields=["department", "level"], name="person_department_level"),
             models.Index(fields=["location"], name="person_location"),
@@ -64,7 +67,7 @@ class Person(models.Model):
 
     def manages_or_is_above(self, other: Person) -> bool:
         """True when ``other`` sits somewhere below this person in the management tree."""
-        return self.tree_left < other.tree_left < self.tree_right
+        return path_is_above(self.tree_path, other.tree_path)
 
     def shares_reporting_chain(self, other: Person) -> bool:
         """True when one of the two is the other's manager, directly or further up."""
@@ -72,14 +75,16 @@ class Person(models.Model):
 
     def in_reporting_line_with(self, other: Person) -> bool:
         """The pairing rule: never two people of one reporting line, where a candid relationship is not
-        possible. The intervals come from the tree as last numbered; the direct-manager test also
+        possible. The paths are those of the tree as last written; the direct-manager test also
         covers people added since. Proposing a pair and importing past pairs both ask this."""
         return self.shares_reporting_chain(other) or self.manager_id == other.pk or other.manager_id == self.pk
 
     @property
     def report_count(self) -> int:
-        """Everyone below this person in the tree (direct and indirect), from the intervals."""
-        return (self.tree_right - self.tree_left - 1) // 2
+        """Everyone below this person in the tree (direct and indirect): one query on the path index."""
+        if not self.tree_path:
+            return 0
+        return Person.objects.filter(subtree_q(self.tree_path)).exclude(pk=self.pk).count()
 
 
 class Delegation(models.Model):

@@ -30,7 +30,7 @@ from twofold.people.importing import parse_people
 from twofold.people.leavers import people_deactivate
 from twofold.people.models import Person
 from twofold.people.tabular import FileRejected, Problem, Table
-from twofold.people.tree_moves import directory_write_lock, tree_place
+from twofold.people.tree_moves import tree_lock
 
 # The fields a provisioned person may carry, as the import names them.
 PROVISIONED_FIELDS = (
@@ -119,7 +119,12 @@ def person_provision(*, actor: Any, person: ProvisionedPerson, current: Person |
     parsed = parse_people(table, mapping, today=timezone.localdate())
     if parsed.problems:
         raise FileRejected(parsed.problems)
-    directory_write_lock()
+    # Only the rows of this person, their managers and their new manager's chain are locked: a
+    # provisioning call does not hold up others elsewhere in the tree (see tree_moves).
+    tree_lock(
+        person_ids=[current.pk] if current is not None else [],
+        manager_employee_ids=[person.manager_employee_id] if person.manager_employee_id else [],
+    )
     renumbered = current is not None and current.employee_id != person.employee_id
     if current is not None and renumbered:
         # The provider corrected the employee id (its own id for the person stays): the import
@@ -135,9 +140,6 @@ def person_provision(*, actor: Any, person: ProvisionedPerson, current: Person |
         raise (ProvisionConflict(rejected.problems) if taken else rejected) from None
     people_write(plan, actor=actor)
     provisioned = Person.objects.get(employee_id=person.employee_id)
-    if renumbered:
-        # Siblings are numbered in employee-id order: a new id may move the person among them.
-        tree_place(provisioned.pk)
     audit.record(
         "people.provision",
         actor=actor,

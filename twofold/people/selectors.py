@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from twofold.people.hris_presets import PERSON_FIELDS
 from twofold.people.models import CareerEvent, Delegation, Person, PersonSkill, SelfIdentification
+from twofold.people.tree import path_ids, path_is_above, subtree_q
 
 EXPORT_COLUMNS = [name for name in PERSON_FIELDS if name != "birth_date"]
 RESTRICTED_COLUMNS = ("gender", "ethnicity", "birth_year", "disability")
@@ -83,28 +84,24 @@ def _filter_options() -> FilterOptions:
 
 def person_reporting_chain(person: Person) -> list[Person]:
     """Managers of ``person`` from the top of the tree down to their direct manager; one query."""
-    return list(
-        Person.objects.filter(tree_left__lt=person.tree_left, tree_right__gt=person.tree_right).order_by("tree_left")
-    )
+    above = path_ids(person.tree_path)[:-1]
+    return sorted(Person.objects.filter(pk__in=above), key=lambda manager: manager.tree_depth)
 
 
 def people_below(person: Person) -> QuerySet[Person]:
-    """Everyone below ``person`` in the management tree, at any depth; one range query."""
-    return Person.objects.filter(tree_left__gt=person.tree_left, tree_left__lt=person.tree_right)
+    """Everyone below ``person`` in the management tree, at any depth; one prefix search."""
+    if not person.tree_path:
+        return Person.objects.none()
+    return Person.objects.filter(subtree_q(person.tree_path)).exclude(pk=person.pk)
 
 
 def people_share_reporting_chain(first_id: int, second_id: int) -> bool:
     """Is either person above the other in the management tree? One query for both rows."""
-    intervals = {
-        pk: (left, right)
-        for pk, left, right in Person.objects.filter(pk__in=[first_id, second_id])
-        .values_list("pk", "tree_left", "tree_right")
-        .order_by()
-    }
-    if len(intervals) < 2:
+    paths = dict(Person.objects.filter(pk__in=[first_id, second_id]).values_list("pk", "tree_path").order_by())
+    if len(paths) < 2:
         return False
-    (a_left, a_right), (b_left, b_right) = intervals[first_id], intervals[second_id]
-    return a_left < b_left < a_right or b_left < a_left < b_right
+    first, second = paths[first_id], paths[second_id]
+    return path_is_above(first, second) or path_is_above(second, first)
 
 
 def person_profile(pk: int) -> Person:

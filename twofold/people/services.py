@@ -23,21 +23,20 @@ from twofold.people.models import (
     PersonSkill,
     Skill,
 )
-from twofold.people.tree import nested_set_intervals
+from twofold.people.tree import path_depth, tree_paths
+from twofold.people.tree_moves import tree_lock, tree_place
 
-TREE_FIELDS = ("tree_left", "tree_right", "tree_depth")
+TREE_FIELDS = ("tree_path", "tree_depth")
 # Ids per IN (…) list: well inside every database's limit on query parameters.
 CHUNK = 5000
 
 
 @transaction.atomic
 def people_tree_rebuild() -> int:
-    """Recompute the nested-set intervals of the whole tree; returns how many people moved."""
-    rows = list(Person.objects.values_list("pk", "employee_id", "manager_id", *TREE_FIELDS).order_by())
-    parents = {pk: manager_id for pk, _, manager_id, *_ in rows}
-    order = {pk: employee_id for pk, employee_id, *_ in rows}
-    intervals = nested_set_intervals(parents, order=order)
-    moved = [(pk, *intervals[pk]) for pk, _, _, *tree in rows if pk in intervals and tuple(tree) != intervals[pk]]
+    """Recompute the path of everyone in the tree; returns how many people moved."""
+    rows = list(Person.objects.values_list("pk", "manager_id", "tree_path").order_by())
+    paths = tree_paths({pk: manager_id for pk, manager_id, _ in rows}, {pk: pk for pk, _, _ in rows})
+    moved = [(pk, paths[pk], path_depth(paths[pk])) for pk, _, path in rows if pk in paths and path != paths[pk]]
     bulk_update_columns(Person, TREE_FIELDS, moved)
     return len(moved)
 
@@ -51,6 +50,7 @@ def person_set_manager(*, actor: Any, person: Person, manager: Person | None) ->
     """Give ``person`` a new manager, refusing one from their own reporting line. Reporting lines
     come from the HRIS: whoever may import people may set one."""
     authorize(actor, "people.import")
+    tree_lock(person_ids=[person.pk], manager_employee_ids=[manager.employee_id] if manager is not None else [])
     if manager is not None:
         manager.refresh_from_db(fields=TREE_FIELDS)
         person.refresh_from_db(fields=TREE_FIELDS)
@@ -60,7 +60,7 @@ def person_set_manager(*, actor: Any, person: Person, manager: Person | None) ->
             )
     person.manager = manager
     person.save(update_fields=["manager", "updated_at"])
-    people_tree_rebuild()
+    tree_place(person.pk)
     person.refresh_from_db(fields=TREE_FIELDS)
     return person
 

@@ -1,87 +1,98 @@
-"""Moving one person (and everyone under them) in the nested-set tree, without renumbering it all.
+"""Moving one person (and everyone under them) in the tree of paths, and the locks that keep it whole.
 
-The import renumbers the whole tree with :func:`~twofold.people.tree.nested_set_intervals`; one
-person provisioned by an identity provider needs only their own subtree moved to its place under
-the new manager, and the intervals between the old and the new place shifted by the subtree's
-width: one ``UPDATE`` over those rows. The place is the one the full numbering gives (siblings in
-employee-id order, compared code point by code point as Python does), so the numbers stay exactly
-those a rebuild would write; a test proves it.
+The import rebuilds every path with :func:`~twofold.people.tree.tree_paths`; one person provisioned
+by an identity provider needs only their own path and those below it rewritten: one ``UPDATE`` of
+their subtree, through the path index. Nobody else's row is written.
+
+Concurrent moves (PostgreSQL). A person's path changes only when they or one of their managers
+moves. :func:`tree_lock` locks the row of each person about to move ``FOR NO KEY UPDATE``, and
+``FOR SHARE`` the rows of all their managers and of the new manager with all theirs, re-reading the
+paths after each round of locks until the locks cover the chains as they now are. Any other move
+that would change a path this move reads or writes must lock, in a conflicting mode, a row on those
+chains: moving one of our people's managers locks that manager for update; moving someone below a
+person we move, or someone in under them, locks that person for share as one of the chain's
+managers. So such moves run one after the other, each seeing the other's committed paths, and two
+moves cannot make a cycle between them (each locks both people before its cycle check reads their
+paths). Moves elsewhere in the tree share only locks for share on common managers (the top of the
+tree) and do not wait for each other; nor do two new people under one manager. Rows are locked
+from the top of the tree down, so a writer that waits holds no row below the one it waits for; two
+writers could only wait for each other when each moves the other's manager-to-be under itself (a
+cycle, which one of them would refuse anyway): PostgreSQL then ends one with a deadlock error.
+A whole-directory import takes :func:`directory_write_lock` instead, which waits for those row
+locks and holds off new ones.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connection
-from django.db.models import F, Max, Q
-from django.db.models.functions import Collate
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
 
 from twofold.people.models import Person
+from twofold.people.tree import path_depth, path_ids, path_of, subtree_q
 
 
 def directory_write_lock() -> None:
-    """Serialise writers of the management tree until the transaction ends (PostgreSQL).
+    """Serialise whole-directory writers of the tree until the transaction ends (PostgreSQL).
 
-    Two moves at once would shift overlapping ranges; readers are not blocked. Take it before
-    locking any person's row, so that two writers never wait for each other. SQLite already lets
-    one writer at a time.
+    A full import rewrites paths anywhere; readers are not blocked, one-person writers (who take
+    row locks, :func:`tree_lock`) wait for it and it waits for them. Take it before locking any
+    person's row. SQLite already lets one writer at a time.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Person._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
 
 
-def tree_end() -> int:
-    """The highest number in use: a new person starts as a root after it, then is placed."""
-    return Person.objects.filter(manager__isnull=True).aggregate(end=Max("tree_right"))["end"] or 0
-
-
-def _binary(field: str) -> Collate:
-    """``field`` compared code point by code point, as Python sorts the import's siblings."""
-    return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
+def tree_lock(*, person_ids: Iterable[int] = (), manager_employee_ids: Iterable[str] = ()) -> None:
+    """Lock, until the transaction ends, the rows of these people (``FOR NO KEY UPDATE``: they may
+    move) and ``FOR SHARE`` those of their managers up to the top and of these managers (by employee
+    id) and theirs (see the module's note). SQLite has one writer at a time and needs none of it."""
+    if connection.vendor != "postgresql":
+        return
+    moving, manager_employee_ids = set(person_ids), set(manager_employee_ids)
+    locked: set[int] = set()
+    table = Person._meta.db_table
+    while True:
+        rows = Person.objects.filter(pk__in=moving) | Person.objects.filter(employee_id__in=manager_employee_ids)
+        wanted = {
+            pk: depth
+            for path in rows.values_list("tree_path", flat=True).order_by()
+            for depth, pk in enumerate(path_ids(path))
+        }
+        wanted.update((pk, wanted.get(pk, 0)) for pk in moving)
+        if wanted.keys() <= locked:
+            return
+        # From the top down (then by id): a chain's rows are always taken in the same order, and a
+        # manager's before anyone's under them, so two writers never hold each other's next row.
+        with connection.cursor() as cursor:
+            for pk in sorted(wanted.keys() - locked, key=lambda pk: (wanted[pk], pk)):
+                mode = "NO KEY UPDATE" if pk in moving else "SHARE"
+                cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR {mode}", [pk])
+        locked |= wanted.keys()
 
 
 def tree_place(person_pk: int) -> int:
-    """Move the person's subtree to where their manager and employee id put it; returns the rows
-    written. Their manager must not be in their subtree (the import's cycle check comes first)."""
-    person = Person.objects.values("employee_id", "manager_id", *TREE).get(pk=person_pk)
-    left, right, depth = person["tree_left"], person["tree_right"], person["tree_depth"]
-    manager_id = person["manager_id"]
-    siblings = Person.objects.exclude(pk=person_pk).filter(
-        Q(manager_id=manager_id) if manager_id is not None else Q(manager__isnull=True)
-    )
-    earlier = siblings.annotate(binary_id=_binary("employee_id")).filter(binary_id__lt=person["employee_id"])
-    before = earlier.aggregate(end=Max("tree_right"))["end"]
-    if manager_id is not None:
-        manager = Person.objects.values(*TREE).get(pk=manager_id)
-        target = before + 1 if before is not None else manager["tree_left"] + 1
-        new_depth = manager["tree_depth"] + 1
-    else:
-        target = before + 1 if before is not None else 1
-        new_depth = 0
-    width = right - left + 1
-    if target > right:  # to the right: what lies between closes the gap
-        shifted, offset, by = (right + 1, target - 1), target - right - 1, -width
-    else:  # to the left (or where it is)
-        shifted, offset, by = (target, left - 1), target - left, width
-    if offset == 0 and new_depth == depth:
+    """Rewrite the paths of the person and everyone under them for the manager they now have;
+    returns the rows written. Their manager must not be in their subtree (the import's cycle check
+    comes first; this refuses rather than write one)."""
+    person = Person.objects.values("manager_id", "tree_path").get(pk=person_pk)
+    manager_path = None
+    if person["manager_id"] is not None:
+        manager_path = Person.objects.values_list("tree_path", flat=True).get(pk=person["manager_id"])
+    old, new = person["tree_path"], path_of(manager_path, person_pk)
+    if old == new:
         return 0
-    low, high = min(left, shifted[0]), max(right, shifted[1])
-    table = Person._meta.db_table
-
-    def moved(column: str) -> str:
-        return (
-            f"CASE WHEN {column} BETWEEN %s AND %s THEN {column} + %s "
-            f"WHEN {column} BETWEEN %s AND %s THEN {column} + %s ELSE {column} END"
-        )
-
-    params = [left, right, offset, shifted[0], shifted[1], by]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET tree_left = {moved('tree_left')}, tree_right = {moved('tree_right')}, "
-            "tree_depth = CASE WHEN tree_left BETWEEN %s AND %s THEN tree_depth + %s ELSE tree_depth END "
-            "WHERE tree_right >= %s AND tree_left <= %s",
-            [*params, *params, left, right, new_depth - depth, low, high],
-        )
-        return cursor.rowcount
+    if not old:  # never placed: nobody can be under them yet
+        return Person.objects.filter(pk=person_pk).update(tree_path=new, tree_depth=path_depth(new))
+    if manager_path is not None and manager_path.startswith(old):
+        raise ValueError(f"person {person_pk} cannot move under someone who reports to them")
+    return Person.objects.filter(subtree_q(old)).update(
+        tree_path=Concat(Value(new), Substr("tree_path", len(old) + 1)),
+        tree_depth=F("tree_depth") + (path_depth(new) - path_depth(old)),
+    )
 
 
-TREE = ("tree_left", "tree_right", "tree_depth")
+TREE = ("tree_path", "tree_depth")

@@ -38,7 +38,7 @@ from twofold.people.import_services import ImportNotPermitted
 from twofold.people.models import Person
 from twofold.people.provisioning import ProvisionConflict, ProvisionedPerson
 from twofold.people.tabular import FileRejected
-from twofold.people.tree_moves import directory_write_lock
+from twofold.people.tree_moves import tree_lock
 from twofold.scim.filters import GROUP_COLUMNS, TALENT_COLUMNS, USER_COLUMNS, filter_query, sort_field
 from twofold.scim.models import ScimIdentity
 from twofold.scim.resources import (
@@ -264,9 +264,9 @@ class PeopleStorage(ScimStorage):
     def _locked(self, resource_id: str, expected_version: str | None) -> Person:
         """The person, their row locked until the operation ends, still at ``expected_version``."""
         person = self._person(resource_id)
-        # Tree writers one at a time, taken before the row lock so that two never wait on each other.
-        directory_write_lock()
-        Person.objects.select_for_update().filter(pk=person.pk).first()
+        # The person's row and their managers', from the top down (no table lock): provisioning
+        # then adds the new manager's chain (see twofold.people.tree_moves).
+        tree_lock(person_ids=[person.pk])
         person = self._person(resource_id)
         if expected_version is not None and version_of(person) != expected_version:
             raise PreconditionFailedException(detail="The User changed since it was read")

@@ -87,8 +87,8 @@ def _pair_refusal(
     if gap_problem is not None:
         return RelationshipRuleBroken(gap_problem, code="level_gap")
 
-    # The intervals come from the rows just locked, so a reorganisation committed a moment ago counts;
-    # the direct-manager test also covers people added since the tree was last numbered.
+    # The tree paths come from the rows just locked, so a reorganisation committed a moment ago counts;
+    # the direct-manager test also covers people added since the tree was last written.
     if mentor.in_reporting_line_with(mentee):
         return RelationshipRuleBroken(
             f"{mentor.name} and {mentee.name} are in the same reporting chain, where a candid relationship is "
