@@ -21,6 +21,7 @@ from scim2_server.routing import Operation
 
 from twofold.accounts import permissions
 from twofold.accounts.tokens import authenticate_token, token_has_scope
+from twofold.operations.errors import RETRY_AFTER_SECONDS, database_unavailable
 from twofold.scim.compat import adapt_patch_body
 from twofold.scim.protocol import SERVICE
 from twofold.scim.storage import PeopleStorage
@@ -47,6 +48,10 @@ def scim_endpoint(request: HttpRequest, **route: str) -> HttpResponse:
     except Exception as exception:
         if isinstance(exception, SCIMException):
             log.info("SCIM %s %s: %s %s", request.method, path, exception.status, exception)
+        elif database_unavailable(exception):
+            # A restart, or two writes to one reporting chain ending in a deadlock: the provider retries.
+            log.warning("SCIM %s %s: database error, answered 503: %s", request.method, path, exception)
+            return _unavailable()
         else:
             log.exception("SCIM %s %s failed", request.method, path)
         response = SERVICE.error_response(exception)
@@ -55,6 +60,18 @@ def scim_endpoint(request: HttpRequest, **route: str) -> HttpResponse:
     answer = HttpResponse(body, status=int(response.status))
     for name, value in response.headers.items():
         answer[name] = value
+    return answer
+
+
+def _unavailable() -> HttpResponse:
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": "503",
+        "detail": "The directory is busy or briefly unreachable; nothing was changed. Try again shortly.",
+    }
+    answer = HttpResponse(json.dumps(body).encode(), status=503, content_type="application/scim+json")
+    answer["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    answer["Cache-Control"] = "no-cache"
     return answer
 
 
