@@ -125,6 +125,22 @@ def is_stale(snapshot: InsightsSnapshot) -> bool:
     return timezone.now() - snapshot.computed_at > timedelta(seconds=settings.INSIGHTS_SNAPSHOT_MAX_AGE)
 
 
+def snapshot_read(actor: Any, view: View) -> tuple[InsightsSnapshot | None, Any]:
+    """The view's snapshot and its report, as every reader gets them (the pages, their downloads,
+    the API): a view never computed, or whose report is older than the setting allows, is queued
+    for computing by its reader (computed now with ``INSIGHTS_LIVE``). The report is ``None`` while
+    none was computed."""
+    snapshot = snapshot_of(view)
+    content = snapshot_content(snapshot)
+    wanted = settings.INSIGHTS_LIVE or snapshot is None
+    if snapshot is not None and snapshot.status == RefreshStatus.IDLE and (content is None or is_stale(snapshot)):
+        wanted = True
+    if wanted:
+        snapshot = snapshot_refresh(actor, view)
+        content = snapshot_content(snapshot)
+    return snapshot, content
+
+
 # --- refreshing --------------------------------------------------------------------------------------
 
 

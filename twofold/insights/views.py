@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -24,17 +23,15 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from twofold.accounts import permissions
 from twofold.insights.forms import InsightsFilter
-from twofold.insights.models import InsightsSnapshot, RefreshStatus
+from twofold.insights.models import InsightsSnapshot
 from twofold.insights.periods import period_label
 from twofold.insights.report import FORMATS, ProgrammeReport
 from twofold.insights.snapshots import (
     OverviewReport,
     View,
-    is_stale,
     minutes_ago,
-    snapshot_content,
-    snapshot_of,
     snapshot_pdf,
+    snapshot_read,
     snapshot_refresh,
 )
 from twofold.programmes.models import Programme, ProgrammeState
@@ -45,20 +42,6 @@ def visible_programmes(request: HttpRequest) -> QuerySet[Programme]:
         raise PermissionDenied("Insights are for executives, programme managers and org admins.")
     started = Programme.objects.exclude(state=ProgrammeState.DRAFT).order_by("kind", "-starts_on", "name")
     return permissions.insight_programmes(request.user, started)
-
-
-def _snapshot(request: HttpRequest, view: View) -> tuple[InsightsSnapshot | None, Any]:
-    """The view's snapshot and its report; a view never computed, or older than the setting allows,
-    is queued for computing (computed now with ``INSIGHTS_LIVE``) by the viewer."""
-    snapshot = snapshot_of(view)
-    content = snapshot_content(snapshot)
-    wanted = settings.INSIGHTS_LIVE or snapshot is None
-    if snapshot is not None and snapshot.status == RefreshStatus.IDLE and (content is None or is_stale(snapshot)):
-        wanted = True
-    if wanted:
-        snapshot = snapshot_refresh(request.user, view)
-        content = snapshot_content(snapshot)
-    return snapshot, content
 
 
 def freshness(request: HttpRequest, snapshot: InsightsSnapshot | None, view: View) -> dict[str, Any]:
@@ -105,7 +88,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         chosen = chosen.filter(starts_on__year=filters["started"])
     department, period = form.view_filters()
     view = View(programme=None, department=department, period=period)
-    snapshot, content = _snapshot(request, view)
+    snapshot, content = snapshot_read(request.user, view)
     context: dict[str, Any] = {"form": form, "view": view}
     polled = _progress_poll(request, snapshot, view)
     if polled is not None:
@@ -158,7 +141,7 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     chosen, form, view = found
-    snapshot, report = _snapshot(request, view)
+    snapshot, report = snapshot_read(request.user, view)
     context: dict[str, Any] = {
         "programme": chosen,
         "form": form,
@@ -195,7 +178,7 @@ def _chosen_report(request: HttpRequest, pk: int) -> tuple[InsightsSnapshot, Pro
     if isinstance(found, HttpResponse):
         return found
     chosen, _, view = found
-    snapshot, report = _snapshot(request, view)
+    snapshot, report = snapshot_read(request.user, view)
     if snapshot is None or not isinstance(report, ProgrammeReport):
         page = reverse("insights:programme", args=[chosen.pk])
         query = _query(request)

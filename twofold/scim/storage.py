@@ -81,7 +81,8 @@ def people() -> QuerySet[Person]:
     # PostgreSQL's planner cannot estimate (it then sorts the whole directory for one page).
     deleted = ScimIdentity.objects.filter(person=OuterRef("pk"), deleted_at__isnull=False)
     return (
-        Person.objects.select_related("manager", "scim_identity")
+        # The manager is only named by id (``manager_id``): no join to their row.
+        Person.objects.select_related("scim_identity")
         .filter(~Exists(deleted))
         .annotate(
             scim_user_name=Coalesce(F("scim_identity__user_name"), F("email"), output_field=CharField()),
@@ -177,7 +178,6 @@ class PeopleStorage(ScimStorage):
 
     def user_resource(self, person: Person) -> Resource[Any]:
         identity: ScimIdentity | None = getattr(person, "scim_identity", None)
-        manager = person.manager
         name: Name | None
         display_name: str | None
         external_id: str | None
@@ -195,7 +195,19 @@ class PeopleStorage(ScimStorage):
             # The provider's own displayName, unless the directory renamed the person since (an import).
             renamed = identity.derived_name != person.name
             display_name = person.name if renamed else identity.display_name or None
-        resource = UserResource(
+        enterprise = EnterpriseUser(
+            employee_number=person.employee_id,
+            department=person.department or None,
+            manager=Manager(value=str(person.manager_id), ref=_reference(person.manager_id))
+            if person.manager_id is not None
+            else None,
+        )
+        twofold = TwofoldUser(
+            level=str(person.level), high_potential=person.high_potential if self.sees_talent_flags else None
+        )
+        # The extensions given by their schema, as the resource is built: setting them afterwards
+        # (resource[EnterpriseUser] = …) resolves a path each time, twice the cost of the rest.
+        return UserResource(
             id=str(person.pk),
             external_id=external_id,
             user_name=user_name,
@@ -210,16 +222,8 @@ class PeopleStorage(ScimStorage):
                 last_modified=getattr(person, "scim_last_modified", None) or person.updated_at,
                 version=version_of(person),
             ),
+            **{ENTERPRISE_USER: enterprise, TWOFOLD_USER: twofold},
         )
-        resource[EnterpriseUser] = EnterpriseUser(
-            employee_number=person.employee_id,
-            department=person.department or None,
-            manager=Manager(value=str(manager.pk), ref=_reference(manager)) if manager is not None else None,
-        )
-        resource[TwofoldUser] = TwofoldUser(
-            level=str(person.level), high_potential=person.high_potential if self.sees_talent_flags else None
-        )
-        return resource
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -339,7 +343,7 @@ class PeopleStorage(ScimStorage):
             id=group_id(department),
             display_name=department,
             members=[
-                DepartmentMember(value=str(person.pk), ref=_reference(person), display=person.name)
+                DepartmentMember(value=str(person.pk), ref=_reference(person.pk), display=person.name)
                 for person in members
             ],
             meta=Meta(resource_type="Group", version=latest),
@@ -358,9 +362,9 @@ class PeopleStorage(ScimStorage):
         return SearchPage(total=len(names), resources=[self._group_resource(name) for name in page])
 
 
-def _reference(person: Person) -> Any:
-    """A reference relative to the SCIM root, which scim2-server turns into a URL."""
-    return f"Users/{person.pk}"
+def _reference(person_id: int) -> Any:
+    """A reference to a User relative to the SCIM root, which scim2-server turns into a URL."""
+    return f"Users/{person_id}"
 
 
 def _describe(rejected: FileRejected) -> str:
