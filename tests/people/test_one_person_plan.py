@@ -13,12 +13,14 @@ from django.core.management import call_command
 
 from tests.factories import OPERATOR
 from twofold.people.hris_presets import ColumnMapping
-from twofold.people.import_writes import people_plan
+from twofold.people.import_writes import people_plan, people_write
 from twofold.people.importing import ParsedPeople, parse_people
 from twofold.people.models import Person
 from twofold.people.provisioning import ProvisionedPerson, person_provision
+from twofold.people.services import person_set_manager
 from twofold.people.tabular import FileRejected, Table
 from twofold.people.tree import path_depth, path_is_above, subtree_q, tree_paths
+from twofold.people.tree_moves import tree_rebuild
 
 TODAY = date(2026, 1, 1)
 
@@ -157,3 +159,29 @@ def test_one_person_writes_leave_the_tree_as_a_rebuild_would(organisation) -> No
             ]
             provision(person, manager_id=rng.choice(outside).employee_id)
         assert_tree_as_rebuilt()
+
+
+def test_a_move_committed_between_an_imports_plan_and_its_write_is_kept_in_the_paths(organisation: None) -> None:
+    """The import plans outside its transaction (a person may be asked to confirm leavers), so a
+    one-person move may land in between: the paths written agree with the managers stored."""
+    leaves = list(Person.objects.filter(active=True, manager__isnull=False, tree_depth__gte=2).order_by("employee_id"))
+    mover = next(p for p in leaves if not Person.objects.filter(manager=p).exists())
+    new_manager = next(
+        p for p in leaves if p.pk != mover.pk and not path_is_above(p.tree_path, mover.tree_path) and p.manager_id
+    )
+    elsewhere = next(
+        p
+        for p in Person.objects.filter(active=True, tree_depth=1).order_by("employee_id")
+        if not path_is_above(new_manager.tree_path, p.tree_path)
+        and not path_is_above(p.tree_path, new_manager.tree_path)
+    )
+    plan = people_plan(parsed_row(**row_of(mover, manager_id=new_manager.employee_id)))
+    # Meanwhile an identity provider moves the new manager to another branch.
+    person_set_manager(actor=OPERATOR, person=new_manager, manager=elsewhere)
+    people_write(plan, actor=OPERATOR)
+
+    mover.refresh_from_db()
+    new_manager.refresh_from_db()
+    assert mover.manager_id == new_manager.pk
+    assert mover.tree_path.startswith(new_manager.tree_path) and new_manager.tree_path.startswith(elsewhere.tree_path)
+    assert tree_rebuild() == 0  # every stored path is the one the managers give

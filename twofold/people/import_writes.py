@@ -26,7 +26,7 @@ from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
 from twofold.people.services import TREE_FIELDS
 from twofold.people.tabular import FileRejected
 from twofold.people.tree import path_depth, path_ids, path_of, tree_paths
-from twofold.people.tree_moves import tree_place
+from twofold.people.tree_moves import directory_write_lock, tree_place, tree_rebuild
 
 PERSON_VALUE_FIELDS = (
     "name",
@@ -274,6 +274,10 @@ def people_write(plan: PeoplePlan, *, actor: Any, progress: Progress | None = No
     result, current, records, parents = plan.result, plan.current, plan.records, plan.parents
     present_fields = plan.present_fields
     with transaction.atomic():
+        if not plan.one_person:
+            # No one-person move (SCIM, the admin) may run while the whole tree is written; one that
+            # committed after this plan was made is kept by the rebuild at the end.
+            directory_write_lock()
         pks = {employee_id: person.pk for employee_id, person in current.items()}
         pks.update(zip(result.created, allocate_primary_keys(Person, len(result.created)), strict=True))
         if plan.one_person:
@@ -294,6 +298,7 @@ def people_write(plan: PeoplePlan, *, actor: Any, progress: Progress | None = No
         else:
             tree_rows = [(current[eid].pk, paths[eid], path_depth(paths[eid])) for eid in plan.moved if eid in paths]
             bulk_update_columns(Person, TREE_FIELDS, tree_rows)
+            tree_rebuild()
         if plan.leaving:
             people_deactivate(person_ids=plan.leaving, actor=actor)
         if plan.returning:

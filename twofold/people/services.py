@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from twofold.accounts.permissions import authorize
 from twofold.dates import date_out_of_range
-from twofold.people.bulk import bulk_insert_rows, bulk_update_columns
+from twofold.people.bulk import bulk_insert_rows
 from twofold.people.leavers import people_deactivate
 from twofold.people.models import (
     CareerEvent,
@@ -23,10 +23,8 @@ from twofold.people.models import (
     PersonSkill,
     Skill,
 )
-from twofold.people.tree import path_depth, tree_paths
-from twofold.people.tree_moves import tree_lock, tree_place
+from twofold.people.tree_moves import TREE_FIELDS, tree_lock, tree_place, tree_rebuild
 
-TREE_FIELDS = ("tree_path", "tree_depth")
 # Ids per IN (…) list: well inside every database's limit on query parameters.
 CHUNK = 5000
 
@@ -34,11 +32,7 @@ CHUNK = 5000
 @transaction.atomic
 def people_tree_rebuild() -> int:
     """Recompute the path of everyone in the tree; returns how many people moved."""
-    rows = list(Person.objects.values_list("pk", "manager_id", "tree_path").order_by())
-    paths = tree_paths({pk: manager_id for pk, manager_id, _ in rows}, {pk: pk for pk, _, _ in rows})
-    moved = [(pk, paths[pk], path_depth(paths[pk])) for pk, _, path in rows if pk in paths and path != paths[pk]]
-    bulk_update_columns(Person, TREE_FIELDS, moved)
-    return len(moved)
+    return tree_rebuild()
 
 
 class ManagerCycle(ValueError):

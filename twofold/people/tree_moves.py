@@ -30,8 +30,11 @@ from django.db import connection
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
+from twofold.people.bulk import bulk_update_columns
 from twofold.people.models import Person
-from twofold.people.tree import path_depth, path_ids, path_of, subtree_q
+from twofold.people.tree import path_depth, path_ids, path_of, subtree_q, tree_paths
+
+TREE_FIELDS = ("tree_path", "tree_depth")
 
 
 def directory_write_lock() -> None:
@@ -96,3 +99,12 @@ def tree_place(person_pk: int) -> int:
 
 
 TREE = ("tree_path", "tree_depth")
+
+
+def tree_rebuild() -> int:
+    """Recompute everyone's path from the stored managers; returns how many people moved."""
+    rows = list(Person.objects.values_list("pk", "manager_id", "tree_path").order_by())
+    paths = tree_paths({pk: manager_id for pk, manager_id, _ in rows}, {pk: pk for pk, _, _ in rows})
+    moved = [(pk, paths[pk], path_depth(paths[pk])) for pk, _, path in rows if pk in paths and path != paths[pk]]
+    bulk_update_columns(Person, TREE_FIELDS, moved)
+    return len(moved)
