@@ -226,3 +226,19 @@ def test_the_daily_run_books_the_next_and_queues_every_view(
     assert InsightsSnapshot.objects.filter(status=RefreshStatus.QUEUED).count() == started + 2
     assert len(queued_snapshot_ids()) == started + 2
     assert len(scheduled_runs(insights_daily)) == 1  # tomorrow's, booked by the run
+
+
+def test_a_payload_not_signed_here_is_never_unpickled(org: Organisation) -> None:
+    """Only what this installation's worker wrote is read back: a row changed by hand (or copied from
+    another installation) counts as never computed, so a crafted pickle never runs."""
+    import pickle
+
+    snapshot = computed(org.programme)
+    assert snapshot_content(snapshot) is not None
+    crafted = pickle.dumps({"not": "a report"})
+    stored = bytes(snapshot.payload)
+    tampered = stored[:100] + bytes([stored[100] ^ 1]) + stored[101:]
+    for payload in (crafted, b"\0" * 32 + crafted, tampered):
+        InsightsSnapshot.objects.filter(pk=snapshot.pk).update(payload=payload)
+        snapshot.refresh_from_db()
+        assert snapshot_content(snapshot) is None

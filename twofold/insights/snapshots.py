@@ -27,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from twofold.accounts import permissions
 from twofold.insights.charts import Chart
@@ -111,12 +112,27 @@ def snapshot_content(snapshot: InsightsSnapshot | None) -> Any:
     """The stored report, or ``None`` while none of this version was computed."""
     if snapshot is None or snapshot.payload is None or snapshot.format != FORMAT:
         return None
+    stored = bytes(snapshot.payload)
+    signature, pickled = stored[:SIGNATURE_BYTES], stored[SIGNATURE_BYTES:]
+    if not constant_time_compare(signature, _signature(pickled)):
+        # Written only by snapshot_compute below, signed with the secret key: anything else (a row
+        # written by hand, another installation's copy) is never unpickled.
+        logger.warning(
+            "insights snapshot %s is not signed by this installation; it will be computed again", snapshot.key
+        )
+        return None
     try:
-        # Written only by snapshot_compute below, from this application's own objects.
-        return pickle.loads(bytes(snapshot.payload))
+        return pickle.loads(pickled)
     except (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError):
         logger.warning("insights snapshot %s could not be read; it will be computed again", snapshot.key)
         return None
+
+
+SIGNATURE_BYTES = 32
+
+
+def _signature(pickled: bytes) -> bytes:
+    return salted_hmac("twofold.insights.snapshot", pickled, algorithm="sha256").digest()
 
 
 def is_stale(snapshot: InsightsSnapshot) -> bool:
@@ -213,7 +229,8 @@ def snapshot_compute(snapshot_id: int, *, with_pdf: bool = True) -> InsightsSnap
                 # The board report is made here too: typesetting it takes seconds, a download none.
                 progress("The PDF report", PDF_STEP, PDF_STEP)
                 pdf = content.as_pdf()
-        payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+        pickled = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = _signature(pickled) + pickled
     except Exception as error:
         logger.exception("insights snapshot %s failed", snapshot.key)
         InsightsSnapshot.objects.filter(pk=snapshot_id).update(
