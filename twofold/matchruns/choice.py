@@ -30,6 +30,7 @@ from twofold.relationships.services import (
     pair_refusal,
     participant_refusal,
     relationship_request,
+    require_participant_choice,
 )
 
 # How many partners a mentee is shown, best first.
@@ -169,11 +170,7 @@ def partner_request(
     enrolment = Enrolment.objects.select_related("programme", "person").get(pk=enrolment.pk)
     require(actor, "relationships.request", enrolment)
     programme = enrolment.programme
-    if not programme.is_participant_choice:
-        raise RelationshipRuleBroken(
-            f"In {programme.name} the programme managers make the pairs; partners are not requested.",
-            code="not_participant_choice",
-        )
+    require_participant_choice(programme)
     closed = _closed(programme, enrolment)
     if closed:
         refusal = participant_refusal(programme=programme, enrolment=enrolment)

@@ -36,6 +36,7 @@ from twofold.relationships.services.lifecycle import (
     relationship_request,
     relationship_request_withdraw,
     relationships_expire,
+    require_participant_choice,
 )
 from twofold.relationships.services.managing import (
     relationship_end_by_manager,
@@ -101,4 +102,5 @@ __all__ = [
     "relationship_request",
     "relationship_request_withdraw",
     "relationships_expire",
+    "require_participant_choice",
 ]

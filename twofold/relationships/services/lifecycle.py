@@ -180,6 +180,15 @@ def relationship_propose(
     )
 
 
+def require_participant_choice(programme: Programme) -> None:
+    """Partners are requested only where participants choose them (the one statement of that rule)."""
+    if not programme.is_participant_choice:
+        raise RelationshipRuleBroken(
+            f"In {programme.name} the programme managers make the pairs; partners are not requested.",
+            code="not_participant_choice",
+        )
+
+
 @transaction.atomic
 def relationship_request(
     *,
@@ -204,11 +213,7 @@ def relationship_request(
     mentee_enrolment = Enrolment.objects.select_related("programme", "person").get(pk=mentee_enrolment.pk)
     authorize(actor, "relationships.request", mentee_enrolment)
     programme = mentee_enrolment.programme
-    if not programme.is_participant_choice:
-        raise RelationshipRuleBroken(
-            f"In {programme.name} the programme managers make the pairs; partners are not requested.",
-            code="not_participant_choice",
-        )
+    require_participant_choice(programme)
     relationship = _propose(
         programme=programme,
         mentor_enrolment=mentor_enrolment,
