@@ -97,6 +97,7 @@ def main() -> None:
                     ("pairs", "/programmes/1/pairs/"),
                     ("insights-programme", "/insights/programmes/1/"),
                     ("enrolments", "/programmes/2/enrolments/"),
+                    ("emails", "/programmes/1/emails/"),
                     ("directory", "/people/"),
                     ("import", "/people/import/"),
                 ],
