@@ -21,7 +21,7 @@ from twofold.programmes.emails import programme_email_save
 from twofold.programmes.models import Acceptance, EmailKind, Enrolment, MatchingMode, ProgrammeState
 from twofold.relationships.models import Relationship, ReminderSent
 from twofold.relationships.reminders.proposals import proposal_emails_send
-from twofold.relationships.tasks import proposal_emails_task
+from twofold.relationships.tasks import proposal_emails_task, reminders_daily
 
 SITE = "https://twofold.example.org"
 
@@ -210,3 +210,17 @@ def test_the_manager_sends_a_test_of_each_proposal_email_to_themselves(cast: Cas
     refused = client.post(url, {"action": "save", "subject": "Hi", "body": "{{ invited_by }}"})
     assert refused.status_code == 400 and len(smtp_server.messages) == 1
     assert not programme.emails.exists()
+
+
+def test_an_email_the_server_refused_is_sent_by_the_next_daily_run_once(
+    cast: Cast, smtp_server, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    smtp_server.down_after = 0  # the server refuses everything while the proposals are published
+    pairs = published(cast, django_capture_on_commit_callbacks)
+    assert smtp_server.messages == [] and not ReminderSent.objects.exists()
+    smtp_server.down_after = None
+    outcome = reminders_daily.call()
+    assert outcome["sent"]["proposal_made"] == 4 and outcome["failed"] == 0
+    assert recipients(smtp_server) == sorted(p.email for pair in pairs for p in (pair.mentor, pair.mentee))
+    reminders_daily.call()
+    assert len(smtp_server.messages) == 4  # the next day's run sends none of them again

@@ -19,7 +19,7 @@ from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.programmes.emails import invitation_reminders_send
 from twofold.relationships.reminders import reminders_send
-from twofold.relationships.reminders.proposals import proposal_emails_send
+from twofold.relationships.reminders.proposals import proposal_emails_catch_up, proposal_emails_send
 from twofold.relationships.retention import retention_apply
 
 DEFAULT_RUN_TIME = "07:00"
@@ -78,8 +78,8 @@ def reminders_schedule(
 @traced_task()
 def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
     """Apply the exits whose day has come, expire unanswered proposals, delete import files nobody
-    confirmed in time, remove what has outlived its retention period, and send today's reminders,
-    having first queued tomorrow's run."""
+    confirmed in time, remove what has outlived its retention period, send the proposal emails a
+    failure left unsent and today's reminders, having first queued tomorrow's run."""
     from twofold.relationships.services import relationships_expire
 
     if reminders_daily.get_backend().supports_defer:
@@ -90,6 +90,7 @@ def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
     uploads_deleted = import_uploads_purge()
     retention = retention_apply()
     invitations = invitation_reminders_send()
+    proposals = proposal_emails_catch_up()
     report = reminders_send()
     return {
         "date": report.today.isoformat(),
@@ -97,8 +98,8 @@ def reminders_daily(at: str = DEFAULT_RUN_TIME) -> dict[str, Any]:
         "expired": expired,
         "import_uploads_deleted": uploads_deleted,
         "retention": retention,
-        "sent": report.counts | {"invitation_reminder": len(invitations.sent)},
-        "failed": len(report.failed) + len(invitations.failed),
+        "sent": report.counts | {"invitation_reminder": len(invitations.sent), "proposal_made": len(proposals.sent)},
+        "failed": len(report.failed) + len(invitations.failed) + len(proposals.failed),
     }
 
 

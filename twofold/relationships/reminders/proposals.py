@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -29,7 +30,7 @@ from twofold.programmes.emails import email_message, email_render, email_wording
 from twofold.programmes.models import EmailKind
 from twofold.relationships.models import Answer, Relationship, RelationshipState, ReminderSent
 from twofold.relationships.reminders.messages import WordingCache, answer_by, pair_values
-from twofold.relationships.reminders.rules import Recipient, local_date
+from twofold.relationships.reminders.rules import PROPOSAL_REMINDER_EVERY_DAYS, Recipient, local_date
 from twofold.relationships.reminders.sending import reminder_claim, reminder_claims_release
 
 logger = logging.getLogger(__name__)
@@ -199,3 +200,13 @@ def _send_one(
     else:
         ReminderSent.objects.filter(pk=claim.pk).update(pending=False)
         report.sent.append(email)
+
+
+def proposal_emails_catch_up(*, connection: BaseEmailBackend | None = None) -> ProposalEmailReport:
+    """The daily run's second chance: the emails of proposals made in the last
+    :data:`~.rules.PROPOSAL_REMINDER_EVERY_DAYS` days that were never sent (the SMTP server refused
+    them, or the task that was to send them was lost), once each. Older proposals are left to the
+    proposal reminder."""
+    since = timezone.now() - timedelta(days=PROPOSAL_REMINDER_EVERY_DAYS)
+    recent = Relationship.objects.filter(state=RelationshipState.PROPOSED, proposed_at__gte=since)
+    return proposal_emails_send(relationship_ids=list(recent.values_list("pk", flat=True)), connection=connection)
