@@ -13,6 +13,7 @@ from tests.factories import UserFactory
 from tests.people.test_views import signed_in
 from twofold.accounts.admin_forms import CheckedAdminForm
 from twofold.people.models import CareerEvent, Delegation, Person, Skill
+from twofold.people.services import people_tree_rebuild
 
 
 def person_form(person: Person, **changes: str) -> dict[str, str]:
@@ -65,6 +66,24 @@ def test_the_person_form_refuses_what_the_import_refuses(cast, field, value, mes
     assert response.status_code == 200
     assert message in response.content.decode().replace("&#x27;", "'")
     assert Person.objects.filter(pk=cast.ana.pk).values().get() == before
+
+
+def test_the_admin_moves_a_person_under_a_new_manager_and_refuses_a_cycle(cast) -> None:
+    people_tree_rebuild()
+    client = signed_in(cast.admin)
+    ana, vp_sales = Person.objects.get(pk=cast.ana.pk), Person.objects.get(pk=cast.vp_sales.pk)
+    url = reverse("admin:people_person_change", args=[ana.pk])
+    response = client.post(url, person_form(ana, manager=str(vp_sales.pk)))
+    assert response.status_code == 302
+    ana.refresh_from_db()
+    assert ana.manager_id == vp_sales.pk and ana.tree_path.startswith(vp_sales.tree_path)
+    # vp_sales under ana: a cycle, refused with nothing changed.
+    before = Person.objects.filter(pk=vp_sales.pk).values().get()
+    response = client.post(
+        reverse("admin:people_person_change", args=[vp_sales.pk]), person_form(vp_sales, manager=str(ana.pk))
+    )
+    assert response.status_code == 200 and "(a manager cycle)" in response.content.decode()
+    assert Person.objects.filter(pk=vp_sales.pk).values().get() == before
 
 
 def test_a_career_event_outside_the_span_is_refused(cast) -> None:

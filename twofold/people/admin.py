@@ -18,7 +18,7 @@ from twofold.people.models import (
     SelfIdentification,
     Skill,
 )
-from twofold.people.tree_moves import tree_lock, tree_place
+from twofold.people.tree_moves import TREE_FIELDS, tree_lock, tree_place
 
 
 class PersonSkillInline(CheckedTabularInline):
@@ -35,6 +35,12 @@ class PersonForm(CheckedAdminForm, forms.ModelForm):
         data = super().clean() or {}
         manager = data.get("manager")
         person = self.instance
+        if manager is not None and person.pk and manager.pk != person.manager_id:
+            # The admin saves in the transaction it validates in: locked now, the chains read here
+            # are the ones the move is made on (another writer's move cannot slip in and make a cycle).
+            tree_lock(person_ids=[person.pk], manager_employee_ids=[manager.employee_id])
+            person.refresh_from_db(fields=TREE_FIELDS)
+            manager.refresh_from_db(fields=TREE_FIELDS)
         if manager is not None and person.pk and (manager.pk == person.pk or person.manages_or_is_above(manager)):
             self.add_error(
                 "manager", f"{manager.name} reports to {person.name}, so cannot become their manager (a manager cycle)."
