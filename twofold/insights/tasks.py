@@ -7,19 +7,13 @@ schedule-insights`` queues the first one, and ``twofold worker`` executes them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.insights.snapshots import insights_refresh_all, snapshot_compute
-from twofold.operations.tasks import scheduled_runs, scheduled_runs_cancel, traced_task
-from twofold.relationships.tasks import next_run_at, parse_run_time
+from twofold.operations.tasks import DailyBooking, daily_run_book, traced_task
 
 DEFAULT_RUN_TIME = "05:30"
-
-
-class ScheduledRun(NamedTuple):
-    run_after: datetime
-    created: bool  # False: a run was already queued, and that one stands
 
 
 @traced_task()
@@ -30,23 +24,9 @@ def insights_snapshot_task(snapshot_id: int) -> dict[str, Any]:
 
 def insights_schedule(
     *, at: str = DEFAULT_RUN_TIME, now: datetime | None = None, replace: bool = False
-) -> ScheduledRun:
+) -> DailyBooking:
     """Queue the next daily refresh at ``at`` local time, unless one is queued already (one chain)."""
-    parse_run_time(at)
-    if not insights_daily.get_backend().supports_defer:
-        raise ValueError(
-            "The task backend runs tasks at once (TWOFOLD_TASKS_IMMEDIATE=1) and cannot schedule a daily run; "
-            "run `twofold schedule-insights --now` from cron instead."
-        )
-    if replace:
-        scheduled_runs_cancel(insights_daily)
-    else:
-        queued = scheduled_runs(insights_daily)
-        if queued:
-            return ScheduledRun(run_after=queued[0].run_after, created=False)
-    run_after = next_run_at(at, now=now)
-    insights_daily.using(run_after=run_after).enqueue(at=at)
-    return ScheduledRun(run_after=run_after, created=True)
+    return daily_run_book(insights_daily, at=at, now=now, replace=replace, from_cron="twofold schedule-insights --now")
 
 
 @traced_task()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from typing import Any, NamedTuple, ParamSpec, TypeVar, cast
 
 from django.conf import settings
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks.base import Task
 
@@ -146,3 +148,56 @@ def _rq_scheduled(task: Task[Any, Any]) -> list[ScheduledRun]:
         if job.func_name == task.module_path:
             runs.append(ScheduledRun(job_id, registry.get_scheduled_time(job)))
     return runs
+
+
+# --- daily runs that book the next ---------------------------------------------------------------
+
+
+class DailyBooking(NamedTuple):
+    run_after: datetime
+    created: bool  # False: a run was already queued, and that one stands
+
+
+def parse_run_time(at: str) -> clock_time:
+    """``HH:MM`` on the 24-hour clock, in the ``TIME_ZONE`` setting's zone."""
+    try:
+        parsed = clock_time.fromisoformat(at)
+    except ValueError:
+        raise ValueError(f"{at!r} is not a time of day; use HH:MM, e.g. 07:00") from None
+    return parsed.replace(second=0, microsecond=0)
+
+
+def next_run_at(at: str, *, now: datetime | None = None) -> datetime:
+    """The first moment after ``now`` when the local clock shows ``at``: later today, or tomorrow."""
+    now = timezone.localtime(now or timezone.now())
+    when = timezone.make_aware(datetime.combine(now.date(), parse_run_time(at)))
+    if when <= now:
+        when = timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), parse_run_time(at)))
+    return when
+
+
+def daily_run_book(
+    task: Task[Any, Any], *, at: str, now: datetime | None = None, replace: bool = False, from_cron: str
+) -> DailyBooking:
+    """Queue ``task``'s next daily run at ``at`` local time, unless one is queued already.
+
+    Keeping to one queued run keeps to one chain of daily runs, however often this is called (by an
+    operator, or by each run for the next day). ``replace`` drops the queued runs first, to move the
+    time of day; ``now`` stands in for the clock. Needs a backend that can defer tasks (the database
+    backend or RQ); otherwise the refusal names ``from_cron``, the command to run from cron instead.
+    """
+    parse_run_time(at)  # refuse a bad time before touching the queue
+    if not task.get_backend().supports_defer:
+        raise ValueError(
+            "The task backend runs tasks at once (TWOFOLD_TASKS_IMMEDIATE=1) and cannot schedule a daily run; "
+            f"run `{from_cron}` from cron instead."
+        )
+    if replace:
+        scheduled_runs_cancel(task)
+    else:
+        queued = scheduled_runs(task)
+        if queued:
+            return DailyBooking(run_after=queued[0].run_after, created=False)
+    run_after = next_run_at(at, now=now)
+    task.using(run_after=run_after).enqueue(at=at)
+    return DailyBooking(run_after=run_after, created=True)

@@ -8,13 +8,11 @@ breaks the chain. ``twofold worker`` executes the queued runs.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from typing import Any, NamedTuple
-
-from django.utils import timezone
+from datetime import datetime
+from typing import Any
 
 from twofold.accounts.permissions import CommandLineOperator
-from twofold.operations.tasks import scheduled_runs, scheduled_runs_cancel, traced_task
+from twofold.operations.tasks import DailyBooking, daily_run_book, traced_task
 from twofold.people.import_services import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.programmes.emails import invitation_reminders_send
@@ -25,54 +23,12 @@ from twofold.relationships.retention import retention_apply
 DEFAULT_RUN_TIME = "07:00"
 
 
-class ScheduledRun(NamedTuple):
-    run_after: datetime
-    created: bool  # False: a run was already queued, and that one stands
-
-
-def parse_run_time(at: str) -> time:
-    """``HH:MM`` on the 24-hour clock, in the ``TIME_ZONE`` setting's zone."""
-    try:
-        parsed = time.fromisoformat(at)
-    except ValueError:
-        raise ValueError(f"{at!r} is not a time of day; use HH:MM, e.g. 07:00") from None
-    return parsed.replace(second=0, microsecond=0)
-
-
-def next_run_at(at: str, *, now: datetime | None = None) -> datetime:
-    """The first moment after ``now`` when the local clock shows ``at``: later today, or tomorrow."""
-    now = timezone.localtime(now or timezone.now())
-    when = timezone.make_aware(datetime.combine(now.date(), parse_run_time(at)))
-    if when <= now:
-        when = timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), parse_run_time(at)))
-    return when
-
-
 def reminders_schedule(
     *, at: str = DEFAULT_RUN_TIME, now: datetime | None = None, replace: bool = False
-) -> ScheduledRun:
-    """Queue the next daily reminder run at ``at`` local time, unless one is queued already.
-
-    Keeping to one queued run keeps to one chain of daily runs, however often this is called (by
-    an operator, or by each run for the next day). ``replace`` drops the queued runs first, to move
-    the time of day; ``now`` stands in for the clock. Needs a backend that can defer tasks (the
-    database backend or RQ).
-    """
-    parse_run_time(at)  # refuse a bad time before touching the queue
-    if not reminders_daily.get_backend().supports_defer:
-        raise ValueError(
-            "The task backend runs tasks at once (TWOFOLD_TASKS_IMMEDIATE=1) and cannot schedule a daily run; "
-            "run `twofold send-reminders` from cron instead."
-        )
-    if replace:
-        scheduled_runs_cancel(reminders_daily)
-    else:
-        queued = scheduled_runs(reminders_daily)
-        if queued:
-            return ScheduledRun(run_after=queued[0].run_after, created=False)
-    run_after = next_run_at(at, now=now)
-    reminders_daily.using(run_after=run_after).enqueue(at=at)
-    return ScheduledRun(run_after=run_after, created=True)
+) -> DailyBooking:
+    """Queue the next daily reminder run at ``at`` local time, unless one is queued already
+    (:func:`~twofold.operations.tasks.daily_run_book`)."""
+    return daily_run_book(reminders_daily, at=at, now=now, replace=replace, from_cron="twofold send-reminders")
 
 
 @traced_task()
