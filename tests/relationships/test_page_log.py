@@ -41,6 +41,11 @@ def test_one_page_of_the_log_is_read_and_the_summary_covers_all_of_it(cast: Cast
     assert [m.id for m in page.meetings] == [m.pk for m in coming[:MEETINGS_PER_PAGE]]
     assert page.next_meeting is not None and page.next_meeting.location == "Room 2"
     assert page.last_held_at == held[0].starts_at
+    # Counted in SQL for a page, or from the whole log loaded: the same summary.
+    whole = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=NOW + DAY)
+    assert len(whole.meetings) == whole.meeting_count == 36
+    assert (whole.next_meeting, whole.last_held_at) == (page.next_meeting, page.last_held_at)
+    assert whole.check_ins_due == page.check_ins_due
     last = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=NOW + DAY, meetings_page="last")
     assert last.meetings_shown is not None and last.meetings_shown.number == 4
     assert [m.id for m in last.meetings] == [m.pk for m in held[-6:]]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from twofold.dates import MOMENT_SPAN
@@ -176,9 +175,76 @@ def meeting_held_on(*, relationship: Relationship, day: date) -> bool:
     )
 
 
-def _counted(meetings: QuerySet[Meeting]) -> Coalesce:
-    """How many ``meetings`` (filtered on ``OuterRef("pk")``, the relationship), as a subquery."""
-    return Coalesce(Subquery(meetings.values("relationship").annotate(n=Count("pk")).values("n")), 0)
+@dataclass(frozen=True)
+class _LogSummary:
+    """What the page says of the whole meeting log: its length, the last meeting held, whether one
+    was held by now, the next one to come, and how many come before the meeting in view."""
+
+    length: int
+    last_held_at: datetime | None
+    held_by_now: bool
+    next_at: datetime | None = None
+    next_meeting: UpcomingMeeting | None = None
+    before_in_view: int | None = None
+
+    @classmethod
+    def of(cls, meetings: list[MeetingView], *, now: datetime) -> _LogSummary:
+        """From the whole log, loaded (newest first)."""
+        held = [m.starts_at for m in meetings if m.status == MeetingStatus.HELD]
+        coming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.starts_at >= now]
+        upcoming = min(coming, key=lambda m: (m.starts_at, m.id), default=None)
+        return cls(
+            length=len(meetings),
+            last_held_at=max(held, default=None),
+            held_by_now=any(at <= now for at in held),
+            next_at=upcoming.starts_at if upcoming else None,
+            next_meeting=UpcomingMeeting(upcoming.starts_at, upcoming.location) if upcoming else None,
+        )
+
+    def with_next(self, log: QuerySet[Meeting], shown: list[MeetingView]) -> _LogSummary:
+        """With the next meeting's place: from the page shown when it is there (often: the log is
+        newest first), else read (one query)."""
+        if self.next_at is None:
+            return self
+        on_page = [m for m in shown if m.status == MeetingStatus.SCHEDULED and m.starts_at == self.next_at]
+        if on_page:
+            first = min(on_page, key=lambda m: m.id)
+            upcoming: UpcomingMeeting | None = UpcomingMeeting(first.starts_at, first.location)
+        else:
+            row = (
+                log.filter(status=MeetingStatus.SCHEDULED, starts_at=self.next_at)
+                .order_by("pk")
+                .values_list("starts_at", "location")
+                .first()
+            )
+            upcoming = UpcomingMeeting(*row) if row is not None else None
+        return replace(self, next_meeting=upcoming)
+
+
+def _log_summary(log: QuerySet[Meeting], *, now: datetime, meeting_in_view: int | None) -> _LogSummary:
+    """The log's summary counted in SQL, whatever its length: one query (an index range scan)."""
+    in_view: dict[str, Count] = {}
+    if meeting_in_view is not None:
+        # The page that holds the meeting in view: how many come before it, newest first.
+        starts = Subquery(Meeting.objects.filter(pk=meeting_in_view).values("starts_at")[:1])
+        in_view = {
+            "has_in_view": Count("pk", filter=Q(pk=meeting_in_view)),
+            "before_in_view": Count("pk", filter=Q(starts_at__gt=starts) | Q(starts_at=starts, pk__lt=meeting_in_view)),
+        }
+    figures = log.aggregate(
+        length=Count("pk"),
+        last_held_at=Max("starts_at", filter=Q(status=MeetingStatus.HELD)),
+        held_by_now=Count("pk", filter=Q(status=MeetingStatus.HELD, starts_at__lte=now)),
+        next_at=Min("starts_at", filter=Q(status=MeetingStatus.SCHEDULED, starts_at__gte=now)),
+        **in_view,
+    )
+    return _LogSummary(
+        length=figures["length"],
+        last_held_at=figures["last_held_at"],
+        held_by_now=figures["held_by_now"] > 0,
+        next_at=figures["next_at"],
+        before_in_view=figures["before_in_view"] if figures.get("has_in_view") else None,
+    )
 
 
 def relationship_page(
@@ -194,50 +260,39 @@ def relationship_page(
     With ``meetings_page`` (a page number, or "last"; anything else is the first page) or
     ``meeting_in_view`` (the id of a meeting: the page that holds it), ``meetings`` holds one page
     of the meeting log, newest first, and ``meetings_shown`` is that page; without either, it holds
-    the whole log. Either way the log's summary (its length, the next meeting, the last one held)
-    is read in SQL with the relationship's row.
+    the whole log. The log's summary (its length, the next meeting, the last one held) is then
+    counted in SQL (one query more), else from the log loaded.
 
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
     """
     now = now or timezone.now()
-    log = Meeting.objects.filter(relationship=OuterRef("pk"), starts_at__range=MOMENT_SPAN)
-    held = log.filter(status=MeetingStatus.HELD)
-    coming = log.filter(status=MeetingStatus.SCHEDULED, starts_at__gte=now).order_by("starts_at", "pk")
-    # The page that holds the meeting in view: how many come before it, newest first.
-    in_view_id = meeting_in_view or 0
-    in_view = Subquery(Meeting.objects.filter(pk=in_view_id).values("starts_at")[:1])
-    before_in_view = log.filter(Q(starts_at__gt=in_view) | Q(starts_at=in_view, pk__lt=in_view_id))
-    relationship = (
-        Relationship.objects.select_related("programme", "mentor", "mentee", "agreement")
-        # The log's summary, whatever its length, with the relationship's row (each an index probe).
-        .annotate(
-            log_length=_counted(log),
-            log_last_held_at=Subquery(held.order_by("-starts_at").values("starts_at")[:1]),
-            log_held_by_now=Exists(held.filter(starts_at__lte=now)),
-            log_next_at=Subquery(coming.values("starts_at")[:1]),
-            log_next_location=Subquery(coming.values("location")[:1]),
-            log_has_in_view=Exists(log.filter(pk=in_view_id)) if meeting_in_view else Value(False),
-            log_before_in_view=_counted(before_in_view) if meeting_in_view else Value(0),
-        )
-        .get(pk=relationship_id)
-    )
+    relationship = Relationship.objects.select_related(
+        # The two enrolments: what each wrote when they joined, for the partner's profile.
+        "programme",
+        "mentor",
+        "mentee",
+        "agreement",
+        "mentor_enrolment",
+        "mentee_enrolment",
+    ).get(pk=relationship_id)
     if not relationship.involves(viewer.pk):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
     log = _pair_meetings(relationship)
-    shown: Page | None = None
     rows = log.order_by("-starts_at", "pk").prefetch_related(
         "skills",
         # The viewer's note only: the partner's is never even read.
         Prefetch("private_notes", queryset=PrivateNote.objects.filter(author=viewer), to_attr="viewer_notes"),
     )
+    shown: Page | None = None
     if meetings_page is not None or meeting_in_view is not None:
+        summary = _log_summary(log, now=now, meeting_in_view=meeting_in_view)
         # Paginated over the count alone; only the page's rows are read.
-        paginator = Paginator(range(relationship.log_length), MEETINGS_PER_PAGE)
-        if relationship.log_has_in_view:
-            meetings_page = relationship.log_before_in_view // MEETINGS_PER_PAGE + 1
+        paginator = Paginator(range(summary.length), MEETINGS_PER_PAGE)
+        if summary.before_in_view is not None:
+            meetings_page = summary.before_in_view // MEETINGS_PER_PAGE + 1
         shown = paginator.get_page(paginator.num_pages if meetings_page == "last" else meetings_page)
-        offset = shown.start_index() - 1 if relationship.log_length else 0
+        offset = shown.start_index() - 1 if summary.length else 0
         rows = rows[offset : offset + MEETINGS_PER_PAGE]
     meetings = [
         MeetingView(
@@ -253,18 +308,19 @@ def relationship_page(
         )
         for meeting in rows
     ]
-    if shown is not None:
+    if shown is None:
+        summary = _LogSummary.of(meetings, now=now)
+    else:
         shown.object_list = meetings
-    next_meeting = None
-    if relationship.log_next_at is not None:
-        next_meeting = UpcomingMeeting(starts_at=relationship.log_next_at, location=relationship.log_next_location)
+        if summary.next_at is not None and summary.next_meeting is None:
+            summary = summary.with_next(log, meetings)
     knowledge = list(KnowledgeTransfer.objects.filter(relationship=relationship).select_related("skill"))
     advocacy = (
         list(AdvocacyAction.objects.filter(relationship=relationship)) if relationship.programme.is_sponsorship else []
     )
     done = list(CheckIn.objects.filter(relationship=relationship, person=viewer))
     done_points = {check_in.point for check_in in done}
-    has_held_meeting = relationship.log_held_by_now
+    has_held_meeting = summary.held_by_now
     due = [
         point
         for point in CheckInPoint.values
@@ -286,7 +342,7 @@ def relationship_page(
         events=list(PairEvent.objects.filter(relationship=relationship)),
         as_of=now,
         meetings_shown=shown,
-        meeting_count=relationship.log_length,
-        next_meeting=next_meeting,
-        last_held_at=relationship.log_last_held_at,
+        meeting_count=summary.length,
+        next_meeting=summary.next_meeting,
+        last_held_at=summary.last_held_at,
     )
