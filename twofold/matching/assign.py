@@ -233,6 +233,8 @@ class DenseSource:
         noise = rng.uniform(-1.0, 1.0, size=max(self.n_right, 1))
         self._noise = np.concatenate([noise, noise])
         self._offset = rng.integers(0, max(self.n_right, 1), size=self.n_left)
+        # The allowed mask is kept only when something is forbidden; a full matrix needs none.
+        self.allowed: BoolArray | None = None
         if known is not None:
             # A part of a checked matrix (:meth:`restrict`): its bound still bounds, its integers
             # are still integers, and its allowed mask is the part of the whole one.
@@ -267,8 +269,8 @@ class DenseSource:
         if math.isinf(bound):
             raise ValueError("scores must be finite numbers or NaN (NaN = pair not allowed)")
         self.n_allowed = scores.size - forbidden
-        # The allowed mask is kept only when something is forbidden; a full matrix needs none.
-        self.allowed: BoolArray | None = ~np.isnan(scores) if forbidden else None
+        if forbidden:
+            self.allowed = ~np.isnan(scores)
         self._bound = bound
         self._integral = integral
 

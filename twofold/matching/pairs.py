@@ -160,9 +160,7 @@ def top_k(values: Values, k: int) -> tuple[IntArray, IntArray]:
     return rows[keep].astype(np.int64), cols[keep].astype(np.int64)
 
 
-def _top_k_in_chunks(
-    values: Values, k: int, chunk_max: Values, stride: int, width: int
-) -> tuple[IntArray, IntArray]:
+def _top_k_in_chunks(values: Values, k: int, chunk_max: Values, stride: int, width: int) -> tuple[IntArray, IntArray]:
     """:func:`top_k` ranking only the values of each row's ``k`` chunks with the largest maxima."""
     n_rows, n_cols = values.shape
     top_chunks = argtop(chunk_max[:, :stride], k)
