@@ -91,3 +91,17 @@ def test_a_meeting_on_a_later_page_opens_for_editing_there(client, cast: Cast, r
     page = client.get(reverse("relationships:meeting_edit", args=[active.pk, oldest.pk])).content.decode()
     assert f'action="/relationships/{active.pk}/meetings/{oldest.pk}/"' in page
     assert "Page 3 of 3" in page
+
+
+def test_the_meeting_log_alone_reads_neither_the_partner_s_profile_nor_concerns(
+    cast: Cast, active: Relationship
+) -> None:
+    _log(active, 3)
+    client = signed_in(cast.ana_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("relationships:meetings", args=[active.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response.content.decode().count('id="meeting-') == 3
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "people_personskill" not in read and "relationships_concern" not in read
+    whole = client.get(reverse("relationships:detail", args=[active.pk])).content.decode()
+    assert "Why you were matched" in whole and "Raise a concern" in whole

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -183,8 +184,9 @@ def _context(
         "partner": partner,
         "active": active,
         "notice": notice,
-        "reasons": match_reasons(relationship),
-        "profile": partner_profile(page),
+        # Read only when drawn (the whole page draws them; the meeting log alone does not), once.
+        "reasons": SimpleLazyObject(lambda: match_reasons(relationship)),
+        "profile": SimpleLazyObject(lambda: partner_profile(page)),
         "next_meeting": page.next_meeting,
         "last_held_at": page.last_held_at,
         "editing": editing_meeting.id if editing_meeting is not None else None,
@@ -217,7 +219,7 @@ def _context(
             else None
         ),
         "concern_form": bound.get("concern_form") or ConcernForm(auto_id="concern-%s"),
-        "my_concerns": list(concerns_raised_by(person=person, relationship=relationship)),
+        "my_concerns": SimpleLazyObject(lambda: list(concerns_raised_by(person=person, relationship=relationship))),
         "end_form": bound.get("end_form") or EndForm(auto_id="end-%s"),
     }
 
