@@ -47,7 +47,8 @@ class Person(models.Model):
             # "Everyone under B" is a prefix search: LIKE 'prefix%' needs the pattern opclass on
             # PostgreSQL whatever the database's collation (SQLite asks a range, see tree.subtree_q).
             models.Index(fields=["tree_path"], name="person_tree_path", opclasses=["text_pattern_ops"]),
-            models.Index(fields=["active", "name"], name="person_active_name"),
+            # The directory's order, with the id: a page of ids is read from the index alone.
+            models.Index(fields=["active", "name", "employee_id", "id"], name="person_directory_order"),
             models.Index(fields=["department", "level"], name="person_department_level"),
             models.Index(fields=["location"], name="person_location"),
             models.Index(fields=["level"], name="person_level"),

@@ -36,6 +36,19 @@ def programme_pool_counts(programme: Programme) -> dict[str, dict[str, int]]:
     return counts
 
 
+def pool_count(pool: dict[str, dict[str, int]], *, role: str = "", status: str = "") -> int:
+    """How many of :func:`programme_pool_counts`' enrolments have ``role`` and ``status``: the
+    count of :func:`programme_enrolments` without a search (a blank or unknown role or status
+    narrows nothing there, and here)."""
+    return sum(
+        n
+        for row_role, by_status in pool.items()
+        if role not in EnrolmentRole.values or row_role == role
+        for row_status, n in by_status.items()
+        if status not in EnrolmentStatus.values or row_status == status
+    )
+
+
 def programmes_visible_to(user: Any) -> QuerySet[Programme]:
     """The programmes ``user`` manages (every one for an org admin), narrowed by the one rule of
     :func:`twofold.accounts.permissions.manageable_programmes`."""
