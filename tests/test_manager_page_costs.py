@@ -19,6 +19,8 @@ from django.utils import timezone
 from tests.conftest import Cast
 from tests.factories import EnrolmentFactory, MeetingFactory, PersonFactory, ProgrammeFactory, RelationshipFactory
 from tests.people.test_views import signed_in
+from twofold.people.models import Person
+from twofold.people.selectors import departments_of_everyone
 from twofold.programmes.models import EnrolmentRole, EnrolmentStatus
 from twofold.programmes.selectors import programme_enrolments
 from twofold.relationships.aggregates import check_in_scores
@@ -127,3 +129,15 @@ def test_the_directory_pages_by_id_in_its_order(cast: Cast, django_assert_max_nu
     shown = [(person.name, person.employee_id) for person in response.context["page"].object_list]
     assert len(shown) == 10 and shown == sorted(shown)
     assert shown[0] == ("Zz Same 25", "ZZ008")
+
+
+def test_the_departments_offered_are_everyone_s_read_one_per_department(cast: Cast) -> None:
+    PersonFactory(department="Zulu Works", active=False)  # a leaver's department stays on offer
+    PersonFactory(department="")
+    PersonFactory(department="Alpha")
+    PersonFactory(department="Alpha")
+    expected = list(
+        Person.objects.exclude(department="").order_by("department").values_list("department", flat=True).distinct()
+    )
+    assert "Zulu Works" in expected and "" not in expected
+    assert departments_of_everyone() == expected
