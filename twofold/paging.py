@@ -8,20 +8,25 @@ to whatever the page shows, costs far less than joining and sorting every row be
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 
-def page_by_ids(queryset: QuerySet[Any], per_page: int, number: Any, *, count: int | None = None) -> Page:
+def page_by_ids(
+    queryset: QuerySet[Any], per_page: int, number: Any, *, count: int | None = None, ids: Sequence[int] | None = None
+) -> Page:
     """Page ``number`` of ``queryset`` (in its order; a bad number gives the nearest page, as
     ``Paginator.get_page`` does), its rows read in full in a second query.
 
     ``count``: the number of rows, when the caller has already counted them (the paginator does not
-    count them again). A row gone between the two queries is left out of the page.
+    count them again). ``ids``: the list's ids in its order, when the caller reads them in a cheaper
+    way than ``queryset`` would (sliced, as the paginator slices them). A row gone between the two
+    queries is left out of the page.
     """
-    paginator = Paginator(queryset.values_list("pk", flat=True), per_page)
+    paginator = Paginator(queryset.values_list("pk", flat=True) if ids is None else ids, per_page)
     if count is not None:
         paginator.count = count  # type: ignore[misc]
     page = paginator.get_page(number)

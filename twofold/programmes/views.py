@@ -38,6 +38,7 @@ from twofold.programmes.models import (
     ProgrammeState,
 )
 from twofold.programmes.selectors import (
+    EnrolmentIdsByRole,
     application_to_decide,
     pool_count,
     programme_enrolments,
@@ -236,9 +237,18 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
     pool = programme_pool_counts(programme)
     # A page of ids first: sorting a large programme's enrolments by name sorts narrow rows (a
     # programme of 24,000: 570 ms with every column, 180 ms with ids), then the page's rows in full.
-    # Without a search, the pool's counts by role and status already count the list.
-    counted = None if search.strip() else pool_count(pool, role=role, status=status)
-    page = page_by_ids(enrolments, 50, request.GET.get("page"), count=counted)
+    # Without a search, the pool's counts by role and status already count the list, and a page of
+    # it is read one role at a time (a walk along the names, 1 ms for the first page).
+    if search.strip():
+        page = page_by_ids(enrolments, 50, request.GET.get("page"))
+    else:
+        counts = {
+            value: pool_count(pool, role=value, status=status)
+            for value in EnrolmentRole.values
+            if role not in EnrolmentRole.values or value == role
+        }
+        ids = EnrolmentIdsByRole(enrolments, counts)
+        page = page_by_ids(enrolments, 50, request.GET.get("page"), count=len(ids), ids=ids)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
