@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils import timezone
 from tests.conftest import Cast
 from tests.factories import EnrolmentFactory, MeetingFactory, PersonFactory, ProgrammeFactory, RelationshipFactory
 from tests.people.test_views import signed_in
+from twofold.accounts.tokens import issue_token
 from twofold.people.models import Person
 from twofold.people.selectors import departments_of_everyone
 from twofold.programmes.models import EnrolmentRole, EnrolmentStatus
@@ -146,3 +148,28 @@ def test_the_departments_offered_are_everyone_s_read_one_per_department(cast: Ca
     )
     assert "Zulu Works" in expected and "" not in expected
     assert departments_of_everyone() == expected
+
+
+def test_the_api_lists_people_from_their_own_columns_alone(cast: Cast) -> None:
+    user = cast.programme_manager
+    _, raw = issue_token(actor=user, user=user, name="pages", scopes=["people:read"], kind="personal")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    with CaptureQueriesContext(connection) as captured:
+        items = client.get("/api/v1/people", {"limit": 200}).json()["items"]
+    listing = [query["sql"] for query in captured.captured_queries if '"people_person"."employee_id"' in query["sql"]]
+    # One query, without the managers joined in nor columns an item does not show.
+    assert len(listing) == 1 and "JOIN" not in listing[0] and "tree_path" not in listing[0]
+    ana = next(item for item in items if item["id"] == cast.ana.pk)
+    assert ana == {
+        "id": cast.ana.pk,
+        "employee_id": cast.ana.employee_id,
+        "name": cast.ana.name,
+        "email": cast.ana.email,
+        "title": cast.ana.title,
+        "level": cast.ana.level,
+        "department": cast.ana.department,
+        "location": cast.ana.location,
+        "manager_id": cast.ana.manager_id,
+        "active": True,
+        "high_potential": cast.ana.high_potential,  # a programme manager sees the talent flag
+    }

@@ -28,7 +28,7 @@ def page_by_ids(
     """
     paginator = Paginator(queryset.values_list("pk", flat=True) if ids is None else ids, per_page)
     if count is not None:
-        paginator.count = count  # type: ignore[misc]
+        paginator.count = count
     page = paginator.get_page(number)
     ids = list(page.object_list)
     rows = queryset.in_bulk(ids)
