@@ -11,6 +11,7 @@ from pydantic import Field
 from twofold.accounts import permissions
 from twofold.api.auth import caller
 from twofold.api.pagination import Page, PageQuery, paginate
+from twofold.api.problems import Problem
 from twofold.api.routers.schemas import ERRORS, Id, Level
 from twofold.people.models import Person, Skill
 from twofold.people.selectors import DirectoryFilters, person_directory, person_profile
@@ -146,10 +147,14 @@ def people_read(request: HttpRequest, person_id: int) -> Any:
 
 
 @router.put(
-    "/people/{int:person_id}/manager", response={200: PersonDetailOut, **ERRORS}, operation_id="people_set_manager"
+    "/people/{int:person_id}/manager",
+    response={200: PersonDetailOut, **ERRORS, 503: Problem},
+    operation_id="people_set_manager",
 )
 def people_set_manager(request: HttpRequest, person_id: int, payload: ManagerIn) -> Any:
-    """Give a person a new manager (org admins and whoever may import people). Scope `people:write`."""
+    """Give a person a new manager (org admins and whoever may import people). Scope `people:write`.
+    503 (with Retry-After) when concurrent changes to the same reporting chain kept it from being
+    made: nothing was changed; send it again."""
     user = caller(request, "people:write")
     person = _visible_person(user, person_id)
     manager = None
