@@ -4,6 +4,8 @@ exactly what the field template draws, for that form's choices, labels and ids o
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.template import Context, Template
 
 from tests.factories import SkillFactory
@@ -70,3 +72,31 @@ def test_a_bound_form_or_one_with_values_is_drawn_each_time(db) -> None:  # type
     )
     assert editing.blank_key is None and "Room 7" in REUSED.render(Context({"form": editing}))
     assert CheckInForm(point="fit", initial={"comment": "Mine"}).blank_key is None
+
+
+def test_the_edit_form_is_drawn_with_its_own_statuses_and_label(db) -> None:  # type: ignore[no-untyped-def]
+    skills = skill_catalogue()
+    REUSED.render(Context({"form": MeetingLogForm(skills=skills, partner_name="Vera", auto_id="log-%s")}))
+    held = MeetingEditForm(skills=skills, partner_name="Vera", statuses=("held",), auto_id="log-%s")
+    assert held.blank_key is None
+    fresh, reused = _both(held)
+    assert fresh == reused and "When you met" not in reused
+    both = MeetingEditForm(skills=skills, partner_name="Vera", statuses=("held", "cancelled"), auto_id="log-%s")
+    assert 'value="cancelled"' in REUSED.render(Context({"form": both}))
+
+
+class _OtherScheduleForm(MeetingScheduleForm):
+    """Another form of the same name (as in another module), drawing another label."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].label = "Room"
+
+
+_OtherScheduleForm.__qualname__ = MeetingScheduleForm.__qualname__
+
+
+def test_two_form_classes_of_one_name_are_kept_apart(db) -> None:  # type: ignore[no-untyped-def]
+    assert ">Where" in REUSED.render(Context({"form": MeetingScheduleForm(auto_id="same-%s")}))
+    fresh, reused = _both(_OtherScheduleForm(auto_id="same-%s"))
+    assert fresh == reused and ">Room" in reused

@@ -80,7 +80,8 @@ class _Reusable(forms.Form):
     def _reusable(self, *what_it_draws: Any) -> None:
         """Everything besides the form's class that its blank fields draw (choices, labels, ids)."""
         if self._blank:
-            self.blank_key = (type(self).__qualname__, self.auto_id, *what_it_draws)
+            # The class itself, not its name: two forms of one name in two modules draw differently.
+            self.blank_key = (type(self), self.auto_id, *what_it_draws)
 
 
 def _skills_key(skills: list[Skill]) -> tuple[tuple[int, str, str], ...]:
@@ -138,6 +139,9 @@ class MeetingEditForm(MeetingLogForm):
         super().__init__(*args, **kwargs)
         self.fields["starts_at"].label = "When"
         self.fields["status"].choices = [(status, MeetingStatus(status).label) for status in statuses]  # type: ignore[attr-defined]
+        # Never reused: its statuses and label come after MeetingLogForm's key, and the meeting it
+        # edits gives it values anyway.
+        self.blank_key = None
 
     def changed_start(self, current: datetime) -> datetime | None:
         """The new start, or None when it is the current one to the minute (the form drops seconds)."""
