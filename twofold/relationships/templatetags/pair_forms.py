@@ -23,7 +23,7 @@ register = template.Library()
 FIELD_TEMPLATE = "relationships/partials/form_field.html"
 # Blank fields differ by form, ids and skill catalogue, not by pair: a bound on what one process keeps.
 _KEPT = 512
-_drawn: dict[tuple[Any, ...], SafeString] = {}
+_drawn: dict[tuple[Any, ...], str] = {}
 
 
 def _draw(form: forms.Form) -> SafeString:
@@ -38,7 +38,7 @@ def form_fields(form: forms.Form) -> SafeString:
     if keys is None:
         return _draw(form)
     field_template = get_template(FIELD_TEMPLATE)
-    parts = []
+    parts: list[str] = []
     for field in form:
         key = keys.get(field.name)
         if key is None:
