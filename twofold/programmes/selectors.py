@@ -74,6 +74,8 @@ class EnrolmentIdsByRole(Sequence[int]):
 
     def __getitem__(self, index: int | slice) -> int | list[int]:
         if isinstance(index, int):
+            if index < 0:  # read as a slice, -1 would give nothing and -2 the last row
+                raise IndexError(f"enrolment ids are read from the front, not at {index}")
             return self[index : index + 1][0]
         start, stop, _ = index.indices(len(self))
         ids: list[int] = []
