@@ -30,6 +30,7 @@ from twofold.relationships.services import (
     pair_refusal,
     participant_refusal,
     relationship_request,
+    request_limit_refusal,
     require_participant_choice,
 )
 
@@ -56,13 +57,15 @@ class PartnerChoice:
 @dataclass
 class ChoicePage:
     """What a mentee of a participant-choice programme sees: the partners to choose from, or why
-    there are none to choose now (``closed``), and the request or pair they have already."""
+    there are none to choose now (``closed``), the request or pair they have already, and why they may
+    not ask anyone just now though the partners are listed (``request_limit``: they asked too many lately)."""
 
     programme: Programme
     enrolment: Enrolment
     choices: list[PartnerChoice] = field(default_factory=list)
     closed: str = ""
     current: Relationship | None = None
+    request_limit: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ def partner_choices(*, enrolment: Enrolment, limit: int = CHOICES_SHOWN) -> Choi
     page.closed = _closed(programme, enrolment)
     if page.closed:
         return page
+    asked_enough = request_limit_refusal(enrolment=enrolment) if page.current is None else None
+    page.request_limit = "" if asked_enough is None else asked_enough.message
     try:
         ranking = _ranking(programme, enrolment, limit=limit)
     except RelationshipRuleBroken as refusal:

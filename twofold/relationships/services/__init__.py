@@ -36,6 +36,7 @@ from twofold.relationships.services.lifecycle import (
     relationship_request,
     relationship_request_withdraw,
     relationships_expire,
+    request_limit_refusal,
     require_participant_choice,
 )
 from twofold.relationships.services.managing import (
@@ -102,5 +103,6 @@ __all__ = [
     "relationship_request",
     "relationship_request_withdraw",
     "relationships_expire",
+    "request_limit_refusal",
     "require_participant_choice",
 ]
