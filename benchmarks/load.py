@@ -224,7 +224,8 @@ class Sampler:
             "cores_busy": {key: round(value / self.seconds, 2) for key, value in used.items()},
             # What one request cost each side: the web processes serving it, locust asking and checking it.
             "cpu_ms_per_request": {
-                key: round(1000 * used[key] / requests, 1) if requests else None for key in ("web", "locust", "postgres")
+                key: round(1000 * used[key] / requests, 1) if requests else None
+                for key in ("web", "locust", "postgres")
             },
         }
 

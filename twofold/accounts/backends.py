@@ -54,7 +54,7 @@ class PasswordBackend(ModelBackend):
             with connection.cursor() as cursor:
                 cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
                 user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
-        return user_obj._perm_cache  # type: ignore[no-any-return]
+        return user_obj._perm_cache
 
 
 @functools.cache
