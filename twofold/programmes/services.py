@@ -267,9 +267,13 @@ def programme_update(*, actor: Any, programme: Programme, **changes: Any) -> Pro
     return programme
 
 
-def programme_transition(*, actor: Any, programme: Programme, to_state: str) -> Programme:
-    """Move a programme to ``to_state`` along an allowed edge; two racing requests cannot both win."""
-    authorize(actor, "programmes.manage", programme)
+def transition_refusal(programme: Programme, to_state: str) -> ProgrammeRuleBroken | None:
+    """Why ``programme`` may not move to ``to_state``, or None when it may: the one rule
+    :func:`programme_transition` checks and the programme's page offers its next steps by.
+
+    Along :data:`PROGRAMME_TRANSITIONS` only, and no re-match (running back to matching) where the
+    participants choose their partners.
+    """
     allowed = PROGRAMME_TRANSITIONS.get(programme.state, ())
     if (
         programme.is_participant_choice
@@ -278,17 +282,33 @@ def programme_transition(*, actor: Any, programme: Programme, to_state: str) -> 
     ):
         # Going back to matching is a partial re-match by a match run; with participant choice the
         # people still without a partner keep choosing while the programme runs.
-        raise ProgrammeRuleBroken(
+        return ProgrammeRuleBroken(
             f"{programme.name} lets its {programme.mentee_label}s choose their partners, also while it runs; "
             "there is no re-match to start",
             code="participant_choice",
         )
     if to_state not in allowed:
-        raise ProgrammeRuleBroken(
+        return ProgrammeRuleBroken(
             f"a programme in {programme.state} cannot move to {to_state}"
             + (f" (it can move to {', '.join(allowed)})" if allowed else " (it is closed)"),
             code="transition_not_allowed",
         )
+    return None
+
+
+def programme_next_states(programme: Programme) -> list[str]:
+    """The states ``programme`` may move to now (:func:`transition_refusal`), in the order of
+    :data:`PROGRAMME_TRANSITIONS`."""
+    return [state for state in PROGRAMME_TRANSITIONS[programme.state] if transition_refusal(programme, state) is None]
+
+
+def programme_transition(*, actor: Any, programme: Programme, to_state: str) -> Programme:
+    """Move a programme to ``to_state`` along an allowed edge (:func:`transition_refusal`); two racing
+    requests cannot both win."""
+    authorize(actor, "programmes.manage", programme)
+    refusal = transition_refusal(programme, to_state)
+    if refusal is not None:
+        raise refusal
     updated = Programme.objects.filter(pk=programme.pk, state=programme.state).update(
         state=to_state, updated_at=timezone.now()
     )

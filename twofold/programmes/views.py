@@ -29,7 +29,6 @@ from twofold.programmes.forms import (
     availability_mask,
 )
 from twofold.programmes.models import (
-    PROGRAMME_TRANSITIONS,
     Enrolment,
     EnrolmentRole,
     EnrolmentStatus,
@@ -53,6 +52,7 @@ from twofold.programmes.services import (
     enrolment_withdraw,
     programme_create,
     programme_defaults,
+    programme_next_states,
     programme_transition,
     programme_update,
 )
@@ -85,10 +85,6 @@ NEXT_STEP: dict[str, str] = {
     ProgrammeState.ENROLLING: ProgrammeState.MATCHING,
     ProgrammeState.MATCHING: ProgrammeState.RUNNING,
 }
-
-
-# Running back to matching: a partial re-match by a match run.
-REMATCH = (ProgrammeState.RUNNING, ProgrammeState.MATCHING)
 
 
 def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
@@ -177,10 +173,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     next_step = NEXT_STEP.get(programme.state)
     transitions = [
-        (state, _transition_label(programme, state), state == next_step)
-        for state in PROGRAMME_TRANSITIONS[programme.state]
-        # A participant-choice programme has no re-match: people keep choosing while it runs.
-        if not (programme.is_participant_choice and (programme.state, state) == REMATCH)
+        (state, _transition_label(programme, state), state == next_step) for state in programme_next_states(programme)
     ]
     # The next step first, closing last.
     transitions.sort(key=lambda row: (not row[2], row[0] == ProgrammeState.CLOSED))
