@@ -81,27 +81,46 @@ def _require_managed(programme: Programme) -> None:
         )
 
 
+def match_run_refusal(programme: Programme, *, now: datetime | None = None) -> MatchRunRuleBroken | None:
+    """Why a match run of ``programme`` may not start at ``now``, or None when it may: the one rule
+    :func:`match_run_start` checks (on the locked programme) and the runs page offers the run by.
+
+    Managed matching only, while the programme matches or runs, with no run under way (one older than
+    :data:`STALE_RUN` was abandoned by its worker and does not count) and none half published. At most
+    two queries.
+    """
+    try:
+        _require_managed(programme)
+    except MatchRunRuleBroken as refusal:
+        return refusal
+    if programme.state not in (ProgrammeState.MATCHING, ProgrammeState.RUNNING):
+        return MatchRunRuleBroken(
+            f"{programme.name} is {programme.get_state_display().lower()}; start matching first", code="not_matching"
+        )
+    now = now or timezone.now()
+    runs = MatchRun.objects.filter(programme=programme)
+    if runs.filter(status__in=RUN_IN_PROGRESS, created_at__gte=now - STALE_RUN).exists():
+        return MatchRunRuleBroken("a match run of this programme is already under way", code="run_in_progress")
+    publishing = runs.filter(status=MatchRunStatus.PUBLISHING).first()
+    if publishing is not None:
+        return MatchRunRuleBroken(
+            f"match run {publishing.number} was not completely published; publish it again to finish it first",
+            code="run_publishing",
+        )
+    return None
+
+
 @transaction.atomic
 def _create_run(*, programme: Programme, created_by: Any, locked: list[tuple[int, int]] | None) -> MatchRun:
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
-    _require_managed(programme)
-    if programme.state not in (ProgrammeState.MATCHING, ProgrammeState.RUNNING):
-        raise MatchRunRuleBroken(
-            f"{programme.name} is {programme.get_state_display().lower()}; start matching first", code="not_matching"
-        )
     # A run a worker never finished (the worker died) must not block the programme for ever.
     now = timezone.now()
     MatchRun.objects.filter(programme=programme, status__in=RUN_IN_PROGRESS, created_at__lt=now - STALE_RUN).update(
         status=MatchRunStatus.FAILED, error="Abandoned: no worker finished it.", finished_at=now
     )
-    if MatchRun.objects.filter(programme=programme, status__in=RUN_IN_PROGRESS).exists():
-        raise MatchRunRuleBroken("a match run of this programme is already under way", code="run_in_progress")
-    publishing = MatchRun.objects.filter(programme=programme, status=MatchRunStatus.PUBLISHING).first()
-    if publishing is not None:
-        raise MatchRunRuleBroken(
-            f"match run {publishing.number} was not completely published; publish it again to finish it first",
-            code="run_publishing",
-        )
+    refusal = match_run_refusal(programme, now=now)
+    if refusal is not None:
+        raise refusal
     try:
         with transaction.atomic():
             return MatchRun.objects.create(

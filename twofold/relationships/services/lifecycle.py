@@ -107,19 +107,24 @@ def _pair_refusal(
 
 
 def _participant_refusal(
-    *, programme: Programme, enrolment: Enrolment, person: Person
+    *, programme: Programme, enrolment: Enrolment, person: Person, partnered: bool | None = None
 ) -> RelationshipRuleBroken | None:
-    partnered = enrolment.role == EnrolmentRole.MENTEE and bool(partnered_mentees(programme, [enrolment.pk]))
+    if partnered is None:
+        partnered = enrolment.role == EnrolmentRole.MENTEE and bool(partnered_mentees(programme, [enrolment.pk]))
     problem = participant_problem(
         EligibilityRules.of(programme), Candidate.of(person), pool_place(enrolment, partnered=partnered)
     )
     return None if problem is None else RelationshipRuleBroken(problem.message, code=problem.code)
 
 
-def participant_refusal(*, programme: Programme, enrolment: Enrolment) -> RelationshipRuleBroken | None:
+def participant_refusal(
+    *, programme: Programme, enrolment: Enrolment, partnered: bool | None = None
+) -> RelationshipRuleBroken | None:
     """Why this enrolment of ``programme`` may not be paired with anyone now, or None: one person's
-    half of :func:`pair_refusal`, the rule the match-run translation applies to everyone in the pool."""
-    return _participant_refusal(programme=programme, enrolment=enrolment, person=enrolment.person)
+    half of :func:`pair_refusal`, the rule the match-run translation applies to everyone in the pool.
+    ``partnered`` (whether a mentee has an open relationship in the programme) is read here unless
+    the caller read it for many enrolments at once (:func:`~twofold.relationships.pairing.partnered_mentees`)."""
+    return _participant_refusal(programme=programme, enrolment=enrolment, person=enrolment.person, partnered=partnered)
 
 
 def pair_refusal(
