@@ -126,9 +126,7 @@ def test_my_programmes_offers_the_choice_exactly_where_a_request_is_taken(  # ty
     Enrolment.objects.filter(pk=enrolment.pk).update(status=status)
 
     offered = reverse("choice:partners", args=[programme.pk]) in page_of(cast.vp_sales_user, "relationships:mine")
-    requested = taken(
-        lambda: partner_request(actor=cast.vp_sales_user, enrolment=enrolment, partner=partner, now=NOW)
-    )
+    requested = taken(lambda: partner_request(actor=cast.vp_sales_user, enrolment=enrolment, partner=partner, now=NOW))
 
     assert offered == requested
 

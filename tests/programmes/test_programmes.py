@@ -8,11 +8,7 @@ import pytest
 
 from tests.factories import OPERATOR, PersonFactory, UserFactory, acting
 from twofold.accounts.permissions import NotPermittedHidden
-from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, ProgrammeState
-from twofold.programmes.selectors import programme_pool_counts
-from twofold.programmes.services import (
-    InviteFilter,
-    ProgrammeRuleBroken,
+from twofold.programmes.enrolment_services import (
     enrolment_apply,
     enrolment_approve,
     enrolment_create,
@@ -20,6 +16,12 @@ from twofold.programmes.services import (
     enrolment_nominate,
     enrolment_respond,
     enrolment_withdraw,
+)
+from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, ProgrammeState
+from twofold.programmes.selectors import programme_pool_counts
+from twofold.programmes.services import (
+    InviteFilter,
+    ProgrammeRuleBroken,
     programme_create,
     programme_transition,
     programme_update,

@@ -17,18 +17,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from twofold.confirmation import confirmation_page, confirmed
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
+from twofold.matchruns.publishing import match_run_publish_start
+from twofold.matchruns.review import match_run_rerun, proposal_lock, proposal_remove, proposal_swap
 from twofold.matchruns.selectors import match_run_board, run_publication
-from twofold.matchruns.services import (
-    RUN_IN_PROGRESS,
-    MatchRunRuleBroken,
-    match_run_publish_start,
-    match_run_refusal,
-    match_run_rerun,
-    match_run_start,
-    proposal_lock,
-    proposal_remove,
-    proposal_swap,
-)
+from twofold.matchruns.services import RUN_IN_PROGRESS, MatchRunRuleBroken, match_run_refusal, match_run_start
 from twofold.plain_text import counted
 from twofold.programmes.models import Programme
 from twofold.programmes.views import managed_programme_or_404

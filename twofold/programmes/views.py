@@ -22,6 +22,12 @@ from django_htmx.http import HttpResponseClientRedirect
 from twofold.accounts import permissions
 from twofold.confirmation import confirmation_page, confirmed
 from twofold.people.selectors import directory_filter_options
+from twofold.programmes.enrolment_services import (
+    enrolment_apply,
+    enrolment_approve,
+    enrolment_respond,
+    enrolment_withdraw,
+)
 from twofold.programmes.forms import (
     ApplicationForm,
     InviteForm,
@@ -37,6 +43,7 @@ from twofold.programmes.models import (
     ProgrammeState,
 )
 from twofold.programmes.selectors import (
+    OPEN_ENROLMENT,
     application_to_decide,
     programme_enrolments,
     programme_pool_counts,
@@ -44,12 +51,7 @@ from twofold.programmes.selectors import (
     programmes_visible_to,
 )
 from twofold.programmes.services import (
-    OPEN_ENROLMENT,
     ProgrammeRuleBroken,
-    enrolment_apply,
-    enrolment_approve,
-    enrolment_respond,
-    enrolment_withdraw,
     programme_create,
     programme_defaults,
     programme_next_states,

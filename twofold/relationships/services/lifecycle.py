@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from twofold.accounts.permissions import authorize
 from twofold.people.models import Person
-from twofold.programmes import services as programme_services
 from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem, participant_problem
+from twofold.programmes.enrolment_services import enrolment_nominate
+from twofold.programmes.errors import ProgrammeRuleBroken
 from twofold.programmes.models import (
     Acceptance,
     Enrolment,
@@ -551,7 +552,7 @@ def nomination_create(
 
     Only the mentee of an active or completed reverse-mentoring relationship may, into a
     sponsorship programme still taking candidates (enrolling, matching or running). The candidacy
-    is created by :func:`twofold.programmes.services.enrolment_nominate` with the nominator noted,
+    is created by :func:`twofold.programmes.enrolment_services.enrolment_nominate` with the nominator noted,
     and the nomination records the pathway for later analysis. A person is nominated once per
     programme.
     """
@@ -587,10 +588,10 @@ def nomination_create(
             code="already_nominated",
         )
     try:
-        enrolment = programme_services.enrolment_nominate(
+        enrolment = enrolment_nominate(
             actor=actor, programme=target, person=nominee, nominated_by=nominator, statement=text
         )
-    except programme_services.ProgrammeRuleBroken as error:
+    except ProgrammeRuleBroken as error:
         # One exception family for callers of this service (e.g. already enrolled, not eligible).
         raise RelationshipRuleBroken(str(error), code=error.code) from error
     return Nomination.objects.create(
