@@ -37,14 +37,8 @@ from twofold.programmes.enrolment_services import (
     enrolment_withdraw,
 )
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme
-from twofold.programmes.selectors import programmes_open_to
-from twofold.programmes.services import (
-    InviteFilter,
-    ProgrammeRuleBroken,
-    programme_create,
-    programme_transition,
-    programme_update,
-)
+from twofold.programmes.selectors import InviteFilter, programmes_open_to
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition, programme_update
 
 
 def enrolling(programme: Programme) -> Programme:

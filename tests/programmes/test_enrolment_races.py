@@ -22,7 +22,8 @@ from twofold.programmes.enrolment_services import (
     enrolment_withdraw,
 )
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
-from twofold.programmes.services import InviteFilter, ProgrammeRuleBroken, programme_create, programme_transition
+from twofold.programmes.selectors import InviteFilter
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite serialises writers, so requests cannot race"

@@ -18,14 +18,8 @@ from twofold.programmes.enrolment_services import (
     enrolment_withdraw,
 )
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, ProgrammeState
-from twofold.programmes.selectors import programme_pool_counts
-from twofold.programmes.services import (
-    InviteFilter,
-    ProgrammeRuleBroken,
-    programme_create,
-    programme_transition,
-    programme_update,
-)
+from twofold.programmes.selectors import InviteFilter, programme_pool_counts
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition, programme_update
 
 MENTOR, MENTEE = EnrolmentRole.MENTOR, EnrolmentRole.MENTEE
 

@@ -15,7 +15,8 @@ from twofold.matchruns.models import MatchRun
 from twofold.matchruns.selectors import run_fairness
 from twofold.matchruns.services import match_run_start
 from twofold.programmes.enrolment_services import enrolment_invite_by_filter, enrolment_respond
-from twofold.programmes.services import InviteFilter, ProgrammeRuleBroken, programme_create, programme_transition
+from twofold.programmes.selectors import InviteFilter
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition
 
 
 def test_odd_query_values_are_ignored_not_fatal(cast) -> None:

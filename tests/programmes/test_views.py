@@ -143,7 +143,8 @@ def test_participant_applies_to_an_open_programme(cast) -> None:
 
 def test_invited_participant_accepts_or_declines(cast) -> None:
     from twofold.programmes.enrolment_services import enrolment_invite_by_filter
-    from twofold.programmes.services import InviteFilter, programme_transition
+    from twofold.programmes.selectors import InviteFilter
+    from twofold.programmes.services import programme_transition
 
     programme = programme_create(actor=OPERATOR, name="Invited", kind="reverse_mentoring")
     programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
