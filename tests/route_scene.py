@@ -320,6 +320,7 @@ def scene(cast: Cast) -> Scene:
         "future": future.pk,
         "pair": pair.pk,
         "sponsored": sponsored.pk,
+        "advocacy_action": action.pk,
         "proposal": proposal.pk,
         "invitation": invitation.pk,
         "application": application.pk,

@@ -72,6 +72,7 @@ knowledge_list         relationships:read  401 404 200 200 404 404 404 404 404 4
 knowledge_record       relationships:write 401 404 201 201 404 404 404 404 404 404
 advocacy_list          relationships:read  401 404 200 200 404 404 404 404 404 404
 advocacy_record        relationships:write 401 404 403 201 404 404 404 404 404 404
+advocacy_set_outcome   relationships:write 401 404 403 200 404 404 404 404 404 404
 checkins_list          relationships:read  401 404 200 200 404 404 404 404 404 404
 checkins_answer        relationships:write 401 404 201 201 404 404 404 404 404 404
 checkins_scores        programmes:read     401 404 404 404 404 404 404 200 404 200
@@ -124,6 +125,7 @@ def request_for(operation: str, scene: Scene) -> tuple[str, str, dict[str, Any] 
         "run_id": ids["run"],
         "proposal_id": ids["run_proposal"],
         "enrolment_id": ids["application"] if operation == "enrolments_approve" else ids["invitation"],
+        "action_id": ids["advocacy_action"],
     }
     if operation == "enrolments_apply":
         places["programme_id"] = ids["sponsorship"]
@@ -159,6 +161,7 @@ def body_for(operation: str, method: str, ids: dict[str, int]) -> dict[str, Any]
         },
         "checkins_answer": {"point": "fit", "satisfaction": 4, "psychological_safety": 5, "progress": 3},
         "nominations_create": {"programme_id": ids["future"], "statement": "Ready to lead"},
+        "advocacy_set_outcome": {"outcome": "succeeded", "note": "Board seat"},
         "enrolments_respond": {"answer": "decline"},
         "matchruns_lock": {"locked": True},
         "matchruns_swap": {"first_id": ids["run_proposal"], "second_id": ids["run_proposal"]},

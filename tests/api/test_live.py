@@ -102,6 +102,7 @@ def _scene_ids(scene: Scene) -> dict[str, int]:
         "run_id": ids["run"],
         "proposal_id": ids["run_proposal"],
         "enrolment_id": ids["invitation"],
+        "action_id": ids["advocacy_action"],
     }
 
 

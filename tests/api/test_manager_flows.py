@@ -15,7 +15,7 @@ from tests.relationships.pairing import pair_up, propose
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.people.models import Person
 from twofold.people.services import people_tree_rebuild
-from twofold.relationships.models import Concern
+from twofold.relationships.models import Concern, Relationship
 
 
 def test_a_manager_pages_through_a_programmes_pairs_with_the_pages_filters(cast: Cast) -> None:
@@ -99,3 +99,43 @@ def test_a_manager_swaps_locks_and_removes_pairs_of_a_run_under_review(cast: Cas
     refused = manager("POST", f"{base}/proposals/{kept.pk}/lock", {"locked": False})
     assert refused.status_code == 409
     assert Proposal.objects.get(pk=kept.pk).locked
+
+
+def test_the_pairs_list_pages_through_each_sort_of_the_pairs_page(cast: Cast) -> None:
+    programme = ProgrammeFactory(managers=[cast.programme_manager], capacity=2)
+    month_ago = timezone.now() - timedelta(days=30)
+    active = pair_up(programme, cast.ana, cast.vp_sales, now=month_ago)
+    other = pair_up(programme, cast.ben, cast.vp_tech, now=month_ago - timedelta(days=1))
+    otto = PersonFactory(employee_id="O1", name="Otto Ops", level=8, department="Operations", manager=cast.ceo)
+    people_tree_rebuild()
+    proposed = propose(programme, cast.ana, otto, now=timezone.now())
+    Relationship.objects.filter(pk=other.pk).update(last_met_at=timezone.now() - timedelta(days=20))
+    Relationship.objects.filter(pk=active.pk).update(last_met_at=timezone.now() - timedelta(days=2))
+    manager = as_user(cast.programme_manager, "programmes:read")
+    path = f"/programmes/{programme.pk}/pairs"
+
+    def paged(sort: str) -> list[int]:
+        seen, cursor = [], None
+        while True:
+            answer = manager("GET", f"{path}?sort={sort}&limit=1" + (f"&cursor={cursor}" if cursor else ""))
+            assert answer.status_code == 200, answer.json()
+            seen += [item["id"] for item in answer.json()["items"]]
+            cursor = answer.json()["next_cursor"]
+            if cursor is None:
+                return seen
+
+    # Mentor then mentee by name: Ana (Otto, then Vera), Ben. Newest proposal first. Longest without a
+    # meeting: Ben's pair met 20 days ago, Ana and Vera 2 days ago, the proposal never (last). By state.
+    assert paged("name") == [proposed.pk, active.pk, other.pk]
+    assert paged("recent") == [proposed.pk, active.pk, other.pk]
+    assert paged("last_met") == [other.pk, active.pk, proposed.pk]
+    assert paged("state") == [active.pk, other.pk, proposed.pk]
+    assert paged("id") == sorted([active.pk, other.pk, proposed.pk])
+    first = manager("GET", f"{path}?sort=recent&limit=1").json()
+    assert manager("GET", f"{path}?sort=recent&state=active&limit=1").json()["items"][0]["id"] == active.pk
+
+    # An unknown sort is refused, not ignored; a cursor of another sort (or order) is refused too.
+    assert manager("GET", f"{path}?sort=shoe_size").status_code == 422
+    assert manager("GET", f"{path}?sort=name&cursor={first['next_cursor']}").status_code == 400
+    by_id = manager("GET", f"{path}?limit=1").json()["next_cursor"]
+    assert manager("GET", f"{path}?sort=recent&cursor={by_id}").status_code == 400

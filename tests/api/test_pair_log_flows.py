@@ -69,6 +69,46 @@ def test_only_the_sponsor_records_advocacy_actions_and_only_in_sponsorship(cast:
     assert AdvocacyAction.objects.count() == 1
 
 
+def test_the_sponsor_sets_an_advocacy_outcome_also_after_the_sponsorship_ended(cast: Cast) -> None:
+    sponsorship = ProgrammeFactory(sponsorship=True)
+    sponsored = pair_up(sponsorship, cast.vp_sales, cast.ana, now=timezone.now() - MONTH_AGO)
+    vera = as_user(cast.vp_sales_user, "relationships:write")
+    ana = as_user(cast.ana_user, "relationships:write")
+    ben = as_user(cast.ben_user, "relationships:write")
+    body = {"kind": "introduction", "happened_on": timezone.localdate().isoformat(), "description": "Met the CFO"}
+    action_id = vera("POST", f"/relationships/{sponsored.pk}/advocacy", body).json()["id"]
+    path = f"/relationships/{sponsored.pk}/advocacy/{action_id}/outcome"
+
+    def stored() -> tuple[str, str]:
+        action = AdvocacyAction.objects.get(pk=action_id)
+        return action.outcome, action.outcome_note
+
+    # The protégé, someone outside the pair, an unknown outcome, an action of another pair: nothing changes.
+    assert ana("POST", path, {"outcome": "succeeded"}).status_code == 403
+    assert ben("POST", path, {"outcome": "succeeded"}).status_code == 404
+    assert vera("POST", path, {"outcome": "maybe"}).status_code == 422
+    assert vera("POST", path, {"outcome": "succeeded", "note": "x" * 501}).status_code == 422
+    other = pair_up(ProgrammeFactory(sponsorship=True), cast.vp_tech, cast.ben, now=timezone.now() - MONTH_AGO)
+    elsewhere = f"/relationships/{other.pk}/advocacy/{action_id}/outcome"
+    assert vera("POST", elsewhere, {"outcome": "succeeded"}).status_code == 404
+    assert stored() == ("pending", "")
+
+    answer = vera("POST", path, {"outcome": "succeeded", "note": " Board seat "})
+    assert answer.status_code == 200 and answer.json()["outcome"] == "succeeded"
+    assert stored() == ("succeeded", "Board seat")
+    assert [item["outcome"] for item in ana("GET", f"/relationships/{sponsored.pk}/advocacy").json()["items"]] == [
+        "succeeded"
+    ]
+
+    # Outcomes often come later: the sponsor still records one once the sponsorship has ended.
+    assert vera("POST", f"/relationships/{sponsored.pk}/end", {"reason": "Done"}).status_code == 200
+    later = vera("POST", path, {"outcome": "did_not_succeed"})
+    assert later.status_code == 200
+    assert stored() == ("did_not_succeed", "")
+    assert ana("POST", path, {"outcome": "succeeded"}).status_code == 403
+    assert stored() == ("did_not_succeed", "")
+
+
 def test_each_answers_their_own_check_in_once_and_managers_see_only_averages(cast: Cast) -> None:
     programme = ProgrammeFactory(managers=[cast.programme_manager])
     pair = pair_up(programme, cast.ana, cast.vp_sales, now=timezone.now() - MONTH_AGO)

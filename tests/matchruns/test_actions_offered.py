@@ -27,7 +27,7 @@ from twofold.programmes.errors import ProgrammeRuleBroken
 from twofold.programmes.models import Enrolment, EnrolmentStatus, MatchingMode, Programme, ProgrammeState
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.models import Relationship
-from twofold.relationships.services import relationship_answer
+from twofold.relationships.services import relationship_answer, relationship_request_withdraw
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +88,16 @@ def _declined(cast: Cast, enrolment: Enrolment) -> None:
     relationship_answer(relationship=_ask_ana(cast, enrolment), actor=acting(cast.ana), accept=False, now=NOW)
 
 
+def _asked_three_this_week(cast: Cast, enrolment: Enrolment) -> None:
+    # Three requests, each withdrawn: the most one may make in seven days.
+    for n in range(3):
+        mentor = PersonFactory(employee_id=f"J7{n}", level=2, manager=cast.ceo, department="Design")
+        people_tree_rebuild()
+        partner = enrol(enrolment.programme, mentor, MENTOR)
+        request = partner_request(actor=acting(cast.vp_sales), enrolment=enrolment, partner=partner, now=NOW)
+        relationship_request_withdraw(relationship=request, actor=acting(cast.vp_sales), now=NOW)
+
+
 def _promoted_out(cast: Cast, enrolment: Enrolment) -> None:
     # The programme now takes mentees from level 9 only: Vera (8) is no longer eligible.
     Programme.objects.filter(pk=enrolment.programme_id).update(mentee_min_level=9)
@@ -110,6 +120,7 @@ CHOOSING_CASES = [
     pytest.param(CHOICE, RUNNING, MENTEE, EnrolmentStatus.ACTIVE, _paired, id="paired"),
     pytest.param(CHOICE, MATCHING, MENTEE, EnrolmentStatus.ACTIVE, _declined, id="declined-then-free"),
     pytest.param(CHOICE, MATCHING, MENTEE, EnrolmentStatus.ACTIVE, _promoted_out, id="no-longer-eligible"),
+    pytest.param(CHOICE, MATCHING, MENTEE, EnrolmentStatus.ACTIVE, _asked_three_this_week, id="asked-enough-lately"),
 ]
 
 

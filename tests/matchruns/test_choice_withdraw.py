@@ -3,8 +3,11 @@ again and they choose anew. Nobody else withdraws it, and an answered request st
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import Cast
 from tests.factories import PersonFactory, UserFactory, acting
@@ -13,13 +16,14 @@ from tests.people.test_views import signed_in
 from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, enrol
 from twofold.accounts.models import User
 from twofold.accounts.permissions import NotPermitted
-from twofold.matchruns.choice import partner_choices
+from twofold.matchruns.choice import partner_choices, partner_request
 from twofold.people.models import Person
 from twofold.people.services import people_tree_rebuild
 from twofold.programmes.models import Programme
 from twofold.relationships.errors import RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.models import Relationship, RelationshipState
-from twofold.relationships.services import relationship_answer, relationship_request_withdraw
+from twofold.relationships.request_limit import REQUEST_WINDOW, REQUESTS_PER_WINDOW
+from twofold.relationships.services import relationship_answer, relationship_request, relationship_request_withdraw
 
 pytestmark = pytest.mark.django_db
 
@@ -114,4 +118,41 @@ def test_the_withdraw_button_asks_first_without_javascript(cast: Cast, programme
         partner.post(reverse("relationships:withdraw_request", args=[request.pk]), {"confirmed": "yes"}).status_code
         == 403
     )
+    assert state_of(request) == ("proposed", 1)
+
+
+def test_asking_and_withdrawing_over_and_over_stops_at_the_limit_until_a_request_ages_out(
+    cast: Cast, programme: Programme, june: Person
+) -> None:
+    start = timezone.now() - timedelta(hours=1)
+    vera = mine(programme, cast.vp_sales)
+    for turn in range(REQUESTS_PER_WINDOW):
+        at = start + turn * timedelta(minutes=1)
+        request = partner_request(actor=acting(cast.vp_sales), enrolment=vera, partner=mine(programme, june), now=at)
+        relationship_request_withdraw(relationship=request, actor=acting(cast.vp_sales), now=at)
+    before = list(Relationship.objects.order_by("pk").values())
+
+    # Refused by the service itself, whichever way it is called, and nothing is written.
+    later, partner = start + timedelta(minutes=30), mine(programme, june)
+    with pytest.raises(RelationshipRuleBroken) as refused:
+        partner_request(actor=acting(cast.vp_sales), enrolment=vera, partner=partner, now=later)
+    assert refused.value.code == "request_limit"
+    with pytest.raises(RelationshipRuleBroken) as refused:
+        relationship_request(actor=acting(cast.vp_sales), mentee_enrolment=vera, mentor_enrolment=partner, now=later)
+    assert refused.value.code == "request_limit"
+    assert list(Relationship.objects.order_by("pk").values()) == before
+    assert mine(programme, june).seats_taken == 0
+
+    # The page lists the partners with every Ask button disabled, and a post anyway asks nobody.
+    client = signed_in(User.objects.get(person=cast.vp_sales))
+    url = reverse("choice:partners", args=[programme.pk])
+    page = client.get(url).content.decode()
+    shown = partner_choices(enrolment=vera).choices
+    assert shown and page.count('disabled aria-describedby="request-limit"') == len(shown)
+    assert client.post(url, {"partner": mine(programme, june).pk}).status_code == 400
+    assert list(Relationship.objects.order_by("pk").values()) == before
+
+    # Once the first request is a week old, one more may be made.
+    again = start + REQUEST_WINDOW + timedelta(seconds=1)
+    request = partner_request(actor=acting(cast.vp_sales), enrolment=vera, partner=mine(programme, june), now=again)
     assert state_of(request) == ("proposed", 1)

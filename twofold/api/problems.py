@@ -19,6 +19,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from twofold.accounts.permissions import NotPermitted, NotPermittedHidden
 from twofold.api.auth import CsrfFailed, MissingScope, NullCharacter
+from twofold.operations.errors import RETRY_AFTER_SECONDS, DatabaseBusy
 
 MEDIA_TYPE = "application/problem+json"
 TITLES = {
@@ -29,6 +30,7 @@ TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     422: "Unprocessable request",
+    503: "Busy: try again",
 }
 # The statuses every operation declares.
 ERROR_STATUSES = (400, 401, 403, 404, 409, 422)
@@ -61,6 +63,8 @@ def problem_response(status: int, detail: str, *, code: str = "") -> HttpRespons
     response = HttpResponse(json.dumps(body), status=status, content_type=MEDIA_TYPE)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="twofold"'
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -83,6 +87,7 @@ HANDLED: tuple[type[Exception], ...] = (
     Http404,
     NinjaValidationError,
     HttpError,
+    DatabaseBusy,
 )
 
 
@@ -112,4 +117,6 @@ def handle(request: HttpRequest, error: Exception) -> HttpResponse:
         return problem_response(422, _validation_detail(list(error.errors)), code="invalid")
     if isinstance(error, HttpError):
         return problem_response(error.status_code, str(error))
+    if isinstance(error, DatabaseBusy):
+        return problem_response(503, error.message, code="busy")
     raise error

@@ -25,7 +25,7 @@ from twofold.programmes.why_matched import MatchReason, match_reasons
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.models import OPEN_STATES, Relationship
 from twofold.relationships.selectors import PartnerProfile, enrolment_profiles
-from twofold.relationships.services import choosing_refusal, pair_refusal, relationship_request
+from twofold.relationships.services import choosing_refusal, pair_refusal, relationship_request, request_limit_refusal
 
 # How many partners a mentee is shown, best first.
 CHOICES_SHOWN = 8
@@ -50,13 +50,15 @@ class PartnerChoice:
 @dataclass
 class ChoicePage:
     """What a mentee of a participant-choice programme sees: the partners to choose from, or why
-    there are none to choose now (``closed``), and the request or pair they have already."""
+    there are none to choose now (``closed``), the request or pair they have already, and why they may
+    not ask anyone just now though the partners are listed (``request_limit``: they asked too many lately)."""
 
     programme: Programme
     enrolment: Enrolment
     choices: list[PartnerChoice] = field(default_factory=list)
     closed: str = ""
     current: Relationship | None = None
+    request_limit: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def partner_choices(*, enrolment: Enrolment, limit: int = CHOICES_SHOWN) -> Choi
     if closed is not None:
         page.closed = closed.message
         return page
+    asked_enough = request_limit_refusal(enrolment=enrolment) if page.current is None else None
+    page.request_limit = "" if asked_enough is None else asked_enough.message
     try:
         ranking = _ranking(programme, enrolment, limit=limit)
     except RelationshipRuleBroken as refusal:

@@ -4,10 +4,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from twofold import audit
 from twofold.accounts.admin_forms import CheckedAdminForm, CheckedModelAdmin, CheckedTabularInline, ReadOnlyAdmin
+from twofold.operations.errors import DatabaseBusy, busy_response, retried_on_conflict
 from twofold.people.leavers import people_deactivate, people_reactivate
 from twofold.people.models import (
     CareerEvent,
@@ -71,6 +72,17 @@ class PersonAdmin(CheckedModelAdmin):
     inlines = [PersonSkillInline]
     list_per_page = 50
     show_full_result_count = False
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # The admin validates and saves in one transaction (its clean locks the chains a move reads):
+        # one that loses to a concurrent move is run again whole, as person_set_manager is; still
+        # losing, nothing was saved, and the page says to save again.
+        try:
+            return retried_on_conflict(super().changeform_view)(request, object_id, form_url, extra_context)
+        except DatabaseBusy as busy:
+            return busy_response(busy.message)
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         moves = not change or "manager" in form.changed_data

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from twofold.accounts.permissions import authorize
 from twofold.dates import date_out_of_range
+from twofold.operations.errors import retried_on_conflict
 from twofold.people.bulk import bulk_insert_rows
 from twofold.people.leavers import people_deactivate
 from twofold.people.models import (
@@ -39,10 +40,15 @@ class ManagerCycle(ValueError):
     pass
 
 
+@retried_on_conflict
 @transaction.atomic
 def person_set_manager(*, actor: Any, person: Person, manager: Person | None) -> Person:
     """Give ``person`` a new manager, refusing one from their own reporting line. Reporting lines
-    come from the HRIS: whoever may import people may set one."""
+    come from the HRIS: whoever may import people may set one.
+
+    A move that loses to a concurrent one at the database (a deadlock between two moves on one
+    chain) is run again from the start, on the tree as the other left it; still losing, it raises
+    :class:`~twofold.operations.errors.DatabaseBusy` and changes nothing."""
     authorize(actor, "people.import")
     tree_lock(person_ids=[person.pk], manager_employee_ids=[manager.employee_id] if manager is not None else [])
     if manager is not None:

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from twofold.accounts import permissions
 from twofold.confirmation import confirmation_page, confirmed
+from twofold.paging import page_by_ids
 from twofold.people.selectors import directory_filter_options
 from twofold.programmes.enrolment_services import (
     enrolment_apply,
@@ -44,7 +44,9 @@ from twofold.programmes.models import (
 )
 from twofold.programmes.selectors import (
     OPEN_ENROLMENT,
+    EnrolmentIdsByRole,
     application_to_decide,
+    pool_count,
     programme_enrolments,
     programme_pool_counts,
     programmes_open_to,
@@ -227,11 +229,21 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
     status = request.GET.get("status", "")
     search = request.GET.get("q", "")
     enrolments = programme_enrolments(request.user, programme, role=role, status=status, search=search)
+    pool = programme_pool_counts(programme)
     # A page of ids first: sorting a large programme's enrolments by name sorts narrow rows (a
     # programme of 24,000: 570 ms with every column, 180 ms with ids), then the page's rows in full.
-    page: Any = Paginator(enrolments.values_list("pk", flat=True), 50).get_page(request.GET.get("page"))
-    rows = enrolments.in_bulk(list(page.object_list))
-    page.object_list = [rows[pk] for pk in page.object_list]
+    # Without a search, the pool's counts by role and status already count the list, and a page of
+    # it is read one role at a time (a walk along the names, 1 ms for the first page).
+    if search.strip():
+        page = page_by_ids(enrolments, 50, request.GET.get("page"))
+    else:
+        counts = {
+            value: pool_count(pool, role=value, status=status)
+            for value in EnrolmentRole.values
+            if role not in EnrolmentRole.values or value == role
+        }
+        ids = EnrolmentIdsByRole(enrolments, counts)
+        page = page_by_ids(enrolments, 50, request.GET.get("page"), count=len(ids), ids=ids)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -247,7 +259,7 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "roles": EnrolmentRole.choices,
             "statuses": EnrolmentStatus.choices,
             "query_string": query.urlencode(),
-            "pool": programme_pool_counts(programme),
+            "pool": pool,
         },
     )
 

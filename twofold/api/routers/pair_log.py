@@ -24,9 +24,14 @@ from twofold.api.routers.relationships import pair_page
 from twofold.api.routers.schemas import ERRORS, Id
 from twofold.people.models import MAX_PROFICIENCY, Skill
 from twofold.relationships.aggregates import SCORE_FIELDS
-from twofold.relationships.models import AdvocacyKind, CheckIn, CheckInPoint
+from twofold.relationships.models import AdvocacyKind, AdvocacyOutcome, CheckIn, CheckInPoint
 from twofold.relationships.selectors import RelationshipPage, programme_health
-from twofold.relationships.services import advocacy_action_record, check_in_submit, knowledge_transfer_record
+from twofold.relationships.services import (
+    advocacy_action_record,
+    advocacy_action_set_outcome,
+    check_in_submit,
+    knowledge_transfer_record,
+)
 
 router = Router()
 
@@ -118,6 +123,7 @@ def knowledge_record(request: HttpRequest, relationship_id: int, payload: Knowle
 
 
 AdvocacyKindName = Literal[tuple(AdvocacyKind.values)]  # type: ignore[valid-type]
+AdvocacyOutcomeName = Literal[tuple(AdvocacyOutcome.values)]  # type: ignore[valid-type]
 
 
 class AdvocacyOut(Schema):
@@ -125,7 +131,7 @@ class AdvocacyOut(Schema):
     kind: str
     happened_on: date
     description: str
-    outcome: Literal["pending", "succeeded", "did_not_succeed"]
+    outcome: AdvocacyOutcomeName  # type: ignore[valid-type]
     outcome_note: str
     recorded_by_id: int | None
     created_at: datetime
@@ -168,6 +174,27 @@ def advocacy_record(request: HttpRequest, relationship_id: int, payload: Advocac
         description=payload.description,
     )
     return Status(201, action)
+
+
+class AdvocacyOutcomeIn(Schema):
+    outcome: AdvocacyOutcomeName  # type: ignore[valid-type]
+    note: str = Field("", max_length=500, description="What came of it, in a few words.")
+
+
+@router.post(
+    "/relationships/{int:relationship_id}/advocacy/{int:action_id}/outcome",
+    response={200: AdvocacyOut, **ERRORS},
+    operation_id="advocacy_set_outcome",
+)
+def advocacy_set_outcome(request: HttpRequest, relationship_id: int, action_id: int, payload: AdvocacyOutcomeIn) -> Any:
+    """The sponsor says what came of one of their advocacy actions, as on the pair's page: while the
+    sponsorship is active and after it ended (outcomes often come later). Scope `relationships:write`."""
+    user = caller(request, "relationships:write")
+    page = pair_page(user, relationship_id)
+    action = next((action for action in page.advocacy_actions if action.pk == action_id), None)
+    if action is None:
+        raise ApiProblem(404, "No such advocacy action in this relationship.", code="not_found")
+    return advocacy_action_set_outcome(action=action, actor=user, outcome=payload.outcome, note=payload.note)
 
 
 # --- check-ins -------------------------------------------------------------------------------------

@@ -13,17 +13,19 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from twofold.api.auth import caller
-from twofold.api.pagination import Page, PageQuery, paginate
+from twofold.api.pagination import Page, PageQuery, paginate, paginate_sorted
 from twofold.api.routers.programmes import managed_programme
 from twofold.api.routers.schemas import ERRORS
 from twofold.relationships.models import Relationship, RelationshipState
-from twofold.relationships.pairs_list import SHOW, PairsQuery, programme_pairs
+from twofold.relationships.pairs_list import SHOW, SORTS, PairsQuery, programme_pairs
 from twofold.relationships.selectors import relationship_planned_end
 
 router = Router()
 
 PairState = Literal[tuple(RelationshipState.values)]  # type: ignore[valid-type]
 Show = Literal[tuple(name for name in SHOW if name)]  # type: ignore[valid-type]
+# The pairs page's sorts, and "id" (the default: the order pages of every list come in).
+Sort = Literal[("id", *SORTS)]  # type: ignore[valid-type]
 
 
 class PairPersonOut(Schema):
@@ -54,6 +56,12 @@ class PairFilters(PageQuery):
     state: PairState | None = None  # type: ignore[valid-type]
     show: Show | None = Field(  # type: ignore[valid-type]
         None, description="behind (on meetings), idle, concern (an open one), check_in (a fit check waiting)."
+    )
+    sort: Sort = Field(
+        "id",
+        description="As on the pairs page: name (mentor's, then mentee's), recent (newest proposal first), "
+        "last_met (longest without a meeting; pairs that never met last), state; or id. A cursor continues "
+        "the sort it was given out for.",
     )
 
 
@@ -90,8 +98,12 @@ def _present(pairs: Sequence[Relationship]) -> list[dict[str, Any]]:
 @router.get("/programmes/{int:programme_id}/pairs", response={200: Page[PairOut], **ERRORS}, operation_id="pairs_list")
 def pairs_list(request: HttpRequest, programme_id: int, filters: Query[PairFilters]) -> Any:
     """Every pair of a programme you manage, filtered as on its pairs page (search, state, what needs you),
-    in id order. Scope `programmes:read`."""
+    in id order or sorted as the page sorts them. Scope `programmes:read`."""
     user = caller(request, "programmes:read")
     programme = managed_programme(user, programme_id)
-    query = PairsQuery.of({"q": filters.q, "state": filters.state or "", "show": filters.show or ""})
-    return paginate(programme_pairs(programme=programme, query=query), filters, _present)
+    sort = filters.sort if filters.sort != "id" else ""
+    query = PairsQuery.of({"q": filters.q, "state": filters.state or "", "show": filters.show or "", "sort": sort})
+    rows = programme_pairs(programme=programme, query=query)
+    if not sort:
+        return paginate(rows, filters, _present)
+    return paginate_sorted(rows, filters, sort=sort, keys=SORTS[sort][1], present=_present)

@@ -37,6 +37,7 @@ from twofold.relationships.services.lifecycle import (
     relationship_request,
     relationship_request_withdraw,
     relationships_expire,
+    request_limit_refusal,
     require_participant_choice,
 )
 from twofold.relationships.services.managing import (
@@ -105,5 +106,6 @@ __all__ = [
     "relationship_request",
     "relationship_request_withdraw",
     "relationships_expire",
+    "request_limit_refusal",
     "require_participant_choice",
 ]

@@ -9,6 +9,7 @@ from twofold.accounts.permissions import allowed
 from twofold.programmes.models import Enrolment, Programme
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.pairing import partnered_mentees
+from twofold.relationships.request_limit import request_limit_refusal
 from twofold.relationships.services.lifecycle import participant_refusal, require_participant_choice
 from twofold.relationships.services.steps import PROPOSING_STATES
 
@@ -44,10 +45,11 @@ def choosing_refusal(*, enrolment: Enrolment, partnered: bool | None = None) -> 
 
 def enrolments_choosing(*, actor: Any, enrolments: Sequence[Enrolment]) -> list[Enrolment]:
     """Those of ``enrolments`` in which ``actor`` may ask for a partner now: exactly where
-    :func:`~twofold.matchruns.choice.partner_request` takes a request (given a partner it allows).
+    :func:`~twofold.matchruns.choice.partner_request` takes a request (given a partner it allows),
+    the limit on requests made lately (:func:`request_limit_refusal`) included.
 
     Enrolments the programme's half of the rule refuses cost no query; the rest cost one query for
-    their people and one per programme for the open relationships.
+    their people, one per programme for the open relationships and one each for the limit.
     """
     wanted = [enrolment.pk for enrolment in enrolments if _programme_refusal(enrolment.programme) is None]
     if not wanted:
@@ -61,5 +63,6 @@ def enrolments_choosing(*, actor: Any, enrolments: Sequence[Enrolment]) -> list[
         for row in rows
         if allowed(actor, "relationships.request", row)
         and choosing_refusal(enrolment=row, partnered=row.pk in partnered) is None
+        and request_limit_refusal(enrolment=row) is None
     }
     return [enrolment for enrolment in enrolments if enrolment.pk in choosing]

@@ -32,6 +32,7 @@ from twofold.relationships.models import (
 )
 from twofold.relationships.pairing import history_refusal, pair_history, partnered_mentees, pool_place
 from twofold.relationships.reminders.proposals import proposal_emails_later
+from twofold.relationships.request_limit import request_limit_refusal
 from twofold.relationships.selectors import (
     END_WINDOW,
     NOMINATION_STATES,
@@ -211,7 +212,8 @@ def relationship_request(
     The request is a proposal made by :func:`relationship_propose`'s own steps: every hard rule
     checked on locked rows, one of the mentor's seats held while it waits (given back when it is
     declined or expires), the mentee's one open relationship in the programme (so one request at a
-    time). Asking counts as the mentee's acceptance; the mentor answers, whatever the programme's
+    time), within the limit on requests made lately (:func:`request_limit_refusal`). Asking counts as
+    the mentee's acceptance; the mentor answers, whatever the programme's
     "who must accept" says. The partner is emailed (``partner_requested``) by the worker once this
     commits. ``score``, ``breakdown`` and ``weights`` are the engine's ranking of the
     pair (:mod:`twofold.matchruns.choice`), to explain it as a match run would.
@@ -220,6 +222,10 @@ def relationship_request(
     authorize(actor, "relationships.request", mentee_enrolment)
     programme = mentee_enrolment.programme
     require_participant_choice(programme)
+    # Read without a lock: two requests at once cannot both pass it, as only one may be open.
+    limit = request_limit_refusal(enrolment=mentee_enrolment, now=now)
+    if limit is not None:
+        raise limit
     relationship = _propose(
         programme=programme,
         mentor_enrolment=mentor_enrolment,
