@@ -190,7 +190,7 @@ class InvitePreview:
 
 
 def invite_preview(programme: Programme, role: str, where: InviteFilter) -> InvitePreview:
-    """What :func:`~twofold.programmes.services.enrolment_invite_by_filter` would do now with the same
+    """What :func:`~twofold.programmes.enrolment_services.enrolment_invite_by_filter` would do now with the same
     filter, without writing anything: two queries however many people the filter selects."""
     open_status = dict(
         Enrolment.objects.filter(programme=programme, status__in=OPEN_ENROLMENT).values_list("person_id", "status")
