@@ -15,11 +15,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Model, OrderBy, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from ninja import Schema
 from pydantic import Field
 
 from twofold.api.problems import ApiProblem
+from twofold.relationships.pairs_list import sort_ordering
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -78,14 +79,9 @@ def paginate_list(items: Sequence[Any], page: PageQuery, key: Callable[[Any], in
 
 
 # --- sorted lists ---------------------------------------------------------------------------------
-# Keys are field paths (``mentor__name``), ``-`` for descending, the last one the primary key. An
-# empty value (NULL) counts as the greatest, on every database (PostgreSQL's own default): last when
-# ascending, first when descending.
-
-
-def sort_ordering(keys: tuple[str, ...]) -> list[OrderBy]:
-    """``order_by`` arguments for ``keys``, empty values the greatest."""
-    return [F(key[1:]).desc(nulls_first=True) if key.startswith("-") else F(key).asc(nulls_last=True) for key in keys]
+# Keys are field paths (``mentor__name``), ``-`` for descending, the last one the primary key, ordered
+# by relationships' one rule (sort_ordering: an empty value, NULL, counts as the greatest, on every
+# database), which the pairs page orders by too.
 
 
 def _field(model: type[Model], path: str) -> Any:
