@@ -25,6 +25,7 @@ from typing import ParamSpec, TypeVar
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import escape
 from django.views import defaults
 
 RETRY_AFTER_SECONDS = 5
@@ -85,10 +86,11 @@ def retried_on_conflict(write: Callable[P, T]) -> Callable[P, T]:
 
 
 def busy_response(message: str = DatabaseBusy.message) -> HttpResponse:
-    """A page saying that nothing was changed and to try again: 503 with Retry-After."""
+    """A page saying that nothing was changed and to try again: 503 with Retry-After. ``message`` is
+    text (escaped here), never markup."""
     page = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Busy: try again</title></head>\n'
-        f"<body><main><h1>Nothing was saved: try again</h1>\n<p>{message}</p>\n"
+        f"<body><main><h1>Nothing was saved: try again</h1>\n<p>{escape(message)}</p>\n"
         "<p>Go back to keep what you entered, and save again.</p></main></body></html>\n"
     )
     response = HttpResponse(page, status=503)
