@@ -11,8 +11,9 @@ executives (insights) and API clients paging people with a service token. Users 
 signed in before the run (``--sign-in``: over HTTP as they start) and think ``--wait MIN MAX``
 seconds between requests. Prints JSON: p50/p95/p99 ms, requests/s and failures per page and
 overall, against the issue's targets (p95 ≤ 300 ms, p99 ≤ 1 s, 0 errors, ≥ 100 requests/s), the
-peak memory of each web process and of the worker, the CPU they used, and the load average of the
-machine before and after. ``--sqlite`` runs the same on SQLite for contrast.
+peak memory of each web process and of the worker, the CPU used by the web processes, the worker,
+locust itself and PostgreSQL (in all and per request), and the load average of the machine before
+and after. ``--sqlite`` runs the same on SQLite for contrast.
 
     python benchmarks/load.py [--people 100000] [--relationships 20000] [--meetings-per-pair 25]
                               [--users 50] [--seconds 120] [--workers 5] [--threads 1]
@@ -30,6 +31,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -173,7 +175,20 @@ class Sampler:
         return {
             "web": seconds([self.serve, *self.serve.children(recursive=True)]),
             "worker": seconds([self.worker, *self.worker.children(recursive=True)]),
+            # Every PostgreSQL process on the machine (its connections' backends live as long as
+            # the web processes keep their connections): on a quiet machine, the run's database.
+            "postgres": seconds(self._postgres()),
         }
+
+    @staticmethod
+    def _postgres() -> list[Any]:
+        import psutil
+
+        found = []
+        for process in psutil.process_iter(["name"]):
+            if process.info["name"] in ("postgres", "postmaster"):
+                found.append(process)
+        return found
 
     def _run(self) -> None:
         import psutil
@@ -198,18 +213,30 @@ class Sampler:
         self.cpu_at_end = self._cpu()
         self.seconds = time.monotonic() - self.started
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self, *, locust_cpu: float, requests: int) -> dict[str, Any]:
         mb = 1024 * 1024
         used = {key: self.cpu_at_end[key] - self.cpu_at_start[key] for key in self.cpu_at_start}
+        used["locust"] = locust_cpu
         return {
             "web_processes_peak_rss_mb": sorted(round(rss / mb) for rss in self.web_rss.values()),
             "worker_peak_rss_mb": round(self.worker_rss / mb),
             "cpu_seconds": {key: round(value, 1) for key, value in used.items()},
             "cores_busy": {key: round(value / self.seconds, 2) for key, value in used.items()},
+            # What one request cost each side: the web processes serving it, locust asking and checking it.
+            "cpu_ms_per_request": {
+                key: round(1000 * used[key] / requests, 1) if requests else None
+                for key in ("web", "locust", "postgres")
+            },
         }
 
 
-def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's children that have ended: locust, once it has."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -352,6 +379,9 @@ def main() -> None:
                 "LOAD_WAIT": f"{options.wait[0]},{options.wait[1]}",
             }
             sampler = Sampler(serve, worker)
+            # locust runs in one process (its users are gevent greenlets), a child of this one: the
+            # CPU it used is what the ended children used more than before it.
+            before_locust = children_cpu()
             with sampler:
                 subprocess.run(
                     [
@@ -384,8 +414,9 @@ def main() -> None:
                     stderr=subprocess.DEVNULL,
                     timeout=options.seconds + 120,
                 )
+            locust_cpu = children_cpu() - before_locust
             stats = read_stats(prefix)
-            resources = sampler.figures()
+            resources = sampler.figures(locust_cpu=locust_cpu, requests=stats["total"].get("requests", 0))
     finally:
         for process in (worker, serve):
             process.terminate()

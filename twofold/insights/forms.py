@@ -9,14 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from twofold.insights.periods import period_choices
-from twofold.people.models import Person
+from twofold.people.selectors import departments_of_everyone
 from twofold.programmes.models import Programme
-
-
-def departments() -> list[str]:
-    return list(
-        Person.objects.exclude(department="").order_by("department").values_list("department", flat=True).distinct()
-    )
 
 
 class InsightsFilter(forms.Form):
@@ -40,7 +34,7 @@ class InsightsFilter(forms.Form):
         assert isinstance(started, forms.ChoiceField) and isinstance(department, forms.ChoiceField)
         assert isinstance(programme, forms.ModelChoiceField) and isinstance(period, forms.ChoiceField)
         started.choices = [("", "Any year"), *((year, str(year)) for year in years)]
-        department.choices = [("", "All departments"), *((d, d) for d in departments())]
+        department.choices = [("", "All departments"), *((d, d) for d in departments_of_everyone())]
         earliest = first_year if first_year is not None else (min(years) if years else None)
         period.choices = period_choices(earliest, today=timezone.localdate())
         if with_programme:

@@ -30,7 +30,9 @@ every allowed pair (or provably within a tolerance):
    exactly - the cheapest mix of both, which is a maximum-weight matching of the violations
    (Egerváry). When that bound exceeds the tolerance, the best violating pairs of each row are
    added (top-k widening by the exact dual prices, doubling per round) and the graph is solved
-   again.
+   again - without the graph's pairs far below the last prices (the solve's time grows with its
+   pairs; those pairs would neither be chosen nor bind a price, and the next scan checks them
+   like any pair outside the graph, so the certificate still covers every pair).
 
 A :class:`PairSource` produces scores a block of rows at a time, as cheaply as it can (one BLAS
 product per block for people's features, with cheap rules applied); the pairs that pass the filter
@@ -43,7 +45,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,11 +68,15 @@ __all__ = [
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 # People per side in the sample whose exact solution prices the first candidate lists.
 _SAMPLE = 250
 _SAMPLE_FRACTION = 0.125
 # Most violating pairs added per row and round (the widening doubles k up to this).
 _MAX_PER_ROW = 96
+# From the second round on, a graph pair whose reduced profit under the last round's prices is
+# below minus this share of the largest score is left out of the solve (see :func:`_active`).
+_PRUNE_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -182,16 +188,24 @@ def search(
     transport: Transport | None = None
     score = graph.score
     carried: IntArray | None = None
+    prune_units = max(1, round(_PRUNE_SHARE * source.score_bound / quantum))
     while rounds < settings.max_rounds:
         rounds += 1
         transport = graph.transport(left_capacity, right_capacity, right_group, group_quota)
         score = graph.score
+        # Round two on: the solve sees only the pairs near the last prices (a subgraph holding
+        # the last solution, so the same seats and minimums); the scan below checks the others
+        # like any pair outside the graph, so the certificate is over every pair all the same.
+        active = _active(transport, hint, prune_units) if rounds > 1 else None
+        if active is not None:
+            transport = _subgraph(transport, active)
+            score = score[active]
         with clock("solve"):
             solution = solve_transport(
                 transport, maximize_matched=maximize_matched, price_hint=hint, known_flows=known_flows
             )
         total = float(np.sum(score[solution.chosen]))
-        if carried is not None:
+        if carried is not None and active is None:
             # The last scan still bounds the pairs outside the graph under the new prices: when
             # that is within the tolerance, no new scan of all pairs is needed.
             carried_units = carried_bound(hint, carried, solution, left_capacity, right_capacity)
@@ -202,7 +216,7 @@ def search(
         hint = (solution.left_price, solution.right_price)
         with clock("certificate"):
             found = scan_round(
-                source, (graph.left, graph.right), quantum, solution, left_capacity, right_capacity, per_row
+                source, (transport.left, transport.right), quantum, solution, left_capacity, right_capacity, per_row
             )
             # A bound on the score alone: the seat count and the group minimums met are already
             # the most any solution has (proven by saturate, and the graph only grows).
@@ -217,8 +231,12 @@ def search(
             break
         if bound <= settings.tolerance * max(abs(total), 1e-12):
             break
-        if graph.add(*found.pairs) == 0:
+        # With pairs left out of the solve, the violators may all be such pairs: they are near the
+        # new prices, so the next solve sees them.
+        if graph.add(*found.pairs) == 0 and active is None:
             break
+        # The carried bound holds for the pairs outside the graph this scan saw: it is used only
+        # when the next solve sees the whole graph, which holds them all.
         carried = found.residual
         per_row = min(2 * per_row, _MAX_PER_ROW)
 
@@ -233,14 +251,31 @@ def search(
         bound=bound,
         certified=certified,
         quantum=quantum,
-        edges=len(transport.left),
+        edges=len(graph.keys),
         rounds=rounds,
         structure_rounds=structure_rounds,
-        graph=(transport.left, transport.right),
-        graph_score=score,
+        graph=(graph.left, graph.right),
+        graph_score=graph.score,
         estimates=(row_price, col_price),
         seconds=clock.seconds,
     )
+
+
+def _active(transport: Transport, prices: tuple[IntArray, IntArray], depth: int) -> BoolArray | None:
+    """The pairs of the graph whose reduced profit under ``prices`` (the last solve's) is at least
+    ``-depth``, or None when that is all of them.
+
+    The last solution's pairs are among them (reduced profit >= 0), so the subgraph fills the same
+    seats and group minimums. Prices move little between rounds, far less than ``depth``: a pair so
+    far below its row's and column's prices would not be chosen, and its constraint would not bind.
+    """
+    reduced = transport.profit - prices[0][transport.left] - prices[1][transport.right]
+    keep = reduced >= -depth
+    return None if keep.all() else keep
+
+
+def _subgraph(transport: Transport, keep: BoolArray) -> Transport:
+    return replace(transport, left=transport.left[keep], right=transport.right[keep], profit=transport.profit[keep])
 
 
 class _Clock:

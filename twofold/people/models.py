@@ -47,7 +47,10 @@ class Person(models.Model):
             # "Everyone under B" is a prefix search: LIKE 'prefix%' needs the pattern opclass on
             # PostgreSQL whatever the database's collation (SQLite asks a range, see tree.subtree_q).
             models.Index(fields=["tree_path"], name="person_tree_path", opclasses=["text_pattern_ops"]),
-            models.Index(fields=["active", "name"], name="person_active_name"),
+            # The directory's order, with the id: a page of ids is read from the index alone.
+            models.Index(fields=["active", "name", "employee_id", "id"], name="person_directory_order"),
+            # Names in order, with the id: a programme's enrolments by name walk it and stop at the page.
+            models.Index(fields=["name", "id"], name="person_name_order"),
             models.Index(fields=["department", "level"], name="person_department_level"),
             models.Index(fields=["location"], name="person_location"),
             models.Index(fields=["level"], name="person_level"),

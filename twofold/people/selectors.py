@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from twofold.people.hris_presets import PERSON_FIELDS
@@ -80,6 +81,27 @@ def _filter_options() -> FilterOptions:
         ],
         levels=list(active.values_list("level", flat=True).distinct().order_by("level")),
     )
+
+
+def departments_of_everyone() -> list[str]:
+    """Every department someone in the directory is in (leavers too), in order, blank left out.
+
+    A loose index scan of the (department, level) index: the next department after the last one,
+    one index probe per department, instead of a DISTINCT over every person (30 ms at 100,000 people
+    on every view of the insights pages, whose department filter offers them).
+    """
+    table = connection.ops.quote_name(Person._meta.db_table)
+    column = connection.ops.quote_name(Person._meta.get_field("department").column)
+    sql = (
+        f"WITH RECURSIVE departments(name) AS ("
+        f"SELECT MIN({column}) FROM {table} WHERE {column} > %s "
+        f"UNION ALL SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > departments.name) "
+        f"FROM departments WHERE departments.name IS NOT NULL"
+        f") SELECT name FROM departments WHERE name IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [""])
+        return [name for (name,) in cursor.fetchall()]
 
 
 def person_reporting_chain(person: Person) -> list[Person]:

@@ -9,13 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from twofold.accounts import permissions
+from twofold.paging import page_by_ids
 from twofold.people.forms import DelegateForm, ImportConfirmForm, PeopleImportForm, SelfIdentificationForm
 from twofold.people.hris_presets import PRESETS
 from twofold.people.import_jobs import (
@@ -28,12 +28,10 @@ from twofold.people.import_services import (
     DeactivationNotConfirmed,
     ImportNotPermitted,
     deactivation_plan,
-    import_upload_discard,
-    import_upload_read,
-    import_upload_save,
     people_import_bytes,
 )
 from twofold.people.import_template import COLUMN_GUIDE, template_csv
+from twofold.people.import_uploads import import_upload_discard, import_upload_read, import_upload_save
 from twofold.people.models import ImportJob, Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,
@@ -81,7 +79,8 @@ def directory(request: HttpRequest) -> HttpResponse:
     talent_flags = permissions.allowed(request.user, "people.view_talent_flags")
     leavers = permissions.allowed(request.user, "people.list_leavers")
     filters = _filters_from(request, talent_flags=talent_flags, leavers=leavers)
-    page = Paginator(person_directory(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's ids from the (active, name, employee_id, id) index, then its 50 people with their managers.
+    page = page_by_ids(person_directory(filters), PAGE_SIZE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from twofold.accounts import permissions
 from twofold.confirmation import confirmation_page, confirmed
+from twofold.paging import page_by_ids
 from twofold.people.selectors import directory_filter_options
+from twofold.programmes.enrolment_services import (
+    enrolment_apply,
+    enrolment_approve,
+    enrolment_respond,
+    enrolment_withdraw,
+)
 from twofold.programmes.forms import (
     ApplicationForm,
     InviteForm,
@@ -29,7 +35,6 @@ from twofold.programmes.forms import (
     availability_mask,
 )
 from twofold.programmes.models import (
-    PROGRAMME_TRANSITIONS,
     Enrolment,
     EnrolmentRole,
     EnrolmentStatus,
@@ -38,21 +43,20 @@ from twofold.programmes.models import (
     ProgrammeState,
 )
 from twofold.programmes.selectors import (
+    OPEN_ENROLMENT,
+    EnrolmentIdsByRole,
     application_to_decide,
+    pool_count,
     programme_enrolments,
     programme_pool_counts,
     programmes_open_to,
     programmes_visible_to,
 )
 from twofold.programmes.services import (
-    OPEN_ENROLMENT,
     ProgrammeRuleBroken,
-    enrolment_apply,
-    enrolment_approve,
-    enrolment_respond,
-    enrolment_withdraw,
     programme_create,
     programme_defaults,
+    programme_next_states,
     programme_transition,
     programme_update,
 )
@@ -85,10 +89,6 @@ NEXT_STEP: dict[str, str] = {
     ProgrammeState.ENROLLING: ProgrammeState.MATCHING,
     ProgrammeState.MATCHING: ProgrammeState.RUNNING,
 }
-
-
-# Running back to matching: a partial re-match by a match run.
-REMATCH = (ProgrammeState.RUNNING, ProgrammeState.MATCHING)
 
 
 def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
@@ -177,10 +177,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     next_step = NEXT_STEP.get(programme.state)
     transitions = [
-        (state, _transition_label(programme, state), state == next_step)
-        for state in PROGRAMME_TRANSITIONS[programme.state]
-        # A participant-choice programme has no re-match: people keep choosing while it runs.
-        if not (programme.is_participant_choice and (programme.state, state) == REMATCH)
+        (state, _transition_label(programme, state), state == next_step) for state in programme_next_states(programme)
     ]
     # The next step first, closing last.
     transitions.sort(key=lambda row: (not row[2], row[0] == ProgrammeState.CLOSED))
@@ -232,11 +229,21 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
     status = request.GET.get("status", "")
     search = request.GET.get("q", "")
     enrolments = programme_enrolments(request.user, programme, role=role, status=status, search=search)
+    pool = programme_pool_counts(programme)
     # A page of ids first: sorting a large programme's enrolments by name sorts narrow rows (a
     # programme of 24,000: 570 ms with every column, 180 ms with ids), then the page's rows in full.
-    page: Any = Paginator(enrolments.values_list("pk", flat=True), 50).get_page(request.GET.get("page"))
-    rows = enrolments.in_bulk(list(page.object_list))
-    page.object_list = [rows[pk] for pk in page.object_list]
+    # Without a search, the pool's counts by role and status already count the list, and a page of
+    # it is read one role at a time (a walk along the names, 1 ms for the first page).
+    if search.strip():
+        page = page_by_ids(enrolments, 50, request.GET.get("page"))
+    else:
+        counts = {
+            value: pool_count(pool, role=value, status=status)
+            for value in EnrolmentRole.values
+            if role not in EnrolmentRole.values or value == role
+        }
+        ids = EnrolmentIdsByRole(enrolments, counts)
+        page = page_by_ids(enrolments, 50, request.GET.get("page"), count=len(ids), ids=ids)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -252,7 +259,7 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "roles": EnrolmentRole.choices,
             "statuses": EnrolmentStatus.choices,
             "query_string": query.urlencode(),
-            "pool": programme_pool_counts(programme),
+            "pool": pool,
         },
     )
 

@@ -12,13 +12,17 @@ by skill) needs a finer cell for every figure of that kind, changed here at once
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
-from django.db.models import Case, CharField, F, IntegerField, Value, When
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Case, CharField, F, IntegerField, Max, Value, When
 
 from twofold.people.models import MAX_PROFICIENCY
-from twofold.privacy import Answers, Mean, Scale, answers_from_queryset
+from twofold.privacy import Answers, Mean, Scale, answers_from_queryset, stated_threshold
 from twofold.relationships.models import (
     AdvocacyAction,
     AdvocacyOutcome,
@@ -45,12 +49,40 @@ class CheckInScores:
     by_point_side: dict[tuple[str, str], dict[str, Mean]] = field(default_factory=dict)
 
 
+# How long a programme's check-in figures are reused while no check-in is added (see check_in_scores).
+CHECK_IN_SCORES_SECONDS = 60
+
+
 def check_in_scores(programme_ids: Iterable[int]) -> dict[int, CheckInScores]:
     """The check-in averages of each programme, in one query whatever the number of answers.
 
     Points appear in their natural order and only once someone answered them.
+
+    The figures are a function of the check-ins, which are only ever added (their scores are never
+    changed, and none is deleted but with its pair or person) and whose ids only grow: the newest
+    check-in's id (one look-up in the primary key) tells whether any was added since the figures were
+    built. Read outside a transaction, where only committed check-ins are seen and an id is never
+    given twice, the figures are kept in the cache under that id for ``CHECK_IN_SCORES_SECONDS`` (the
+    bound on how long a deleted pair's answers, or an answer committed after a newer one, can be
+    missed), so that the programme health page does not rebuild the batches of every answer on
+    every view. Inside a transaction they are always built afresh.
     """
     ids = list(programme_ids)
+    if not ids or transaction.get_connection(CheckIn.objects.db).in_atomic_block:
+        return _check_in_scores(ids)
+    newest = CheckIn.objects.aggregate(newest=Max("pk"))["newest"]
+    programmes = ",".join(str(programme_id) for programme_id in sorted(set(ids)))
+    digest = hashlib.sha256(programmes.encode()).hexdigest()[:32]
+    # k is part of what the figures are made of (no comparison with it here).
+    key = f"check-in-scores:{stated_threshold()}:{newest}:{digest}"
+    scores = cache.get(key)
+    if scores is None:
+        scores = _check_in_scores(ids)
+        cache.set(key, scores, CHECK_IN_SCORES_SECONDS)
+    return cast(dict[int, CheckInScores], scores)
+
+
+def _check_in_scores(ids: list[int]) -> dict[int, CheckInScores]:
     side = Case(
         When(person_id=F("relationship__mentor_id"), then=Value("mentor")),
         default=Value("mentee"),

@@ -67,7 +67,28 @@ def skill_choices(skills: list[Skill]) -> list[tuple[str, list[tuple[int, str]]]
     return list(groups.items())
 
 
-class _SkillsMixin(forms.Form):
+class _Reusable(forms.Form):
+    """A form whose blank fields draw the same for the same ``blank_key``, so that the pair's page
+    draws them once per process (``{% form_fields %}``, ``relationships/templatetags/pair_forms.py``).
+    A bound form, or one given initial values or a prefix, has none and is drawn each time."""
+
+    blank_key: tuple[Any, ...] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._blank = not self.is_bound and not self.initial and self.prefix is None
+
+    def _reusable(self, *what_it_draws: Any) -> None:
+        """Everything besides the form's class that its blank fields draw (choices, labels, ids)."""
+        if self._blank:
+            self.blank_key = (type(self).__qualname__, self.auto_id, *what_it_draws)
+
+
+def _skills_key(skills: list[Skill]) -> tuple[tuple[int, str, str], ...]:
+    return tuple((skill.pk, skill.name, skill.category) for skill in skills)
+
+
+class _SkillsMixin(_Reusable):
     """Skills chosen by id from the catalogue handed in, cleaned into ``Skill`` rows (no query)."""
 
     skills_by_id: dict[int, Skill]
@@ -101,6 +122,7 @@ class MeetingLogForm(_SkillsMixin):
         self.fields[
             "private_note"
         ].help_text = f"Only you ever see this: not {partner_name}, not the programme managers."
+        self._reusable(partner_name, _skills_key(skills))
 
     def chosen_skills(self) -> list[Skill]:
         return [self.skills_by_id[pk] for pk in self.cleaned_data["skills"]]
@@ -124,12 +146,16 @@ class MeetingEditForm(MeetingLogForm):
         return None if new == current.replace(second=0, microsecond=0) else new
 
 
-class MeetingScheduleForm(forms.Form):
+class MeetingScheduleForm(_Reusable):
     """A meeting still to come, put in both calendars."""
 
     starts_at = _when("When you will meet")
     duration_minutes = _duration()
     location = _location()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reusable()
 
 
 class KnowledgeTransferForm(_SkillsMixin):
@@ -146,6 +172,7 @@ class KnowledgeTransferForm(_SkillsMixin):
         super().__init__(*args, **kwargs)
         self._set_skills(skills)
         self.fields["direction"].choices = directions  # type: ignore[attr-defined]
+        self._reusable(_skills_key(skills), tuple(directions))
         if directions and not self.is_bound:
             self.initial.setdefault("direction", directions[0][0])
         self.fields["recorded_on"].help_text = "Leave empty for today."
@@ -176,7 +203,7 @@ def _score(name: str, label: str) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(label=label, coerce=int, choices=choices, widget=forms.RadioSelect)
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(_Reusable):
     """A short pulse at one check-in point; the closing survey also asks whether you would recommend it."""
 
     point = forms.ChoiceField(choices=CheckInPoint.choices, widget=forms.HiddenInput)
@@ -197,22 +224,27 @@ class CheckInForm(forms.Form):
         # Several check-ins may be open at once: ids carry the point so that labels stay unique.
         kwargs.setdefault("auto_id", f"checkin-{point}-%s")
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("point", point)
+        self.initial.setdefault("point", point)  # after _Reusable has seen that none was given
         self.check_in_point = point
         self.point_label = CheckInPoint(point).label if point in CheckInPoint.values else point
         if point != CheckInPoint.CLOSING:
             del self.fields["would_recommend"]
+        self._reusable(point)
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(_Reusable):
     text = _text(
         "What worries you?",
         rows=4,
         help_text="Goes to the programme managers only. Your partner is never told.",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reusable()
 
-class EndForm(forms.Form):
+
+class EndForm(_Reusable):
     reason = forms.CharField(
         label="Why are you ending it?",
         max_length=500,
@@ -222,6 +254,10 @@ class EndForm(forms.Form):
     rematch = forms.BooleanField(
         label="Match us both again: keep us in the programme's pool for the next matching", required=False
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reusable()
 
 
 class AgreementForm(forms.Form):

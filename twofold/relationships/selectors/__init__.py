@@ -30,13 +30,21 @@ from twofold.relationships.selectors.health import (
     relationships_meeting_clock,
     with_meeting_clock,
 )
-from twofold.relationships.selectors.page import MeetingView, RelationshipPage, relationship_page
+from twofold.relationships.selectors.page import (
+    MEETINGS_PER_PAGE,
+    MeetingView,
+    RelationshipPage,
+    UpcomingMeeting,
+    meeting_held_on,
+    relationship_page,
+)
 from twofold.relationships.selectors.partner import PartnerProfile, enrolment_profiles, partner_profile
 from twofold.relationships.selectors.person import PersonRelationship, answer_awaited, relationships_of_person
 
 __all__ = [
     "END_WINDOW",
     "IDLE_AFTER_CADENCES",
+    "MEETINGS_PER_PAGE",
     "NOMINATION_STATES",
     "OPEN_CONCERN_STATES",
     "MeetingView",
@@ -46,6 +54,7 @@ __all__ = [
     "PlusDays",
     "ProgrammeHealth",
     "RelationshipPage",
+    "UpcomingMeeting",
     "answer_awaited",
     "check_in_refusal",
     "concern_programmes",
@@ -53,6 +62,7 @@ __all__ = [
     "concerns_raised_by",
     "enrolment_profiles",
     "match_reasons",
+    "meeting_held_on",
     "nomination_choices",
     "partner_profile",
     "programme_health",

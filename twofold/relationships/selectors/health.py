@@ -117,20 +117,24 @@ class ProgrammeHealth:
 def programme_health(*, programme: Programme, now: datetime | None = None) -> ProgrammeHealth:
     """Pairs by state, meetings overdue (none held within the cadence), idle pairs (none for twice the
     cadence), check-in averages overall and per point (the overview's very figures), open concerns:
-    four queries, any size."""
+    at most three queries, any size (the pairs' figures in one pass over the programme's pairs)."""
     now = now or timezone.now()
-    by_state = dict.fromkeys(RelationshipState.values, 0)
-    for row in Relationship.objects.filter(programme=programme).values("state").annotate(n=Count("pk")).order_by():
-        by_state[row["state"]] = row["n"]
-    clock = relationships_meeting_clock(programme=programme, now=now).aggregate(
-        overdue=Count("pk", filter=Q(meeting_due_at__lt=now)), idle=Count("pk", filter=Q(idle_from__lt=now))
+    active = Q(state=RelationshipState.ACTIVE)
+    # One pass: the clock is only read for active pairs (the filters say so), the states for all.
+    counts = with_meeting_clock(
+        Relationship.objects.filter(programme=programme), programme=programme, now=now
+    ).aggregate(
+        **{f"state_{value}": Count("pk", filter=Q(state=value)) for value in RelationshipState.values},
+        overdue=Count("pk", filter=active & Q(meeting_due_at__lt=now)),
+        idle=Count("pk", filter=active & Q(idle_from__lt=now)),
     )
+    by_state = {value: counts[f"state_{value}"] for value in RelationshipState.values}
     open_concerns = Concern.objects.filter(relationship__programme=programme, status__in=OPEN_CONCERN_STATES).count()
     return ProgrammeHealth(
         pairs_by_state=by_state,
         active=by_state[RelationshipState.ACTIVE],
-        overdue_meetings=clock["overdue"],
-        idle=clock["idle"],
+        overdue_meetings=counts["overdue"],
+        idle=counts["idle"],
         scores=check_in_scores([programme.pk])[programme.pk],
         open_concerns=open_concerns,
     )

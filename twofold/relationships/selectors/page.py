@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from twofold.dates import MOMENT_SPAN
@@ -51,6 +52,18 @@ class MeetingView:
 
 
 @dataclass(frozen=True)
+class UpcomingMeeting:
+    """The pair's next scheduled meeting, as the page's summary names it."""
+
+    starts_at: datetime
+    location: str
+
+
+# The pair's page shows its meeting log in pages of this many, newest first.
+MEETINGS_PER_PAGE = 10
+
+
+@dataclass(frozen=True)
 class RelationshipPage:
     """What one of the pair sees of their relationship. No concerns, no partner's private notes,
     no partner's check-in answers."""
@@ -67,6 +80,16 @@ class RelationshipPage:
     planned_end: datetime | None
     events: list[PairEvent] = field(default_factory=list)  # what programme managers did, newest first
     as_of: datetime = field(default_factory=timezone.now)
+    # The page of the log shown (``meetings`` holds its meetings), the log's length, and what the
+    # page's summary says of the whole log, counted in SQL whatever its length.
+    meetings_shown: Page | None = None
+    meeting_count: int = 0
+    next_meeting: UpcomingMeeting | None = None
+    last_held_at: datetime | None = None
+
+    def meeting(self, meeting_id: int) -> MeetingView | None:
+        """A meeting of those loaded (``meetings``), or None."""
+        return next((meeting for meeting in self.meetings if meeting.id == meeting_id), None)
 
     @property
     def programme(self) -> Programme:
@@ -137,36 +160,167 @@ class RelationshipPage:
         )
 
 
-def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | None = None) -> RelationshipPage:
-    """One relationship for one of its pair, in at most eight queries.
+def _pair_meetings(relationship: Relationship) -> QuerySet[Meeting]:
+    # Only meetings in the span of accepted dates: one scheduled for 9999 before dates were
+    # checked cannot be shown in a zone where it falls after the end of the calendar.
+    return Meeting.objects.filter(relationship=relationship, starts_at__range=MOMENT_SPAN)
+
+
+def meeting_held_on(*, relationship: Relationship, day: date) -> bool:
+    """Whether a held meeting of the pair is logged on ``day`` (in the current time zone). One query."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return (
+        _pair_meetings(relationship).filter(status=MeetingStatus.HELD, starts_at__gte=start, starts_at__lt=end).exists()
+    )
+
+
+@dataclass(frozen=True)
+class _LogSummary:
+    """What the page says of the whole meeting log: its length, the last meeting held, whether one
+    was held by now, the next one to come, and how many come before the meeting in view."""
+
+    length: int
+    last_held_at: datetime | None
+    held_by_now: bool
+    next_at: datetime | None = None
+    next_meeting: UpcomingMeeting | None = None
+    before_in_view: int | None = None
+
+    @classmethod
+    def of(cls, meetings: list[MeetingView], *, now: datetime) -> _LogSummary:
+        """From the whole log, loaded (newest first)."""
+        held = [m.starts_at for m in meetings if m.status == MeetingStatus.HELD]
+        coming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.starts_at >= now]
+        upcoming = min(coming, key=lambda m: (m.starts_at, m.id), default=None)
+        return cls(
+            length=len(meetings),
+            last_held_at=max(held, default=None),
+            held_by_now=any(at <= now for at in held),
+            next_at=upcoming.starts_at if upcoming else None,
+            next_meeting=UpcomingMeeting(upcoming.starts_at, upcoming.location) if upcoming else None,
+        )
+
+    def with_next(self, log: QuerySet[Meeting], shown: list[MeetingView]) -> _LogSummary:
+        """With the next meeting's place: from the page shown when it is there (often: the log is
+        newest first), else read (one query)."""
+        if self.next_at is None:
+            return self
+        on_page = [m for m in shown if m.status == MeetingStatus.SCHEDULED and m.starts_at == self.next_at]
+        if on_page:
+            first = min(on_page, key=lambda m: m.id)
+            upcoming: UpcomingMeeting | None = UpcomingMeeting(first.starts_at, first.location)
+        else:
+            row = (
+                log.filter(status=MeetingStatus.SCHEDULED, starts_at=self.next_at)
+                .order_by("pk")
+                .values_list("starts_at", "location")
+                .first()
+            )
+            upcoming = UpcomingMeeting(*row) if row is not None else None
+        return replace(self, next_meeting=upcoming)
+
+
+def _log_summary(log: QuerySet[Meeting], *, now: datetime, meeting_in_view: int | None) -> _LogSummary:
+    """The log's summary counted in SQL, whatever its length: one query (an index range scan)."""
+    in_view: dict[str, Count] = {}
+    if meeting_in_view is not None:
+        # The page that holds the meeting in view: how many come before it, newest first.
+        starts = Subquery(Meeting.objects.filter(pk=meeting_in_view).values("starts_at")[:1])
+        in_view = {
+            "has_in_view": Count("pk", filter=Q(pk=meeting_in_view)),
+            "before_in_view": Count("pk", filter=Q(starts_at__gt=starts) | Q(starts_at=starts, pk__lt=meeting_in_view)),
+        }
+    figures = log.aggregate(
+        length=Count("pk"),
+        last_held_at=Max("starts_at", filter=Q(status=MeetingStatus.HELD)),
+        held_by_now=Count("pk", filter=Q(status=MeetingStatus.HELD, starts_at__lte=now)),
+        next_at=Min("starts_at", filter=Q(status=MeetingStatus.SCHEDULED, starts_at__gte=now)),
+        **in_view,
+    )
+    return _LogSummary(
+        length=figures["length"],
+        last_held_at=figures["last_held_at"],
+        held_by_now=figures["held_by_now"] > 0,
+        next_at=figures["next_at"],
+        before_in_view=figures["before_in_view"] if figures.get("has_in_view") else None,
+    )
+
+
+def relationship_page(
+    *,
+    relationship_id: int,
+    viewer: Person,
+    now: datetime | None = None,
+    meetings_page: int | str | None = None,
+    meeting_in_view: int | None = None,
+) -> RelationshipPage:
+    """One relationship for one of its pair, in at most eight queries whatever the length of its log.
+
+    With ``meetings_page`` (a page number, or "last"; anything else is the first page) or
+    ``meeting_in_view`` (the id of a meeting: the page that holds it), ``meetings`` holds one page
+    of the meeting log, newest first, and ``meetings_shown`` is that page; without either, it holds
+    the whole log. The log's summary (its length, the next meeting, the last one held) is then
+    counted in SQL (one query more), else from the log loaded.
 
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
     """
     now = now or timezone.now()
-    relationship = Relationship.objects.select_related("programme", "mentor", "mentee", "agreement").get(
-        pk=relationship_id
-    )
+    relationship = Relationship.objects.select_related(
+        # The two enrolments: what each wrote when they joined, for the partner's profile.
+        "programme",
+        "mentor",
+        "mentee",
+        "agreement",
+        "mentor_enrolment",
+        "mentee_enrolment",
+    ).get(pk=relationship_id)
     if not relationship.involves(viewer.pk):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
-    meetings = list(
-        # Only meetings in the span of accepted dates: one scheduled for 9999 before dates were
-        # checked cannot be shown in a zone where it falls after the end of the calendar.
-        Meeting.objects.filter(relationship=relationship, starts_at__range=MOMENT_SPAN)
-        .order_by("-starts_at", "pk")
-        .prefetch_related(
-            "skills",
-            # The viewer's note only: the partner's is never even read.
-            Prefetch("private_notes", queryset=PrivateNote.objects.filter(author=viewer), to_attr="viewer_notes"),
-        )
+    log = _pair_meetings(relationship)
+    rows = log.order_by("-starts_at", "pk").prefetch_related(
+        "skills",
+        # The viewer's note only: the partner's is never even read.
+        Prefetch("private_notes", queryset=PrivateNote.objects.filter(author=viewer), to_attr="viewer_notes"),
     )
+    shown: Page | None = None
+    if meetings_page is not None or meeting_in_view is not None:
+        summary = _log_summary(log, now=now, meeting_in_view=meeting_in_view)
+        # Paginated over the count alone; only the page's rows are read.
+        paginator = Paginator(range(summary.length), MEETINGS_PER_PAGE)
+        if summary.before_in_view is not None:
+            meetings_page = summary.before_in_view // MEETINGS_PER_PAGE + 1
+        shown = paginator.get_page(paginator.num_pages if meetings_page == "last" else meetings_page)
+        offset = shown.start_index() - 1 if summary.length else 0
+        rows = rows[offset : offset + MEETINGS_PER_PAGE]
+    meetings = [
+        MeetingView(
+            id=meeting.pk,
+            starts_at=meeting.starts_at,
+            duration_minutes=meeting.duration_minutes,
+            status=meeting.status,
+            location=meeting.location,
+            skills=list(meeting.skills.all()),
+            shared_note=meeting.shared_note,
+            created_by_id=meeting.created_by_id,
+            own_private_note=next((note.text for note in meeting.viewer_notes), ""),
+        )
+        for meeting in rows
+    ]
+    if shown is None:
+        summary = _LogSummary.of(meetings, now=now)
+    else:
+        shown.object_list = meetings
+        if summary.next_at is not None and summary.next_meeting is None:
+            summary = summary.with_next(log, meetings)
     knowledge = list(KnowledgeTransfer.objects.filter(relationship=relationship).select_related("skill"))
     advocacy = (
         list(AdvocacyAction.objects.filter(relationship=relationship)) if relationship.programme.is_sponsorship else []
     )
     done = list(CheckIn.objects.filter(relationship=relationship, person=viewer))
     done_points = {check_in.point for check_in in done}
-    has_held_meeting = any(m.status == MeetingStatus.HELD and m.starts_at <= now for m in meetings)
+    has_held_meeting = summary.held_by_now
     due = [
         point
         for point in CheckInPoint.values
@@ -179,20 +333,7 @@ def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | N
         viewer_role="mentor" if as_mentor else "mentee",
         partner=relationship.mentee if as_mentor else relationship.mentor,
         agreement=agreement_or_none(relationship),
-        meetings=[
-            MeetingView(
-                id=meeting.pk,
-                starts_at=meeting.starts_at,
-                duration_minutes=meeting.duration_minutes,
-                status=meeting.status,
-                location=meeting.location,
-                skills=list(meeting.skills.all()),
-                shared_note=meeting.shared_note,
-                created_by_id=meeting.created_by_id,
-                own_private_note=next((note.text for note in meeting.viewer_notes), ""),
-            )
-            for meeting in meetings
-        ],
+        meetings=meetings,
         knowledge_transfers=knowledge,
         advocacy_actions=advocacy,
         check_ins_done=done,
@@ -200,4 +341,8 @@ def relationship_page(*, relationship_id: int, viewer: Person, now: datetime | N
         planned_end=relationship_planned_end(relationship),
         events=list(PairEvent.objects.filter(relationship=relationship)),
         as_of=now,
+        meetings_shown=shown,
+        meeting_count=summary.length,
+        next_meeting=summary.next_meeting,
+        last_held_at=summary.last_held_at,
     )

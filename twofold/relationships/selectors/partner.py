@@ -26,15 +26,15 @@ class PartnerProfile:
 
 
 def partner_profile(page: RelationshipPage) -> PartnerProfile:
-    """The partner as the viewer sees them on the pair's page: three queries."""
+    """The partner as the viewer sees them on the pair's page: two queries (the page's relationship
+    comes with both enrolments)."""
     relationship = page.relationship
     mine, theirs = (
-        (relationship.mentor_enrolment_id, relationship.mentee_enrolment_id)
+        (relationship.mentor_enrolment, relationship.mentee_enrolment)
         if page.viewer_role == "mentor"
-        else (relationship.mentee_enrolment_id, relationship.mentor_enrolment_id)
+        else (relationship.mentee_enrolment, relationship.mentor_enrolment)
     )
-    enrolments = {enrolment.pk: enrolment for enrolment in Enrolment.objects.filter(pk__in=[mine, theirs])}
-    return enrolment_profiles(own=enrolments[mine], partners=[enrolments[theirs]])[theirs]
+    return enrolment_profiles(own=mine, partners=[theirs])[theirs.pk]
 
 
 def enrolment_profiles(*, own: Enrolment, partners: Sequence[Enrolment]) -> dict[int, PartnerProfile]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,10 +11,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from twofold import audit
 from twofold.accounts import permissions
+from twofold.paging import page_by_ids
 from twofold.programmes.views import managed_programme_or_404
 from twofold.relationships.aggregates import SCORE_FIELDS
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken
@@ -61,14 +62,18 @@ def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
     """How a programme's pairs are doing, for its managers: aggregates, and the pairs behind on
     meetings (who and since when; never a note, never a check-in answer)."""
     programme = managed_programme_or_404(request, pk)
-    health = programme_health(programme=programme)
-    # Page through ids first and load the people for one page only: joining the directory to every
-    # pair behind on meetings before the LIMIT costs far more than the page shows.
-    behind_ids = relationships_behind_on_meetings(programme=programme).values_list("pk", flat=True)
-    behind: Any = Paginator(behind_ids, HEALTH_PAGE_SIZE).get_page(request.GET.get("page"))
-    order = {pk: position for position, pk in enumerate(behind.object_list)}
-    loaded = relationships_behind_on_meetings(programme=programme).filter(pk__in=list(order))
-    behind.object_list = sorted(loaded, key=lambda pair: order[pair.pk])
+    now = timezone.now()
+    health = programme_health(programme=programme, now=now)
+    # A page of ids first, then the people of that page only: joining the directory to every pair
+    # behind on meetings before the LIMIT costs far more than the page shows. The pairs behind are
+    # the ones the health figures counted as overdue (the same clock at the same moment): the
+    # paginator takes that count rather than counting them again.
+    behind = page_by_ids(
+        relationships_behind_on_meetings(programme=programme, now=now),
+        HEALTH_PAGE_SIZE,
+        request.GET.get("page"),
+        count=health.overdue_meetings,
+    )
     states = [(label, health.pairs_by_state[value]) for value, label in RelationshipState.choices]
     overall = health.scores.overall
     scores = [(SCORE_LABELS[name], overall[name]) for name in SCORE_FIELDS if name in overall]

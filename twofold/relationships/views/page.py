@@ -10,10 +10,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -37,7 +37,6 @@ from twofold.relationships.forms import (
 )
 from twofold.relationships.models import (
     Direction,
-    MeetingStatus,
     Relationship,
     RelationshipState,
 )
@@ -58,7 +57,6 @@ from twofold.relationships.services import (
     relationship_request_withdraw,
 )
 
-MEETINGS_PAGE_SIZE = 10
 # The fragment each section of the relationship page is drawn from; htmx swaps it in whole.
 SECTIONS: dict[str, str] = {
     "agreement": "relationships/partials/agreement.html",
@@ -82,13 +80,18 @@ def _viewer(request: HttpRequest) -> Person:
     return person
 
 
-def _load(request: HttpRequest, pk: int) -> tuple[Person, RelationshipPage]:
-    """The signed-in person and their view of relationship ``pk``. Anyone outside the pair (programme
-    managers included) gets the 404 of an id that does not exist: which pairs exist is not theirs to
-    learn. Both are refused after the same one query."""
+def _load(
+    request: HttpRequest, pk: int, *, meetings_page: str | None = None, meeting_in_view: int | None = None
+) -> tuple[Person, RelationshipPage]:
+    """The signed-in person and their view of relationship ``pk``, with one page of its meeting log
+    (the first, ``meetings_page``, or the one holding ``meeting_in_view``). Anyone outside the pair
+    (programme managers included) gets the 404 of an id that does not exist: which pairs exist is
+    not theirs to learn. Both are refused after the same one query."""
     person = _viewer(request)
     try:
-        page = relationship_page(relationship_id=pk, viewer=person)
+        page = relationship_page(
+            relationship_id=pk, viewer=person, meetings_page=meetings_page or 1, meeting_in_view=meeting_in_view
+        )
     except (Relationship.DoesNotExist, RelationshipForbidden):
         raise Http404("No such relationship.") from None
     if not permissions.allowed(request.user, "relationships.view", page.relationship):
@@ -137,7 +140,6 @@ def _context(
     bound: dict[str, forms.Form] | None = None,
     notice: str = "",
     editing: int | None = None,
-    meetings_page: str | None = None,
 ) -> dict[str, Any]:
     """Everything the page and each of its fragments draw, with ``bound`` forms (carrying the
     visitor's input and errors) in place of blank ones. A fixed number of queries."""
@@ -152,14 +154,8 @@ def _context(
     if isinstance(posted_check_in, CheckInForm):
         check_in_forms[posted_check_in.check_in_point] = posted_check_in
 
-    editing_meeting = next((meeting for meeting in page.meetings if meeting.id == editing), None)
-    # The history in pages, newest first; the meeting being edited is always on the page shown.
-    if editing_meeting is not None:
-        meetings_page = str(page.meetings.index(editing_meeting) // MEETINGS_PAGE_SIZE + 1)
-    meetings_paginator = Paginator(page.meetings, MEETINGS_PAGE_SIZE)
-    meetings_shown = meetings_paginator.get_page(
-        meetings_paginator.num_pages if meetings_page == "last" else meetings_page
-    )
+    # The page of the log shown was chosen by _load: the meeting being edited is on it.
+    editing_meeting = page.meeting(editing) if editing is not None else None
     edit_form = bound.get("edit_form")
     if editing_meeting is not None and edit_form is None:
         edit_form = _meeting_edit_form(page, editing_meeting, skills=skills)
@@ -188,16 +184,13 @@ def _context(
         "partner": partner,
         "active": active,
         "notice": notice,
-        "reasons": match_reasons(relationship),
-        "profile": partner_profile(page),
-        "next_meeting": min(
-            (m for m in page.meetings if m.status == MeetingStatus.SCHEDULED and m.starts_at >= page.as_of),
-            key=lambda m: m.starts_at,
-            default=None,
-        ),
-        "last_held": next((m for m in page.meetings if m.status == MeetingStatus.HELD), None),
+        # Read only when drawn (the whole page draws them; the meeting log alone does not), once.
+        "reasons": SimpleLazyObject(lambda: match_reasons(relationship)),
+        "profile": SimpleLazyObject(lambda: partner_profile(page)),
+        "next_meeting": page.next_meeting,
+        "last_held_at": page.last_held_at,
         "editing": editing_meeting.id if editing_meeting is not None else None,
-        "meetings_shown": meetings_shown,
+        "meetings_shown": page.meetings_shown,
         "edit_form": edit_form,
         "meeting_form": bound.get("meeting_form")
         or MeetingLogForm(skills=skills, partner_name=partner.name, auto_id="log-%s"),
@@ -226,7 +219,7 @@ def _context(
             else None
         ),
         "concern_form": bound.get("concern_form") or ConcernForm(auto_id="concern-%s"),
-        "my_concerns": list(concerns_raised_by(person=person, relationship=relationship)),
+        "my_concerns": SimpleLazyObject(lambda: list(concerns_raised_by(person=person, relationship=relationship))),
         "end_form": bound.get("end_form") or EndForm(auto_id="end-%s"),
     }
 
@@ -235,10 +228,8 @@ def _context(
 @require_safe
 def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The relationship page, for the two people in the pair only."""
-    person, page = _load(request, pk)
-    return render(
-        request, "relationships/relationship.html", _context(person, page, meetings_page=request.GET.get("meetings"))
-    )
+    person, page = _load(request, pk, meetings_page=request.GET.get("meetings"))
+    return render(request, "relationships/relationship.html", _context(person, page))
 
 
 def _section_done(request: HttpRequest, pk: int, person: Person, *, section: str, message: str) -> HttpResponse:
@@ -307,7 +298,7 @@ def _act(
 ) -> HttpResponse:
     """Validate the posted form, call the service through ``perform`` (which returns the message
     to show) and answer as the module docstring describes."""
-    person, page = _load(request, pk)
+    person, page = _load(request, pk, meeting_in_view=editing)
     form = make_form(person, page)
     if form.is_valid():
         try:

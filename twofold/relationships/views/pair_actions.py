@@ -36,11 +36,11 @@ from twofold.relationships.models import (
     AdvocacyOutcome,
     CheckInPoint,
     Meeting,
-    MeetingStatus,
     RelationshipState,
 )
 from twofold.relationships.selectors import (
     RelationshipPage,
+    meeting_held_on,
     nomination_choices,
     skill_catalogue,
 )
@@ -127,10 +127,7 @@ def meeting_add(request: HttpRequest, pk: int) -> HttpResponse:
     def perform(person: Person, page: RelationshipPage, form: MeetingLogForm) -> str:
         data = form.cleaned_data
         day = timezone.localtime(data["starts_at"]).date()
-        logged_that_day = any(
-            m.status == MeetingStatus.HELD and timezone.localtime(m.starts_at).date() == day for m in page.meetings
-        )
-        if logged_that_day and request.POST.get("same_day") != "yes":
+        if request.POST.get("same_day") != "yes" and meeting_held_on(relationship=page.relationship, day=day):
             # Not a rule (two meetings a day happen), a warning against logging the same one twice.
             form.same_day_warning = True  # type: ignore[attr-defined]
             raise RelationshipRuleBroken(
@@ -191,8 +188,8 @@ def meeting_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def meeting_edit(request: HttpRequest, pk: int, meeting_id: int) -> HttpResponse:
     """GET: the meeting log with this meeting as a form (htmx: the log alone). POST: save it."""
-    person, page = _load(request, pk)
-    meeting = next((meeting for meeting in page.meetings if meeting.id == meeting_id), None)
+    person, page = _load(request, pk, meeting_in_view=meeting_id)
+    meeting = page.meeting(meeting_id)
     if meeting is None:
         raise Http404("No such meeting in this relationship.")
     if request.method != "POST":

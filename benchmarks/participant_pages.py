@@ -1,0 +1,128 @@
+"""Benchmark: what each participant page of the load mix costs, measured inside one process.
+
+For each page of ``benchmarks/locustfile.py``'s participant (their pair's page, its meeting log as
+htmx asks for it, logging a meeting, their programmes), signed in as ``bench-mentor`` on a copy of
+the scale database (``benchmarks/scale_data.py``): the CPU time of the process per request
+(``time.process_time``: the web side, middleware and templates included), the number of queries,
+and the wall time spent in them (PostgreSQL's work and the round trips). Median and least of
+``--requests`` after two warm-ups. Meetings logged by the run are deleted afterwards, so the pair keeps its size.
+Never point it at a database others share: it signs in and logs meetings.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/COPY python benchmarks/participant_pages.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=15)
+    parser.add_argument("--username", default="bench-mentor")
+    parser.add_argument("--profile", help="cProfile this page's requests (its name below) and print the top")
+    options = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from twofold.accounts.models import User
+    from twofold.relationships.models import Meeting, Relationship
+
+    user = User.objects.select_related("person").get(username=options.username)
+    pair = (
+        Relationship.objects.filter(mentor=user.person, state="active").order_by("pk").first()
+        or Relationship.objects.filter(mentee=user.person, state="active").order_by("pk").first()
+    )
+    assert pair is not None, f"{options.username} has no active pair"
+    client = Client(enforce_csrf_checks=False)
+    client.force_login(user)
+    first_new_meeting = (Meeting.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    pages = {
+        "pair": lambda: client.get(f"/relationships/{pair.pk}/"),
+        "meetings (htmx)": lambda: client.get(f"/relationships/{pair.pk}/meetings/", HTTP_HX_REQUEST="true"),
+        # As locust posts it: a plain form post, answered with a redirect (the page is a request of its own).
+        "log meeting (POST)": lambda: client.post(
+            f"/relationships/{pair.pk}/meetings/log/",
+            {"starts_at": "2026-11-30T10:00", "duration_minutes": 45, "same_day": "yes"},
+        ),
+        "my programmes": lambda: client.get("/programmes/mine/"),
+    }
+    timings: list[float] = []
+
+    def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timings.append(time.perf_counter() - started)
+
+    results = {}
+    try:
+        for name, request in pages.items():
+            for _ in range(2):
+                status = request().status_code
+                assert status in (200, 302), f"{name} answered {status}"
+            cpu, queries, in_queries = [], [], []
+            profiler = None
+            if options.profile == name:
+                import cProfile
+
+                profiler = cProfile.Profile()
+            for _ in range(options.requests):
+                timings.clear()
+                with connection.execute_wrapper(timed):
+                    if profiler is not None:
+                        profiler.enable()
+                    started = time.process_time()
+                    request()
+                    cpu.append(time.process_time() - started)
+                    if profiler is not None:
+                        profiler.disable()
+                queries.append(len(timings))
+                in_queries.append(sum(timings))
+            results[name] = {
+                "web_cpu_ms": round(statistics.median(cpu) * 1000, 1),
+                # The least is the steadiest figure on a shared machine: others' load only adds to it.
+                "web_cpu_min_ms": round(min(cpu) * 1000, 1),
+                "queries": int(statistics.median(queries)),
+                "in_queries_ms": round(statistics.median(in_queries) * 1000, 1),
+                "in_queries_min_ms": round(min(in_queries) * 1000, 1),
+            }
+            if profiler is not None:
+                import pstats
+
+                pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+    finally:
+        Meeting.objects.filter(relationship=pair, pk__gte=first_new_meeting).delete()
+    print(
+        json.dumps(
+            {
+                "benchmark": "participant_pages",
+                "database": connection.settings_dict["NAME"],
+                "pair": pair.pk,
+                "meetings_on_it": Meeting.objects.filter(relationship=pair).count(),
+                "requests_per_page": options.requests,
+                "load_average": os.getloadavg(),
+                "pages": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The pair's page reads one page of its meeting log, whatever the log's length, and still says what
+the whole log holds: its length, the next meeting, the last one held, a meeting already logged that
+day, and the page that holds a meeting being edited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import Cast
+from tests.factories import MeetingFactory
+from tests.people.test_views import signed_in
+from tests.relationships.pairing import DAY, NOW, pair_up
+from twofold.relationships.models import Meeting, MeetingStatus, Relationship
+from twofold.relationships.selectors import MEETINGS_PER_PAGE, relationship_page
+
+
+def _log(relationship: Relationship, held: int, *, start=NOW) -> list[Meeting]:  # type: ignore[no-untyped-def]
+    return [
+        MeetingFactory(relationship=relationship, starts_at=start - n * DAY, status=MeetingStatus.HELD)
+        for n in range(held)
+    ]
+
+
+def test_one_page_of_the_log_is_read_and_the_summary_covers_all_of_it(cast: Cast, active: Relationship) -> None:
+    held = _log(active, 25)
+    # The next meeting is the earliest to come, far below the first page (newest first).
+    coming = [
+        MeetingFactory(
+            relationship=active, starts_at=NOW + n * DAY, status=MeetingStatus.SCHEDULED, location=f"Room {n}"
+        )
+        for n in range(12, 1, -1)
+    ]
+    page = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=NOW + DAY, meetings_page=1)
+    assert page.meeting_count == 36
+    assert [m.id for m in page.meetings] == [m.pk for m in coming[:MEETINGS_PER_PAGE]]
+    assert page.next_meeting is not None and page.next_meeting.location == "Room 2"
+    assert page.last_held_at == held[0].starts_at
+    # Counted in SQL for a page, or from the whole log loaded: the same summary.
+    whole = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=NOW + DAY)
+    assert len(whole.meetings) == whole.meeting_count == 36
+    assert (whole.next_meeting, whole.last_held_at) == (page.next_meeting, page.last_held_at)
+    assert whole.check_ins_due == page.check_ins_due
+    last = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=NOW + DAY, meetings_page="last")
+    assert last.meetings_shown is not None and last.meetings_shown.number == 4
+    assert [m.id for m in last.meetings] == [m.pk for m in held[-6:]]
+    # Editing the oldest meeting opens the page that holds it.
+    editing = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=NOW + DAY, meeting_in_view=held[-1].pk)
+    assert editing.meeting(held[-1].pk) is not None and editing.meetings_shown.number == 4  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("size", [3, 40])
+def test_the_page_reads_at_most_a_page_of_meetings_whatever_the_log(
+    cast: Cast, active: Relationship, size: int
+) -> None:
+    _log(active, size)
+    client = signed_in(cast.ana_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("relationships:detail", args=[active.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('id="meeting-') == min(size, MEETINGS_PER_PAGE)
+    # The meetings' rows are read with a limit of one page, never the whole log.
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "relationships_meeting"."id"')]
+    assert len(reads) == 1 and f"LIMIT {MEETINGS_PER_PAGE}" in reads[0]
+
+
+def test_a_meeting_logged_that_day_is_found_off_the_first_page(client, cast: Cast, reverse_mentoring) -> None:  # type: ignore[no-untyped-def]
+    active = pair_up(reverse_mentoring, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=60))
+    day = timezone.now() - timedelta(days=20)
+    MeetingFactory(relationship=active, starts_at=day, status=MeetingStatus.HELD)
+    _log(active, 15, start=timezone.now() - timedelta(days=1))  # the earlier meeting is on page 2
+    client.force_login(cast.ana_user)
+    url = reverse("relationships:meeting_log", kwargs={"pk": active.pk})
+    when = timezone.localtime(day + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    assert client.post(url, {"starts_at": when, "duration_minutes": 45}).status_code == 400
+    assert active.meetings.count() == 16
+    assert client.post(url, {"starts_at": when, "duration_minutes": 45, "same_day": "yes"}).status_code == 302
+    assert active.meetings.count() == 17
+
+
+def test_a_meeting_on_a_later_page_opens_for_editing_there(client, cast: Cast, reverse_mentoring) -> None:  # type: ignore[no-untyped-def]
+    active = pair_up(reverse_mentoring, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=60))
+    oldest = _log(active, 23, start=timezone.now() - timedelta(days=1))[-1]
+    client.force_login(cast.ana_user)
+    page = client.get(reverse("relationships:meeting_edit", args=[active.pk, oldest.pk])).content.decode()
+    assert f'action="/relationships/{active.pk}/meetings/{oldest.pk}/"' in page
+    assert "Page 3 of 3" in page
+
+
+def test_the_meeting_log_alone_reads_neither_the_partner_s_profile_nor_concerns(
+    cast: Cast, active: Relationship
+) -> None:
+    _log(active, 3)
+    client = signed_in(cast.ana_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("relationships:meetings", args=[active.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response.content.decode().count('id="meeting-') == 3
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "people_personskill" not in read and "relationships_concern" not in read
+    whole = client.get(reverse("relationships:detail", args=[active.pk])).content.decode()
+    assert "Why you were matched" in whole and "Raise a concern" in whole

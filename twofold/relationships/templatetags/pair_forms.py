@@ -1,0 +1,44 @@
+"""``{% form_fields form %}``: a form's fields as the pair's page draws them, each through
+``relationships/partials/form_field.html``.
+
+Django draws each widget, and each option of a choice, through templates of its own: the blank
+forms of the pair's page (logging and scheduling a meeting, the skill that moved, a check-in, a
+concern, the ending) took about a fifth of the page's CPU, drawing the same HTML for every request.
+A blank form that says what its fields depend on (``blank_key``, see ``twofold.relationships.forms``)
+is drawn once per process and reused; any other form (bound, with errors or initial values) is
+drawn each time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms, template
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+FIELD_TEMPLATE = "relationships/partials/form_field.html"
+# Blank forms differ by partner name and skill catalogue: a bound on what one process keeps.
+_KEPT = 512
+_drawn: dict[tuple[Any, ...], SafeString] = {}
+
+
+def _draw(form: forms.Form) -> SafeString:
+    field_template = get_template(FIELD_TEMPLATE)
+    # Safe: each part is the field template's output, escaped as it drew it.
+    return mark_safe("".join(field_template.render({"field": field}) for field in form))
+
+
+@register.simple_tag
+def form_fields(form: forms.Form) -> SafeString:
+    key = getattr(form, "blank_key", None)
+    if key is None:
+        return _draw(form)
+    drawn = _drawn.get(key)
+    if drawn is None:
+        if len(_drawn) >= _KEPT:
+            _drawn.clear()
+        drawn = _drawn[key] = _draw(form)
+    return drawn
