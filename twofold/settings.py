@@ -8,6 +8,7 @@ under ``./var/``. ``TWOFOLD_PRODUCTION=1`` switches to production mode, which re
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -132,6 +133,16 @@ DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'twofold.sqlite
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASE_URL.startswith("sqlite:///"):
     Path(str(DATABASES["default"]["NAME"])).parent.mkdir(parents=True, exist_ok=True)
+# How long a web request waits for a row or table lock held by another transaction before it gives
+# up, changing nothing, and is answered "busy, try again" (503 with Retry-After): PostgreSQL's
+# lock_timeout, set on the web processes' connections only (twofold.wsgi). The worker and commands
+# such as migrate wait as long as it takes: a long task stopped halfway would only start again.
+# "0" lets web requests wait without end too.
+DATABASE_LOCK_TIMEOUT = env_str("DATABASE_LOCK_TIMEOUT", "5s").strip()
+if not re.fullmatch(r"\d+(ms|s|min)?", DATABASE_LOCK_TIMEOUT):
+    raise ImproperlyConfigured(
+        f"DATABASE_LOCK_TIMEOUT={DATABASE_LOCK_TIMEOUT!r} is not a duration such as 5s, 500ms or 0 (no limit)"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

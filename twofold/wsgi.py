@@ -8,8 +8,13 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from twofold.operations.errors import limit_lock_waits
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
 application = get_wsgi_application()
+
+# A web request waits for a lock at most DATABASE_LOCK_TIMEOUT, then is answered "busy, try again".
+limit_lock_waits()
 # Every module a request may reach is loaded now (the URLconf imports each view, the API and
 # SCIM), then set aside from the garbage collector: the application's own objects, hundreds of
 # thousands, live as long as the process, and a full collection that walks them all in the middle

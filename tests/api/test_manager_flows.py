@@ -3,14 +3,17 @@ each asserting what is stored afterwards, refusals included."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.api.test_flows import as_user
 from tests.conftest import Cast
 from tests.factories import PersonFactory, ProgrammeFactory, UserFactory
 from tests.matchruns.test_board import managed
+from tests.people.test_views import signed_in
 from tests.relationships.pairing import pair_up, propose
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.people.models import Person
@@ -139,3 +142,24 @@ def test_the_pairs_list_pages_through_each_sort_of_the_pairs_page(cast: Cast) ->
     assert manager("GET", f"{path}?sort=name&cursor={first['next_cursor']}").status_code == 400
     by_id = manager("GET", f"{path}?limit=1").json()["next_cursor"]
     assert manager("GET", f"{path}?sort=recent&cursor={by_id}").status_code == 400
+
+
+def test_the_pairs_page_and_the_api_sort_pairs_that_never_met_alike(cast: Cast) -> None:
+    # Empty values count as the greatest on every database: pairs that never met (nor started) come
+    # last, longest without a meeting, on the page as in the API (SQLite itself puts NULL first).
+    programme = ProgrammeFactory(managers=[cast.programme_manager], capacity=2)
+    month_ago = timezone.now() - timedelta(days=30)
+    met = pair_up(programme, cast.ana, cast.vp_sales, now=month_ago)
+    never_met = pair_up(programme, cast.ben, cast.vp_tech, now=month_ago)
+    otto = PersonFactory(employee_id="O1", name="Otto Ops", level=8, department="Operations", manager=cast.ceo)
+    people_tree_rebuild()
+    proposed = propose(programme, cast.ana, otto, now=timezone.now())
+    Relationship.objects.filter(pk=met.pk).update(last_met_at=timezone.now() - timedelta(days=2))
+    Relationship.objects.filter(pk=never_met.pk).update(last_met_at=None)
+
+    page = signed_in(cast.programme_manager).get(reverse("relationships:pairs", args=[programme.pk]) + "?sort=last_met")
+    shown = [int(pk) for pk in re.findall(rf'href="/programmes/{programme.pk}/pairs/(\d+)/"', page.content.decode())]
+    api = as_user(cast.programme_manager, "programmes:read")("GET", f"/programmes/{programme.pk}/pairs?sort=last_met")
+    listed = [item["id"] for item in api.json()["items"]]
+
+    assert list(dict.fromkeys(shown)) == listed == [met.pk, never_met.pk, proposed.pk]

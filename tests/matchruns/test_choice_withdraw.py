@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from tests.conftest import Cast
 from tests.factories import PersonFactory, UserFactory, acting
-from tests.matchruns.test_choice import ask, choosing, mine
+from tests.interleave import interleave
+from tests.matchruns.test_choice import ask, choosing, mine, needs_postgres
 from tests.people.test_views import signed_in
 from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, enrol
 from twofold.accounts.models import User
@@ -156,3 +157,31 @@ def test_asking_and_withdrawing_over_and_over_stops_at_the_limit_until_a_request
     again = start + REQUEST_WINDOW + timedelta(seconds=1)
     request = partner_request(actor=acting(cast.vp_sales), enrolment=vera, partner=mine(programme, june), now=again)
     assert state_of(request) == ("proposed", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_postgres
+def test_a_request_racing_an_ask_and_withdraw_still_stops_at_the_limit(
+    cast: Cast, programme: Programme, june: Person
+) -> None:
+    start = timezone.now() - timedelta(hours=1)
+    vera = mine(programme, cast.vp_sales)
+    for turn in range(REQUESTS_PER_WINDOW - 1):
+        at = start + turn * timedelta(minutes=1)
+        request = partner_request(actor=acting(cast.vp_sales), enrolment=vera, partner=mine(programme, june), now=at)
+        relationship_request_withdraw(relationship=request, actor=acting(cast.vp_sales), now=at)
+
+    def ask_and_withdraw() -> None:
+        # The last request the limit allows, and its withdrawal, committed while the other request waits.
+        asked = partner_request(actor=acting(cast.vp_sales), enrolment=vera, partner=mine(programme, june))
+        relationship_request_withdraw(relationship=asked, actor=acting(cast.vp_sales))
+
+    outcomes = interleave(
+        ask_and_withdraw,
+        lambda: partner_request(actor=acting(cast.vp_sales), enrolment=vera, partner=mine(programme, cast.ana)),
+        refusals=(RelationshipRuleBroken,),
+    )
+
+    assert outcomes == ("ok", "request_limit")
+    assert Relationship.objects.filter(mentee=cast.vp_sales).count() == REQUESTS_PER_WINDOW
+    assert mine(programme, cast.ana).seats_taken == 0

@@ -24,6 +24,7 @@ from twofold.relationships.models import (
     RelationshipState,
 )
 from twofold.relationships.services import (
+    OUTCOME_NOTE_MAX_LENGTH,
     RelationshipForbidden,
     RelationshipRuleBroken,
     RelationshipStateConflict,
@@ -244,6 +245,32 @@ def test_the_sponsor_records_advocacy_and_its_outcome(cast: Cast, sponsored: Rel
         action=action, actor=acting(cast.vp_sales), outcome=AdvocacyOutcome.SUCCEEDED, note="She led it"
     )
     assert (done.outcome, done.outcome_note) == (AdvocacyOutcome.SUCCEEDED, "She led it")
+
+
+def test_an_outcome_note_past_the_limit_is_refused_and_nothing_is_stored(cast: Cast, sponsored: Relationship) -> None:
+    action = advocacy_action_record(
+        relationship=sponsored,
+        actor=acting(cast.vp_sales),
+        kind=AdvocacyKind.STRETCH_ASSIGNMENT,
+        happened_on=date(2027, 3, 10),
+        description="Put Ana forward to lead the pricing review",
+    )
+    with pytest.raises(RelationshipRuleBroken):
+        advocacy_action_set_outcome(
+            action=action,
+            actor=acting(cast.vp_sales),
+            outcome=AdvocacyOutcome.SUCCEEDED,
+            note="x" * (OUTCOME_NOTE_MAX_LENGTH + 1),
+        )
+    action.refresh_from_db()
+    assert (action.outcome, action.outcome_note) == (AdvocacyOutcome.PENDING, "")
+    # Exactly the limit is kept, and an empty note is no note.
+    sponsor, succeeded, failed = acting(cast.vp_sales), AdvocacyOutcome.SUCCEEDED, AdvocacyOutcome.DID_NOT_SUCCEED
+    longest = "y" * OUTCOME_NOTE_MAX_LENGTH
+    done = advocacy_action_set_outcome(action=action, actor=sponsor, outcome=succeeded, note=longest)
+    assert len(done.outcome_note) == OUTCOME_NOTE_MAX_LENGTH
+    cleared = advocacy_action_set_outcome(action=action, actor=sponsor, outcome=failed, note="  ")
+    assert (cleared.outcome, cleared.outcome_note) == (AdvocacyOutcome.DID_NOT_SUCCEED, "")
 
 
 def test_only_the_sponsor_records_advocacy(cast: Cast, sponsored: Relationship) -> None:

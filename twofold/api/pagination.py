@@ -1,9 +1,9 @@
 """Cursor pagination: ``?limit=N&cursor=…``, answered with ``items`` and ``next_cursor``.
 
-The cursor is opaque to clients (URL-safe base64 of the last row's position); a page continues
-strictly after it (keyset pagination), so a page never repeats or skips a row when rows are added
-while a client pages through. Lists are ordered by id, or, where an operation offers sorts, by the
-sort's keys with the id last (:func:`paginate_sorted`).
+The cursor is opaque to clients (URL-safe base64 of the last row's id, and of the sort it belongs
+to); a page continues strictly after that row (keyset pagination), so a page never repeats or skips
+a row when rows are added while a client pages through. Lists are ordered by id, or, where an
+operation offers sorts, by the sort's keys with the id last (:func:`paginate_sorted`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ValidationError
-from django.db.models import F, Model, OrderBy, Q, QuerySet
+from django.db.models import Q, QuerySet
 from ninja import Schema
 from pydantic import Field
 
 from twofold.api.problems import ApiProblem
+from twofold.relationships.pairs_list import sort_ordering
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -42,13 +42,18 @@ def _encode(last_id: int) -> str:
 
 
 def _decode(cursor: str) -> int:
+    refused = ApiProblem(400, "The cursor is not one this API gave out.", code="invalid_cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        after = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))["after"]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
-        raise ApiProblem(400, "The cursor is not one this API gave out.", code="invalid_cursor") from None
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise refused from None
+    # A sorted list's cursor (with its "sort") does not continue the id order.
+    if not isinstance(decoded, dict) or decoded.keys() != {"after"}:
+        raise refused
+    after = decoded["after"]
     if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 2**63:
-        raise ApiProblem(400, "The cursor is not one this API gave out.", code="invalid_cursor")
+        raise refused
     return after
 
 
@@ -78,30 +83,12 @@ def paginate_list(items: Sequence[Any], page: PageQuery, key: Callable[[Any], in
 
 
 # --- sorted lists ---------------------------------------------------------------------------------
-# Keys are field paths (``mentor__name``), ``-`` for descending, the last one the primary key. An
-# empty value (NULL) counts as the greatest, on every database (PostgreSQL's own default): last when
-# ascending, first when descending.
+# Keys are field paths (``mentor__name``), ``-`` for descending, the last one the primary key, ordered
+# by relationships' one rule (sort_ordering: an empty value, NULL, counts as the greatest, on every
+# database), which the pairs page orders by too.
 
 
-def sort_ordering(keys: tuple[str, ...]) -> list[OrderBy]:
-    """``order_by`` arguments for ``keys``, empty values the greatest."""
-    return [F(key[1:]).desc(nulls_first=True) if key.startswith("-") else F(key).asc(nulls_last=True) for key in keys]
-
-
-def _field(model: type[Model], path: str) -> Any:
-    *hops, name = path.split("__")
-    for hop in hops:
-        model = model._meta.get_field(hop).related_model  # type: ignore[assignment]
-    return model._meta.pk if name == "pk" else model._meta.get_field(name)
-
-
-def _value_of(row: Any, path: str) -> Any:
-    for hop in path.split("__"):
-        row = getattr(row, hop)
-    return row
-
-
-def _after(keys: tuple[str, ...], values: list[Any]) -> Q:
+def _after(keys: tuple[str, ...], values: Sequence[Any]) -> Q:
     """The rows strictly after the row whose keys are ``values``, in ``sort_ordering(keys)``."""
     after = Q(pk__in=[])
     same = Q()
@@ -116,33 +103,29 @@ def _after(keys: tuple[str, ...], values: list[Any]) -> Q:
     return after
 
 
-def _sorted_cursor(sort: str, values: list[Any]) -> str:
-    plain = [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
-    raw = json.dumps({"sort": sort, "after": plain}).encode()
+# A sorted list's cursor names the sort and the last row's primary key, nothing of the row itself:
+# no name or date travels in URLs and access logs, and no value a client could tamper with reaches
+# the database. The server reads the row's keys again to continue after it.
+
+
+def _sorted_cursor(sort: str, last_pk: int) -> str:
+    raw = json.dumps({"sort": sort, "after": last_pk}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _sorted_position(model: type[Model], sort: str, keys: tuple[str, ...], cursor: str) -> list[Any]:
+def _sorted_cursor_row(sort: str, cursor: str) -> int:
     refused = ApiProblem(400, "The cursor is not one this API gave out for this sort.", code="invalid_cursor")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        given, values = decoded["sort"], decoded["after"]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
         raise refused from None
-    if given != sort or not isinstance(values, list) or len(values) != len(keys):
+    if not isinstance(decoded, dict) or decoded.keys() != {"sort", "after"} or decoded["sort"] != sort:
         raise refused
-    position = []
-    for key, value in zip(keys, values, strict=True):
-        if isinstance(value, bool) or (value is not None and not isinstance(value, str | int)):
-            raise refused
-        try:
-            position.append(None if value is None else _field(model, key.lstrip("-")).to_python(value))
-        except (ValidationError, ValueError, TypeError):
-            raise refused from None
-    if not isinstance(position[-1], int) or not 0 <= position[-1] < 2**63:
+    after = decoded["after"]
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 2**63:
         raise refused
-    return position
+    return after
 
 
 def paginate_sorted(
@@ -151,17 +134,31 @@ def paginate_sorted(
     *,
     sort: str,
     keys: tuple[str, ...],
+    visible: QuerySet[Any],
     present: Callable[[Sequence[Any]], list[Any]] | None = None,
 ) -> dict[str, Any]:
-    """One page of ``queryset`` ordered by ``keys`` (the sort named ``sort``, its last key the primary
-    key), continuing after the cursor's row; a cursor given out for another sort is refused (400)."""
+    """One page of ``queryset`` ordered by ``keys`` (the sort named ``sort``: field paths of the model,
+    its last key the primary key), continuing after the cursor's row, whose keys are read again from
+    ``visible`` (every row the caller may see, whatever the filters). A cursor given out for another
+    sort, or whose row is gone or out of the caller's sight, is refused (400).
+
+    Rows added while a client pages are neither repeated nor skipped; a row whose keys change between
+    two pages moves with them (it may be seen twice, or not at all)."""
     assert keys and keys[-1] in ("pk", "-pk"), "the last key must be the primary key, so positions are unique"
     rows = queryset.order_by(*sort_ordering(keys))
     if page.cursor:
-        rows = rows.filter(_after(keys, _sorted_position(queryset.model, sort, keys, page.cursor)))
+        after = _sorted_cursor_row(sort, page.cursor)
+        position = visible.filter(pk=after).values_list(*(key.lstrip("-") for key in keys)).first()
+        if position is None:
+            raise ApiProblem(
+                400,
+                "The row this cursor continues after no longer exists or is not yours to see; "
+                "start again from the first page.",
+                code="invalid_cursor",
+            )
+        rows = rows.filter(_after(keys, position))
     chosen = list(rows[: page.limit + 1])
     more = len(chosen) > page.limit
     chosen = chosen[: page.limit]
     items = present(chosen) if present else chosen
-    last = [_value_of(chosen[-1], key.lstrip("-")) for key in keys] if more and chosen else None
-    return {"items": items, "next_cursor": _sorted_cursor(sort, last) if last is not None else None}
+    return {"items": items, "next_cursor": _sorted_cursor(sort, chosen[-1].pk) if more and chosen else None}

@@ -10,7 +10,8 @@ transactions that wait for each other (a deadlock) or that cannot both be serial
 transaction is run again, a few times (:func:`retried_on_conflict`), which is what PostgreSQL's
 manual prescribes. A write that still loses, or that could not take a lock within ``lock_timeout``,
 changed nothing and raises :class:`DatabaseBusy`, which each surface answers as "busy, try again"
-(503 with Retry-After): the API, the admin, and SCIM (whose provider retries by itself).
+(503 with Retry-After): the API, the admin, and SCIM (whose provider retries by itself). The web
+processes' connections wait for a lock at most ``DATABASE_LOCK_TIMEOUT`` (:func:`limit_lock_waits`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ import random
 import sys
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
+from django.utils.html import escape
 from django.views import defaults
 
 RETRY_AFTER_SECONDS = 5
@@ -84,11 +89,27 @@ def retried_on_conflict(write: Callable[P, T]) -> Callable[P, T]:
     return run
 
 
+def _set_lock_timeout(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, false)", [settings.DATABASE_LOCK_TIMEOUT])
+
+
+def limit_lock_waits() -> None:
+    """Every database connection this process opens from now on waits for a lock at most
+    ``DATABASE_LOCK_TIMEOUT`` (PostgreSQL's ``lock_timeout``, for the session): for the web processes
+    only, which call it as they load (:mod:`twofold.wsgi`), so that a request stuck behind another
+    write is answered "busy, try again" in seconds instead of holding a web worker until gunicorn's
+    timeout. Not the worker's nor a command's: their long tasks wait their turn."""
+    connection_created.connect(_set_lock_timeout, dispatch_uid="twofold.operations.errors.limit_lock_waits")
+
+
 def busy_response(message: str = DatabaseBusy.message) -> HttpResponse:
-    """A page saying that nothing was changed and to try again: 503 with Retry-After."""
+    """A page saying that nothing was changed and to try again: 503 with Retry-After. ``message`` is
+    text (escaped here), never markup."""
     page = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Busy: try again</title></head>\n'
-        f"<body><main><h1>Nothing was saved: try again</h1>\n<p>{message}</p>\n"
+        f"<body><main><h1>Nothing was saved: try again</h1>\n<p>{escape(message)}</p>\n"
         "<p>Go back to keep what you entered, and save again.</p></main></body></html>\n"
     )
     response = HttpResponse(page, status=503)

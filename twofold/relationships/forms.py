@@ -18,6 +18,7 @@ from twofold.relationships.models import (
     ConcernStatus,
     MeetingStatus,
 )
+from twofold.relationships.services import OUTCOME_NOTE_MAX_LENGTH
 
 PROFICIENCY_CHOICES = [(0, "0 · none"), (1, "1 · beginner"), (2, "2 · working"), (3, "3 · strong"), (4, "4 · expert")]
 SCORE_WORDS = {
@@ -206,7 +207,7 @@ class AdvocacyOutcomeForm(forms.Form):
     """What came of an advocacy action."""
 
     outcome = forms.ChoiceField(label="Outcome", choices=AdvocacyOutcome.choices)
-    note = forms.CharField(label="Note on the outcome", required=False, max_length=500)
+    note = forms.CharField(label="Note on the outcome", required=False, max_length=OUTCOME_NOTE_MAX_LENGTH)
 
 
 def _score(name: str, label: str) -> forms.TypedChoiceField:

@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OrderBy, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from twofold.formula_cells import formula_neutralised
@@ -32,12 +32,21 @@ SHOW: dict[str, tuple[str, Q | None]] = {
     # Participant choice: a mentee asked a partner, who has not answered yet.
     "requests": ("Requests waiting for an answer", Q(state=RelationshipState.PROPOSED, requested_by_mentee=True)),
 }
+# Each sort's keys: field paths of Relationship, "-" for descending, the primary key last (so every
+# position is unique: the API pages them by keyset, twofold.api.pagination).
 SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "name": ("Name", ("mentor__name", "mentee__name", "pk")),
     "recent": ("Newest first", ("-proposed_at", "-pk")),
     "last_met": ("Longest without a meeting", ("last_met_at", "started_at", "pk")),
     "state": ("State", ("state", "mentor__name", "pk")),
 }
+
+
+def sort_ordering(keys: tuple[str, ...]) -> list[OrderBy]:
+    """``order_by`` arguments for ``keys``, an empty value (NULL) the greatest on every database
+    (PostgreSQL's own default; SQLite's is the least): last when ascending, first when descending. The
+    one ordering rule of the pairs page and the API's sorted lists, so both list pairs alike."""
+    return [F(key[1:]).desc(nulls_first=True) if key.startswith("-") else F(key).asc(nulls_last=True) for key in keys]
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,7 @@ def programme_pairs(*, programme: Programme, query: PairsQuery, now: datetime | 
     condition = SHOW[query.show][1]
     if condition is not None:
         rows = rows.filter(condition)
-    return rows.order_by(*SORTS[query.sort][1])
+    return rows.order_by(*sort_ordering(SORTS[query.sort][1]))
 
 
 CSV_COLUMNS = (

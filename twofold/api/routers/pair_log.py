@@ -27,6 +27,7 @@ from twofold.relationships.aggregates import SCORE_FIELDS
 from twofold.relationships.models import AdvocacyKind, AdvocacyOutcome, CheckIn, CheckInPoint
 from twofold.relationships.selectors import RelationshipPage, programme_health
 from twofold.relationships.services import (
+    OUTCOME_NOTE_MAX_LENGTH,
     advocacy_action_record,
     advocacy_action_set_outcome,
     check_in_submit,
@@ -178,7 +179,7 @@ def advocacy_record(request: HttpRequest, relationship_id: int, payload: Advocac
 
 class AdvocacyOutcomeIn(Schema):
     outcome: AdvocacyOutcomeName  # type: ignore[valid-type]
-    note: str = Field("", max_length=500, description="What came of it, in a few words.")
+    note: str = Field("", max_length=OUTCOME_NOTE_MAX_LENGTH, description="What came of it, in a few words.")
 
 
 @router.post(

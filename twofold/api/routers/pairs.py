@@ -61,7 +61,9 @@ class PairFilters(PageQuery):
         "id",
         description="As on the pairs page: name (mentor's, then mentee's), recent (newest proposal first), "
         "last_met (longest without a meeting; pairs that never met last), state; or id. A cursor continues "
-        "the sort it was given out for.",
+        "the sort it was given out for, after the pair it names: pairs added while you page are neither "
+        "repeated nor skipped, but a pair whose sort keys change meanwhile (a name, a state, a meeting) moves "
+        "with them, so it may be listed twice or not at all. A cursor whose pair is gone is refused (400).",
     )
 
 
@@ -106,4 +108,5 @@ def pairs_list(request: HttpRequest, programme_id: int, filters: Query[PairFilte
     rows = programme_pairs(programme=programme, query=query)
     if not sort:
         return paginate(rows, filters, _present)
-    return paginate_sorted(rows, filters, sort=sort, keys=SORTS[sort][1], present=_present)
+    visible = Relationship.objects.filter(programme=programme)
+    return paginate_sorted(rows, filters, sort=sort, keys=SORTS[sort][1], visible=visible, present=_present)

@@ -47,6 +47,7 @@ from twofold.relationships.services.managing import (
     relationship_pick_partner,
 )
 from twofold.relationships.services.pair_log import (
+    OUTCOME_NOTE_MAX_LENGTH,
     advocacy_action_record,
     advocacy_action_set_outcome,
     agreement_accept,
@@ -72,6 +73,7 @@ __all__ = [
     "DEFAULT_CONFIDENTIALITY",
     "MEETING_DURATION",
     "MEETING_STATUS_CHANGES",
+    "OUTCOME_NOTE_MAX_LENGTH",
     "PAIRED_STATES",
     "PROPOSING_STATES",
     "RelationshipForbidden",

@@ -222,10 +222,6 @@ def relationship_request(
     authorize(actor, "relationships.request", mentee_enrolment)
     programme = mentee_enrolment.programme
     require_participant_choice(programme)
-    # Read without a lock: two requests at once cannot both pass it, as only one may be open.
-    limit = request_limit_refusal(enrolment=mentee_enrolment, now=now)
-    if limit is not None:
-        raise limit
     relationship = _propose(
         programme=programme,
         mentor_enrolment=mentor_enrolment,
@@ -307,6 +303,12 @@ def _propose(
     mentor_row, mentee_row = locked.get(mentor_enrolment.pk), locked.get(mentee_enrolment.pk)
     if mentor_row is None or mentee_row is None or mentor_row.pk == mentee_row.pk:
         raise RelationshipRuleBroken("A proposal needs two different, existing enrolments.", code="not_enrolled")
+    if requested:
+        # Counted under the mentee's enrolment lock, which every request of theirs takes first: the
+        # count sees every request committed before this one, even one asked and withdrawn meanwhile.
+        limit = request_limit_refusal(enrolment=mentee_row, now=now)
+        if limit is not None:
+            raise limit
     people = {
         person.pk: person
         for person in Person.objects.select_for_update()

@@ -39,6 +39,9 @@ from twofold.relationships.services.steps import (
     _text,
 )
 
+# The longest note a sponsor may add to an advocacy action's outcome (the form and the API say so too).
+OUTCOME_NOTE_MAX_LENGTH = 500
+
 # --- the agreement ------------------------------------------------------------------------------
 
 
@@ -369,7 +372,8 @@ def advocacy_action_record(
 def advocacy_action_set_outcome(
     *, action: AdvocacyAction, actor: Any, outcome: str, note: str = "", person: Person | None = None
 ) -> AdvocacyAction:
-    """The sponsor says what came of an advocacy action; outcomes often arrive after the relationship ends."""
+    """The sponsor says what came of an advocacy action; outcomes often arrive after the relationship ends.
+    The note is optional, at most :data:`OUTCOME_NOTE_MAX_LENGTH` characters."""
     current = AdvocacyAction.objects.select_for_update().get(pk=action.pk)
     relationship = _fresh(current.relationship)
     person = _pair_person(relationship, actor, "relationships.advocacy", person)
@@ -377,6 +381,9 @@ def advocacy_action_set_outcome(
     _require_state(relationship, *PAIRED_STATES, action="record an outcome")
     if outcome not in AdvocacyOutcome.values:
         raise RelationshipRuleBroken(f"{outcome!r} is not an outcome.", code="unknown_outcome")
+    # The note may be left empty; one given is held to the limit, refused before anything is written.
+    if note.strip():
+        note = _text(note, field="The note on the outcome", code="note_too_long", max_length=OUTCOME_NOTE_MAX_LENGTH)
     current.outcome, current.outcome_note = outcome, note.strip()
     current.save(update_fields=["outcome", "outcome_note", "updated_at"])
     return current
