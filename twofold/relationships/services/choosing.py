@@ -2,6 +2,8 @@
 for a partner (:func:`twofold.matchruns.choice.partner_request`) checks before anything about the
 partner, that the choosing page explains, and that My programmes offers the choice by."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from typing import Any
 
