@@ -13,11 +13,17 @@ from twofold.programmes.models import (
     Acceptance,
     Enrolment,
     EnrolmentStatus,
+    MatchingMode,
     Programme,
     ProgrammeState,
 )
 from twofold.relationships.models import Answer, Relationship, RelationshipState
-from twofold.relationships.services import RelationshipRuleBroken, relationship_answer, relationship_propose
+from twofold.relationships.services import (
+    RelationshipRuleBroken,
+    choosing_refusal,
+    relationship_answer,
+    relationship_propose,
+)
 
 
 def refused(programme: Programme, mentor_enrolment: Enrolment, mentee_enrolment: Enrolment, **kwargs: object) -> str:
@@ -65,6 +71,27 @@ def test_only_a_matching_or_running_programme_takes_proposals(cast: Cast, state:
     programme = ProgrammeFactory(state=state)
     mentor, mentee = enrol(programme, cast.ana, MENTOR), enrol(programme, cast.vp_sales, MENTEE)
     assert refused(programme, mentor, mentee) == "programme_not_matching"
+
+
+@pytest.mark.parametrize("state", ProgrammeState.values)
+def test_asking_for_a_partner_closes_with_proposing_and_for_the_same_reason(cast: Cast, state: str) -> None:
+    """One rule, "pairs only while the programme is matching or running", for a proposal and for a
+    participant's own choice: the same states refuse both, with the same refusal."""
+    programme = ProgrammeFactory(state=state, matching_mode=MatchingMode.PARTICIPANT_CHOICE)
+    mentor, mentee = enrol(programme, cast.ana, MENTOR), enrol(programme, cast.vp_sales, MENTEE)
+    choosing = choosing_refusal(enrolment=mentee)
+    try:
+        relationship_propose(
+            actor=OPERATOR, programme=programme, mentor_enrolment=mentor, mentee_enrolment=mentee, now=NOW
+        )
+        proposing = None
+    except RelationshipRuleBroken as refusal:
+        proposing = refusal
+
+    assert (choosing is None) == (state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING))
+    assert (None if choosing is None else (choosing.code, choosing.message)) == (
+        None if proposing is None else (proposing.code, proposing.message)
+    )
 
 
 def test_both_must_be_enrolled_in_this_programme(cast: Cast, reverse_mentoring) -> None:

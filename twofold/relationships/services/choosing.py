@@ -13,7 +13,7 @@ from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.pairing import partnered_mentees
 from twofold.relationships.request_limit import request_limit_refusal
 from twofold.relationships.services.lifecycle import participant_refusal, require_participant_choice
-from twofold.relationships.services.steps import PROPOSING_STATES
+from twofold.relationships.services.steps import proposing_refusal
 
 
 def _programme_refusal(programme: Programme) -> RelationshipRuleBroken | None:
@@ -22,13 +22,7 @@ def _programme_refusal(programme: Programme) -> RelationshipRuleBroken | None:
         require_participant_choice(programme)
     except RelationshipRuleBroken as refusal:
         return refusal
-    if programme.state not in PROPOSING_STATES:
-        return RelationshipRuleBroken(
-            f"Choosing opens when the programme managers start matching; {programme.name} is "
-            f"{programme.get_state_display().lower()}.",
-            code="programme_not_matching",
-        )
-    return None
+    return proposing_refusal(programme)
 
 
 def choosing_refusal(*, enrolment: Enrolment, partnered: bool | None = None) -> RelationshipRuleBroken | None:

@@ -40,7 +40,6 @@ from twofold.relationships.selectors import (
 )
 from twofold.relationships.services.steps import (
     DEFAULT_CONFIDENTIALITY,
-    PROPOSING_STATES,
     _acting_person,
     _announce,
     _fresh,
@@ -51,6 +50,7 @@ from twofold.relationships.services.steps import (
     _side,
     _state_label,
     _text,
+    proposing_refusal,
 )
 
 # --- proposing ----------------------------------------------------------------------------------
@@ -287,12 +287,9 @@ def _propose(
 ) -> Relationship:
     """The proposal itself, for a caller that has authorised it, inside its transaction."""
     now = now or timezone.now()
-    if programme.state not in PROPOSING_STATES:
-        raise RelationshipRuleBroken(
-            f"{programme.name} is {programme.get_state_display().lower()}; pairs are proposed while it matches "
-            "or runs.",
-            code="programme_not_matching",
-        )
+    closed = proposing_refusal(programme)
+    if closed is not None:
+        raise closed
     # Lock order: enrolments, then people, each by primary key (see the module docstring).
     locked = {
         enrolment.pk: enrolment

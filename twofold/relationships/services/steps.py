@@ -11,6 +11,7 @@ from twofold.events import announce
 from twofold.people.models import Person
 from twofold.programmes.models import (
     Enrolment,
+    Programme,
     ProgrammeState,
 )
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
@@ -38,6 +39,19 @@ MEETING_STATUS_CHANGES: dict[str, tuple[str, ...]] = {
     MeetingStatus.HELD: (MeetingStatus.HELD,),
     MeetingStatus.CANCELLED: (),
 }
+
+
+def proposing_refusal(programme: Programme) -> RelationshipRuleBroken | None:
+    """Why no pair may be proposed or asked for in ``programme`` now, or None: pairs are made only
+    while it is matching or running (:data:`PROPOSING_STATES`). The one statement of the rule, for a
+    proposal, a participant's request and the choosing page alike; read without a query."""
+    if programme.state in PROPOSING_STATES:
+        return None
+    return RelationshipRuleBroken(
+        f"{programme.name} is {programme.get_state_display().lower()}; partners are proposed and chosen only "
+        "while a programme is matching or running.",
+        code="programme_not_matching",
+    )
 
 
 # --- shared steps --------------------------------------------------------------------------------
