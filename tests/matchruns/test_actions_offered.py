@@ -6,7 +6,7 @@ Each case runs the page's decision and the service's over the same rows and comp
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import transaction
@@ -27,7 +27,8 @@ from twofold.programmes.errors import ProgrammeRuleBroken
 from twofold.programmes.models import Enrolment, EnrolmentStatus, MatchingMode, Programme, ProgrammeState
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.models import Relationship
-from twofold.relationships.services import relationship_answer, relationship_request_withdraw
+from twofold.relationships.request_limit import REQUEST_WINDOW
+from twofold.relationships.services import enrolments_choosing, relationship_answer, relationship_request_withdraw
 
 pytestmark = pytest.mark.django_db
 
@@ -88,14 +89,17 @@ def _declined(cast: Cast, enrolment: Enrolment) -> None:
     relationship_answer(relationship=_ask_ana(cast, enrolment), actor=acting(cast.ana), accept=False, now=NOW)
 
 
-def _asked_three_this_week(cast: Cast, enrolment: Enrolment) -> None:
-    # Three requests, each withdrawn: the most one may make in seven days.
-    for n in range(3):
-        mentor = PersonFactory(employee_id=f"J7{n}", level=2, manager=cast.ceo, department="Design")
-        people_tree_rebuild()
-        partner = enrol(enrolment.programme, mentor, MENTOR)
-        request = partner_request(actor=acting(cast.vp_sales), enrolment=enrolment, partner=partner, now=NOW)
-        relationship_request_withdraw(relationship=request, actor=acting(cast.vp_sales), now=NOW)
+def _asked_three(at: datetime):  # type: ignore[no-untyped-def]
+    def ask(cast: Cast, enrolment: Enrolment) -> None:
+        # Three requests, each withdrawn: the most one may make in seven days.
+        for n in range(3):
+            mentor = PersonFactory(employee_id=f"J7{n}", level=2, manager=cast.ceo, department="Design")
+            people_tree_rebuild()
+            partner = enrol(enrolment.programme, mentor, MENTOR)
+            request = partner_request(actor=acting(cast.vp_sales), enrolment=enrolment, partner=partner, now=at)
+            relationship_request_withdraw(relationship=request, actor=acting(cast.vp_sales), now=at)
+
+    return ask
 
 
 def _promoted_out(cast: Cast, enrolment: Enrolment) -> None:
@@ -120,7 +124,15 @@ CHOOSING_CASES = [
     pytest.param(CHOICE, RUNNING, MENTEE, EnrolmentStatus.ACTIVE, _paired, id="paired"),
     pytest.param(CHOICE, MATCHING, MENTEE, EnrolmentStatus.ACTIVE, _declined, id="declined-then-free"),
     pytest.param(CHOICE, MATCHING, MENTEE, EnrolmentStatus.ACTIVE, _promoted_out, id="no-longer-eligible"),
-    pytest.param(CHOICE, MATCHING, MENTEE, EnrolmentStatus.ACTIVE, _asked_three_this_week, id="asked-enough-lately"),
+    pytest.param(CHOICE, MATCHING, MENTEE, EnrolmentStatus.ACTIVE, _asked_three(NOW), id="asked-enough-lately"),
+    pytest.param(
+        CHOICE,
+        MATCHING,
+        MENTEE,
+        EnrolmentStatus.ACTIVE,
+        _asked_three(NOW - REQUEST_WINDOW - timedelta(hours=1)),
+        id="asked-enough-over-a-week-ago",
+    ),
 ]
 
 
@@ -136,10 +148,15 @@ def test_my_programmes_offers_the_choice_exactly_where_a_request_is_taken(  # ty
     Programme.objects.filter(pk=programme.pk).update(state=state)
     Enrolment.objects.filter(pk=enrolment.pk).update(status=status)
 
-    offered = reverse("choice:partners", args=[programme.pk]) in page_of(cast.vp_sales_user, "relationships:mine")
+    # Both decisions at the same moment NOW: the limit on requests counts back from it.
+    enrolment.refresh_from_db()
+    offered = enrolments_choosing(actor=cast.vp_sales_user, enrolments=[enrolment], now=NOW) == [enrolment]
     requested = taken(lambda: partner_request(actor=cast.vp_sales_user, enrolment=enrolment, partner=partner, now=NOW))
-
     assert offered == requested
+
+    # The page offers the choice where enrolments_choosing does, both reading the clock.
+    on_page = reverse("choice:partners", args=[programme.pk]) in page_of(cast.vp_sales_user, "relationships:mine")
+    assert on_page == (enrolments_choosing(actor=cast.vp_sales_user, enrolments=[enrolment]) == [enrolment])
 
 
 def test_the_cases_cover_both_answers(cast: Cast, june: Person) -> None:

@@ -5,6 +5,7 @@ partner, that the choosing page explains, and that My programmes offers the choi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from twofold.accounts.permissions import allowed
@@ -39,10 +40,11 @@ def choosing_refusal(*, enrolment: Enrolment, partnered: bool | None = None) -> 
     )
 
 
-def enrolments_choosing(*, actor: Any, enrolments: Sequence[Enrolment]) -> list[Enrolment]:
-    """Those of ``enrolments`` in which ``actor`` may ask for a partner now: exactly where
-    :func:`~twofold.matchruns.choice.partner_request` takes a request (given a partner it allows),
-    the limit on requests made lately (:func:`request_limit_refusal`) included.
+def enrolments_choosing(*, actor: Any, enrolments: Sequence[Enrolment], now: datetime | None = None) -> list[Enrolment]:
+    """Those of ``enrolments`` in which ``actor`` may ask for a partner at ``now`` (default: the
+    clock's now): exactly where :func:`~twofold.matchruns.choice.partner_request` given the same
+    ``now`` takes a request (given a partner it allows), the limit on requests made lately
+    (:func:`request_limit_refusal`) included.
 
     Enrolments the programme's half of the rule refuses cost no query; the rest cost one query for
     their people, one per programme for the open relationships and one each for the limit.
@@ -59,6 +61,6 @@ def enrolments_choosing(*, actor: Any, enrolments: Sequence[Enrolment]) -> list[
         for row in rows
         if allowed(actor, "relationships.request", row)
         and choosing_refusal(enrolment=row, partnered=row.pk in partnered) is None
-        and request_limit_refusal(enrolment=row) is None
+        and request_limit_refusal(enrolment=row, now=now) is None
     }
     return [enrolment for enrolment in enrolments if enrolment.pk in choosing]
