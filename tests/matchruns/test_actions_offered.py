@@ -1,7 +1,9 @@
 """Pages offer exactly the actions their services take. "Choose your mentor" on My programmes shows
 where partner_request takes a request (both ask
 :func:`~twofold.relationships.services.choosing_refusal`), and the runs page's "Run matching" shows
-where match_run_start starts a run (both ask :func:`~twofold.matchruns.services.match_run_refusal`).
+where match_run_start starts a run (both ask :func:`~twofold.matchruns.services.match_run_refusal`),
+and a run's "Re-run" shows where match_run_rerun takes it (both ask
+:func:`~twofold.matchruns.review.match_run_rerun_refusal`).
 Each case runs the page's decision and the service's over the same rows and compares them."""
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tests.relationships.pairing import MENTEE, MENTOR, NOW, enrol
 from twofold.accounts.permissions import NotPermitted
 from twofold.matchruns.choice import partner_request
 from twofold.matchruns.models import MatchRun, MatchRunStatus
+from twofold.matchruns.review import match_run_rerun
 from twofold.matchruns.services import STALE_RUN, match_run_start
 from twofold.people.models import Person
 from twofold.people.services import people_tree_rebuild
@@ -220,3 +223,68 @@ def test_a_run_is_offered_and_started_while_a_managed_programme_matches(cast: Ca
 
     assert reverse("matchruns:start", args=[programme.pk]) in page_of(cast.admin, "matchruns:list", programme.pk)
     assert taken(lambda: match_run_start(actor=cast.admin, programme=programme, background=True))
+
+
+# --- re-running a match run -------------------------------------------------------------------------
+
+
+def _another(status: str, *, age: timedelta = timedelta(0)):  # type: ignore[no-untyped-def]
+    def make(programme: Programme, run: MatchRun) -> None:
+        _run(status, age=age)(programme)
+
+    return make
+
+
+def _left_matching(programme: Programme, run: MatchRun) -> None:
+    Programme.objects.filter(pk=programme.pk).update(state=ProgrammeState.CLOSED)
+
+
+RERUN_CASES = [
+    *(pytest.param(MANAGED, status, None, id=f"a-run-{status}") for status in MatchRunStatus.values),
+    *(
+        pytest.param(MANAGED, status, _left_matching, id=f"a-run-{status}-after-the-programme-closed")
+        for status in (MatchRunStatus.READY, MatchRunStatus.FAILED)
+    ),
+    *(
+        pytest.param(MANAGED, status, _another(other), id=f"a-run-{status}-beside-one-{other}")
+        for status in (MatchRunStatus.READY, MatchRunStatus.FAILED)
+        for other in (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING, MatchRunStatus.PUBLISHING)
+    ),
+    pytest.param(
+        MANAGED,
+        MatchRunStatus.READY,
+        _another(MatchRunStatus.QUEUED, age=STALE_RUN + timedelta(minutes=1)),
+        id="beside-an-abandoned-run",
+    ),
+    pytest.param(CHOICE, MatchRunStatus.READY, None, id="participant-choice"),
+]
+
+
+@pytest.mark.parametrize(("mode", "status", "before"), RERUN_CASES)
+def test_a_run_s_board_offers_a_rerun_exactly_where_one_is_taken(  # type: ignore[no-untyped-def]
+    cast: Cast, mode: str, status: str, before
+) -> None:
+    programme = ProgrammeFactory(state=MATCHING, matching_mode=mode)
+    # Publishing stamps the run as it starts (the board shows its progress from then).
+    published = timezone.now() if status in (MatchRunStatus.PUBLISHING, MatchRunStatus.PUBLISHED) else None
+    run = MatchRun.objects.create(programme=programme, status=status, published_at=published)
+    if before is not None:
+        before(programme, run)
+
+    page = page_of(cast.admin, "matchruns:board", programme.pk, run.pk)
+    offered = reverse("matchruns:rerun", args=[programme.pk, run.pk]) in page
+    rerun = taken(lambda: match_run_rerun(actor=cast.admin, run=run, background=True))
+
+    assert offered == rerun
+
+
+@pytest.mark.parametrize("status", [MatchRunStatus.READY, MatchRunStatus.FAILED])
+def test_a_ready_or_failed_run_is_offered_a_rerun_and_rerun(cast: Cast, status: str) -> None:
+    """The comparison above is not vacuous: a ready run, and a failed one, are offered and re-run."""
+    programme = ProgrammeFactory(state=MATCHING, matching_mode=MANAGED)
+    run = MatchRun.objects.create(programme=programme, status=status)
+
+    assert reverse("matchruns:rerun", args=[programme.pk, run.pk]) in page_of(
+        cast.admin, "matchruns:board", programme.pk, run.pk
+    )
+    assert taken(lambda: match_run_rerun(actor=cast.admin, run=run, background=True))

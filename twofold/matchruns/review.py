@@ -20,7 +20,7 @@ from twofold.matching import (
 )
 from twofold.matchruns.matching_input import programme_pool
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
-from twofold.matchruns.services import MatchRunRuleBroken, _policy_failure, match_run_start
+from twofold.matchruns.services import MatchRunRuleBroken, _policy_failure, match_run_refusal, match_run_start
 from twofold.people.leavers import Departure
 from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Enrolment, Programme
@@ -203,12 +203,26 @@ def proposal_swap(*, actor: Any, first: Proposal, second: Proposal) -> tuple[Pro
     return created[0], created[1]
 
 
+def match_run_rerun_refusal(run: MatchRun) -> MatchRunRuleBroken | None:
+    """Why ``run`` may not be re-run now, or None when it may: the one rule :func:`match_run_rerun`
+    checks and the run's board offers "Re-run" by. Only a run ready for review, or one that failed,
+    and only where a new run of its programme may start (:func:`match_run_refusal`). At most two
+    queries."""
+    if run.status not in (MatchRunStatus.READY, MatchRunStatus.FAILED):
+        return MatchRunRuleBroken(
+            "only a run ready for review (or one that failed) can be re-run", code="run_not_ready"
+        )
+    return match_run_refusal(run.programme)
+
+
 def match_run_rerun(*, actor: Any, run: MatchRun, background: bool | None = None) -> MatchRun:
-    """Run the engine again, keeping the locked pairs of ``run`` as they are."""
+    """Run the engine again, keeping the locked pairs of ``run`` as they are (a failed run: the pairs
+    it was asked to keep); refused as :func:`match_run_rerun_refusal` says."""
     run.refresh_from_db()
     authorize(actor, "matchruns.run", run.programme)
-    if run.status not in (MatchRunStatus.READY, MatchRunStatus.FAILED):
-        raise MatchRunRuleBroken("only a run ready for review (or one that failed) can be re-run", code="run_not_ready")
+    refusal = match_run_rerun_refusal(run)
+    if refusal is not None:
+        raise refusal
     if run.status == MatchRunStatus.READY:
         locked = list(Proposal.objects.filter(run=run, locked=True).values_list("mentor_id", "mentee_id"))
     else:

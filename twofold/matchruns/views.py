@@ -18,7 +18,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from twofold.confirmation import confirmation_page, confirmed
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.matchruns.publishing import match_run_publish_start
-from twofold.matchruns.review import match_run_rerun, proposal_lock, proposal_remove, proposal_swap
+from twofold.matchruns.review import (
+    match_run_rerun,
+    match_run_rerun_refusal,
+    proposal_lock,
+    proposal_remove,
+    proposal_swap,
+)
 from twofold.matchruns.selectors import match_run_board, run_publication
 from twofold.matchruns.services import RUN_IN_PROGRESS, MatchRunRuleBroken, match_run_refusal, match_run_start
 from twofold.plain_text import counted
@@ -67,7 +73,17 @@ def _board_context(request: HttpRequest, programme: Programme, run: MatchRun) ->
     board = match_run_board(run, page=request.GET.get("page"), unmatched_page=request.GET.get("upage"), search=search)
     query = request.GET.copy()
     query.pop("page", None)
-    return {"programme": programme, "run": run, "board": board, "search": search, "query_string": query.urlencode()}
+    # "Re-run" is offered by the rule match_run_rerun applies; its reason is shown where it is refused.
+    rerun_refusal = match_run_rerun_refusal(run)
+    return {
+        "programme": programme,
+        "run": run,
+        "board": board,
+        "search": search,
+        "query_string": query.urlencode(),
+        "can_rerun": rerun_refusal is None,
+        "rerun_refusal": _rule_message(rerun_refusal) if rerun_refusal else "",
+    }
 
 
 @login_required
