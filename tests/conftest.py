@@ -13,8 +13,9 @@ from twofold.accounts.models import User
 from twofold.people.models import Person
 from twofold.people.services import people_tree_rebuild
 
-# The loopback HTTP receiver and the worker helpers for webhook tests (tests/webhooks, tests/browser).
-pytest_plugins = ["tests.loopback"]
+# The loopback HTTP receiver and the worker helpers for webhook tests (tests/webhooks, tests/browser);
+# the route matrices' scene (tests/test_route_matrix.py, tests/api).
+pytest_plugins = ["tests.loopback", "tests.route_scene"]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PASSWORD = "a-long-test-password"

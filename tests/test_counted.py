@@ -7,7 +7,8 @@ from django.urls import reverse
 from tests.factories import OPERATOR
 from tests.people.test_views import signed_in
 from twofold.plain_text import counted
-from twofold.programmes.services import enrolment_create, programme_create
+from twofold.programmes.enrolment_services import enrolment_create
+from twofold.programmes.services import programme_create
 
 
 def test_counted_agrees_with_its_number() -> None:

@@ -12,7 +12,8 @@ from tests.factories import OPERATOR, ProgrammeFactory, acting
 from tests.matchruns.test_match_runs import matching_programme
 from tests.relationships.pairing import DAY, NOW, pair_up, propose
 from twofold.events import EVENTS, UnknownEvent, announce, domain_event
-from twofold.matchruns.services import match_run_publish, match_run_start
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.services import match_run_start
 from twofold.people.import_services import people_import_bytes
 from twofold.relationships.services import (
     concern_raise,

@@ -194,6 +194,7 @@ def scene(cast: Cast) -> Scene:
         "relationship_id": relationship.pk,
         "person_id": cast.ana.pk,
         "enrolment_id": application.pk,
+        "action_id": action.pk,
     }
     for name, params in routes_with_ids().items():
         if name == "api:enrolments_apply":  # as programmes:apply: a programme not open to them

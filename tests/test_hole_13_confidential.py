@@ -27,11 +27,7 @@ from tests.factories import OPERATOR, PersonFactory, UserFactory, acting
 from tests.people.test_views import signed_in
 from twofold.accounts.models import User
 from twofold.people.services import career_event_record
-from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme
-from twofold.programmes.selectors import programmes_open_to
-from twofold.programmes.services import (
-    InviteFilter,
-    ProgrammeRuleBroken,
+from twofold.programmes.enrolment_services import (
     enrolment_apply,
     enrolment_approve,
     enrolment_create,
@@ -39,10 +35,10 @@ from twofold.programmes.services import (
     enrolment_nominate,
     enrolment_respond,
     enrolment_withdraw,
-    programme_create,
-    programme_transition,
-    programme_update,
 )
+from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme
+from twofold.programmes.selectors import InviteFilter, programmes_open_to
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition, programme_update
 
 
 def enrolling(programme: Programme) -> Programme:

@@ -20,9 +20,10 @@ from tests.relationships.pairing import pair_up
 from twofold.accounts import permissions
 from twofold.accounts.models import User
 from twofold.accounts.permissions import NotPermitted
+from twofold.programmes.enrolment_services import enrolment_apply, enrolment_approve
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme
 from twofold.programmes.selectors import approvals_awaiting
-from twofold.programmes.services import enrolment_apply, enrolment_approve, programme_create
+from twofold.programmes.services import programme_create
 from twofold.programmes.services import programme_transition as move
 from twofold.relationships.models import Concern
 

@@ -26,7 +26,7 @@ from twofold.accounts.permissions import (
     permission_decided,
 )
 from twofold.matchruns.models import MatchRun, MatchRunStatus
-from twofold.matchruns.services import match_run_publish
+from twofold.matchruns.publishing import match_run_publish
 from twofold.people.leavers import people_deactivate
 from twofold.people.models import PersonSkill
 from twofold.people.services import SkillChoice, person_skills_set

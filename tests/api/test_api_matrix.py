@@ -19,7 +19,8 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from tests.test_route_matrix import ROLES, Scene, _mismatches
+from tests.route_scene import Scene
+from tests.test_route_matrix import ROLES, _mismatches
 from tests.test_route_matrix import state as everything
 from twofold.accounts.tokens import SCOPES, SERVICE_ONLY_SCOPES, issue_token
 from twofold.api.api import api

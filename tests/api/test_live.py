@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import Cast
 from tests.factories import ProgrammeFactory
-from tests.test_route_matrix import Scene
+from tests.route_scene import Scene
 from twofold.accounts.tokens import SCOPES, SERVICE_ONLY_SCOPES, issue_token
 from twofold.programmes.models import ProgrammeState
 

@@ -6,7 +6,8 @@ import pytest
 
 from tests.browser.conftest import assert_accessible, assert_fits_phone_width, sign_in
 from tests.factories import OPERATOR, grant
-from twofold.programmes.services import enrolment_create, programme_create, programme_transition
+from twofold.programmes.enrolment_services import enrolment_create
+from twofold.programmes.services import programme_create, programme_transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

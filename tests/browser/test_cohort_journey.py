@@ -18,8 +18,8 @@ from tests.browser.conftest import assert_accessible_as_shown, sign_in, watch_cs
 from tests.browser.test_programme_cycle import outsiders
 from tests.factories import acting
 from twofold.matchruns.models import MatchRun, Proposal
+from twofold.programmes.enrolment_services import enrolment_respond
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme
-from twofold.programmes.services import enrolment_respond
 from twofold.relationships.models import PairEvent, PairEventKind, Relationship, RelationshipState
 from twofold.relationships.services import relationship_answer
 

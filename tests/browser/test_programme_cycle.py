@@ -10,8 +10,9 @@ from tests.browser.conftest import assert_accessible, assert_fits_phone_width, s
 from tests.factories import OPERATOR, PersonFactory, acting
 from twofold.matchruns.models import MatchRun
 from twofold.people.services import people_tree_rebuild
+from twofold.programmes.enrolment_services import enrolment_create
 from twofold.programmes.models import Enrolment, Programme
-from twofold.programmes.services import enrolment_create, programme_create, programme_transition
+from twofold.programmes.services import programme_create, programme_transition
 from twofold.relationships.models import Relationship
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,7 +69,7 @@ def test_reverse_mentoring_cycle(page, cast) -> None:  # type: ignore[no-untyped
     ana_page.wait_for_load_state()
     assert Enrolment.objects.get(person__employee_id="J1").status == "active"
     enrolment = Enrolment.objects.get(person__employee_id="J2")
-    from twofold.programmes.services import enrolment_respond
+    from twofold.programmes.enrolment_services import enrolment_respond
 
     enrolment_respond(actor=acting(enrolment.person), enrolment=enrolment, accept=True)
 

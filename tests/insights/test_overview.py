@@ -7,7 +7,8 @@ from django.urls import reverse
 from tests.factories import OPERATOR
 from tests.people.test_views import signed_in
 from twofold.insights.snapshots import View, snapshot_compute, snapshot_refresh
-from twofold.programmes.services import enrolment_create, programme_create, programme_transition
+from twofold.programmes.enrolment_services import enrolment_create
+from twofold.programmes.services import programme_create, programme_transition
 
 
 def test_overview_is_for_executives_and_programme_staff(cast) -> None:

@@ -18,13 +18,22 @@ from twofold.people.models import CareerEvent, CareerEventKind, Person
 from twofold.programmes.models import Programme
 from twofold.relationships.models import RelationshipState
 
-TODAY = timezone.localdate()
-START = TODAY - timedelta(days=274)  # nine months of follow-up
+FOLLOW_UP = timedelta(days=274)  # nine months
+
+
+def today() -> date:
+    """Today, read when a test asks: a date taken at import goes stale in a run that crosses midnight."""
+    return timezone.localdate()
+
+
+def start() -> date:
+    """When the sponsorships began: nine months of follow-up before today."""
+    return today() - FOLLOW_UP
 
 
 def hipo(department: str = "Sales", level: int = 3, **extra: object) -> Person:
     return PersonFactory(
-        level=level, department=department, high_potential=True, hire_date=START - timedelta(days=3 * 365), **extra
+        level=level, department=department, high_potential=True, hire_date=start() - timedelta(days=3 * 365), **extra
     )
 
 
@@ -32,7 +41,7 @@ def promote(person: Person, days_after_start: int) -> None:
     CareerEvent.objects.create(
         person=person,
         kind=CareerEventKind.PROMOTION,
-        effective_date=START + timedelta(days=days_after_start),
+        effective_date=start() + timedelta(days=days_after_start),
         from_level=person.level,
         to_level=person.level + 1,
     )
@@ -47,7 +56,7 @@ class Organisation:
 
 
 def sponsorship(name: str, protégés: list[Person]) -> Programme:
-    programme = ProgrammeFactory(sponsorship=True, name=name, starts_on=START)
+    programme = ProgrammeFactory(sponsorship=True, name=name, starts_on=start())
     for person in protégés:
         RelationshipFactory(
             programme=programme,
@@ -88,7 +97,7 @@ def text(response) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_the_estimate_on_the_page_is_the_comparison_groups(organisation: Organisation) -> None:
-    evidence = careers_evidence(organisation.programme, as_of=TODAY)
+    evidence = careers_evidence(organisation.programme, as_of=today())
     assert evidence.comparison is not None and evidence.horizon_months == 9
     promotion = evidence.comparison.promotion
     # Everyone is alike (level 3, Sales, three years, flagged): every colleague weighs the same, and
@@ -153,9 +162,9 @@ def test_filters(cast: Cast, organisation: Organisation) -> None:
     executive = signed_in(cast.executive)
     only_one = text(executive.get(reverse("insights:overview"), {"programme": organisation.other.pk}))
     assert "Another cohort" in only_one and "Rising leaders" not in only_one
-    organisation.other.starts_on = START - timedelta(days=400)
+    organisation.other.starts_on = start() - timedelta(days=400)
     organisation.other.save()
-    that_year = text(executive.get(reverse("insights:overview"), {"started": START.year}))
+    that_year = text(executive.get(reverse("insights:overview"), {"started": start().year}))
     assert "Rising leaders" in that_year and "Another cohort" not in that_year
     # A year no programme started in is not among the choices: a 400, below, not an empty page.
     # Finance holds none of this programme's protégés: nothing to compare, nothing made up.
@@ -179,7 +188,7 @@ def test_filters_not_understood_are_a_clear_400(cast: Cast, organisation: Organi
 
 
 def test_a_programme_not_started_says_so(cast: Cast) -> None:
-    programme = ProgrammeFactory(sponsorship=True, name="Next year", starts_on=date(TODAY.year + 1, 1, 1))
+    programme = ProgrammeFactory(sponsorship=True, name="Next year", starts_on=date(today().year + 1, 1, 1))
     page = text(signed_in(cast.admin).get(reverse("insights:programme", args=[programme.pk])))
     assert "The programme has not started yet." in page and " pts" not in page
 
@@ -189,7 +198,7 @@ def test_what_sponsors_did_by_type(organisation: Organisation) -> None:
 
     pairs = list(Relationship.objects.filter(programme=organisation.programme).order_by("pk")[:3])
     for pair, kind in zip(pairs, ("nomination", "nomination", "introduction"), strict=True):
-        AdvocacyAction.objects.create(relationship=pair, kind=kind, happened_on=START, description="For the board")
+        AdvocacyAction.objects.create(relationship=pair, kind=kind, happened_on=start(), description="For the board")
     page = text(
         signed_in(organisation.own_manager).get(reverse("insights:programme", args=[organisation.programme.pk]))
     )

@@ -18,7 +18,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.factories import PersonFactory, ProgrammeFactory, RelationshipFactory, SkillFactory, UserFactory
-from tests.insights.test_pages import START, hipo, promote, sponsorship
+from tests.insights.test_pages import hipo, promote, sponsorship, start, today
 from tests.people.test_views import signed_in
 from twofold.insights.report import programme_report
 from twofold.insights.statistics import batch_mean_interval
@@ -27,7 +27,6 @@ from twofold.privacy import Scale, answers_from_rows
 from twofold.programmes.models import Programme
 from twofold.relationships.models import Direction, KnowledgeTransfer, Meeting, MeetingStatus, RelationshipState
 
-TODAY = timezone.localdate()
 T_975_3 = 3.182446305284263  # Student's t, 97.5th percentile, 3 degrees of freedom (tables)
 
 
@@ -76,7 +75,7 @@ def sponsored_organisation() -> Programme:
 def mentoring_with_skills() -> Programme:
     """Five reverse-mentoring pairs recording twenty skills: batches of five whose gains sum to 5, 5,
     10 and 10 (bands 4–5, 4–5, 10–11, 10–11: batch means 0.9, 0.9, 2.1, 2.1)."""
-    programme = ProgrammeFactory(name="Digital fluency", starts_on=START)
+    programme = ProgrammeFactory(name="Digital fluency", starts_on=start())
     skill = SkillFactory(name="Generative AI", category=SkillCategory.DIGITAL)
     pairs = [
         RelationshipFactory(
@@ -91,7 +90,7 @@ def mentoring_with_skills() -> Programme:
             direction=Direction.MENTOR_TO_MENTEE,
             proficiency_before=1,
             proficiency_after=1 + gain,
-            recorded_on=TODAY - timedelta(days=10),
+            recorded_on=today() - timedelta(days=10),
         )
     return programme
 
@@ -146,7 +145,7 @@ def test_report_command_writes_a_pdf_with_pages(tmp_path: Path) -> None:
     mentoring_with_skills()
     for name in ("Rising leaders", "Digital fluency"):
         out = tmp_path / "report.pdf"
-        call_command("report", name, "--out", str(out), "--as-of", TODAY.isoformat())
+        call_command("report", name, "--out", str(out), "--as-of", today().isoformat())
         data = out.read_bytes()
         assert data.startswith(b"%PDF-")
         assert pdf_pages(data) >= 2
@@ -191,7 +190,7 @@ def shown_numbers(rows: list[list[object]]) -> list[object]:
 @pytest.mark.django_db
 def test_a_group_of_four_never_appears_in_the_report_or_on_the_page(tmp_path: Path) -> None:
     programme = legal_four()
-    report = programme_report(programme, as_of=TODAY)
+    report = programme_report(programme, as_of=today())
     departments = report.as_json()["sections"]["pipeline"]["pipeline-departments"]
     legal = [row for row in departments["rows"] if row[0] == "Legal"]
     assert legal and legal[0][1] == {"value": None, "suppressed": True}
@@ -226,7 +225,7 @@ def test_a_group_of_four_never_appears_in_the_report_or_on_the_page(tmp_path: Pa
 def test_engagement_hides_a_small_group_and_its_complement() -> None:
     # Six pairs started sixty days ago on a fortnightly cadence: five met five times (at the cadence),
     # one never met. The one is hidden, and so is the five beside it; their total of six is shown.
-    programme = ProgrammeFactory(starts_on=START)
+    programme = ProgrammeFactory(starts_on=start())
     started = timezone.now() - timedelta(days=60)
     pairs = [
         RelationshipFactory(programme=programme, state=RelationshipState.ACTIVE, proposed_at=started) for _ in range(6)
@@ -236,7 +235,7 @@ def test_engagement_hides_a_small_group_and_its_complement() -> None:
             Meeting.objects.create(
                 relationship=pair, starts_at=started + timedelta(days=3 + 11 * week), status=MeetingStatus.HELD
             )
-    report = programme_report(programme, as_of=TODAY)
+    report = programme_report(programme, as_of=today())
     cadence = report.table("meeting-cadence")
     assert cadence is not None
     as_json = cadence.as_json()["rows"]

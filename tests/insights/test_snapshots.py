@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.conftest import Cast
 from tests.factories import OPERATOR
-from tests.insights.test_pages import TODAY, Organisation, build_organisation, promote, text
+from tests.insights.test_pages import Organisation, build_organisation, promote, text, today
 from tests.people.test_views import signed_in
 from twofold.insights.careers import careers_evidence
 from twofold.insights.models import InsightsSnapshot, RefreshStatus
@@ -117,7 +117,7 @@ def test_figures_stay_as_computed_until_refreshed_and_say_their_age(
 
     after = text(manager.get(page))
     assert "0 minutes ago" in after, after
-    now = careers_evidence(org.programme, as_of=TODAY).comparison
+    now = careers_evidence(org.programme, as_of=today()).comparison
     assert now is not None and "+40.0 pts" not in after
     assert f"{100 * now.promotion.difference:+.1f} pts" in after
 
@@ -162,7 +162,7 @@ def test_the_report_read_back_is_the_report_computed(org: Organisation, which: s
     programme = getattr(org, which)
     for department in ("", "Sales", "Finance"):
         stored = snapshot_content(computed(programme, department=department))
-        direct = programme_report(programme, as_of=TODAY, department=department or None)
+        direct = programme_report(programme, as_of=today(), department=department or None)
         assert json.dumps(stored.as_json(), sort_keys=True) == json.dumps(direct.as_json(), sort_keys=True)
         assert stored.as_csv() == direct.as_csv()
     tiny = snapshot_content(computed(org.other)).as_json()
@@ -176,7 +176,8 @@ def test_the_period_reads_the_figures_as_of_the_end_of_a_year(
     settings,  # type: ignore[no-untyped-def]
 ) -> None:
     settings.INSIGHTS_LIVE = True
-    last_year = TODAY.year - 1
+    this_day = today()
+    last_year = this_day.year - 1
     Programme.objects.filter(pk=org.programme.pk).update(starts_on=date(last_year - 1, 3, 1))
     executive = signed_in(cast.executive)
     page = reverse("insights:programme", args=[org.programme.pk])
@@ -188,7 +189,7 @@ def test_the_period_reads_the_figures_as_of_the_end_of_a_year(
     stored = snapshot_content(
         InsightsSnapshot.objects.get(key=View(programme=org.programme, period=str(last_year)).key)
     )
-    assert stored.as_of == date(last_year, 12, 31) == period_as_of(str(last_year), today=TODAY)
+    assert stored.as_of == date(last_year, 12, 31) == period_as_of(str(last_year), today=this_day)
     # A year before the programme began, or not a year: not among the choices, a clear 400.
     for period in (str(last_year - 5), "lately"):
         assert executive.get(page, {"period": period}).status_code == 400

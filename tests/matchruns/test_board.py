@@ -102,9 +102,9 @@ def test_board_queries_do_not_grow_with_the_run(cast, django_assert_max_num_quer
 def test_a_large_run_is_published_by_a_worker_while_the_board_follows_it(
     cast, settings, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
-    from twofold.matchruns import services
+    from twofold.matchruns import publishing
 
-    monkeypatch.setattr(services, "BACKGROUND_PUBLISH", 2)
+    monkeypatch.setattr(publishing, "BACKGROUND_PUBLISH", 2)
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     programme = managed(cast)
     client = signed_in(cast.programme_manager)

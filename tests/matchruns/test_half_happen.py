@@ -21,18 +21,15 @@ from tests.factories import OPERATOR, PersonFactory, acting
 from tests.matchruns.test_board import managed
 from tests.matchruns.test_match_runs import matching_programme, pairs_of
 from tests.people.test_views import signed_in
-from twofold.matchruns import services
+from twofold.matchruns import publishing, services
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
-from twofold.matchruns.services import (
-    MatchRunRuleBroken,
-    match_run_publish,
-    match_run_rerun,
-    match_run_start,
-)
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.review import match_run_rerun
+from twofold.matchruns.services import MatchRunRuleBroken, match_run_start
 from twofold.people.leavers import people_deactivate
 from twofold.people.services import people_tree_rebuild
+from twofold.programmes.enrolment_services import enrolment_create, enrolment_withdraw
 from twofold.programmes.models import Enrolment, Programme
-from twofold.programmes.services import enrolment_create, enrolment_withdraw
 from twofold.relationships.models import Relationship
 from twofold.relationships.services import relationship_propose
 
@@ -175,7 +172,7 @@ def test_changes_that_leave_every_pair_possible_keep_the_run(cast, monkeypatch) 
 def crash_on_second_pair(monkeypatch: pytest.MonkeyPatch, *, after_creating: bool) -> None:
     """Publishing dies on the second pair: before proposing it, or after the relationship was made
     but before the proposal recorded it (the worst moment)."""
-    real_propose = services.relationship_propose
+    real_propose = publishing.relationship_propose
     calls: list[int] = []
 
     def propose(**kwargs: Any) -> Any:
@@ -187,7 +184,7 @@ def crash_on_second_pair(monkeypatch: pytest.MonkeyPatch, *, after_creating: boo
             raise RuntimeError("the worker died")
         return relationship
 
-    monkeypatch.setattr(services, "relationship_propose", propose)
+    monkeypatch.setattr(publishing, "relationship_propose", propose)
 
 
 @pytest.mark.parametrize("after_creating", [False, True], ids=["before-proposing", "after-proposing"])

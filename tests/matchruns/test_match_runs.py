@@ -10,17 +10,13 @@ from django.db import IntegrityError
 
 from tests.factories import OPERATOR, ProgrammeFactory, acting
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
-from twofold.matchruns.services import (
-    match_run_publish,
-    match_run_rerun,
-    match_run_start,
-    proposal_lock,
-    proposal_remove,
-    proposal_swap,
-)
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.review import match_run_rerun, proposal_lock, proposal_remove, proposal_swap
+from twofold.matchruns.services import match_run_start
 from twofold.people.models import Person
+from twofold.programmes.enrolment_services import enrolment_create
 from twofold.programmes.models import Enrolment
-from twofold.programmes.services import ProgrammeRuleBroken, enrolment_create, programme_create, programme_transition
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition
 from twofold.relationships.models import Relationship
 
 

@@ -36,11 +36,13 @@ from twofold.matching import build_problem, match
 from twofold.matching.rules import PairRules, eligibility
 from twofold.matchruns.matching_input import programme_pool
 from twofold.matchruns.models import Unmatched
-from twofold.matchruns.services import match_run_rerun, match_run_start
+from twofold.matchruns.review import match_run_rerun
+from twofold.matchruns.services import match_run_start
 from twofold.people.models import Person
+from twofold.programmes.enrolment_services import enrolment_create
 from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Enrolment, EnrolmentStatus, ProgrammeState
-from twofold.programmes.services import enrolment_create, programme_create, programme_transition
+from twofold.programmes.services import programme_create, programme_transition
 from twofold.relationships.services import pair_refusal, participant_refusal
 
 # Derandomised and without the example database: the same examples on every machine and every run.

@@ -7,7 +7,8 @@ from tests.conftest import Cast
 from tests.factories import OPERATOR, ProgrammeFactory
 from tests.relationships.pairing import MENTEE, MENTOR, enrol, propose
 from twofold.matchruns.models import MatchRunStatus, Unmatched
-from twofold.matchruns.services import match_run_publish, match_run_start
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.services import match_run_start
 from twofold.programmes.models import Programme, ProgrammeState
 from twofold.relationships.models import Relationship
 

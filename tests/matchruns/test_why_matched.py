@@ -11,7 +11,9 @@ from tests.factories import OPERATOR, PersonFactory
 from tests.matchruns.test_board import managed
 from tests.people.test_views import signed_in
 from twofold.matchruns.models import Proposal
-from twofold.matchruns.services import match_run_publish, match_run_start, proposal_swap
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.review import proposal_swap
+from twofold.matchruns.services import match_run_start
 from twofold.people.models import Person
 from twofold.people.services import people_tree_rebuild
 from twofold.programmes.services import programme_update

@@ -38,7 +38,8 @@ from tests.operations.faults import (
 from tests.operations.processes import TWOFOLD, free_port, run, wait_for
 from tests.relationships.test_reminders import pair
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
-from twofold.matchruns.services import match_run_publish, match_run_start
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.services import match_run_start
 from twofold.people.import_jobs import import_job_retry
 from twofold.people.models import ImportJob, ImportJobStatus, ImportOutcome, ImportRecord, Person
 from twofold.relationships.models import Relationship, RelationshipState, ReminderSent

@@ -9,7 +9,8 @@ from django.utils import timezone
 from tests.factories import OPERATOR
 from twofold.accounts.models import User
 from twofold.accounts.permissions import CommandLineOperator
-from twofold.people.import_services import ImportNotPermitted, career_events_import_file
+from twofold.people.career_event_imports import career_events_import_file
+from twofold.people.import_services import ImportNotPermitted
 from twofold.people.leavers import people_reactivate
 from twofold.people.models import CareerEvent, ImportOutcome, ImportRecord, Person
 from twofold.people.services import career_event_record, people_exits_apply

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tests.factories import grant
 from tests.people.test_views import signed_in
-from twofold.people.import_services import import_upload_discard, import_uploads_purge
+from twofold.people.import_uploads import import_upload_discard, import_uploads_purge
 from twofold.people.models import Person
 from twofold.relationships.tasks import reminders_daily
 

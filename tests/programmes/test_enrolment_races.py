@@ -15,17 +15,15 @@ from tests.conftest import Cast
 from tests.factories import OPERATOR, acting
 from tests.interleave import interleave
 from tests.people.test_views import signed_in
-from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
-from twofold.programmes.services import (
-    InviteFilter,
+from twofold.programmes.enrolment_services import (
     InviteResult,
-    ProgrammeRuleBroken,
     enrolment_apply,
     enrolment_invite_by_filter,
     enrolment_withdraw,
-    programme_create,
-    programme_transition,
 )
+from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
+from twofold.programmes.selectors import InviteFilter
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition
 
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite serialises writers, so requests cannot race"

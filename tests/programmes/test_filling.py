@@ -24,6 +24,7 @@ from twofold.programmes.emails import (
     programme_email_test,
     wording_problems,
 )
+from twofold.programmes.enrolment_services import enrolment_invite_by_filter, enrolments_add
 from twofold.programmes.models import (
     EmailKind,
     Enrolment,
@@ -35,13 +36,7 @@ from twofold.programmes.models import (
 )
 from twofold.programmes.pool_file import pool_file_read
 from twofold.programmes.selectors import InviteFilter, invite_preview
-from twofold.programmes.services import (
-    ProgrammeRuleBroken,
-    enrolment_invite_by_filter,
-    enrolments_add,
-    programme_copy,
-    programme_create,
-)
+from twofold.programmes.services import ProgrammeRuleBroken, programme_copy, programme_create
 
 MENTOR, MENTEE = "mentor", "mentee"
 

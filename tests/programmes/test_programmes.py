@@ -8,11 +8,7 @@ import pytest
 
 from tests.factories import OPERATOR, PersonFactory, UserFactory, acting
 from twofold.accounts.permissions import NotPermittedHidden
-from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, ProgrammeState
-from twofold.programmes.selectors import programme_pool_counts
-from twofold.programmes.services import (
-    InviteFilter,
-    ProgrammeRuleBroken,
+from twofold.programmes.enrolment_services import (
     enrolment_apply,
     enrolment_approve,
     enrolment_create,
@@ -20,10 +16,10 @@ from twofold.programmes.services import (
     enrolment_nominate,
     enrolment_respond,
     enrolment_withdraw,
-    programme_create,
-    programme_transition,
-    programme_update,
 )
+from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, ProgrammeState
+from twofold.programmes.selectors import InviteFilter, programme_pool_counts
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition, programme_update
 
 MENTOR, MENTEE = EnrolmentRole.MENTOR, EnrolmentRole.MENTEE
 

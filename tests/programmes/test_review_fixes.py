@@ -14,14 +14,9 @@ from tests.people.test_views import signed_in
 from twofold.matchruns.models import MatchRun
 from twofold.matchruns.selectors import run_fairness
 from twofold.matchruns.services import match_run_start
-from twofold.programmes.services import (
-    InviteFilter,
-    ProgrammeRuleBroken,
-    enrolment_invite_by_filter,
-    enrolment_respond,
-    programme_create,
-    programme_transition,
-)
+from twofold.programmes.enrolment_services import enrolment_invite_by_filter, enrolment_respond
+from twofold.programmes.selectors import InviteFilter
+from twofold.programmes.services import ProgrammeRuleBroken, programme_create, programme_transition
 
 
 def test_odd_query_values_are_ignored_not_fatal(cast) -> None:
@@ -42,7 +37,7 @@ def test_stale_board_posts_are_refused_with_a_message(cast) -> None:
 
 
 def test_only_the_applicants_managers_see_an_application(cast) -> None:
-    from twofold.programmes.services import enrolment_apply
+    from twofold.programmes.enrolment_services import enrolment_apply
 
     programme = programme_create(
         actor=OPERATOR, name="Approval", kind="reverse_mentoring", requires_manager_approval=True

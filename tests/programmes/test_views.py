@@ -142,7 +142,9 @@ def test_participant_applies_to_an_open_programme(cast) -> None:
 
 
 def test_invited_participant_accepts_or_declines(cast) -> None:
-    from twofold.programmes.services import InviteFilter, enrolment_invite_by_filter, programme_transition
+    from twofold.programmes.enrolment_services import enrolment_invite_by_filter
+    from twofold.programmes.selectors import InviteFilter
+    from twofold.programmes.services import programme_transition
 
     programme = programme_create(actor=OPERATOR, name="Invited", kind="reverse_mentoring")
     programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
@@ -166,7 +168,8 @@ def test_invited_participant_accepts_or_declines(cast) -> None:
 
 
 def test_line_manager_approves_from_my_programmes(cast) -> None:
-    from twofold.programmes.services import enrolment_apply, programme_transition
+    from twofold.programmes.enrolment_services import enrolment_apply
+    from twofold.programmes.services import programme_transition
 
     programme = programme_create(
         actor=OPERATOR, name="Approval needed", kind="reverse_mentoring", requires_manager_approval=True
@@ -196,7 +199,8 @@ def test_programme_pages_take_the_same_queries_at_any_size(cast) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import PersonFactory
-    from twofold.programmes.services import enrolment_create, programme_transition
+    from twofold.programmes.enrolment_services import enrolment_create
+    from twofold.programmes.services import programme_transition
 
     client = signed_in(cast.programme_manager)
     counts: dict[str, list[int]] = {}

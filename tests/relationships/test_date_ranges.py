@@ -70,6 +70,18 @@ def test_hole_10_meeting_at_the_end_of_the_calendar_is_refused_by_the_page(cast:
     assert not Meeting.objects.exists()
 
 
+def test_hole_10_a_meeting_logged_at_the_end_of_the_calendar_is_refused_by_the_page(
+    cast: Cast, active: Relationship
+) -> None:
+    # Without same_day=yes the page first looks for a meeting held that day: the day after
+    # 31 December 9999 does not exist, and that look broke with a 500 before the service refused.
+    url = reverse("relationships:meeting_log", args=[active.pk])
+    for starts_at in ("9999-12-31T10:00", "9999-12-31T23:00"):
+        response = signed_in(cast.ana_user).post(url, {"starts_at": starts_at, "duration_minutes": "45"}, headers=HTMX)
+        assert 400 <= response.status_code < 500
+    assert not Meeting.objects.exists()
+
+
 def test_hole_10_a_meeting_saved_before_the_check_does_not_break_the_calendar_feed(
     cast: Cast, active: Relationship, client
 ) -> None:  # type: ignore[no-untyped-def]

@@ -22,7 +22,8 @@ from tests.people.test_import_page import upload
 from tests.relationships.pairing import NOW, pair_up, propose
 from twofold.accounts.models import AccountSession, User
 from twofold.matchruns.models import Unmatched
-from twofold.matchruns.services import match_run_publish, match_run_start
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.services import match_run_start
 from twofold.people import leavers
 from twofold.people.leavers import LEFT_THE_ORGANISATION, people_deactivate
 from twofold.people.models import Person

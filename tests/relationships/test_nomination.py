@@ -9,8 +9,8 @@ from tests.factories import PersonFactory, ProgrammeFactory, acting
 from tests.relationships.pairing import DAY, MENTEE, MENTOR, NOW, enrol, pair_up
 from twofold.accounts.permissions import NotPermitted
 from twofold.matchruns.matching_input import programme_pool
+from twofold.programmes.enrolment_services import enrolment_respond
 from twofold.programmes.models import EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
-from twofold.programmes.services import enrolment_respond
 from twofold.relationships.models import Nomination, Relationship
 from twofold.relationships.services import (
     RelationshipForbidden,

@@ -4,6 +4,8 @@ exactly what the field template draws, for that form's choices, labels and ids o
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.template import Context, Template
 
 from tests.factories import SkillFactory
@@ -17,6 +19,7 @@ from twofold.relationships.forms import (
     MeetingScheduleForm,
 )
 from twofold.relationships.selectors import skill_catalogue
+from twofold.relationships.templatetags import pair_forms
 
 DRAWN_EACH_TIME = Template('{% for field in form %}{% include "relationships/partials/form_field.html" %}{% endfor %}')
 REUSED = Template("{% load pair_forms %}{% form_fields form %}")
@@ -39,7 +42,7 @@ def test_a_blank_form_is_drawn_as_the_field_template_draws_it(db) -> None:  # ty
         lambda: ConcernForm(auto_id="concern-%s"),
         lambda: EndForm(auto_id="end-%s"),
     ):
-        assert make().blank_key is not None
+        assert make().blank_keys is not None
         fresh, reused = _both(make())
         assert fresh == reused and "<" in fresh
         assert REUSED.render(Context({"form": make()})) == fresh  # drawn again from what was kept
@@ -62,11 +65,65 @@ def test_a_bound_form_or_one_with_values_is_drawn_each_time(db) -> None:  # type
     blank = MeetingLogForm(skills=skills, partner_name="Vera", auto_id="log-%s")
     REUSED.render(Context({"form": blank}))
     posted = MeetingLogForm({"duration_minutes": "3"}, skills=skills, partner_name="Vera", auto_id="log-%s")
-    assert not posted.is_valid() and posted.blank_key is None
+    assert not posted.is_valid() and posted.blank_keys is None
     fresh, reused = _both(posted)
     assert fresh == reused and 'value="3"' in reused and 'role="alert"' in reused
     editing = MeetingEditForm(
         skills=skills, partner_name="Vera", statuses=("held",), auto_id="edit-%s", initial={"location": "Room 7"}
     )
-    assert editing.blank_key is None and "Room 7" in REUSED.render(Context({"form": editing}))
-    assert CheckInForm(point="fit", initial={"comment": "Mine"}).blank_key is None
+    assert editing.blank_keys is None and "Room 7" in REUSED.render(Context({"form": editing}))
+    assert CheckInForm(point="fit", initial={"comment": "Mine"}).blank_keys is None
+
+
+def test_the_edit_form_is_drawn_with_its_own_statuses_and_label(db) -> None:  # type: ignore[no-untyped-def]
+    skills = skill_catalogue()
+    REUSED.render(Context({"form": MeetingLogForm(skills=skills, partner_name="Vera", auto_id="log-%s")}))
+    held = MeetingEditForm(skills=skills, partner_name="Vera", statuses=("held",), auto_id="log-%s")
+    assert held.blank_keys is None
+    fresh, reused = _both(held)
+    assert fresh == reused and "When you met" not in reused
+    both = MeetingEditForm(skills=skills, partner_name="Vera", statuses=("held", "cancelled"), auto_id="log-%s")
+    assert 'value="cancelled"' in REUSED.render(Context({"form": both}))
+
+
+class _OtherScheduleForm(MeetingScheduleForm):
+    """Another form of the same name (as in another module), drawing another label."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].label = "Room"
+
+
+_OtherScheduleForm.__qualname__ = MeetingScheduleForm.__qualname__
+
+
+def test_two_form_classes_of_one_name_are_kept_apart(db) -> None:  # type: ignore[no-untyped-def]
+    assert ">Where" in REUSED.render(Context({"form": MeetingScheduleForm(auto_id="same-%s")}))
+    fresh, reused = _both(_OtherScheduleForm(auto_id="same-%s"))
+    assert fresh == reused and ">Room" in reused
+
+
+def test_two_pairs_share_the_skill_list_and_each_sees_its_own_names(db) -> None:  # type: ignore[no-untyped-def]
+    SkillFactory(name="Negotiation")
+    skills = skill_catalogue()
+    pair_forms._drawn.clear()
+    vera = MeetingLogForm(skills=skills, partner_name="Vera", auto_id="log-%s")
+    fresh_vera, reused_vera = _both(vera)
+    kept = dict(pair_forms._drawn)
+    ben = MeetingLogForm(skills=skills, partner_name="Ben", auto_id="log-%s")
+    assert ben.blank_keys is not None and vera.blank_keys is not None
+    assert ben.blank_keys["skills"] == vera.blank_keys["skills"] and ben.blank_keys["skills"] in kept
+    assert REUSED.render(Context({"form": ben})) == DRAWN_EACH_TIME.render(Context({"form": ben}))
+    assert pair_forms._drawn == kept  # Ben's form drew nothing new to keep
+    assert fresh_vera == reused_vera and "not Vera" in reused_vera
+    assert "not Ben" in REUSED.render(Context({"form": ben})) and "Vera" not in REUSED.render(Context({"form": ben}))
+
+    to_vera = [("mentor_to_mentee", "Vera taught Ana"), ("mentee_to_mentor", "Ana taught Vera")]
+    to_ben = [("mentor_to_mentee", "Ben taught Ana"), ("mentee_to_mentor", "Ana taught Ben")]
+    first = KnowledgeTransferForm(skills=skills, directions=to_vera, auto_id="knowledge-%s")
+    REUSED.render(Context({"form": first}))
+    kept = dict(pair_forms._drawn)
+    second = KnowledgeTransferForm(skills=skills, directions=to_ben, auto_id="knowledge-%s")
+    fresh, reused = _both(second)
+    assert fresh == reused and "Ben taught Ana" in reused and "Vera" not in reused
+    assert pair_forms._drawn == kept

@@ -16,7 +16,8 @@ from tests.people.test_views import signed_in
 from tests.relationships.pairing import MENTEE, MENTOR, enrol
 from twofold.accounts.permissions import NotPermitted
 from twofold.matchruns.choice import partner_request
-from twofold.matchruns.services import match_run_publish, match_run_start
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.services import match_run_start
 from twofold.programmes.emails import programme_email_save
 from twofold.programmes.models import Acceptance, EmailKind, Enrolment, MatchingMode, ProgrammeState
 from twofold.relationships.models import Relationship, ReminderSent

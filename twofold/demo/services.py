@@ -17,7 +17,8 @@ from twofold.accounts.models import User
 from twofold.accounts.passwords import DEMO_PASSWORD
 from twofold.accounts.services import user_upsert
 from twofold.demo.history import DemoHistory, demo_programmes_build
-from twofold.matchruns.services import match_run_publish, match_run_start
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.services import match_run_start
 from twofold.people.models import Person
 from twofold.people.selectors import demo_refusal
 

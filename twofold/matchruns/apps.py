@@ -10,7 +10,7 @@ class MatchRunsConfig(AppConfig):
 
     def ready(self) -> None:
         from twofold.matchruns.permissions import register_rules
-        from twofold.matchruns.services import match_runs_release_leavers
+        from twofold.matchruns.review import match_runs_release_leavers
         from twofold.people.leavers import register_leaver_handler
 
         register_leaver_handler("match runs", match_runs_release_leavers)

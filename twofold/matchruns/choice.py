@@ -25,14 +25,7 @@ from twofold.programmes.why_matched import MatchReason, match_reasons
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.models import OPEN_STATES, Relationship
 from twofold.relationships.selectors import PartnerProfile, enrolment_profiles
-from twofold.relationships.services import (
-    PROPOSING_STATES,
-    pair_refusal,
-    participant_refusal,
-    relationship_request,
-    request_limit_refusal,
-    require_participant_choice,
-)
+from twofold.relationships.services import choosing_refusal, pair_refusal, relationship_request, request_limit_refusal
 
 # How many partners a mentee is shown, best first.
 CHOICES_SHOWN = 8
@@ -100,17 +93,6 @@ def _ranking(programme: Programme, enrolment: Enrolment, *, limit: int | None) -
     return _Ranking(pairs=list(ranked), pool=pool, weights=weights)
 
 
-def _closed(programme: Programme, enrolment: Enrolment) -> str:
-    """Why ``enrolment`` cannot choose a partner now, or ''."""
-    if programme.state not in PROPOSING_STATES:
-        return (
-            f"Choosing opens when the programme managers start matching; {programme.name} is "
-            f"{programme.get_state_display().lower()}."
-        )
-    refusal = participant_refusal(programme=programme, enrolment=enrolment)
-    return "" if refusal is None else str(refusal)
-
-
 def partner_choices(*, enrolment: Enrolment, limit: int = CHOICES_SHOWN) -> ChoicePage:
     """The best ``limit`` partners ``enrolment`` (a mentee's, in a participant-choice programme) may
     ask now, best first, each with the reasons and the partner's profile; or why they may not choose.
@@ -125,8 +107,9 @@ def partner_choices(*, enrolment: Enrolment, limit: int = CHOICES_SHOWN) -> Choi
         .select_related("mentor")
         .first()
     )
-    page.closed = _closed(programme, enrolment)
-    if page.closed:
+    closed = choosing_refusal(enrolment=enrolment)
+    if closed is not None:
+        page.closed = closed.message
         return page
     asked_enough = request_limit_refusal(enrolment=enrolment) if page.current is None else None
     page.request_limit = "" if asked_enough is None else asked_enough.message
@@ -175,11 +158,9 @@ def partner_request(
     enrolment = Enrolment.objects.select_related("programme", "person").get(pk=enrolment.pk)
     require(actor, "relationships.request", enrolment)
     programme = enrolment.programme
-    require_participant_choice(programme)
-    closed = _closed(programme, enrolment)
-    if closed:
-        refusal = participant_refusal(programme=programme, enrolment=enrolment)
-        raise refusal if refusal is not None else RelationshipRuleBroken(closed, code="programme_not_matching")
+    closed = choosing_refusal(enrolment=enrolment)
+    if closed is not None:
+        raise closed
     partner = Enrolment.objects.select_related("person").get(pk=partner.pk)
     if partner.programme_id != programme.pk or partner.role != EnrolmentRole.MENTOR:
         raise RelationshipRuleBroken(

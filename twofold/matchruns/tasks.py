@@ -23,7 +23,7 @@ def match_run_publish_task(run_id: int, actor_id: int | None) -> int:
     from twofold.accounts.models import User
     from twofold.accounts.permissions import CommandLineOperator
     from twofold.matchruns.models import MatchRun
-    from twofold.matchruns.services import match_run_publish
+    from twofold.matchruns.publishing import match_run_publish
 
     actor = CommandLineOperator() if actor_id is None else User.objects.get(pk=actor_id)
     return match_run_publish(actor=actor, run=MatchRun.objects.get(pk=run_id)).proposed

@@ -17,19 +17,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from twofold.confirmation import confirmation_page, confirmed
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
+from twofold.matchruns.publishing import match_run_publish_start
+from twofold.matchruns.review import match_run_rerun, proposal_lock, proposal_remove, proposal_swap
 from twofold.matchruns.selectors import match_run_board, run_publication
-from twofold.matchruns.services import (
-    RUN_IN_PROGRESS,
-    MatchRunRuleBroken,
-    match_run_publish_start,
-    match_run_rerun,
-    match_run_start,
-    proposal_lock,
-    proposal_remove,
-    proposal_swap,
-)
+from twofold.matchruns.services import RUN_IN_PROGRESS, MatchRunRuleBroken, match_run_refusal, match_run_start
 from twofold.plain_text import counted
-from twofold.programmes.models import Programme, ProgrammeState
+from twofold.programmes.models import Programme
 from twofold.programmes.views import managed_programme_or_404
 
 
@@ -42,10 +35,17 @@ def _rule_message(error: Exception) -> str:
 def run_list(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     runs = list(programme.match_runs.annotate(pairs=Count("proposals")).order_by("-created_at")[:50])
-    can_run = (
-        programme.state in (ProgrammeState.MATCHING, ProgrammeState.RUNNING) and not programme.is_participant_choice
+    refusal = match_run_refusal(programme)
+    return render(
+        request,
+        "matchruns/runs.html",
+        {
+            "programme": programme,
+            "runs": runs,
+            "can_run": refusal is None,
+            "run_refusal": _rule_message(refusal) if refusal else "",
+        },
     )
-    return render(request, "matchruns/runs.html", {"programme": programme, "runs": runs, "can_run": can_run})
 
 
 @login_required

@@ -24,13 +24,8 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.utils import timezone
 
 from twofold.accounts import permissions
-from twofold.people.import_services import (
-    DeactivationNotConfirmed,
-    ImportNotPermitted,
-    import_upload_discard,
-    import_upload_read,
-    people_import_bytes,
-)
+from twofold.people.import_services import DeactivationNotConfirmed, ImportNotPermitted, people_import_bytes
+from twofold.people.import_uploads import import_upload_discard, import_upload_read
 from twofold.people.import_writes import ImportResult
 from twofold.people.models import ImportJob, ImportJobStatus, ImportRecord
 from twofold.people.tabular import FileRejected
@@ -60,7 +55,7 @@ def import_job_queue(
     confirmed_deactivations: int | None = None,
     allow_mass_deactivation: bool = False,
 ) -> ImportJob:
-    """Queue the import of a waiting file (see :func:`~twofold.people.import_services.import_upload_save`)."""
+    """Queue the import of a waiting file (see :func:`~twofold.people.import_uploads.import_upload_save`)."""
     permissions.authorize(actor, "people.import")
     with transaction.atomic():
         job = ImportJob.objects.create(

@@ -11,11 +11,10 @@ until it is confirmed or cancelled, or for ``IMPORT_UPLOAD_RETENTION_HOURS`` at 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +24,11 @@ from django.utils import timezone
 
 from twofold import audit
 from twofold.accounts import permissions
-from twofold.dates import LATEST_DATE
 from twofold.events import announce
-from twofold.people.bulk import bulk_insert_rows
-from twofold.people.career_events import parse_career_events
 from twofold.people.hris_presets import RESTRICTED_FIELDS, ColumnMapping, resolve_mapping
-from twofold.people.import_writes import CHUNK, ImportResult, NoProgress, Progress, people_plan, people_write
+from twofold.people.import_writes import ImportResult, NoProgress, Progress, people_plan, people_write
 from twofold.people.importing import parse_people
-from twofold.people.leavers import people_deactivate
-from twofold.people.models import CareerEvent, CareerEventKind, ImportKind, ImportOutcome, ImportRecord, Person
-from twofold.people.services import exits_in_effect
+from twofold.people.models import ImportKind, ImportOutcome, ImportRecord
 from twofold.people.tabular import FileRejected, Table, read_file_bytes, read_table_bytes
 
 
@@ -266,174 +260,6 @@ def _people_import_table(
     return result
 
 
-@dataclass
-class EventImportResult:
-    rows: int
-    created: int
-    unchanged: int
-    dry_run: bool = False
-    # Employee ids of the people whose exit took effect (or, on a dry run, would).
-    left: list[str] = field(default_factory=list)
-    # Employee ids of the people with a new exit still to come, which the daily run will apply.
-    leaving_later: list[str] = field(default_factory=list)
-
-
-def career_events_import_file(
-    path: str | Path,
-    *,
-    actor: Any,
-    dry_run: bool = False,
-    confirm_deactivation: ConfirmDeactivation | None = None,
-    allow_mass_deactivation: bool = False,
-    today: date | None = None,
-) -> EventImportResult:
-    """Import career events (employee_id, kind, date, from/to level and title, note) from a file.
-
-    Exits mark people as having left only as the people import's whole-workforce mode does: when
-    ``confirm_deactivation`` accepts their number, and, past ``IMPORT_MAX_DEACTIVATION_PERCENT`` of
-    the active people, only with ``allow_mass_deactivation`` (see :func:`_career_events_add`).
-    """
-    path = Path(path)
-    data = read_file_bytes(path)
-    record = import_record_new(
-        ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile.of(data, name=path.name), dry_run=dry_run
-    )
-    with import_recorded(record):
-        # Before anything is read or compared: the dry run's counts are for those who may import.
-        _require_import_permission(actor)
-        table = read_table_bytes(data, name=path.name)
-        employee_pks = dict(Person.objects.values_list("employee_id", "pk"))
-        events, problems = parse_career_events(table, employee_pks, today=timezone.localdate())
-        if problems:
-            raise FileRejected(problems)
-        return _career_events_add(
-            events,
-            actor=actor,
-            record=record,
-            dry_run=dry_run,
-            confirm=confirm_deactivation,
-            allow_mass=allow_mass_deactivation,
-            today=today,
-        )
-
-
-def career_events_import(
-    events: Iterable[CareerEvent],
-    *,
-    actor: Any,
-    source: str,
-    dry_run: bool = False,
-    confirm_deactivation: ConfirmDeactivation | None = None,
-    allow_mass_deactivation: bool = False,
-    today: date | None = None,
-) -> EventImportResult:
-    """Import events built in memory (the demo's generated history), named ``source`` in the record."""
-    record = import_record_new(ImportKind.CAREER_EVENTS, actor=actor, file=ImportFile(name=source), dry_run=dry_run)
-    with import_recorded(record):
-        _require_import_permission(actor)
-        return _career_events_add(
-            list(events),
-            actor=actor,
-            record=record,
-            dry_run=dry_run,
-            confirm=confirm_deactivation,
-            allow_mass=allow_mass_deactivation,
-            today=today,
-        )
-
-
-def _career_events_add(
-    events: list[CareerEvent],
-    *,
-    actor: Any,
-    record: ImportRecord,
-    dry_run: bool,
-    confirm: ConfirmDeactivation | None,
-    allow_mass: bool,
-    today: date | None,
-) -> EventImportResult:
-    """Add events not already recorded (same person, kind and date); re-importing changes nothing.
-
-    Exits that have come and are each person's latest event mark them as having left, through
-    :func:`~twofold.people.leavers.people_deactivate`, in the same transaction as the events. A new
-    exit dated in the future does so on its day, in the daily run
-    (:func:`~twofold.people.services.people_exits_apply`). Both count towards the confirmation
-    and the limit an import needs to mark people as having left (``_require_deactivation_confirmed``,
-    as for a whole-workforce people import); an import that is not confirmed records nothing.
-    """
-    today = today or timezone.localdate()
-    person_ids = {event.person_id for event in events}
-    known: set[tuple[int, str, date]] = set()
-    ids = sorted(person_ids)
-    for start in range(0, len(ids), CHUNK):
-        known.update(
-            CareerEvent.objects.filter(person_id__in=ids[start : start + CHUNK]).values_list(
-                "person_id", "kind", "effective_date"
-            )
-        )
-    fresh = [event for event in events if (event.person_id, event.kind, event.effective_date) not in known]
-    exits: dict[int, date] = {}
-    for event in events:
-        if event.kind == CareerEventKind.EXIT:
-            exits[event.person_id] = max(event.effective_date, exits.get(event.person_id, event.effective_date))
-    leaving = exits_in_effect(exits, pending=fresh, today=today)
-    # New exits still to come that will be the person's latest event: the daily run applies them.
-    new_exits = {event.person_id for event in fresh if event.kind == CareerEventKind.EXIT}
-    future = {pk: when for pk, when in exits.items() if when > today and pk in new_exits}
-    later = exits_in_effect(future, pending=fresh, today=LATEST_DATE)
-    result = EventImportResult(
-        rows=len(events),
-        created=len(fresh),
-        unchanged=len(events) - len(fresh),
-        dry_run=dry_run,
-        left=sorted(leaving.values()),
-        leaving_later=sorted(later.values()),
-    )
-    if not dry_run:
-        active = Person.objects.filter(active=True).count()
-        _require_deactivation_confirmed(
-            DeactivationPlan(
-                employee_ids=result.left + result.leaving_later,
-                active=active,
-                limit=active * settings.IMPORT_MAX_DEACTIVATION_PERCENT // 100,
-                later=len(result.leaving_later),
-            ),
-            confirm=confirm,
-            allow_mass=allow_mass,
-            question="Are all these exits really meant? Force it only if they are.",
-        )
-    with transaction.atomic():
-        if not dry_run:
-            now = timezone.now()
-            for event in fresh:
-                # An exit whose day has come is applied now; a later one by the daily run.
-                if event.kind == CareerEventKind.EXIT and event.effective_date <= today:
-                    event.applied_at = now
-            # Plain rows (COPY on PostgreSQL): a model instance per INSERT row cost a quarter of
-            # building the demo organisation.
-            bulk_insert_rows(
-                CareerEvent,
-                EVENT_COLUMNS,
-                ([getattr(event, EVENT_ATTRIBUTES.get(name, name)) for name in EVENT_COLUMNS] for event in fresh),
-            )
-            if leaving:
-                people_deactivate(person_ids=list(leaving), actor=actor)
-        import_record_save(record, rows=result.rows, created=result.created, deactivated=len(result.left))
-    return result
-
-
-EVENT_COLUMNS = (
-    "person",
-    "kind",
-    "effective_date",
-    "from_level",
-    "to_level",
-    "from_title",
-    "to_title",
-    "note",
-    "applied_at",
-)
-EVENT_ATTRIBUTES = {"person": "person_id"}
 WHOLE_WORKFORCE = "Is the file really the whole workforce? Force it only if it is."
 MANY_LEAVERS = "Are that many people really leaving? Force it only if they are."
 
@@ -586,68 +412,3 @@ def import_record_save(record: ImportRecord, *, outcome: str | None = None, deta
                 **{count: getattr(record, count) for count in ("rows", "created", "updated", "deactivated")},
             },
         )
-
-
-# --- files waiting on the import page between their check and their confirmation -----------------
-
-
-def import_upload_folder() -> Path:
-    return Path(settings.VAR_DIR) / "imports"
-
-
-def import_upload_save(*, actor: Any, name: str, chunks: Iterable[bytes]) -> Path:
-    """Keep an uploaded file until it is confirmed or cancelled, or has waited too long."""
-    _require_import_permission(actor)
-    folder = import_upload_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{actor.pk}-{secrets.token_urlsafe(12)}{Path(name).suffix.lower()}"
-    with path.open("wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
-    return path
-
-
-def import_upload_read(path: str | Path, *, now: datetime | None = None) -> bytes | None:
-    """A waiting file's bytes, or None when it is gone or has waited too long (it is then deleted)."""
-    waiting = _waiting_file(path)
-    if waiting is None or not waiting.is_file():
-        return None
-    if _waited_too_long(waiting, now=now):
-        waiting.unlink(missing_ok=True)
-        return None
-    return waiting.read_bytes()
-
-
-def import_upload_discard(path: str | Path) -> None:
-    """Delete a waiting file: it was confirmed, cancelled, refused or replaced by another."""
-    waiting = _waiting_file(path)
-    if waiting is not None:
-        waiting.unlink(missing_ok=True)
-
-
-def import_uploads_purge(*, now: datetime | None = None) -> int:
-    """Delete the files nobody confirmed within ``IMPORT_UPLOAD_RETENTION_HOURS``; the daily run calls this.
-
-    An HRIS export holds the whole workforce's personal data: it is kept no longer than the check
-    and its confirmation need. Returns how many files were deleted.
-    """
-    folder = import_upload_folder()
-    if not folder.is_dir():
-        return 0
-    deleted = 0
-    for path in folder.iterdir():
-        if path.is_file() and _waited_too_long(path, now=now):
-            path.unlink(missing_ok=True)
-            deleted += 1
-    return deleted
-
-
-def _waiting_file(path: str | Path) -> Path | None:
-    """``path`` if it is one of the waiting files, never anything elsewhere on disk."""
-    resolved = Path(path).resolve()
-    return resolved if resolved.parent == import_upload_folder().resolve() else None
-
-
-def _waited_too_long(path: Path, *, now: datetime | None) -> bool:
-    saved = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.get_current_timezone())
-    return (now or timezone.now()) - saved > timedelta(hours=settings.IMPORT_UPLOAD_RETENTION_HOURS)

@@ -28,12 +28,10 @@ from twofold.people.import_services import (
     DeactivationNotConfirmed,
     ImportNotPermitted,
     deactivation_plan,
-    import_upload_discard,
-    import_upload_read,
-    import_upload_save,
     people_import_bytes,
 )
 from twofold.people.import_template import COLUMN_GUIDE, template_csv
+from twofold.people.import_uploads import import_upload_discard, import_upload_read, import_upload_save
 from twofold.people.models import ImportJob, Person, PersonSkill, Skill
 from twofold.people.selectors import (
     DirectoryFilters,

@@ -27,16 +27,12 @@ from twofold.programmes.emails import (
     programme_email_test,
     sample_values,
 )
+from twofold.programmes.enrolment_services import enrolment_invite_by_filter, enrolments_add
 from twofold.programmes.forms import PROGRAMME_FORM_FIELDS, EmailWordingForm, InviteForm, PoolFileForm, ProgrammeForm
 from twofold.programmes.models import EmailKind, EnrolmentRole, ProgrammeEmail
 from twofold.programmes.pool_file import pool_file_read
 from twofold.programmes.selectors import InviteFilter, add_candidates, invite_preview
-from twofold.programmes.services import (
-    ProgrammeRuleBroken,
-    enrolment_invite_by_filter,
-    enrolments_add,
-    programme_copy,
-)
+from twofold.programmes.services import ProgrammeRuleBroken, programme_copy
 from twofold.programmes.views import _apply_rule_error, _rule_message, managed_programme_or_404
 from twofold.site_links import request_base_url
 

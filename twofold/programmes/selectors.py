@@ -74,6 +74,8 @@ class EnrolmentIdsByRole(Sequence[int]):
 
     def __getitem__(self, index: int | slice) -> int | list[int]:
         if isinstance(index, int):
+            if index < 0:  # read as a slice, -1 would give nothing and -2 the last row
+                raise IndexError(f"enrolment ids are read from the front, not at {index}")
             return self[index : index + 1][0]
         start, stop, _ = index.indices(len(self))
         ids: list[int] = []
@@ -188,7 +190,7 @@ class InvitePreview:
 
 
 def invite_preview(programme: Programme, role: str, where: InviteFilter) -> InvitePreview:
-    """What :func:`~twofold.programmes.services.enrolment_invite_by_filter` would do now with the same
+    """What :func:`~twofold.programmes.enrolment_services.enrolment_invite_by_filter` would do now with the same
     filter, without writing anything: two queries however many people the filter selects."""
     open_status = dict(
         Enrolment.objects.filter(programme=programme, status__in=OPEN_ENROLMENT).values_list("person_id", "status")

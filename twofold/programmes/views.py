@@ -22,6 +22,12 @@ from twofold.accounts import permissions
 from twofold.confirmation import confirmation_page, confirmed
 from twofold.paging import page_by_ids
 from twofold.people.selectors import directory_filter_options
+from twofold.programmes.enrolment_services import (
+    enrolment_apply,
+    enrolment_approve,
+    enrolment_respond,
+    enrolment_withdraw,
+)
 from twofold.programmes.forms import (
     ApplicationForm,
     InviteForm,
@@ -29,7 +35,6 @@ from twofold.programmes.forms import (
     availability_mask,
 )
 from twofold.programmes.models import (
-    PROGRAMME_TRANSITIONS,
     Enrolment,
     EnrolmentRole,
     EnrolmentStatus,
@@ -38,6 +43,7 @@ from twofold.programmes.models import (
     ProgrammeState,
 )
 from twofold.programmes.selectors import (
+    OPEN_ENROLMENT,
     EnrolmentIdsByRole,
     application_to_decide,
     pool_count,
@@ -47,14 +53,10 @@ from twofold.programmes.selectors import (
     programmes_visible_to,
 )
 from twofold.programmes.services import (
-    OPEN_ENROLMENT,
     ProgrammeRuleBroken,
-    enrolment_apply,
-    enrolment_approve,
-    enrolment_respond,
-    enrolment_withdraw,
     programme_create,
     programme_defaults,
+    programme_next_states,
     programme_transition,
     programme_update,
 )
@@ -87,10 +89,6 @@ NEXT_STEP: dict[str, str] = {
     ProgrammeState.ENROLLING: ProgrammeState.MATCHING,
     ProgrammeState.MATCHING: ProgrammeState.RUNNING,
 }
-
-
-# Running back to matching: a partial re-match by a match run.
-REMATCH = (ProgrammeState.RUNNING, ProgrammeState.MATCHING)
 
 
 def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
@@ -179,10 +177,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
     next_step = NEXT_STEP.get(programme.state)
     transitions = [
-        (state, _transition_label(programme, state), state == next_step)
-        for state in PROGRAMME_TRANSITIONS[programme.state]
-        # A participant-choice programme has no re-match: people keep choosing while it runs.
-        if not (programme.is_participant_choice and (programme.state, state) == REMATCH)
+        (state, _transition_label(programme, state), state == next_step) for state in programme_next_states(programme)
     ]
     # The next step first, closing last.
     transitions.sort(key=lambda row: (not row[2], row[0] == ProgrammeState.CLOSED))

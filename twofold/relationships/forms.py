@@ -67,20 +67,31 @@ def skill_choices(skills: list[Skill]) -> list[tuple[str, list[tuple[int, str]]]
 
 
 class _Reusable(forms.Form):
-    """A form whose blank fields draw the same for the same ``blank_key``, so that the pair's page
-    draws them once per process (``{% form_fields %}``, ``relationships/templatetags/pair_forms.py``).
-    A bound form, or one given initial values or a prefix, has none and is drawn each time."""
+    """A form whose blank fields each draw the same for the same key (``blank_keys``, one per field),
+    so that the pair's page draws each once per process (``{% form_fields %}``,
+    ``relationships/templatetags/pair_forms.py``), shared by every pair whose field draws the same:
+    the skill list, the dearest field, is keyed by the skill catalogue alone. A field showing a
+    name of the pair is drawn each time. A bound form, or one given initial values or a prefix, has
+    no keys and is drawn each time."""
 
-    blank_key: tuple[Any, ...] | None = None
+    blank_keys: dict[str, tuple[Any, ...] | None] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._blank = not self.is_bound and not self.initial and self.prefix is None
 
-    def _reusable(self, *what_it_draws: Any) -> None:
-        """Everything besides the form's class that its blank fields draw (choices, labels, ids)."""
+    def _reusable(self, *whole_form: Any, each_time: tuple[str, ...] = (), **per_field: Any) -> None:
+        """What the blank fields draw besides the form's class, ids and field names: ``whole_form``
+        for every field, ``per_field[name]`` for one field (its choices); the fields ``each_time``
+        (showing the partner's name) are drawn for each form."""
         if self._blank:
-            self.blank_key = (type(self).__qualname__, self.auto_id, *what_it_draws)
+            # The class itself, not its name: two forms of one name in two modules draw differently.
+            self.blank_keys = {
+                name: None
+                if name in each_time
+                else (type(self), self.auto_id, name, *whole_form, *((per_field[name],) if name in per_field else ()))
+                for name in self.fields
+            }
 
 
 def _skills_key(skills: list[Skill]) -> tuple[tuple[int, str, str], ...]:
@@ -121,7 +132,7 @@ class MeetingLogForm(_SkillsMixin):
         self.fields[
             "private_note"
         ].help_text = f"Only you ever see this: not {partner_name}, not the programme managers."
-        self._reusable(partner_name, _skills_key(skills))
+        self._reusable(each_time=("private_note",), skills=_skills_key(skills))
 
     def chosen_skills(self) -> list[Skill]:
         return [self.skills_by_id[pk] for pk in self.cleaned_data["skills"]]
@@ -138,6 +149,9 @@ class MeetingEditForm(MeetingLogForm):
         super().__init__(*args, **kwargs)
         self.fields["starts_at"].label = "When"
         self.fields["status"].choices = [(status, MeetingStatus(status).label) for status in statuses]  # type: ignore[attr-defined]
+        # Never reused: its statuses and label come after MeetingLogForm's key, and the meeting it
+        # edits gives it values anyway.
+        self.blank_keys = None
 
     def changed_start(self, current: datetime) -> datetime | None:
         """The new start, or None when it is the current one to the minute (the form drops seconds)."""
@@ -171,7 +185,7 @@ class KnowledgeTransferForm(_SkillsMixin):
         super().__init__(*args, **kwargs)
         self._set_skills(skills)
         self.fields["direction"].choices = directions  # type: ignore[attr-defined]
-        self._reusable(_skills_key(skills), tuple(directions))
+        self._reusable(each_time=("direction",), skill=_skills_key(skills))
         if directions and not self.is_bound:
             self.initial.setdefault("direction", directions[0][0])
         self.fields["recorded_on"].help_text = "Leave empty for today."

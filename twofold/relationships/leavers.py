@@ -12,8 +12,8 @@ from collections import Counter
 from django.db.models import F, Q
 
 from twofold.people.leavers import Departure, register_leaver_handler
+from twofold.programmes.enrolment_services import enrolments_withdraw_leavers
 from twofold.programmes.models import Enrolment
-from twofold.programmes.services import enrolments_withdraw_leavers
 from twofold.relationships.models import OPEN_STATES, CalendarFeed, Relationship, RelationshipState
 
 

@@ -10,7 +10,7 @@ Each kind has its setting, in days (0 keeps it for good); see docs/security.md, 
   concerns are kept whatever their age.
 
 Files waiting on the import page have their own setting, in hours, and are deleted by the same run
-(:func:`twofold.people.import_services.import_uploads_purge`).
+(:func:`twofold.people.import_uploads.import_uploads_purge`).
 
 Running it again the same day finds nothing more to do: every query skips what is already gone.
 """

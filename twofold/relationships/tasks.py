@@ -13,7 +13,7 @@ from typing import Any
 
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.operations.tasks import DailyBooking, daily_run_book, traced_task
-from twofold.people.import_services import import_uploads_purge
+from twofold.people.import_uploads import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.programmes.emails import invitation_reminders_send
 from twofold.relationships.reminders import reminders_send

@@ -13,19 +13,23 @@ from twofold.api.auth import caller
 from twofold.api.pagination import Page, PageQuery, paginate
 from twofold.api.routers.programmes import managed_programme
 from twofold.api.routers.schemas import ERRORS, Level, Reason
-from twofold.programmes.models import Enrolment, EnrolmentStatus
-from twofold.programmes.permissions import withdrawable_enrolments
-from twofold.programmes.selectors import application_to_decide, enrolments_of, programmes_open_to
-from twofold.programmes.services import (
-    OPEN_ENROLMENT,
-    InviteFilter,
-    ProgrammeRuleBroken,
+from twofold.programmes.enrolment_services import (
     enrolment_apply,
     enrolment_approve,
     enrolment_invite_by_filter,
     enrolment_respond,
     enrolment_withdraw,
 )
+from twofold.programmes.models import Enrolment, EnrolmentStatus
+from twofold.programmes.permissions import withdrawable_enrolments
+from twofold.programmes.selectors import (
+    OPEN_ENROLMENT,
+    InviteFilter,
+    application_to_decide,
+    enrolments_of,
+    programmes_open_to,
+)
+from twofold.programmes.services import ProgrammeRuleBroken
 
 router = Router()
 

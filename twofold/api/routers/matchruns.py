@@ -17,14 +17,10 @@ from twofold.api.routers.programmes import managed_programme
 from twofold.api.routers.relationships import ReasonOut
 from twofold.api.routers.schemas import ERRORS, Id
 from twofold.matchruns.models import MatchRun, Proposal
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.review import proposal_lock, proposal_remove, proposal_swap
 from twofold.matchruns.selectors import run_publication
-from twofold.matchruns.services import (
-    match_run_publish,
-    match_run_start,
-    proposal_lock,
-    proposal_remove,
-    proposal_swap,
-)
+from twofold.matchruns.services import match_run_start
 from twofold.programmes.why_matched import match_reasons
 
 router = Router()

@@ -13,9 +13,14 @@ from twofold.accounts import permissions
 from twofold.api.auth import caller
 from twofold.api.pagination import Page, PageQuery, paginate
 from twofold.api.routers.schemas import ERRORS, Level, SmallCount
-from twofold.programmes.models import PROGRAMME_TRANSITIONS, Programme
+from twofold.programmes.models import Programme
 from twofold.programmes.selectors import programme_pool_counts, programmes_visible_to
-from twofold.programmes.services import programme_create, programme_transition, programme_update
+from twofold.programmes.services import (
+    programme_create,
+    programme_next_states,
+    programme_transition,
+    programme_update,
+)
 
 router = Router()
 
@@ -108,7 +113,7 @@ def managed_programme(user: Any, pk: int) -> Programme:
 def _detail(programme: Programme) -> dict[str, Any]:
     out = ProgrammeOut.from_orm(programme).model_dump()
     out["pool"] = programme_pool_counts(programme)
-    out["next_states"] = list(PROGRAMME_TRANSITIONS.get(programme.state, ()))
+    out["next_states"] = programme_next_states(programme)
     return out
 
 

@@ -14,8 +14,9 @@ from twofold.demo.history.pairs import meetings_and_more
 from twofold.demo.history.recording import OPERATOR, DemoHistory, at, enrol, fresh_skills, weekday
 from twofold.people.models import CareerEvent, CareerEventKind, Person
 from twofold.people.services import career_event_record
+from twofold.programmes.enrolment_services import enrolment_respond
 from twofold.programmes.models import Enrolment, EnrolmentRole, Programme
-from twofold.programmes.services import ProgrammeRuleBroken, enrolment_respond
+from twofold.programmes.services import ProgrammeRuleBroken
 from twofold.relationships import services as life
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.models import Relationship, RelationshipState

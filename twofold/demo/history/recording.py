@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.models import Person, PersonSkill, Skill
+from twofold.programmes.enrolment_services import enrolment_create
 from twofold.programmes.models import EnrolmentRole, Programme, ProgrammeKind
-from twofold.programmes.services import enrolment_create
 
 # Who records the demo's six months of history in the participants' names: the command line.
 OPERATOR = CommandLineOperator()

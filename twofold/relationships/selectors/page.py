@@ -9,7 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from twofold.dates import MOMENT_SPAN
+from twofold.dates import MOMENT_SPAN, date_out_of_range
 from twofold.people.leavers import LEFT_THE_ORGANISATION
 from twofold.people.models import Person, Skill
 from twofold.programmes.models import Programme, ProgrammeKind
@@ -167,7 +167,10 @@ def _pair_meetings(relationship: Relationship) -> QuerySet[Meeting]:
 
 
 def meeting_held_on(*, relationship: Relationship, day: date) -> bool:
-    """Whether a held meeting of the pair is logged on ``day`` (in the current time zone). One query."""
+    """Whether a held meeting of the pair is logged on ``day`` (in the current time zone). One query;
+    none for a day outside the accepted span, where none is kept (and the day after may not exist)."""
+    if date_out_of_range(day, what="the day") is not None:
+        return False
     start = timezone.make_aware(datetime.combine(day, time.min))
     end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
     return (

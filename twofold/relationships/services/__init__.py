@@ -17,14 +17,15 @@ transactions the settings ask for, so the same reads-then-writes are safe there 
 The writes are split along their seams: :mod:`.lifecycle` (proposing, answering, ending, completing,
 nominating), :mod:`.pair_log` (the agreement, meetings, notes, knowledge transfer, advocacy) and
 :mod:`.check_ins` (check-ins and concerns), :mod:`.managing` (what a programme manager does to one
-pair: nudge, end to re-match, pick a partner, extend), on the shared steps of :mod:`.steps`. Callers import
-them from here.
+pair: nudge, end to re-match, pick a partner, extend), :mod:`.choosing` (who may choose a partner now), on
+the shared steps of :mod:`.steps`. Callers import them from here.
 """
 
 from __future__ import annotations
 
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
 from twofold.relationships.services.check_ins import check_in_submit, concern_raise, concern_update
+from twofold.relationships.services.choosing import choosing_refusal, enrolments_choosing
 from twofold.relationships.services.lifecycle import (
     nomination_create,
     pair_refusal,
@@ -81,8 +82,10 @@ __all__ = [
     "agreement_accept",
     "agreement_update",
     "check_in_submit",
+    "choosing_refusal",
     "concern_raise",
     "concern_update",
+    "enrolments_choosing",
     "knowledge_transfer_record",
     "meeting_log",
     "meeting_schedule",

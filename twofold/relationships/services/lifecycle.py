@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from twofold.accounts.permissions import authorize
 from twofold.people.models import Person
-from twofold.programmes import services as programme_services
 from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem, participant_problem
+from twofold.programmes.enrolment_services import enrolment_nominate
+from twofold.programmes.errors import ProgrammeRuleBroken
 from twofold.programmes.models import (
     Acceptance,
     Enrolment,
@@ -108,19 +109,24 @@ def _pair_refusal(
 
 
 def _participant_refusal(
-    *, programme: Programme, enrolment: Enrolment, person: Person
+    *, programme: Programme, enrolment: Enrolment, person: Person, partnered: bool | None = None
 ) -> RelationshipRuleBroken | None:
-    partnered = enrolment.role == EnrolmentRole.MENTEE and bool(partnered_mentees(programme, [enrolment.pk]))
+    if partnered is None:
+        partnered = enrolment.role == EnrolmentRole.MENTEE and bool(partnered_mentees(programme, [enrolment.pk]))
     problem = participant_problem(
         EligibilityRules.of(programme), Candidate.of(person), pool_place(enrolment, partnered=partnered)
     )
     return None if problem is None else RelationshipRuleBroken(problem.message, code=problem.code)
 
 
-def participant_refusal(*, programme: Programme, enrolment: Enrolment) -> RelationshipRuleBroken | None:
+def participant_refusal(
+    *, programme: Programme, enrolment: Enrolment, partnered: bool | None = None
+) -> RelationshipRuleBroken | None:
     """Why this enrolment of ``programme`` may not be paired with anyone now, or None: one person's
-    half of :func:`pair_refusal`, the rule the match-run translation applies to everyone in the pool."""
-    return _participant_refusal(programme=programme, enrolment=enrolment, person=enrolment.person)
+    half of :func:`pair_refusal`, the rule the match-run translation applies to everyone in the pool.
+    ``partnered`` (whether a mentee has an open relationship in the programme) is read here unless
+    the caller read it for many enrolments at once (:func:`~twofold.relationships.pairing.partnered_mentees`)."""
+    return _participant_refusal(programme=programme, enrolment=enrolment, person=enrolment.person, partnered=partnered)
 
 
 def pair_refusal(
@@ -552,7 +558,7 @@ def nomination_create(
 
     Only the mentee of an active or completed reverse-mentoring relationship may, into a
     sponsorship programme still taking candidates (enrolling, matching or running). The candidacy
-    is created by :func:`twofold.programmes.services.enrolment_nominate` with the nominator noted,
+    is created by :func:`twofold.programmes.enrolment_services.enrolment_nominate` with the nominator noted,
     and the nomination records the pathway for later analysis. A person is nominated once per
     programme.
     """
@@ -588,10 +594,10 @@ def nomination_create(
             code="already_nominated",
         )
     try:
-        enrolment = programme_services.enrolment_nominate(
+        enrolment = enrolment_nominate(
             actor=actor, programme=target, person=nominee, nominated_by=nominator, statement=text
         )
-    except programme_services.ProgrammeRuleBroken as error:
+    except ProgrammeRuleBroken as error:
         # One exception family for callers of this service (e.g. already enrolled, not eligible).
         raise RelationshipRuleBroken(str(error), code=error.code) from error
     return Nomination.objects.create(

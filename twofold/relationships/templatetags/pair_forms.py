@@ -4,9 +4,10 @@
 Django draws each widget, and each option of a choice, through templates of its own: the blank
 forms of the pair's page (logging and scheduling a meeting, the skill that moved, a check-in, a
 concern, the ending) took about a fifth of the page's CPU, drawing the same HTML for every request.
-A blank form that says what its fields depend on (``blank_key``, see ``twofold.relationships.forms``)
-is drawn once per process and reused; any other form (bound, with errors or initial values) is
-drawn each time.
+A blank form says what each of its fields depends on (``blank_keys``, see
+``twofold.relationships.forms``): each field is drawn once per process and reused by every form
+whose field has that key (the skill list by every pair); a field without a key, and any other form
+(bound, with errors or initial values), is drawn each time.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 FIELD_TEMPLATE = "relationships/partials/form_field.html"
-# Blank forms differ by partner name and skill catalogue: a bound on what one process keeps.
+# Blank fields differ by form, ids and skill catalogue, not by pair: a bound on what one process keeps.
 _KEPT = 512
-_drawn: dict[tuple[Any, ...], SafeString] = {}
+_drawn: dict[tuple[Any, ...], str] = {}
 
 
 def _draw(form: forms.Form) -> SafeString:
@@ -33,12 +34,21 @@ def _draw(form: forms.Form) -> SafeString:
 
 @register.simple_tag
 def form_fields(form: forms.Form) -> SafeString:
-    key = getattr(form, "blank_key", None)
-    if key is None:
+    keys = getattr(form, "blank_keys", None)
+    if keys is None:
         return _draw(form)
-    drawn = _drawn.get(key)
-    if drawn is None:
-        if len(_drawn) >= _KEPT:
-            _drawn.clear()
-        drawn = _drawn[key] = _draw(form)
-    return drawn
+    field_template = get_template(FIELD_TEMPLATE)
+    parts: list[str] = []
+    for field in form:
+        key = keys.get(field.name)
+        if key is None:
+            parts.append(field_template.render({"field": field}))
+            continue
+        drawn = _drawn.get(key)
+        if drawn is None:
+            if len(_drawn) >= _KEPT:
+                _drawn.clear()
+            drawn = _drawn[key] = field_template.render({"field": field})
+        parts.append(drawn)
+    # Safe: each part is the field template's output, escaped as it drew it.
+    return mark_safe("".join(parts))

@@ -10,40 +10,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from twofold.people.models import Person
-from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus
+from twofold.programmes.models import EnrolmentStatus
 from twofold.programmes.selectors import approvals_awaiting, enrolments_of, programmes_open_to
 from twofold.relationships.calendar import calendar_feed_for, calendar_feed_rotate, person_calendar
 from twofold.relationships.links import calendar_feed_link
-from twofold.relationships.models import OPEN_STATES, CalendarFeed, Relationship
+from twofold.relationships.models import CalendarFeed
 from twofold.relationships.progress import progress_of
 from twofold.relationships.selectors import (
     relationships_of_person,
 )
-from twofold.relationships.services import PROPOSING_STATES
+from twofold.relationships.services import enrolments_choosing
 from twofold.relationships.views.page import _whole_page_done
 
 # --- my programmes ---------------------------------------------------------------------------------
-
-
-def choosing_partner(enrolments: list[Enrolment]) -> list[Enrolment]:
-    """The person's mentee enrolments in the pool of participant-choice programmes that are matching or
-    running, without an open request or partner there: where they may choose one now. One query."""
-    candidates = [
-        enrolment
-        for enrolment in enrolments
-        if enrolment.programme.is_participant_choice
-        and enrolment.role == EnrolmentRole.MENTEE
-        and enrolment.status == EnrolmentStatus.ACTIVE
-        and enrolment.programme.state in PROPOSING_STATES
-    ]
-    if not candidates:
-        return []
-    taken = set(
-        Relationship.objects.filter(
-            mentee_enrolment__in=[enrolment.pk for enrolment in candidates], state__in=OPEN_STATES
-        ).values_list("mentee_enrolment_id", flat=True)
-    )
-    return [enrolment for enrolment in candidates if enrolment.pk not in taken]
 
 
 @login_required
@@ -65,7 +44,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
             "enrolments": [e for e in enrolments if e.status != EnrolmentStatus.INVITED],
             "offers": programmes_open_to(person),
             "approvals": approvals_awaiting(request.user),
-            "choosing": choosing_partner(enrolments),
+            "choosing": enrolments_choosing(actor=request.user, enrolments=enrolments),
             "relationships": relationships,
             "progress": progress_of(person),
             "calendar_feed_url": calendar_feed_link(calendar_feed_for(person).token),

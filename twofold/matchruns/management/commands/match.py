@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Unmatched
+from twofold.matchruns.publishing import match_run_publish
 from twofold.matchruns.selectors import fairness_lines, run_publication
-from twofold.matchruns.services import MatchRunRuleBroken, match_run_publish, match_run_start
+from twofold.matchruns.services import MatchRunRuleBroken, match_run_start
 from twofold.plain_text import counted
 from twofold.programmes.management.commands.programme import find_programme
 

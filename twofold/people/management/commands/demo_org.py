@@ -8,8 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.accounts.permissions import CommandLineOperator
+from twofold.people.career_event_imports import career_events_import
 from twofold.people.demo import generate_organisation, organisation_table
-from twofold.people.import_services import career_events_import, people_import_table
+from twofold.people.import_services import people_import_table
 from twofold.people.models import CareerEvent, Person
 from twofold.people.selectors import demo_refusal
 from twofold.people.services import directory_clear, people_mark_generated, skills_ensure

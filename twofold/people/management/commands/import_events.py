@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.accounts.permissions import CommandLineOperator
-from twofold.people.import_services import DeactivationNotConfirmed, career_events_import_file
+from twofold.people.career_event_imports import career_events_import_file
+from twofold.people.import_services import DeactivationNotConfirmed
 from twofold.people.management.commands.import_people import (
     add_deactivation_arguments,
     deactivation_confirmer,

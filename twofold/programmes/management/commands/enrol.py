@@ -8,14 +8,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.models import Person
+from twofold.programmes.enrolment_services import enrolment_create, enrolment_invite_by_filter
 from twofold.programmes.management.commands.programme import find_programme
 from twofold.programmes.models import EnrolmentStatus
-from twofold.programmes.services import (
-    InviteFilter,
-    ProgrammeRuleBroken,
-    enrolment_create,
-    enrolment_invite_by_filter,
-)
+from twofold.programmes.selectors import InviteFilter
+from twofold.programmes.services import ProgrammeRuleBroken
 
 ROLES = {"mentor": "mentor", "sponsor": "mentor", "mentee": "mentee", "protege": "mentee", "protégé": "mentee"}
 
@@ -87,7 +84,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  not eligible: {person.employee_id} {person.name}: {reason}")
 
     def _accept_all(self, enrolments: list[Any]) -> None:
-        from twofold.programmes.services import enrolment_respond
+        from twofold.programmes.enrolment_services import enrolment_respond
 
         for enrolment in enrolments:
             enrolment_respond(actor=self.operator, enrolment=enrolment, accept=True)

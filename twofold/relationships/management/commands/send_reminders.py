@@ -10,7 +10,7 @@ from django.utils import dateformat, timezone
 
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.dates import date_out_of_range
-from twofold.people.import_services import import_uploads_purge
+from twofold.people.import_uploads import import_uploads_purge
 from twofold.people.services import people_exits_apply
 from twofold.plain_text import counted
 from twofold.programmes.emails import invitation_reminders_due, invitation_reminders_send
