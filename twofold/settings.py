@@ -55,6 +55,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _postgres_binding_options(options: dict[str, str]) -> dict[str, object]:
+    """Server-side binding and prepared statements for PostgreSQL (docs/operations.md, "Prepared statements").
+
+    Django merges parameters into the SQL text by default, so PostgreSQL plans every query afresh; the
+    pages' queries cost more to plan than to run. With server-side binding psycopg sends the parameters
+    apart and prepares a statement once a connection has run it ``prepare_threshold`` times, so a
+    persistent connection plans each of the pages' queries once. Off behind pgbouncer in transaction
+    pooling mode, where the next transaction may land on a server connection without the statement.
+    """
+    if not env_bool("DATABASE_SERVER_SIDE_BINDING", default=True):
+        return {}
+    threshold = options.get("prepare_threshold", "5")
+    try:
+        prepare_threshold = int(threshold)
+    except ValueError:
+        raise ImproperlyConfigured(f"DATABASE_URL's prepare_threshold={threshold!r} is not a whole number") from None
+    return {"server_side_binding": True, "prepare_threshold": prepare_threshold}
+
+
 def database_from_url(url: str) -> dict[str, object]:
     """Translate ``sqlite:///path`` or ``postgres://user:pass@host:port/name?opt=v`` into Django's form."""
     parts = urlsplit(url)
@@ -89,7 +108,7 @@ def database_from_url(url: str) -> dict[str, object]:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": options,
+            "OPTIONS": {**options, **_postgres_binding_options(options)},
         }
     raise ImproperlyConfigured(f"DATABASE_URL scheme {scheme!r} is not supported; use sqlite:/// or postgres://")
 

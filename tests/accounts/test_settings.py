@@ -25,7 +25,8 @@ def run_twofold(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Comple
     )
 
 
-def test_database_urls() -> None:
+def test_database_urls(monkeypatch) -> None:
+    monkeypatch.delenv("DATABASE_SERVER_SIDE_BINDING", raising=False)
     assert database_from_url("sqlite:///var/x.sqlite3")["NAME"] == "var/x.sqlite3"
     assert database_from_url("sqlite:////abs/x.sqlite3")["NAME"] == "/abs/x.sqlite3"
     postgres = database_from_url("postgres://app:s%40cret@db.internal:6543/people?sslmode=require")
@@ -44,12 +45,45 @@ def test_database_urls() -> None:
         "db.internal",
         "6543",
     )
-    assert postgres["OPTIONS"] == {"sslmode": "require", "connect_timeout": "10"}
-    assert database_from_url("postgres://db/x?connect_timeout=3")["OPTIONS"] == {"connect_timeout": "3"}
+    binding = {"server_side_binding": True, "prepare_threshold": 5}
+    assert postgres["OPTIONS"] == {"sslmode": "require", "connect_timeout": "10", **binding}
+    assert database_from_url("postgres://db/x?connect_timeout=3")["OPTIONS"] == {"connect_timeout": "3", **binding}
     from django.core.exceptions import ImproperlyConfigured
 
     with pytest.raises(ImproperlyConfigured, match="scheme 'mysql' is not supported"):
         database_from_url("mysql://x@y/z")
+
+
+def test_server_side_binding_is_a_setting(monkeypatch) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    options = database_from_url("postgres://db/x?prepare_threshold=0")["OPTIONS"]
+    assert (options["server_side_binding"], options["prepare_threshold"]) == (True, 0)
+    with pytest.raises(ImproperlyConfigured, match="prepare_threshold"):
+        database_from_url("postgres://db/x?prepare_threshold=soon")
+    # Behind PgBouncer in transaction pooling mode: parameters in the SQL text, nothing prepared.
+    monkeypatch.setenv("DATABASE_SERVER_SIDE_BINDING", "0")
+    assert database_from_url("postgres://db/x")["OPTIONS"] == {"connect_timeout": "10"}
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_a_repeated_query() -> None:
+    from django.db import connection
+
+    from twofold.accounts.models import User
+
+    if connection.vendor != "postgresql" or not connection.features.uses_server_side_binding:
+        pytest.skip("prepared statements are a PostgreSQL connection's, with server-side binding on")
+    for _ in range(6):
+        list(User.objects.filter(username="nobody-prepared"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%nobody%"])
+        assert cursor.fetchone()[0] == 0  # the parameter is bound apart, never part of the statement
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f"%{User._meta.db_table}%username%"],
+        )
+        assert cursor.fetchone()[0] >= 1
 
 
 def test_demo_mode_generates_and_keeps_a_secret_key(tmp_path) -> None:

@@ -117,7 +117,7 @@ def test_a_publication_whose_worker_died_is_finished_by_the_retry_without_a_pair
                 env,
                 "from twofold.accounts.permissions import CommandLineOperator\n"
                 "from twofold.matchruns.models import MatchRun\n"
-                "from twofold.matchruns.services import match_run_publish_start\n"
+                "from twofold.matchruns.publishing import match_run_publish_start\n"
                 f"run = match_run_publish_start(actor=CommandLineOperator(), run=MatchRun.objects.get(pk={ready.pk}), "
                 "background=True)\n"
                 "print('status', run.status)\n",
@@ -315,7 +315,7 @@ def test_a_publication_whose_database_connection_dropped_keeps_each_pair_whole_a
                 env,
                 "from twofold.accounts.permissions import CommandLineOperator\n"
                 "from twofold.matchruns.models import MatchRun\n"
-                "from twofold.matchruns.services import match_run_publish_start\n"
+                "from twofold.matchruns.publishing import match_run_publish_start\n"
                 f"match_run_publish_start(actor=CommandLineOperator(), run=MatchRun.objects.get(pk={ready.pk}), "
                 "background=True)\n",
             )
