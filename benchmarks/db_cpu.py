@@ -33,31 +33,10 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
-    from django.test import Client
-    from page_costs import PAGES
-
-    from twofold.accounts.models import User
-    from twofold.accounts.permissions import CommandLineOperator
-    from twofold.accounts.tokens import issue_token
-    from twofold.demo.services import demo_accounts_ensure
-    from twofold.programmes.models import Programme
+    from page_costs import PAGES, signed_in_clients
 
     N = int(sys.argv[1]) if len(sys.argv) > 1 else 30
-    if not User.objects.filter(username="manager").exists():
-        demo_accounts_ensure(password="bench-password-123")
-    manager = User.objects.get(username="manager")
-    programmes = list(Programme.objects.order_by("pk")[:2])
-    for p in programmes:
-        p.managers.add(manager)
-    _, raw = issue_token(
-        actor=CommandLineOperator(), user=manager, name="pgprep", scopes=["people:read"], kind="service"
-    )
-    clients = {"token": Client(HTTP_AUTHORIZATION=f"Bearer {raw}")}
-    for u in ("manager", "executive"):
-        clients[u] = Client()
-        clients[u].force_login(User.objects.get(username=u))
-    first = clients["token"].get("/api/v1/people?limit=50").json()
-    fill = {"programme": programmes[0].pk, "second": programmes[1].pk, "cursor": first.get("next_cursor", "")}
+    clients, fill = signed_in_clients("prepared statements")
 
     stats = {"q": 0, "wall": 0.0}
 

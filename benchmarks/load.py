@@ -175,10 +175,32 @@ class Sampler:
         return {
             "web": seconds([self.serve, *self.serve.children(recursive=True)]),
             "worker": seconds([self.worker, *self.worker.children(recursive=True)]),
-            # Every PostgreSQL process on the machine (its connections' backends live as long as
-            # the web processes keep their connections): on a quiet machine, the run's database.
-            "postgres": seconds(self._postgres()),
+            # Every PostgreSQL process on the machine: on a quiet machine, the run's database.
+            # Backends come and go with the web processes' connections, so each one's time is
+            # followed while it lives (see _sample_postgres), not summed over those alive now.
+            "postgres": self._postgres_seconds(),
         }
+
+    def _sample_postgres(self) -> None:
+        """Note each PostgreSQL process's processor seconds so far; the first sight of a process
+        started before the run is its baseline, one started since counts from zero."""
+        import psutil
+
+        baseline = not hasattr(self, "postgres_seen")
+        if baseline:
+            self.postgres_seen: dict[int, list[float]] = {}
+        for process in self._postgres():
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            used = times.user + times.system
+            first, _ = self.postgres_seen.get(process.pid, (used if baseline else 0.0, used))
+            self.postgres_seen[process.pid] = [first, used]
+
+    def _postgres_seconds(self) -> float:
+        self._sample_postgres()
+        return sum(last - first for first, last in self.postgres_seen.values())
 
     @staticmethod
     def _postgres() -> list[Any]:
@@ -194,6 +216,7 @@ class Sampler:
         import psutil
 
         while not self._stop.wait(1.0):
+            self._sample_postgres()
             for process in self._web():
                 try:
                     rss = process.memory_info().rss

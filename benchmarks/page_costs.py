@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,6 +40,35 @@ PAGES = [
     ("token", "/api/v1/people?limit=50&cursor={cursor}"),
     ("executive", "/insights/"),
 ]
+
+
+def signed_in_clients(token_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The load mix's viewers as test clients (the manager and the executive signed in, an API
+    client with a service token; the sign-ins made if missing) and the values that fill PAGES."""
+    from django.test import Client
+
+    from twofold.accounts.models import User
+    from twofold.accounts.permissions import CommandLineOperator
+    from twofold.accounts.tokens import issue_token
+    from twofold.demo.services import demo_accounts_ensure
+    from twofold.programmes.models import Programme
+
+    if not User.objects.filter(username="manager").exists():
+        demo_accounts_ensure(password="bench-password-123")
+    manager = User.objects.get(username="manager")
+    programmes = list(Programme.objects.order_by("pk")[:2])
+    for programme in programmes:
+        programme.managers.add(manager)
+    _, raw = issue_token(
+        actor=CommandLineOperator(), user=manager, name=token_name, scopes=["people:read"], kind="service"
+    )
+    clients: dict[str, Any] = {"token": Client(HTTP_AUTHORIZATION=f"Bearer {raw}")}
+    for username in ("manager", "executive"):
+        clients[username] = Client()
+        clients[username].force_login(User.objects.get(username=username))
+    first = clients["token"].get("/api/v1/people?limit=50").json()
+    fill = {"programme": programmes[0].pk, "second": programmes[1].pk, "cursor": first.get("next_cursor", "")}
+    return clients, fill
 
 
 def main() -> None:
@@ -57,30 +87,9 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from twofold.accounts.models import User
-    from twofold.accounts.permissions import CommandLineOperator
-    from twofold.accounts.tokens import issue_token
-    from twofold.demo.services import demo_accounts_ensure
-    from twofold.programmes.models import Programme
-
-    if not User.objects.filter(username="manager").exists():
-        demo_accounts_ensure(password="bench-password-123")
-    manager = User.objects.get(username="manager")
-    programmes = list(Programme.objects.order_by("pk")[:2])
-    for programme in programmes:
-        programme.managers.add(manager)
-    _, raw = issue_token(
-        actor=CommandLineOperator(), user=manager, name="page costs", scopes=["people:read"], kind="service"
-    )
-    clients = {"token": Client(HTTP_AUTHORIZATION=f"Bearer {raw}")}
-    for username in ("manager", "executive"):
-        clients[username] = Client()
-        clients[username].force_login(User.objects.get(username=username))
-    first = clients["token"].get("/api/v1/people?limit=50").json()
-    fill = {"programme": programmes[0].pk, "second": programmes[1].pk, "cursor": first.get("next_cursor", "")}
+    clients, fill = signed_in_clients("page costs")
 
     results = {}
     for who, pattern in PAGES:
