@@ -112,6 +112,10 @@ def busy_response(message: str = DatabaseBusy.message) -> HttpResponse:
         f"<body><main><h1>Nothing was saved: try again</h1>\n<p>{escape(message)}</p>\n"
         "<p>Go back to keep what you entered, and save again.</p></main></body></html>\n"
     )
+    return _try_again_later(page)
+
+
+def _try_again_later(page: str) -> HttpResponse:
     response = HttpResponse(page, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
@@ -132,10 +136,11 @@ def database_unavailable(error: BaseException | None) -> bool:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Django's ``handler500``: 503 when the database was out of reach, Django's 500 page otherwise."""
-    if database_unavailable(sys.exc_info()[1]):
-        response = HttpResponse(UNAVAILABLE_PAGE, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        response["Cache-Control"] = "no-store"
-        return response
+    """Django's ``handler500``: 503 when the database was busy (a write that lost, a lock not had in
+    time: "nothing was saved, try again") or out of reach, Django's 500 page otherwise."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseBusy) or (isinstance(error, OperationalError) and _sqlstate(error) in BUSY_STATES):
+        return busy_response()
+    if database_unavailable(error):
+        return _try_again_later(UNAVAILABLE_PAGE)
     return defaults.server_error(request)
