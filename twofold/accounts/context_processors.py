@@ -70,8 +70,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     links = []
     if user.person_id:
         links.append(NavLink("My programmes", url("relationships:mine"), shown.get("url_name") == "mine"))
-        own_profile = shown.get("url_name") == "person" and match is not None
-        own_profile = own_profile and match.kwargs.get("pk") == user.person_id
+        own_profile = match is not None and match.url_name == "person" and match.kwargs.get("pk") == user.person_id
         links.append(NavLink("My profile", reverse("people:person", args=[user.person_id]), own_profile))
     decided: dict[str, bool] = {}
     for label, action, name, (part, value) in LINKS:
