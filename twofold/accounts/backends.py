@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import HttpRequest
 
 from twofold.accounts.passwords import is_demo_password
+from twofold.accounts.sessions import account_read_with_session
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ class PasswordBackend(ModelBackend):
             )
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in account: the one read with the request's session row when it is that one
+        (no second query), else read by its id; either way refused when it may not sign in."""
+        account = account_read_with_session(user_id)
+        if account is None:
+            return super().get_user(user_id)
+        return account if self.user_can_authenticate(account) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         """ModelBackend's answer (the account's own grants and its groups'), in one plain query.
