@@ -19,6 +19,16 @@ from twofold.accounts.sessions import account_read_with_session
 logger = logging.getLogger(__name__)
 
 
+def session_user(backend: Any, user_id: Any) -> Any:
+    """A backend's ``get_user`` (Django's ``ModelBackend.get_user``, which refuses accounts that may
+    not sign in): the account read with the request's session row when it is that one, with no
+    second query; else read by its id."""
+    account = account_read_with_session(user_id)
+    if account is None:
+        return ModelBackend.get_user(backend, user_id)
+    return account if backend.user_can_authenticate(account) else None
+
+
 class PasswordBackend(ModelBackend):
     """Django's username-and-password check, which never accepts the demo password in production, and
     no password at all when single sign-on hides them (``OIDC_HIDE_PASSWORDS``).
@@ -42,13 +52,7 @@ class PasswordBackend(ModelBackend):
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
-    def get_user(self, user_id: Any) -> Any:
-        """The signed-in account: the one read with the request's session row when it is that one
-        (no second query), else read by its id; either way refused when it may not sign in."""
-        account = account_read_with_session(user_id)
-        if account is None:
-            return super().get_user(user_id)
-        return account if self.user_can_authenticate(account) else None
+    get_user = session_user
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         """ModelBackend's answer (the account's own grants and its groups'), in one plain query.
