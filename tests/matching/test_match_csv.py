@@ -141,6 +141,26 @@ def test_skill_lists_with_semicolons_in_a_comma_separated_file_keep_the_commas_a
     assert outcome.rows == 4 and outcome.ignored_columns == ["email"]
 
 
+@pytest.mark.parametrize(
+    ("manager_rows", "broken"),
+    [
+        (["e,boss,mentee,8,"], (4, "manager_id")),  # a manager who is not in the file
+        (["e,f,mentee,8,", "f,e,,7,"], (4, "manager_id")),  # a loop of managers
+    ],
+)
+def test_a_broken_reporting_line_and_too_many_slots_are_named_in_one_run(tmp_path, manager_rows, broken):
+    slots = ";".join(f"slot{number}" for number in range(65))
+    path = tmp_path / "people.csv"
+    rows = ["employee_id,manager_id,role,level,availability", "ceo,,,10,", f"m,ceo,mentor,1,{slots}", *manager_rows]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
+    problems = rejected.value.problems
+    assert [(problem.row, problem.column) for problem in problems] == [(None, None), broken]
+    assert "65" in problems[0].message
+    assert not (tmp_path / "p.csv").exists()
+
+
 def test_a_level_beyond_any_organisation_is_refused_at_its_row_not_a_crash(tmp_path):
     rows = [*PEOPLE[:4], "creator,vp-ops,mentor,100000000000000000000,Ops,Nairobi,,Video:4,,,c@x"]
     with pytest.raises(FileRejected) as rejected:

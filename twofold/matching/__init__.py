@@ -47,7 +47,7 @@ from twofold.matching.policy import (
     default_policy,
     policy_from_mapping,
 )
-from twofold.matching.roster import PersonRecord, Roster, RosterError, build_problem
+from twofold.matching.roster import PersonRecord, Roster, RosterError, build_problem, roster_problems
 from twofold.matching.stable import StableMatching, blocking_pairs, is_stable, preferences_from_scores, stable_match
 from twofold.matching.tree import ReportingTree, TreeError
 
@@ -85,5 +85,6 @@ __all__ = [
     "preferences_from_scores",
     "rank_partners",
     "rematch",
+    "roster_problems",
     "stable_match",
 ]
