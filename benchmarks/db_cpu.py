@@ -1,19 +1,26 @@
 """Benchmark: the PostgreSQL backend's CPU for the load mix's pages, with or without prepared statements.
 
-Renders each page of ``page_costs.PAGES`` N times (default 30) in one process and reads the CPU of
-the PostgreSQL backend serving the connection from ``/proc/<pid>/stat`` (the server on this machine),
-besides the queries' time as the client saw it and this process's CPU. With server-side binding
-it then counts the prepared statements and their generic and custom plans; without it, the planning
-and execution time (EXPLAIN ANALYZE) of one request of each page. For a copy of the scale database:
+Renders each page of ``page_costs.PAGES`` ``--requests`` times (default 30) in one process and reads
+the CPU of the PostgreSQL backend serving the connection from ``/proc/<pid>/stat`` (the server on this
+machine), besides the queries' time as the client saw it and this process's CPU. With server-side
+binding it then counts the prepared statements and their generic and custom plans; without it, the
+planning and execution time (EXPLAIN ANALYZE, the fastest of three) of one request of each page.
+Prints JSON. For a copy of the scale database (it adds the load mix's sign-ins and a service token,
+so never point it at a database that matters):
 
-    DATABASE_SERVER_SIDE_BINDING=0 DATABASE_URL=postgres://.../tw_copy python benchmarks/db_cpu.py 30
-    DATABASE_SERVER_SIDE_BINDING=1 DATABASE_URL=postgres://.../tw_copy python benchmarks/db_cpu.py 30
+    DATABASE_SERVER_SIDE_BINDING=0 DATABASE_URL=postgres://.../tw_copy python benchmarks/db_cpu.py --requests 30
+    DATABASE_SERVER_SIDE_BINDING=1 DATABASE_URL=postgres://.../tw_copy python benchmarks/db_cpu.py --requests 30
 """
 
+from __future__ import annotations
+
+import argparse
+import json
 import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,6 +35,12 @@ def backend_ticks(pid: int) -> int:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=30, help="requests of each page (after two warm-ups)")
+    options = parser.parse_args()
+    if options.requests < 1:
+        parser.error("--requests must be at least 1")
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
     import django
 
@@ -35,94 +48,103 @@ def main() -> None:
     from django.db import connection
     from page_costs import PAGES, signed_in_clients
 
-    N = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    if connection.vendor != "postgresql":
+        parser.error("this benchmark reads the PostgreSQL backend's CPU: set DATABASE_URL to a PostgreSQL copy")
+    n = options.requests
     clients, fill = signed_in_clients("prepared statements")
+    stats = {"queries": 0, "seconds": 0.0}
 
-    stats = {"q": 0, "wall": 0.0}
-
-    def wrapper(execute, sql, params, many, context):
-        t = time.perf_counter()
+    def wrapper(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            stats["wall"] += time.perf_counter() - t
-            stats["q"] += 1
+            stats["seconds"] += time.perf_counter() - started
+            stats["queries"] += 1
 
-    with connection.cursor() as c:
-        c.execute("SELECT pg_backend_pid()")
-        pid = c.fetchone()[0]
-    print(
-        "server_side_binding:",
-        connection.settings_dict["OPTIONS"].get("server_side_binding"),
-        "cursor:",
-        type(connection.connection.cursor()).__name__,
-        "pid",
-        pid,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
     tick = os.sysconf("SC_CLK_TCK")
-    total = {"q": 0, "wall": 0.0, "be": 0, "cpu": 0.0}
+    pages: dict[str, dict[str, float]] = {}
+    total = {"queries": 0.0, "seconds": 0.0, "backend_ms": 0.0, "django_ms": 0.0}
     with connection.execute_wrapper(wrapper):
         for who, pattern in PAGES:
             url = pattern.format(**fill)
             for _ in range(2):
                 assert clients[who].get(url).status_code == 200, url
-            stats.update(q=0, wall=0.0)
-            b0 = backend_ticks(pid)
-            c0 = time.process_time()
-            for _ in range(N):
-                r = clients[who].get(url)
-                assert r.status_code == 200
-            be = (backend_ticks(pid) - b0) * 1000 / tick
-            cpu = (time.process_time() - c0) * 1000
-            assert connection.connection.info.backend_pid == pid
-            print(
-                f"{url:45s} q/req={stats['q'] / N:5.1f} query_wall/req={stats['wall'] * 1000 / N:7.2f}ms "
-                f"backendCPU/req={be / N:6.2f}ms djangoCPU/req={cpu / N:6.1f}ms"
-            )
-            total["q"] += stats["q"]
-            total["wall"] += stats["wall"]
-            total["be"] += be
-            total["cpu"] += cpu
-    n = N * len(PAGES)
-    print(
-        f"TOTAL per request: q={total['q'] / n:.1f} query_wall={total['wall'] * 1000 / n:.2f}ms "
-        f"backendCPU={total['be'] / n:.2f}ms djangoCPU={total['cpu'] / n:.1f}ms"
-    )
+            stats.update(queries=0, seconds=0.0)
+            ticks_before = backend_ticks(pid)
+            cpu_before = time.process_time()
+            for _ in range(n):
+                assert clients[who].get(url).status_code == 200, url
+            backend_ms = (backend_ticks(pid) - ticks_before) * 1000 / tick
+            django_ms = (time.process_time() - cpu_before) * 1000
+            assert connection.connection.info.backend_pid == pid, "the connection changed during the run"
+            pages[url] = {
+                "queries_per_request": round(stats["queries"] / n, 1),
+                "query_ms_client_per_request": round(stats["seconds"] * 1000 / n, 2),
+                "backend_cpu_ms_per_request": round(backend_ms / n, 2),
+                "django_cpu_ms_per_request": round(django_ms / n, 1),
+            }
+            total["queries"] += stats["queries"]
+            total["seconds"] += stats["seconds"]
+            total["backend_ms"] += backend_ms
+            total["django_ms"] += django_ms
+    requests = n * len(PAGES)
+    result: dict[str, Any] = {
+        "benchmark": "db_cpu",
+        "server_side_binding": bool(connection.features.uses_server_side_binding),
+        "requests_per_page": n,
+        "pages": pages,
+        "per_request": {
+            "queries": round(total["queries"] / requests, 1),
+            "query_ms_client": round(total["seconds"] * 1000 / requests, 2),
+            "backend_cpu_ms": round(total["backend_ms"] / requests, 2),
+            "django_cpu_ms": round(total["django_ms"] / requests, 1),
+        },
+    }
 
-    with connection.cursor() as c:
+    with connection.cursor() as cursor:
         if connection.features.uses_server_side_binding:
-            c.execute("SELECT count(*), sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements")
-            print("prepared statements, generic plans, custom plans:", c.fetchone())
-            c.execute(
+            cursor.execute("SELECT count(*), sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements")
+            count, generic, custom = cursor.fetchone()
+            cursor.execute(
                 "SELECT generic_plans, custom_plans, left(statement, 110) FROM pg_prepared_statements "
                 "WHERE custom_plans > 5 ORDER BY custom_plans DESC LIMIT 8"
             )
-            for row in c.fetchall():
-                print("   replanned each time:", row)
+            result["prepared_statements"] = {
+                "count": count,
+                "generic_plans": int(generic or 0),
+                "custom_plans": int(custom or 0),
+                "replanned_each_time": [
+                    {"generic_plans": g, "custom_plans": c, "statement": s} for g, c, s in cursor.fetchall()
+                ],
+            }
         else:
             from django.test.utils import CaptureQueriesContext
 
-            plan_ms = exec_ms = 0.0
+            plans: dict[str, dict[str, float]] = {}
             for who, pattern in PAGES:
                 url = pattern.format(**fill)
-                with CaptureQueriesContext(connection) as cap:
+                with CaptureQueriesContext(connection) as captured:
                     clients[who].get(url)
-                p = e = 0.0
-                for q in cap.captured_queries:
-                    if not q["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
+                planning = execution = 0.0
+                for query in captured.captured_queries:
+                    if not query["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
                         continue
-                    best = None
+                    best: tuple[float, float] | None = None
                     for _ in range(3):
-                        c.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q["sql"])
-                        plan = c.fetchone()[0][0]
+                        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+                        plan = cursor.fetchone()[0][0]
                         if best is None or plan["Planning Time"] < best[0]:
                             best = (plan["Planning Time"], plan["Execution Time"])
-                    p += best[0]
-                    e += best[1]
-                print(f"{url:45s} planning={p:6.2f}ms execution={e:6.2f}ms")
-                plan_ms += p
-                exec_ms += e
-            print(f"ALL PAGES once: planning={plan_ms:.2f}ms execution={exec_ms:.2f}ms")
+                    assert best is not None
+                    planning += best[0]
+                    execution += best[1]
+                plans[url] = {"planning_ms": round(planning, 2), "execution_ms": round(execution, 2)}
+            result["one_request_of_each_page"] = plans
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ for a given seed and date. :mod:`~twofold.demo.history.build` builds both progra
 :mod:`~twofold.demo.history.pairs` lives each pair's six months.
 """
 
+from __future__ import annotations
+
 from twofold.demo.history.build import demo_programmes_build
 from twofold.demo.history.planted import (
     BRIDGE_NOMINEES,

@@ -7,6 +7,8 @@ programme managers through :func:`concerns_for_managers` and their author throug
 :func:`concerns_raised_by`.
 """
 
+from __future__ import annotations
+
 from twofold.relationships.selectors.choices import (
     NOMINATION_STATES,
     NominationChoices,

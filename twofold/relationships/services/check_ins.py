@@ -1,5 +1,7 @@
 """Check-ins answered by the pair, and concerns raised with (and handled by) the programme managers."""
 
+from __future__ import annotations
+
 from datetime import datetime
 from typing import Any
 

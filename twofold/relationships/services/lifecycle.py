@@ -1,6 +1,8 @@
 """A relationship's life from proposal to its end: proposing, answering, expiring, ending early,
 completing, and the nomination that carries a junior mentor from reverse mentoring into sponsorship."""
 
+from __future__ import annotations
+
 from datetime import datetime, timedelta
 from typing import Any
 

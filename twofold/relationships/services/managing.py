@@ -7,6 +7,8 @@ by the manager is proposed through :func:`~twofold.relationships.services.lifecy
 which applies every hard rule of the matching engine to that one pair, under locks.
 """
 
+from __future__ import annotations
+
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any

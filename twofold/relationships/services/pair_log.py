@@ -1,6 +1,8 @@
 """What a pair records while active: the agreement, meetings and private notes, knowledge transfer
 and advocacy actions."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any

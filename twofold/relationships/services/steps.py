@@ -1,6 +1,8 @@
 """What every write to a relationship shares: its limits, re-reading the row, moving it along its
 transitions, telling which of the pair someone is."""
 
+from __future__ import annotations
+
 from typing import Any
 
 from django.db.models import F
