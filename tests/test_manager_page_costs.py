@@ -18,7 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import Cast
-from tests.factories import OPERATOR, EnrolmentFactory, MeetingFactory, PersonFactory, ProgrammeFactory, RelationshipFactory
+from tests.factories import (
+    OPERATOR,
+    EnrolmentFactory,
+    MeetingFactory,
+    PersonFactory,
+    ProgrammeFactory,
+    RelationshipFactory,
+)
 from tests.matchruns.test_board import managed
 from tests.people.test_views import signed_in
 from twofold.accounts.tokens import issue_token
