@@ -33,7 +33,7 @@ def test_the_board_and_the_pair_page_explain_a_pair_with_the_same_figures(cast) 
     run = match_run_start(actor=OPERATOR, programme=programme)
     proposal = Proposal.objects.get(run=run, mentor__person=cast.ana)
     board = signed_in(cast.programme_manager).get(reverse("matchruns:board", args=[programme.pk, run.pk]))
-    [row] = [row for row in board.context["board"].rows if row.proposal.pk == proposal.pk]
+    [row] = [row for row in board.context["board"].rows if row.pk == proposal.pk]
     match_run_publish(actor=OPERATOR, run=run)
     relationship = Relationship.objects.get(mentor=cast.ana, programme=programme)
 
