@@ -218,7 +218,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the account read with the session in one query.
+    "twofold.accounts.middleware.AuthenticationMiddleware",
     # The request (account, address, browser) as the audit log names it, for everything after here.
     "twofold.audit.context.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",

@@ -112,6 +112,55 @@ def test_finding_6_a_short_row_is_refused_by_row_and_missing_columns_not_padded(
     assert not (tmp_path / "p.csv").exists() and not (tmp_path / "p.unmatched.csv").exists()
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_short_row_in_a_semicolon_or_tab_separated_file_is_refused_by_its_row(tmp_path, separator):
+    # The separator is the header's: one short row cannot make the file read as one column.
+    rows = ["ceo,,mentee,10,Exec,Oslo,,,AI:0,,ceo@x", "dev,ceo,mentor,2,Eng", "c,ceo,mentor,1,Ops,Oslo,,Video:4,,,c@x"]
+    path = tmp_path / "short.csv"
+    path.write_text("\n".join(row.replace(",", separator) for row in [HEADER, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert [(problem.row, problem.column) for problem in rejected.value.problems] == [(3, None)]
+    assert "missing 'location', 'capacity'" in str(rejected.value.problems[0])
+    assert not (tmp_path / "p.csv").exists()
+    with pytest.raises(CommandError):
+        call_command("match_csv", str(path), kind="reverse-mentoring", out=str(tmp_path / "p.csv"))
+    assert not (tmp_path / "p.csv").exists()
+    # With the row complete the same file matches; a quoted skill list keeps its semicolons.
+    rows[1] = 'dev,ceo,mentor,2,Eng,Paris,,"AI:4;Python:3",,,dev@x'
+    path.write_text("\n".join(row.replace(",", separator) for row in [HEADER, *rows]) + "\n", encoding="utf-8")
+    outcome = match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert sorted(outcome.roster.problem.left.ids) == ["c", "dev"]
+    assert outcome.roster.problem.left.n_skills == 3  # AI, Python, Video
+
+
+def test_skill_lists_with_semicolons_in_a_comma_separated_file_keep_the_commas_as_separator(tmp_path):
+    # Unquoted "AI:0;Video:1" cells hold more semicolons than the rows hold commas.
+    rows = [*PEOPLE[:3], "dev,vp-eng,mentor,2,Eng,London,,AI:4;Python:3;Go:2;Rust:1;C:1;Java:1;SQL:3,,,dev@x"]
+    outcome = match_spreadsheet(write(tmp_path / "people.csv", rows), kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert outcome.rows == 4 and outcome.ignored_columns == ["email"]
+
+
+@pytest.mark.parametrize(
+    ("manager_rows", "broken"),
+    [
+        (["e,boss,mentee,8,"], (4, "manager_id")),  # a manager who is not in the file
+        (["e,f,mentee,8,", "f,e,,7,"], (4, "manager_id")),  # a loop of managers
+    ],
+)
+def test_a_broken_reporting_line_and_too_many_slots_are_named_in_one_run(tmp_path, manager_rows, broken):
+    slots = ";".join(f"slot{number}" for number in range(65))
+    path = tmp_path / "people.csv"
+    rows = ["employee_id,manager_id,role,level,availability", "ceo,,,10,", f"m,ceo,mentor,1,{slots}", *manager_rows]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
+    problems = rejected.value.problems
+    assert [(problem.row, problem.column) for problem in problems] == [(None, None), broken]
+    assert "65" in problems[0].message
+    assert not (tmp_path / "p.csv").exists()
+
+
 def test_a_level_beyond_any_organisation_is_refused_at_its_row_not_a_crash(tmp_path):
     rows = [*PEOPLE[:4], "creator,vp-ops,mentor,100000000000000000000,Ops,Nairobi,,Video:4,,,c@x"]
     with pytest.raises(FileRejected) as rejected:

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 
 import pytest
 
 from twofold.matching import (
     PersonRecord,
     PolicyError,
+    RecordedWeights,
     Weights,
     build_problem,
     default_policy,
@@ -77,3 +79,29 @@ def test_weights_too_fine_for_exact_scores_are_refused_with_the_reason():
     policy = replace(default_policy("reverse-mentoring"), weights=Weights(skills=60, cross_department=0.0001))
     with pytest.raises(PolicyError, match=r"in whole steps of 1/10000 they add up to 600,001 steps, too many"):
         match(build_problem(cast(), policy).problem)
+
+
+def test_weights_a_run_stored_rounded_are_read_back_as_the_fractions_it_scored_with():
+    # Before weights were used as written, 45.5 with 4.5 was scored (and stored) as 500/11 and
+    # 50/11. A run's stored weights are what its scores mean: they are read back, not refused.
+    with pytest.raises(PolicyError):
+        Weights(skills=50 / 11)
+    recorded = RecordedWeights(skills=50 / 11, cross_department=500 / 11, cross_location=0.4)
+    exact = recorded.exact()
+    assert (exact["skills"], exact["cross_department"], exact["cross_location"]) == (
+        Fraction(50, 11),
+        Fraction(500, 11),
+        Fraction(2, 5),
+    )
+    assert recorded.exact()["network"] == 0
+    result = match(build_problem(cast(), replace(default_policy("reverse-mentoring"), weights=recorded)).problem)
+    (pair,) = result.pairs
+    assert pair.left_id == "away"
+    assert result.weights == {"skills": 50 / 11, "cross_department": 500 / 11, "cross_location": 0.4}
+    assert pair.breakdown["cross_department"] == pytest.approx(500 / 11, abs=1e-6)
+    # Every weight the old rounding could store comes back exactly, up to its 2**21 steps.
+    for steps in (11, 40, 560, 9_960, 2**21 - 40):
+        for units in (1, 7, steps // 3, steps - 1, 580 * steps):
+            assert RecordedWeights(skills=units / steps).exact()["skills"] == Fraction(units, steps)
+    with pytest.raises(PolicyError, match=r"^weights\.skills: must be a number >= 0$"):
+        RecordedWeights(skills=-1.0)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from tests.factories import PersonFactory, UserFactory
+from tests.factories import OPERATOR, PersonFactory, UserFactory
 from tests.matchruns.test_match_runs import matching_programme
 from tests.people.test_views import signed_in
-from twofold.matchruns.models import MatchRun
+from twofold.decimals import fixed_places
+from twofold.matchruns.models import MatchRun, Proposal, Unmatched
+from twofold.matchruns.publishing import match_run_publish
+from twofold.matchruns.review import proposal_lock
+from twofold.matchruns.services import match_run_start
 from twofold.people.models import Person
 from twofold.people.services import people_tree_rebuild
 from twofold.relationships.models import Relationship
@@ -146,3 +150,42 @@ def test_removing_a_pair_with_htmx_updates_the_number_to_publish(cast) -> None:
     # The full page has the actions once, in place.
     page = client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).content.decode()
     assert page.count('id="run-actions"') == 1 and "hx-swap-oob" not in page
+
+
+def test_each_row_shows_its_people_figures_and_state(cast) -> None:
+    programme = managed(cast, mentors=("ana", "ben"), mentees=("vp_tech", "vp_sales"))
+    run = match_run_start(actor=OPERATOR, programme=programme)
+    first, second = run.proposals.order_by("-score", "pk")
+    proposal_lock(actor=OPERATOR, proposal=first, locked=True)
+    Proposal.objects.filter(pk=second.pk).update(origin="swap")
+    client = signed_in(cast.programme_manager)
+    url = reverse("matchruns:board", args=[programme.pk, run.pk])
+    page = " ".join(client.get(url).content.decode().split())
+    for proposal in (first, second):
+        for person in (proposal.mentor.person, proposal.mentee.person):
+            link = f'<a href="{reverse("people:person", args=[person.pk])}">{person.name}</a>'
+            assert f'{link}<br><span class="muted">L{person.level} · {person.department}</span>' in page
+        assert f'value="remove:{proposal.pk}"' in page and f'id="pick-{proposal.pk}"' in page
+    assert f'{fixed_places(first.score, 2)} <span class="badge">Locked</span>' in page
+    assert f'value="unlock:{first.pk}"' in page and f'value="lock:{second.pk}"' in page
+    assert f'{fixed_places(second.score, 2)} <span class="badge muted">Swapped</span>' in page
+    # Published: each row says whether its proposal was sent, and why not.
+    match_run_publish(actor=OPERATOR, run=run)
+    Proposal.objects.filter(pk=second.pk).update(relationship=None, skipped_reason="Ben has left")
+    page = " ".join(client.get(url).content.decode().split())
+    sent = '<span class="badge">Locked</span><br><span class="badge">Sent</span>'
+    assert f"{fixed_places(first.score, 2)} {sent}" in page
+    assert '<span class="badge muted">Not sent</span> <span class="muted">Ben has left</span>' in page
+
+
+def test_each_person_without_a_partner_is_listed_with_role_and_reason(cast) -> None:
+    programme = managed(cast, mentors=("ana",), mentees=("vp_tech",))
+    run = match_run_start(actor=OPERATOR, programme=programme)
+    page = signed_in(cast.programme_manager).get(reverse("matchruns:board", args=[programme.pk, run.pk]))
+    page = " ".join(page.content.decode().split())
+    for left_out in Unmatched.objects.filter(run=run).select_related("enrolment__person"):
+        person = left_out.enrolment.person
+        role = {"mentor": "Mentor", "mentee": "Mentee"}[left_out.enrolment.role]
+        link = f'<a href="{reverse("people:person", args=[person.pk])}">{person.name}</a>'
+        assert f"<tr><td>{link}</td><td>{role}</td><td>{left_out.reason}</td></tr>" in page
+    assert Unmatched.objects.filter(run=run).count() == 2

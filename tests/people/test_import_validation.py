@@ -144,6 +144,22 @@ def test_utf8_with_bom_and_windows_1252_are_read(tmp_path, db) -> None:
     assert dict(Person.objects.values_list("employee_id", "name")) == {"E1": "Zoë Müller", "E2": "José Núñez"}
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_semicolon_or_tab_separated_file_is_split_by_its_header_even_with_a_short_row(
+    tmp_path, db, separator
+) -> None:
+    # The last row stops after its level (its empty cells left out, as some exports do): the
+    # header still says how the file splits, and the row reads with those cells empty.
+    rows = ["A1,Alma Boss,alma@example.org,9,,2015-01-01,yes", "A2,Aron Report,aron@example.org,3"]
+    text = "".join(line.replace(",", separator) + "\n" for line in [HEADER.strip(), *rows])
+    people_import_file(write(tmp_path, text), actor=OPERATOR)
+    assert snapshot() == [
+        ("A1", "Alma Boss", "alma@example.org", None, 9, True),
+        ("A2", "Aron Report", "aron@example.org", None, 3, True),
+    ]
+    assert Person.objects.get(employee_id="A1").high_potential
+
+
 def test_other_encodings_are_refused_by_name(tmp_path, db) -> None:
     utf16 = write(tmp_path, HEADER + "E1,Ann,ann@x.org,3,,,\n", "utf16.csv", encoding="utf-16")
     assert rejected(utf16) == ["the file is encoded as UTF-16 (little-endian); save it as UTF-8 and try again"]

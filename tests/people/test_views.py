@@ -156,3 +156,19 @@ def test_employee_edits_own_skills(cast) -> None:
     }
     assert held == {("Python", 4, True, False), ("Public speaking", 0, False, True)}
     assert signed_in(cast.outsider).get(reverse("people:my_skills")).status_code == 403
+
+
+def test_each_directory_row_links_the_person_and_their_manager(cast) -> None:
+    def row_of(user, person):  # type: ignore[no-untyped-def]
+        page = signed_in(user).get(reverse("people:directory"), {"q": person.name}).content.decode()
+        html = " ".join(page.split())
+        start = html.index(f'<a href="{reverse("people:person", args=[person.pk])}">{person.name}</a>')
+        return html[start : html.index("</tr>", start)]
+
+    row = row_of(cast.programme_manager, cast.ana)
+    manager = cast.ana.manager
+    assert f'<a href="{reverse("people:person", args=[manager.pk])}">{manager.name}</a>' in row
+    assert f"<td>{cast.ana.title}</td> <td>{cast.ana.level}</td> <td>{cast.ana.department}</td>" in row
+    # The talent flag shows to programme staff only; the top of the tree has no manager.
+    assert "High potential" in row and "High potential" not in row_of(cast.ben_user, cast.ana)
+    assert "<td>—</td>" in row_of(cast.programme_manager, cast.ceo)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.urls import reverse
 
-from tests.factories import OPERATOR, UserFactory, acting
+from tests.factories import OPERATOR, EnrolmentFactory, PersonFactory, ProgrammeFactory, UserFactory, acting
 from tests.people.test_views import signed_in
+from twofold.people.selectors import FILTER_OPTIONS_CACHE_KEY
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme
 from twofold.programmes.services import programme_create
 
@@ -246,3 +248,38 @@ def test_a_hidden_setting_keeps_its_value_and_one_in_use_stays_shown(cast) -> No
     Programme.objects.filter(pk=programme.pk).update(fairness_enabled=True)
     page = client.get(reverse("programmes:edit", args=[programme.pk])).content.decode()
     assert 'name="fairness_enabled"' in page and 'name="fairness_tolerance"' in page
+
+
+def test_each_enrolment_row_shows_person_role_status_seats_and_note(cast) -> None:
+    programme = ProgrammeFactory(managers=[cast.programme_manager])
+    mentor = EnrolmentFactory(programme=programme, person=cast.ana, capacity=3, seats_taken=1)
+    mentee = EnrolmentFactory(
+        programme=programme,
+        person=cast.vp_tech,
+        role="mentee",
+        status=EnrolmentStatus.WITHDRAWN,
+        nominated_by=cast.lead_tech,
+        status_reason=" <left the company>",
+    )
+    page = signed_in(cast.programme_manager).get(reverse("programmes:enrolments", args=[programme.pk]))
+    html = " ".join(page.content.decode().split())
+    for enrolment, role, seats, note in (
+        (mentor, programme.mentor_label, "1 / 3", ""),
+        (mentee, programme.mentee_label, "—", "Nominated by Lena Lead &lt;left the company&gt;"),
+    ):
+        person = enrolment.person
+        link = f'<a href="{reverse("people:person", args=[person.pk])}">{person.name}</a>'
+        cells = [role[:1].upper() + role[1:], enrolment.get_status_display(), person.level, person.department, seats]
+        assert f"<td>{link}</td> " + " ".join(f"<td>{cell}</td>" for cell in [*cells, note]) in html
+
+
+def test_the_invitation_filter_offers_the_directorys_departments_as_they_are_now(cast) -> None:
+    programme = ProgrammeFactory(managers=[cast.programme_manager])
+    client = signed_in(cast.programme_manager)
+    url = reverse("programmes:enrolments", args=[programme.pk])
+    assert '<option value="Engineering">' in client.get(url).content.decode()
+    assert "Treasury" not in client.get(url).content.decode()
+    PersonFactory(department="Treasury", location="Lisbon")
+    cache.delete(FILTER_OPTIONS_CACHE_KEY)  # as an import does
+    page = client.get(url).content.decode()
+    assert '<option value="Treasury">Treasury</option>' in page and '<option value="Lisbon">Lisbon</option>' in page

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -103,5 +104,37 @@ def test_the_meeting_log_alone_reads_neither_the_partner_s_profile_nor_concerns(
     assert response.status_code == 200 and response.content.decode().count('id="meeting-') == 3
     read = " ".join(q["sql"] for q in queries.captured_queries)
     assert "people_personskill" not in read and "relationships_concern" not in read
+    for table in ("relationships_knowledgetransfer", "relationships_checkin", "relationships_pairevent"):
+        assert table not in read
     whole = client.get(reverse("relationships:detail", args=[active.pk])).content.decode()
     assert "Why you were matched" in whole and "Raise a concern" in whole
+
+
+def test_a_form_posted_to_the_page_reads_none_of_the_pair_s_record_before_saving(
+    client, cast: Cast, reverse_mentoring
+) -> None:  # type: ignore[no-untyped-def]
+    active = pair_up(reverse_mentoring, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=60))
+    _log(active, 12, start=timezone.now() - timedelta(days=1))
+    client.force_login(cast.ana_user)
+    when = timezone.localtime(timezone.now() - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("relationships:meeting_log", args=[active.pk]),
+            {"starts_at": when, "duration_minutes": 45, "same_day": "yes"},
+        )
+    assert response.status_code == 302 and active.meetings.count() == 13
+    read = " ".join(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
+    for table in ("relationships_knowledgetransfer", "relationships_checkin", "relationships_pairevent"):
+        assert table not in read
+    assert f"LIMIT {MEETINGS_PER_PAGE}" not in read  # no page of the log either
+
+
+def test_the_log_s_rows_write_their_dates_as_the_date_filter_does(cast: Cast, active: Relationship) -> None:
+    meetings = _log(active, 3)
+    client = signed_in(cast.ana_user)
+    page = client.get(reverse("relationships:meetings", args=[active.pk]), HTTP_HX_REQUEST="true").content.decode()
+    written = Template('<strong>{{ at|date:"D j M Y, H:i" }}</strong>|the meeting of {{ at|date:"j F Y" }}</span>')
+    for meeting in meetings:
+        when, day = written.render(Context({"at": meeting.starts_at})).split("|")
+        assert when in page and day in page
+        assert f'href="/relationships/{active.pk}/meetings/{meeting.pk}/"' in page

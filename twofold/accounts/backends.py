@@ -14,8 +14,19 @@ from django.db import connection
 from django.http import HttpRequest
 
 from twofold.accounts.passwords import is_demo_password
+from twofold.accounts.sessions import account_read_with_session
 
 logger = logging.getLogger(__name__)
+
+
+def session_user(backend: Any, user_id: Any) -> Any:
+    """A backend's ``get_user`` (Django's ``ModelBackend.get_user``, which refuses accounts that may
+    not sign in): the account read with the request's session row when it is that one, with no
+    second query; else read by its id."""
+    account = account_read_with_session(user_id)
+    if account is None:
+        return ModelBackend.get_user(backend, user_id)
+    return account if backend.user_can_authenticate(account) else None
 
 
 class PasswordBackend(ModelBackend):
@@ -40,6 +51,8 @@ class PasswordBackend(ModelBackend):
             )
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    get_user = session_user
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         """ModelBackend's answer (the account's own grants and its groups'), in one plain query.

@@ -1,22 +1,50 @@
 """The session engine (``SESSION_ENGINE``): Django's database sessions, each row tagged with its account.
 
-See :class:`twofold.accounts.models.AccountSession` for why.
+See :class:`twofold.accounts.models.AccountSession` for why. The row is read together with the
+account it names, in one query: every signed-in request needs both, and
+:class:`twofold.accounts.middleware.AuthenticationMiddleware` hands that account to the backend
+(:func:`account_read_with_session`) instead of reading it a second time.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import SuspiciousOperation
+from django.utils import timezone
 
-from twofold.accounts.models import AccountSession
+from twofold.accounts.models import AccountSession, User
+
+# The session of the request whose signed-in user is being found, while it is (and only then).
+_session_being_read: ContextVar[SessionStore | None] = ContextVar("twofold_session_being_read", default=None)
 
 
 class SessionStore(DatabaseSessionStore):
+    # The account the session's row names, as read with the row; None before it is read or without one.
+    account: User | None = None
+
     @classmethod
     def get_model_class(cls) -> type[AccountSession]:
         return AccountSession
+
+    def _get_session_from_db(self) -> AccountSession | None:
+        try:
+            session = AccountSession.objects.select_related("user").get(
+                session_key=self.session_key, expire_date__gt=timezone.now()
+            )
+        except (AccountSession.DoesNotExist, SuspiciousOperation) as error:
+            if isinstance(error, SuspiciousOperation):  # as Django's own engine reports it
+                logging.getLogger(f"django.security.{error.__class__.__name__}").warning(str(error))
+            self._session_key = None
+            return None
+        self.account = session.user
+        return session
 
     def create_model_instance(self, data: dict[str, Any]) -> AccountSession:
         session = super().create_model_instance(data)
@@ -26,3 +54,21 @@ class SessionStore(DatabaseSessionStore):
         except (KeyError, TypeError, ValueError):
             session.user_id = None
         return session
+
+
+@contextmanager
+def session_being_read(session: Any) -> Iterator[None]:
+    """While the signed-in user of the request holding ``session`` is found (see :func:`account_read_with_session`)."""
+    token = _session_being_read.set(session if isinstance(session, SessionStore) else None)
+    try:
+        yield
+    finally:
+        _session_being_read.reset(token)
+
+
+def account_read_with_session(user_id: Any) -> User | None:
+    """The account ``user_id``, as the query that read this request's session row found it; None when
+    no session is being read, or its row names no account or another one (the caller reads it then)."""
+    session = _session_being_read.get()
+    account = session.account if session is not None else None
+    return account if account is not None and account.pk == user_id else None

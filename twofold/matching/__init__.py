@@ -38,8 +38,16 @@ from twofold.matching.engine import (
 from twofold.matching.explain import Reason, Unmatched
 from twofold.matching.fairness import FairnessReport, GroupOutcome
 from twofold.matching.participants import MatchProblem, Side
-from twofold.matching.policy import COMPONENTS, Policy, PolicyError, Weights, default_policy, policy_from_mapping
-from twofold.matching.roster import PersonRecord, Roster, RosterError, build_problem
+from twofold.matching.policy import (
+    COMPONENTS,
+    Policy,
+    PolicyError,
+    RecordedWeights,
+    Weights,
+    default_policy,
+    policy_from_mapping,
+)
+from twofold.matching.roster import PersonRecord, Roster, RosterError, build_problem, roster_problems
 from twofold.matching.stable import StableMatching, blocking_pairs, is_stable, preferences_from_scores, stable_match
 from twofold.matching.tree import ReportingTree, TreeError
 
@@ -58,6 +66,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Reason",
+    "RecordedWeights",
     "ReportingTree",
     "Roster",
     "RosterError",
@@ -76,5 +85,6 @@ __all__ = [
     "preferences_from_scores",
     "rank_partners",
     "rematch",
+    "roster_problems",
     "stable_match",
 ]

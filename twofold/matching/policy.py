@@ -106,6 +106,43 @@ def weight_problem(value: object) -> str | None:
     return None
 
 
+#: Runs scored before weights were used as written counted each weight in whole steps of
+#: ``1 / steps``, with at most this many steps (the old score budget).
+_RECORDED_STEPS = 1 << 21
+
+
+@dataclass(frozen=True)
+class RecordedWeights(Weights):
+    """The weights a match run recorded as it scored its pairs, taken as stored, for re-scoring
+    and explaining that run's pairs on the same scale.
+
+    Runs scored before weights were used exactly as written hold them as they were rounded then,
+    to whole steps of ``1 / steps``: 45.5 and 4.5 were scored, and stored, as 500/11 and 50/11.
+    That is what the run's scores mean, so any finite number >= 0 is accepted, and each is read as
+    the fraction it stands for: its decimals when it has at most :data:`WEIGHT_DECIMALS` (as every
+    weight since), else the simplest fraction of at most ``2**21`` steps nearest to it (the old
+    rounding's steps: 45.45454545454545 is 500/11).
+    """
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"weights.{name}: must be a number >= 0"
+            for name in COMPONENTS
+            if not _is_number(value := getattr(self, name)) or not math.isfinite(float(value)) or float(value) < 0
+        ]
+        if problems:
+            raise PolicyError(problems)
+
+    def exact(self) -> dict[str, Fraction]:
+        return {name: _recorded_weight(float(getattr(self, name))) for name in COMPONENTS}
+
+
+def _recorded_weight(value: float) -> Fraction:
+    if weight_problem(value) is None:
+        return exact_weight(value)
+    return Fraction(value).limit_denominator(_RECORDED_STEPS)
+
+
 @dataclass(frozen=True)
 class Policy:
     """Weights and rules of one programme.

@@ -89,21 +89,12 @@ def build_problem(records: Sequence[PersonRecord], policy: Policy) -> Roster:
     :class:`~twofold.matching.tree.TreeError` for a broken management tree.
     """
     kind = policy.kind
-    problems = [
-        (str(record.employee_id), problem)
-        for record in records
-        if not _plain(record)
-        for problem in _record_problems(record)
-    ]
+    problems = _value_problems(records)
     if problems:
         raise RosterError(problems)
     left_people = [r for r in records if r.role in LEFT_ROLES[kind]]
     right_people = [r for r in records if r.role in RIGHT_ROLES[kind]]
-    allowed_roles = {*LEFT_ROLES[kind], *RIGHT_ROLES[kind], None, ""}
-    for record in records:
-        if record.role not in allowed_roles:
-            roles = ", ".join(sorted(role for role in allowed_roles if role))
-            problems.append((record.employee_id, f"role '{record.role}' is not one of {roles} (or empty)"))
+    problems = _role_problems(records, kind)
 
     tree = ReportingTree.from_managers([r.employee_id for r in records], [r.manager_id for r in records])
     node_of = {record.employee_id: position for position, record in enumerate(records)}
@@ -114,8 +105,7 @@ def build_problem(records: Sequence[PersonRecord], policy: Policy) -> Roster:
     locations = _Vocabulary(r.location for r in (*left_people, *right_people))
     groups = _Vocabulary(r.group for r in right_people)
     slots = _Vocabulary(slot for r in (*left_people, *right_people) for slot in r.availability)
-    if len(slots.names) > MAX_SLOTS:
-        problems.append(("availability", f"{len(slots.names)} different slots; at most {MAX_SLOTS} are supported"))
+    problems += _slot_problems(slots)
     if problems:
         raise RosterError(problems)
 
@@ -168,6 +158,44 @@ def build_problem(records: Sequence[PersonRecord], policy: Policy) -> Roster:
         locked_pairs=lists["locked_partners"],
     )
     return Roster(problem=problem, departments=domains.names, locations=locations.names, slots=slots.names)
+
+
+def roster_problems(records: Sequence[PersonRecord], kind: str) -> list[tuple[str, str]]:
+    """What :func:`build_problem` refuses in ``records`` without looking at the reporting tree, as
+    (employee id, message): values of the wrong kind, roles that are not ``kind``'s, more than 64
+    availability slots. For a caller that names every problem at once, even when the tree is
+    broken too (a file with an unknown manager or a loop of managers)."""
+    problems = _value_problems(records)
+    if problems:
+        return problems
+    roles = {*LEFT_ROLES[kind], *RIGHT_ROLES[kind]}
+    slots = _Vocabulary(slot for r in records if r.role in roles for slot in r.availability)
+    return [*_role_problems(records, kind), *_slot_problems(slots)]
+
+
+def _value_problems(records: Sequence[PersonRecord]) -> list[tuple[str, str]]:
+    return [
+        (str(record.employee_id), problem)
+        for record in records
+        if not _plain(record)
+        for problem in _record_problems(record)
+    ]
+
+
+def _role_problems(records: Sequence[PersonRecord], kind: str) -> list[tuple[str, str]]:
+    allowed_roles = {*LEFT_ROLES[kind], *RIGHT_ROLES[kind], None, ""}
+    roles = ", ".join(sorted(role for role in allowed_roles if role))
+    return [
+        (record.employee_id, f"role '{record.role}' is not one of {roles} (or empty)")
+        for record in records
+        if record.role not in allowed_roles
+    ]
+
+
+def _slot_problems(slots: _Vocabulary) -> list[tuple[str, str]]:
+    if len(slots.names) > MAX_SLOTS:
+        return [("availability", f"{len(slots.names)} different slots; at most {MAX_SLOTS} are supported")]
+    return []
 
 
 _PROFICIENCIES = frozenset(range(5))

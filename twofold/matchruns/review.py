@@ -14,7 +14,7 @@ from twofold.accounts.permissions import authorize
 from twofold.matching import (
     Policy,
     PolicyError,
-    Weights,
+    RecordedWeights,
     build_problem,
     match,
 )
@@ -132,10 +132,12 @@ def _refresh_total(run: MatchRun) -> None:
 
 def _run_policy(run: MatchRun) -> Policy:
     """The programme's policy with the weights ``run`` scored its pairs with: a pair made by hand is
-    scored (and explained) on the same scale as the run's own."""
+    scored (and explained) on the same scale as the run's own. The weights are taken as the run
+    stored them, even where weights are no longer accepted so (a run scored before weights were
+    used as written holds them rounded: 45.5 as 45.4545...)."""
     policy = programme_policy(run.programme)
     weights = run.statistics.get("weights")
-    return replace(policy, weights=Weights(**weights)) if weights else policy
+    return replace(policy, weights=RecordedWeights(**weights)) if weights else policy
 
 
 def _score_pairs(

@@ -6,15 +6,19 @@ function the pair's own page uses, with the weights the run scored the pairs wit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
+from django.utils.text import capfirst
 
+from twofold.decimals import fixed_places
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.privacy import Headcount, group_table
 from twofold.programmes.why_matched import MatchReason, match_reasons
+from twofold.site_links import id_paths
 
 UNMATCHED_LABELS = {
     "ineligible": "Not eligible under the programme's rules",
@@ -31,9 +35,38 @@ UNMATCHED_LABELS = {
 
 
 @dataclass(frozen=True)
+class BoardPerson:
+    """One side of a proposed pair as the board shows it: name, link, level and department."""
+
+    pk: int
+    name: str
+    url: str
+    detail: str
+
+
+@dataclass(frozen=True)
 class BoardRow:
-    proposal: Proposal
+    """A proposed pair, its figures written out: the board reads rows, not models (a page of 50
+    proposals with both enrolments and both people is 250 model instances, read for ten columns)."""
+
+    pk: int
+    mentor: BoardPerson
+    mentee: BoardPerson
+    score: str
+    locked: bool
+    swapped: bool
+    sent: bool
+    skipped_reason: str
     reasons: list[MatchReason]
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    person_id: int
+    name: str
+    url: str
+    role: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -71,41 +104,73 @@ class Board:
     """One page of a match run's review board: proposals with their reasons, the unmatched by reason."""
 
     run: MatchRun
-    proposals: Page[Proposal]
+    proposals: Page[Any]
     rows: list[BoardRow]
     unmatched_counts: list[tuple[str, int]]
-    unmatched: Page[Unmatched]
+    unmatched: Page[Any]
+    unmatched_rows: list[UnmatchedRow]
     fairness: Fairness | None
     publication: Publication | None
 
 
+def _side(values: dict[str, Any], side: str, person_path: Callable[[int], str]) -> BoardPerson:
+    person_id = values[f"{side}__person_id"]
+    return BoardPerson(
+        pk=person_id,
+        name=values[f"{side}__person__name"],
+        url=person_path(person_id),
+        detail=f"L{values[f'{side}__person__level']} · {values[f'{side}__person__department']}",
+    )
+
+
 def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
     """Everything the review board shows, in a fixed number of queries whatever the run's size."""
-    proposals = (
-        Proposal.objects.filter(run=run).select_related("mentor__person", "mentee__person").order_by("-score", "pk")
-    )
-    unmatched = Unmatched.objects.filter(run=run).select_related("enrolment__person").order_by("reason_code", "pk")
+    people = [
+        f"{side}__person{field}"
+        for side in ("mentor", "mentee")
+        for field in ("_id", "__name", "__level", "__department")
+    ]
+    proposals = Proposal.objects.filter(run=run).order_by("-score", "pk")
+    unmatched = Unmatched.objects.filter(run=run).order_by("reason_code", "pk")
     if search:
         words = Q(mentor__person__name__icontains=search) | Q(mentee__person__name__icontains=search)
         proposals = proposals.filter(words)
         unmatched = unmatched.filter(enrolment__person__name__icontains=search)
+    # Counted without the people (a count of the run's proposals joined to four tables reads 30,000
+    # pages where the plain count reads a few); only the page's rows are read as values, people joined.
     proposal_page = Paginator(proposals, 50).get_page(page)
+    proposal_page.object_list = proposal_page.object_list.values(  # type: ignore[attr-defined]
+        "pk", "score", "locked", "origin", "relationship_id", "skipped_reason", "breakdown", *people
+    )
+    unmatched_in_page = Paginator(unmatched, 50).get_page(unmatched_page)
+    unmatched_in_page.object_list = unmatched_in_page.object_list.values(  # type: ignore[attr-defined]
+        "enrolment__person_id", "enrolment__person__name", "enrolment__role", "reason"
+    )
     weights = run.statistics.get("weights", {})
     programme = run.programme
+    person_path = id_paths("people:person")
     counts = list(
         Unmatched.objects.filter(run=run)
         .values_list("reason_code")
         .annotate(n=Count("pk"))
         .order_by("-n", "reason_code")
     )
+    role_labels = {"mentor": capfirst(programme.mentor_label), "mentee": capfirst(programme.mentee_label)}
     return Board(
         run=run,
         proposals=proposal_page,
         rows=[
             BoardRow(
-                proposal,
-                match_reasons(
-                    breakdown=proposal.breakdown,
+                pk=proposal["pk"],
+                mentor=_side(proposal, "mentor", person_path),
+                mentee=_side(proposal, "mentee", person_path),
+                score=fixed_places(proposal["score"], 2),
+                locked=proposal["locked"],
+                swapped=proposal["origin"] == "swap",
+                sent=proposal["relationship_id"] is not None,
+                skipped_reason=proposal["skipped_reason"],
+                reasons=match_reasons(
+                    breakdown=proposal["breakdown"],
                     weights=weights,
                     mentor_label=programme.mentor_label,
                     mentee_label=programme.mentee_label,
@@ -114,7 +179,17 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
             for proposal in proposal_page.object_list
         ],
         unmatched_counts=[(UNMATCHED_LABELS.get(code, code.replace("_", " ")), n) for code, n in counts],
-        unmatched=Paginator(unmatched, 50).get_page(unmatched_page),
+        unmatched=unmatched_in_page,
+        unmatched_rows=[
+            UnmatchedRow(
+                person_id=item["enrolment__person_id"],
+                name=item["enrolment__person__name"],
+                url=person_path(item["enrolment__person_id"]),
+                role=role_labels["mentor" if item["enrolment__role"] == "mentor" else "mentee"],
+                reason=item["reason"],
+            )
+            for item in unmatched_in_page.object_list
+        ],
         fairness=run_fairness(run),
         publication=run_publication(run),
     )

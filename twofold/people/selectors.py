@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from twofold.people.hris_presets import PERSON_FIELDS
 from twofold.people.models import CareerEvent, Delegation, Person, PersonSkill, SelfIdentification
 from twofold.people.tree import path_ids, path_is_above, subtree_q
+from twofold.site_links import id_paths
 
 EXPORT_COLUMNS = [name for name in PERSON_FIELDS if name != "birth_date"]
 RESTRICTED_COLUMNS = ("gender", "ethnicity", "birth_year", "disability")
@@ -51,6 +52,59 @@ def person_directory(filters: DirectoryFilters) -> QuerySet[Person]:
     if filters.high_potential is not None:
         people = people.filter(high_potential=filters.high_potential)
     return people.order_by("name", "employee_id")
+
+
+# The columns the directory's page shows of each person and their manager.
+DIRECTORY_ROW_FIELDS = (
+    "pk",
+    "name",
+    "title",
+    "level",
+    "department",
+    "location",
+    "active",
+    "high_potential",
+    "manager__name",
+)
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    """A person as a row of the directory's page, their links written out (a page of 50 people with
+    their managers would reverse 100 addresses)."""
+
+    pk: int
+    url: str
+    name: str
+    title: str
+    level: int
+    department: str
+    location: str
+    active: bool
+    high_potential: bool
+    manager_url: str
+    manager_name: str
+
+
+def directory_rows(people: Iterable[Person]) -> list[DirectoryRow]:
+    """The directory's rows for ``people`` (read with :data:`DIRECTORY_ROW_FIELDS`)."""
+    person_path = id_paths("people:person")
+    return [
+        DirectoryRow(
+            pk=person.pk,
+            url=person_path(person.pk),
+            name=person.name,
+            title=person.title,
+            level=person.level,
+            department=person.department,
+            location=person.location,
+            active=person.active,
+            high_potential=person.high_potential,
+            manager_url=person_path(person.manager.pk) if person.manager else "",
+            manager_name=person.manager.name if person.manager else "",
+        )
+        for person in people
+    ]
 
 
 @dataclass(frozen=True)

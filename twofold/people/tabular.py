@@ -191,13 +191,7 @@ def _looks_single_byte_latin(data: bytes) -> bool:
 
 def _read_csv(data: bytes, name: str, *, tab_separated: bool) -> Table:
     text, encoding = decode_text(data)
-    if tab_separated:
-        delimiter = "\t"
-    else:
-        try:
-            delimiter = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
+    delimiter = "\t" if tab_separated else _header_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
@@ -237,6 +231,27 @@ def _read_csv(data: bytes, name: str, *, tab_separated: bool) -> Table:
     table = _finish(name, "csv", header, rows, problems, encoding)
     table.short_rows = short
     return table
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _header_delimiter(text: str) -> str:
+    """The separator of a CSV file, read from its header (the first line with any text): the one of
+    comma, semicolon, tab and bar found most often there outside quotes, the first of them on a tie,
+    a comma when there is none (one column).
+
+    The header decides, not the rows: a row with a cell too few (which must be refused by its
+    number), or a list of skills such as ``AI:3;SQL:2`` in a comma-separated file, cannot change how
+    the header splits into columns.
+    """
+    for line in text[:65536].splitlines():
+        if not line.strip(" \t,;|\"'"):
+            continue
+        outside_quotes = "".join(line.split('"')[::2])
+        counts = [outside_quotes.count(delimiter) for delimiter in _DELIMITERS]
+        return _DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+    return ","
 
 
 def _cell_text(value: Any) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.text import capfirst
 
 from twofold.accounts import permissions
 from twofold.people.models import Person
@@ -21,6 +22,7 @@ from twofold.programmes.eligibility import (
     invitation_problem,
 )
 from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme
+from twofold.site_links import id_paths
 
 # Statuses that hold a place in a pool or may come to (eligibility's one list).
 OPEN_ENROLMENT = tuple(EnrolmentStatus(status) for status in OPEN_STATUSES)
@@ -236,6 +238,63 @@ def programme_enrolments(
     if search:
         enrolments = enrolments.filter(Q(person__name__icontains=search) | Q(person__employee_id__istartswith=search))
     return enrolments.order_by("role", "person__name", "pk")
+
+
+# The columns the enrolments page shows of each row (with its person and who nominated them).
+ENROLMENT_ROW_FIELDS = (
+    "pk",
+    "role",
+    "status",
+    "status_reason",
+    "seats_taken",
+    "capacity",
+    "person__name",
+    "person__level",
+    "person__department",
+    "nominated_by__name",
+)
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    """One row of a programme's enrolments page, its words written out (role, status, seats, note)."""
+
+    pk: int
+    person_id: int
+    url: str
+    name: str
+    role: str
+    status: str
+    level: int
+    department: str
+    seats: str
+    note: str
+
+
+def enrolment_rows(programme: Programme, enrolments: Iterable[Enrolment]) -> list[EnrolmentRow]:
+    """The rows of the enrolments page for ``enrolments`` (read with :data:`ENROLMENT_ROW_FIELDS`)."""
+    person_path = id_paths("people:person")
+    mentor_label, mentee_label = capfirst(programme.mentor_label), capfirst(programme.mentee_label)
+    statuses = dict(EnrolmentStatus.choices)
+    rows = []
+    for enrolment in enrolments:
+        person, mentor = enrolment.person, enrolment.role == EnrolmentRole.MENTOR
+        nominated = f"Nominated by {enrolment.nominated_by.name}" if enrolment.nominated_by else ""
+        rows.append(
+            EnrolmentRow(
+                pk=enrolment.pk,
+                person_id=enrolment.person_id,
+                url=person_path(enrolment.person_id),
+                name=person.name,
+                role=mentor_label if mentor else mentee_label,
+                status=str(statuses.get(enrolment.status, enrolment.status)),
+                level=person.level,
+                department=person.department,
+                seats=f"{enrolment.seats_taken} / {enrolment.capacity}" if mentor else "—",
+                note=nominated + enrolment.status_reason,
+            )
+        )
+    return rows
 
 
 def add_candidates(programme: Programme, search: str, *, limit: int = 20) -> list[AddCandidate]:

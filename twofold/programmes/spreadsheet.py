@@ -31,6 +31,7 @@ from twofold.matching import (
     default_policy,
     match,
     policy_from_mapping,
+    roster_problems,
 )
 from twofold.people.tabular import FileRejected, Problem, read_table
 
@@ -261,7 +262,9 @@ def read_people(people_file: str | Path, kind: str) -> PeopleSheet:
                 if other not in row_of:
                     problems.append(Problem(number, names[key], f"'{other}' is not in the file", row_label=label))
     if problems:
-        raise FileRejected(problems)
+        # What the engine would refuse too (more than 64 availability slots) is named in the same
+        # run, not in the next one.
+        raise FileRejected([*problems, *_engine_problems(roster_problems(records, kind), row_of, label)])
     return PeopleSheet(records=records, ignored=ignored, rows=row_of, row_label=label)
 
 
@@ -272,8 +275,10 @@ def _build(sheet: PeopleSheet, policy: Policy) -> Roster:
     try:
         return build_problem(sheet.records, policy)
     except TreeError as error:
+        # The engine stops at a broken tree; what else it refuses is named in the same run.
+        others = _engine_problems(roster_problems(sheet.records, policy.kind), rows, label)
         if not error.cycles:
-            raise FileRejected([Problem(None, "manager_id", message) for message in error.problems]) from None
+            raise FileRejected([*(Problem(None, "manager_id", text) for text in error.problems), *others]) from None
         problems = []
         for cycle in error.cycles:
             named = [f"'{who}' ({label} {rows[who]})" for who in cycle]
@@ -287,11 +292,14 @@ def _build(sheet: PeopleSheet, policy: Policy) -> Roster:
                     "fix the manager of one of them"
                 )
             problems.append(Problem(rows[cycle[0]], "manager_id", text, row_label=label))
-        raise FileRejected(problems) from None
+        raise FileRejected([*problems, *others]) from None
     except RosterError as error:
-        raise FileRejected(
-            [Problem(rows.get(who), None, message, row_label=label) for who, message in error.problems]
-        ) from None
+        raise FileRejected(_engine_problems(error.problems, rows, label)) from None
+
+
+def _engine_problems(problems: list[tuple[str, str]], rows: dict[str, int], label: str) -> list[Problem]:
+    """The engine's problems with the records, each at its person's row (if it is about one)."""
+    return [Problem(rows.get(who), None, message, row_label=label) for who, message in problems]
 
 
 def _whole(

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from twofold.decimals import fixed_places
+
 # What each score component of the matching engine means, in the programme's words.
 REASON_TEXT = {
     "skills": "Skills the {mentor} can teach that the {mentee} wants to learn",
@@ -43,6 +45,11 @@ class MatchReason:
     @property
     def percent(self) -> int:
         return round(self.share * 100)
+
+    @property
+    def points_of_weight(self) -> str:
+        """The points and the most the component could add, as the board writes them: "2.40 of 4.0"."""
+        return f"{fixed_places(self.points, 2)} of {fixed_places(self.weight, 1)}"
 
 
 def _number(raw: Any) -> float | None:

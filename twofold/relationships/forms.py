@@ -4,12 +4,13 @@ web page, the API and the CLI refuse the same things with the same words."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 from django import forms
 
-from twofold.people.models import Skill
+from twofold.people.models import Skill, SkillCategory
 from twofold.programmes.models import Programme
 from twofold.relationships.models import (
     AdvocacyKind,
@@ -61,9 +62,11 @@ def _text(label: str, *, rows: int = 3, required: bool = True, help_text: str = 
 
 def skill_choices(skills: list[Skill]) -> list[tuple[str, list[tuple[int, str]]]]:
     """The taxonomy as option groups, one per category, in the order given."""
+    # The category's label as get_category_display() gives it, without its lookup for each skill.
+    labels = dict(SkillCategory.choices)
     groups: dict[str, list[tuple[int, str]]] = {}
     for skill in skills:
-        groups.setdefault(skill.get_category_display(), []).append((skill.pk, skill.name))
+        groups.setdefault(labels.get(skill.category, skill.category), []).append((skill.pk, skill.name))
     return list(groups.items())
 
 
@@ -108,7 +111,9 @@ class _SkillsMixin(_Reusable):
         self.skills_by_id = {skill.pk: skill for skill in skills}
         for name in ("skills", "skill"):
             if name in self.fields:
-                self.fields[name].choices = skill_choices(skills)  # type: ignore[attr-defined]
+                # Made when first read (drawing the field or checking a choice): a blank form's skill
+                # list is usually drawn from what {% form_fields %} kept, without them.
+                self.fields[name].choices = functools.partial(skill_choices, skills)  # type: ignore[attr-defined]
 
 
 class MeetingLogForm(_SkillsMixin):

@@ -12,12 +12,12 @@ from typing import Any
 
 import jwt
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
+from twofold.accounts.backends import session_user
 from twofold.accounts.models import User
 from twofold.sso import provider
 from twofold.sso.matching import SignInRefused
@@ -42,8 +42,9 @@ def oidc_setting(name: str, *default: Any) -> Any:
 
 class OidcBackend(OIDCAuthenticationBackend):
     get_settings = staticmethod(oidc_setting)
-    # Django's lookup for session users, which refuses inactive accounts (mozilla's does not).
-    get_user = ModelBackend.get_user
+    # Django's lookup for session users, which refuses inactive accounts (mozilla's does not), taking
+    # the account read with the session as the password backend does.
+    get_user = session_user
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Django builds every backend for every sign-in, passwords included: nothing may be fetched

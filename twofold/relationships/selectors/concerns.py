@@ -42,7 +42,8 @@ def concern_programmes(user: Any) -> QuerySet[Programme]:
 def concerns_raised_by(*, person: Person, relationship: Relationship | None = None) -> QuerySet[Concern]:
     """The concerns a person raised (about one relationship, if given), so they can follow what became
     of them; never their partner's."""
-    concerns = Concern.objects.filter(raised_by=person)
+    concerns = Concern.objects.filter(raised_by=person).order_by("-created_at")
     if relationship is not None:
-        concerns = concerns.filter(relationship=relationship)
-    return concerns.select_related("relationship__programme").order_by("-created_at")
+        # About the one pair whose page shows them: their relationship is known already.
+        return concerns.filter(relationship=relationship)
+    return concerns.select_related("relationship__programme")

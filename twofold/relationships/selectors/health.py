@@ -94,6 +94,8 @@ def relationships_behind_on_meetings(*, programme: Programme, now: datetime | No
         relationships_meeting_clock(programme=programme, now=now)
         .filter(Q(meeting_due_at__lt=now))
         .select_related("mentor", "mentee")
+        # What the page shows of each pair: the names and the clock, not every column of three rows.
+        .only("pk", "programme_id", "state", "last_met_at", "started_at", "mentor__name", "mentee__name")
         .order_by("meeting_due_at", "pk")
     )
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from twofold.dates import MOMENT_SPAN, date_out_of_range
@@ -63,33 +64,112 @@ class UpcomingMeeting:
 MEETINGS_PER_PAGE = 10
 
 
-@dataclass(frozen=True)
 class RelationshipPage:
     """What one of the pair sees of their relationship. No concerns, no partner's private notes,
-    no partner's check-in answers."""
+    no partner's check-in answers.
 
-    relationship: Relationship
-    viewer_role: str
-    partner: Person
-    agreement: Agreement | None
-    meetings: list[MeetingView]
-    knowledge_transfers: list[KnowledgeTransfer]
-    advocacy_actions: list[AdvocacyAction]
-    check_ins_done: list[CheckIn]
-    check_ins_due: list[str]
-    planned_end: datetime | None
-    events: list[PairEvent] = field(default_factory=list)  # what programme managers did, newest first
-    as_of: datetime = field(default_factory=timezone.now)
-    # The page of the log shown (``meetings`` holds its meetings), the log's length, and what the
-    # page's summary says of the whole log, counted in SQL whatever its length.
-    meetings_shown: Page | None = None
-    meeting_count: int = 0
-    next_meeting: UpcomingMeeting | None = None
-    last_held_at: datetime | None = None
+    Made after one query (the relationship, with its programme, both people, the agreement and both
+    enrolments); each part of the pair's record (the meeting log, knowledge transfers, advocacy,
+    check-ins, the managers' log) is read the first time it is asked for, once, in a fixed number of
+    queries. So a form posted to the page reads none of them before it is saved, and the meeting log
+    drawn alone reads only the log.
+    """
+
+    def __init__(
+        self,
+        *,
+        relationship: Relationship,
+        viewer: Person,
+        now: datetime,
+        meetings_page: int | str | None = None,
+        meeting_in_view: int | None = None,
+    ) -> None:
+        self.relationship = relationship
+        self.viewer = viewer
+        as_mentor = relationship.mentor_id == viewer.pk
+        self.viewer_role = "mentor" if as_mentor else "mentee"
+        self.partner: Person = relationship.mentee if as_mentor else relationship.mentor
+        self.agreement: Agreement | None = agreement_or_none(relationship)
+        self.planned_end: datetime | None = relationship_planned_end(relationship)
+        self.as_of = now
+        self._meetings_page = meetings_page
+        self._meeting_in_view = meeting_in_view
+
+    # --- the meeting log: one page of it (or all of it) and its summary ----------------------------
+
+    @cached_property
+    def _log(self) -> tuple[list[MeetingView], Page | None, _LogSummary]:
+        return _meeting_log(
+            self.relationship,
+            viewer=self.viewer,
+            now=self.as_of,
+            meetings_page=self._meetings_page,
+            meeting_in_view=self._meeting_in_view,
+        )
+
+    @property
+    def meetings(self) -> list[MeetingView]:
+        """The page of the log shown (``meetings_shown``), or the whole log when no page was asked for."""
+        return self._log[0]
+
+    @property
+    def meetings_shown(self) -> Page | None:
+        return self._log[1]
+
+    @property
+    def meeting_count(self) -> int:
+        """The log's length, counted in SQL whatever it is."""
+        return self._log[2].length
+
+    @property
+    def next_meeting(self) -> UpcomingMeeting | None:
+        return self._log[2].next_meeting
+
+    @property
+    def last_held_at(self) -> datetime | None:
+        return self._log[2].last_held_at
 
     def meeting(self, meeting_id: int) -> MeetingView | None:
         """A meeting of those loaded (``meetings``), or None."""
         return next((meeting for meeting in self.meetings if meeting.id == meeting_id), None)
+
+    # --- the rest of the pair's record, one query each -------------------------------------------
+
+    @cached_property
+    def knowledge_transfers(self) -> list[KnowledgeTransfer]:
+        return list(KnowledgeTransfer.objects.filter(relationship=self.relationship).select_related("skill"))
+
+    @cached_property
+    def advocacy_actions(self) -> list[AdvocacyAction]:
+        if not self.programme.is_sponsorship:
+            return []
+        return list(AdvocacyAction.objects.filter(relationship=self.relationship))
+
+    @cached_property
+    def check_ins_done(self) -> list[CheckIn]:
+        """The viewer's own check-ins: never the partner's answers."""
+        return list(CheckIn.objects.filter(relationship=self.relationship, person=self.viewer))
+
+    @cached_property
+    def check_ins_due(self) -> list[str]:
+        done_points = {check_in.point for check_in in self.check_ins_done}
+        has_held_meeting = self._log[2].held_by_now
+        return [
+            point
+            for point in CheckInPoint.values
+            if point not in done_points
+            and check_in_refusal(
+                relationship=self.relationship, point=point, has_held_meeting=has_held_meeting, now=self.as_of
+            )
+            is None
+        ]
+
+    @cached_property
+    def events(self) -> list[PairEvent]:
+        """What programme managers did, newest first."""
+        return list(PairEvent.objects.filter(relationship=self.relationship))
+
+    # --- what the page says of the pair, from the relationship's row ------------------------------
 
     @property
     def programme(self) -> Programme:
@@ -258,7 +338,8 @@ def relationship_page(
     meetings_page: int | str | None = None,
     meeting_in_view: int | None = None,
 ) -> RelationshipPage:
-    """One relationship for one of its pair, in at most eight queries whatever the length of its log.
+    """One relationship for one of its pair: one query, and a fixed number more for each part of its
+    record read (at most eight in all), whatever the length of its log.
 
     With ``meetings_page`` (a page number, or "last"; anything else is the first page) or
     ``meeting_in_view`` (the id of a meeting: the page that holds it), ``meetings`` holds one page
@@ -269,7 +350,6 @@ def relationship_page(
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
     """
-    now = now or timezone.now()
     relationship = Relationship.objects.select_related(
         # The two enrolments: what each wrote when they joined, for the partner's profile.
         "programme",
@@ -281,11 +361,35 @@ def relationship_page(
     ).get(pk=relationship_id)
     if not relationship.involves(viewer.pk):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
+    return RelationshipPage(
+        relationship=relationship,
+        viewer=viewer,
+        now=now or timezone.now(),
+        meetings_page=meetings_page,
+        meeting_in_view=meeting_in_view,
+    )
+
+
+def _meeting_log(
+    relationship: Relationship,
+    *,
+    viewer: Person,
+    now: datetime,
+    meetings_page: int | str | None,
+    meeting_in_view: int | None,
+) -> tuple[list[MeetingView], Page | None, _LogSummary]:
+    """The log as ``viewer`` sees it (see :func:`relationship_page`): the meetings, with the viewer's
+    own note read beside each (the partner's is never even read) and their skills in one query more;
+    the page shown; the summary. Read as values, not model instances: the page builds MeetingView
+    copies from them anyway."""
     log = _pair_meetings(relationship)
-    rows = log.order_by("-starts_at", "pk").prefetch_related(
-        "skills",
-        # The viewer's note only: the partner's is never even read.
-        Prefetch("private_notes", queryset=PrivateNote.objects.filter(author=viewer), to_attr="viewer_notes"),
+    own_note = PrivateNote.objects.filter(meeting=OuterRef("pk"), author=viewer).values("text")[:1]
+    rows = (
+        log.order_by("-starts_at", "pk")
+        .annotate(own_note=Subquery(own_note))
+        .values_list(
+            "id", "starts_at", "duration_minutes", "status", "location", "shared_note", "created_by_id", "own_note"
+        )
     )
     shown: Page | None = None
     if meetings_page is not None or meeting_in_view is not None:
@@ -297,19 +401,21 @@ def relationship_page(
         shown = paginator.get_page(paginator.num_pages if meetings_page == "last" else meetings_page)
         offset = shown.start_index() - 1 if summary.length else 0
         rows = rows[offset : offset + MEETINGS_PER_PAGE]
+    found = list(rows)
+    skills = _meeting_skills([row[0] for row in found])
     meetings = [
         MeetingView(
-            id=meeting.pk,
-            starts_at=meeting.starts_at,
-            duration_minutes=meeting.duration_minutes,
-            status=meeting.status,
-            location=meeting.location,
-            skills=list(meeting.skills.all()),
-            shared_note=meeting.shared_note,
-            created_by_id=meeting.created_by_id,
-            own_private_note=next((note.text for note in meeting.viewer_notes), ""),
+            id=pk,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            status=status,
+            location=location,
+            skills=skills.get(pk, []),
+            shared_note=shared_note,
+            created_by_id=created_by_id,
+            own_private_note=own_note or "",
         )
-        for meeting in rows
+        for pk, starts_at, duration_minutes, status, location, shared_note, created_by_id, own_note in found
     ]
     if shown is None:
         summary = _LogSummary.of(meetings, now=now)
@@ -317,35 +423,20 @@ def relationship_page(
         shown.object_list = meetings
         if summary.next_at is not None and summary.next_meeting is None:
             summary = summary.with_next(log, meetings)
-    knowledge = list(KnowledgeTransfer.objects.filter(relationship=relationship).select_related("skill"))
-    advocacy = (
-        list(AdvocacyAction.objects.filter(relationship=relationship)) if relationship.programme.is_sponsorship else []
-    )
-    done = list(CheckIn.objects.filter(relationship=relationship, person=viewer))
-    done_points = {check_in.point for check_in in done}
-    has_held_meeting = summary.held_by_now
-    due = [
-        point
-        for point in CheckInPoint.values
-        if point not in done_points
-        and check_in_refusal(relationship=relationship, point=point, has_held_meeting=has_held_meeting, now=now) is None
-    ]
-    as_mentor = relationship.mentor_id == viewer.pk
-    return RelationshipPage(
-        relationship=relationship,
-        viewer_role="mentor" if as_mentor else "mentee",
-        partner=relationship.mentee if as_mentor else relationship.mentor,
-        agreement=agreement_or_none(relationship),
-        meetings=meetings,
-        knowledge_transfers=knowledge,
-        advocacy_actions=advocacy,
-        check_ins_done=done,
-        check_ins_due=due,
-        planned_end=relationship_planned_end(relationship),
-        events=list(PairEvent.objects.filter(relationship=relationship)),
-        as_of=now,
-        meetings_shown=shown,
-        meeting_count=summary.length,
-        next_meeting=summary.next_meeting,
-        last_held_at=summary.last_held_at,
-    )
+    return meetings, shown, summary
+
+
+def _meeting_skills(meeting_ids: list[int]) -> dict[int, list[Skill]]:
+    """The skills of each meeting, in the catalogue's order: one query (none for no meetings)."""
+    if not meeting_ids:
+        return {}
+    skills: dict[int, list[Skill]] = {}
+    for meeting_id, skill_id, name, category, description in (
+        Meeting.skills.through.objects.filter(meeting_id__in=meeting_ids)
+        .order_by("skill__category", "skill__name", "skill_id")
+        .values_list("meeting_id", "skill_id", "skill__name", "skill__category", "skill__description")
+    ):
+        skills.setdefault(meeting_id, []).append(
+            Skill(id=skill_id, name=name, category=category, description=description)
+        )
+    return skills

@@ -190,7 +190,9 @@ def meeting_log(
         shared_note=shared_note.strip(),
         created_by=person,
     )
-    meeting.skills.set(list(skills))
+    chosen = list(skills)
+    if chosen:  # a new meeting has none to take away: nothing to read or write without any
+        meeting.skills.set(chosen)
     if private_note.strip():
         PrivateNote.objects.create(meeting=meeting, author=person, text=private_note.strip())
     relationship_last_met_refresh(current.pk)

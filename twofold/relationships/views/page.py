@@ -3,6 +3,7 @@ every form on it answers (see :mod:`twofold.relationships.views`)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
@@ -37,6 +39,7 @@ from twofold.relationships.forms import (
 )
 from twofold.relationships.models import (
     Direction,
+    MeetingStatus,
     Relationship,
     RelationshipState,
 )
@@ -133,6 +136,57 @@ def _directions(page: RelationshipPage) -> list[tuple[str, str]]:
     ]
 
 
+class PairUrls(dict[str, str]):
+    """The addresses of the pair's actions by URL name (``urls.meeting_log``, ``urls.agreement``, ...),
+    each reversed the first time a template asks for it: a fragment pays only for its own."""
+
+    def __init__(self, pk: int) -> None:
+        super().__init__()
+        self.pk = pk
+
+    def __missing__(self, name: str) -> str:
+        url = self[name] = reverse(f"relationships:{name}", kwargs={"pk": self.pk})
+        return url
+
+
+MEETING_STATUS_WORDS = {MeetingStatus.HELD: "Held", MeetingStatus.SCHEDULED: "Scheduled"}
+
+
+def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]]:
+    """The meetings of the page of the log shown, as the rows of the log draw them: each with its
+    dates written out, its status in words, its skills and the address that edits it, worked out here
+    once rather than by the template (the log is the page's longest loop, and a template's filters,
+    tags and attribute lookups cost several times as much)."""
+    relationship_id = page.relationship.pk
+    rows = []
+    for meeting in page.meetings_shown or ():
+        local = timezone.localtime(meeting.starts_at)
+        rows.append(
+            {
+                "id": meeting.id,
+                "duration_minutes": meeting.duration_minutes,
+                "location": meeting.location,
+                "status": meeting.status,
+                "shared_note": meeting.shared_note,
+                "own_private_note": meeting.own_private_note,
+                "when": dateformat.format(local, "D j M Y, H:i"),
+                "day": dateformat.format(local, "j F Y"),
+                "status_word": MEETING_STATUS_WORDS.get(meeting.status, "Cancelled"),
+                "editable": active and meeting.status != MeetingStatus.CANCELLED,
+                "edit_url": reverse(
+                    "relationships:meeting_edit", kwargs={"pk": relationship_id, "meeting_id": meeting.id}
+                ),
+                "skills": ", ".join(skill.name for skill in meeting.skills),
+            }
+        )
+    return rows
+
+
+def _lazy(make: Callable[[], Any]) -> Any:
+    """``make()``, called the first time the template draws it (a fragment draws only its own forms)."""
+    return SimpleLazyObject(make)
+
+
 def _context(
     person: Person,
     page: RelationshipPage,
@@ -142,29 +196,33 @@ def _context(
     editing: int | None = None,
 ) -> dict[str, Any]:
     """Everything the page and each of its fragments draw, with ``bound`` forms (carrying the
-    visitor's input and errors) in place of blank ones. A fixed number of queries."""
+    visitor's input and errors) in place of blank ones. A fixed number of queries, each made only
+    when what needs it is drawn: the meeting log alone reads neither the rest of the pair's record
+    nor the skill catalogue's other forms."""
     bound = bound or {}
     relationship, programme, partner = page.relationship, page.programme, page.partner
     active = relationship.state == RelationshipState.ACTIVE
-    skills = skill_catalogue()
+    skills = functools.cache(skill_catalogue)  # read once, by the first form that lists skills
     sponsor_view = programme.is_sponsorship and page.viewer_role == "mentor"
 
-    check_in_forms = {point: CheckInForm(point=point) for point in page.check_ins_due}
-    posted_check_in = bound.get("check_in_form")
-    if isinstance(posted_check_in, CheckInForm):
-        check_in_forms[posted_check_in.check_in_point] = posted_check_in
+    def check_in_forms() -> list[CheckInForm]:
+        made = {point: CheckInForm(point=point) for point in page.check_ins_due}
+        posted_check_in = bound.get("check_in_form")
+        if isinstance(posted_check_in, CheckInForm):
+            made[posted_check_in.check_in_point] = posted_check_in
+        return list(made.values())
 
     # The page of the log shown was chosen by _load: the meeting being edited is on it.
     editing_meeting = page.meeting(editing) if editing is not None else None
     edit_form = bound.get("edit_form")
     if editing_meeting is not None and edit_form is None:
-        edit_form = _meeting_edit_form(page, editing_meeting, skills=skills)
+        edit_form = _meeting_edit_form(page, editing_meeting, skills=skills())
 
-    nomination = nomination_choices(relationship=relationship) if page.may_nominate else None
-    outcome_forms = []
-    if sponsor_view and relationship.state in PAIRED_STATES:
+    def outcome_forms() -> list[tuple[Any, forms.Form]]:
+        if not (sponsor_view and relationship.state in PAIRED_STATES):
+            return []
         posted_outcome = bound.get("outcome_form")
-        outcome_forms = [
+        return [
             (
                 action,
                 posted_outcome
@@ -177,6 +235,13 @@ def _context(
             for action in page.advocacy_actions
         ]
 
+    nomination = _lazy(lambda: nomination_choices(relationship=relationship) if page.may_nominate else None)
+
+    def nomination_form() -> forms.Form | None:
+        if not page.may_nominate:
+            return None
+        return NominationForm(programmes=nomination.programmes, auto_id="nomination-%s")
+
     return {
         "page": page,
         "relationship": relationship,
@@ -184,43 +249,39 @@ def _context(
         "partner": partner,
         "active": active,
         "notice": notice,
+        "urls": PairUrls(relationship.pk),
         # Read only when drawn (the whole page draws them; the meeting log alone does not), once.
-        "reasons": SimpleLazyObject(lambda: match_reasons(relationship)),
-        "profile": SimpleLazyObject(lambda: partner_profile(page)),
-        "next_meeting": page.next_meeting,
-        "last_held_at": page.last_held_at,
+        "reasons": _lazy(lambda: match_reasons(relationship)),
+        "profile": _lazy(lambda: partner_profile(page)),
         "editing": editing_meeting.id if editing_meeting is not None else None,
-        "meetings_shown": page.meetings_shown,
+        "meeting_rows": _lazy(lambda: meeting_rows(page, active=active)),
         "edit_form": edit_form,
         "meeting_form": bound.get("meeting_form")
-        or MeetingLogForm(skills=skills, partner_name=partner.name, auto_id="log-%s"),
-        "schedule_form": bound.get("schedule_form") or MeetingScheduleForm(auto_id="schedule-%s"),
+        or _lazy(lambda: MeetingLogForm(skills=skills(), partner_name=partner.name, auto_id="log-%s")),
+        "schedule_form": bound.get("schedule_form") or _lazy(lambda: MeetingScheduleForm(auto_id="schedule-%s")),
         "knowledge_form": bound.get("knowledge_form")
-        or KnowledgeTransferForm(skills=skills, directions=_directions(page), auto_id="knowledge-%s"),
+        or _lazy(lambda: KnowledgeTransferForm(skills=skills(), directions=_directions(page), auto_id="knowledge-%s")),
         "sponsor_view": sponsor_view,
-        "advocacy_form": bound.get("advocacy_form") or AdvocacyActionForm(auto_id="advocacy-%s"),
-        "outcome_forms": outcome_forms,
-        "check_in_forms": list(check_in_forms.values()),
+        "advocacy_form": bound.get("advocacy_form") or _lazy(lambda: AdvocacyActionForm(auto_id="advocacy-%s")),
+        "outcome_forms": _lazy(outcome_forms),
+        "check_in_forms": _lazy(check_in_forms),
         "agreement_form": bound.get("agreement_form")
-        or AgreementForm(
-            auto_id="agreement-%s",
-            with_confidentiality=not programme.is_sponsorship,
-            initial={
-                "goals": page.agreement.goals if page.agreement else "",
-                "cadence_days": page.agreement.cadence_days if page.agreement else programme.cadence_days,
-                "confidentiality": page.agreement.confidentiality if page.agreement else "",
-            },
+        or _lazy(
+            lambda: AgreementForm(
+                auto_id="agreement-%s",
+                with_confidentiality=not programme.is_sponsorship,
+                initial={
+                    "goals": page.agreement.goals if page.agreement else "",
+                    "cadence_days": page.agreement.cadence_days if page.agreement else programme.cadence_days,
+                    "confidentiality": page.agreement.confidentiality if page.agreement else "",
+                },
+            )
         ),
         "nomination": nomination,
-        "nomination_form": bound.get("nomination_form")
-        or (
-            NominationForm(programmes=nomination.programmes, auto_id="nomination-%s")
-            if nomination is not None
-            else None
-        ),
-        "concern_form": bound.get("concern_form") or ConcernForm(auto_id="concern-%s"),
-        "my_concerns": SimpleLazyObject(lambda: list(concerns_raised_by(person=person, relationship=relationship))),
-        "end_form": bound.get("end_form") or EndForm(auto_id="end-%s"),
+        "nomination_form": bound.get("nomination_form") or _lazy(nomination_form),
+        "concern_form": bound.get("concern_form") or _lazy(lambda: ConcernForm(auto_id="concern-%s")),
+        "my_concerns": _lazy(lambda: list(concerns_raised_by(person=person, relationship=relationship))),
+        "end_form": bound.get("end_form") or _lazy(lambda: EndForm(auto_id="end-%s")),
     }
 
 

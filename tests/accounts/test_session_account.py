@@ -1,0 +1,86 @@
+"""Who is asking: the session row and its account read in one query, with every check Django makes."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.conftest import Cast
+from twofold.accounts.models import AccountSession, User
+
+PAGE = "/account/"
+
+
+SSO_BACKEND = "twofold.sso.backends.OidcBackend"
+
+
+def signed_in(user: User, backend: str | None = None) -> Client:
+    client = Client()
+    client.force_login(user, backend=backend)
+    return client
+
+
+def who(client: Client) -> str | None:
+    """The username the account page greets, or None when it sends to the sign-in page."""
+    response = client.get(PAGE)
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))
+        return None
+    assert response.status_code == 200
+    return str(response.context["user"].username)
+
+
+def test_the_account_is_read_with_the_session(cast: Cast) -> None:
+    client = signed_in(cast.programme_manager)
+    client.get(PAGE)
+    with CaptureQueriesContext(connection) as queries:
+        assert who(client) == "pm"
+    reading = [query["sql"] for query in queries if 'FROM "accounts_user"' in query["sql"]]
+    assert reading == []  # no query of its own for the account
+    session_reads = [query["sql"] for query in queries if 'FROM "accounts_accountsession"' in query["sql"]]
+    assert len(session_reads) == 1 and 'JOIN "accounts_user"' in session_reads[0]
+
+
+def test_a_deactivated_account_is_signed_out_at_once(cast: Cast) -> None:
+    client = signed_in(cast.ana_user)
+    assert who(client) == "ana"
+    User.objects.filter(pk=cast.ana_user.pk).update(is_active=False)
+    assert who(client) is None
+
+
+def test_a_deactivated_account_signed_in_by_single_sign_on_is_signed_out_at_once(cast: Cast) -> None:
+    # The single sign-on backend takes the account read with the session too; mozilla-django-oidc's
+    # own get_user would not refuse an inactive account.
+    client = signed_in(cast.ana_user, backend=SSO_BACKEND)
+    assert client.session["_auth_user_backend"] == SSO_BACKEND
+    assert who(client) == "ana"
+    User.objects.filter(pk=cast.ana_user.pk).update(is_active=False)
+    assert who(client) is None
+
+
+def test_a_changed_password_ends_the_other_sessions(cast: Cast) -> None:
+    client = signed_in(cast.ana_user)
+    assert who(client) == "ana"
+    user = User.objects.get(pk=cast.ana_user.pk)
+    user.set_password("an entirely new password 42")
+    user.save()
+    assert who(client) is None
+
+
+def test_the_session_data_decides_whose_it_is_not_the_account_column(cast: Cast) -> None:
+    """The column naming the account is bookkeeping (ending a leaver's sessions); a row whose column
+    names someone else still signs in only the account its signed data holds."""
+    client = signed_in(cast.ana_user)
+    AccountSession.objects.filter(user=cast.ana_user).update(user=cast.admin)
+    assert who(client) == "ana"
+    AccountSession.objects.filter(user=cast.admin).update(user=None)
+    assert who(client) == "ana"
+
+
+def test_a_deleted_account_signs_nobody_in(cast: Cast) -> None:
+    client = signed_in(cast.outsider)
+    assert who(client) == "outsider"
+    User.objects.filter(pk=cast.outsider.pk).delete()
+    assert who(client) is None
