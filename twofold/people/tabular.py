@@ -2,8 +2,10 @@
 
 Every problem names the row (as a spreadsheet shows it: the header is row 1) or the JSON record,
 the column, and the reason. Files are read whole before anything is written anywhere, so a bad
-file never leaves half an import behind. A CSV or XLSX cell quoted against formula injection
-(``'=…``, as ``export-people`` writes it) is read back without the quote.
+file never leaves half an import behind. A CSV row with fewer cells than the header is refused
+by its row and the columns it lacks, in every import: never read as if the missing cells were
+empty. A CSV or XLSX cell quoted against formula injection (``'=…``, as ``export-people`` writes
+it) is read back without the quote.
 """
 
 from __future__ import annotations
