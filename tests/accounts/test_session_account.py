@@ -13,9 +13,12 @@ from twofold.accounts.models import AccountSession, User
 PAGE = "/account/"
 
 
-def signed_in(user: User) -> Client:
+SSO_BACKEND = "twofold.sso.backends.OidcBackend"
+
+
+def signed_in(user: User, backend: str | None = None) -> Client:
     client = Client()
-    client.force_login(user)
+    client.force_login(user, backend=backend)
     return client
 
 
@@ -42,6 +45,16 @@ def test_the_account_is_read_with_the_session(cast: Cast) -> None:
 
 def test_a_deactivated_account_is_signed_out_at_once(cast: Cast) -> None:
     client = signed_in(cast.ana_user)
+    assert who(client) == "ana"
+    User.objects.filter(pk=cast.ana_user.pk).update(is_active=False)
+    assert who(client) is None
+
+
+def test_a_deactivated_account_signed_in_by_single_sign_on_is_signed_out_at_once(cast: Cast) -> None:
+    # The single sign-on backend takes the account read with the session too; mozilla-django-oidc's
+    # own get_user would not refuse an inactive account.
+    client = signed_in(cast.ana_user, backend=SSO_BACKEND)
+    assert client.session["_auth_user_backend"] == SSO_BACKEND
     assert who(client) == "ana"
     User.objects.filter(pk=cast.ana_user.pk).update(is_active=False)
     assert who(client) is None

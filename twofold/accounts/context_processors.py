@@ -36,7 +36,7 @@ LINKS = (
 )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _url(name: str, script_prefix: str) -> str:
     """``reverse(name)``, once per process: the URL map is fixed while a process runs, and the key
     holds the script prefix that ``reverse`` puts in front."""
