@@ -24,6 +24,7 @@ from twofold.matching import (
     policy_from_mapping,
     preferences_from_scores,
     rematch,
+    roster_problems,
     stable_match,
 )
 
@@ -218,3 +219,20 @@ def test_rematch_refuses_a_kept_pair_that_is_not_a_pair_and_matches_ids_given_as
     result = rematch(problem, [(1, 2)])
     assert [(p.left_id, p.right_id, p.locked) for p in result.pairs] == [("1", "2", True)]
     assert result.dropped == ()
+
+
+def test_a_value_out_of_range_is_named_with_the_roles_and_slots_and_too_many_slots_belong_to_nobody():
+    slots = tuple(f"slot{number}" for number in range(65))
+    records = [
+        PersonRecord("availability", 10**20, role="mentee"),
+        PersonRecord("m", 2, role="mentor", availability=slots),
+        PersonRecord("x", 3, role="coach"),
+    ]
+    expected = ["availability", "x", None]  # the level, the role, the slots (of no one)
+    assert [who for who, _ in roster_problems(records, "reverse-mentoring")] == expected
+    with pytest.raises(RosterError) as error:
+        build_problem(records, default_policy("reverse-mentoring"))
+    assert [who for who, _ in error.value.problems] == expected
+    # A value of the wrong shape (a single slot where a list belongs) leaves only the values to name.
+    records[1] = replace(records[1], availability="slot1")
+    assert [who for who, _ in roster_problems(records, "reverse-mentoring")] == ["availability", "m"]

@@ -104,10 +104,8 @@ def test_finding_6_a_short_row_is_refused_by_row_and_missing_columns_not_padded(
     rows = [*PEOPLE[:3], "dev,vp-eng,mentor,2,Eng", "creator,vp-ops,mentor,1,Ops,Nairobi,,Video:4,,,c@x"]
     with pytest.raises(FileRejected) as rejected:
         match_spreadsheet(write(tmp_path / "short.csv", rows), kind="reverse-mentoring", out=tmp_path / "p.csv")
-    assert [str(problem) for problem in rejected.value.problems] == [
-        "row 5: has 5 of the 11 columns; missing 'location', 'capacity', 'skills_teach', 'skills_learn', "
-        "'do_not_pair', 'email'. A cell was lost or a line break split the row: give every row all the "
-        "header's columns (empty ones too)"
+    assert [(problem.row, problem.column, problem.columns) for problem in rejected.value.problems] == [
+        (5, None, ("location", "capacity", "skills_teach", "skills_learn", "do_not_pair", "email"))
     ]
     assert not (tmp_path / "p.csv").exists() and not (tmp_path / "p.unmatched.csv").exists()
 
@@ -120,8 +118,9 @@ def test_a_short_row_in_a_semicolon_or_tab_separated_file_is_refused_by_its_row(
     path.write_text("\n".join(row.replace(",", separator) for row in [HEADER, *rows]) + "\n", encoding="utf-8")
     with pytest.raises(FileRejected) as rejected:
         match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
-    assert [(problem.row, problem.column) for problem in rejected.value.problems] == [(3, None)]
-    assert "missing 'location', 'capacity'" in str(rejected.value.problems[0])
+    assert [(problem.row, problem.column, problem.columns) for problem in rejected.value.problems] == [
+        (3, None, ("location", "capacity", "skills_teach", "skills_learn", "do_not_pair", "email"))
+    ]
     assert not (tmp_path / "p.csv").exists()
     with pytest.raises(CommandError):
         call_command("match_csv", str(path), kind="reverse-mentoring", out=str(tmp_path / "p.csv"))
@@ -148,17 +147,62 @@ def test_skill_lists_with_semicolons_in_a_comma_separated_file_keep_the_commas_a
         (["e,f,mentee,8,", "f,e,,7,"], (4, "manager_id")),  # a loop of managers
     ],
 )
-def test_a_broken_reporting_line_and_too_many_slots_are_named_in_one_run(tmp_path, manager_rows, broken):
-    slots = ";".join(f"slot{number}" for number in range(65))
+@pytest.mark.parametrize(("slot_count", "too_many"), [(64, []), (65, [(None, None)])])
+def test_a_broken_reporting_line_and_too_many_slots_are_named_in_one_run(
+    tmp_path, manager_rows, broken, slot_count, too_many
+):
+    slots = ";".join(f"slot{number}" for number in range(slot_count))
     path = tmp_path / "people.csv"
     rows = ["employee_id,manager_id,role,level,availability", "ceo,,,10,", f"m,ceo,mentor,1,{slots}", *manager_rows]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     with pytest.raises(FileRejected) as rejected:
         match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
     problems = rejected.value.problems
-    assert [(problem.row, problem.column) for problem in problems] == [(None, None), broken]
-    assert "65" in problems[0].message
+    assert [(problem.row, problem.column) for problem in problems] == [*too_many, broken]
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_too_many_slots_stay_a_problem_of_the_file_when_an_employee_id_is_availability(tmp_path):
+    slots = ";".join(f"slot{number}" for number in range(65))
+    path = tmp_path / "people.csv"
+    rows = ["employee_id,manager_id,role,level,availability", "availability,,mentee,10,", f"m,,mentor,1,{slots}"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert [(problem.row, problem.column) for problem in rejected.value.problems] == [(None, None)]
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_loop_of_managers_a_level_out_of_range_and_too_many_slots_are_named_in_one_run(tmp_path):
+    slots = ";".join(f"slot{number}" for number in range(65))
+    path = tmp_path / "people.csv"
+    rows = [
+        "employee_id,manager_id,role,level,availability",
+        "e,f,mentee,8,",
+        "f,e,,7,",
+        f"m,,mentor,100000000000000000000,{slots}",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
+    assert [(problem.row, problem.column) for problem in rejected.value.problems] == [
+        (None, None),  # 65 slots
+        (2, "manager_id"),  # the loop, at its first person's row
+        (4, None),  # the level
+    ]
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_quoted_header_cell_with_a_line_break_does_not_decide_the_separator(tmp_path):
+    # The header's first cell holds a line break: the separator is read from the whole header
+    # record, not from its first line (which holds no semicolon).
+    path = tmp_path / "people.csv"
+    rows = ['"employee_id\n(HRIS)";manager_id;role;level', "ceo;;mentee;10", "dev;ceo;mentor;2"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(FileRejected) as rejected:
+        match_spreadsheet(path, kind="reverse-mentoring", out=tmp_path / "p.csv")
+    # Four columns, the first not named employee_id: the only problem is that name.
+    assert [(problem.row, problem.column) for problem in rejected.value.problems] == [(None, "employee_id")]
 
 
 def test_a_level_beyond_any_organisation_is_refused_at_its_row_not_a_crash(tmp_path):

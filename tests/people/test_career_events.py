@@ -14,6 +14,7 @@ from twofold.people.import_services import ImportNotPermitted
 from twofold.people.leavers import people_reactivate
 from twofold.people.models import CareerEvent, ImportOutcome, ImportRecord, Person
 from twofold.people.services import career_event_record, people_exits_apply
+from twofold.people.tabular import FileRejected
 
 
 def test_import_events_adds_new_ones_and_skips_known(tmp_path, cast, capsys) -> None:
@@ -73,6 +74,21 @@ def test_recording_a_promotion_moves_the_current_level(cast) -> None:
     career_event_record(actor=OPERATOR, person=cast.ben, kind="exit", effective_date=date(2026, 10, 1))
     cast.ben.refresh_from_db()
     assert cast.ben.active is False
+
+
+def test_a_short_row_refuses_the_file_by_its_row_and_missing_column(tmp_path, cast) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "employee_id,kind,effective_date,from_level,to_level,to_title\n"
+        "J2,Role change,2025-06-01,,,Account Executive\n"
+        "J1,promotion,2025-04-01,1,2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FileRejected) as rejected:
+        career_events_import_file(path, actor=OPERATOR)
+    assert [(problem.row, problem.columns) for problem in rejected.value.problems] == [(3, ("to_title",))]
+    assert CareerEvent.objects.count() == 0
+    assert ImportRecord.objects.latest("pk").outcome == ImportOutcome.REJECTED
 
 
 # --- exits: confirmed like any deactivation, applied on their day -----------------------------------

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from twofold.accounts.permissions import CommandLineOperator
 from twofold.people.import_services import people_import_file
 from twofold.people.models import Person, PersonSkill, SelfIdentification
-from twofold.people.tabular import FileRejected
+from twofold.people.tabular import FileRejected, read_table_bytes
 
 HEADER = "employee_id,name,email,level,manager_id,hire_date,high_potential\n"
 
@@ -144,20 +144,58 @@ def test_utf8_with_bom_and_windows_1252_are_read(tmp_path, db) -> None:
     assert dict(Person.objects.values_list("employee_id", "name")) == {"E1": "Zoë Müller", "E2": "José Núñez"}
 
 
-@pytest.mark.parametrize("separator", [";", "\t"])
-def test_a_semicolon_or_tab_separated_file_is_split_by_its_header_even_with_a_short_row(
-    tmp_path, db, separator
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_a_short_row_is_refused_by_its_row_and_missing_columns_and_nothing_changes(
+    tmp_path, db, existing, separator
 ) -> None:
-    # The last row stops after its level (its empty cells left out, as some exports do): the
-    # header still says how the file splits, and the row reads with those cells empty.
+    # A2's row stops after its level (its empty cells left out, as some exports do). Read with
+    # those cells empty it would take away A2's manager and hire date: the whole file is refused.
+    people_import_file(write(tmp_path, existing, "first.csv"), actor=OPERATOR)
+    before = snapshot()
     rows = ["A1,Alma Boss,alma@example.org,9,,2015-01-01,yes", "A2,Aron Report,aron@example.org,3"]
     text = "".join(line.replace(",", separator) + "\n" for line in [HEADER.strip(), *rows])
-    people_import_file(write(tmp_path, text), actor=OPERATOR)
-    assert snapshot() == [
-        ("A1", "Alma Boss", "alma@example.org", None, 9, True),
-        ("A2", "Aron Report", "aron@example.org", None, 3, True),
+    with pytest.raises(FileRejected) as caught:
+        people_import_file(write(tmp_path, text), actor=OPERATOR)
+    # The header decides the separator even so: the missing columns are the header's last three.
+    assert [(problem.row, problem.columns) for problem in caught.value.problems] == [
+        (3, ("manager_id", "hire_date", "high_potential"))
     ]
+    assert snapshot() == before
+    assert Person.objects.get(employee_id="A2").manager.employee_id == "A1"
+    assert not Person.objects.get(employee_id="A1").high_potential
+    # The same rows with every cell given (the empty ones too) import.
+    rows[1] += ",A1,2020-01-01,no"
+    text = "".join(line.replace(",", separator) + "\n" for line in [HEADER.strip(), *rows])
+    people_import_file(write(tmp_path, text), actor=OPERATOR)
     assert Person.objects.get(employee_id="A1").high_potential
+
+
+def test_every_short_row_is_named_with_a_row_of_too_many_cells(tmp_path, db) -> None:
+    text = HEADER + "E1,Ann,ann@x.org\nE2,Bob,bob@x.org,3,,,\nE3,Cy,cy@x.org,3,,,,surplus\nE4,Di,di@x.org,3,,\n"
+    with pytest.raises(FileRejected) as caught:
+        people_import_file(write(tmp_path, text), actor=OPERATOR)
+    assert [(problem.row, problem.columns) for problem in caught.value.problems] == [
+        (2, ("level", "manager_id", "hire_date", "high_potential")),
+        (4, ()),
+        (5, ("high_potential",)),
+    ]
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [
+        ('"a\nline";b;c\n1;2;3\n', ["a\nline", "b", "c"]),  # a quoted header cell holding a line break
+        ('"a\r\nline"\tb\tc\r\n1\t2\t3\r\n', ["a\r\nline", "b", "c"]),
+        ("a\u2028x;b;c\n1;2;3\n", ["a\u2028x", "b", "c"]),  # U+2028 breaks no line in CSV
+        ('"x;y;z",b\n1,2\n', ["x;y;z", "b"]),  # separators inside quotes do not count
+        (';;\n"a,b";c;d\n1;2;3\n', ["a,b", "c", "d"]),  # a line of separators alone is not the header
+    ],
+)
+def test_the_separator_is_read_from_the_whole_header_record(text, columns) -> None:
+    table = read_table_bytes(text.encode(), name="people.csv")
+    assert table.columns == columns
+    assert [cells for _, cells in table.rows] == [["1", "2", "3"][: len(columns)]]
 
 
 def test_other_encodings_are_refused_by_name(tmp_path, db) -> None:

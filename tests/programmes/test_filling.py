@@ -265,6 +265,12 @@ def test_a_pool_file_names_every_problem_by_row_and_column(cast, programme) -> N
     assert "no 'employee_id' column" in str(rejected.value)
 
 
+def test_a_pool_file_with_a_short_row_is_refused_by_its_row(cast, programme) -> None:
+    with pytest.raises(FileRejected) as rejected:
+        pool_file_read(programme, b"employee_id,role\nJ2,mentor\nV1\n", name="pool.csv")
+    assert [(problem.row, problem.columns) for problem in rejected.value.problems] == [(3, ("role",))]
+
+
 def test_a_pool_file_from_the_page_adds_everyone_or_nobody(cast, programme) -> None:
     client = signed_in(cast.programme_manager)
     url = reverse("programmes:add_file", args=[programme.pk])

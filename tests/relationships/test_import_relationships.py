@@ -149,6 +149,26 @@ def test_every_bad_row_is_named_and_nothing_is_written(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_a_short_row_refuses_the_file_by_its_row_and_missing_column(tmp_path: Path) -> None:
+    past_cohort()
+    import_sample()
+    before = footprint()
+    short = tmp_path / "short.csv"
+    # Row 3 leaves out its meeting count (the last cell): the whole file is refused.
+    short.write_text(
+        HEADER
+        + "Later cohort,sponsorship,H016,H306,2025-01-06,2025-06-30,completed,5\n"
+        + "Later cohort,sponsorship,H015,H305,2025-01-06,2025-06-30,completed\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FileRejected) as rejected:
+        relationships_history_import_file(short, actor=_operator())
+    assert [(problem.row, problem.columns) for problem in rejected.value.problems] == [(3, ("meetings_held",))]
+    assert footprint() == before
+    assert ImportRecord.objects.filter(kind=ImportKind.RELATIONSHIPS).latest("pk").outcome == ImportOutcome.REJECTED
+
+
+@pytest.mark.django_db
 def test_a_second_active_pair_for_one_mentee_and_a_second_role_are_refused(tmp_path: Path) -> None:
     past_cohort()
     import_sample()

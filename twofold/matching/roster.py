@@ -54,11 +54,12 @@ class PersonRecord:
 
 
 class RosterError(ValueError):
-    """The records do not make a valid problem; ``problems`` is a list of (employee id, message)."""
+    """The records do not make a valid problem; ``problems`` is a list of (employee id, message),
+    the id None for a problem of the records as a whole (more than 64 availability slots)."""
 
-    def __init__(self, problems: list[tuple[str, str]]):
+    def __init__(self, problems: list[tuple[str | None, str]]):
         self.problems = problems
-        super().__init__("; ".join(f"{who}: {message}" for who, message in problems))
+        super().__init__("; ".join(message if who is None else f"{who}: {message}" for who, message in problems))
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,11 @@ def build_problem(records: Sequence[PersonRecord], policy: Policy) -> Roster:
     """
     kind = policy.kind
     problems = _value_problems(records)
-    if problems:
+    if problems and _misshapen(records):
         raise RosterError(problems)
     left_people = [r for r in records if r.role in LEFT_ROLES[kind]]
     right_people = [r for r in records if r.role in RIGHT_ROLES[kind]]
-    problems = _role_problems(records, kind)
+    problems += _role_problems(records, kind)
 
     tree = ReportingTree.from_managers([r.employee_id for r in records], [r.manager_id for r in records])
     node_of = {record.employee_id: position for position, record in enumerate(records)}
@@ -160,20 +161,20 @@ def build_problem(records: Sequence[PersonRecord], policy: Policy) -> Roster:
     return Roster(problem=problem, departments=domains.names, locations=locations.names, slots=slots.names)
 
 
-def roster_problems(records: Sequence[PersonRecord], kind: str) -> list[tuple[str, str]]:
+def roster_problems(records: Sequence[PersonRecord], kind: str) -> list[tuple[str | None, str]]:
     """What :func:`build_problem` refuses in ``records`` without looking at the reporting tree, as
-    (employee id, message): values of the wrong kind, roles that are not ``kind``'s, more than 64
-    availability slots. For a caller that names every problem at once, even when the tree is
-    broken too (a file with an unknown manager or a loop of managers)."""
+    (employee id or None, message): values of the wrong kind, roles that are not ``kind``'s, more
+    than 64 availability slots. For a caller that names every problem at once, even when the tree
+    is broken too (a file with an unknown manager or a loop of managers)."""
     problems = _value_problems(records)
-    if problems:
+    if problems and _misshapen(records):
         return problems
     roles = {*LEFT_ROLES[kind], *RIGHT_ROLES[kind]}
     slots = _Vocabulary(slot for r in records if r.role in roles for slot in r.availability)
-    return [*_role_problems(records, kind), *_slot_problems(slots)]
+    return [*problems, *_role_problems(records, kind), *_slot_problems(slots)]
 
 
-def _value_problems(records: Sequence[PersonRecord]) -> list[tuple[str, str]]:
+def _value_problems(records: Sequence[PersonRecord]) -> list[tuple[str | None, str]]:
     return [
         (str(record.employee_id), problem)
         for record in records
@@ -182,7 +183,25 @@ def _value_problems(records: Sequence[PersonRecord]) -> list[tuple[str, str]]:
     ]
 
 
-def _role_problems(records: Sequence[PersonRecord], kind: str) -> list[tuple[str, str]]:
+def _misshapen(records: Sequence[PersonRecord]) -> bool:
+    """Whether a record's skills, texts or lists are of a kind the vocabularies cannot be built from
+    (then only the value problems can be named). A level or capacity out of range, a proficiency
+    outside 0-4 or a high_potential that is not a bool still lets roles and slots be checked."""
+    return any(
+        not isinstance(record.teach, Mapping)
+        or not isinstance(record.learn, Mapping)
+        or not all(isinstance(getattr(record, name), str) for name in _TEXT_FIELDS)
+        or not all(_is_list(getattr(record, name)) for name in _LIST_FIELDS)
+        for record in records
+        if not _plain(record)
+    )
+
+
+def _is_list(items: object) -> bool:
+    return isinstance(items, Iterable) and not isinstance(items, str | bytes)
+
+
+def _role_problems(records: Sequence[PersonRecord], kind: str) -> list[tuple[str | None, str]]:
     allowed_roles = {*LEFT_ROLES[kind], *RIGHT_ROLES[kind], None, ""}
     roles = ", ".join(sorted(role for role in allowed_roles if role))
     return [
@@ -192,9 +211,10 @@ def _role_problems(records: Sequence[PersonRecord], kind: str) -> list[tuple[str
     ]
 
 
-def _slot_problems(slots: _Vocabulary) -> list[tuple[str, str]]:
+def _slot_problems(slots: _Vocabulary) -> list[tuple[str | None, str]]:
+    """A problem of the records as a whole (None, not an employee id: anyone's id may be "availability")."""
     if len(slots.names) > MAX_SLOTS:
-        return [("availability", f"{len(slots.names)} different slots; at most {MAX_SLOTS} are supported")]
+        return [(None, f"{len(slots.names)} different availability slots; at most {MAX_SLOTS} are supported")]
     return []
 
 
@@ -258,7 +278,7 @@ def _record_problems(record: PersonRecord) -> list[str]:
                 problems.append(f"{name}: proficiency of {skill!r} must be 0, 1, 2, 3 or 4, not {proficiency!r}")
     for name in _LIST_FIELDS:
         items = getattr(record, name)
-        if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        if not _is_list(items):
             problems.append(f"{name} must be a list of names, not the single value {items!r}")
     for name in _TEXT_FIELDS:
         if not isinstance(getattr(record, name), str):
@@ -288,7 +308,7 @@ def _pairs(
     left_at: dict[str, int],
     right_at: dict[str, int],
     name: str,
-    problems: list[tuple[str, str]],
+    problems: list[tuple[str | None, str]],
 ) -> np.ndarray:
     """Pairs named from either side; a name on the same side or unknown is an error for locks only.
 

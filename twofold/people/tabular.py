@@ -2,8 +2,10 @@
 
 Every problem names the row (as a spreadsheet shows it: the header is row 1) or the JSON record,
 the column, and the reason. Files are read whole before anything is written anywhere, so a bad
-file never leaves half an import behind. A CSV or XLSX cell quoted against formula injection
-(``'=…``, as ``export-people`` writes it) is read back without the quote.
+file never leaves half an import behind. A CSV row with fewer cells than the header is refused
+by its row and the columns it lacks, in every import: never read as if the missing cells were
+empty. A CSV or XLSX cell quoted against formula injection (``'=…``, as ``export-people`` writes
+it) is read back without the quote.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Problem:
     column: str | None
     message: str
     row_label: str = field(default="row", compare=False)
+    # The columns a problem is about when it is about several (those a short row leaves out).
+    columns: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         where = []
@@ -68,9 +72,6 @@ class Table:
     rows: list[tuple[int, list[str]]]
     encoding: str | None = None
     row_label: str = "row"
-    # CSV rows with fewer cells than the header (row number -> cells given); ``rows`` holds them
-    # padded with empty cells, so each reader decides whether a short row is acceptable.
-    short_rows: dict[int, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -195,7 +196,6 @@ def _read_csv(data: bytes, name: str, *, tab_separated: bool) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
-    short: dict[int, int] = {}
     problems: list[Problem] = []
     # A cell quoted against formula injection starts with a quote: a file without any quote needs
     # no per-cell check (a 300,000-row file reads in half the time).
@@ -223,35 +223,58 @@ def _read_csv(data: bytes, name: str, *, tab_separated: bool) -> Table:
                     continue
                 stripped = stripped[: len(header)]
             elif len(stripped) < len(header):
-                short[number] = len(stripped)
-                stripped += [""] * (len(header) - len(stripped))
+                problems.append(_short_row(number, len(stripped), header))
+                continue
             rows.append((number, stripped))
     except csv.Error as error:
         problems.append(Problem(reader.line_num, None, f"cannot be read as CSV: {error}", row_label="line"))
-    table = _finish(name, "csv", header, rows, problems, encoding)
-    table.short_rows = short
-    return table
+    return _finish(name, "csv", header, rows, problems, encoding)
+
+
+def _short_row(number: int, given: int, header: list[str]) -> Problem:
+    """A CSV row with fewer cells than the header is refused, never padded: a lost separator or a
+    line break inside a cell would shift the values after it into the wrong columns, and a row
+    whose export left out its empty last cells would empty what is recorded in those columns.
+    (XLSX and JSON cells keep their columns: a cell left out there is empty.)"""
+    missing = tuple(column or f"#{index}" for index, column in enumerate(header[given:], start=given + 1))
+    named = ", ".join(f"'{column}'" for column in missing)
+    return Problem(
+        number,
+        None,
+        f"has {given} of the {len(header)} columns; missing {named}. A cell was lost or a line break split "
+        "the row: give every row all the header's columns (empty ones too)",
+        columns=missing,
+    )
 
 
 _DELIMITERS = (",", ";", "\t", "|")
 
 
 def _header_delimiter(text: str) -> str:
-    """The separator of a CSV file, read from its header (the first line with any text): the one of
-    comma, semicolon, tab and bar found most often there outside quotes, the first of them on a tie,
-    a comma when there is none (one column).
+    """The separator of a CSV file, read from its header (the first record with any text): the one
+    of comma, semicolon, tab and bar that splits it into the most cells, the first of them on a tie,
+    a comma when none splits it (one column).
 
-    The header decides, not the rows: a row with a cell too few (which must be refused by its
-    number), or a list of skills such as ``AI:3;SQL:2`` in a comma-separated file, cannot change how
-    the header splits into columns.
+    The header is read as a CSV record, so a quoted cell may hold separators and line breaks; only
+    a carriage return or line feed outside quotes ends it (not U+2028 and the other breaks of
+    ``str.splitlines``). The header decides, not the rows: a row with a cell too few (which must be
+    refused by its number), or a list of skills such as ``AI:3;SQL:2`` in a comma-separated file,
+    cannot change how the header splits into columns.
     """
-    for line in text[:65536].splitlines():
-        if not line.strip(" \t,;|\"'"):
-            continue
-        outside_quotes = "".join(line.split('"')[::2])
-        counts = [outside_quotes.count(delimiter) for delimiter in _DELIMITERS]
-        return _DELIMITERS[counts.index(max(counts))] if max(counts) else ","
-    return ","
+    start = text[:65536]
+    counts = [_first_record_separators(start, delimiter) for delimiter in _DELIMITERS]
+    return _DELIMITERS[counts.index(max(counts))] if max(counts) else ","
+
+
+def _first_record_separators(text: str, delimiter: str) -> int:
+    """How many times ``delimiter`` separates the cells of the first record with any text."""
+    try:
+        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if "".join(cells).strip(" \t,;|\"'"):
+                return len(cells) - 1
+    except csv.Error:
+        pass
+    return 0
 
 
 def _cell_text(value: Any) -> str:

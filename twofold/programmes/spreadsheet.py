@@ -150,11 +150,11 @@ class PeopleSheet:
 def read_people(people_file: str | Path, kind: str) -> PeopleSheet:
     """People from the file, the columns ignored, and each employee id's row number.
 
-    Every problem is collected before anything is refused: a missing column, a row with fewer
-    cells than the header (never padded: a lost cell would shift every value after it), an empty
-    or duplicate employee id, a level or capacity that is not a whole number, an unknown role, a
+    Every problem is collected before anything is refused: a missing column, an empty or duplicate
+    employee id, a level or capacity that is not a whole number, an unknown role, a
     skill without a proficiency 0-4, a manager or listed partner who is not in the file.
     """
+    # A CSV row with fewer cells than the header is refused by the reader, as in every import.
     table = read_table(people_file)
     label = table.row_label
     columns = {column.strip().casefold(): column for column in table.columns}
@@ -164,17 +164,6 @@ def read_people(people_file: str | Path, kind: str) -> PeopleSheet:
             problems.append(Problem(None, column, f"the file has no '{column}' column", row_label=label))
     if problems:
         raise FileRejected(problems)
-    for number, given in table.short_rows.items():
-        missing = ", ".join(f"'{column}'" for column in table.columns[given:])
-        problems.append(
-            Problem(
-                number,
-                None,
-                f"has {given} of the {len(table.columns)} columns; missing {missing}. A cell was lost or "
-                "a line break split the row: give every row all the header's columns (empty ones too)",
-                row_label=label,
-            )
-        )
     ignored = [original for key, original in columns.items() if key not in KNOWN]
     roles = ROLES[kind]
     records: list[PersonRecord] = []
@@ -297,9 +286,11 @@ def _build(sheet: PeopleSheet, policy: Policy) -> Roster:
         raise FileRejected(_engine_problems(error.problems, rows, label)) from None
 
 
-def _engine_problems(problems: list[tuple[str, str]], rows: dict[str, int], label: str) -> list[Problem]:
-    """The engine's problems with the records, each at its person's row (if it is about one)."""
-    return [Problem(rows.get(who), None, message, row_label=label) for who, message in problems]
+def _engine_problems(problems: list[tuple[str | None, str]], rows: dict[str, int], label: str) -> list[Problem]:
+    """The engine's problems with the records, each at its person's row (None: about the file)."""
+    return [
+        Problem(None if who is None else rows.get(who), None, message, row_label=label) for who, message in problems
+    ]
 
 
 def _whole(
