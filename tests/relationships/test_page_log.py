@@ -129,9 +129,7 @@ def test_a_form_posted_to_the_page_reads_none_of_the_pair_s_record_before_saving
     assert f"LIMIT {MEETINGS_PER_PAGE}" not in read  # no page of the log either
 
 
-def test_the_log_s_rows_write_their_dates_as_the_date_filter_does(
-    cast: Cast, active: Relationship, settings
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_log_s_rows_write_their_dates_as_the_date_filter_does(cast: Cast, active: Relationship, settings) -> None:  # type: ignore[no-untyped-def]
     # A zone far from UTC, and meetings whose day there is not their day in UTC: a row written in
     # UTC would show the wrong hour and the wrong day.
     settings.TIME_ZONE = "Pacific/Chatham"
@@ -146,3 +144,13 @@ def test_the_log_s_rows_write_their_dates_as_the_date_filter_does(
         assert when in page and day in page
         edit = reverse("relationships:meeting_edit", kwargs={"pk": active.pk, "meeting_id": meeting.pk})
         assert f'href="{edit}"' in page
+
+
+def test_each_row_names_its_status_as_the_model_does(cast: Cast, active: Relationship) -> None:
+    for n, status in enumerate(MeetingStatus):
+        MeetingFactory(relationship=active, starts_at=NOW - n * DAY, status=status)
+    client = signed_in(cast.ana_user)
+    page = client.get(reverse("relationships:meetings", args=[active.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert f'<span class="badge">{MeetingStatus.HELD.label}</span>' in page
+    for status in (MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED):
+        assert f'<span class="badge muted">{status.label}</span>' in page
