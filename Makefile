@@ -9,6 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The size of the generated demo organisation (`make run DEMO_PEOPLE=300` for a quicker first start).
 DEMO_PEOPLE ?= 2000
+# `make test` runs the suite in this many processes (pytest-xdist; each has its own test database;
+# tests marked with one xdist_group share a process); 0 runs it in this one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: venv run test test-postgres lint bench screenshots clean
 
@@ -30,7 +33,7 @@ run: venv
 	$(BIN)/twofold runserver $(HOST):$(PORT)
 
 test: venv
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-postgres: venv
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/twofold} $(MAKE) test

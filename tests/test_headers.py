@@ -14,6 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# One process runs this module's tests (make test's --dist loadgroup), so that collectstatic runs
+# once, for the first, into the var directory they share.
+pytestmark = pytest.mark.xdist_group("production_var_dir")
+
 SCRIPT = """
 import json, django
 django.setup()

@@ -132,10 +132,19 @@ def _secret_key() -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
-    return key
+    # Written aside, then linked into place only if no other process got there first: processes that
+    # start together (`make run`'s web server and worker, a parallel test run) share one key, and none
+    # reads a file half written.
+    candidate = VAR_DIR / f".secret_key.{os.getpid()}"
+    with os.fdopen(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as written:
+        written.write(secrets.token_urlsafe(50))
+    try:
+        os.link(candidate, key_file)
+    except FileExistsError:
+        pass
+    finally:
+        candidate.unlink()
+    return key_file.read_text().strip()
 
 
 SECRET_KEY = _secret_key()
