@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.api.test_flows import as_user
@@ -12,7 +14,7 @@ from tests.conftest import Cast
 from tests.factories import MeetingFactory, ProgrammeFactory, SkillFactory
 from tests.relationships.pairing import MENTOR, enrol, pair_up
 from twofold.programmes.models import Enrolment, EnrolmentStatus, ProgrammeState
-from twofold.relationships.models import AdvocacyAction, CheckIn, KnowledgeTransfer, Nomination
+from twofold.relationships.models import AdvocacyAction, CheckIn, KnowledgeTransfer, MeetingStatus, Nomination
 
 MONTH_AGO = timedelta(days=30)
 
@@ -219,3 +221,31 @@ def test_text_with_a_nul_character_is_refused_before_anything_is_written(cast: C
     manager = as_user(cast.programme_manager, "programmes:read")
     assert manager("GET", f"/programmes/{pair.programme_id}/pairs?q=a%00b").status_code == 422
     assert manager("GET", f"/programmes/{pair.programme_id}/pairs?q=Ana").status_code == 200
+
+
+def test_the_check_in_list_reads_no_meeting_whatever_the_log_s_length(cast: Cast) -> None:
+    programme = ProgrammeFactory()
+    pair = pair_up(programme, cast.ana, cast.vp_sales, now=timezone.now() - MONTH_AGO)
+    ana = as_user(cast.ana_user, "relationships:read")
+
+    def listed() -> tuple[list[tuple[str, str]], list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            response = ana("GET", f"/relationships/{pair.pk}/check-ins")
+        assert response.status_code == 200
+        return [(item["point"], item["status"]) for item in response.json()["items"]], [
+            query["sql"] for query in queries.captured_queries
+        ]
+
+    # No meeting held yet: nothing due; a meeting held then opens the fit check-in.
+    MeetingFactory(relationship=pair, starts_at=timezone.now() + timedelta(days=2), status=MeetingStatus.SCHEDULED)
+    assert listed()[0] == []
+    MeetingFactory(relationship=pair, starts_at=timezone.now() - timedelta(days=20))
+    due, few = listed()
+    for n in range(40):
+        MeetingFactory(relationship=pair, starts_at=timezone.now() - timedelta(days=19, hours=n))
+    assert listed()[0] == due == [("fit", "due")]
+    many = listed()[1]
+    assert len(many) == len(few)
+    # The log is summed up in SQL: none of its rows (notes, skills) is read.
+    for sql in many:
+        assert "shared_note" not in sql and "relationships_meeting_skills" not in sql

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
 from tests.factories import OPERATOR, PersonFactory, UserFactory
 from tests.matchruns.test_match_runs import matching_programme
 from tests.people.test_views import signed_in
-from twofold.decimals import fixed_places
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.matchruns.publishing import match_run_publish
 from twofold.matchruns.review import proposal_lock
@@ -166,15 +166,15 @@ def test_each_row_shows_its_people_figures_and_state(cast) -> None:
             link = f'<a href="{reverse("people:person", args=[person.pk])}">{person.name}</a>'
             assert f'{link}<br><span class="muted">L{person.level} · {person.department}</span>' in page
         assert f'value="remove:{proposal.pk}"' in page and f'id="pick-{proposal.pk}"' in page
-    assert f'{fixed_places(first.score, 2)} <span class="badge">Locked</span>' in page
+    assert f'{floatformat(first.score, 2)} <span class="badge">Locked</span>' in page
     assert f'value="unlock:{first.pk}"' in page and f'value="lock:{second.pk}"' in page
-    assert f'{fixed_places(second.score, 2)} <span class="badge muted">Swapped</span>' in page
+    assert f'{floatformat(second.score, 2)} <span class="badge muted">Swapped</span>' in page
     # Published: each row says whether its proposal was sent, and why not.
     match_run_publish(actor=OPERATOR, run=run)
     Proposal.objects.filter(pk=second.pk).update(relationship=None, skipped_reason="Ben has left")
     page = " ".join(client.get(url).content.decode().split())
     sent = '<span class="badge">Locked</span><br><span class="badge">Sent</span>'
-    assert f"{fixed_places(first.score, 2)} {sent}" in page
+    assert f"{floatformat(first.score, 2)} {sent}" in page
     assert '<span class="badge muted">Not sent</span> <span class="muted">Ben has left</span>' in page
 
 

@@ -107,7 +107,7 @@ def test_a_run_that_stored_rounded_weights_is_still_swapped_and_explained_with_t
     shown = [
         (reason.weight, reason.points)
         for row in board.context["board"].rows
-        if row.proposal.pk in {p.pk for p in swapped}
+        if row.pk in {p.pk for p in swapped}
         for reason in row.reasons
         if reason.points >= 45
     ]

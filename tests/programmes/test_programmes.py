@@ -41,6 +41,11 @@ def test_kind_defaults(db) -> None:
     assert sp.requires_high_potential and sp.fairness_enabled and sp.fairness_attribute == "gender"
 
 
+def test_each_role_is_titled_in_the_programme_s_words(db) -> None:
+    assert reverse_mentoring().role_titles == {EnrolmentRole.MENTOR: "Mentor", EnrolmentRole.MENTEE: "Mentee"}
+    assert sponsorship().role_titles == {EnrolmentRole.MENTOR: "Sponsor", EnrolmentRole.MENTEE: "Protégé"}
+
+
 def test_defaults_are_editable_and_checked(db) -> None:
     rm = reverse_mentoring(capacity=2, cadence_days=7, starts_on=date(2027, 1, 31))
     assert (rm.capacity, rm.cadence_days, rm.ends_on) == (2, 7, date(2027, 7, 31))

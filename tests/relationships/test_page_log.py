@@ -4,7 +4,7 @@ day, and the page that holds a meeting being edited."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection
@@ -129,12 +129,28 @@ def test_a_form_posted_to_the_page_reads_none_of_the_pair_s_record_before_saving
     assert f"LIMIT {MEETINGS_PER_PAGE}" not in read  # no page of the log either
 
 
-def test_the_log_s_rows_write_their_dates_as_the_date_filter_does(cast: Cast, active: Relationship) -> None:
-    meetings = _log(active, 3)
+def test_the_log_s_rows_write_their_dates_as_the_date_filter_does(cast: Cast, active: Relationship, settings) -> None:  # type: ignore[no-untyped-def]
+    # A zone far from UTC, and meetings whose day there is not their day in UTC: a row written in
+    # UTC would show the wrong hour and the wrong day.
+    settings.TIME_ZONE = "Pacific/Chatham"
+    meetings = _log(active, 3, start=NOW + timedelta(hours=3))
+    for meeting in meetings:
+        assert timezone.localtime(meeting.starts_at).date() != meeting.starts_at.astimezone(UTC).date()
     client = signed_in(cast.ana_user)
     page = client.get(reverse("relationships:meetings", args=[active.pk]), HTTP_HX_REQUEST="true").content.decode()
     written = Template('<strong>{{ at|date:"D j M Y, H:i" }}</strong>|the meeting of {{ at|date:"j F Y" }}</span>')
     for meeting in meetings:
         when, day = written.render(Context({"at": meeting.starts_at})).split("|")
         assert when in page and day in page
-        assert f'href="/relationships/{active.pk}/meetings/{meeting.pk}/"' in page
+        edit = reverse("relationships:meeting_edit", kwargs={"pk": active.pk, "meeting_id": meeting.pk})
+        assert f'href="{edit}"' in page
+
+
+def test_each_row_names_its_status_as_the_model_does(cast: Cast, active: Relationship) -> None:
+    for n, status in enumerate(MeetingStatus):
+        MeetingFactory(relationship=active, starts_at=NOW - n * DAY, status=status)
+    client = signed_in(cast.ana_user)
+    page = client.get(reverse("relationships:meetings", args=[active.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert f'<span class="badge">{MeetingStatus.HELD.label}</span>' in page
+    for status in (MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED):
+        assert f'<span class="badge muted">{status.label}</span>' in page

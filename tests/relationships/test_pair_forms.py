@@ -1,14 +1,25 @@
 """The pair's page draws each blank form once per process (``{% form_fields %}``): what it reuses is
 exactly what the field template draws, for that form's choices, labels and ids only; a bound form
-(with its input and errors) is drawn each time."""
+(with its input and errors) is drawn each time, and makes its skill list once however many skills
+are posted."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.template import Context, Template
+from django.urls import reverse
+from django.utils import timezone
 
+from tests.conftest import Cast
 from tests.factories import SkillFactory
+from tests.people.test_views import signed_in
+from tests.relationships.pairing import pair_up
+from tests.relationships.test_views import when
+from twofold.people.models import Skill
+from twofold.programmes.models import Programme
+from twofold.relationships import forms
 from twofold.relationships.forms import (
     CheckInForm,
     ConcernForm,
@@ -17,6 +28,7 @@ from twofold.relationships.forms import (
     MeetingEditForm,
     MeetingLogForm,
     MeetingScheduleForm,
+    skill_choices,
 )
 from twofold.relationships.selectors import skill_catalogue
 from twofold.relationships.templatetags import pair_forms
@@ -127,3 +139,29 @@ def test_two_pairs_share_the_skill_list_and_each_sees_its_own_names(db) -> None:
     fresh, reused = _both(second)
     assert fresh == reused and "Ben taught Ana" in reused and "Vera" not in reused
     assert pair_forms._drawn == kept
+
+
+def test_a_posted_form_makes_its_skill_list_once_whatever_the_skills_posted(
+    cast: Cast, reverse_mentoring: Programme, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    active = pair_up(reverse_mentoring, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=60))
+    skills = [SkillFactory(name=f"Skill {n:02}") for n in range(20)]
+    made: list[int] = []
+
+    def counted(catalogue: list[Skill]) -> Any:
+        made.append(len(catalogue))
+        return skill_choices(catalogue)
+
+    monkeypatch.setattr(forms, "skill_choices", counted)
+    client = signed_in(cast.ana_user)
+    posted = {"starts_at": when(-timedelta(days=2)), "duration_minutes": "45", "same_day": "yes"}
+    response = client.post(
+        reverse("relationships:meeting_log", args=[active.pk]), {**posted, "skills": [s.pk for s in skills]}
+    )
+    assert response.status_code == 302
+    assert sorted(active.meetings.get().skills.values_list("pk", flat=True)) == sorted(s.pk for s in skills)
+    assert made == [20]
+    # A skill outside the catalogue is still refused, by the list made once.
+    made.clear()
+    form = MeetingLogForm({**posted, "skills": [skills[0].pk, 10**9]}, skills=skill_catalogue(), partner_name="Vera")
+    assert not form.is_valid() and "skills" in form.errors and made == [20]

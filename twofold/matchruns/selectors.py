@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
-from django.utils.text import capfirst
 
 from twofold.decimals import fixed_places
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
@@ -155,7 +154,7 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         .annotate(n=Count("pk"))
         .order_by("-n", "reason_code")
     )
-    role_labels = {"mentor": capfirst(programme.mentor_label), "mentee": capfirst(programme.mentee_label)}
+    role_titles = programme.role_titles
     return Board(
         run=run,
         proposals=proposal_page,
@@ -185,7 +184,7 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
                 person_id=item["enrolment__person_id"],
                 name=item["enrolment__person__name"],
                 url=person_path(item["enrolment__person_id"]),
-                role=role_labels["mentor" if item["enrolment__role"] == "mentor" else "mentee"],
+                role=role_titles[item["enrolment__role"]],
                 reason=item["reason"],
             )
             for item in unmatched_in_page.object_list

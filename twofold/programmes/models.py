@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import capfirst
 
 
 class ProgrammeKind(models.TextChoices):
@@ -153,6 +154,12 @@ class Programme(models.Model):
     @property
     def mentee_label(self) -> str:
         return "protégé" if self.is_sponsorship else "mentee"
+
+    @property
+    def role_titles(self) -> dict[str, str]:
+        """Each role's label with a capital first letter, as a row of a table names it (Mentor,
+        Mentee, Sponsor, Protégé), by role (an ``EnrolmentRole``)."""
+        return {EnrolmentRole.MENTOR: capfirst(self.mentor_label), EnrolmentRole.MENTEE: capfirst(self.mentee_label)}
 
 
 class EnrolmentRole(models.TextChoices):

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.utils.text import capfirst
 
 from twofold.accounts import permissions
 from twofold.people.models import Person
@@ -274,7 +273,7 @@ class EnrolmentRow:
 def enrolment_rows(programme: Programme, enrolments: Iterable[Enrolment]) -> list[EnrolmentRow]:
     """The rows of the enrolments page for ``enrolments`` (read with :data:`ENROLMENT_ROW_FIELDS`)."""
     person_path = id_paths("people:person")
-    mentor_label, mentee_label = capfirst(programme.mentor_label), capfirst(programme.mentee_label)
+    role_titles = programme.role_titles
     statuses = dict(EnrolmentStatus.choices)
     rows = []
     for enrolment in enrolments:
@@ -286,7 +285,7 @@ def enrolment_rows(programme: Programme, enrolments: Iterable[Enrolment]) -> lis
                 person_id=enrolment.person_id,
                 url=person_path(enrolment.person_id),
                 name=person.name,
-                role=mentor_label if mentor else mentee_label,
+                role=role_titles[enrolment.role],
                 status=str(statuses.get(enrolment.status, enrolment.status)),
                 level=person.level,
                 department=person.department,

@@ -305,8 +305,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if mine is not None:
         programme = mine.programme
-        label = programme.mentor_label if mine.role == EnrolmentRole.MENTOR else programme.mentee_label
-        roles = [(mine.role, label.capitalize())]
+        roles = [(mine.role, programme.role_titles[mine.role])]
     else:
         offered = next(((offer, roles) for offer, roles in programmes_open_to(person) if offer.pk == pk), None)
         if offered is None:

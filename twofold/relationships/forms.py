@@ -4,11 +4,13 @@ web page, the API and the CLI refuse the same things with the same words."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterator
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.utils.choices import CallableChoiceIterator, normalize_choices
 
 from twofold.people.models import Skill, SkillCategory
 from twofold.programmes.models import Programme
@@ -70,6 +72,18 @@ def skill_choices(skills: list[Skill]) -> list[tuple[str, list[tuple[int, str]]]
     return list(groups.items())
 
 
+class _ChoicesMadeOnce(CallableChoiceIterator):
+    """Choices made when first read, then kept for the form: Django reads a field's choices again
+    for each value it checks, so that a plain callable would be called once per skill posted."""
+
+    @cached_property
+    def made(self) -> list[Any]:
+        return list(normalize_choices(self.func()))
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from self.made
+
+
 class _Reusable(forms.Form):
     """A form whose blank fields each draw the same for the same key (``blank_keys``, one per field),
     so that the pair's page draws each once per process (``{% form_fields %}``,
@@ -111,9 +125,9 @@ class _SkillsMixin(_Reusable):
         self.skills_by_id = {skill.pk: skill for skill in skills}
         for name in ("skills", "skill"):
             if name in self.fields:
-                # Made when first read (drawing the field or checking a choice): a blank form's skill
-                # list is usually drawn from what {% form_fields %} kept, without them.
-                self.fields[name].choices = functools.partial(skill_choices, skills)  # type: ignore[attr-defined]
+                # Made when first read (drawing the field or checking a choice), once for the form: a
+                # blank form's skill list is usually drawn from what {% form_fields %} kept, without them.
+                self.fields[name].choices = _ChoicesMadeOnce(lambda: skill_choices(skills))  # type: ignore[attr-defined]
 
 
 class MeetingLogForm(_SkillsMixin):

@@ -129,6 +129,14 @@ class RelationshipPage:
     def last_held_at(self) -> datetime | None:
         return self._log[2].last_held_at
 
+    @property
+    def _summary(self) -> _LogSummary:
+        """The log's summary: the one the log came with when it was read, else counted in SQL (one
+        query) without reading the log's rows."""
+        if "_log" in self.__dict__:
+            return self._log[2]
+        return _log_summary(_pair_meetings(self.relationship), now=self.as_of, meeting_in_view=None)
+
     def meeting(self, meeting_id: int) -> MeetingView | None:
         """A meeting of those loaded (``meetings``), or None."""
         return next((meeting for meeting in self.meetings if meeting.id == meeting_id), None)
@@ -153,7 +161,7 @@ class RelationshipPage:
     @cached_property
     def check_ins_due(self) -> list[str]:
         done_points = {check_in.point for check_in in self.check_ins_done}
-        has_held_meeting = self._log[2].held_by_now
+        has_held_meeting = self._summary.held_by_now
         return [
             point
             for point in CheckInPoint.values

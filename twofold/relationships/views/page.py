@@ -149,7 +149,8 @@ class PairUrls(dict[str, str]):
         return url
 
 
-MEETING_STATUS_WORDS = {MeetingStatus.HELD: "Held", MeetingStatus.SCHEDULED: "Scheduled"}
+# The statuses' words as the model names them (its choices' labels), looked up once per row.
+MEETING_STATUS_WORDS = dict(MeetingStatus.choices)
 
 
 def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]]:
@@ -171,7 +172,7 @@ def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]
                 "own_private_note": meeting.own_private_note,
                 "when": dateformat.format(local, "D j M Y, H:i"),
                 "day": dateformat.format(local, "j F Y"),
-                "status_word": MEETING_STATUS_WORDS.get(meeting.status, "Cancelled"),
+                "status_word": MEETING_STATUS_WORDS[meeting.status],
                 "editable": active and meeting.status != MeetingStatus.CANCELLED,
                 "edit_url": reverse(
                     "relationships:meeting_edit", kwargs={"pk": relationship_id, "meeting_id": meeting.id}

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from twofold.programmes.management.commands.programme import find_programme
+from twofold.programmes.models import EnrolmentRole
 from twofold.relationships.models import Relationship, RelationshipState
 
 
@@ -33,7 +34,8 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("No relationships yet: match the programme with `twofold match`.")
             return
-        mentor, mentee = programme.mentor_label.capitalize(), programme.mentee_label.capitalize()
+        titles = programme.role_titles
+        mentor, mentee = titles[EnrolmentRole.MENTOR], titles[EnrolmentRole.MENTEE]
         self.stdout.write(f"{'id':>5}  {'state':<11} {mentor:<28} {mentee:<28} {'score':>6} {'met':>4}")
         for row in rows:
             self.stdout.write(
