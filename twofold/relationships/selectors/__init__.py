@@ -23,9 +23,8 @@ from twofold.relationships.selectors.concerns import (
     concerns_for_managers,
     concerns_raised_by,
 )
+from twofold.relationships.meeting_clock import IDLE_AFTER_CADENCES, PlusDays
 from twofold.relationships.selectors.health import (
-    IDLE_AFTER_CADENCES,
-    PlusDays,
     ProgrammeHealth,
     programme_health,
     relationships_behind_on_meetings,
