@@ -14,7 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import DateTimeField, Expression, F, Func, IntegerField, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    DateTimeField,
+    Expression,
+    F,
+    Func,
+    IntegerField,
+    Model,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 # A pair is idle after this many cadences without a held meeting (the health page, the reminders, insights).
@@ -59,8 +70,8 @@ def meeting_clock_values(relationship_model: type[Model], *, start: Expression |
     The cadence is read through subqueries rather than joins, which an UPDATE cannot take; the
     model may be a migration's historical one.
     """
-    agreement = relationship_model._meta.get_field("agreement").related_model
-    programme = relationship_model._meta.get_field("programme").related_model
+    agreement: Any = relationship_model._meta.get_field("agreement").related_model
+    programme: Any = relationship_model._meta.get_field("programme").related_model
     cadence = Coalesce(
         Subquery(agreement._default_manager.filter(relationship=OuterRef("pk")).values("cadence_days")[:1]),
         Subquery(programme._default_manager.filter(pk=OuterRef("programme_id")).values("cadence_days")[:1]),

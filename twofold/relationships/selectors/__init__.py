@@ -9,6 +9,7 @@ programme managers through :func:`concerns_for_managers` and their author throug
 
 from __future__ import annotations
 
+from twofold.relationships.meeting_clock import IDLE_AFTER_CADENCES, PlusDays
 from twofold.relationships.selectors.choices import (
     NOMINATION_STATES,
     NominationChoices,
@@ -23,7 +24,6 @@ from twofold.relationships.selectors.concerns import (
     concerns_for_managers,
     concerns_raised_by,
 )
-from twofold.relationships.meeting_clock import IDLE_AFTER_CADENCES, PlusDays
 from twofold.relationships.selectors.health import (
     ProgrammeHealth,
     programme_health,

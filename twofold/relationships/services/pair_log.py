@@ -15,8 +15,8 @@ from django.utils import timezone
 from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_PROFICIENCY, Person, Skill
 from twofold.programmes.services import MAX_CADENCE_DAYS
-from twofold.relationships.meeting_clock import meeting_clock_values
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.meeting_clock import meeting_clock_values
 from twofold.relationships.models import (
     AdvocacyAction,
     AdvocacyKind,

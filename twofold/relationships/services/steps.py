@@ -17,8 +17,8 @@ from twofold.programmes.models import (
     Programme,
     ProgrammeState,
 )
-from twofold.relationships.meeting_clock import meeting_clock_values
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.meeting_clock import meeting_clock_values
 from twofold.relationships.models import (
     RELATIONSHIP_TRANSITIONS,
     MeetingStatus,
