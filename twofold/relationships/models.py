@@ -126,9 +126,12 @@ class Relationship(models.Model):
         ]
         indexes = [
             models.Index(fields=["programme", "state"], name="relationship_programme_state"),
-            # The health page: a programme's pairs by state, overdue and idle, the overdue in due order.
+            # The health page: a programme's pairs by state, overdue and idle, and the ids of the
+            # overdue in due order (any page of them), all from the index alone.
             models.Index(
-                fields=["programme", "state", "meeting_due_at"], include=["idle_from"], name="relationship_meeting_due"
+                fields=["programme", "state", "meeting_due_at"],
+                include=["idle_from", "id"],
+                name="relationship_meeting_due",
             ),
             models.Index(fields=["mentor", "state"], name="relationship_mentor_state"),
             models.Index(fields=["mentee", "state"], name="relationship_mentee_state"),

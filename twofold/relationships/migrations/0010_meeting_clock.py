@@ -33,6 +33,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill_meeting_clock, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='relationship',
-            index=models.Index(fields=['programme', 'state', 'meeting_due_at'], include=('idle_from',), name='relationship_meeting_due'),
+            index=models.Index(fields=['programme', 'state', 'meeting_due_at'], include=('idle_from', 'id'), name='relationship_meeting_due'),
         ),
     ]
