@@ -81,3 +81,17 @@ def test_the_health_figures_and_list_follow_the_stored_clock(cast, active: Relat
             (active.pk, start + timedelta(days=cadence), bool(idle))
         ][: len(behind)]
         assert len(behind) == overdue
+
+
+def test_the_reminders_run_on_the_cadence_the_stored_clock_counts(cast, active: Relationship, sponsored) -> None:
+    # The reminders read the cadence in Python (the agreed one, else the programme's): the same
+    # cadence as the stored clock's, with an agreement and without one.
+    from twofold.relationships.reminders.due import _open_relationships, pair_facts
+
+    agreement_update(relationship=active, actor=acting(cast.ana), cadence_days=21)
+    Agreement.objects.get(relationship=sponsored).delete()
+    facts = pair_facts(_open_relationships(), today=NOW.date())
+    cadences = {fact.relationship.pk: fact.cadence_days for fact in facts}
+    assert cadences == {active.pk: 21, sponsored.pk: sponsored.programme.cadence_days}
+    for pair in Relationship.objects.filter(pk__in=cadences):
+        assert pair.idle_from - pair.meeting_due_at == timedelta(days=(IDLE_AFTER_CADENCES - 1) * cadences[pair.pk])
