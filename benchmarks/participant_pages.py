@@ -41,6 +41,7 @@ def main() -> None:
 
     from twofold.accounts.models import User
     from twofold.relationships.models import Meeting, Relationship
+    from twofold.relationships.services.pair_log import relationship_last_met_refresh
 
     user = User.objects.select_related("person").get(username=options.username)
     pair = (
@@ -108,6 +109,7 @@ def main() -> None:
                 pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
     finally:
         Meeting.objects.filter(relationship=pair, pk__gte=first_new_meeting).delete()
+        relationship_last_met_refresh(pair.pk)  # its last meeting and clock as before the run
     print(
         json.dumps(
             {

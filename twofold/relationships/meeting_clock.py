@@ -22,6 +22,7 @@ from django.db.models import (
     IntegerField,
     Model,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -108,7 +109,10 @@ def programme_cadence_saved(sender: Any, instance: Any, update_fields: Any = Non
         return
     from twofold.relationships.models import Relationship
 
-    meeting_clock_refresh(Relationship.objects.filter(programme_id=instance.pk, agreement__isnull=True))
+    # Only pairs whose clock runs (started, or met) have one to write: proposals, declined and
+    # expired pairs keep none, so an edit of the programme does not rewrite them.
+    running = Q(started_at__isnull=False) | Q(last_met_at__isnull=False)
+    meeting_clock_refresh(Relationship.objects.filter(running, programme_id=instance.pk, agreement__isnull=True))
 
 
 def register_meeting_clock() -> None:

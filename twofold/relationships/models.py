@@ -180,9 +180,6 @@ class Agreement(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "cadence_days" not in update_fields:
             return
-        pair = self._state.fields_cache.get("relationship")
-        if pair is not None and pair.started_at is None and pair.last_met_at is None:
-            return  # the pair at hand has no clock yet (a proposal's agreement)
         meeting_clock_refresh(Relationship.objects.filter(pk=self.relationship_id))
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
