@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
@@ -39,7 +38,6 @@ from twofold.relationships.forms import (
 )
 from twofold.relationships.models import (
     Direction,
-    MeetingStatus,
     Relationship,
     RelationshipState,
 )
@@ -59,6 +57,7 @@ from twofold.relationships.services import (
     relationship_answer,
     relationship_request_withdraw,
 )
+from twofold.relationships.views.rows import meeting_rows
 
 # The fragment each section of the relationship page is drawn from; htmx swaps it in whole.
 SECTIONS: dict[str, str] = {
@@ -147,40 +146,6 @@ class PairUrls(dict[str, str]):
     def __missing__(self, name: str) -> str:
         url = self[name] = reverse(f"relationships:{name}", kwargs={"pk": self.pk})
         return url
-
-
-# The statuses' words as the model names them (its choices' labels), looked up once per row.
-MEETING_STATUS_WORDS = dict(MeetingStatus.choices)
-
-
-def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]]:
-    """The meetings of the page of the log shown, as the rows of the log draw them: each with its
-    dates written out, its status in words, its skills and the address that edits it, worked out here
-    once rather than by the template (the log is the page's longest loop, and a template's filters,
-    tags and attribute lookups cost several times as much)."""
-    relationship_id = page.relationship.pk
-    rows = []
-    for meeting in page.meetings_shown or ():
-        local = timezone.localtime(meeting.starts_at)
-        rows.append(
-            {
-                "id": meeting.id,
-                "duration_minutes": meeting.duration_minutes,
-                "location": meeting.location,
-                "status": meeting.status,
-                "shared_note": meeting.shared_note,
-                "own_private_note": meeting.own_private_note,
-                "when": dateformat.format(local, "D j M Y, H:i"),
-                "day": dateformat.format(local, "j F Y"),
-                "status_word": MEETING_STATUS_WORDS[meeting.status],
-                "editable": active and meeting.status != MeetingStatus.CANCELLED,
-                "edit_url": reverse(
-                    "relationships:meeting_edit", kwargs={"pk": relationship_id, "meeting_id": meeting.id}
-                ),
-                "skills": ", ".join(skill.name for skill in meeting.skills),
-            }
-        )
-    return rows
 
 
 def _lazy(make: Callable[[], Any]) -> Any:
