@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -149,8 +148,12 @@ class PairUrls(dict[str, str]):
 
 
 def _lazy(make: Callable[[], Any]) -> Any:
-    """``make()``, called the first time the template draws it (a fragment draws only its own forms)."""
-    return SimpleLazyObject(make)
+    """``make()``, made the first time the template draws it (a fragment draws only its own forms).
+
+    A template calls a callable it finds in its context, so the value is handed over as ``make``
+    itself, called once and remembered: unlike a lazy proxy, nothing stands between the template
+    and each of the value's attributes afterwards."""
+    return functools.cache(make)
 
 
 def _context(
@@ -206,7 +209,7 @@ def _context(
     def nomination_form() -> forms.Form | None:
         if not page.may_nominate:
             return None
-        return NominationForm(programmes=nomination.programmes, auto_id="nomination-%s")
+        return NominationForm(programmes=nomination().programmes, auto_id="nomination-%s")
 
     return {
         "page": page,
