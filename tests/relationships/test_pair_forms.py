@@ -165,3 +165,21 @@ def test_a_posted_form_makes_its_skill_list_once_whatever_the_skills_posted(
     made.clear()
     form = MeetingLogForm({**posted, "skills": [skills[0].pk, 10**9]}, skills=skill_catalogue(), partner_name="Vera")
     assert not form.is_valid() and "skills" in form.errors and made == [20]
+
+
+INCLUDED = Template(
+    '{% include "relationships/partials/notice.html" %}|{% include "relationships/partials/form_errors.html" %}'
+)
+TAGGED = Template("{% load pair_forms %}{% notice %}|{% form_errors form %}")
+
+
+def test_the_notice_and_error_tags_draw_what_their_templates_draw(db) -> None:  # type: ignore[no-untyped-def]
+    with_errors = ConcernForm({"text": ""}, auto_id="concern-%s")
+    assert with_errors.errors
+    for notice in ("", "Saved <b>R&D</b>"):
+        for form in (None, ConcernForm(auto_id="concern-%s"), with_errors):
+            context = {"notice": notice, "form": form}
+            drawn = TAGGED.render(Context(context))
+            assert drawn == INCLUDED.render(Context(context))
+            assert ("Saved &lt;b&gt;R&amp;D&lt;/b&gt;" in drawn) == bool(notice)
+            assert ('href="#concern-text"' in drawn) == (form is with_errors)

@@ -12,6 +12,7 @@ whose field has that key (the skill list by every pair); a field without a key, 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms, template
@@ -52,3 +53,31 @@ def form_fields(form: forms.Form) -> SafeString:
         parts.append(drawn)
     # Safe: each part is the field template's output, escaped as it drew it.
     return mark_safe("".join(parts))
+
+
+NOTICE_TEMPLATE = "relationships/partials/notice.html"
+ERRORS_TEMPLATE = "relationships/partials/form_errors.html"
+
+
+@functools.cache
+def _drawn_empty(template_name: str) -> SafeString:
+    """What ``template_name`` draws when it has nothing to say (no notice, no errors): the same for
+    the life of the process, drawn once."""
+    return SafeString(get_template(template_name).render({}))
+
+
+@register.simple_tag(takes_context=True)
+def notice(context: template.Context) -> SafeString:
+    """``relationships/partials/notice.html`` with the context's ``notice``; drawn only when there is one."""
+    said = context.get("notice")
+    if not said:
+        return _drawn_empty(NOTICE_TEMPLATE)
+    return SafeString(get_template(NOTICE_TEMPLATE).render({"notice": said}))
+
+
+@register.simple_tag
+def form_errors(form: forms.Form | None) -> SafeString:
+    """``relationships/partials/form_errors.html`` for ``form``; drawn only when it has errors."""
+    if not getattr(form, "errors", None):
+        return _drawn_empty(ERRORS_TEMPLATE)
+    return SafeString(get_template(ERRORS_TEMPLATE).render({"form": form}))
