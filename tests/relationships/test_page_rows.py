@@ -7,7 +7,7 @@ import itertools
 from datetime import UTC, datetime
 
 from django.template import Context, Template
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from tests.conftest import Cast
 from tests.factories import MeetingFactory
@@ -16,6 +16,7 @@ from tests.relationships.pairing import NOW
 from twofold.people.models import Skill
 from twofold.relationships.models import MeetingStatus, Relationship
 from twofold.relationships.selectors import MeetingView
+from twofold.relationships.views.addresses import pair_address
 from twofold.relationships.views.rows import MEETING_STATUS_WORDS, meeting_row_html
 
 HOSTILE = "Tom & Jerry <script>alert(\"x\")</script> 'q'\nline two\n\nnew paragraph"
@@ -88,3 +89,20 @@ def test_what_the_pair_typed_in_a_meeting_is_escaped(cast: Cast, active: Relatio
             '<p class="note">Tom &amp; Jerry &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &#x27;q&#x27;'
             "<br>line two<br><br>new paragraph</p>"
         ) in page
+
+
+def test_a_pair_s_addresses_are_what_reverse_gives() -> None:
+    ids = (1, 42, 7700000001, 7700000002, 77000000017700000002)
+    try:
+        for prefix in ("/", "/twofold/"):
+            set_script_prefix(prefix)
+            for pk in ids:
+                for name in ("relationships:detail", "relationships:meetings", "relationships:meeting_log"):
+                    assert pair_address(name, pk=pk) == reverse(name, kwargs={"pk": pk})
+                for meeting_id in ids:
+                    kwargs = {"pk": pk, "meeting_id": meeting_id}
+                    assert pair_address("relationships:meeting_edit", **kwargs) == reverse(
+                        "relationships:meeting_edit", kwargs=kwargs
+                    )
+    finally:
+        set_script_prefix("/")

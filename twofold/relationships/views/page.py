@@ -56,6 +56,7 @@ from twofold.relationships.services import (
     relationship_answer,
     relationship_request_withdraw,
 )
+from twofold.relationships.views.addresses import pair_address
 from twofold.relationships.views.rows import meeting_rows
 
 # The fragment each section of the relationship page is drawn from; htmx swaps it in whole.
@@ -143,7 +144,7 @@ class PairUrls(dict[str, str]):
         self.pk = pk
 
     def __missing__(self, name: str) -> str:
-        url = self[name] = reverse(f"relationships:{name}", kwargs={"pk": self.pk})
+        url = self[name] = pair_address(f"relationships:{name}", pk=self.pk)
         return url
 
 
