@@ -220,8 +220,9 @@ def _context(
         "active": active,
         "notice": notice,
         "urls": PairUrls(relationship.pk),
+        # Worked out from the relationship's own row (no query), so made at once.
+        "reasons": match_reasons(relationship),
         # Read only when drawn (the whole page draws them; the meeting log alone does not), once.
-        "reasons": _lazy(lambda: match_reasons(relationship)),
         "profile": _lazy(lambda: partner_profile(page)),
         "editing": editing_meeting.id if editing_meeting is not None else None,
         "meeting_rows": _lazy(lambda: meeting_rows(page, active=active)),
