@@ -21,6 +21,9 @@ from twofold.people.models import Skill
 from twofold.programmes.models import Programme
 from twofold.relationships import forms
 from twofold.relationships.forms import (
+    AdvocacyActionForm,
+    AdvocacyOutcomeForm,
+    AgreementForm,
     CheckInForm,
     ConcernForm,
     EndForm,
@@ -28,6 +31,7 @@ from twofold.relationships.forms import (
     MeetingEditForm,
     MeetingLogForm,
     MeetingScheduleForm,
+    NominationForm,
     skill_choices,
 )
 from twofold.relationships.selectors import skill_catalogue
@@ -165,3 +169,58 @@ def test_a_posted_form_makes_its_skill_list_once_whatever_the_skills_posted(
     made.clear()
     form = MeetingLogForm({**posted, "skills": [skills[0].pk, 10**9]}, skills=skill_catalogue(), partner_name="Vera")
     assert not form.is_valid() and "skills" in form.errors and made == [20]
+
+
+INCLUDED = Template(
+    '{% include "relationships/partials/notice.html" %}|{% include "relationships/partials/form_errors.html" %}'
+)
+TAGGED = Template("{% load pair_forms %}{% notice %}|{% form_errors form %}")
+
+
+def test_the_notice_and_error_tags_draw_what_their_templates_draw(db) -> None:  # type: ignore[no-untyped-def]
+    with_errors = ConcernForm({"text": ""}, auto_id="concern-%s")
+    assert with_errors.errors
+    for notice in ("", "Saved <b>R&D</b>"):
+        for form in (None, ConcernForm(auto_id="concern-%s"), with_errors):
+            context = {"notice": notice, "form": form}
+            drawn = TAGGED.render(Context(context))
+            assert drawn == INCLUDED.render(Context(context))
+            assert ("Saved &lt;b&gt;R&amp;D&lt;/b&gt;" in drawn) == bool(notice)
+            assert ('href="#concern-text"' in drawn) == (form is with_errors)
+
+
+def test_every_form_of_the_pair_s_page_is_drawn_as_the_field_template_draws_it(db) -> None:  # type: ignore[no-untyped-def]
+    # Written in Python for the pair's page, the field template's markup must stay what the template
+    # (still drawing the managers' forms) draws: blank, with what was posted and its errors, with values.
+    SkillFactory(name="R&D <b>")
+    skills = skill_catalogue()
+    name = "<b>Vera</b> & 'co'"
+    directions = [("mentor_to_mentee", f"{name} taught Ana"), ("mentee_to_mentor", f"Ana taught {name}")]
+    programme = Programme(pk=9, name="Sponsors <i>&</i>")
+    makers = [
+        lambda *data, **kw: MeetingLogForm(*data, skills=skills, partner_name=name, auto_id="log-%s", **kw),
+        lambda *data, **kw: MeetingEditForm(
+            *data, skills=skills, partner_name=name, statuses=("held", "cancelled"), auto_id="edit-%s", **kw
+        ),
+        lambda *data, **kw: MeetingScheduleForm(*data, auto_id="schedule-%s", **kw),
+        lambda *data, **kw: KnowledgeTransferForm(
+            *data, skills=skills, directions=directions, auto_id="knowledge-%s", **kw
+        ),
+        lambda *data, **kw: CheckInForm(*data, point="fit", **kw),
+        lambda *data, **kw: CheckInForm(*data, point="closing", **kw),
+        lambda *data, **kw: ConcernForm(*data, auto_id="concern-%s", **kw),
+        lambda *data, **kw: EndForm(*data, auto_id="end-%s", **kw),
+        lambda *data, **kw: AgreementForm(*data, with_confidentiality=True, auto_id="agreement-%s", **kw),
+        lambda *data, **kw: AgreementForm(*data, with_confidentiality=False, auto_id="agreement-%s", **kw),
+        lambda *data, **kw: AdvocacyActionForm(*data, auto_id="advocacy-%s", **kw),
+        lambda *data, **kw: AdvocacyOutcomeForm(*data, prefix="outcome-3", **kw),
+        lambda *data, **kw: NominationForm(*data, programmes=[programme], auto_id="nomination-%s", **kw),
+    ]
+    hostile = "<script>x</script>"  # echoed by the error of a choice not offered
+    posted = {"location": hostile, "direction": hostile, "status": hostile, "duration_minutes": "9", "text": ""}
+    initial = {"location": "Room <7>", "goals": "Learn & <grow>", "cadence_days": 14, "note": "<i>n</i>"}
+    for make in makers:
+        for form in (make(), make(posted), make(initial=initial)):
+            fresh, reused = _both(form)
+            assert fresh == reused and "<script>x" not in reused and "<b>Vera" not in reused
+    assert 'role="alert"' in _both(makers[0](posted))[1]

@@ -14,8 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
@@ -39,7 +37,6 @@ from twofold.relationships.forms import (
 )
 from twofold.relationships.models import (
     Direction,
-    MeetingStatus,
     Relationship,
     RelationshipState,
 )
@@ -59,6 +56,8 @@ from twofold.relationships.services import (
     relationship_answer,
     relationship_request_withdraw,
 )
+from twofold.relationships.views.addresses import pair_address
+from twofold.relationships.views.rows import meeting_rows
 
 # The fragment each section of the relationship page is drawn from; htmx swaps it in whole.
 SECTIONS: dict[str, str] = {
@@ -145,47 +144,17 @@ class PairUrls(dict[str, str]):
         self.pk = pk
 
     def __missing__(self, name: str) -> str:
-        url = self[name] = reverse(f"relationships:{name}", kwargs={"pk": self.pk})
+        url = self[name] = pair_address(f"relationships:{name}", pk=self.pk)
         return url
 
 
-# The statuses' words as the model names them (its choices' labels), looked up once per row.
-MEETING_STATUS_WORDS = dict(MeetingStatus.choices)
-
-
-def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]]:
-    """The meetings of the page of the log shown, as the rows of the log draw them: each with its
-    dates written out, its status in words, its skills and the address that edits it, worked out here
-    once rather than by the template (the log is the page's longest loop, and a template's filters,
-    tags and attribute lookups cost several times as much)."""
-    relationship_id = page.relationship.pk
-    rows = []
-    for meeting in page.meetings_shown or ():
-        local = timezone.localtime(meeting.starts_at)
-        rows.append(
-            {
-                "id": meeting.id,
-                "duration_minutes": meeting.duration_minutes,
-                "location": meeting.location,
-                "status": meeting.status,
-                "shared_note": meeting.shared_note,
-                "own_private_note": meeting.own_private_note,
-                "when": dateformat.format(local, "D j M Y, H:i"),
-                "day": dateformat.format(local, "j F Y"),
-                "status_word": MEETING_STATUS_WORDS[meeting.status],
-                "editable": active and meeting.status != MeetingStatus.CANCELLED,
-                "edit_url": reverse(
-                    "relationships:meeting_edit", kwargs={"pk": relationship_id, "meeting_id": meeting.id}
-                ),
-                "skills": ", ".join(skill.name for skill in meeting.skills),
-            }
-        )
-    return rows
-
-
 def _lazy(make: Callable[[], Any]) -> Any:
-    """``make()``, called the first time the template draws it (a fragment draws only its own forms)."""
-    return SimpleLazyObject(make)
+    """``make()``, made the first time the template draws it (a fragment draws only its own forms).
+
+    A template calls a callable it finds in its context, so the value is handed over as ``make``
+    itself, called once and remembered: unlike a lazy proxy, nothing stands between the template
+    and each of the value's attributes afterwards."""
+    return functools.cache(make)
 
 
 def _context(
@@ -241,7 +210,7 @@ def _context(
     def nomination_form() -> forms.Form | None:
         if not page.may_nominate:
             return None
-        return NominationForm(programmes=nomination.programmes, auto_id="nomination-%s")
+        return NominationForm(programmes=nomination().programmes, auto_id="nomination-%s")
 
     return {
         "page": page,
@@ -251,8 +220,9 @@ def _context(
         "active": active,
         "notice": notice,
         "urls": PairUrls(relationship.pk),
+        # Worked out from the relationship's own row (no query), so made at once.
+        "reasons": match_reasons(relationship),
         # Read only when drawn (the whole page draws them; the meeting log alone does not), once.
-        "reasons": _lazy(lambda: match_reasons(relationship)),
         "profile": _lazy(lambda: partner_profile(page)),
         "editing": editing_meeting.id if editing_meeting is not None else None,
         "meeting_rows": _lazy(lambda: meeting_rows(page, active=active)),

@@ -1,0 +1,83 @@
+"""The repeated rows of the pair's page (its meeting log, ...), written out in Python.
+
+The rows are the page's longest loops, and a template pays for each filter, tag and attribute lookup
+of each row several times over what the same HTML costs written here. Each row is written with
+``format_html``, which escapes every value given to it (user text never goes in unescaped);
+multi-line text goes through Django's own ``linebreaksbr`` filter, which escapes it too. The HTML is
+character for character what the templates wrote: ``tests/relationships/test_page_rows.py`` renders
+the former template text beside these functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.defaultfilters import linebreaksbr
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from twofold.relationships.models import MeetingStatus
+from twofold.relationships.selectors import MeetingView, RelationshipPage
+from twofold.relationships.views.addresses import pair_address
+
+# The statuses' words as the model names them (its choices' labels), looked up once per row.
+MEETING_STATUS_WORDS = dict(MeetingStatus.choices)
+
+_EDIT_LINK = (
+    '\n        <a href="{}"\n           hx-get="{}" hx-target="#meetings" hx-swap="outerHTML">Edit'
+    '<span class="visually-hidden"> the meeting of {}</span></a>\n        '
+)
+_PRIVATE_NOTE = (
+    '\n      <p class="private-note"><strong>Your private note</strong> <span class="muted">(only you see this)'
+    "</span><br>{}</p>\n      "
+)
+
+
+def meeting_row_html(meeting: MeetingView, *, day: str, when: str, editable: bool, edit_url: str) -> SafeString:
+    """One meeting as the log shows it when it is not being edited (the ``<li>`` around it is the
+    template's): when, how long, where, its status; the link that edits it; its skills, shared note
+    and the viewer's own private note."""
+    location = format_html(" · {}", meeting.location) if meeting.location else ""
+    badge = "badge" if meeting.status == MeetingStatus.HELD else "badge muted"
+    edit = format_html(_EDIT_LINK, edit_url, edit_url, day) if editable else ""
+    skills = ", ".join(skill.name for skill in meeting.skills)
+    return format_html(
+        '\n      <div class="row-between">\n        <span><strong>{}</strong> · {} min{}'
+        '\n          <span class="{}">{}</span></span>\n        {}\n      </div>\n      {}\n      {}\n      {}\n      ',
+        when,
+        meeting.duration_minutes,
+        location,
+        badge,
+        MEETING_STATUS_WORDS[meeting.status],
+        edit,
+        format_html('<p class="muted">Skills: {}</p>', skills) if skills else "",
+        format_html('<p class="note">{}</p>', linebreaksbr(meeting.shared_note)) if meeting.shared_note else "",
+        format_html(_PRIVATE_NOTE, linebreaksbr(meeting.own_private_note)) if meeting.own_private_note else "",
+    )
+
+
+def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]]:
+    """The meetings of the page of the log shown, as the log draws them: each with its id, the day
+    it names (its edit form's heading), the address that edits it, and its row written out."""
+    relationship_id = page.relationship.pk
+    rows = []
+    for meeting in page.meetings_shown or ():
+        local = timezone.localtime(meeting.starts_at)
+        day = dateformat.format(local, "j F Y")
+        edit_url = pair_address("relationships:meeting_edit", pk=relationship_id, meeting_id=meeting.id)
+        rows.append(
+            {
+                "id": meeting.id,
+                "day": day,
+                "edit_url": edit_url,
+                "html": meeting_row_html(
+                    meeting,
+                    day=day,
+                    when=dateformat.format(local, "D j M Y, H:i"),
+                    editable=active and meeting.status != MeetingStatus.CANCELLED,
+                    edit_url=edit_url,
+                ),
+            }
+        )
+    return rows
