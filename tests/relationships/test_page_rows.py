@@ -7,6 +7,7 @@ import itertools
 from datetime import UTC, datetime
 
 from django.template import Context, Template
+from django.test import override_settings
 from django.urls import reverse, set_script_prefix
 
 from tests.conftest import Cast
@@ -94,7 +95,8 @@ def test_what_the_pair_typed_in_a_meeting_is_escaped(cast: Cast, active: Relatio
 def test_a_pair_s_addresses_are_what_reverse_gives() -> None:
     ids = (1, 42, 7700000001, 7700000002, 77000000017700000002)
     try:
-        for prefix in ("/", "/twofold/"):
+        # A prefix holding a mark must stay whole (only the marks after it are ids).
+        for prefix in ("/", "/twofold/", "/app7700000001/"):
             set_script_prefix(prefix)
             for pk in ids:
                 for name in ("relationships:detail", "relationships:meetings", "relationships:meeting_log"):
@@ -106,3 +108,11 @@ def test_a_pair_s_addresses_are_what_reverse_gives() -> None:
                     )
     finally:
         set_script_prefix("/")
+
+
+def test_a_pair_s_addresses_follow_a_changed_url_configuration() -> None:
+    before = pair_address("relationships:detail", pk=5)
+    with override_settings(ROOT_URLCONF="tests.relationships.mounted_urls"):
+        assert pair_address("relationships:detail", pk=5) == reverse("relationships:detail", kwargs={"pk": 5})
+        assert pair_address("relationships:detail", pk=5) != before
+    assert pair_address("relationships:detail", pk=5) == before

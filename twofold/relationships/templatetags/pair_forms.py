@@ -17,6 +17,8 @@ import functools
 from typing import Any
 
 from django import forms, template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import get_template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -97,6 +99,12 @@ def form_fields(form: forms.Form) -> SafeString:
 
 NOTICE_TEMPLATE = "relationships/partials/notice.html"
 ERRORS_TEMPLATE = "relationships/partials/form_errors.html"
+
+
+@receiver(setting_changed)
+def _templates_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "TEMPLATES":
+        _drawn_empty.cache_clear()
 
 
 @functools.cache
