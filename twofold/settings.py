@@ -100,7 +100,7 @@ def database_from_url(url: str) -> dict[str, object]:
         # it until the operating system gives up on the connection.
         options.setdefault("connect_timeout", "10")
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "twofold.operations.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "twofold",
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
