@@ -221,8 +221,12 @@ def main() -> None:
             body.close()  # request_finished: what a WSGI server does after the last byte
         for name, value in headers:
             # The CSRF cookie a browser keeps after its first page: no new secret on every request.
-            if name == "Set-Cookie" and value.startswith(f"{settings.CSRF_COOKIE_NAME}=") and who in cookies:
-                cookies[who] += f"; {value.split(';', 1)[0]}"
+            # (Django's WSGI handler writes each Set-Cookie value with a space in front.)
+            cookie = value.strip().split(";", 1)[0]
+            csrf = f"{settings.CSRF_COOKIE_NAME}="
+            if name == "Set-Cookie" and cookie.startswith(csrf) and who in cookies:
+                others = [part for part in cookies[who].split("; ") if not part.startswith(csrf)]
+                cookies[who] = "; ".join([*others, cookie])
         return int(status[0].split()[0])
 
     results = {}
