@@ -222,7 +222,8 @@ MIDDLEWARE = [
     "twofold.accounts.middleware.AuthenticationMiddleware",
     # The request (account, address, browser) as the audit log names it, for everything after here.
     "twofold.audit.context.AuditContextMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, around the account itself rather than the lazy request.user before it.
+    "twofold.accounts.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "twofold.accounts.middleware.SessionIdleTimeoutMiddleware",
     "twofold.accounts.middleware.SecondFactorMiddleware",
