@@ -66,11 +66,17 @@ class OTPMiddleware(DjangoOTPMiddleware):
     """
 
     def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
-        if isinstance(user, LazyObject):
-            if user._wrapped is empty:  # type: ignore[attr-defined]
-                user._setup()  # type: ignore[attr-defined]
-            user = user._wrapped  # type: ignore[attr-defined]
-        return super()._verify_user_sync(request, user)
+        return super()._verify_user_sync(request, evaluated(user))
+
+
+def evaluated(user: Any) -> Any:
+    """The object a lazy ``request.user`` stands for (evaluated now if it was not yet), or ``user``
+    itself when it is not lazy: to read many attributes without a lazy object's detour for each."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:  # type: ignore[attr-defined]
+            user._setup()  # type: ignore[attr-defined]
+        return user._wrapped  # type: ignore[attr-defined]
+    return user
 
 
 class SessionIdleTimeoutMiddleware:
