@@ -12,6 +12,11 @@ as ``benchmarks/page_costs.py`` does), or any database with the demo accounts.
     ... python benchmarks/fixed_cost.py --only /account/ --queries     # the SQL of one request
     ... python benchmarks/fixed_cost.py --only /account/ --profile     # cProfile over all the requests
     ... python benchmarks/fixed_cost.py --serve                         # the same through `twofold serve`
+    valgrind --tool=callgrind --instr-atstart=no python benchmarks/fixed_cost.py --callgrind --only /account/
+
+``--callgrind`` switches callgrind's instrumentation on for the measured requests only (through
+``callgrind_control``), so the instructions it counts, divided by ``--requests``, are what one request
+costs: steadier than CPU time on a shared machine, and fine enough for effects of a few per cent.
 
 ``--serve`` starts ``twofold serve --workers 1`` on the same database and sends the same requests
 over HTTP, one after another: the CPU the web process used (``/proc``, user and system time) per
@@ -147,6 +152,13 @@ def http_get(port: int, url: str, headers: dict[str, str]) -> int:
         connection.close()
 
 
+def callgrind_instrument(*, on: bool) -> None:
+    """Switch callgrind's instrumentation of this process on or off (it must run under callgrind)."""
+    subprocess.run(
+        ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())], check=True, capture_output=True
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=200)
@@ -157,6 +169,11 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=40, help="the profile's lines")
     parser.add_argument("--serve", action="store_true", help="also through `twofold serve --workers 1`")
     parser.add_argument("--port", type=int, default=8765, help="where --serve listens")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: count the requests only",
+    )
     arguments = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
@@ -204,8 +221,12 @@ def main() -> None:
             body.close()  # request_finished: what a WSGI server does after the last byte
         for name, value in headers:
             # The CSRF cookie a browser keeps after its first page: no new secret on every request.
-            if name == "Set-Cookie" and value.startswith(f"{settings.CSRF_COOKIE_NAME}=") and who in cookies:
-                cookies[who] += f"; {value.split(';', 1)[0]}"
+            # (Django's WSGI handler writes each Set-Cookie value with a space in front.)
+            cookie = value.strip().split(";", 1)[0]
+            csrf = f"{settings.CSRF_COOKIE_NAME}="
+            if name == "Set-Cookie" and cookie.startswith(csrf) and who in cookies:
+                others = [part for part in cookies[who].split("; ") if not part.startswith(csrf)]
+                cookies[who] = "; ".join([*others, cookie])
         return int(status[0].split()[0])
 
     results = {}
@@ -217,6 +238,8 @@ def main() -> None:
             assert status == 200, f"{url} answered {status}"
         cpu = []
         profile = cProfile.Profile(time.process_time) if arguments.profile else None
+        if arguments.callgrind:
+            callgrind_instrument(on=True)
         for _ in range(arguments.requests):
             if profile is not None:
                 profile.enable()
@@ -225,6 +248,8 @@ def main() -> None:
             cpu.append((time.process_time() - started) * 1000)
             if profile is not None:
                 profile.disable()
+        if arguments.callgrind:
+            callgrind_instrument(on=False)
         # Counted apart: recording the queries costs CPU of its own.
         with CaptureQueriesContext(connection) as captured:
             request(who, url)

@@ -100,7 +100,7 @@ def database_from_url(url: str) -> dict[str, object]:
         # it until the operating system gives up on the connection.
         options.setdefault("connect_timeout", "10")
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "twofold.operations.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "twofold",
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
@@ -214,7 +214,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "twofold.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "twofold.headers.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -222,7 +222,8 @@ MIDDLEWARE = [
     "twofold.accounts.middleware.AuthenticationMiddleware",
     # The request (account, address, browser) as the audit log names it, for everything after here.
     "twofold.audit.context.AuditContextMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, around the account itself rather than the lazy request.user before it.
+    "twofold.accounts.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "twofold.accounts.middleware.SessionIdleTimeoutMiddleware",
     "twofold.accounts.middleware.SecondFactorMiddleware",

@@ -91,3 +91,14 @@ def test_the_addresses_follow_the_script_prefix(cast: Cast) -> None:
     page = response.content.decode()
     assert 'href="/twofold/concerns/"' in page and 'action="/twofold/logout/"' in page
     assert 'href="/twofold/"' in page  # the brand leads home
+
+
+def test_my_profile_follows_the_script_prefix(cast: Cast) -> None:
+    client = signed_in(cast.ana_user)
+    profile = reverse("people:person", args=[cast.ana.pk])
+    account = reverse("account")
+    assert ("My profile", profile, False) in navigation(client, account)
+    with override_script_prefix("/twofold/"):
+        response = client.get(account)
+    assert response.status_code == 200
+    assert f'href="/twofold{profile}"' in response.content.decode()

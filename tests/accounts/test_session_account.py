@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from typing import Any
+
+import pytest
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import Cast
 from twofold.accounts.models import AccountSession, User
+from twofold.accounts.sessions import _session_query, _session_read, session_query_of_orm
 
 PAGE = "/account/"
 
@@ -84,3 +89,37 @@ def test_a_deleted_account_signs_nobody_in(cast: Cast) -> None:
     assert who(client) == "outsider"
     User.objects.filter(pk=cast.outsider.pk).delete()
     assert who(client) is None
+
+
+def _fields(instance: Any) -> dict[str, Any]:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def test_the_kept_session_query_is_the_orms(cast: Cast) -> None:
+    """The SQL kept once per process and the parameters bound each time are those the ORM's ``get()``
+    builds, and the row becomes the same session and account, the account cached on the session."""
+    client = signed_in(cast.ana_user)
+    session_key = client.cookies["sessionid"].value
+    now = timezone.now()
+    kept = _session_query(DEFAULT_DB_ALIAS)
+    sql, params = session_query_of_orm(DEFAULT_DB_ALIAS, session_key, now).as_sql()
+    assert kept.sql == sql
+    assert kept.params(connection, session_key, now) == list(params)
+
+    read = _session_read(session_key, now)
+    orm = AccountSession.objects.select_related("user").get(session_key=session_key, expire_date__gt=now)
+    assert _fields(read) == _fields(orm) and read.user_id == cast.ana_user.pk
+    with CaptureQueriesContext(connection) as queries:
+        account = read.user
+    assert len(queries) == 0
+    assert _fields(account) == _fields(orm.user) == _fields(User.objects.get(pk=cast.ana_user.pk))
+
+    AccountSession.objects.filter(session_key=session_key).update(user=None)
+    without_account = _session_read(session_key, now)
+    with CaptureQueriesContext(connection) as queries:
+        assert without_account.user is None
+    assert len(queries) == 0
+    with pytest.raises(AccountSession.DoesNotExist):
+        _session_read(session_key, orm.expire_date)  # expired by then
+    with pytest.raises(AccountSession.DoesNotExist):
+        _session_read("no-such-session", now)

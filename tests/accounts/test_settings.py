@@ -38,7 +38,7 @@ def test_database_urls(monkeypatch) -> None:
         postgres["HOST"],
         postgres["PORT"],
     ) == (
-        "django.db.backends.postgresql",
+        "twofold.operations.postgresql",
         "people",
         "app",
         "s@cret",

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 
 from twofold.accounts import permissions
+from twofold.accounts.middleware import evaluated
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,17 @@ def _url(name: str, script_prefix: str) -> str:
     return reverse(name)
 
 
+@functools.lru_cache(maxsize=1024)
+def _person_url(pk: int, script_prefix: str) -> str:
+    """A person's page, as :func:`_url` keeps a page's: the navigation links the signed-in person's own."""
+    return reverse("people:person", args=[pk])
+
+
 @receiver(setting_changed)
 def _urls_changed(*, setting: str, **kwargs: Any) -> None:
     if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):
         _url.cache_clear()
+        _person_url.cache_clear()
 
 
 def url(name: str) -> str:
@@ -62,7 +70,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from the resolved URL rather than from the page's own variables.
     """
     nav: dict[str, Any] = {"home": url("home")}
-    user = getattr(request, "user", None)
+    user = evaluated(getattr(request, "user", None))
     if user is None or not user.is_authenticated:
         return {"nav": nav}
     match = getattr(request, "resolver_match", None)
@@ -71,7 +79,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.person_id:
         links.append(NavLink("My programmes", url("relationships:mine"), shown.get("url_name") == "mine"))
         own_profile = match is not None and match.url_name == "person" and match.kwargs.get("pk") == user.person_id
-        links.append(NavLink("My profile", reverse("people:person", args=[user.person_id]), own_profile))
+        links.append(NavLink("My profile", _person_url(user.person_id, get_script_prefix()), own_profile))
     decided: dict[str, bool] = {}
     for label, action, name, (part, value) in LINKS:
         if action not in decided:

@@ -13,7 +13,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import LazyObject, SimpleLazyObject, empty
+from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 
 from twofold.accounts.sessions import session_being_read
 from twofold.accounts.two_factor import SecondFactor, second_factor_due
@@ -52,6 +53,30 @@ def _signed_in_user(request: HttpRequest) -> Any:
         with session_being_read(request.session):
             request._cached_user = auth.get_user(request)  # type: ignore[attr-defined]
     return request._cached_user  # type: ignore[attr-defined]
+
+
+class OTPMiddleware(DjangoOTPMiddleware):
+    """django-otp's ``request.user`` (the account with ``otp_device`` and ``is_verified``), around the
+    account itself rather than around the lazy ``request.user`` that authentication left.
+
+    django-otp wraps whatever ``request.user`` is in a lazy object of its own, so every attribute a
+    page reads from the user went through two lazy objects, hundreds a page. Here the inner one is
+    evaluated when the outer one is (never sooner), and django-otp marks and returns the account it
+    holds: the same account, marked the same way, one lazy object deep.
+    """
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        return super()._verify_user_sync(request, evaluated(user))
+
+
+def evaluated(user: Any) -> Any:
+    """The object a lazy ``request.user`` stands for (evaluated now if it was not yet), or ``user``
+    itself when it is not lazy: to read many attributes without a lazy object's detour for each."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:  # type: ignore[attr-defined]
+            user._setup()  # type: ignore[attr-defined]
+        return user._wrapped  # type: ignore[attr-defined]
+    return user
 
 
 class SessionIdleTimeoutMiddleware:

@@ -2,8 +2,9 @@
 
 A PostgreSQL restart, a failover or a connection limit reached is a moment, not a bug: the load
 balancer and the browser should try again shortly, and Twofold itself reconnects on the next request
-(persistent connections are checked before use, ``CONN_HEALTH_CHECKS``). ``connect_timeout`` keeps
-a database that does not answer from holding the request (``DATABASE_URL``'s, 10 s by default).
+(persistent connections are checked before use, ``CONN_HEALTH_CHECKS``, cheaply by
+:mod:`twofold.operations.postgresql`). ``connect_timeout`` keeps a database that does not answer
+from holding the request (``DATABASE_URL``'s, 10 s by default).
 
 A write that loses to another at the database is a moment too. PostgreSQL ends one of two
 transactions that wait for each other (a deadlock) or that cannot both be serialised: that whole
