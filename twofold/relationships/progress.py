@@ -3,6 +3,7 @@ held, skills gained and passed on. Their own records only, so no aggregate rule 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,18 +43,25 @@ class ProgrammeProgress:
         return f"{round(days / 30.4375)} months"
 
 
-def progress_of(person: Person) -> list[ProgrammeProgress]:
+def progress_of(person: Person, relationships: Iterable[Relationship] | None = None) -> list[ProgrammeProgress]:
     """Each pair of the person's that started, newest first, with what they learned in it (the
-    skills a partner passed to them) and how many skills they passed on; two queries."""
-    pairs = list(
-        Relationship.objects.filter(Q(mentor=person) | Q(mentee=person), started_at__isnull=False)
-        .select_related("programme")
-        .order_by("-started_at")
-    )
+    skills a partner passed to them) and how many skills they passed on; two queries, or one when
+    ``relationships`` gives all the person's pairs already read (with their programmes)."""
+    if relationships is None:
+        pairs = list(
+            Relationship.objects.filter(Q(mentor=person) | Q(mentee=person), started_at__isnull=False)
+            .select_related("programme")
+            .order_by("-started_at")
+        )
+    else:
+        started = [pair for pair in relationships if pair.started_at is not None]
+        pairs = sorted(started, key=lambda pair: pair.started_at, reverse=True)  # type: ignore[arg-type,return-value]
+    if not pairs:
+        return []
     learned: dict[int, list[SkillGain]] = {}
     taught: dict[int, int] = {}
     for relationship_id, direction, mentor_id, skill, before, after in (
-        KnowledgeTransfer.objects.filter(relationship__in=pairs)
+        KnowledgeTransfer.objects.filter(relationship__in=[pair.pk for pair in pairs])
         .order_by("recorded_on", "pk")
         .values_list(
             "relationship_id",
