@@ -247,6 +247,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "twofold.accounts.context_processors.navigation",
             ],
+            "libraries": {"figures": "twofold.figures"},
         },
     },
 ]
