@@ -16,7 +16,7 @@ locust itself and PostgreSQL (in all and per request), and the load average of t
 and after. ``--sqlite`` runs the same on SQLite for contrast.
 
     python benchmarks/load.py [--people 100000] [--relationships 20000] [--meetings-per-pair 25]
-                              [--users 50] [--seconds 120] [--workers 5] [--threads 1]
+                              [--users 50] [--seconds 120] [--workers N] [--threads 1]
                               [--database NAME] [--reuse | --copy-from DB] [--sqlite]
                               [--server gunicorn|granian] [--wait 0.1 0.5] [--sign-in]
 
@@ -45,6 +45,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.pages import IDS, PASSWORD, POSTGRES_SERVER, SETUP, free_port, python, twofold
+from twofold.operations.management.commands.serve import default_workers
 
 # The accounts the mix signs in as, made on a database built elsewhere (``--reuse``) when missing, and
 # the API token of the clients paging people (issued anew each run, named so that it is recognised).
@@ -313,7 +314,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--seconds", type=int, default=120)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="web processes")
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="web processes (default: as `twofold serve`)"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep the database built by an earlier run")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL, for contrast")
     parser.add_argument("--database", default=DATABASE, help="the PostgreSQL database to build (dropped first)")

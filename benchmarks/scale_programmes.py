@@ -22,6 +22,7 @@ from twofold.people.bulk import allocate_primary_keys, bulk_insert_rows
 from twofold.people.models import Person, Skill
 from twofold.programmes.models import Enrolment, Programme
 from twofold.programmes.services import programme_create
+from twofold.relationships.meeting_clock import meeting_clock_refresh
 from twofold.relationships.models import (
     Agreement,
     CheckIn,
@@ -298,9 +299,10 @@ def scale_programmes_build(
         ],
         check_in_rows,
     )
-    # What the meeting services keep on each pair: its latest held meeting.
+    # What the meeting services keep on each pair: its latest held meeting, and the meeting clock.
     with connection.cursor() as cursor:
         cursor.execute(LATEST_HELD)
+    meeting_clock_refresh(Relationship.objects.filter(programme__in=[rm, sp]))
     # A run under review as big as the programme, for the review board's page.
     run = MatchRun.objects.create(
         programme=rm,

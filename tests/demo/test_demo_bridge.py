@@ -16,6 +16,8 @@ from twofold.insights.pipeline import bridge
 from twofold.insights.report import programme_report
 from twofold.privacy import stated_threshold
 from twofold.programmes.models import Programme
+from twofold.relationships.meeting_clock import meeting_clocks_stale
+from twofold.relationships.models import Relationship
 
 
 @pytest.mark.django_db
@@ -23,6 +25,9 @@ def test_the_demo_bridge_shows_every_step_above_the_privacy_threshold() -> None:
     call_command("demo_org", people=1000, seed=1, stdout=StringIO())
     demo_accounts_ensure()
     demo_programmes_load(seed=1)
+    # The demo's pairs, met and not, each with its stored meeting clock equal to the definition.
+    assert Relationship.objects.filter(meeting_due_at__isnull=False).exists()
+    assert meeting_clocks_stale(Relationship.objects.all()) == []
     today = timezone.localdate()
     k = stated_threshold()
     expected = [

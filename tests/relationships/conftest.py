@@ -19,7 +19,23 @@ from tests.conftest import Cast
 from tests.factories import ProgrammeFactory
 from tests.relationships.pairing import pair_up, propose
 from twofold.programmes.models import Programme, ProgrammeState
+from twofold.relationships.meeting_clock import meeting_clocks_stale
 from twofold.relationships.models import Relationship
+
+
+@pytest.fixture(autouse=True)
+def _meeting_clocks_kept(request: pytest.FixtureRequest) -> Any:
+    """After every test here that writes to the database: each pair's stored meeting clock equals
+    its definition, whichever services the test went through."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+    if not (transactional or marker or "db" in request.fixturenames):
+        yield
+        return
+    # Depend on the database fixture, so that this check runs before its rollback or flush.
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    assert meeting_clocks_stale(Relationship.objects.all()) == []
 
 
 @pytest.fixture

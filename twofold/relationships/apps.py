@@ -11,8 +11,10 @@ class RelationshipsConfig(AppConfig):
     def ready(self) -> None:
         from twofold.relationships.holds import register_holds
         from twofold.relationships.leavers import register_leaver_handlers
+        from twofold.relationships.meeting_clock import register_meeting_clock
         from twofold.relationships.permissions import register_rules
 
         register_holds()
         register_leaver_handlers()
+        register_meeting_clock()
         register_rules()

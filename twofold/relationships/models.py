@@ -4,10 +4,16 @@ check-ins, concerns, and the nomination that carries a reverse mentor into spons
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from twofold.relationships.meeting_clock import meeting_clock_refresh
+
+# What a relationship's stored meeting clock is computed from, on its own row.
+CLOCK_INPUTS = frozenset({"started_at", "last_met_at", "programme", "programme_id"})
 
 
 class RelationshipState(models.TextChoices):
@@ -95,6 +101,11 @@ class Relationship(models.Model):
     # rather than half a million meetings.
     last_met_at = models.DateTimeField(null=True, blank=True, editable=False)
     meetings_held = models.PositiveIntegerField(default=0, editable=False)
+    # Derived, kept equal to its one definition (``twofold.relationships.meeting_clock``) by every
+    # write to ``last_met_at``, ``started_at`` or a cadence: when the next meeting is due and when
+    # the pair turns idle, so that the health page reads the pairs behind on meetings off an index.
+    meeting_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    idle_from = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -115,12 +126,31 @@ class Relationship(models.Model):
         ]
         indexes = [
             models.Index(fields=["programme", "state"], name="relationship_programme_state"),
+            # The health page: a programme's pairs by state, overdue and idle, and the ids of the
+            # overdue in due order (any page of them), all from the index alone.
+            models.Index(
+                fields=["programme", "state", "meeting_due_at"],
+                include=["idle_from", "id"],
+                name="relationship_meeting_due",
+            ),
             models.Index(fields=["mentor", "state"], name="relationship_mentor_state"),
             models.Index(fields=["mentee", "state"], name="relationship_mentee_state"),
         ]
 
     def __str__(self) -> str:
         return f"Relationship {self.pk}: {self.mentor_id} → {self.mentee_id} ({self.state})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, and write the meeting clock again when what it is computed from may have changed."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None and self.started_at is None and self.last_met_at is None:
+            # Not started and never met (a proposal): no clock, and no second query to say so.
+            self.meeting_due_at = self.idle_from = None
+            super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+        if update_fields is None or not CLOCK_INPUTS.isdisjoint(update_fields):
+            meeting_clock_refresh(Relationship.objects.filter(pk=self.pk))
 
     def involves(self, person_id: int | None) -> bool:
         return person_id is not None and person_id in (self.mentor_id, self.mentee_id)
@@ -143,6 +173,24 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return f"Agreement of relationship {self.relationship_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, and write the pair's meeting clock again when the cadence may have changed."""
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "cadence_days" not in update_fields:
+            return
+        pair = self._state.fields_cache.get("relationship")
+        if pair is not None and pair.started_at is None and pair.last_met_at is None:
+            return  # the pair at hand has no clock yet (a proposal's agreement)
+        meeting_clock_refresh(Relationship.objects.filter(pk=self.relationship_id))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        """Delete; the pair's clock falls back to the programme's cadence."""
+        relationship_id = self.relationship_id
+        deleted = super().delete(*args, **kwargs)
+        meeting_clock_refresh(Relationship.objects.filter(pk=relationship_id))
+        return deleted
 
     @property
     def accepted_by_both(self) -> bool:

@@ -90,7 +90,7 @@ def programme_pairs(*, programme: Programme, query: PairsQuery, now: datetime | 
     # The fit check opens after the first meeting held (check_in_refusal): waiting while either has not answered.
     fit_open = Q(state=RelationshipState.ACTIVE, meetings_held__gt=0) & ~Q(fit_answers=2)
     rows = (
-        with_meeting_clock(Relationship.objects.filter(programme=programme), programme=programme, now=now)
+        with_meeting_clock(Relationship.objects.filter(programme=programme), now=now)
         .select_related("programme", "mentor", "mentee")
         .annotate(open_concern=Exists(open_concern), fit_answers=fit_answers)
         .annotate(

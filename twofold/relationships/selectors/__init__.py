@@ -9,6 +9,7 @@ programme managers through :func:`concerns_for_managers` and their author throug
 
 from __future__ import annotations
 
+from twofold.relationships.meeting_clock import IDLE_AFTER_CADENCES, PlusDays
 from twofold.relationships.selectors.choices import (
     NOMINATION_STATES,
     NominationChoices,
@@ -24,8 +25,6 @@ from twofold.relationships.selectors.concerns import (
     concerns_raised_by,
 )
 from twofold.relationships.selectors.health import (
-    IDLE_AFTER_CADENCES,
-    PlusDays,
     ProgrammeHealth,
     programme_health,
     relationships_behind_on_meetings,

@@ -4,22 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    DateTimeField,
-    Expression,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from twofold.programmes.models import Programme
@@ -28,53 +14,16 @@ from twofold.relationships.models import Concern, Relationship, RelationshipStat
 from twofold.relationships.selectors.concerns import OPEN_CONCERN_STATES
 
 
-class PlusDays(Func):
-    """``moment + days`` for an integer expression ``days``.
+def with_meeting_clock(relationships: QuerySet[Relationship], *, now: datetime | None = None) -> QuerySet[Relationship]:
+    """``relationships`` each annotated with whether its meeting clock has run out at ``now``.
 
-    Django can multiply an integer column into an interval on PostgreSQL but not on SQLite, where
-    durations are microsecond counts handled by Django's own ``django_format_dtdelta`` function.
-    """
-
-    output_field = DateTimeField()
-    arity = 2
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(
-            compiler, connection, template="(%(expressions)s * INTERVAL '1 day')", arg_joiner=" + ", **extra_context
-        )
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        return super().as_sql(
-            compiler,
-            connection,
-            template="django_format_dtdelta('+', %(expressions)s * 86400000000)",
-            arg_joiner=", ",
-            **extra_context,
-        )
-
-
-# A pair is idle after this many cadences without a held meeting (the health page, the reminders, insights).
-IDLE_AFTER_CADENCES = 2
-
-
-def with_meeting_clock(
-    relationships: QuerySet[Relationship], *, programme: Programme, now: datetime | None = None
-) -> QuerySet[Relationship]:
-    """``relationships`` (of ``programme``) each annotated with its meeting clock.
-
-    ``last_met_at`` (kept on the row by the meeting services): the latest held meeting, None if none
-    yet; ``meeting_due_at``: a cadence after that meeting, or after the start; ``idle_from``: twice
-    the cadence after it; ``overdue`` and ``idle``: whether ``now`` is past those. The cadence is the
-    pair's agreed one, else the programme's. Only active pairs run the clock: read the flags with
-    the state.
+    The clock is stored on each row (:mod:`twofold.relationships.meeting_clock`): ``last_met_at``,
+    the latest held meeting, None if none yet; ``meeting_due_at``, a cadence after that meeting or
+    after the start; ``idle_from``, twice the cadence after it. ``overdue`` and ``idle``: whether
+    ``now`` is past those. Only active pairs run the clock: read the flags with the state.
     """
     now = now or timezone.now()
-    cadence: Expression = Coalesce(F("agreement__cadence_days"), Value(programme.cadence_days))
-    clock_start = Coalesce(F("last_met_at"), F("started_at"))
     return relationships.annotate(
-        meeting_due_at=PlusDays(clock_start, cadence),
-        idle_from=PlusDays(clock_start, cadence * Value(IDLE_AFTER_CADENCES, output_field=IntegerField())),
-    ).annotate(
         overdue=ExpressionWrapper(Q(meeting_due_at__lt=now), output_field=BooleanField()),
         idle=ExpressionWrapper(Q(idle_from__lt=now), output_field=BooleanField()),
     )
@@ -83,7 +32,7 @@ def with_meeting_clock(
 def relationships_meeting_clock(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
     """The programme's active relationships, each annotated with its meeting clock (:func:`with_meeting_clock`)."""
     active = Relationship.objects.filter(programme=programme, state=RelationshipState.ACTIVE)
-    return with_meeting_clock(active, programme=programme, now=now)
+    return with_meeting_clock(active, now=now)
 
 
 def relationships_behind_on_meetings(*, programme: Programme, now: datetime | None = None) -> QuerySet[Relationship]:
@@ -95,7 +44,17 @@ def relationships_behind_on_meetings(*, programme: Programme, now: datetime | No
         .filter(Q(meeting_due_at__lt=now))
         .select_related("mentor", "mentee")
         # What the page shows of each pair: the names and the clock, not every column of three rows.
-        .only("pk", "programme_id", "state", "last_met_at", "started_at", "mentor__name", "mentee__name")
+        .only(
+            "pk",
+            "programme_id",
+            "state",
+            "last_met_at",
+            "started_at",
+            "meeting_due_at",
+            "idle_from",
+            "mentor__name",
+            "mentee__name",
+        )
         .order_by("meeting_due_at", "pk")
     )
 
@@ -121,22 +80,28 @@ def programme_health(*, programme: Programme, now: datetime | None = None) -> Pr
     cadence), check-in averages overall and per point (the overview's very figures), open concerns:
     at most three queries, any size (the pairs' figures in one pass over the programme's pairs)."""
     now = now or timezone.now()
-    active = Q(state=RelationshipState.ACTIVE)
-    # One pass: the clock is only read for active pairs (the filters say so), the states for all.
-    counts = with_meeting_clock(
-        Relationship.objects.filter(programme=programme), programme=programme, now=now
-    ).aggregate(
-        **{f"state_{value}": Count("pk", filter=Q(state=value)) for value in RelationshipState.values},
-        overdue=Count("pk", filter=active & Q(meeting_due_at__lt=now)),
-        idle=Count("pk", filter=active & Q(idle_from__lt=now)),
+    # One pass over the programme's entries of the index that holds the state and the stored clock,
+    # a row per state (counting states, never null, rather than ids, so that the index alone
+    # answers): the clock is only read for active pairs, the states for all.
+    rows = (
+        Relationship.objects.filter(programme=programme)
+        .values("state")
+        .annotate(
+            pairs=Count("state"),
+            overdue=Count("state", filter=Q(meeting_due_at__lt=now)),
+            idle=Count("state", filter=Q(idle_from__lt=now)),
+        )
+        .order_by()
     )
-    by_state = {value: counts[f"state_{value}"] for value in RelationshipState.values}
+    counts = {row["state"]: row for row in rows}
+    by_state = {value: counts[value]["pairs"] if value in counts else 0 for value in RelationshipState.values}
+    active = counts.get(RelationshipState.ACTIVE, {"overdue": 0, "idle": 0})
     open_concerns = Concern.objects.filter(relationship__programme=programme, status__in=OPEN_CONCERN_STATES).count()
     return ProgrammeHealth(
         pairs_by_state=by_state,
         active=by_state[RelationshipState.ACTIVE],
-        overdue_meetings=counts["overdue"],
-        idle=counts["idle"],
+        overdue_meetings=active["overdue"],
+        idle=active["idle"],
         scores=check_in_scores([programme.pk])[programme.pk],
         open_concerns=open_concerns,
     )

@@ -42,6 +42,7 @@ from twofold.people.tabular import FileRejected, Problem, read_file_bytes, read_
 from twofold.programmes.models import Enrolment, EnrolmentRole, Programme, ProgrammeState
 from twofold.programmes.services import programme_create, programme_defaults, programme_transition
 from twofold.relationships.history_rows import IMPORTED_END_REASON, ParsedHistory, PastPair, parse_history
+from twofold.relationships.meeting_clock import meeting_clock_refresh
 from twofold.relationships.models import OPEN_STATES, Answer, Relationship, RelationshipState
 
 # The existing programmes past pairs may join: those that have had pairs.
@@ -329,6 +330,13 @@ def _write(plan: _Plan, *, actor: Any, today: date) -> None:
             )
             for pair in plan.fresh
         ]
+    )
+    # Rows made in bulk are not saved one by one: their meeting clock is written here (each has a
+    # start, so none has a clock yet; pairs already there keep theirs).
+    meeting_clock_refresh(
+        Relationship.objects.filter(
+            programme__in=list(programmes.values()), started_at__isnull=False, meeting_due_at__isnull=True
+        )
     )
 
 

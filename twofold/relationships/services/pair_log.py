@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from twofold.dates import date_out_of_range
 from twofold.people.models import MAX_PROFICIENCY, Person, Skill
 from twofold.programmes.services import MAX_CADENCE_DAYS
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.meeting_clock import meeting_clock_values
 from twofold.relationships.models import (
     AdvocacyAction,
     AdvocacyKind,
@@ -118,11 +119,14 @@ def agreement_accept(
 
 
 def relationship_last_met_refresh(relationship_id: int) -> None:
-    """Keep ``last_met_at`` and ``meetings_held`` of a relationship equal to its held meetings (after
-    any change to its meetings; bulk loads call it too)."""
+    """Keep ``last_met_at`` and ``meetings_held`` of a relationship equal to its held meetings, and
+    its meeting clock with them (after any change to its meetings; bulk loads call it too)."""
     held = Meeting.objects.filter(relationship_id=OuterRef("pk"), status=MeetingStatus.HELD)
+    last_met_at = Subquery(held.order_by("-starts_at").values("starts_at")[:1])
     Relationship.objects.filter(pk=relationship_id).update(
-        last_met_at=Subquery(held.order_by("-starts_at").values("starts_at")[:1]),
+        last_met_at=last_met_at,
+        # The clock from the new last meeting (the statement's other expressions read the row as it was).
+        **meeting_clock_values(Relationship, start=Coalesce(last_met_at, F("started_at"))),
         meetings_held=Coalesce(
             Subquery(held.order_by().values("relationship_id").annotate(n=Count("pk")).values("n")), 0
         ),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twofold.accounts.permissions import authorize, is_command_line
@@ -17,6 +18,7 @@ from twofold.programmes.models import (
     ProgrammeState,
 )
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.meeting_clock import meeting_clock_values
 from twofold.relationships.models import (
     RELATIONSHIP_TRANSITIONS,
     MeetingStatus,
@@ -84,8 +86,12 @@ def _move(relationship: Relationship, *, to: str, **fields: Any) -> None:
         raise RelationshipStateConflict(
             f"A {_state_label(expected)} relationship cannot become {_state_label(to)}.", code="transition_not_allowed"
         )
+    clock: dict[str, Any] = {}
+    if "started_at" in fields:  # the clock from the new start (the UPDATE's expressions read the row as it was)
+        started = Value(fields["started_at"], output_field=DateTimeField())
+        clock = meeting_clock_values(Relationship, start=Coalesce(F("last_met_at"), started))
     changed = Relationship.objects.filter(pk=relationship.pk, state=expected).update(
-        state=to, updated_at=timezone.now(), **fields
+        state=to, updated_at=timezone.now(), **fields, **clock
     )
     if changed == 0:
         current = Relationship.objects.filter(pk=relationship.pk).values_list("state", flat=True).first()

@@ -135,7 +135,7 @@ def pairs_export(request: HttpRequest, pk: int) -> HttpResponse:
 def _managed_pair(request: HttpRequest, pk: int, pair_id: int) -> tuple[Programme, Relationship]:
     programme = managed_programme_or_404(request, pk)
     pair = (
-        with_meeting_clock(Relationship.objects.filter(programme=programme), programme=programme)
+        with_meeting_clock(Relationship.objects.filter(programme=programme))
         .select_related("programme", "mentor", "mentee", "ended_by")
         .filter(pk=pair_id)
         .first()
