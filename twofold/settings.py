@@ -247,7 +247,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "twofold.accounts.context_processors.navigation",
             ],
-            "libraries": {"figures": "twofold.figures"},
         },
     },
 ]
