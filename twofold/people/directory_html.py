@@ -20,7 +20,8 @@ _ROW = (
     "      <td>{title}</td>\n      <td>{level}</td>\n      <td>{department}</td>\n      <td>{location}</td>\n"
     "      <td>{manager}</td>\n    </tr>\n  "
 )
-_MANAGER = '<a href="{}">{}</a>'
+# With a manager, the row links to them (one format_html a row, not one more for the link).
+_MANAGED_ROW = _ROW.replace("{manager}", '<a href="{manager_url}">{manager_name}</a>')
 _HIGH_POTENTIAL = SafeString('<span class="badge">High potential</span>')
 _LEFT = SafeString('<span class="badge muted">Left</span>')
 _NO_MANAGER = SafeString("—")
@@ -32,7 +33,7 @@ def directory_rows_html(rows: Iterable[DirectoryRow], *, talent_flags: bool) -> 
     return SafeString(
         "".join(
             format_html(
-                _ROW,
+                _MANAGED_ROW if row.manager_url else _ROW,
                 url=row.url,
                 name=row.name,
                 high_potential=_HIGH_POTENTIAL if talent_flags and row.high_potential else _EMPTY,
@@ -41,7 +42,9 @@ def directory_rows_html(rows: Iterable[DirectoryRow], *, talent_flags: bool) -> 
                 level=row.level,
                 department=row.department,
                 location=row.location,
-                manager=format_html(_MANAGER, row.manager_url, row.manager_name) if row.manager_url else _NO_MANAGER,
+                manager=_NO_MANAGER,
+                manager_url=row.manager_url,
+                manager_name=row.manager_name,
             )
             for row in rows
         )
