@@ -196,6 +196,40 @@ def test_line_manager_approves_from_my_programmes(cast) -> None:
     assert enrolment.status == "active" and enrolment.approved_by == cast.lead_tech
 
 
+def test_applications_waiting_cost_the_same_queries_however_many(cast) -> None:
+    """The list reads only the columns it shows: a field it did not read would cost a query a row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.programmes.enrolment_services import enrolment_apply
+    from twofold.programmes.services import programme_transition
+
+    lena = signed_in(UserFactory(username="lena", person=cast.lead_tech))
+    lena.get(reverse("relationships:mine"))  # the first visit makes the calendar feed's address
+    counts = []
+    for number in (1, 3):
+        programme = programme_create(
+            actor=OPERATOR, name=f"Approval {number}", kind="reverse_mentoring", requires_manager_approval=True
+        )
+        programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
+        for index in range(number):
+            applicant = PersonFactory(name=f"Applicant {number}-{index}", manager=cast.lead_tech, level=2)
+            enrolment = enrolment_apply(
+                programme=programme, actor=acting(applicant), role="mentor", goals=f"Goal {index}"
+            )
+            assert enrolment.status == "pending_approval"
+        with CaptureQueriesContext(connection) as captured:
+            page = lena.get(reverse("relationships:mine")).content.decode()
+        counts.append(len(captured.captured_queries))
+        section = page[page.index('id="approvals-heading"') :]
+        for index in range(number):
+            assert (
+                f"<strong>Applicant {number}-{index}</strong> applied to Approval {number} as a mentor."
+                f" “Goal {index}”" in section
+            )
+    assert counts[0] == counts[1]
+
+
 def test_programme_pages_take_the_same_queries_at_any_size(cast) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -85,6 +85,14 @@ def test_a_person_s_relationships_take_one_query(db, django_assert_max_num_queri
     with django_assert_max_num_queries(1):
         rows = relationships_of_person(person=mentor)
         assert all(row.partner.name and row.programme.name and row.agreement for row in rows)
+        # Everything "My programmes", its progress table and the API read of a row, in that one query.
+        for row in rows:
+            pair = row.relationship
+            assert pair.pk and pair.programme_id and pair.mentor_id and pair.mentee_id and row.partner.pk
+            assert pair.get_state_display() and row.programme.get_kind_display() and row.programme.acceptance
+            assert pair.proposed_at and pair.started_at and pair.ended_at is None
+            assert pair.expires_at and pair.meetings_held == 0
+            assert row.agreement.cadence_days and row.agreement.goals is not None
     assert len(rows) == count
 
 

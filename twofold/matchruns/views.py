@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from twofold.confirmation import confirmation_page, confirmed
+from twofold.matchruns.board_html import board_rows_html
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.matchruns.publishing import match_run_publish_start
 from twofold.matchruns.review import (
@@ -79,6 +80,9 @@ def _board_context(request: HttpRequest, programme: Programme, run: MatchRun) ->
         "programme": programme,
         "run": run,
         "board": board,
+        "board_rows": board_rows_html(
+            board.rows, ready=run.status == MatchRunStatus.READY, published=run.published_at is not None
+        ),
         "search": search,
         "query_string": query.urlencode(),
         "can_rerun": rerun_refusal is None,

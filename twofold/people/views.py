@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from twofold.accounts import permissions
 from twofold.paging import page_by_ids
+from twofold.people.directory_html import directory_rows_html
 from twofold.people.forms import DelegateForm, ImportConfirmForm, PeopleImportForm, SelfIdentificationForm
 from twofold.people.hris_presets import PRESETS
 from twofold.people.import_jobs import (
@@ -87,7 +88,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "page": page,
-        "rows": directory_rows(page.object_list),
+        "rows_html": directory_rows_html(directory_rows(page.object_list), talent_flags=talent_flags),
         "filters": filters,
         "query_string": query.urlencode(),
         "talent_flags": talent_flags,

@@ -128,6 +128,19 @@ def enrolments_of(person: Any) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(person=person).select_related("programme", "nominated_by").order_by("-created_at")
 
 
+APPROVAL_FIELDS = (
+    "role",
+    "status",
+    "goals",
+    "created_at",
+    "person__name",
+    "person__manager_id",
+    "person__manager__name",
+    "programme__name",
+    "programme__kind",
+)
+
+
 def approvals_awaiting(user: Any) -> list[Enrolment]:
     """Applications waiting for ``user`` to decide: their direct reports', and those of the managers
     who named them as delegate (:func:`~twofold.accounts.permissions.applications_to_decide`)."""
@@ -135,6 +148,8 @@ def approvals_awaiting(user: Any) -> list[Enrolment]:
     return list(
         permissions.applications_to_decide(user, waiting)
         .select_related("person__manager", "programme")
+        # What the list shows, no more: a third of the columns, and as much less to compile and convert.
+        .only(*APPROVAL_FIELDS)
         .order_by("created_at")[:100]
     )
 

@@ -3,10 +3,10 @@ held, skills gained and passed on. Their own records only, so no aggregate rule 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
 from django.utils import timezone
 
 from twofold.people.models import Person
@@ -42,18 +42,18 @@ class ProgrammeProgress:
         return f"{round(days / 30.4375)} months"
 
 
-def progress_of(person: Person) -> list[ProgrammeProgress]:
+def progress_of(person: Person, relationships: Iterable[Relationship]) -> list[ProgrammeProgress]:
     """Each pair of the person's that started, newest first, with what they learned in it (the
-    skills a partner passed to them) and how many skills they passed on; two queries."""
-    pairs = list(
-        Relationship.objects.filter(Q(mentor=person) | Q(mentee=person), started_at__isnull=False)
-        .select_related("programme")
-        .order_by("-started_at")
-    )
+    skills a partner passed to them) and how many skills they passed on. ``relationships`` are all
+    the person's pairs with their programmes, as the page has read them already; one query more."""
+    started = [pair for pair in relationships if pair.started_at is not None]
+    pairs = sorted(started, key=lambda pair: pair.started_at, reverse=True)  # type: ignore[arg-type,return-value]
+    if not pairs:
+        return []
     learned: dict[int, list[SkillGain]] = {}
     taught: dict[int, int] = {}
     for relationship_id, direction, mentor_id, skill, before, after in (
-        KnowledgeTransfer.objects.filter(relationship__in=pairs)
+        KnowledgeTransfer.objects.filter(relationship__in=[pair.pk for pair in pairs])
         .order_by("recorded_on", "pk")
         .values_list(
             "relationship_id",

@@ -46,7 +46,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
             "approvals": approvals_awaiting(request.user),
             "choosing": enrolments_choosing(actor=request.user, enrolments=enrolments),
             "relationships": relationships,
-            "progress": progress_of(person),
+            "progress": progress_of(person, [row.relationship for row in relationships]),
             "calendar_feed_url": calendar_feed_link(calendar_feed_for(person).token),
         },
     )
