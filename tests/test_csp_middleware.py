@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from csp.constants import HEADER, HEADER_REPORT_ONLY, NONCE, SELF
+from csp.decorators import csp_exempt, csp_replace, csp_update
 from csp.exceptions import CSPNonceError
 from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from django.conf import settings as django_settings
@@ -100,8 +101,25 @@ def test_the_configured_policy_is_django_csps(settings) -> None:  # type: ignore
         decorated(_csp_exempt=True),
         decorated(_csp_exempt_ro=True),
         with_header,
+        # The decorators themselves, and an attribute of a django-csp to come.
+        csp_update({"img-src": ["data:"]})(ok),
+        csp_replace({"script-src": [SELF, "https://example.org"]})(ok),
+        csp_exempt()(ok),
+        decorated(_csp_of_a_later_release={"img-src": ["data:"]}),
     ],
-    ids=["update", "replace", "config", "update-report-only", "exempt", "exempt-report-only", "header-set"],
+    ids=[
+        "update",
+        "replace",
+        "config",
+        "update-report-only",
+        "exempt",
+        "exempt-report-only",
+        "header-set",
+        "decorator-update",
+        "decorator-replace",
+        "decorator-exempt",
+        "later-attribute",
+    ],
 )
 def test_a_response_with_a_policy_of_its_own_gets_django_csps(respond, settings) -> None:  # type: ignore[no-untyped-def]
     same_as_django_csp(respond)

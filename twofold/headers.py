@@ -16,16 +16,6 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-# What a view's csp_update, csp_replace and csp_exempt decorators (and their report-only forms) leave
-# on its response: a policy of its own, which django-csp builds for that response.
-_PER_RESPONSE = (
-    "_csp_config",
-    "_csp_update",
-    "_csp_replace",
-    "_csp_config_ro",
-    "_csp_update_ro",
-    "_csp_replace_ro",
-)
 _SETTING = "CONTENT_SECURITY_POLICY"
 # Any nonce would do: it only tells whether the configured policy names one (csp.constants.NONCE).
 _SAMPLE_NONCE = "c2FtcGxl"
@@ -74,7 +64,10 @@ class CSPMiddleware(DjangoCSPMiddleware):
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        if settings.DEBUG or any(getattr(response, name, None) is not None for name in _PER_RESPONSE):
+        # A view's decorators (csp_update, csp_replace, csp_exempt and their report-only forms) leave
+        # attributes named _csp… on its response: any such attribute, whatever django-csp calls it,
+        # takes django-csp's own way.
+        if settings.DEBUG or any(name.startswith("_csp") for name in vars(response)):
             return super().process_response(request, response)
         enforced, enforced_nonce = _configured_policy(report_only=False)
         report_only, report_only_nonce = _configured_policy(report_only=True)

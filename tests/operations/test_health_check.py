@@ -12,7 +12,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from tests.operations.faults import require_postgres, terminate_backend
-from twofold.operations.postgresql.base import quiet
+from twofold.operations.postgresql.base import QUIET_TRUSTED_SECONDS, quiet
 
 pytestmark = pytest.mark.postgres
 
@@ -81,3 +81,15 @@ def test_a_connection_inside_a_transaction_is_not_quiet(kept) -> None:  # type: 
     kept.connection.execute("ROLLBACK")
     assert quiet(kept.connection)
     assert quiet(None) is False and quiet(connection) is False  # no psycopg connection at all
+
+
+def test_a_connection_idle_for_longer_asks_the_server(kept) -> None:  # type: ignore[no-untyped-def]
+    """A quiet socket is not proof after a long silence (a failover or a firewall that forgot the
+    connection only answers the next packet): the server is asked, as Django asks it."""
+    first = backend_pid(kept)
+    next_request(kept)
+    kept.last_query_at -= QUIET_TRUSTED_SECONDS + 1
+    assert quiet(kept.connection)
+    assert backend_pid(kept) == first and kept.asked == [1]
+    next_request(kept)  # it just answered: trusted again
+    assert backend_pid(kept) == first and kept.asked == [1]

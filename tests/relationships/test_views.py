@@ -821,7 +821,7 @@ def test_my_programmes_takes_the_same_queries_for_any_number_of_relationships(
         )
     client = signed_in(cast.ana_user)
     client.get(reverse("relationships:mine"))  # the calendar feed is created on the first visit
-    with django_assert_max_num_queries(12):  # two of them for "My progress", whatever the number of pairs
+    with django_assert_max_num_queries(11):  # one of them for "My progress", whatever the number of pairs
         response = client.get(reverse("relationships:mine"))
     assert response.content.decode().count('href="/relationships/') == size
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from twofold.accounts import permissions
 from twofold.accounts.middleware import evaluated
@@ -38,14 +38,14 @@ LINKS = (
 
 
 @functools.lru_cache(maxsize=64)
-def _url(name: str, script_prefix: str) -> str:
+def _url(name: str, script_prefix: str, urlconf: object) -> str:
     """``reverse(name)``, once per process: the URL map is fixed while a process runs, and the key
-    holds the script prefix that ``reverse`` puts in front."""
+    holds the script prefix that ``reverse`` puts in front and the URL configuration in force."""
     return reverse(name)
 
 
 @functools.lru_cache(maxsize=1024)
-def _person_url(pk: int, script_prefix: str) -> str:
+def _person_url(pk: int, script_prefix: str, urlconf: object) -> str:
     """A person's page, as :func:`_url` keeps a page's: the navigation links the signed-in person's own."""
     return reverse("people:person", args=[pk])
 
@@ -59,7 +59,7 @@ def _urls_changed(*, setting: str, **kwargs: Any) -> None:
 
 def url(name: str) -> str:
     """The address of the page named ``name`` (no arguments), as :func:`django.urls.reverse` gives it."""
-    return _url(name, get_script_prefix())
+    return _url(name, get_script_prefix(), get_urlconf())
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -79,7 +79,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.person_id:
         links.append(NavLink("My programmes", url("relationships:mine"), shown.get("url_name") == "mine"))
         own_profile = match is not None and match.url_name == "person" and match.kwargs.get("pk") == user.person_id
-        links.append(NavLink("My profile", _person_url(user.person_id, get_script_prefix()), own_profile))
+        links.append(
+            NavLink("My profile", _person_url(user.person_id, get_script_prefix(), get_urlconf()), own_profile)
+        )
     decided: dict[str, bool] = {}
     for label, action, name, (part, value) in LINKS:
         if action not in decided:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import django
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import SuspiciousOperation
@@ -32,6 +33,11 @@ from django.db.models.query import MAX_GET_RESULTS, get_related_populators  # ty
 from django.utils import timezone
 
 from twofold.accounts.models import AccountSession, User
+
+# The kept query leans on the ORM's internals as Django 5.2 has them (get_related_populators, the
+# compiler's select and klass_info, from_db): under another release the session is read through the
+# ORM until the kept query is checked against that release's and this gate moved.
+KEPT_QUERY = django.VERSION[:2] == (5, 2)
 
 # The session of the request whose signed-in user is being found, while it is (and only then).
 _session_being_read: ContextVar[SessionStore | None] = ContextVar("twofold_session_being_read", default=None)
@@ -47,8 +53,8 @@ class SessionStore(DatabaseSessionStore):
 
     def _get_session_from_db(self) -> AccountSession | None:
         try:
-            if self.session_key is None:  # the ORM asks IS NULL then: not the kept query's SQL
-                session = _sessions_with_account().get(session_key=None, expire_date__gt=timezone.now())
+            if self.session_key is None or not KEPT_QUERY:  # IS NULL is not the kept query's SQL
+                session = _sessions_with_account().get(session_key=self.session_key, expire_date__gt=timezone.now())
             else:
                 session = _session_read(self.session_key, timezone.now())
         except (AccountSession.DoesNotExist, SuspiciousOperation) as error:

@@ -47,7 +47,8 @@ def progress_of(person: Person, relationships: Iterable[Relationship]) -> list[P
     skills a partner passed to them) and how many skills they passed on. ``relationships`` are all
     the person's pairs with their programmes, as the page has read them already; one query more."""
     started = [pair for pair in relationships if pair.started_at is not None]
-    pairs = sorted(started, key=lambda pair: pair.started_at, reverse=True)  # type: ignore[arg-type,return-value]
+    # Newest first; pairs that started at the same moment, the later made first.
+    pairs = sorted(started, key=lambda pair: (pair.started_at, pair.pk), reverse=True)
     if not pairs:
         return []
     learned: dict[int, list[SkillGain]] = {}
@@ -73,7 +74,7 @@ def progress_of(person: Person, relationships: Iterable[Relationship]) -> list[P
     return [
         ProgrammeProgress(
             programme=pair.programme,
-            started_on=timezone.localdate(pair.started_at) if pair.started_at else timezone.localdate(),
+            started_on=timezone.localdate(pair.started_at),
             ended_on=timezone.localdate(pair.ended_at) if pair.ended_at else None,
             meetings_held=pair.meetings_held,
             gained=tuple(learned.get(pair.pk, ())),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from twofold.accounts import permissions
 from twofold.api.auth import caller
@@ -24,6 +24,8 @@ router = Router()
 # wrap one by one to read them as objects, at a quarter of a page's cost. The OpenAPI document is the
 # same (a docstring here would become the schema's description).
 class PersonOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     employee_id: str
     name: str
@@ -38,6 +40,8 @@ class PersonOut(BaseModel):
 
 
 class PersonSkillOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     skill_id: int
     name: str
     proficiency: int
