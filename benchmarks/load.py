@@ -12,8 +12,10 @@ signed in before the run (``--sign-in``: over HTTP as they start) and think ``--
 seconds between requests. Prints JSON: p50/p95/p99 ms, requests/s and failures per page and
 overall, against the issue's targets (p95 ≤ 300 ms, p99 ≤ 1 s, 0 errors, ≥ 100 requests/s), the
 peak memory of each web process and of the worker, the CPU used by the web processes, the worker,
-locust itself and PostgreSQL (in all and per request), and the load average of the machine before
-and after. ``--sqlite`` runs the same on SQLite for contrast.
+locust itself and PostgreSQL (in all and per request), the load average of the machine before
+and after, and the host's speed before and after (``reference_loop_cpu_ms``: the processor a fixed
+piece of Python takes; the same code serves fewer requests when it is higher). ``--sqlite`` runs
+the same on SQLite for contrast.
 
     python benchmarks/load.py [--people 100000] [--relationships 20000] [--meetings-per-pair 25]
                               [--users 50] [--seconds 120] [--workers N] [--threads 1]
@@ -306,6 +308,19 @@ def read_stats(prefix: Path) -> dict:
     return {"total": total, "pages": pages, "errors": errors}
 
 
+def host_speed() -> float:
+    """Milliseconds of processor a fixed piece of pure Python takes here and now (the median of
+    three): the same code serves fewer requests a second when the host runs it slower, and this
+    machine's speed drifts by tens of percent within an hour, so runs are compared beside it."""
+    times = []
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for number in range(3_000_000):
+            total += number
+        times.append(time.process_time() - started)
+    return round(sorted(times)[1] * 1000, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=100_000)
@@ -366,6 +381,7 @@ def main() -> None:
     people_pages = max(1, min(options.people, 100_000) // 50)
 
     load_before = [round(value, 2) for value in os.getloadavg()]
+    speed_before = host_speed()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     if options.server == "granian":
@@ -464,6 +480,8 @@ def main() -> None:
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                 "load_average_1m": round(os.getloadavg()[0], 2),
                 "load_average_before": load_before,
+                # Lower is faster; compare runs whose figures are close.
+                "reference_loop_cpu_ms": {"before": speed_before, "after": host_speed()},
                 "database": "SQLite" if options.sqlite else "PostgreSQL",
                 "server": options.server,
                 "data": built,
