@@ -17,8 +17,8 @@ from tests.relationships.pairing import NOW
 from twofold.people.models import Skill
 from twofold.relationships.models import MeetingStatus, Relationship
 from twofold.relationships.selectors import MeetingView
-from twofold.relationships.views.addresses import pair_address
 from twofold.relationships.views.rows import MEETING_STATUS_WORDS, meeting_row_html
+from twofold.site_links import id_path
 
 HOSTILE = "Tom & Jerry <script>alert(\"x\")</script> 'q'\nline two\n\nnew paragraph"
 
@@ -100,10 +100,10 @@ def test_a_pair_s_addresses_are_what_reverse_gives() -> None:
             set_script_prefix(prefix)
             for pk in ids:
                 for name in ("relationships:detail", "relationships:meetings", "relationships:meeting_log"):
-                    assert pair_address(name, pk=pk) == reverse(name, kwargs={"pk": pk})
+                    assert id_path(name, pk=pk) == reverse(name, kwargs={"pk": pk})
                 for meeting_id in ids:
                     kwargs = {"pk": pk, "meeting_id": meeting_id}
-                    assert pair_address("relationships:meeting_edit", **kwargs) == reverse(
+                    assert id_path("relationships:meeting_edit", **kwargs) == reverse(
                         "relationships:meeting_edit", kwargs=kwargs
                     )
     finally:
@@ -111,8 +111,8 @@ def test_a_pair_s_addresses_are_what_reverse_gives() -> None:
 
 
 def test_a_pair_s_addresses_follow_a_changed_url_configuration() -> None:
-    before = pair_address("relationships:detail", pk=5)
+    before = id_path("relationships:detail", pk=5)
     with override_settings(ROOT_URLCONF="tests.relationships.mounted_urls"):
-        assert pair_address("relationships:detail", pk=5) == reverse("relationships:detail", kwargs={"pk": 5})
-        assert pair_address("relationships:detail", pk=5) != before
-    assert pair_address("relationships:detail", pk=5) == before
+        assert id_path("relationships:detail", pk=5) == reverse("relationships:detail", kwargs={"pk": 5})
+        assert id_path("relationships:detail", pk=5) != before
+    assert id_path("relationships:detail", pk=5) == before

@@ -13,6 +13,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 
 from twofold.accounts import permissions
 from twofold.accounts.middleware import evaluated
+from twofold.site_links import id_path
 
 
 @dataclass(frozen=True)
@@ -44,17 +45,10 @@ def _url(name: str, script_prefix: str, urlconf: object) -> str:
     return reverse(name)
 
 
-@functools.lru_cache(maxsize=1024)
-def _person_url(pk: int, script_prefix: str, urlconf: object) -> str:
-    """A person's page, as :func:`_url` keeps a page's: the navigation links the signed-in person's own."""
-    return reverse("people:person", args=[pk])
-
-
 @receiver(setting_changed)
 def _urls_changed(*, setting: str, **kwargs: Any) -> None:
     if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):
         _url.cache_clear()
-        _person_url.cache_clear()
 
 
 def url(name: str) -> str:
@@ -79,9 +73,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user.person_id:
         links.append(NavLink("My programmes", url("relationships:mine"), shown.get("url_name") == "mine"))
         own_profile = match is not None and match.url_name == "person" and match.kwargs.get("pk") == user.person_id
-        links.append(
-            NavLink("My profile", _person_url(user.person_id, get_script_prefix(), get_urlconf()), own_profile)
-        )
+        links.append(NavLink("My profile", id_path("people:person", pk=user.person_id), own_profile))
     decided: dict[str, bool] = {}
     for label, action, name, (part, value) in LINKS:
         if action not in decided:

@@ -56,8 +56,8 @@ from twofold.relationships.services import (
     relationship_answer,
     relationship_request_withdraw,
 )
-from twofold.relationships.views.addresses import pair_address
 from twofold.relationships.views.rows import meeting_rows
+from twofold.site_links import id_path
 
 # The fragment each section of the relationship page is drawn from; htmx swaps it in whole.
 SECTIONS: dict[str, str] = {
@@ -144,7 +144,7 @@ class PairUrls(dict[str, str]):
         self.pk = pk
 
     def __missing__(self, name: str) -> str:
-        url = self[name] = pair_address(f"relationships:{name}", pk=self.pk)
+        url = self[name] = id_path(f"relationships:{name}", pk=self.pk)
         return url
 
 

@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString
 
 from twofold.relationships.models import MeetingStatus
 from twofold.relationships.selectors import MeetingView, RelationshipPage
-from twofold.relationships.views.addresses import pair_address
+from twofold.site_links import id_path
 
 # The statuses' words as the model names them (its choices' labels), looked up once per row.
 MEETING_STATUS_WORDS = dict(MeetingStatus.choices)
@@ -65,7 +65,7 @@ def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]
     for meeting in page.meetings_shown or ():
         local = timezone.localtime(meeting.starts_at)
         day = dateformat.format(local, "j F Y")
-        edit_url = pair_address("relationships:meeting_edit", pk=relationship_id, meeting_id=meeting.id)
+        edit_url = id_path("relationships:meeting_edit", pk=relationship_id, meeting_id=meeting.id)
         rows.append(
             {
                 "id": meeting.id,
