@@ -10,6 +10,7 @@ draws. ``tests/accounts/test_navigation_markup.py`` renders the former template 
 from __future__ import annotations
 
 import functools
+from html import escape
 from typing import Any, NamedTuple
 
 from django.core.signals import setting_changed
@@ -18,7 +19,6 @@ from django.http import HttpRequest
 from django.template import Context
 from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts import permissions
@@ -106,45 +106,38 @@ def navigation(request: HttpRequest | None) -> dict[str, Any]:
     return nav
 
 
-_CURRENT = mark_safe(' aria-current="page"')
-_NOT_CURRENT = mark_safe("")
+_CURRENT = ' aria-current="page"'
 _CSRF = CsrfTokenNode()
 
 
 def navigation_bar(context: Context) -> SafeString:
     """The page's ``<header>``: the brand; for a signed-in ``user`` (the template's variable) the links
-    of :func:`navigation` and the sign-out form with its CSRF field (Django's ``{% csrf_token %}``)."""
+    of :func:`navigation` and the sign-out form with its CSRF field (Django's ``{% csrf_token %}``).
+
+    Every value is escaped as the template escaped it: its ``conditional_escape`` is ``html.escape``
+    for the plain strings these are (addresses, labels, the account's names and roles).
+    """
     nav = navigation(context.get("request"))
-    brand = format_html(
-        '<header class="topbar">\n    <a class="brand" href="{}"><span class="brand-mark" aria-hidden="true">2</span>'
-        " Twofold</a>\n    ",
-        nav["home"],
+    brand = (
+        f'<header class="topbar">\n    <a class="brand" href="{escape(nav["home"])}">'
+        '<span class="brand-mark" aria-hidden="true">2</span> Twofold</a>\n    '
     )
     user: Any = context.get("user")
     if not getattr(user, "is_authenticated", False):
         return mark_safe(brand + "\n  </header>")
-    links = mark_safe(
-        "".join(
-            format_html(
-                '<li><a href="{}"{}>{}</a></li>', link.url, _CURRENT if link.current else _NOT_CURRENT, link.label
-            )
-            for link in nav.get("links", ())
-        )
+    links = "".join(
+        f'<li><a href="{escape(link.url)}"{_CURRENT if link.current else ""}>{escape(link.label)}</a></li>'
+        for link in nav.get("links", ())
     )
     roles = getattr(user, "role_names", None)
+    who = escape(user.get_full_name() or user.username)
+    if roles:
+        who += " · " + ", ".join(escape(role) for role in roles)
     return mark_safe(
-        brand
-        + format_html(
-            '\n    <nav aria-label="Main">\n      <ul>\n        {}\n      </ul>\n    </nav>\n'
-            '    <form class="signout" method="post" action="{}">\n      {}\n'
-            '      <a class="who" href="{}"{}>{}{}</a>\n'
-            '      <button type="submit" class="link-button">Sign out</button>\n    </form>\n    \n  </header>',
-            links,
-            nav.get("logout", ""),
-            _CSRF.render(context),
-            nav.get("account", ""),
-            _CURRENT if nav.get("account_current") else _NOT_CURRENT,
-            user.get_full_name() or user.username,
-            mark_safe(" · " + ", ".join(conditional_escape(role) for role in roles)) if roles else _NOT_CURRENT,
-        )
+        f'{brand}\n    <nav aria-label="Main">\n      <ul>\n        {links}\n      </ul>\n    </nav>\n'
+        f'    <form class="signout" method="post" action="{escape(nav.get("logout", ""))}">\n'
+        f"      {_CSRF.render(context)}\n"
+        f'      <a class="who" href="{escape(nav.get("account", ""))}"'
+        f"{_CURRENT if nav.get('account_current') else ''}>{who}</a>\n"
+        '      <button type="submit" class="link-button">Sign out</button>\n    </form>\n    \n  </header>'
     )
