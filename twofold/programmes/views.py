@@ -30,6 +30,7 @@ from twofold.programmes.enrolment_services import (
     enrolment_respond,
     enrolment_withdraw,
 )
+from twofold.programmes.enrolments_html import enrolment_rows_html
 from twofold.programmes.forms import (
     ApplicationForm,
     InviteForm,
@@ -267,7 +268,7 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "programme": programme,
             "invite_fields": invite_fields,
             "page": page,
-            "rows": enrolment_rows(programme, page.object_list),
+            "rows_html": enrolment_rows_html(enrolment_rows(programme, page.object_list)),
             "role": role,
             "status": status,
             "search": search,
