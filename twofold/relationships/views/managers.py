@@ -23,6 +23,7 @@ from twofold.relationships.errors import RelationshipForbidden, RelationshipRule
 from twofold.relationships.forms import (
     ConcernUpdateForm,
 )
+from twofold.relationships.health_html import pairs_behind_html
 from twofold.relationships.models import (
     CheckInPoint,
     ConcernStatus,
@@ -93,6 +94,7 @@ def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
             "score_labels": [SCORE_LABELS[name] for name in SCORE_FIELDS],
             "by_point": by_point,
             "page": behind,
+            "pairs_html": pairs_behind_html(behind.object_list),
             "query_string": "",
             "can_handle_concerns": permissions.allowed(request.user, "concerns.list"),
         },
