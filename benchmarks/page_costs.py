@@ -12,6 +12,13 @@ database that matters.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tw_copy python benchmarks/page_costs.py [--requests 5]
     ... python benchmarks/page_costs.py --only /programmes/1/health/ --explain   # the plans, slowest first
     ... python benchmarks/page_costs.py --only /insights/ --profile             # cProfile of one request
+    ... python benchmarks/page_costs.py --save before/     # each page's HTML, its per-request secrets blanked
+    valgrind --tool=callgrind --instr-atstart=no python benchmarks/page_costs.py --callgrind --only /concerns/
+
+``--callgrind`` switches callgrind's instrumentation on for ``--requests`` plain requests of the page
+only (no query recording), so the instructions callgrind counts, divided by ``--requests``, are what
+one request costs: steadier than CPU time on a shared machine. ``--save DIR`` writes each page's HTML
+with its CSRF tokens and CSP nonces blanked, for a byte-for-byte diff of a page before and after a change.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ PAGES = [
     ("manager", "/programmes/{second}/health/"),
     ("manager", "/programmes/{programme}/enrolments/"),
     ("manager", "/concerns/"),
+    ("participant", "/programmes/mine/"),
     ("manager", "/people/?page=57"),
     ("token", "/api/v1/people?limit=50"),
     ("token", "/api/v1/people?limit=50&cursor={cursor}"),
@@ -43,8 +51,9 @@ PAGES = [
 
 
 def signed_in_clients(token_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The load mix's viewers as test clients (the manager and the executive signed in, an API
-    client with a service token; the sign-ins made if missing) and the values that fill PAGES."""
+    """The load mix's viewers as test clients (the manager and the executive signed in, the
+    participant as ``bench-mentor`` where the scale data made it, an API client with a service
+    token; the sign-ins made if missing) and the values that fill PAGES."""
     from django.test import Client
 
     from twofold.accounts.models import User
@@ -66,9 +75,22 @@ def signed_in_clients(token_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     for username in ("manager", "executive"):
         clients[username] = Client()
         clients[username].force_login(User.objects.get(username=username))
+    participant = User.objects.filter(username="bench-mentor").first()
+    if participant is not None:
+        clients["participant"] = Client()
+        clients["participant"].force_login(participant)
     first = clients["token"].get("/api/v1/people?limit=50").json()
     fill = {"programme": programmes[0].pk, "second": programmes[1].pk, "cursor": first.get("next_cursor", "")}
     return clients, fill
+
+
+def page_without_secrets(html: bytes) -> bytes:
+    """A page's HTML with what differs on every request (CSRF tokens, CSP nonces) blanked."""
+    import re
+
+    html = re.sub(rb'(name="csrfmiddlewaretoken" value=")[^"]*', rb"\\1-", html)
+    html = re.sub(rb'("X-CSRFToken": ")[^"]*', rb"\\1-", html)
+    return re.sub(rb'(nonce=")[^"]*', rb"\\1-", html)
 
 
 def main() -> None:
@@ -78,6 +100,12 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print each query's plan, slowest first")
     parser.add_argument("--profile", action="store_true", help="cProfile one request of each page")
     parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative or tottime")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: count --requests plain requests only",
+    )
+    parser.add_argument("--save", type=Path, help="write each page's HTML here, per-request secrets blanked")
     arguments = parser.parse_args()
 
     import os
@@ -96,10 +124,23 @@ def main() -> None:
         url = pattern.format(**fill)
         if arguments.only and url != arguments.only:
             continue
+        if who not in clients:
+            continue
         client = clients[who]
         for _ in range(2):
             response = client.get(url)
             assert response.status_code == 200, f"{url} answered {response.status_code}"
+        if arguments.save:
+            arguments.save.mkdir(parents=True, exist_ok=True)
+            name = url.strip("/").replace("/", "_").replace("?", "_") or "root"
+            (arguments.save / f"{name}.html").write_bytes(page_without_secrets(response.content))
+        if arguments.callgrind:
+            from benchmarks.fixed_cost import callgrind_instrument
+
+            callgrind_instrument(on=True)
+            for _ in range(arguments.requests):
+                client.get(url)
+            callgrind_instrument(on=False)
         cpu, client_ms, counts = [], [], []
         for _ in range(arguments.requests):
             with CaptureQueriesContext(connection) as captured:

@@ -127,10 +127,19 @@ def test_the_enrolments_page_counts_its_list_from_the_pool_without_a_search(cast
                     assert [enrolment.pk for enrolment in page.object_list] == expected, (role, status, number)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, {"page": "2"})
-    assert not any("COUNT(*)" in query["sql"] for query in captured.captured_queries)
+    # One count, the pool's by role and status: rows counted (COUNT(*), which the index of
+    # programme, role and status answers alone), from the enrolments' own table; the list not counted again.
+    counts = [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"]]
+    assert len(counts) == 1 and "COUNT(*)" in counts[0] and "GROUP BY" in counts[0] and "JOIN" not in counts[0]
+    assert len(captured.captured_queries) <= 6
     # Page 2 of 56 in the list's order (mentees first, then mentors by name): the last six mentors.
     names = [row.person.name for row in response.context["page"].object_list]
     assert names == [f"Mentor {index:02}" for index in range(47, 53)]
+    # The rows drawn are those, in that order.
+    page = response.content.decode()
+    assert [page.index(f">Mentor {index:02}</a>") for index in range(47, 53)] == sorted(
+        page.index(f">Mentor {index:02}</a>") for index in range(47, 53)
+    )
     # A search is counted by the database.
     response = client.get(url, {"q": "Mentor 1"})
     assert response.context["page"].paginator.count == 10

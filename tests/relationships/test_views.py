@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tests.conftest import Cast
 from tests.factories import (
+    EnrolmentFactory,
     MeetingFactory,
     PersonFactory,
     ProgrammeFactory,
@@ -27,7 +28,7 @@ from tests.factories import (
 )
 from tests.people.test_views import signed_in
 from tests.relationships.pairing import pair_up, propose
-from twofold.programmes.models import Enrolment, Programme, ProgrammeState
+from twofold.programmes.models import Enrolment, EnrolmentRole, EnrolmentStatus, Programme, ProgrammeState
 from twofold.relationships.models import (
     AdvocacyAction,
     Agreement,
@@ -819,11 +820,32 @@ def test_my_programmes_takes_the_same_queries_for_any_number_of_relationships(
         RelationshipFactory(
             programme=ProgrammeFactory(), mentor_enrolment__person=cast.ana, state=RelationshipState.ACTIVE
         )
+    # Every kind of row the page draws of an enrolment: a nomination, an invitation, one in the pool
+    # with a reason given, one that has ended; none may read a column the page leaves unread.
+    EnrolmentFactory(
+        programme=ProgrammeFactory(name="Nominating"),
+        person=cast.ana,
+        role=EnrolmentRole.MENTEE,
+        status=EnrolmentStatus.INVITED,
+        nominated_by=cast.vp_sales,
+        goals="Grow",
+    )
+    EnrolmentFactory(programme=ProgrammeFactory(), person=cast.ana, status=EnrolmentStatus.INVITED)
+    EnrolmentFactory(
+        programme=ProgrammeFactory(name="Waiting"),
+        person=cast.ana,
+        status=EnrolmentStatus.WAITLISTED,
+        status_reason="Full for now",
+    )
+    EnrolmentFactory(programme=ProgrammeFactory(), person=cast.ana, status=EnrolmentStatus.WITHDRAWN)
     client = signed_in(cast.ana_user)
     client.get(reverse("relationships:mine"))  # the calendar feed is created on the first visit
-    with django_assert_max_num_queries(11):  # one of them for "My progress", whatever the number of pairs
+    with django_assert_max_num_queries(9):  # one of them for "My progress", whatever the number of pairs
         response = client.get(reverse("relationships:mine"))
-    assert response.content.decode().count('href="/relationships/') == size
+    page = response.content.decode()
+    assert page.count('href="/relationships/') == size
+    assert f"<strong>{cast.vp_sales.name}</strong> nominated you for <strong>Nominating</strong>" in page
+    assert "Full for now" in page and page.count("Leave…") == size + 1
 
 
 @pytest.mark.parametrize("size", [1, 30])

@@ -30,6 +30,7 @@ from twofold.programmes.enrolment_services import (
     enrolment_respond,
     enrolment_withdraw,
 )
+from twofold.programmes.enrolments_html import enrolment_rows_html
 from twofold.programmes.forms import (
     ApplicationForm,
     InviteForm,
@@ -95,11 +96,17 @@ NEXT_STEP: dict[str, str] = {
 }
 
 
-def managed_programme_or_404(request: HttpRequest, pk: int) -> Programme:
+# The columns of a programme that name it and its roles (``mentor_label``, ``role_titles``).
+PROGRAMME_NAMING = ("pk", "name", "kind")
+
+
+def managed_programme_or_404(request: HttpRequest, pk: int, *, fields: tuple[str, ...] = ()) -> Programme:
     """The programme ``pk`` if the user manages it. Otherwise 404 whether it exists or not, from the
     same single query: which programmes exist is not for them to learn. Every page of a programme's
-    managers (here, its match runs, its health) starts with this."""
-    programme = permissions.manageable_programmes(request.user, Programme.objects.all()).filter(pk=pk).first()
+    managers (here, its match runs, its health) starts with this. ``fields``: only those columns,
+    for a page that shows no more of it than they hold (any other would cost a query of its own)."""
+    programmes = Programme.objects.only(*fields) if fields else Programme.objects.all()
+    programme = permissions.manageable_programmes(request.user, programmes).filter(pk=pk).first()
     if programme is None:
         raise Http404("No such programme.")
     return programme
@@ -234,7 +241,8 @@ def _blank_invite_fields(departments: tuple[str, ...], locations: tuple[str, ...
 @login_required
 @require_GET
 def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = managed_programme_or_404(request, pk)
+    # The page shows the programme's name and its roles' labels (its kind), no more.
+    programme = managed_programme_or_404(request, pk, fields=PROGRAMME_NAMING)
     options = directory_filter_options()
     # The invitation form previews first (GET to the invite page); nothing is sent from here.
     invite_fields = _blank_invite_fields(tuple(options.departments), tuple(options.locations))
@@ -267,7 +275,7 @@ def enrolment_list(request: HttpRequest, pk: int) -> HttpResponse:
             "programme": programme,
             "invite_fields": invite_fields,
             "page": page,
-            "rows": enrolment_rows(programme, page.object_list),
+            "rows_html": enrolment_rows_html(enrolment_rows(programme, page.object_list)),
             "role": role,
             "status": status,
             "search": search,

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST, require_safe
 from twofold import audit
 from twofold.accounts import permissions
 from twofold.paging import page_by_ids
-from twofold.programmes.views import managed_programme_or_404
+from twofold.programmes.views import PROGRAMME_NAMING, managed_programme_or_404
 from twofold.relationships.aggregates import SCORE_FIELDS
 from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken
 from twofold.relationships.forms import (
     ConcernUpdateForm,
 )
+from twofold.relationships.health_html import pairs_behind_html
 from twofold.relationships.models import (
     CheckInPoint,
     ConcernStatus,
@@ -61,7 +62,8 @@ CONCERN_FILTERS: dict[str, tuple[str, tuple[str, ...] | None]] = {
 def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
     """How a programme's pairs are doing, for its managers: aggregates, and the pairs behind on
     meetings (who and since when; never a note, never a check-in answer)."""
-    programme = managed_programme_or_404(request, pk)
+    # The page shows the programme's name and its roles' labels (its kind), no more.
+    programme = managed_programme_or_404(request, pk, fields=PROGRAMME_NAMING)
     now = timezone.now()
     health = programme_health(programme=programme, now=now)
     # A page of ids first, then the people of that page only: joining the directory to every pair
@@ -93,6 +95,7 @@ def programme_health_view(request: HttpRequest, pk: int) -> HttpResponse:
             "score_labels": [SCORE_LABELS[name] for name in SCORE_FIELDS],
             "by_point": by_point,
             "page": behind,
+            "pairs_html": pairs_behind_html(behind.object_list),
             "query_string": "",
             "can_handle_concerns": permissions.allowed(request.user, "concerns.list"),
         },

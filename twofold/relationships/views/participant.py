@@ -24,6 +24,37 @@ from twofold.relationships.views.page import _whole_page_done
 
 # --- my programmes ---------------------------------------------------------------------------------
 
+# Columns of a participant's enrolments (and of who nominated them) that "My programmes" never reads.
+MY_ENROLMENTS_UNREAD = (
+    "capacity",
+    "seats_taken",
+    "availability",
+    "aspiration",
+    "invited_by_id",
+    "approved_by_id",
+    "approved_at",
+    "updated_at",
+    *(
+        f"nominated_by__{name}"
+        for name in (
+            "employee_id",
+            "email",
+            "title",
+            "level",
+            "department",
+            "location",
+            "manager_id",
+            "hire_date",
+            "high_potential",
+            "active",
+            "tree_path",
+            "tree_depth",
+            "created_at",
+            "updated_at",
+        )
+    ),
+)
+
 
 @login_required
 @require_safe
@@ -33,7 +64,8 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
     person: Person | None = getattr(request.user, "person", None)
     if person is None:
         raise PermissionDenied("Only employees take part in programmes.")
-    enrolments = list(enrolments_of(person))
+    # What the page and the choosing rule read of each: not the columns of matching, nor the nominator's record.
+    enrolments = list(enrolments_of(person).defer(*MY_ENROLMENTS_UNREAD))
     relationships = relationships_of_person(person=person, awaiting_first=True)
     return render(
         request,
