@@ -40,7 +40,9 @@ def main() -> None:
     parser.add_argument("--profile", help="cProfile this page's requests (its name below) and print the top")
     parser.add_argument("--only", help="measure this page only (its name below)")
     parser.add_argument(
-        "--callgrind", action="store_true", help="under valgrind --tool=callgrind --instr-atstart=no: count the requests only"
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: count the requests only",
     )
     options = parser.parse_args()
 

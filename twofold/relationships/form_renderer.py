@@ -29,8 +29,10 @@ class _AsTemplate(Exception):
 
 def _text(value: Any) -> str:
     """``{{ value }}`` for text (Django's autoescape; text is not localized)."""
-    if isinstance(value, (str, Promise)):
+    if isinstance(value, str):
         return conditional_escape(value)
+    if isinstance(value, Promise):  # a lazy translation: its text
+        return conditional_escape(str(value))
     raise _AsTemplate
 
 
@@ -38,8 +40,8 @@ def _formatted(value: Any) -> str:
     """``{{ value|stringformat:'s' }}``: the filter keeps a safe value safe, else its text is escaped."""
     if isinstance(value, SafeData) and isinstance(value, str):
         return str(value)
-    if isinstance(value, (str, int, float)):  # bool is an int
-        return conditional_escape("%s" % value)
+    if isinstance(value, (str, int, float)):  # bool is an int; "%s" of each is its str()
+        return conditional_escape(str(value))
     raise _AsTemplate
 
 
@@ -66,7 +68,8 @@ def _input(widget: Mapping[str, Any]) -> str:
 
 def _textarea(widget: Mapping[str, Any]) -> str:
     value = widget["value"]
-    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{_text(value) if value else ""}</textarea>\n'
+    shown = _text(value) if value else ""
+    return f'<textarea name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>\n{shown}</textarea>\n'
 
 
 _OPTION_TEMPLATES = frozenset({"django/forms/widgets/radio_option.html", "django/forms/widgets/checkbox_option.html"})

@@ -362,7 +362,7 @@ def relationship_page(
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
     """
-    related = ("programme", "mentor", "mentee", "agreement")
+    related: tuple[str, ...] = ("programme", "mentor", "mentee", "agreement")
     if with_enrolments:
         related += ("mentor_enrolment", "mentee_enrolment")
     relationship = Relationship.objects.select_related(*related).get(pk=relationship_id)

@@ -31,8 +31,7 @@ def partner_profile(page: RelationshipPage) -> PartnerProfile:
     page's relationship came without its enrolments."""
     relationship = page.relationship
     if not (
-        Relationship.mentor_enrolment.is_cached(relationship)  # type: ignore[attr-defined]
-        and Relationship.mentee_enrolment.is_cached(relationship)  # type: ignore[attr-defined]
+        Relationship.mentor_enrolment.is_cached(relationship) and Relationship.mentee_enrolment.is_cached(relationship)
     ):
         both = Enrolment.objects.in_bulk([relationship.mentor_enrolment_id, relationship.mentee_enrolment_id])
         relationship.mentor_enrolment = both[relationship.mentor_enrolment_id]
