@@ -9,6 +9,13 @@ and the wall time spent in them (PostgreSQL's work and the round trips). Median 
 Never point it at a database others share: it signs in and logs meetings.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/COPY python benchmarks/participant_pages.py
+
+``--callgrind`` (under ``valgrind --tool=callgrind --instr-atstart=no``) counts the instructions of the
+measured requests of one page (``--only``) and nothing else: the total callgrind prints, divided by
+``--requests``, is what one request costs, steady on a shared machine.
+
+    valgrind --tool=callgrind --instr-atstart=no python benchmarks/participant_pages.py \
+        --callgrind --only pair --requests 20
 """
 
 from __future__ import annotations
@@ -31,6 +38,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=15)
     parser.add_argument("--username", default="bench-mentor")
     parser.add_argument("--profile", help="cProfile this page's requests (its name below) and print the top")
+    parser.add_argument("--only", help="measure this page only (its name below)")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: count the requests only",
+    )
     options = parser.parse_args()
 
     import django
@@ -39,6 +52,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
+    from benchmarks.fixed_cost import callgrind_instrument
     from twofold.accounts.models import User
     from twofold.relationships.models import Meeting, Relationship
     from twofold.relationships.services.pair_log import relationship_last_met_refresh
@@ -74,6 +88,8 @@ def main() -> None:
     results = {}
     try:
         for name, request in pages.items():
+            if options.only and name != options.only:
+                continue
             for _ in range(2):
                 status = request().status_code
                 assert status in (200, 302), f"{name} answered {status}"
@@ -83,6 +99,8 @@ def main() -> None:
                 import cProfile
 
                 profiler = cProfile.Profile()
+            if options.callgrind:
+                callgrind_instrument(on=True)
             for _ in range(options.requests):
                 timings.clear()
                 with connection.execute_wrapper(timed):
@@ -95,6 +113,8 @@ def main() -> None:
                         profiler.disable()
                 queries.append(len(timings))
                 in_queries.append(sum(timings))
+            if options.callgrind:
+                callgrind_instrument(on=False)
             results[name] = {
                 "web_cpu_ms": round(statistics.median(cpu) * 1000, 1),
                 # The least is the steadiest figure on a shared machine: others' load only adds to it.

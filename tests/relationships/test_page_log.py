@@ -55,6 +55,11 @@ def test_one_page_of_the_log_is_read_and_the_summary_covers_all_of_it(cast: Cast
     assert editing.meeting(held[-1].pk) is not None and editing.meetings_shown.number == 4  # type: ignore[union-attr]
 
 
+# What the meeting log drawn alone (htmx) and a meeting logged (a plain post) may cost in queries.
+FRAGMENT_QUERIES = 8
+POST_QUERIES = 10
+
+
 @pytest.mark.parametrize("size", [3, 40])
 def test_the_page_reads_at_most_a_page_of_meetings_whatever_the_log(
     cast: Cast, active: Relationship, size: int
@@ -104,10 +109,26 @@ def test_the_meeting_log_alone_reads_neither_the_partner_s_profile_nor_concerns(
     assert response.status_code == 200 and response.content.decode().count('id="meeting-') == 3
     read = " ".join(q["sql"] for q in queries.captured_queries)
     assert "people_personskill" not in read and "relationships_concern" not in read
-    for table in ("relationships_knowledgetransfer", "relationships_checkin", "relationships_pairevent"):
+    # Nor the enrolments (what each wrote when they joined): only the partner's profile draws them.
+    for table in (
+        "relationships_knowledgetransfer",
+        "relationships_checkin",
+        "relationships_pairevent",
+        "programmes_enrolment",
+    ):
         assert table not in read
-    whole = client.get(reverse("relationships:detail", args=[active.pk])).content.decode()
+    assert len(queries.captured_queries) <= FRAGMENT_QUERIES
+    with CaptureQueriesContext(connection) as queries:
+        whole = client.get(reverse("relationships:detail", args=[active.pk])).content.decode()
     assert "Why you were matched" in whole and "Raise a concern" in whole
+    assert "wants from it</h3>" in whole
+    # The whole page reads the enrolments with the relationship, not in a query of their own.
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "programmes_enrolment"."id"')]
+    assert [
+        q
+        for q in queries.captured_queries
+        if '"programmes_enrolment"' in q["sql"] and "relationships_relationship" in q["sql"]
+    ]
 
 
 def test_a_form_posted_to_the_page_reads_none_of_the_pair_s_record_before_saving(
@@ -124,9 +145,15 @@ def test_a_form_posted_to_the_page_reads_none_of_the_pair_s_record_before_saving
         )
     assert response.status_code == 302 and active.meetings.count() == 13
     read = " ".join(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
-    for table in ("relationships_knowledgetransfer", "relationships_checkin", "relationships_pairevent"):
+    for table in (
+        "relationships_knowledgetransfer",
+        "relationships_checkin",
+        "relationships_pairevent",
+        "programmes_enrolment",
+    ):
         assert table not in read
     assert f"LIMIT {MEETINGS_PER_PAGE}" not in read  # no page of the log either
+    assert len(queries.captured_queries) <= POST_QUERIES
 
 
 def test_the_log_s_rows_write_their_dates_as_the_date_filter_does(cast: Cast, active: Relationship, settings) -> None:  # type: ignore[no-untyped-def]

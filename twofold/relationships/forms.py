@@ -14,6 +14,7 @@ from django.utils.choices import CallableChoiceIterator, normalize_choices
 
 from twofold.people.models import Skill, SkillCategory
 from twofold.programmes.models import Programme
+from twofold.relationships.form_renderer import PAIR_FORM_RENDERER
 from twofold.relationships.models import (
     AdvocacyKind,
     AdvocacyOutcome,
@@ -84,7 +85,14 @@ class _ChoicesMadeOnce(CallableChoiceIterator):
         yield from self.made
 
 
-class _Reusable(forms.Form):
+class _PairForm(forms.Form):
+    """A form of the pair's page: drawn by the renderer that writes the commonest widget and label
+    templates in Python (``twofold.relationships.form_renderer``), to the same HTML."""
+
+    default_renderer = PAIR_FORM_RENDERER
+
+
+class _Reusable(_PairForm):
     """A form whose blank fields each draw the same for the same key (``blank_keys``, one per field),
     so that the pair's page draws each once per process (``{% form_fields %}``,
     ``relationships/templatetags/pair_forms.py``), shared by every pair whose field draws the same:
@@ -214,7 +222,7 @@ class KnowledgeTransferForm(_SkillsMixin):
         return self.skills_by_id[self.cleaned_data["skill"]]
 
 
-class AdvocacyActionForm(forms.Form):
+class AdvocacyActionForm(_PairForm):
     """Something the sponsor did for their protégé."""
 
     kind = forms.ChoiceField(label="What you did", choices=AdvocacyKind.choices)
@@ -222,7 +230,7 @@ class AdvocacyActionForm(forms.Form):
     description = _text("Details", help_text="Who, what, and what it could lead to.")
 
 
-class AdvocacyOutcomeForm(forms.Form):
+class AdvocacyOutcomeForm(_PairForm):
     """What came of an advocacy action."""
 
     outcome = forms.ChoiceField(label="Outcome", choices=AdvocacyOutcome.choices)
@@ -293,7 +301,7 @@ class EndForm(_Reusable):
         self._reusable()
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(_PairForm):
     goals = _text("Goals", rows=4, required=False)
     cadence_days = forms.IntegerField(
         label="Meet every … days", widget=forms.NumberInput(attrs={"min": 1, "max": 365, "inputmode": "numeric"})
@@ -307,7 +315,7 @@ class AgreementForm(forms.Form):
         self.fields["goals"].help_text = "Changing the agreement asks both of you to accept it again."
 
 
-class NominationForm(forms.Form):
+class NominationForm(_PairForm):
     programme = forms.TypedChoiceField(
         label="Sponsorship programme",
         coerce=int,

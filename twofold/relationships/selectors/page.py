@@ -345,9 +345,13 @@ def relationship_page(
     now: datetime | None = None,
     meetings_page: int | str | None = None,
     meeting_in_view: int | None = None,
+    with_enrolments: bool = False,
 ) -> RelationshipPage:
     """One relationship for one of its pair: one query, and a fixed number more for each part of its
-    record read (at most eight in all), whatever the length of its log.
+    record read (at most eight in all), whatever the length of its log. ``with_enrolments`` reads
+    both enrolments (what each wrote when they joined) in that first query, for a page that draws
+    the partner's profile; without, the profile reads them when it is drawn (one query more), and
+    a fragment or a form posted pays for neither.
 
     With ``meetings_page`` (a page number, or "last"; anything else is the first page) or
     ``meeting_in_view`` (the id of a meeting: the page that holds it), ``meetings`` holds one page
@@ -358,15 +362,10 @@ def relationship_page(
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
     """
-    relationship = Relationship.objects.select_related(
-        # The two enrolments: what each wrote when they joined, for the partner's profile.
-        "programme",
-        "mentor",
-        "mentee",
-        "agreement",
-        "mentor_enrolment",
-        "mentee_enrolment",
-    ).get(pk=relationship_id)
+    related: tuple[str, ...] = ("programme", "mentor", "mentee", "agreement")
+    if with_enrolments:
+        related += ("mentor_enrolment", "mentee_enrolment")
+    relationship = Relationship.objects.select_related(*related).get(pk=relationship_id)
     if not relationship.involves(viewer.pk):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
     return RelationshipPage(

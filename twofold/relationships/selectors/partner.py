@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from twofold.people.models import PersonSkill, Skill
 from twofold.programmes.forms import AVAILABILITY_CHOICES, availability_bits
 from twofold.programmes.models import Enrolment
+from twofold.relationships.models import Relationship
 from twofold.relationships.selectors.page import RelationshipPage
 
 
@@ -26,9 +27,15 @@ class PartnerProfile:
 
 
 def partner_profile(page: RelationshipPage) -> PartnerProfile:
-    """The partner as the viewer sees them on the pair's page: two queries (the page's relationship
-    comes with both enrolments)."""
+    """The partner as the viewer sees them on the pair's page: two queries, and one more when the
+    page's relationship came without its enrolments."""
     relationship = page.relationship
+    if not (
+        Relationship.mentor_enrolment.is_cached(relationship) and Relationship.mentee_enrolment.is_cached(relationship)
+    ):
+        both = Enrolment.objects.in_bulk([relationship.mentor_enrolment_id, relationship.mentee_enrolment_id])
+        relationship.mentor_enrolment = both[relationship.mentor_enrolment_id]
+        relationship.mentee_enrolment = both[relationship.mentee_enrolment_id]
     mine, theirs = (
         (relationship.mentor_enrolment, relationship.mentee_enrolment)
         if page.viewer_role == "mentor"

@@ -83,7 +83,12 @@ def _viewer(request: HttpRequest) -> Person:
 
 
 def _load(
-    request: HttpRequest, pk: int, *, meetings_page: str | None = None, meeting_in_view: int | None = None
+    request: HttpRequest,
+    pk: int,
+    *,
+    meetings_page: str | None = None,
+    meeting_in_view: int | None = None,
+    whole_page: bool = False,
 ) -> tuple[Person, RelationshipPage]:
     """The signed-in person and their view of relationship ``pk``, with one page of its meeting log
     (the first, ``meetings_page``, or the one holding ``meeting_in_view``). Anyone outside the pair
@@ -92,7 +97,12 @@ def _load(
     person = _viewer(request)
     try:
         page = relationship_page(
-            relationship_id=pk, viewer=person, meetings_page=meetings_page or 1, meeting_in_view=meeting_in_view
+            relationship_id=pk,
+            viewer=person,
+            meetings_page=meetings_page or 1,
+            meeting_in_view=meeting_in_view,
+            # The whole page draws the partner's profile: the enrolments come in the same query.
+            with_enrolments=whole_page,
         )
     except (Relationship.DoesNotExist, RelationshipForbidden):
         raise Http404("No such relationship.") from None
@@ -260,7 +270,7 @@ def _context(
 @require_safe
 def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The relationship page, for the two people in the pair only."""
-    person, page = _load(request, pk, meetings_page=request.GET.get("meetings"))
+    person, page = _load(request, pk, meetings_page=request.GET.get("meetings"), whole_page=True)
     return render(request, "relationships/relationship.html", _context(person, page))
 
 
