@@ -12,6 +12,11 @@ database that matters.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tw_copy python benchmarks/page_costs.py [--requests 5]
     ... python benchmarks/page_costs.py --only /programmes/1/health/ --explain   # the plans, slowest first
     ... python benchmarks/page_costs.py --only /insights/ --profile             # cProfile of one request
+    valgrind --tool=callgrind --instr-atstart=no python benchmarks/page_costs.py --callgrind --only /insights/
+
+``--callgrind`` counts the instructions of the ``--requests`` measured requests only (as
+``benchmarks/fixed_cost.py --callgrind`` does): divided by ``--requests``, one request's instructions,
+steadier than CPU time on a shared machine.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -71,16 +78,26 @@ def signed_in_clients(token_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return clients, fill
 
 
+def callgrind_instrument(*, on: bool) -> None:
+    """Switch callgrind's instrumentation of this process on or off (it must run under callgrind)."""
+    subprocess.run(
+        ["callgrind_control", "-i", "on" if on else "off", str(os.getpid())], check=True, capture_output=True
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=5)
     parser.add_argument("--only", help="one page's address (as listed in PAGES, filled in)")
     parser.add_argument("--explain", action="store_true", help="print each query's plan, slowest first")
     parser.add_argument("--profile", action="store_true", help="cProfile one request of each page")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: count the measured requests only",
+    )
     parser.add_argument("--sort", default="cumulative", help="the profile's order: cumulative or tottime")
     arguments = parser.parse_args()
-
-    import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
     import django
@@ -101,6 +118,11 @@ def main() -> None:
             response = client.get(url)
             assert response.status_code == 200, f"{url} answered {response.status_code}"
         cpu, client_ms, counts = [], [], []
+        if arguments.callgrind:
+            callgrind_instrument(on=True)
+            for _ in range(arguments.requests):
+                client.get(url)
+            callgrind_instrument(on=False)
         for _ in range(arguments.requests):
             with CaptureQueriesContext(connection) as captured:
                 started = time.process_time()
