@@ -13,20 +13,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from twofold.html_fragments import escaped, format_html
 
 
 def _attrs(attrs: dict[str, Any]) -> SafeString:
     """django/forms/widgets/attrs.html: `` name="value"`` for each, `` name`` for True, nothing for False."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value)),)
+    return SafeString(
+        "".join(
+            f" {escaped(name)}" if value is True else f' {escaped(name)}="{escaped(str(value))}"'
             for name, value in attrs.items()
             if value is not False
-        ),
+        )
     )
 
 
