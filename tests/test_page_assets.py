@@ -13,13 +13,13 @@ BASE = Path(__file__).resolve().parents[1] / "twofold" / "templates" / "base.htm
 
 
 def rendered(source: str) -> str:
-    return engines["django"].from_string(source).render({"user": AnonymousUser(), "nav": {"home": "/"}})
+    return engines["django"].from_string(source).render({"user": AnonymousUser()})
 
 
 def with_djangos_tags(source: str) -> str:
     """base.html as it would be with Django's and django-htmx's own tags."""
-    assert source.startswith("{% load page_assets %}") and "{% asset '" in source
-    return source.replace("{% load page_assets %}", "{% load static django_htmx %}").replace(
+    assert source.startswith("{% load navigation page_assets %}") and "{% asset '" in source
+    return source.replace("{% load navigation page_assets %}", "{% load navigation static django_htmx %}").replace(
         "{% asset '", "{% static '"
     )
 

@@ -246,7 +246,6 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "twofold.accounts.context_processors.navigation",
             ],
         },
     },

@@ -86,7 +86,7 @@ class SessionIdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        if evaluated(request.user).is_authenticated:
             now = time.time()
             last_seen = request.session.get(LAST_SEEN_KEY)
             if isinstance(last_seen, int | float) and now - last_seen > settings.SESSION_IDLE_MINUTES * 60:

@@ -22,6 +22,10 @@ class SecondFactor(StrEnum):
     ENROL = "enrol"  # must have one (TOTP_REQUIRED_FOR_ORG_ADMINS) and has none yet
 
 
+# Asked on every request: the set once, not remade from the enum each time.
+_SECOND_FACTORS = frozenset(SecondFactor)
+
+
 def can_enrol(user: Any) -> bool:
     """Authenticator apps are offered to org admins, whose account can change everyone's data."""
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
@@ -54,7 +58,7 @@ def second_factor_due(request: HttpRequest) -> SecondFactor | None:
     if not request.user.is_authenticated:
         return None
     due = request.session.get(SESSION_KEY)
-    return SecondFactor(due) if due in set(SecondFactor) else None
+    return SecondFactor(due) if due in _SECOND_FACTORS else None
 
 
 def second_factor_record(request: HttpRequest, *, due: SecondFactor | None) -> None:

@@ -16,6 +16,7 @@ that proxy added. Anything before it came from the client and may be made up.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +45,10 @@ class AuditContext:
 _current: ContextVar[AuditContext | None] = ContextVar("twofold_audit_context", default=None)
 
 
+@functools.lru_cache(maxsize=1024)
 def _valid_ip(text: str) -> str | None:
+    """``text`` as an IP address in its normal form, or None: a function of the text alone, so the
+    answers for the addresses a process meets most (its proxy's, its clients') are kept."""
     try:
         return str(ipaddress.ip_address(text.strip()))
     except ValueError:
