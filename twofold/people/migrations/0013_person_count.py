@@ -12,7 +12,7 @@ CREATE = """
 CREATE FUNCTION people_person_count_inserted() RETURNS trigger AS $$
 BEGIN
     INSERT INTO people_personcount (active, people)
-        SELECT active, count(*) FROM inserted GROUP BY active
+        SELECT active, count(*) FROM inserted GROUP BY active ORDER BY active
     ON CONFLICT (active) DO UPDATE SET people = people_personcount.people + EXCLUDED.people;
     RETURN NULL;
 END;
@@ -20,7 +20,7 @@ $$ LANGUAGE plpgsql;
 CREATE FUNCTION people_person_count_deleted() RETURNS trigger AS $$
 BEGIN
     INSERT INTO people_personcount (active, people)
-        SELECT active, -count(*) FROM deleted GROUP BY active
+        SELECT active, -count(*) FROM deleted GROUP BY active ORDER BY active
     ON CONFLICT (active) DO UPDATE SET people = people_personcount.people + EXCLUDED.people;
     RETURN NULL;
 END;
@@ -32,7 +32,7 @@ BEGIN
             SELECT active, 1 AS change FROM updated
             UNION ALL
             SELECT active, -1 AS change FROM outdated
-        ) AS changes GROUP BY active HAVING sum(change) <> 0
+        ) AS changes GROUP BY active HAVING sum(change) <> 0 ORDER BY active
     ON CONFLICT (active) DO UPDATE SET people = people_personcount.people + EXCLUDED.people;
     RETURN NULL;
 END;
