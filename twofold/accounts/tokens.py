@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.accounts.models import AccessToken, AccessTokenKind, User
 from twofold.accounts.permissions import authorize, is_command_line
 from twofold.plain_text import control_character_problem
@@ -138,12 +139,30 @@ def revoke_token(*, actor: Any, token: AccessToken) -> AccessToken:
     return token
 
 
-def live_tokens() -> Any:
-    """Tokens that still work: not revoked, not expired, of an active account."""
-    now = timezone.now()
+def live_tokens(now: datetime | None = None) -> Any:
+    """Tokens that still work at ``now`` (by default, the present): not revoked, not expired, of an
+    active account."""
+    if now is None:
+        now = timezone.now()
     return AccessToken.objects.filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now), revoked_at__isnull=True, user__is_active=True
     )
+
+
+def _live_token_with_user(now: datetime, digest: str) -> Any:
+    """What ``live_tokens(now).select_related("user").filter(digest=digest).first()`` runs (the
+    tokens' own order, the first row)."""
+    return live_tokens(now).select_related("user").filter(digest=digest)[:1]
+
+
+def _token_samples() -> tuple[tuple[datetime, str], tuple[datetime, str]]:
+    now = timezone.now()
+    return (now, _digest("sample")), (now - timedelta(days=1), _digest("other sample"))
+
+
+# Asked by every API and SCIM call: built by the ORM once per process and database, each call binding
+# the time (the expiry is compared with it) and the digest, in the order the WHERE clause names them.
+TOKEN_READ = KeptQuery(AccessToken, _live_token_with_user, parameters=("expires_at", "digest"), samples=_token_samples)
 
 
 def authenticate_token(raw: str) -> AccessToken | None:
@@ -153,10 +172,10 @@ def authenticate_token(raw: str) -> AccessToken | None:
     """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = live_tokens().select_related("user").filter(digest=_digest(raw)).first()
+    now = timezone.now()
+    token = TOKEN_READ.first(now, _digest(raw))
     if token is None:
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

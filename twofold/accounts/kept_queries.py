@@ -1,0 +1,183 @@
+"""Reads asked on every request, their SQL built by the ORM once per process and database.
+
+Building a query with the ORM (the filters, the joins, the compiler, the SQL) can cost more CPU than
+everything else a small request does: the session read of every signed-in page, the token read of
+every API call. Their SQL depends only on the models and the database's kind, which do not change
+while a process runs, so a :class:`KeptQuery` has the ORM build it once per database alias and keeps
+it; each read then only binds its values (prepared as the ORM prepares them) and turns the rows into
+objects as the ORM's ``ModelIterable`` does: the database's and the fields' converters applied,
+``from_db`` for the model and Django's ``RelatedPopulator`` for what ``select_related`` joined.
+
+What is kept is derived from code alone (the SQL, the columns, how rows become objects), never from
+data: several processes each keep their own, all alike. The ORM builds the query twice when keeping
+it, with two different sets of sample values: the two SQL texts must be equal (nothing of a value
+is written into the kept SQL, such as a stale "now") and each set of parameters must be what
+:class:`KeptQuery` binds for the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import django
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
+
+# The kept queries lean on the ORM's internals as Django 5.2 has them (get_related_populators, the
+# compiler's select and klass_info, from_db): under another release every read goes through the ORM
+# until the kept queries are checked against that release's and this gate moved.
+KEPT_QUERY = django.VERSION[:2] == (5, 2)
+
+M = TypeVar("M", bound=Model)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """One query's SQL as the ORM built it for one database, and what turns its rows into objects."""
+
+    sql: str
+    fields: slice
+    attnames: list[str]
+    populators: list[Any]
+    # The selected columns that have converters on this database (as the compiler's get_converters
+    # finds them): the converters themselves are asked of each request's own connection.
+    converted: list[tuple[int, Any]]
+
+
+class KeptQuery(Generic[M]):
+    """A read of ``model`` whose SQL the ORM builds once per database alias.
+
+    ``queryset(*values)`` is the queryset exactly as the ORM runs it for those values (its limits
+    set, as ``get()`` or ``first()`` set them); each value is one parameter of its SQL, in the order
+    its WHERE clause names them, prepared for the database as the field of ``model`` named in
+    ``parameters`` prepares it. ``samples()`` gives two different sets of such values, used only to
+    check the kept SQL and parameters against the ORM's.
+
+    A value of None (``IS NULL``, another SQL) and a Django other than the one the kept queries were
+    checked against are read through the ORM.
+    """
+
+    def __init__(
+        self,
+        model: type[M],
+        queryset: Callable[..., QuerySet[M]],
+        *,
+        parameters: Sequence[str],
+        samples: Callable[[], tuple[Sequence[Any], Sequence[Any]]],
+    ) -> None:
+        self.model = model
+        self.queryset = queryset
+        self.parameters = [_concrete_field(model, name) for name in parameters]
+        self.samples = samples
+        # By database alias: the SQL depends on the models and the database's kind, fixed while a process runs.
+        self._compiled: dict[str, _Compiled] = {}
+
+    def params(self, connection: BaseDatabaseWrapper, values: Sequence[Any]) -> list[Any]:
+        """The SQL's parameters for ``values``, each prepared as its lookup prepares it."""
+        return [
+            field.get_db_prep_value(value, connection) for field, value in zip(self.parameters, values, strict=True)
+        ]
+
+    def compiler_of_orm(self, alias: str, values: Sequence[Any]) -> Any:
+        """The compiler of the query the ORM runs for ``values`` on ``alias``."""
+        return self.queryset(*values).using(alias).query.get_compiler(alias)
+
+    def compiled(self, alias: str) -> _Compiled:
+        kept = self._compiled.get(alias)
+        if kept is not None:
+            return kept
+        connection = connections[alias]
+        first, second = self.samples()
+        if any(a == b for a, b in zip(self.params(connection, first), self.params(connection, second), strict=True)):
+            raise AssertionError(f"the samples of the kept {self.model.__name__} query share a value")
+        built = []
+        for values in (first, second):
+            compiler = self.compiler_of_orm(alias, values)
+            sql, params = compiler.as_sql()
+            if list(params) != self.params(connection, values):
+                raise AssertionError(f"the kept {self.model.__name__} query's parameters are not the ORM's: {params!r}")
+            built.append((sql, compiler))
+        (sql, _), (other_sql, compiler) = built
+        if sql != other_sql:
+            raise AssertionError(f"the kept {self.model.__name__} query's SQL depends on its values: {sql}")
+        queryset = self.queryset(*first)
+        select, klass_info = compiler.select, compiler.klass_info
+        if (
+            queryset._iterable_class is not ModelIterable
+            or queryset._known_related_objects  # type: ignore[attr-defined]
+            or compiler.annotation_col_map
+            or klass_info["model"] is not self.model
+        ):
+            raise AssertionError(f"the kept {self.model.__name__} query makes more than model instances")
+        fields = klass_info["select_fields"]
+        columns = [column[0] for column in select]
+        converters = compiler.get_converters(columns)
+        kept = _Compiled(
+            sql=sql,
+            fields=slice(fields[0], fields[-1] + 1),
+            attnames=[column.target.attname for column in columns[fields[0] : fields[-1] + 1]],
+            populators=get_related_populators(klass_info, select, alias),
+            converted=[(position, column) for position, (_, column) in sorted(converters.items())],
+        )
+        self._compiled[alias] = kept
+        return kept
+
+    def objects(self, *values: Any) -> list[M]:
+        """The objects the ORM's queryset for ``values`` yields: the same SQL, the same objects."""
+        if not KEPT_QUERY or any(value is None for value in values):
+            return list(self.queryset(*values))
+        alias = router.db_for_read(self.model)
+        kept = self.compiled(alias)
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(kept.sql, self.params(connection, values))
+            rows = cursor.fetchall()
+        objects = []
+        for row in rows:
+            if kept.converted:
+                row = _converted(row, kept.converted, connection)
+            instance = self.model.from_db(alias, kept.attnames, row[kept.fields])
+            for populator in kept.populators:
+                populator.populate(row, instance)
+            objects.append(instance)
+        return objects
+
+    def get(self, *values: Any) -> M:
+        """The one object for ``values``, as the ORM's ``get()`` gives it (or its exceptions)."""
+        found = self.objects(*values)
+        if len(found) == 1:
+            return found[0]
+        name = self.model._meta.object_name
+        if not found:
+            raise self.model.DoesNotExist(f"{name} matching query does not exist.")  # type: ignore[attr-defined]
+        raise self.model.MultipleObjectsReturned(  # type: ignore[attr-defined]
+            f"get() returned more than one {name} -- it returned {len(found)}!"
+        )
+
+    def first(self, *values: Any) -> M | None:
+        """The first object for ``values``, as the ORM's ``first()`` gives it; None without one."""
+        found = self.objects(*values)
+        return found[0] if found else None
+
+
+def _concrete_field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column a value can be bound to")
+    return field
+
+
+def _converted(
+    row: tuple[Any, ...], converted: list[tuple[int, Any]], connection: BaseDatabaseWrapper
+) -> tuple[Any, ...]:
+    """``row`` through the database's and the fields' converters, as ``SQLCompiler.get_converters``
+    and ``apply_converters`` pass it (with this thread's connection: the kept query holds none)."""
+    values = list(row)
+    for position, column in converted:
+        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            values[position] = converter(values[position], column, connection)
+    return tuple(values)
