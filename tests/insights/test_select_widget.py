@@ -22,6 +22,10 @@ CHOICES = [
     (2025, "2025"),
     ("R&D", mark_safe("<b>already safe</b>")),
     (None, "nothing"),
+    # Labels that are not text: the template localizes them (a date as "1 Jan. 2025", a number as
+    # the locale writes it).
+    ("day", date(2025, 1, 1)),
+    (1234567, 1234567.5),
 ]
 
 

@@ -103,3 +103,18 @@ def test_the_directory_shows_the_kept_count(cast, django_assert_max_num_queries)
         assert shown is not None and int(shown.group(1)) == people.count()
         pages = -(-people.count() // 50)
         assert f"Page 1 of {pages}<" in page or pages == 1
+
+
+def test_a_dump_loaded_over_counted_people_keeps_one_row_a_value(tmp_path) -> None:
+    """``dumpdata`` writes the count's rows too; loaded into a database whose triggers counted the
+    same people as they went in, they take the place of those rows rather than failing beside them."""
+    from django.core.management import call_command
+
+    PersonFactory()
+    PersonFactory(active=False)
+    dump = tmp_path / "people.json"
+    call_command("dumpdata", "people", output=str(dump))
+    Person.objects.all().delete()
+    call_command("loaddata", str(dump), verbosity=0)
+    assert kept() == counted() == {False: 1, True: 1}
+    assert PersonCount.objects.count() == 2

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
 from twofold.html_fragments import escaped, format_html
@@ -38,7 +39,10 @@ class Select(forms.Select):
             return super().render(name, value, attrs, renderer)
         options = "".join(
             format_html(
-                '\n  <option value="{}"{}>{}</option>\n', str(option["value"]), _attrs(option["attrs"]), option["label"]
+                '\n  <option value="{}"{}>{}</option>\n',
+                str(option["value"]),
+                _attrs(option["attrs"]),
+                localize(option["label"]),
             )
             for _, choices, _ in widget["optgroups"]
             for option in choices

@@ -88,7 +88,7 @@ def match_run_refusal(programme: Programme, *, now: datetime | None = None) -> M
             Q(status__in=RUN_IN_PROGRESS, created_at__gte=now - STALE_RUN) | Q(status=MatchRunStatus.PUBLISHING),
             programme=programme,
         )
-        .order_by("pk")
+        .order_by("-created_at")
         .values_list("status", "number")
     )
     if any(status in RUN_IN_PROGRESS for status, _ in in_the_way):

@@ -118,7 +118,9 @@ class PersonCount(models.Model):
     no count. No row for a value: nobody has it (a TRUNCATE empties this table too).
     """
 
-    active = models.BooleanField(unique=True)
+    # The value is the key: a dump loaded into a database whose triggers already counted its people
+    # updates the count's rows instead of adding a second row for the same value.
+    active = models.BooleanField(primary_key=True)
     people = models.BigIntegerField()
 
     def __str__(self) -> str:

@@ -85,8 +85,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="PersonCount",
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("active", models.BooleanField(unique=True)),
+                ("active", models.BooleanField(primary_key=True, serialize=False)),
                 ("people", models.BigIntegerField()),
             ],
         ),
