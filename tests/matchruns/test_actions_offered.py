@@ -288,3 +288,24 @@ def test_a_ready_or_failed_run_is_offered_a_rerun_and_rerun(cast: Cast, status: 
         cast.admin, "matchruns:board", programme.pk, run.pk
     )
     assert taken(lambda: match_run_rerun(actor=cast.admin, run=run, background=True))
+
+
+def test_of_two_half_published_runs_the_refusal_names_the_newest() -> None:
+    """The board's newest run is the one to publish again: the refusal names it, as it did when the
+    runs in the way were read newest first."""
+    from twofold.matchruns.services import match_run_refusal
+
+    programme = ProgrammeFactory(state=MATCHING, matching_mode=MANAGED)
+    older, newer = (
+        MatchRun.objects.create(programme=programme, status=MatchRunStatus.PUBLISHING, published_at=timezone.now())
+        for _ in range(2)
+    )
+    MatchRun.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    newer.refresh_from_db()
+    older.refresh_from_db()
+    assert older.number != newer.number
+
+    refusal = match_run_refusal(programme)
+
+    assert refusal is not None and refusal.code == "run_publishing"
+    assert f" {newer.number} " in f" {refusal} " and f" {older.number} " not in f" {refusal} "

@@ -133,3 +133,44 @@ def test_what_it_does_not_write_goes_to_the_template() -> None:
     for python, templates in _drawn_both_ways(form):
         assert python == templates
     assert isinstance(PAIR_FORM_RENDERER, PairFormRenderer)
+
+
+def test_the_python_writers_are_the_ones_that_draw(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The comparisons above prove nothing if every writer handed its field back to the template:
+    count the templates each writer drew itself, and require each writer to have drawn some."""
+    from twofold.relationships import form_renderer
+
+    drawn: dict[str, int] = {}
+
+    def recording(name: str, write: Any) -> Any:
+        def wrapped(context: Any) -> str:
+            html = write(context)  # raises _AsTemplate when the template is to draw it
+            drawn[name] = drawn.get(name, 0) + 1
+            return html
+
+        return wrapped
+
+    for name, write in list(form_renderer._WRITTEN.items()):
+        monkeypatch.setitem(form_renderer._WRITTEN, name, recording(name, write))
+
+    class Boxes(django_forms.Form):
+        default_renderer = PAIR_FORM_RENDERER
+        boxes = django_forms.MultipleChoiceField(
+            choices=[("x", HOSTILE), ("y", "Y")], widget=django_forms.CheckboxSelectMultiple
+        )
+
+    SkillFactory(name=HOSTILE)
+    forms = [*_forms(skill_catalogue(), [Programme(pk=3, name=HOSTILE)]), Boxes({"boxes": ["x", "y"]})]
+    for form in forms:
+        form.is_bound and form.is_valid()
+        for python, templates in _drawn_both_ways(form):
+            assert python == templates
+    for name in (
+        "django/forms/widgets/text.html",
+        "django/forms/widgets/textarea.html",
+        "django/forms/widgets/radio.html",
+        "django/forms/widgets/checkbox_select.html",
+        "django/forms/label.html",
+    ):
+        assert drawn.get(name, 0) > 0, name
+    assert "checked" in str(forms[-1]["boxes"])

@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Q, QuerySet
@@ -58,9 +59,14 @@ def _decode(cursor: str) -> int:
 
 
 def paginate(
-    queryset: QuerySet[Any], page: PageQuery, present: Callable[[Sequence[Any]], list[Any]] | None = None
+    queryset: QuerySet[Any],
+    page: PageQuery,
+    present: Callable[[Sequence[Any]], list[Any]] | None = None,
+    *,
+    pk_of: Callable[[Any], int] = attrgetter("pk"),
 ) -> dict[str, Any]:
-    """One page of ``queryset`` in id order; ``present`` turns the page's rows into output items."""
+    """One page of ``queryset`` in id order; ``present`` turns the page's rows into output items;
+    ``pk_of`` reads a row's id (``row["id"]`` for a ``values()`` queryset's dicts)."""
     rows = queryset.order_by("pk")
     if page.cursor:
         rows = rows.filter(pk__gt=_decode(page.cursor))
@@ -68,7 +74,7 @@ def paginate(
     more = len(chosen) > page.limit
     chosen = chosen[: page.limit]
     items = present(chosen) if present else chosen
-    return {"items": items, "next_cursor": _encode(chosen[-1].pk) if more and chosen else None}
+    return {"items": items, "next_cursor": _encode(pk_of(chosen[-1])) if more and chosen else None}
 
 
 def paginate_list(items: Sequence[Any], page: PageQuery, key: Callable[[Any], int]) -> dict[str, Any]:

@@ -9,15 +9,18 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from twofold.insights.periods import period_choices
+from twofold.insights.widgets import Select
 from twofold.people.selectors import departments_of_everyone
 from twofold.programmes.models import Programme
 
 
 class InsightsFilter(forms.Form):
-    programme = forms.ModelChoiceField(queryset=Programme.objects.none(), required=False, empty_label="All programmes")
-    started = forms.TypedChoiceField(label="Started in", required=False, coerce=int, empty_value=None)
-    period = forms.ChoiceField(label="Period", required=False)
-    department = forms.ChoiceField(required=False)
+    programme = forms.ModelChoiceField(
+        queryset=Programme.objects.none(), required=False, empty_label="All programmes", widget=Select
+    )
+    started = forms.TypedChoiceField(label="Started in", required=False, coerce=int, empty_value=None, widget=Select)
+    period = forms.ChoiceField(label="Period", required=False, widget=Select)
+    department = forms.ChoiceField(required=False, widget=Select)
 
     def __init__(
         self,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
+from twofold.html_fragments import escaped, format_html
 from twofold.matchruns.selectors import BoardRow
 
 _ROW = (
@@ -73,8 +73,8 @@ def _reasons(row: BoardRow, labels: dict[str, str]) -> SafeString:
     for reason in row.reasons:
         label = labels.get(reason.label)
         if label is None:
-            label = labels[reason.label] = conditional_escape(reason.label)
-        items.append(_REASON.format(label, reason.percent, conditional_escape(reason.points_of_weight)))
+            label = labels[reason.label] = escaped(reason.label)
+        items.append(_REASON.format(label, reason.percent, escaped(reason.points_of_weight)))
     return SafeString("".join(items))
 
 

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from twofold.accounts.models import User
@@ -70,7 +71,7 @@ def match_run_refusal(programme: Programme, *, now: datetime | None = None) -> M
 
     Managed matching only, while the programme matches or runs, with no run under way (one older than
     :data:`STALE_RUN` was abandoned by its worker and does not count) and none half published. At most
-    two queries.
+    one query.
     """
     try:
         _require_managed(programme)
@@ -81,13 +82,20 @@ def match_run_refusal(programme: Programme, *, now: datetime | None = None) -> M
             f"{programme.name} is {programme.get_state_display().lower()}; start matching first", code="not_matching"
         )
     now = now or timezone.now()
-    runs = MatchRun.objects.filter(programme=programme)
-    if runs.filter(status__in=RUN_IN_PROGRESS, created_at__gte=now - STALE_RUN).exists():
+    # The runs in the way, in one query: one under way, or the first half published.
+    in_the_way = list(
+        MatchRun.objects.filter(
+            Q(status__in=RUN_IN_PROGRESS, created_at__gte=now - STALE_RUN) | Q(status=MatchRunStatus.PUBLISHING),
+            programme=programme,
+        )
+        .order_by("-created_at")
+        .values_list("status", "number")
+    )
+    if any(status in RUN_IN_PROGRESS for status, _ in in_the_way):
         return MatchRunRuleBroken("a match run of this programme is already under way", code="run_in_progress")
-    publishing = runs.filter(status=MatchRunStatus.PUBLISHING).first()
-    if publishing is not None:
+    if in_the_way:
         return MatchRunRuleBroken(
-            f"match run {publishing.number} was not completely published; publish it again to finish it first",
+            f"match run {in_the_way[0][1]} was not completely published; publish it again to finish it first",
             code="run_publishing",
         )
     return None

@@ -98,6 +98,7 @@ def run_board(request: HttpRequest, pk: int, run_id: int | str) -> HttpResponse:
     run = runs.order_by("-created_at").first() if run_id == "latest" else runs.filter(pk=run_id).first()
     if run is None:
         raise Http404("No such match run")
+    run.programme = programme  # the same row, read once
     if request.htmx and request.htmx.target == "run-status":  # type: ignore[attr-defined]
         if run.status in RUN_IN_PROGRESS:
             return render(request, "matchruns/partials/run_status.html", {"programme": programme, "run": run})

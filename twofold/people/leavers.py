@@ -57,6 +57,25 @@ class Departure:
             yield list(self.person_ids[start : start + CHUNK])
 
 
+def _lock_in_order(person_ids: tuple[int, ...] | list[int]) -> None:
+    """Lock every one of these people, in id order, before the first of them changes.
+
+    Moving people between active and inactive also updates the directory's count
+    (:class:`~twofold.people.models.PersonCount`), whose row stays locked until the transaction
+    commits. Without this, a second chunk would wait for a person that an editor or a SCIM request
+    had locked while that request, in turn, waited for the count row this transaction already
+    held: a deadlock. With every person locked first, this transaction waits for no person once it
+    holds the count.
+    """
+    for start in range(0, len(person_ids), CHUNK):
+        list(
+            Person.objects.filter(pk__in=person_ids[start : start + CHUNK])
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
+
+
 # A handler lets go of what its layer holds for the people leaving and returns what it did, as
 # counts by name (e.g. {"relationships_ended": 2}). It runs inside people_deactivate's transaction.
 LeaverHandler = Callable[[Departure], dict[str, int]]
@@ -99,6 +118,7 @@ def people_deactivate(
     result = DeactivationResult()
     if not departure.person_ids:
         return result
+    _lock_in_order(departure.person_ids)
     for chunk in departure.chunks():
         result.people += Person.objects.filter(pk__in=chunk, active=True).update(active=False, updated_at=departure.at)
         # A leaver neither decides applications for someone else nor keeps a delegate deciding theirs.
@@ -124,6 +144,7 @@ def people_reactivate(*, person_ids: Collection[int], actor: Any, now: datetime 
     ids = sorted(set(person_ids))
     at = now or timezone.now()
     reactivated = 0
+    _lock_in_order(ids)
     for start in range(0, len(ids), CHUNK):
         reactivated += Person.objects.filter(pk__in=ids[start : start + CHUNK], active=False).update(
             active=True, updated_at=at

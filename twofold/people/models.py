@@ -109,6 +109,24 @@ class Delegation(models.Model):
         return f"Delegate of person {self.manager_id}: person {self.delegate_id}"
 
 
+class PersonCount(models.Model):
+    """How many people there are with ``active`` set so, kept by PostgreSQL itself: statement
+    triggers on the people table (migration 0013) add what each INSERT, UPDATE, DELETE or COPY changes,
+    in the writing transaction, so a reader sees the count of the rows its snapshot sees, in every
+    process. The directory's unfiltered pages read it instead of counting 100,000 rows a request
+    (:func:`twofold.people.selectors.directory_count`). Nothing else writes it; other databases keep
+    no count. No row for a value: nobody has it (a TRUNCATE empties this table too).
+    """
+
+    # The value is the key: a dump loaded into a database whose triggers already counted its people
+    # updates the count's rows instead of adding a second row for the same value.
+    active = models.BooleanField(primary_key=True)
+    people = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.people} {'active' if self.active else 'inactive'} people"
+
+
 class GeneratedPerson(models.Model):
     """A person ``twofold demo-org`` made up, rather than one brought in from an HRIS.
 

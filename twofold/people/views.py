@@ -35,12 +35,12 @@ from twofold.people.import_template import COLUMN_GUIDE, template_csv
 from twofold.people.import_uploads import import_upload_discard, import_upload_read, import_upload_save
 from twofold.people.models import ImportJob, Person, PersonSkill, Skill
 from twofold.people.selectors import (
-    DIRECTORY_ROW_FIELDS,
     DirectoryFilters,
     career_history,
     colleague_by_reference,
     delegate_of,
     delegating_to,
+    directory_count,
     directory_filter_options,
     directory_rows,
     person_directory,
@@ -83,12 +83,19 @@ def directory(request: HttpRequest) -> HttpResponse:
     leavers = permissions.allowed(request.user, "people.list_leavers")
     filters = _filters_from(request, talent_flags=talent_flags, leavers=leavers)
     # The page's ids from the (active, name, employee_id, id) index, then its 50 people with their managers.
-    page = page_by_ids(person_directory(filters).only(*DIRECTORY_ROW_FIELDS), PAGE_SIZE, request.GET.get("page"))
+    people = person_directory(filters)
+    page = page_by_ids(
+        people,
+        PAGE_SIZE,
+        request.GET.get("page"),
+        count=directory_count(filters),
+        read=lambda ids: directory_rows(people, ids),
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
-        "rows_html": directory_rows_html(directory_rows(page.object_list), talent_flags=talent_flags),
+        "rows_html": directory_rows_html(page.object_list, talent_flags=talent_flags),
         "filters": filters,
         "query_string": query.urlencode(),
         "talent_flags": talent_flags,

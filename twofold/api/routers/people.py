@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -99,6 +101,16 @@ def _present(people: list[Person], *, talent_flags: bool) -> list[dict[str, Any]
     ]
 
 
+def _present_rows(rows: Sequence[dict[str, Any]], *, talent_flags: bool) -> list[dict[str, Any]]:
+    """The items of a page read as dicts of an item's fields (``values()``, no model instances);
+    the talent flag blanked for whoever may not see it, as :func:`_present` does."""
+    items = list(rows)
+    if not talent_flags:
+        for item in items:
+            item["high_potential"] = None
+    return items
+
+
 def _visible_person(user: Any, pk: int) -> Person:
     """Person ``pk`` if ``user`` may see them; 404 alike for an unknown id (the person page's rule)."""
     found = Person.objects.filter(pk=pk).first()
@@ -140,9 +152,10 @@ def people_list(request: HttpRequest, filters: Query[PeopleFilters]) -> Any:
             include_inactive=leavers and filters.include_inactive,
         )
     )
-    # Only the columns an item shows: no manager joined in (an item names its manager by id).
-    shown = people.select_related(None).only(*PERSON_OUT_FIELDS, "high_potential")
-    return paginate(shown, filters, lambda rows: _present(list(rows), talent_flags=talent_flags))
+    # Only the columns an item shows, as dicts: no manager joined in (an item names its manager by
+    # id), no model instances built for 51 rows.
+    shown = people.select_related(None).values(*PERSON_OUT_FIELDS, "high_potential")
+    return paginate(shown, filters, lambda rows: _present_rows(rows, talent_flags=talent_flags), pk_of=itemgetter("id"))
 
 
 @router.get("/people/{int:person_id}", response={200: PersonDetailOut, **ERRORS}, operation_id="people_read")
