@@ -17,6 +17,7 @@ from tests.conftest import Cast
 from tests.factories import MeetingFactory
 from tests.people.test_views import signed_in
 from tests.relationships.pairing import DAY, NOW, pair_up
+from twofold.audit.models import AuditEntry
 from twofold.relationships.models import Meeting, MeetingStatus, Relationship
 from twofold.relationships.selectors import MEETINGS_PER_PAGE, relationship_page
 
@@ -56,8 +57,8 @@ def test_one_page_of_the_log_is_read_and_the_summary_covers_all_of_it(cast: Cast
 
 
 # What the meeting log drawn alone (htmx) and a meeting logged (a plain post) may cost in queries.
-FRAGMENT_QUERIES = 8
-POST_QUERIES = 10
+FRAGMENT_QUERIES = 7
+POST_QUERIES = 9
 
 
 @pytest.mark.parametrize("size", [3, 40])
@@ -181,3 +182,42 @@ def test_each_row_names_its_status_as_the_model_does(cast: Cast, active: Relatio
     assert f'<span class="badge">{MeetingStatus.HELD.label}</span>' in page
     for status in (MeetingStatus.SCHEDULED, MeetingStatus.CANCELLED):
         assert f'<span class="badge muted">{status.label}</span>' in page
+
+
+def _people_read_alone(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "people_person"."id"')]
+
+
+def test_the_viewer_s_record_comes_with_the_relationship(client, cast: Cast, reverse_mentoring) -> None:  # type: ignore[no-untyped-def]
+    # Neither the page, its meeting log, nor a meeting logged (plain, htmx or refused) reads the
+    # signed-in person's record on its own: it is the one the relationship's row came with, and
+    # what reads it later in the request (the audit entry of the change names them) finds it there.
+    active = pair_up(reverse_mentoring, cast.ana, cast.vp_sales, now=timezone.now() - timedelta(days=60))
+    _log(active, 3, start=timezone.now() - timedelta(days=1))
+    when = timezone.localtime(timezone.now() - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    page_url = reverse("relationships:detail", args=[active.pk])
+    log_url = reverse("relationships:meeting_log", args=[active.pk])
+    requests = (
+        lambda: client.get(page_url),
+        lambda: client.get(page_url, {"meetings": "last"}),
+        lambda: client.get(reverse("relationships:meetings", args=[active.pk]), HTTP_HX_REQUEST="true"),
+        lambda: client.post(log_url, {"starts_at": when, "duration_minutes": 45, "same_day": "yes"}),
+        lambda: client.post(
+            log_url, {"starts_at": when, "duration_minutes": 45, "same_day": "yes"}, HTTP_HX_REQUEST="true"
+        ),
+        lambda: client.post(log_url, {"starts_at": "never", "duration_minutes": 45}),
+    )
+    for user in (cast.ana_user, cast.vp_sales_user):
+        client.force_login(user)
+        for request in requests:
+            with CaptureQueriesContext(connection) as queries:
+                response = request()
+            assert response.status_code in (200, 302, 400)
+            assert _people_read_alone(queries) == []
+    assert active.meetings.count() == 3 + 4
+    entries = AuditEntry.objects.filter(action="relationships.meetings", target_id=str(active.pk))
+    assert {entry.actor_name for entry in entries} == {
+        f"{cast.ana.name} ({cast.ana_user.username})",
+        f"{cast.vp_sales.name} ({cast.vp_sales_user.username})",
+    }
+    assert {entry.actor_person_id for entry in entries} == {cast.ana.pk, cast.vp_sales.pk}

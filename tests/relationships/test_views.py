@@ -795,19 +795,19 @@ def test_the_relationship_page_takes_the_same_queries_for_any_log(
     client = signed_in(cast.vp_sales_user)
     # Every page's navigation asks whether the user may import: two queries (their and their groups' permissions).
     # The partner's profile takes three (their enrolments, focus skills, profile skills), the managers' log one.
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("relationships:detail", args=[relationship.pk]))
     page = response.content.decode()
     assert response.status_code == 200 and "Meeting 0" in page and f"Concern {size - 1}" in page
     assert page.count("Private ") >= min(size, 10)
     # The history comes in pages of ten, newest first: the oldest meeting is on the last page.
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(18):
         last = client.get(reverse("relationships:detail", args=[relationship.pk]), {"meetings": "last"})
     assert f"Meeting {size - 1}" in last.content.decode()
     assert (size > 10) == ("Meeting 0" not in last.content.decode())
     meeting = Meeting.objects.filter(relationship=relationship).first()
     assert meeting is not None
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(18):
         response = client.get(reverse("relationships:meeting_edit", args=[relationship.pk, meeting.pk]))
     assert response.status_code == 200
 

@@ -341,7 +341,7 @@ def _log_summary(log: QuerySet[Meeting], *, now: datetime, meeting_in_view: int 
 def relationship_page(
     *,
     relationship_id: int,
-    viewer: Person,
+    viewer: Person | int,
     now: datetime | None = None,
     meetings_page: int | str | None = None,
     meeting_in_view: int | None = None,
@@ -359,6 +359,9 @@ def relationship_page(
     the whole log. The log's summary (its length, the next meeting, the last one held) is then
     counted in SQL (one query more), else from the log loaded.
 
+    ``viewer`` is a Person, or the id of one: the viewer's record is then the one the relationship's
+    row came with (both people are read with it), and not read again.
+
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
     """
@@ -366,8 +369,11 @@ def relationship_page(
     if with_enrolments:
         related += ("mentor_enrolment", "mentee_enrolment")
     relationship = Relationship.objects.select_related(*related).get(pk=relationship_id)
-    if not relationship.involves(viewer.pk):
+    viewer_id = viewer if isinstance(viewer, int) else viewer.pk
+    if not relationship.involves(viewer_id):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
+    if isinstance(viewer, int):
+        viewer = relationship.mentor if relationship.mentor_id == viewer_id else relationship.mentee
     return RelationshipPage(
         relationship=relationship,
         viewer=viewer,

@@ -75,11 +75,13 @@ SECTIONS: dict[str, str] = {
 # --- the pair's page: loading, context, answers ---------------------------------------------------
 
 
-def _viewer(request: HttpRequest) -> Person:
-    person: Person | None = getattr(request.user, "person", None)
-    if person is None:
+def _viewer_id(request: HttpRequest) -> int:
+    """The signed-in person's id: their record comes with the relationship's row (both people in it
+    are read there), so it is not read on its own."""
+    person_id: int | None = getattr(request.user, "person_id", None)
+    if person_id is None:
         raise PermissionDenied("Only the two people in a relationship see its page.")
-    return person
+    return person_id
 
 
 def _load(
@@ -94,11 +96,10 @@ def _load(
     (the first, ``meetings_page``, or the one holding ``meeting_in_view``). Anyone outside the pair
     (programme managers included) gets the 404 of an id that does not exist: which pairs exist is
     not theirs to learn. Both are refused after the same one query."""
-    person = _viewer(request)
     try:
         page = relationship_page(
             relationship_id=pk,
-            viewer=person,
+            viewer=_viewer_id(request),
             meetings_page=meetings_page or 1,
             meeting_in_view=meeting_in_view,
             # The whole page draws the partner's profile: the enrolments come in the same query.
@@ -108,7 +109,10 @@ def _load(
         raise Http404("No such relationship.") from None
     if not permissions.allowed(request.user, "relationships.view", page.relationship):
         raise Http404("No such relationship.")
-    return person, page
+    # The account's person is the one read with the relationship: whatever reads it later in the
+    # request (the audit entry of a change names them) finds it there.
+    request.user.person = page.viewer  # type: ignore[union-attr]
+    return page.viewer, page
 
 
 def _page_url(pk: int, section: str = "") -> str:
