@@ -98,10 +98,12 @@ def test_the_orm_reads_the_token_when_the_kept_query_is_off(
     cast: Cast, monkeypatch: pytest.MonkeyPatch, kept: bool
 ) -> None:
     monkeypatch.setattr(kept_queries, "KEPT_QUERY", kept)
+    monkeypatch.setattr(TOKEN_READ, "_compiled", {})
     token, raw = issued(cast)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/v1/people?limit=5").status_code == 200
+    assert bool(TOKEN_READ._compiled) == kept  # the switch decides which way the token was read
     token_reads = [query["sql"] for query in queries if 'FROM "accounts_accesstoken"' in query["sql"]]
     assert len(token_reads) == 1 and 'JOIN "accounts_user"' in token_reads[0]
     assert AccessToken.objects.get(pk=token.pk).last_used_at is not None
@@ -144,3 +146,18 @@ def test_a_kept_query_whose_sql_holds_a_value_is_refused(db: None) -> None:
         )
     good = KeptQuery(AccessToken, bound, parameters=("expires_at", "digest"), samples=samples)
     assert good.compiled(DEFAULT_DB_ALIAS).sql.count("%s") == 2
+
+
+def test_a_token_s_last_use_is_written_at_most_once_a_minute(cast: Cast) -> None:
+    from twofold.accounts.tokens import LAST_USED_RESOLUTION
+
+    token, raw = issued(cast)
+    now = timezone.now()
+    recent = now - LAST_USED_RESOLUTION / 2
+    AccessToken.objects.filter(pk=token.pk).update(last_used_at=recent)
+    assert authenticate_token(raw) is not None
+    assert AccessToken.objects.get(pk=token.pk).last_used_at == recent  # within the minute: not written
+
+    AccessToken.objects.filter(pk=token.pk).update(last_used_at=now - 2 * LAST_USED_RESOLUTION)
+    assert authenticate_token(raw) is not None
+    assert AccessToken.objects.get(pk=token.pk).last_used_at >= now  # a minute and more: written

@@ -149,10 +149,12 @@ def test_the_orm_reads_the_session_when_the_kept_query_is_off(
     cast: Cast, monkeypatch: pytest.MonkeyPatch, kept: bool
 ) -> None:
     monkeypatch.setattr(kept_queries, "KEPT_QUERY", kept)
+    monkeypatch.setattr(SESSION_READ, "_compiled", {})
     client = signed_in(cast.ana_user)
     assert who(client) == "ana"
     with CaptureQueriesContext(connection) as queries:
         assert who(client) == "ana"
+    assert bool(SESSION_READ._compiled) == kept  # the switch decides which way the session was read
     session_reads = [query["sql"] for query in queries if 'FROM "accounts_accountsession"' in query["sql"]]
     assert len(session_reads) == 1 and 'JOIN "accounts_user"' in session_reads[0]
     User.objects.filter(pk=cast.ana_user.pk).update(is_active=False)

@@ -46,6 +46,9 @@ class _Compiled:
     # The selected columns that have converters on this database (as the compiler's get_converters
     # finds them): the converters themselves are asked of each request's own connection.
     converted: list[tuple[int, Any]]
+    # The type of each value the query was kept with: a value of another type may make other SQL
+    # (None makes IS NULL, a list IN, an expression a column), so the ORM reads it.
+    types: tuple[type, ...]
 
 
 class KeptQuery(Generic[M]):
@@ -92,7 +95,11 @@ class KeptQuery(Generic[M]):
             return kept
         connection = connections[alias]
         first, second = self.samples()
-        if any(a == b for a, b in zip(self.params(connection, first), self.params(connection, second), strict=True)):
+        prepared = self.params(connection, first), self.params(connection, second)
+        if any(a == b for a, b in zip(*prepared, strict=True)) or any(
+            a == b for values in prepared for i, a in enumerate(values) for b in values[i + 1 :]
+        ):
+            # Each value told from every other, so that two parameters bound in the wrong order differ.
             raise AssertionError(f"the samples of the kept {self.model.__name__} query share a value")
         built = []
         for values in (first, second):
@@ -109,6 +116,12 @@ class KeptQuery(Generic[M]):
         if (
             queryset._iterable_class is not ModelIterable
             or queryset._known_related_objects  # type: ignore[attr-defined]
+            # What objects() does not do as the queryset would: another database, its hints,
+            # prefetching, locking rows.
+            or queryset._db is not None  # type: ignore[attr-defined]
+            or queryset._hints  # type: ignore[attr-defined]
+            or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+            or queryset.query.select_for_update
             or compiler.annotation_col_map
             or klass_info["model"] is not self.model
         ):
@@ -122,6 +135,7 @@ class KeptQuery(Generic[M]):
             attnames=[column.target.attname for column in columns[fields[0] : fields[-1] + 1]],
             populators=get_related_populators(klass_info, select, alias),
             converted=[(position, column) for position, (_, column) in sorted(converters.items())],
+            types=tuple(type(value) for value in first),
         )
         self._compiled[alias] = kept
         return kept
@@ -132,6 +146,8 @@ class KeptQuery(Generic[M]):
             return list(self.queryset(*values))
         alias = router.db_for_read(self.model)
         kept = self.compiled(alias)
+        if any(type(value) is not kind for value, kind in zip(values, kept.types, strict=True)):
+            return list(self.queryset(*values))
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(kept.sql, self.params(connection, values))

@@ -177,7 +177,10 @@ def authenticate_token(raw: str) -> AccessToken | None:
     if token is None:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # A slower request that read the clock earlier never moves the time back.
+        AccessToken.objects.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=now), pk=token.pk).update(
+            last_used_at=now
+        )
         token.last_used_at = now
     return token
 
