@@ -130,6 +130,30 @@ def enrolments_of(person: Any) -> QuerySet[Enrolment]:
     return Enrolment.objects.filter(person=person).select_related("programme", "nominated_by").order_by("-created_at")
 
 
+# Columns of an enrolment that a participant's own list ("My programmes") never reads: those of matching.
+_LISTED_UNREAD = (
+    "capacity",
+    "seats_taken",
+    "availability",
+    "aspiration",
+    "invited_by_id",
+    "approved_by_id",
+    "approved_at",
+    "updated_at",
+)
+
+
+def enrolments_listed_for(person: Any) -> QuerySet[Enrolment]:
+    """:func:`enrolments_of`, reading what a participant's own list shows and the choosing rule
+    reads: not the columns of matching, and of the nominator only the name."""
+    nominator_unread = [
+        f"nominated_by__{field.attname}"
+        for field in Person._meta.concrete_fields
+        if field.attname not in ("id", "name")
+    ]
+    return enrolments_of(person).defer(*_LISTED_UNREAD, *nominator_unread)
+
+
 APPROVAL_FIELDS = (
     "role",
     "status",

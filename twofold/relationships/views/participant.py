@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from twofold.people.models import Person
 from twofold.programmes.models import EnrolmentStatus
-from twofold.programmes.selectors import approvals_awaiting, enrolments_of, programmes_open_to
+from twofold.programmes.selectors import approvals_awaiting, enrolments_listed_for, programmes_open_to
 from twofold.relationships.calendar import calendar_feed_for, calendar_feed_rotate, person_calendar
 from twofold.relationships.links import calendar_feed_link
 from twofold.relationships.models import CalendarFeed
@@ -24,37 +24,6 @@ from twofold.relationships.views.page import _whole_page_done
 
 # --- my programmes ---------------------------------------------------------------------------------
 
-# Columns of a participant's enrolments (and of who nominated them) that "My programmes" never reads.
-MY_ENROLMENTS_UNREAD = (
-    "capacity",
-    "seats_taken",
-    "availability",
-    "aspiration",
-    "invited_by_id",
-    "approved_by_id",
-    "approved_at",
-    "updated_at",
-    *(
-        f"nominated_by__{name}"
-        for name in (
-            "employee_id",
-            "email",
-            "title",
-            "level",
-            "department",
-            "location",
-            "manager_id",
-            "hire_date",
-            "high_potential",
-            "active",
-            "tree_path",
-            "tree_depth",
-            "created_at",
-            "updated_at",
-        )
-    ),
-)
-
 
 @login_required
 @require_safe
@@ -64,8 +33,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
     person: Person | None = getattr(request.user, "person", None)
     if person is None:
         raise PermissionDenied("Only employees take part in programmes.")
-    # What the page and the choosing rule read of each: not the columns of matching, nor the nominator's record.
-    enrolments = list(enrolments_of(person).defer(*MY_ENROLMENTS_UNREAD))
+    enrolments = list(enrolments_listed_for(person))
     relationships = relationships_of_person(person=person, awaiting_first=True)
     return render(
         request,
