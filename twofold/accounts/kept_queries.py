@@ -27,7 +27,6 @@ import django
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
-from django.db.models.expressions import Col
 from django.db.models.query import (  # type: ignore[attr-defined]
     ModelIterable,
     ValuesIterable,
@@ -140,17 +139,13 @@ class KeptQuery(Generic[M]):
         converters = compiler.get_converters(columns)
         converted = [(position, column) for position, (_, column) in sorted(converters.items())]
         types = tuple(type(value) for value in first)
-        if queryset._iterable_class is ValuesIterable:  # type: ignore[attr-defined]
+        if queryset._iterable_class is ValuesIterable:
             query = queryset.query
-            names = tuple(query.selected or ())
-            # The dicts' keys as ValuesIterable names them, each one of the model's own columns.
-            if (
-                query.extra_select
-                or query.annotation_select
-                or len(names) != len(columns)
-                or not all(isinstance(column, Col) and column.target.model is self.model for column in columns)
-            ):
-                raise AssertionError(f"the kept {self.model.__name__} query's values are more than its columns")
+            # The dicts' keys as ValuesIterable names them, one a column: columns only, none extra or
+            # annotated (which ValuesIterable names and cuts another way).
+            names = tuple(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select))
+            if query.extra_select or query.annotation_select or len(names) != len(columns):
+                raise AssertionError(f"the kept {self.model.__name__} query's values are more than columns")
             kept = _Compiled(
                 sql=sql,
                 fields=slice(0),
@@ -161,7 +156,7 @@ class KeptQuery(Generic[M]):
                 names=names,
             )
         elif (
-            queryset._iterable_class is ModelIterable  # type: ignore[attr-defined]
+            queryset._iterable_class is ModelIterable
             and not compiler.annotation_col_map
             and klass_info["model"] is self.model
         ):
@@ -175,7 +170,9 @@ class KeptQuery(Generic[M]):
                 types=types,
             )
         else:
-            raise AssertionError(f"the kept {self.model.__name__} query makes more than model instances or their values")
+            raise AssertionError(
+                f"the kept {self.model.__name__} query makes more than model instances or their values"
+            )
         self._compiled[alias] = kept
         return kept
 

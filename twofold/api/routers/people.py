@@ -12,8 +12,8 @@ from ninja import Query, Router, Schema
 from pydantic import BaseModel, ConfigDict, Field
 
 from twofold.accounts import permissions
-from twofold.api.auth import caller
 from twofold.accounts.kept_queries import KeptQuery
+from twofold.api.auth import caller
 from twofold.api.pagination import DEFAULT_LIMIT, Page, PageQuery, cursor_after, page_of, page_rows, paginate
 from twofold.api.problems import Problem
 from twofold.api.routers.schemas import ERRORS, Id, Level
