@@ -68,7 +68,7 @@ class KeptQuery(Generic[M]):
     ``parameters`` prepares it. ``samples()`` gives two different sets of such values, used only to
     check the kept SQL and parameters against the ORM's.
 
-    ``queryset`` may instead be a ``values()`` queryset of the model's own columns: :meth:`dicts`
+    ``queryset`` may instead be a ``values()`` queryset of columns (none annotated): :meth:`dicts`
     reads it, :meth:`objects` a queryset of model instances.
 
     A value of None (``IS NULL``, another SQL) and a Django other than the one the kept queries were
