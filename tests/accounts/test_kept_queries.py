@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models.functions import Upper
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,6 +18,7 @@ from twofold.accounts import kept_queries
 from twofold.accounts.kept_queries import KeptQuery
 from twofold.accounts.models import AccessToken, User
 from twofold.accounts.tokens import TOKEN_READ, authenticate_token, issue_token, live_tokens, revoke_token
+from twofold.people.models import Person
 
 
 def issued(cast: Cast, **kwargs: Any) -> tuple[AccessToken, str]:
@@ -161,3 +163,33 @@ def test_a_token_s_last_use_is_written_at_most_once_a_minute(cast: Cast) -> None
     AccessToken.objects.filter(pk=token.pk).update(last_used_at=now - 2 * LAST_USED_RESOLUTION)
     assert authenticate_token(raw) is not None
     assert AccessToken.objects.get(pk=token.pk).last_used_at >= now  # a minute and more: written
+
+
+def _people_after(after: int) -> Any:
+    return Person.objects.filter(pk__gt=after).values("id", "name", "active", "manager__name").order_by("pk")[:10]
+
+
+def test_a_kept_values_query_gives_the_orms_dicts(cast: Cast) -> None:
+    """A values() queryset kept: the ORM's SQL (a join included), its rows the dicts the ORM yields,
+    converted as the ORM converts them (SQLite's booleans)."""
+    people = KeptQuery(Person, _people_after, parameters=("id",), samples=lambda: ((3,), (4,)))
+    for after in (0, cast.vp_tech.pk, cast.ben.pk):
+        with CaptureQueriesContext(connection) as queries:
+            read = people.dicts(after)
+            orm = list(_people_after(after))
+        assert queries[0]["sql"] == queries[1]["sql"] and read == orm
+    assert [list(row) for row in read] == [["id", "name", "active", "manager__name"]] * len(read)
+    assert {row["manager__name"] for row in people.dicts(0)} >= {None, "Victor Tech"}
+    assert all(row["active"] is True for row in people.dicts(0))
+    with pytest.raises(TypeError):
+        people.objects(0)
+    with pytest.raises(TypeError):
+        TOKEN_READ.dicts(timezone.now(), "0" * 64)
+
+
+def test_a_kept_values_query_with_more_than_columns_is_refused(db: None) -> None:
+    def annotated(after: int) -> Any:
+        return Person.objects.filter(pk__gt=after).annotate(shouted=Upper("name")).values("id", "shouted")[:10]
+
+    with pytest.raises(AssertionError, match="more than columns"):
+        KeptQuery(Person, annotated, parameters=("id",), samples=lambda: ((3,), (4,))).compiled(DEFAULT_DB_ALIAS)

@@ -7,7 +7,9 @@ while a process runs, so a :class:`KeptQuery` has the ORM build it once per data
 it; each read then only binds its values (prepared as the ORM prepares them) and turns the rows into
 objects as the ORM's ``ModelIterable`` does: the database's and the fields' converters applied,
 ``from_db`` for the model, Django's ``RelatedPopulator`` for what ``select_related`` joined and an
-attribute for each annotation.
+attribute for each annotation. A
+``values()`` queryset is kept too: its rows become the dicts ``ValuesIterable`` makes (the API's
+page of people, 51 rows a request, read as dicts rather than model instances).
 
 What is kept is derived from code alone (the SQL, the columns, how rows become objects), never from
 data: several processes each keep their own, all alike. The ORM builds the query twice when keeping
@@ -19,14 +21,18 @@ is written into the kept SQL, such as a stale "now") and each set of parameters 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import django
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    ValuesIterable,
+    get_related_populators,
+)
 
 # The kept queries lean on the ORM's internals as Django 5.2 has them (get_related_populators, the
 # compiler's select and klass_info, from_db): under another release every read goes through the ORM
@@ -47,11 +53,13 @@ class _Compiled:
     # The selected columns that have converters on this database (as the compiler's get_converters
     # finds them): the converters themselves are asked of each request's own connection.
     converted: list[tuple[int, Any]]
-    # Each annotation's name and the position of its column, set on the object as ModelIterable sets it.
-    annotations: list[tuple[str, int]]
     # The type of each value the query was kept with: a value of another type may make other SQL
     # (None makes IS NULL, a list IN, an expression a column), so the ORM reads it.
     types: tuple[type, ...]
+    # Each annotation's name and the position of its column, set on the object as ModelIterable sets it.
+    annotations: list[tuple[str, int]] = field(default_factory=list)
+    # A values() queryset's keys, in the order of its columns; None for a queryset of model instances.
+    names: tuple[str, ...] | None = None
 
 
 class KeptQuery(Generic[M]):
@@ -62,6 +70,9 @@ class KeptQuery(Generic[M]):
     its WHERE clause names them, prepared for the database as the field of ``model`` named in
     ``parameters`` prepares it. ``samples()`` gives two different sets of such values, used only to
     check the kept SQL and parameters against the ORM's.
+
+    ``queryset`` may instead be a ``values()`` queryset of columns (none annotated): :meth:`dicts`
+    reads it, :meth:`objects` a queryset of model instances.
 
     A value of None (``IS NULL``, another SQL) and a Django other than the one the kept queries were
     checked against are read through the ORM.
@@ -116,49 +127,82 @@ class KeptQuery(Generic[M]):
             raise AssertionError(f"the kept {self.model.__name__} query's SQL depends on its values: {sql}")
         queryset = self.queryset(*first)
         select, klass_info = compiler.select, compiler.klass_info
+        columns = [column[0] for column in select]
         if (
-            queryset._iterable_class is not ModelIterable
-            or queryset._known_related_objects  # type: ignore[attr-defined]
-            # What objects() does not do as the queryset would: another database, its hints,
+            queryset._known_related_objects  # type: ignore[attr-defined]
+            # What a kept read does not do as the queryset would: another database, its hints,
             # prefetching, locking rows.
             or queryset._db is not None  # type: ignore[attr-defined]
             or queryset._hints  # type: ignore[attr-defined]
             or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
             or queryset.query.select_for_update
-            or klass_info["model"] is not self.model
+            or compiler.has_composite_fields(columns)
         ):
-            raise AssertionError(f"the kept {self.model.__name__} query makes more than model instances")
-        fields = klass_info["select_fields"]
-        columns = [column[0] for column in select]
+            raise AssertionError(f"the kept {self.model.__name__} query does more than read rows of its model")
         converters = compiler.get_converters(columns)
-        kept = _Compiled(
-            sql=sql,
-            fields=slice(fields[0], fields[-1] + 1),
-            attnames=[column.target.attname for column in columns[fields[0] : fields[-1] + 1]],
-            populators=get_related_populators(klass_info, select, alias),
-            converted=[(position, column) for position, (_, column) in sorted(converters.items())],
-            annotations=list(compiler.annotation_col_map.items()),
-            types=tuple(type(value) for value in first),
-        )
+        converted = [(position, column) for position, (_, column) in sorted(converters.items())]
+        types = tuple(type(value) for value in first)
+        if queryset._iterable_class is ValuesIterable:
+            query = queryset.query
+            # The dicts' keys as ValuesIterable names them, one a column: columns only, none extra or
+            # annotated (which ValuesIterable names and cuts another way).
+            names = tuple(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select))
+            if query.extra_select or query.annotation_select or len(names) != len(columns):
+                raise AssertionError(f"the kept {self.model.__name__} query's values are more than columns")
+            kept = _Compiled(
+                sql=sql,
+                fields=slice(0),
+                attnames=[],
+                populators=[],
+                converted=converted,
+                types=types,
+                names=names,
+            )
+        elif queryset._iterable_class is ModelIterable and klass_info["model"] is self.model:
+            fields = klass_info["select_fields"]
+            kept = _Compiled(
+                sql=sql,
+                fields=slice(fields[0], fields[-1] + 1),
+                attnames=[column.target.attname for column in columns[fields[0] : fields[-1] + 1]],
+                populators=get_related_populators(klass_info, select, alias),
+                converted=converted,
+                annotations=list(compiler.annotation_col_map.items()),
+                types=types,
+            )
+        else:
+            raise AssertionError(
+                f"the kept {self.model.__name__} query makes more than model instances or their values"
+            )
         self._compiled[alias] = kept
         return kept
 
-    def objects(self, *values: Any) -> list[M]:
-        """The objects the ORM's queryset for ``values`` yields: the same SQL, the same objects."""
+    def _rows(self, values: Sequence[Any]) -> tuple[_Compiled, str, list[tuple[Any, ...]]] | None:
+        """The kept SQL's rows for ``values``, through the converters the ORM applies; None where the
+        ORM must read them (see the class)."""
         if not KEPT_QUERY or any(value is None for value in values):
-            return list(self.queryset(*values))
+            return None
         alias = router.db_for_read(self.model)
         kept = self.compiled(alias)
         if any(type(value) is not kind for value, kind in zip(values, kept.types, strict=True)):
-            return list(self.queryset(*values))
+            return None
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(kept.sql, self.params(connection, values))
             rows = cursor.fetchall()
+        if kept.converted:
+            rows = [_converted(row, kept.converted, connection) for row in rows]
+        return kept, alias, rows
+
+    def objects(self, *values: Any) -> list[M]:
+        """The objects the ORM's queryset for ``values`` yields: the same SQL, the same objects."""
+        read = self._rows(values)
+        if read is None:
+            return list(self.queryset(*values))
+        kept, alias, rows = read
+        if kept.names is not None:
+            raise TypeError(f"the kept {self.model.__name__} query reads values: ask dicts()")
         objects = []
         for row in rows:
-            if kept.converted:
-                row = _converted(row, kept.converted, connection)
             instance = self.model.from_db(alias, kept.attnames, row[kept.fields])
             for populator in kept.populators:
                 populator.populate(row, instance)
@@ -166,6 +210,17 @@ class KeptQuery(Generic[M]):
                 setattr(instance, name, row[position])
             objects.append(instance)
         return objects
+
+    def dicts(self, *values: Any) -> list[dict[str, Any]]:
+        """The dicts the ORM's ``values()`` queryset for ``values`` yields: the same SQL, the same dicts."""
+        read = self._rows(values)
+        if read is None:
+            return list(self.queryset(*values))  # type: ignore[arg-type]
+        kept, _, rows = read
+        names = kept.names
+        if names is None:
+            raise TypeError(f"the kept {self.model.__name__} query reads model instances: ask objects()")
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def get(self, *values: Any) -> M:
         """The one object for ``values``, as the ORM's ``get()`` gives it (or its exceptions)."""

@@ -58,6 +58,35 @@ def _decode(cursor: str) -> int:
     return after
 
 
+def cursor_after(page: PageQuery) -> int | None:
+    """The id ``page`` continues after; None for the first page (400 for a cursor this API did not give out)."""
+    return _decode(page.cursor) if page.cursor else None
+
+
+def page_rows(queryset: QuerySet[Any], after: int | None, limit: int) -> QuerySet[Any]:
+    """What a page of ``limit`` rows of ``queryset`` after id ``after`` (None: from the first) reads:
+    its rows in id order, one more than ``limit`` to tell whether another page follows."""
+    rows = queryset.order_by("pk")
+    if after is not None:
+        rows = rows.filter(pk__gt=after)
+    return rows[: limit + 1]
+
+
+def page_of(
+    rows: Sequence[Any],
+    page: PageQuery,
+    present: Callable[[Sequence[Any]], list[Any]] | None = None,
+    *,
+    pk_of: Callable[[Any], int] = attrgetter("pk"),
+) -> dict[str, Any]:
+    """The answer for the ``rows`` :func:`page_rows` read for ``page``; ``present`` turns the page's
+    rows into output items; ``pk_of`` reads a row's id (``row["id"]`` for a ``values()`` queryset's dicts)."""
+    more = len(rows) > page.limit
+    chosen = rows[: page.limit]
+    items = present(chosen) if present else chosen
+    return {"items": items, "next_cursor": _encode(pk_of(chosen[-1])) if more and chosen else None}
+
+
 def paginate(
     queryset: QuerySet[Any],
     page: PageQuery,
@@ -65,16 +94,8 @@ def paginate(
     *,
     pk_of: Callable[[Any], int] = attrgetter("pk"),
 ) -> dict[str, Any]:
-    """One page of ``queryset`` in id order; ``present`` turns the page's rows into output items;
-    ``pk_of`` reads a row's id (``row["id"]`` for a ``values()`` queryset's dicts)."""
-    rows = queryset.order_by("pk")
-    if page.cursor:
-        rows = rows.filter(pk__gt=_decode(page.cursor))
-    chosen = list(rows[: page.limit + 1])
-    more = len(chosen) > page.limit
-    chosen = chosen[: page.limit]
-    items = present(chosen) if present else chosen
-    return {"items": items, "next_cursor": _encode(pk_of(chosen[-1])) if more and chosen else None}
+    """One page of ``queryset`` in id order (see :func:`page_of`)."""
+    return page_of(list(page_rows(queryset, cursor_after(page), page.limit)), page, present, pk_of=pk_of)
 
 
 def paginate_list(items: Sequence[Any], page: PageQuery, key: Callable[[Any], int]) -> dict[str, Any]:
