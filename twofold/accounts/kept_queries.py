@@ -6,7 +6,9 @@ every API call. Their SQL depends only on the models and the database's kind, wh
 while a process runs, so a :class:`KeptQuery` has the ORM build it once per database alias and keeps
 it; each read then only binds its values (prepared as the ORM prepares them) and turns the rows into
 objects as the ORM's ``ModelIterable`` does: the database's and the fields' converters applied,
-``from_db`` for the model and Django's ``RelatedPopulator`` for what ``select_related`` joined.
+``from_db`` for the model and Django's ``RelatedPopulator`` for what ``select_related`` joined. A
+``values_list()`` read (a page's figures grouped in SQL) gives its rows as ``ValuesListIterable`` does:
+tuples, through the same converters.
 
 What is kept is derived from code alone (the SQL, the columns, how rows become objects), never from
 data: several processes each keep their own, all alike. The ORM builds the query twice when keeping
@@ -25,7 +27,11 @@ import django
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 # The kept queries lean on the ORM's internals as Django 5.2 has them (get_related_populators, the
 # compiler's select and klass_info, from_db): under another release every read goes through the ORM
@@ -49,6 +55,8 @@ class _Compiled:
     # The type of each value the query was kept with: a value of another type may make other SQL
     # (None makes IS NULL, a list IN, an expression a column), so the ORM reads it.
     types: tuple[type, ...]
+    # A values_list() read: its rows are the tuples themselves, no model instances.
+    as_rows: bool = False
 
 
 class KeptQuery(Generic[M]):
@@ -67,7 +75,7 @@ class KeptQuery(Generic[M]):
     def __init__(
         self,
         model: type[M],
-        queryset: Callable[..., QuerySet[M]],
+        queryset: Callable[..., QuerySet[M, Any]],
         *,
         parameters: Sequence[str],
         samples: Callable[[], tuple[Sequence[Any], Sequence[Any]]],
@@ -113,6 +121,10 @@ class KeptQuery(Generic[M]):
             raise AssertionError(f"the kept {self.model.__name__} query's SQL depends on its values: {sql}")
         queryset = self.queryset(*first)
         select, klass_info = compiler.select, compiler.klass_info
+        if queryset._iterable_class is ValuesListIterable:
+            kept = self._rows_compiled(queryset, compiler, sql, first)
+            self._compiled[alias] = kept
+            return kept
         if (
             queryset._iterable_class is not ModelIterable
             or queryset._known_related_objects  # type: ignore[attr-defined]
@@ -140,22 +152,69 @@ class KeptQuery(Generic[M]):
         self._compiled[alias] = kept
         return kept
 
-    def objects(self, *values: Any) -> list[M]:
-        """The objects the ORM's queryset for ``values`` yields: the same SQL, the same objects."""
+    def _rows_compiled(self, queryset: QuerySet[M, Any], compiler: Any, sql: str, first: Sequence[Any]) -> _Compiled:
+        """A ``values_list()`` read kept: its SQL and the converters of its columns, as the compiler's
+        ``results_iter`` applies them."""
+        if (
+            queryset._db is not None  # type: ignore[attr-defined]
+            or queryset._hints  # type: ignore[attr-defined]
+            or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+            or queryset.query.select_for_update
+            or compiler.has_extra_select
+            or compiler.col_count != len(compiler.select)
+        ):
+            raise AssertionError(f"the kept {self.model.__name__} query makes more than rows of values")
+        columns = [column[0] for column in compiler.select]
+        if compiler.has_composite_fields(columns):
+            raise AssertionError(f"the kept {self.model.__name__} query reads a composite field")
+        converters = compiler.get_converters(columns)
+        return _Compiled(
+            sql=sql,
+            fields=slice(0, len(columns)),
+            attnames=[],
+            populators=[],
+            converted=[(position, column) for position, (_, column) in sorted(converters.items())],
+            types=tuple(type(value) for value in first),
+            as_rows=True,
+        )
+
+    def _fetched(self, values: Sequence[Any]) -> tuple[str, _Compiled, list[tuple[Any, ...]]] | None:
+        """The rows of the kept SQL for ``values`` (converted), with the alias read and what was kept;
+        None when the ORM must read them (see the class)."""
         if not KEPT_QUERY or any(value is None for value in values):
-            return list(self.queryset(*values))
+            return None
         alias = router.db_for_read(self.model)
         kept = self.compiled(alias)
         if any(type(value) is not kind for value, kind in zip(values, kept.types, strict=True)):
-            return list(self.queryset(*values))
+            return None
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(kept.sql, self.params(connection, values))
             rows = cursor.fetchall()
+        if kept.converted:
+            rows = [_converted(row, kept.converted, connection) for row in rows]
+        return alias, kept, rows
+
+    def rows(self, *values: Any) -> list[tuple[Any, ...]]:
+        """The tuples the ORM's ``values_list()`` queryset for ``values`` yields: the same SQL, the same rows."""
+        fetched = self._fetched(values)
+        if fetched is None:
+            return list(self.queryset(*values))
+        _, kept, rows = fetched
+        if not kept.as_rows:
+            raise TypeError(f"the kept {self.model.__name__} query makes model instances: use objects()")
+        return [tuple(row) for row in rows]
+
+    def objects(self, *values: Any) -> list[M]:
+        """The objects the ORM's queryset for ``values`` yields: the same SQL, the same objects."""
+        fetched = self._fetched(values)
+        if fetched is None:
+            return list(self.queryset(*values))
+        alias, kept, rows = fetched
+        if kept.as_rows:
+            raise TypeError(f"the kept {self.model.__name__} query makes rows of values: use rows()")
         objects = []
         for row in rows:
-            if kept.converted:
-                row = _converted(row, kept.converted, connection)
             instance = self.model.from_db(alias, kept.attnames, row[kept.fields])
             for populator in kept.populators:
                 populator.populate(row, instance)
