@@ -1,5 +1,6 @@
-"""The meeting log's figures and the next meeting's place, read by kept queries (the ORM's SQL built
-once per process): the same SQL and rows as the ORM's, and the same summary as the whole log loaded."""
+"""The pair's row, the meeting log's figures and the next meeting's place, read by kept queries (the
+ORM's SQL built once per process): the same SQL, rows and objects as the ORM's, and the same summary
+as the whole log loaded."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.accounts.test_session_account import fields_of
 from tests.conftest import Cast
 from tests.factories import MeetingFactory
 from tests.relationships.pairing import DAY, NOW
 from twofold.accounts import kept_queries
 from twofold.dates import MOMENT_SPAN
-from twofold.relationships.models import Meeting, MeetingStatus, Relationship
+from twofold.relationships.models import Agreement, Meeting, MeetingStatus, Relationship
 from twofold.relationships.selectors import MEETINGS_PER_PAGE, relationship_page
-from twofold.relationships.selectors.page import LOG_FIGURES, NEXT_MEETING
+from twofold.relationships.selectors.page import LOG_FIGURES, NEXT_MEETING, PAIR, PAIR_WITH_ENROLMENTS
 
 
 def _mixed_log(relationship: Relationship) -> list[Meeting]:
@@ -96,3 +98,29 @@ def test_the_kept_queries_are_the_orms(cast: Cast, active: Relationship) -> None
 def test_a_kept_read_of_rows_is_not_asked_for_objects(active: Relationship) -> None:
     with pytest.raises(TypeError):
         LOG_FIGURES.objects(*_figures_values(active, NOW))
+
+
+@pytest.mark.parametrize("with_agreement", [True, False])
+def test_the_kept_pair_read_is_the_orms(cast: Cast, active: Relationship, with_agreement: bool) -> None:
+    """The relationship the page starts from, kept: the ORM's SQL, and the same objects, each related
+    one (the agreement too, or its absence) cached on it so that reading it asks nothing more."""
+    if not with_agreement:
+        Agreement.objects.filter(relationship=active).delete()
+    related = ["programme", "mentor", "mentee", "agreement"]
+    for query, names in [(PAIR, related), (PAIR_WITH_ENROLMENTS, [*related, "mentor_enrolment", "mentee_enrolment"])]:
+        sql, params = query.compiler_of_orm(DEFAULT_DB_ALIAS, (active.pk,)).as_sql()
+        assert query.compiled(DEFAULT_DB_ALIAS).sql == sql and list(params) == [active.pk]
+        kept = query.get(active.pk)
+        orm = Relationship.objects.select_related(*names).get(pk=active.pk)
+        with CaptureQueriesContext(connection) as queries:
+            for name in names:
+                mine, theirs = getattr(kept, name, None), getattr(orm, name, None)
+                assert (mine is None) == (theirs is None) and (
+                    name != "agreement" or (mine is not None) == with_agreement
+                )
+                if mine is not None:
+                    assert fields_of(mine) == fields_of(theirs)
+        assert len(queries) == 0
+        assert fields_of(kept) == fields_of(orm)
+        with pytest.raises(Relationship.DoesNotExist):
+            query.get(active.pk + 1000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 
 from twofold.accounts.kept_queries import KeptQuery
@@ -412,6 +413,32 @@ def _log_summary(relationship: Relationship, *, now: datetime, meeting_in_view: 
     )
 
 
+def _pair_read(*related: str) -> Callable[[int], QuerySet[Relationship]]:
+    def read(relationship_id: int) -> QuerySet[Relationship]:
+        """What ``Relationship.objects.select_related(*related).get(pk=relationship_id)`` runs."""
+        queryset = Relationship.objects.select_related(*related).filter(pk=relationship_id).order_by()
+        queryset.query.set_limits(high=MAX_GET_RESULTS)
+        return queryset
+
+    return read
+
+
+def _pair_samples() -> tuple[tuple[int], tuple[int]]:
+    return (1,), (2,)
+
+
+# The relationship with its programme, both people and the agreement (and, for the whole page, both
+# enrolments): the first read of every request to the pair's page, kept as LOG_FIGURES is.
+_PAIR_RELATED = ("programme", "mentor", "mentee", "agreement")
+PAIR = KeptQuery(Relationship, _pair_read(*_PAIR_RELATED), parameters=("id",), samples=_pair_samples)
+PAIR_WITH_ENROLMENTS = KeptQuery(
+    Relationship,
+    _pair_read(*_PAIR_RELATED, "mentor_enrolment", "mentee_enrolment"),
+    parameters=("id",),
+    samples=_pair_samples,
+)
+
+
 def relationship_page(
     *,
     relationship_id: int,
@@ -439,10 +466,8 @@ def relationship_page(
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
     """
-    related: tuple[str, ...] = ("programme", "mentor", "mentee", "agreement")
-    if with_enrolments:
-        related += ("mentor_enrolment", "mentee_enrolment")
-    relationship = Relationship.objects.select_related(*related).get(pk=relationship_id)
+    read = PAIR_WITH_ENROLMENTS if with_enrolments else PAIR
+    relationship = read.get(relationship_id)
     viewer_id = viewer if isinstance(viewer, int) else viewer.pk
     if not relationship.involves(viewer_id):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
