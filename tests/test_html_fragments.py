@@ -1,17 +1,21 @@
-"""twofold.html_fragments.format_html gives Django's format_html's answer for every kind of value."""
+"""twofold.html_fragments' format_html and format_html_join give Django's answers for every kind of
+value the project writes with them."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django import forms
 from django.utils import html as django_html
 from django.utils.functional import lazy
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
-from twofold.html_fragments import escaped, format_html
+from twofold.html_fragments import escaped, format_html, format_html_join
 
-HOSTILE = "<script>alert('x')</script> & \"Ünïcode\" {0} {name}"
+HOSTILE = "<script>alert('x')</script> & \"Ünïcode\" {0} {name} <b>&\"'"
 
 
 class Marked:
@@ -22,18 +26,39 @@ class Marked:
         return "<never this>"
 
 
+class Hostile(forms.Form):
+    note = forms.CharField(label=HOSTILE, help_text=HOSTILE, initial=HOSTILE)
+
+
+class TextSubclass(str):
+    """Text of a subclass of str without ``__html__`` (escaped as plain text)."""
+
+
+FORM = Hostile(data={"note": HOSTILE})
+
 VALUES = [
     HOSTILE,
     "",
+    TextSubclass(HOSTILE),
     mark_safe(f"<b>safe</b> {HOSTILE}"),
+    SafeString(HOSTILE),
     lazy(lambda: HOSTILE, str)(),
     lazy(lambda: mark_safe("<b>lazy safe</b>"), SafeString)(),
+    gettext_lazy("<b>&\"'"),
+    gettext_lazy("Skills"),
     Marked(),
+    FORM["note"],  # a bound field: its widget, drawn
+    FORM["note"].label_tag(),
+    FORM["note"].errors,
     12,
+    0,
     -3.5,
     Decimal("0.10"),
+    date(2026, 3, 1),
+    datetime(2026, 3, 1, 9, 30, tzinfo=UTC),
     None,
     True,
+    ["<b>", "&"],
 ]
 
 
@@ -46,8 +71,19 @@ def test_every_value_is_escaped_as_django_escapes_it(value) -> None:
     assert isinstance(ours, SafeString)
 
 
+@pytest.mark.parametrize("sep", ["", "\n", " & <br> ", mark_safe("<br>"), gettext_lazy("<b>&\"'")])
+def test_format_html_join_is_django_s(sep) -> None:
+    groups = [(value, value) for value in VALUES]
+    ours = format_html_join(sep, "<p>{}{}</p>", iter(groups))
+    assert ours == django_html.format_html_join(sep, "<p>{}{}</p>", iter(groups))
+    assert isinstance(ours, SafeString)
+    named = [{"name": value} for value in VALUES]
+    assert format_html_join(sep, "<i>{name}</i>", named) == django_html.format_html_join(sep, "<i>{name}</i>", named)
+    assert format_html_join(sep, "<i>{}</i>", []) == ""
+
+
 def test_hostile_text_is_escaped() -> None:
-    assert (
-        format_html("<p>{}</p>", HOSTILE)
-        == "<p>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Ünïcode&quot; {0} {name}</p>"
+    assert format_html("<p>{}</p>", HOSTILE) == (
+        "<p>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Ünïcode&quot; {0} {name}"
+        " &lt;b&gt;&amp;&quot;&#x27;</p>"
     )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from twofold.html_fragments import format_html
 from twofold.programmes.selectors import EnrolmentRow
 
 _ROW = (

@@ -19,8 +19,9 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData
+
+from twofold.html_fragments import escaped
 
 
 class _AsTemplate(Exception):
@@ -30,9 +31,9 @@ class _AsTemplate(Exception):
 def _text(value: Any) -> str:
     """``{{ value }}`` for text (Django's autoescape; text is not localized)."""
     if isinstance(value, str):
-        return conditional_escape(value)
+        return escaped(value)
     if isinstance(value, Promise):  # a lazy translation: its text
-        return conditional_escape(str(value))
+        return escaped(str(value))
     raise _AsTemplate
 
 
@@ -41,7 +42,7 @@ def _formatted(value: Any) -> str:
     if isinstance(value, SafeData) and isinstance(value, str):
         return str(value)
     if isinstance(value, (str, int, float)):  # bool is an int; "%s" of each is its str()
-        return conditional_escape(str(value))
+        return escaped(str(value))
     raise _AsTemplate
 
 

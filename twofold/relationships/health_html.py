@@ -16,10 +16,11 @@ from functools import lru_cache
 from typing import Any
 
 from django.template.defaultfilters import date
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 from django.utils.translation import get_language
+
+from twofold.html_fragments import format_html
 
 _ROW = (
     "\n      <tr>\n        <td>{mentor}</td>\n        <td>{mentee}</td>\n        <td>{last_met}</td>\n"

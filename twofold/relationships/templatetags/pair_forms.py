@@ -20,8 +20,9 @@ from django import forms, template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import get_template
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+
+from twofold.html_fragments import format_html, format_html_join
 
 register = template.Library()
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.template.defaultfilters import linebreaksbr
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from twofold.html_fragments import format_html
 from twofold.relationships.models import MeetingStatus
 from twofold.relationships.selectors import MeetingView, RelationshipPage
 from twofold.site_links import id_path
