@@ -9,7 +9,9 @@ objects as the ORM's ``ModelIterable`` does: the database's and the fields' conv
 ``from_db`` for the model, Django's ``RelatedPopulator`` for what ``select_related`` joined and an
 attribute for each annotation. A
 ``values()`` queryset is kept too: its rows become the dicts ``ValuesIterable`` makes (the API's
-page of people, 51 rows a request, read as dicts rather than model instances).
+page of people, 51 rows a request, read as dicts rather than model instances); and a
+``values_list()`` read (a page's figures grouped in SQL) gives its rows as ``ValuesListIterable``
+does: tuples, through the same converters.
 
 What is kept is derived from code alone (the SQL, the columns, how rows become objects), never from
 data: several processes each keep their own, all alike. The ORM builds the query twice when keeping
@@ -31,6 +33,7 @@ from django.db.models import Field, Model, QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]
     ModelIterable,
     ValuesIterable,
+    ValuesListIterable,
     get_related_populators,
 )
 
@@ -58,8 +61,11 @@ class _Compiled:
     types: tuple[type, ...]
     # Each annotation's name and the position of its column, set on the object as ModelIterable sets it.
     annotations: list[tuple[str, int]] = field(default_factory=list)
-    # A values() queryset's keys, in the order of its columns; None for a queryset of model instances.
-    names: tuple[str, ...] | None = None
+    # What a read gives: model instances (objects()), a values() queryset's dicts (dicts()) or a
+    # values_list() queryset's tuples (rows()).
+    kind: str = "objects"
+    # A values() queryset's keys, in the order of its columns.
+    names: tuple[str, ...] = ()
 
 
 class KeptQuery(Generic[M]):
@@ -71,8 +77,9 @@ class KeptQuery(Generic[M]):
     ``parameters`` prepares it. ``samples()`` gives two different sets of such values, used only to
     check the kept SQL and parameters against the ORM's.
 
-    ``queryset`` may instead be a ``values()`` queryset of columns (none annotated): :meth:`dicts`
-    reads it, :meth:`objects` a queryset of model instances.
+    ``queryset`` may instead be a ``values()`` queryset of columns (none annotated), read by
+    :meth:`dicts`, or a ``values_list()`` queryset, read by :meth:`rows`; :meth:`objects` reads a
+    queryset of model instances.
 
     A value of None (``IS NULL``, another SQL) and a Django other than the one the kept queries were
     checked against are read through the ORM.
@@ -81,7 +88,7 @@ class KeptQuery(Generic[M]):
     def __init__(
         self,
         model: type[M],
-        queryset: Callable[..., QuerySet[M]],
+        queryset: Callable[..., QuerySet[M, Any]],
         *,
         parameters: Sequence[str],
         samples: Callable[[], tuple[Sequence[Any], Sequence[Any]]],
@@ -156,7 +163,20 @@ class KeptQuery(Generic[M]):
                 populators=[],
                 converted=converted,
                 types=types,
+                kind="dicts",
                 names=names,
+            )
+        elif queryset._iterable_class is ValuesListIterable:
+            if compiler.has_extra_select or compiler.col_count != len(select):
+                raise AssertionError(f"the kept {self.model.__name__} query makes more than rows of values")
+            kept = _Compiled(
+                sql=sql,
+                fields=slice(0, len(columns)),
+                attnames=[],
+                populators=[],
+                converted=converted,
+                types=types,
+                kind="rows",
             )
         elif queryset._iterable_class is ModelIterable and klass_info["model"] is self.model:
             fields = klass_info["select_fields"]
@@ -171,18 +191,21 @@ class KeptQuery(Generic[M]):
             )
         else:
             raise AssertionError(
-                f"the kept {self.model.__name__} query makes more than model instances or their values"
+                f"the kept {self.model.__name__} query makes more than model instances, their values or rows"
             )
         self._compiled[alias] = kept
         return kept
 
-    def _rows(self, values: Sequence[Any]) -> tuple[_Compiled, str, list[tuple[Any, ...]]] | None:
+    def _fetched(self, values: Sequence[Any], kind: str) -> tuple[_Compiled, str, list[tuple[Any, ...]]] | None:
         """The kept SQL's rows for ``values``, through the converters the ORM applies; None where the
-        ORM must read them (see the class)."""
+        ORM must read them (see the class). ``kind`` is what the caller makes of them, which must be
+        what was kept."""
         if not KEPT_QUERY or any(value is None for value in values):
             return None
         alias = router.db_for_read(self.model)
         kept = self.compiled(alias)
+        if kept.kind != kind:
+            raise TypeError(f"the kept {self.model.__name__} query makes {kept.kind}: ask {kept.kind}()")
         if any(type(value) is not kind for value, kind in zip(values, kept.types, strict=True)):
             return None
         connection = connections[alias]
@@ -195,12 +218,10 @@ class KeptQuery(Generic[M]):
 
     def objects(self, *values: Any) -> list[M]:
         """The objects the ORM's queryset for ``values`` yields: the same SQL, the same objects."""
-        read = self._rows(values)
+        read = self._fetched(values, "objects")
         if read is None:
             return list(self.queryset(*values))
         kept, alias, rows = read
-        if kept.names is not None:
-            raise TypeError(f"the kept {self.model.__name__} query reads values: ask dicts()")
         objects = []
         for row in rows:
             instance = self.model.from_db(alias, kept.attnames, row[kept.fields])
@@ -213,14 +234,19 @@ class KeptQuery(Generic[M]):
 
     def dicts(self, *values: Any) -> list[dict[str, Any]]:
         """The dicts the ORM's ``values()`` queryset for ``values`` yields: the same SQL, the same dicts."""
-        read = self._rows(values)
+        read = self._fetched(values, "dicts")
         if read is None:
-            return list(self.queryset(*values))  # type: ignore[arg-type]
+            return list(self.queryset(*values))
         kept, _, rows = read
-        names = kept.names
-        if names is None:
-            raise TypeError(f"the kept {self.model.__name__} query reads model instances: ask objects()")
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return [dict(zip(kept.names, row, strict=True)) for row in rows]
+
+    def rows(self, *values: Any) -> list[tuple[Any, ...]]:
+        """The tuples the ORM's ``values_list()`` queryset for ``values`` yields: the same SQL, the same rows."""
+        read = self._fetched(values, "rows")
+        if read is None:
+            return list(self.queryset(*values))
+        _, _, rows = read
+        return [tuple(row) for row in rows]
 
     def get(self, *values: Any) -> M:
         """The one object for ``values``, as the ORM's ``get()`` gives it (or its exceptions)."""

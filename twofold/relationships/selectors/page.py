@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.dates import MOMENT_SPAN, date_out_of_range
 from twofold.people.leavers import LEFT_THE_ORGANISATION
 from twofold.people.models import Person, Skill
@@ -135,7 +139,7 @@ class RelationshipPage:
         query) without reading the log's rows."""
         if "_log" in self.__dict__:
             return self._log[2]
-        return _log_summary(_pair_meetings(self.relationship), now=self.as_of, meeting_in_view=None)
+        return _log_summary(self.relationship, now=self.as_of, meeting_in_view=None)
 
     def meeting(self, meeting_id: int) -> MeetingView | None:
         """A meeting of those loaded (``meetings``), or None."""
@@ -292,7 +296,7 @@ class _LogSummary:
             next_meeting=UpcomingMeeting(upcoming.starts_at, upcoming.location) if upcoming else None,
         )
 
-    def with_next(self, log: QuerySet[Meeting], shown: list[MeetingView]) -> _LogSummary:
+    def with_next(self, relationship: Relationship, shown: list[MeetingView]) -> _LogSummary:
         """With the next meeting's place: from the page shown when it is there (often: the log is
         newest first), else read (one query)."""
         if self.next_at is None:
@@ -302,40 +306,137 @@ class _LogSummary:
             first = min(on_page, key=lambda m: m.id)
             upcoming: UpcomingMeeting | None = UpcomingMeeting(first.starts_at, first.location)
         else:
-            row = (
-                log.filter(status=MeetingStatus.SCHEDULED, starts_at=self.next_at)
-                .order_by("pk")
-                .values_list("starts_at", "location")
-                .first()
-            )
-            upcoming = UpcomingMeeting(*row) if row is not None else None
+            rows = NEXT_MEETING.rows(relationship.pk, *MOMENT_SPAN, self.next_at, MeetingStatus.SCHEDULED.value)
+            upcoming = UpcomingMeeting(*rows[0]) if rows else None
         return replace(self, next_meeting=upcoming)
 
 
-def _log_summary(log: QuerySet[Meeting], *, now: datetime, meeting_in_view: int | None) -> _LogSummary:
-    """The log's summary counted in SQL, whatever its length: one query (an index range scan)."""
+def _log_figures(
+    now: datetime,
+    relationship_id: int,
+    earliest: datetime,
+    latest: datetime,
+    meeting_in_view: int | None = None,
+) -> QuerySet[Meeting, tuple[Any, ...]]:
+    """The figures of the pair's log between ``earliest`` and ``latest`` (``_pair_meetings``), one row
+    for each status its meetings have: how many, the first and the last, the first from ``now`` on;
+    with ``meeting_in_view``, whether it is among them and how many come before it, newest first."""
     in_view: dict[str, Count] = {}
     if meeting_in_view is not None:
-        # The page that holds the meeting in view: how many come before it, newest first.
         starts = Subquery(Meeting.objects.filter(pk=meeting_in_view).values("starts_at")[:1])
         in_view = {
             "has_in_view": Count("pk", filter=Q(pk=meeting_in_view)),
             "before_in_view": Count("pk", filter=Q(starts_at__gt=starts) | Q(starts_at=starts, pk__lt=meeting_in_view)),
         }
-    figures = log.aggregate(
-        length=Count("pk"),
-        last_held_at=Max("starts_at", filter=Q(status=MeetingStatus.HELD)),
-        held_by_now=Count("pk", filter=Q(status=MeetingStatus.HELD, starts_at__lte=now)),
-        next_at=Min("starts_at", filter=Q(status=MeetingStatus.SCHEDULED, starts_at__gte=now)),
-        **in_view,
+    return (
+        Meeting.objects.filter(relationship_id=relationship_id, starts_at__range=(earliest, latest))
+        .order_by()
+        .values("status")
+        .annotate(
+            length=Count("pk"),
+            first_at=Min("starts_at"),
+            last_at=Max("starts_at"),
+            next_at=Min("starts_at", filter=Q(starts_at__gte=now)),
+            **in_view,
+        )
+        .values_list("status", "length", "first_at", "last_at", "next_at", *in_view)
     )
+
+
+def _log_figures_samples() -> tuple[Sequence[object], Sequence[object]]:
+    now = timezone.now()
+    earliest, latest = MOMENT_SPAN
+    day = timedelta(days=1)
+    return (now, 1, earliest, latest), (now - day, 2, earliest + day, latest - day)
+
+
+# Asked by every view of the pair's page, its meeting log and each form posted to it: built by the ORM
+# once per process and database, each read binding the time, the pair and the span of accepted dates.
+LOG_FIGURES = KeptQuery(
+    Meeting,
+    _log_figures,
+    parameters=("starts_at", "relationship", "starts_at", "starts_at"),
+    samples=_log_figures_samples,
+)
+
+
+def _meetings_at(
+    relationship_id: int, earliest: datetime, latest: datetime, starts_at: datetime, status: str
+) -> QuerySet[Meeting, tuple[datetime, str]]:
+    """When and where the pair's first meeting (by id) of ``status`` starting at ``starts_at`` is, of
+    those between ``earliest`` and ``latest`` (``_pair_meetings``)."""
+    return (
+        Meeting.objects.filter(relationship_id=relationship_id, starts_at__range=(earliest, latest))
+        .filter(status=status, starts_at=starts_at)
+        .order_by("pk")
+        .values_list("starts_at", "location")[:1]
+    )
+
+
+def _meetings_at_samples() -> tuple[Sequence[object], Sequence[object]]:
+    now = timezone.now()
+    earliest, latest = MOMENT_SPAN
+    day = timedelta(days=1)
+    return (
+        (1, earliest, latest, now, MeetingStatus.SCHEDULED.value),
+        (2, earliest + day, latest - day, now - day, MeetingStatus.HELD.value),
+    )
+
+
+# The next meeting's place, when it is not on the page of the log shown: kept as LOG_FIGURES is.
+NEXT_MEETING = KeptQuery(
+    Meeting,
+    _meetings_at,
+    parameters=("relationship", "starts_at", "starts_at", "starts_at", "status"),
+    samples=_meetings_at_samples,
+)
+
+
+def _log_summary(relationship: Relationship, *, now: datetime, meeting_in_view: int | None) -> _LogSummary:
+    """The log's summary counted in SQL, whatever its length: one query (an index range scan), the
+    meetings grouped by their status (at most one row for each)."""
+    if meeting_in_view is None:
+        rows = LOG_FIGURES.rows(now, relationship.pk, *MOMENT_SPAN)
+    else:
+        rows = list(_log_figures(now, relationship.pk, *MOMENT_SPAN, meeting_in_view=meeting_in_view))
+    by_status = {row[0]: row for row in rows}
+    held, scheduled = by_status.get(MeetingStatus.HELD), by_status.get(MeetingStatus.SCHEDULED)
+    before_in_view = None
+    if meeting_in_view is not None and sum(row[5] for row in rows):
+        before_in_view = sum(row[6] for row in rows)
     return _LogSummary(
-        length=figures["length"],
-        last_held_at=figures["last_held_at"],
-        held_by_now=figures["held_by_now"] > 0,
-        next_at=figures["next_at"],
-        before_in_view=figures["before_in_view"] if figures.get("has_in_view") else None,
+        length=sum(row[1] for row in rows),
+        last_held_at=held[3] if held else None,
+        held_by_now=held is not None and held[2] <= now,
+        next_at=scheduled[4] if scheduled else None,
+        before_in_view=before_in_view,
     )
+
+
+def _pair_read(*related: str) -> Callable[[int], QuerySet[Relationship]]:
+    def read(relationship_id: int) -> QuerySet[Relationship]:
+        """What ``Relationship.objects.select_related(*related).get(pk=relationship_id)`` runs."""
+        queryset = Relationship.objects.select_related(*related).filter(pk=relationship_id).order_by()
+        queryset.query.set_limits(high=MAX_GET_RESULTS)
+        return queryset
+
+    return read
+
+
+def _pair_samples() -> tuple[tuple[int], tuple[int]]:
+    return (1,), (2,)
+
+
+# The relationship with its programme, both people and the agreement (and, for the whole page, both
+# enrolments): the first read of every request to the pair's page, kept as LOG_FIGURES is.
+_PAIR_RELATED = ("programme", "mentor", "mentee", "agreement")
+PAIR = KeptQuery(Relationship, _pair_read(*_PAIR_RELATED), parameters=("id",), samples=_pair_samples)
+PAIR_WITH_ENROLMENTS = KeptQuery(
+    Relationship,
+    _pair_read(*_PAIR_RELATED, "mentor_enrolment", "mentee_enrolment"),
+    parameters=("id",),
+    samples=_pair_samples,
+)
 
 
 def relationship_page(
@@ -365,10 +466,8 @@ def relationship_page(
     Raises ``Relationship.DoesNotExist`` for an unknown id and :class:`RelationshipForbidden` for
     anyone outside the pair (programme managers see aggregates and concerns, not the pair's log).
     """
-    related: tuple[str, ...] = ("programme", "mentor", "mentee", "agreement")
-    if with_enrolments:
-        related += ("mentor_enrolment", "mentee_enrolment")
-    relationship = Relationship.objects.select_related(*related).get(pk=relationship_id)
+    read = PAIR_WITH_ENROLMENTS if with_enrolments else PAIR
+    relationship = read.get(relationship_id)
     viewer_id = viewer if isinstance(viewer, int) else viewer.pk
     if not relationship.involves(viewer_id):
         raise RelationshipForbidden("Only the two people in a relationship see its page.", code="not_in_pair")
@@ -406,7 +505,7 @@ def _meeting_log(
     )
     shown: Page | None = None
     if meetings_page is not None or meeting_in_view is not None:
-        summary = _log_summary(log, now=now, meeting_in_view=meeting_in_view)
+        summary = _log_summary(relationship, now=now, meeting_in_view=meeting_in_view)
         # Paginated over the count alone; only the page's rows are read.
         paginator = Paginator(range(summary.length), MEETINGS_PER_PAGE)
         if summary.before_in_view is not None:
@@ -435,7 +534,7 @@ def _meeting_log(
     else:
         shown.object_list = meetings
         if summary.next_at is not None and summary.next_meeting is None:
-            summary = summary.with_next(log, meetings)
+            summary = summary.with_next(relationship, meetings)
     return meetings, shown, summary
 
 
