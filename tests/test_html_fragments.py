@@ -87,3 +87,9 @@ def test_hostile_text_is_escaped() -> None:
         "<p>&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Ünïcode&quot; {0} {name}"
         " &lt;b&gt;&amp;&quot;&#x27;</p>"
     )
+
+
+def test_a_string_without_values_is_refused_not_marked_safe() -> None:
+    with pytest.raises(TypeError):
+        format_html(HOSTILE)
+    assert format_html("<p>{}</p>", "") == "<p></p>"

@@ -32,7 +32,11 @@ def escaped(value: Any) -> str:
 
 
 def format_html(format_string: str, *args: Any, **kwargs: Any) -> SafeString:
-    """Django's ``format_html``: ``format_string`` filled with every value escaped, marked safe."""
+    """Django's ``format_html``: ``format_string`` filled with every value escaped, marked safe.
+
+    Without values it is refused, as Django 6 refuses it: it would mark text safe unescaped."""
+    if not (args or kwargs):
+        raise TypeError("format_html needs values to escape; mark a fixed string safe with mark_safe")
     return SafeString(
         format_string.format(*map(escaped, args), **{name: escaped(value) for name, value in kwargs.items()})
     )

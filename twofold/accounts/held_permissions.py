@@ -50,6 +50,8 @@ def held_permissions(account_column: str) -> Subquery:
     account = OuterRef(OuterRef(account_column))
     own = User.user_permissions.through.objects.filter(user_id=account).values("permission_id")
     groups = Permission.group_set.through.objects.filter(group__user=account).values("permission_id")
+    # order_by() is needed: the aggregate is a plain Func to Django (an Aggregate would group by each
+    # permission), and Permission's default ordering beside it would be an ungrouped ORDER BY.
     held = Permission.objects.filter(Q(pk__in=own) | Q(pk__in=groups)).order_by()
     names = held.annotate(names=_JSONList(_PermissionName("content_type__app_label", "codename"))).values("names")
     return Subquery(names, output_field=JSONField())
