@@ -9,6 +9,7 @@ from typing import Any, overload
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from twofold.accounts import permissions
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.people.models import Person
 from twofold.people.selectors import DirectoryFilters, person_directory
 from twofold.programmes.eligibility import (
@@ -152,6 +153,20 @@ def enrolments_listed_for(person: Any) -> QuerySet[Enrolment]:
         if field.attname not in ("id", "name")
     ]
     return enrolments_of(person).defer(*_LISTED_UNREAD, *nominator_unread)
+
+
+# The participant's own list is read on every visit to "My programmes", always in the same shape.
+ENROLMENTS_LISTED = KeptQuery(
+    Enrolment,
+    enrolments_listed_for,
+    parameters=("person",),
+    samples=lambda: ((1,), (2,)),
+)
+
+
+def enrolments_listed(person: Person) -> list[Enrolment]:
+    """:func:`enrolments_listed_for`'s rows, its SQL built once per process."""
+    return ENROLMENTS_LISTED.objects(person.pk)
 
 
 APPROVAL_FIELDS = (
