@@ -15,7 +15,7 @@ from tests.conftest import Cast
 from tests.factories import EnrolmentFactory, ProgrammeFactory, RelationshipFactory
 from tests.people.test_views import signed_in
 from twofold.accounts.kept_queries import KeptQuery
-from twofold.programmes.models import EnrolmentRole, EnrolmentStatus
+from twofold.programmes.models import EnrolmentRole, EnrolmentStatus, ProgrammeKind
 from twofold.programmes.selectors import ENROLMENTS_LISTED, enrolments_listed
 from twofold.relationships.calendar import FEED_READ, calendar_feed_for
 from twofold.relationships.models import Agreement, RelationshipState
@@ -102,8 +102,13 @@ def test_the_kept_reads_bind_each_persons_values(busy: Cast) -> None:
 
 
 def test_my_programmes_reads_its_rows_in_a_fixed_number_of_queries(busy: Cast, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    # Programmes open to her, one of each kind: the offers read no column left unread.
+    ProgrammeFactory(name="Open <i>", description="All <welcome> & more")
+    ProgrammeFactory(name="Sponsored", kind=ProgrammeKind.SPONSORSHIP)
     client = signed_in(busy.ana_user)
     client.get(reverse("relationships:mine"))  # the calendar feed is created on the first visit
     with django_assert_num_queries(9):
         page = client.get(reverse("relationships:mine")).content.decode()
     assert "&lt;b&gt;&amp;&quot;&#x27;" in page and page.count('href="/relationships/') == 2
+    assert "<strong>Open &lt;i&gt;</strong>" in page and "All &lt;welcome&gt; &amp; more" in page
+    assert "<strong>Sponsored</strong> · Sponsorship" in page

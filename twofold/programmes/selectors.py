@@ -102,12 +102,35 @@ def programmes_visible_to(user: Any) -> QuerySet[Programme]:
     return permissions.manageable_programmes(user, programmes)
 
 
+# What an offer shows (name, kind, description) and what deciding it reads: EligibilityRules.of and
+# the application's facts. A test holds that the offers cost no query more.
+OFFER_FIELDS = (
+    "name",
+    "kind",
+    "description",
+    "state",
+    "invite_only",
+    "mentor_min_level",
+    "mentor_max_level",
+    "mentee_min_level",
+    "mentee_max_level",
+    "min_level_gap",
+    "max_level_gap",
+    "requires_high_potential",
+)
+
+
 def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str]]]]:
     """The programmes ``person`` may apply to of their own accord, with the roles they may take: those
     :func:`~twofold.programmes.eligibility.application_problem` lets through, the rule
     ``enrolment_apply`` applies. Invite-only programmes are never among them. One query."""
     mine = Enrolment.objects.filter(programme=OuterRef("pk"), person=person).values("status")[:1]
-    programmes = Programme.objects.filter(state__in=TAKING_APPLICATIONS).annotate(previous_status=Subquery(mine))
+    programmes = (
+        Programme.objects.filter(state__in=TAKING_APPLICATIONS)
+        .annotate(previous_status=Subquery(mine))
+        # What the rules and the offer read, no more: a third of the columns to compile and convert.
+        .only(*OFFER_FIELDS)
+    )
     candidate = Candidate.of(person)
     offers: list[tuple[Programme, list[tuple[str, str]]]] = []
     for programme in programmes.order_by("name"):
