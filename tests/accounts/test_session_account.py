@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tests.conftest import Cast
 from twofold.accounts import kept_queries
+from twofold.accounts.held_permissions import held_permissions
 from twofold.accounts.models import AccountSession, User
 from twofold.accounts.sessions import SESSION_READ
 
@@ -118,9 +119,14 @@ def test_the_kept_session_query_is_the_orms(cast: Cast) -> None:
 
     with CaptureQueriesContext(connection) as queries:
         read = SESSION_READ.get(now, session_key)
-        orm = AccountSession.objects.select_related("user").get(session_key=session_key, expire_date__gt=now)
+        orm = (
+            AccountSession.objects.select_related("user")
+            .annotate(account_permissions=held_permissions("user_id"))
+            .get(session_key=session_key, expire_date__gt=now)
+        )
     assert queries[0]["sql"] == queries[1]["sql"]  # the same SQL with the same values
     assert fields_of(read) == fields_of(orm) and read.user_id == cast.ana_user.pk
+    assert read.account_permissions == orm.account_permissions == []
     assert (read._state.db, read._state.adding) == (orm._state.db, orm._state.adding)
     with CaptureQueriesContext(connection) as queries:
         account = read.user

@@ -182,3 +182,27 @@ def test_a_decision_about_many_rows_names_their_kind_without_reading_them(
         )
     (entry,) = entries("people.deactivate")
     assert (entry.target_type, entry.target_label) == ("person", "several")
+
+
+def test_the_actors_name_alone_is_read_once_for_all_its_entries(cast: Cast) -> None:
+    """Naming the actor reads its person's name, not the whole person (restricted columns included),
+    and once however many entries the account's request writes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.accounts.models import User
+
+    actor = User.objects.get(pk=cast.ana_user.pk)
+    with CaptureQueriesContext(connection) as queries:
+        for action in ("list_concerns", "read_export"):
+            permission_decided.send(sender=None, actor=actor, action=action, target=cast.ben, allowed=True)
+    person_reads = [query["sql"] for query in queries if 'FROM "people_person"' in query["sql"]]
+    assert len(person_reads) == 1
+    assert person_reads[0].split(" FROM ")[0] == 'SELECT "people_person"."name" AS "name"'  # that column only
+    assert [entry.actor_name for entry in entries("list_concerns") + entries("read_export")] == ["Ana Junior (ana)"] * 2
+
+    holding = User.objects.select_related("person").get(pk=cast.ana_user.pk)  # its person read already
+    with CaptureQueriesContext(connection) as queries:
+        permission_decided.send(sender=None, actor=holding, action="list_concerns", target=cast.ben, allowed=True)
+    assert [query["sql"] for query in queries if 'FROM "people_person"' in query["sql"]] == []
+    assert entries("list_concerns")[-1].actor_name == "Ana Junior (ana)"

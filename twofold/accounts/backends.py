@@ -57,9 +57,11 @@ class PasswordBackend(ModelBackend):
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         """ModelBackend's answer (the account's own grants and its groups'), in one plain query.
 
-        The navigation asks on every page (:func:`twofold.accounts.permissions.can_import_people`),
-        and Django's two ORM queries cost a signed-in page about 2 ms of CPU to build; this one
-        about 0.2 ms. Org admins and inactive accounts take Django's way (all, or none).
+        The navigation asks on every page (:func:`twofold.accounts.permissions.can_import_people`):
+        the account of a signed-in page comes with its permissions read in the session's query
+        (:mod:`twofold.accounts.held_permissions`), so this reads them only for an account read
+        another way, where Django's two ORM queries would cost about 2 ms of CPU to build and this
+        one about 0.2 ms. Org admins and inactive accounts take Django's way (all, or none).
         """
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:
             return super().get_all_permissions(user_obj, obj)

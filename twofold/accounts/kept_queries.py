@@ -6,7 +6,8 @@ every API call. Their SQL depends only on the models and the database's kind, wh
 while a process runs, so a :class:`KeptQuery` has the ORM build it once per database alias and keeps
 it; each read then only binds its values (prepared as the ORM prepares them) and turns the rows into
 objects as the ORM's ``ModelIterable`` does: the database's and the fields' converters applied,
-``from_db`` for the model and Django's ``RelatedPopulator`` for what ``select_related`` joined.
+``from_db`` for the model, Django's ``RelatedPopulator`` for what ``select_related`` joined and an
+attribute for each annotation.
 
 What is kept is derived from code alone (the SQL, the columns, how rows become objects), never from
 data: several processes each keep their own, all alike. The ORM builds the query twice when keeping
@@ -46,6 +47,8 @@ class _Compiled:
     # The selected columns that have converters on this database (as the compiler's get_converters
     # finds them): the converters themselves are asked of each request's own connection.
     converted: list[tuple[int, Any]]
+    # Each annotation's name and the position of its column, set on the object as ModelIterable sets it.
+    annotations: list[tuple[str, int]]
     # The type of each value the query was kept with: a value of another type may make other SQL
     # (None makes IS NULL, a list IN, an expression a column), so the ORM reads it.
     types: tuple[type, ...]
@@ -122,7 +125,6 @@ class KeptQuery(Generic[M]):
             or queryset._hints  # type: ignore[attr-defined]
             or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
             or queryset.query.select_for_update
-            or compiler.annotation_col_map
             or klass_info["model"] is not self.model
         ):
             raise AssertionError(f"the kept {self.model.__name__} query makes more than model instances")
@@ -135,6 +137,7 @@ class KeptQuery(Generic[M]):
             attnames=[column.target.attname for column in columns[fields[0] : fields[-1] + 1]],
             populators=get_related_populators(klass_info, select, alias),
             converted=[(position, column) for position, (_, column) in sorted(converters.items())],
+            annotations=list(compiler.annotation_col_map.items()),
             types=tuple(type(value) for value in first),
         )
         self._compiled[alias] = kept
@@ -159,6 +162,8 @@ class KeptQuery(Generic[M]):
             instance = self.model.from_db(alias, kept.attnames, row[kept.fields])
             for populator in kept.populators:
                 populator.populate(row, instance)
+            for name, position in kept.annotations:
+                setattr(instance, name, row[position])
             objects.append(instance)
         return objects
 

@@ -1,7 +1,7 @@
 """The session engine (``SESSION_ENGINE``): Django's database sessions, each row tagged with its account.
 
 See :class:`twofold.accounts.models.AccountSession` for why. The row is read together with the
-account it names, in one query: every signed-in request needs both, and
+account it names and the account's permissions, in one query: every signed-in request needs them, and
 :class:`twofold.accounts.middleware.AuthenticationMiddleware` hands that account to the backend
 (:func:`account_read_with_session`) instead of reading it a second time.
 
@@ -26,6 +26,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 
+from twofold.accounts.held_permissions import held_permissions, keep_held_permissions
 from twofold.accounts.kept_queries import KeptQuery
 from twofold.accounts.models import AccountSession, User
 
@@ -50,6 +51,8 @@ class SessionStore(DatabaseSessionStore):
             self._session_key = None
             return None
         self.account = session.user
+        if self.account is not None:
+            keep_held_permissions(self.account, session.account_permissions)  # type: ignore[attr-defined]
         return session
 
     def create_model_instance(self, data: dict[str, Any]) -> AccountSession:
@@ -64,8 +67,10 @@ class SessionStore(DatabaseSessionStore):
 
 def _session_with_account(now: datetime, session_key: str | None) -> Any:
     """What ``AccountSession.objects.select_related("user").get(session_key=…, expire_date__gt=now)``
-    runs: the unexpired session ``session_key`` with its account."""
+    runs: the unexpired session ``session_key`` with its account, and as ``account_permissions`` the
+    account's permission names (see :mod:`twofold.accounts.held_permissions`)."""
     queryset = AccountSession.objects.select_related("user").filter(session_key=session_key, expire_date__gt=now)
+    queryset = queryset.annotate(account_permissions=held_permissions("user_id"))
     queryset = queryset.order_by()
     queryset.query.set_limits(high=MAX_GET_RESULTS)
     return queryset

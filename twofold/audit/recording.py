@@ -26,14 +26,36 @@ def _actor_fields(actor: Any, context: AuditContext | None) -> dict[str, Any]:
         return {"actor_kind": ActorKind.COMMAND_LINE, "actor_name": f"command line (system user {os_user})"}
     if actor is None or not getattr(actor, "is_authenticated", False) or getattr(actor, "pk", None) is None:
         return {"actor_kind": ActorKind.ANONYMOUS, "actor_name": "not signed in"}
-    person = getattr(actor, "person", None)
-    name = f"{person.name} ({actor.get_username()})" if person is not None else actor.get_username()
+    person_name = _person_name(actor)
+    name = f"{person_name} ({actor.get_username()})" if person_name is not None else actor.get_username()
     return {
         "actor_kind": ActorKind.USER,
         "actor_user_id": actor.pk,
         "actor_person_id": getattr(actor, "person_id", None),
         "actor_name": name[:200],
     }
+
+
+def _person_name(account: Any) -> str | None:
+    """The name of the person ``account`` is, or None: that person's when the account holds it already,
+    else the name alone, read once for the account object (a request's every entry names its actor),
+    not the whole person, restricted columns included, that nothing else here reads."""
+    person_id = getattr(account, "person_id", None)
+    if person_id is None:
+        return None
+    relation = account._meta.get_field("person")
+    if relation.is_cached(account):
+        return relation.get_cached_value(account).name
+    read = getattr(account, _PERSON_NAME_READ, None)
+    if read is None or read[0] != person_id:
+        names = relation.related_model._base_manager.filter(pk=person_id).order_by().values_list("name", flat=True)
+        read = (person_id, next(iter(names), None))
+        setattr(account, _PERSON_NAME_READ, read)
+    return read[1]
+
+
+# Where an account object keeps the name of its person as _person_name read it: (person id, name).
+_PERSON_NAME_READ = "_audit_person_name"
 
 
 def _target_fields(target: Any) -> dict[str, Any]:
