@@ -107,7 +107,7 @@ def test_my_programmes_reads_its_rows_in_a_fixed_number_of_queries(busy: Cast, d
     ProgrammeFactory(name="Sponsored", kind=ProgrammeKind.SPONSORSHIP)
     client = signed_in(busy.ana_user)
     client.get(reverse("relationships:mine"))  # the calendar feed is created on the first visit
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = client.get(reverse("relationships:mine")).content.decode()
     assert "&lt;b&gt;&amp;&quot;&#x27;" in page and page.count('href="/relationships/') == 2
     assert "<strong>Open &lt;i&gt;</strong>" in page and "All &lt;welcome&gt; &amp; more" in page
