@@ -16,6 +16,11 @@ measured requests of one page (``--only``) and nothing else: the total callgrind
 
     valgrind --tool=callgrind --instr-atstart=no python benchmarks/participant_pages.py \
         --callgrind --only pair --requests 20
+
+``--save DIR`` writes each page's HTML (the GET pages: the pair, its meeting log, my programmes) with
+its per-request secrets blanked (``page_costs.page_without_secrets``), for a byte-for-byte diff of the
+pages before and after a change; ``--username`` picks another participant (one with no enrolments,
+one in several programmes).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ def main() -> None:
         action="store_true",
         help="under valgrind --tool=callgrind --instr-atstart=no: count the requests only",
     )
+    parser.add_argument("--save", type=Path, help="write each GET page's HTML here, per-request secrets blanked")
     options = parser.parse_args()
 
     import django
@@ -53,6 +59,7 @@ def main() -> None:
     from django.test import Client
 
     from benchmarks.fixed_cost import callgrind_instrument
+    from benchmarks.page_costs import page_without_secrets
     from twofold.accounts.models import User
     from twofold.relationships.models import Meeting, Relationship
     from twofold.relationships.services.pair_log import relationship_last_met_refresh
@@ -91,8 +98,12 @@ def main() -> None:
             if options.only and name != options.only:
                 continue
             for _ in range(2):
-                status = request().status_code
-                assert status in (200, 302), f"{name} answered {status}"
+                response = request()
+                assert response.status_code in (200, 302), f"{name} answered {response.status_code}"
+            if options.save and response.status_code == 200:
+                options.save.mkdir(parents=True, exist_ok=True)
+                file_name = name.replace(" ", "_").replace("(", "").replace(")", "")
+                (options.save / f"{file_name}.html").write_bytes(page_without_secrets(response.content))
             cpu, queries, in_queries = [], [], []
             profiler = None
             if options.profile == name:

@@ -840,7 +840,7 @@ def test_my_programmes_takes_the_same_queries_for_any_number_of_relationships(
     EnrolmentFactory(programme=ProgrammeFactory(), person=cast.ana, status=EnrolmentStatus.WITHDRAWN)
     client = signed_in(cast.ana_user)
     client.get(reverse("relationships:mine"))  # the calendar feed is created on the first visit
-    with django_assert_max_num_queries(9):  # one of them for "My progress", whatever the number of pairs
+    with django_assert_max_num_queries(8):  # one of them for "My progress", whatever the number of pairs
         response = client.get(reverse("relationships:mine"))
     page = response.content.decode()
     assert page.count('href="/relationships/') == size

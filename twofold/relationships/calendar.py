@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from icalendar import Calendar, Event, vCalAddress
 
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.accounts.permissions import authorize
 from twofold.dates import MOMENT_SPAN
 from twofold.people.models import Person
@@ -136,9 +137,19 @@ def meeting_invitation(meeting: Meeting, *, recipient: Person) -> bytes:
     return calendar.to_ical()
 
 
+def _feed_of(person: int) -> QuerySet[CalendarFeed]:
+    return CalendarFeed.objects.filter(person=person)
+
+
+# Read on every visit to "My programmes": the feed exists after the first.
+FEED_READ = KeptQuery(CalendarFeed, _feed_of, parameters=("person",), samples=lambda: ((1,), (2,)))
+
+
 def calendar_feed_for(person: Person) -> CalendarFeed:
     """The person's feed, created with a fresh secret token the first time it is asked for."""
-    feed, _created = CalendarFeed.objects.get_or_create(person=person)
+    feed = FEED_READ.first(person.pk)
+    if feed is None:
+        feed, _created = CalendarFeed.objects.get_or_create(person=person)
     return feed
 
 

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.people.models import Person
 from twofold.programmes.models import Acceptance, Programme
 from twofold.relationships.models import Agreement, Answer, Relationship, RelationshipState
@@ -75,6 +76,26 @@ PERSON_RELATIONSHIP_FIELDS = (
 )
 
 
+def relationships_as_mentor_or_mentee(mentor: int, mentee: int) -> QuerySet[Relationship]:
+    """The relationships of ``mentor`` as mentor and of ``mentee`` as mentee (one person's, given
+    their id twice), with what :data:`PERSON_RELATIONSHIP_FIELDS` names, newest first."""
+    return (
+        Relationship.objects.filter(Q(mentor=mentor) | Q(mentee=mentee))
+        .select_related("programme", "mentor", "mentee", "agreement")
+        .only(*PERSON_RELATIONSHIP_FIELDS)
+        .order_by("-proposed_at", "pk")
+    )
+
+
+# Read on every visit to "My programmes" (every state), always in the same shape.
+RELATIONSHIPS_OF_PERSON = KeptQuery(
+    Relationship,
+    relationships_as_mentor_or_mentee,
+    parameters=("mentor", "mentee"),
+    samples=lambda: ((1, 2), (3, 4)),
+)
+
+
 def relationships_of_person(
     *,
     person: Person,
@@ -88,14 +109,10 @@ def relationships_of_person(
     the rest, so that nobody misses one.
     """
     now = now or timezone.now()
-    rows = (
-        Relationship.objects.filter(Q(mentor=person) | Q(mentee=person))
-        .select_related("programme", "mentor", "mentee", "agreement")
-        .only(*PERSON_RELATIONSHIP_FIELDS)
-        .order_by("-proposed_at", "pk")
-    )
-    if states is not None:
-        rows = rows.filter(state__in=list(states))
+    if states is None:
+        rows: Iterable[Relationship] = RELATIONSHIPS_OF_PERSON.objects(person.pk, person.pk)
+    else:
+        rows = relationships_as_mentor_or_mentee(person.pk, person.pk).filter(state__in=list(states))
     result = []
     for relationship in rows:
         as_mentor = relationship.mentor_id == person.pk

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from twofold.people.models import Person
 from twofold.programmes.models import EnrolmentStatus
-from twofold.programmes.selectors import approvals_awaiting, enrolments_listed_for, programmes_open_to
+from twofold.programmes.selectors import approvals_awaiting, enrolments_listed, programmes_open_to
 from twofold.relationships.calendar import calendar_feed_for, calendar_feed_rotate, person_calendar
 from twofold.relationships.links import calendar_feed_link
 from twofold.relationships.models import CalendarFeed
@@ -33,7 +33,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
     person: Person | None = getattr(request.user, "person", None)
     if person is None:
         raise PermissionDenied("Only employees take part in programmes.")
-    enrolments = list(enrolments_listed_for(person))
+    enrolments = enrolments_listed(person)
     relationships = relationships_of_person(person=person, awaiting_first=True)
     return render(
         request,
