@@ -22,6 +22,7 @@ from twofold.relationships.selectors.concerns import (
     OPEN_CONCERN_STATES,
     concern_programmes,
     concerns_for_managers,
+    concerns_raised_about,
     concerns_raised_by,
 )
 from twofold.relationships.selectors.health import (
@@ -60,6 +61,7 @@ __all__ = [
     "check_in_refusal",
     "concern_programmes",
     "concerns_for_managers",
+    "concerns_raised_about",
     "concerns_raised_by",
     "enrolment_profiles",
     "match_reasons",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.matching import PolicyError
 from twofold.people.models import Skill
 from twofold.programmes import why_matched
@@ -38,9 +41,22 @@ def match_reasons(relationship: Relationship) -> list[MatchReason]:
     )
 
 
+def _skills() -> QuerySet[Skill]:
+    return Skill.objects.order_by("category", "name")
+
+
+def _no_samples() -> tuple[tuple[()], tuple[()]]:
+    return (), ()
+
+
+# Read by every page of the pair and every form posted to it that lists skills: its SQL built once
+# per process (KeptQuery); it binds nothing.
+SKILL_CATALOGUE = KeptQuery(Skill, _skills, parameters=(), samples=_no_samples)
+
+
 def skill_catalogue() -> list[Skill]:
     """Every skill of the taxonomy, by category and name, for the pickers of the pair's forms."""
-    return list(Skill.objects.order_by("category", "name"))
+    return SKILL_CATALOGUE.objects()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, Q, QuerySet, Subquery
 from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 
@@ -29,12 +29,20 @@ from twofold.relationships.models import (
     Meeting,
     MeetingStatus,
     PairEvent,
-    PrivateNote,
     Relationship,
     RelationshipState,
 )
 from twofold.relationships.selectors.clock import END_WINDOW, check_in_refusal, relationship_planned_end
 from twofold.relationships.selectors.person import agreement_or_none, answer_awaited
+from twofold.relationships.selectors.record import (
+    MEETINGS_PER_PAGE,
+    first_log_page_rows,
+    knowledge_transfers_of,
+    log_rows,
+    meeting_skills,
+    own_check_ins,
+    pair_events,
+)
 
 
 @dataclass(frozen=True)
@@ -62,10 +70,6 @@ class UpcomingMeeting:
 
     starts_at: datetime
     location: str
-
-
-# The pair's page shows its meeting log in pages of this many, newest first.
-MEETINGS_PER_PAGE = 10
 
 
 class RelationshipPage:
@@ -149,7 +153,7 @@ class RelationshipPage:
 
     @cached_property
     def knowledge_transfers(self) -> list[KnowledgeTransfer]:
-        return list(KnowledgeTransfer.objects.filter(relationship=self.relationship).select_related("skill"))
+        return knowledge_transfers_of(self.relationship.pk)
 
     @cached_property
     def advocacy_actions(self) -> list[AdvocacyAction]:
@@ -160,7 +164,7 @@ class RelationshipPage:
     @cached_property
     def check_ins_done(self) -> list[CheckIn]:
         """The viewer's own check-ins: never the partner's answers."""
-        return list(CheckIn.objects.filter(relationship=self.relationship, person=self.viewer))
+        return own_check_ins(relationship_id=self.relationship.pk, person_id=self.viewer.pk)
 
     @cached_property
     def check_ins_due(self) -> list[str]:
@@ -179,7 +183,7 @@ class RelationshipPage:
     @cached_property
     def events(self) -> list[PairEvent]:
         """What programme managers did, newest first."""
-        return list(PairEvent.objects.filter(relationship=self.relationship))
+        return pair_events(self.relationship.pk)
 
     # --- what the page says of the pair, from the relationship's row ------------------------------
 
@@ -494,15 +498,7 @@ def _meeting_log(
     own note read beside each (the partner's is never even read) and their skills in one query more;
     the page shown; the summary. Read as values, not model instances: the page builds MeetingView
     copies from them anyway."""
-    log = _pair_meetings(relationship)
-    own_note = PrivateNote.objects.filter(meeting=OuterRef("pk"), author=viewer).values("text")[:1]
-    rows = (
-        log.order_by("-starts_at", "pk")
-        .annotate(own_note=Subquery(own_note))
-        .values_list(
-            "id", "starts_at", "duration_minutes", "status", "location", "shared_note", "created_by_id", "own_note"
-        )
-    )
+    rows = log_rows(viewer.pk, relationship.pk, *MOMENT_SPAN)
     shown: Page | None = None
     if meetings_page is not None or meeting_in_view is not None:
         summary = _log_summary(relationship, now=now, meeting_in_view=meeting_in_view)
@@ -512,8 +508,13 @@ def _meeting_log(
             meetings_page = summary.before_in_view // MEETINGS_PER_PAGE + 1
         shown = paginator.get_page(paginator.num_pages if meetings_page == "last" else meetings_page)
         offset = shown.start_index() - 1 if summary.length else 0
-        rows = rows[offset : offset + MEETINGS_PER_PAGE]
-    found = list(rows)
+        if offset == 0:
+            # The first page, the one most often shown: kept (another page's offset is in its SQL).
+            found = first_log_page_rows(viewer_id=viewer.pk, relationship_id=relationship.pk)
+        else:
+            found = list(rows[offset : offset + MEETINGS_PER_PAGE])
+    else:
+        found = list(rows)
     skills = _meeting_skills([row[0] for row in found])
     meetings = [
         MeetingView(
@@ -543,11 +544,7 @@ def _meeting_skills(meeting_ids: list[int]) -> dict[int, list[Skill]]:
     if not meeting_ids:
         return {}
     skills: dict[int, list[Skill]] = {}
-    for meeting_id, skill_id, name, category, description in (
-        Meeting.skills.through.objects.filter(meeting_id__in=meeting_ids)
-        .order_by("skill__category", "skill__name", "skill_id")
-        .values_list("meeting_id", "skill_id", "skill__name", "skill__category", "skill__description")
-    ):
+    for meeting_id, skill_id, name, category, description in meeting_skills(meeting_ids):
         skills.setdefault(meeting_id, []).append(
             Skill(id=skill_id, name=name, category=category, description=description)
         )

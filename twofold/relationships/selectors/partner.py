@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import QuerySet
+
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.people.models import PersonSkill, Skill
 from twofold.programmes.forms import AVAILABILITY_CHOICES, availability_bits
 from twofold.programmes.models import Enrolment
@@ -41,7 +45,39 @@ def partner_profile(page: RelationshipPage) -> PartnerProfile:
         if page.viewer_role == "mentor"
         else (relationship.mentee_enrolment, relationship.mentor_enrolment)
     )
-    return enrolment_profiles(own=mine, partners=[theirs])[theirs.pk]
+    # One partner: the reads of enrolment_profiles for one enrolment and one person, kept.
+    focus = [row.skill for row in PARTNER_FOCUS_SKILLS.objects(theirs.pk)]
+    skills = PARTNER_SKILLS.objects(theirs.person_id)
+    return _profiles(own=mine, partners=[theirs], focus={theirs.pk: focus}, skills={theirs.person_id: skills})[
+        theirs.pk
+    ]
+
+
+def _focus_skills(enrolment_ids: Any) -> QuerySet[Any]:
+    """The skills each enrolment wants to work on (``enrolment_ids``: one id, or a list), by name."""
+    lookup = "enrolment_id__in" if isinstance(enrolment_ids, list) else "enrolment_id"
+    return (
+        Enrolment.focus_skills.through.objects.filter(**{lookup: enrolment_ids})
+        .select_related("skill")
+        .order_by("skill__name")
+    )
+
+
+def _person_skills(person_ids: Any) -> QuerySet[PersonSkill]:
+    """The skills on each person's profile (``person_ids``: one id, or a list), by name."""
+    lookup = "person_id__in" if isinstance(person_ids, list) else "person_id"
+    return PersonSkill.objects.filter(**{lookup: person_ids}).select_related("skill").order_by("skill__name")
+
+
+def _one_id_samples() -> tuple[tuple[int], tuple[int]]:
+    return (1,), (2,)
+
+
+# The pair's page draws one partner's profile on every request: the two reads kept (KeptQuery).
+PARTNER_FOCUS_SKILLS = KeptQuery(
+    Enrolment.focus_skills.through, _focus_skills, parameters=("enrolment",), samples=_one_id_samples
+)
+PARTNER_SKILLS = KeptQuery(PersonSkill, _person_skills, parameters=("person",), samples=_one_id_samples)
 
 
 def enrolment_profiles(*, own: Enrolment, partners: Sequence[Enrolment]) -> dict[int, PartnerProfile]:
@@ -49,19 +85,22 @@ def enrolment_profiles(*, own: Enrolment, partners: Sequence[Enrolment]) -> dict
     page, and on the partners a mentee may choose from. Two queries, however many partners."""
     ids = [enrolment.pk for enrolment in partners]
     focus: dict[int, list[Skill]] = {pk: [] for pk in ids}
-    for row in (
-        Enrolment.focus_skills.through.objects.filter(enrolment_id__in=ids)
-        .select_related("skill")
-        .order_by("skill__name")
-    ):
+    for row in _focus_skills(ids):
         focus[row.enrolment_id].append(row.skill)
     skills: dict[int, list[PersonSkill]] = {}
-    for skill in (
-        PersonSkill.objects.filter(person_id__in=[enrolment.person_id for enrolment in partners])
-        .select_related("skill")
-        .order_by("skill__name")
-    ):
+    for skill in _person_skills([enrolment.person_id for enrolment in partners]):
         skills.setdefault(skill.person_id, []).append(skill)
+    return _profiles(own=own, partners=partners, focus=focus, skills=skills)
+
+
+def _profiles(
+    *,
+    own: Enrolment,
+    partners: Sequence[Enrolment],
+    focus: dict[int, list[Skill]],
+    skills: dict[int, list[PersonSkill]],
+) -> dict[int, PartnerProfile]:
+    """Each of ``partners`` from their focus skills (by enrolment) and profile skills (by person)."""
     labels = dict(AVAILABILITY_CHOICES)
     own_times = set(availability_bits(own.availability))
     profiles = {}

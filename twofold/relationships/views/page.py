@@ -43,7 +43,7 @@ from twofold.relationships.models import (
 from twofold.relationships.selectors import (
     MeetingView,
     RelationshipPage,
-    concerns_raised_by,
+    concerns_raised_about,
     match_reasons,
     nomination_choices,
     partner_profile,
@@ -265,7 +265,7 @@ def _context(
         "nomination": nomination,
         "nomination_form": bound.get("nomination_form") or _lazy(nomination_form),
         "concern_form": bound.get("concern_form") or _lazy(lambda: ConcernForm(auto_id="concern-%s")),
-        "my_concerns": _lazy(lambda: list(concerns_raised_by(person=person, relationship=relationship))),
+        "my_concerns": _lazy(lambda: concerns_raised_about(person_id=person.pk, relationship_id=relationship.pk)),
         "end_form": bound.get("end_form") or _lazy(lambda: EndForm(auto_id="end-%s")),
     }
 

@@ -1,0 +1,141 @@
+"""The reads of the pair's page asked on every request to it, kept (``KeptQuery``: the ORM builds each
+one's SQL once per process and database, each read binding the pair's and the viewer's ids): the
+first page of the meeting log, knowledge transfers, the viewer's own check-ins, the managers' log.
+
+Each kept read is its ORM queryset, filtered as it always was: the viewer's own check-ins and private
+notes only (the partner's never even read)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from twofold.accounts.kept_queries import KeptQuery
+from twofold.dates import MOMENT_SPAN
+from twofold.relationships.models import CheckIn, KnowledgeTransfer, Meeting, PairEvent, PrivateNote
+
+# The pair's page shows its meeting log in pages of this many, newest first.
+MEETINGS_PER_PAGE = 10
+
+# The columns of a row of the meeting log, in the order ``log_rows`` gives them.
+LOG_COLUMNS = ("id", "starts_at", "duration_minutes", "status", "location", "shared_note", "created_by_id", "own_note")
+
+
+def log_rows(
+    viewer_id: int, relationship_id: int, earliest: datetime, latest: datetime
+) -> QuerySet[Meeting, tuple[Any, ...]]:
+    """The pair's meetings between ``earliest`` and ``latest`` (the span of accepted dates), newest
+    first, as rows of ``LOG_COLUMNS``: each with the viewer's own private note beside it, never the
+    partner's."""
+    own_note = PrivateNote.objects.filter(meeting=OuterRef("pk"), author_id=viewer_id).values("text")[:1]
+    return (
+        Meeting.objects.filter(relationship_id=relationship_id, starts_at__range=(earliest, latest))
+        .order_by("-starts_at", "pk")
+        .annotate(own_note=Subquery(own_note))
+        .values_list(*LOG_COLUMNS)
+    )
+
+
+def _first_log_page(
+    viewer_id: int, relationship_id: int, earliest: datetime, latest: datetime
+) -> QuerySet[Meeting, tuple[Any, ...]]:
+    return log_rows(viewer_id, relationship_id, earliest, latest)[:MEETINGS_PER_PAGE]
+
+
+def _first_log_page_samples() -> tuple[Sequence[object], Sequence[object]]:
+    earliest, latest = MOMENT_SPAN
+    day = timedelta(days=1)
+    return (1, 2, earliest, latest), (3, 4, earliest + day, latest - day)
+
+
+# The log's first page, the one the page and its htmx log show unless asked for another: another
+# page's offset is written into the SQL by the ORM, so it is read by the ORM.
+FIRST_LOG_PAGE = KeptQuery(
+    Meeting,
+    _first_log_page,
+    # The viewer's id is bound as a person's (created_by is one), then the pair and the span.
+    parameters=("created_by", "relationship", "starts_at", "starts_at"),
+    samples=_first_log_page_samples,
+)
+
+
+def _ids_samples() -> tuple[Sequence[object], Sequence[object]]:
+    return (1,), (2,)
+
+
+def _two_ids_samples() -> tuple[Sequence[object], Sequence[object]]:
+    return (1, 2), (3, 4)
+
+
+def _knowledge_transfers(relationship_id: int) -> QuerySet[KnowledgeTransfer]:
+    return KnowledgeTransfer.objects.filter(relationship_id=relationship_id).select_related("skill")
+
+
+KNOWLEDGE_TRANSFERS = KeptQuery(
+    KnowledgeTransfer, _knowledge_transfers, parameters=("relationship",), samples=_ids_samples
+)
+
+
+def _own_check_ins(person_id: int, relationship_id: int) -> QuerySet[CheckIn]:
+    """The check-ins of ``person_id`` in the pair: a viewer's own, never the partner's answers. (The
+    ORM writes a filter's conditions in the order of their names: the person's first.)"""
+    return CheckIn.objects.filter(relationship_id=relationship_id, person_id=person_id)
+
+
+OWN_CHECK_INS = KeptQuery(CheckIn, _own_check_ins, parameters=("person", "relationship"), samples=_two_ids_samples)
+
+
+def _pair_events(relationship_id: int) -> QuerySet[PairEvent]:
+    return PairEvent.objects.filter(relationship_id=relationship_id)
+
+
+PAIR_EVENTS = KeptQuery(PairEvent, _pair_events, parameters=("relationship",), samples=_ids_samples)
+
+
+def first_log_page_rows(*, viewer_id: int, relationship_id: int) -> list[tuple[Any, ...]]:
+    """The first page of the pair's log (see ``log_rows``), kept."""
+    return FIRST_LOG_PAGE.rows(viewer_id, relationship_id, *MOMENT_SPAN)
+
+
+def knowledge_transfers_of(relationship_id: int) -> list[KnowledgeTransfer]:
+    return KNOWLEDGE_TRANSFERS.objects(relationship_id)
+
+
+def own_check_ins(*, relationship_id: int, person_id: int) -> list[CheckIn]:
+    return OWN_CHECK_INS.objects(person_id, relationship_id)
+
+
+def pair_events(relationship_id: int) -> list[PairEvent]:
+    """What programme managers did, newest first."""
+    return PAIR_EVENTS.objects(relationship_id)
+
+
+def meeting_skill_rows(*meeting_ids: int) -> QuerySet[Any, tuple[Any, ...]]:
+    """The skills of the meetings ``meeting_ids`` (distinct), by meeting: (meeting id, skill id, name,
+    category, description), in the catalogue's order."""
+    return (
+        Meeting.skills.through.objects.filter(meeting_id__in=meeting_ids)
+        .order_by("skill__category", "skill__name", "skill_id")
+        .values_list("meeting_id", "skill_id", "skill__name", "skill__category", "skill__description")
+    )
+
+
+def _meeting_skills_kept(count: int) -> KeptQuery[Any]:
+    def samples() -> tuple[Sequence[object], Sequence[object]]:
+        return tuple(range(1, count + 1)), tuple(range(count + 1, 2 * count + 1))
+
+    return KeptQuery(Meeting.skills.through, meeting_skill_rows, parameters=("meeting",) * count, samples=samples)
+
+
+# The skills of a page of the log (each id one parameter of its SQL, so one query for each length of
+# page, up to a whole one), kept: the page's meetings read before them, their ids bound.
+MEETING_SKILLS = {count: _meeting_skills_kept(count) for count in range(1, MEETINGS_PER_PAGE + 1)}
+
+
+def meeting_skills(meeting_ids: list[int]) -> list[tuple[Any, ...]]:
+    """``meeting_skill_rows`` of a page's meetings: kept for a page's length or less, else by the ORM."""
+    kept = MEETING_SKILLS.get(len(meeting_ids))
+    return kept.rows(*meeting_ids) if kept is not None else list(meeting_skill_rows(*meeting_ids))
