@@ -18,7 +18,8 @@ from twofold.accounts import kept_queries
 from twofold.dates import MOMENT_SPAN
 from twofold.relationships.models import Agreement, Meeting, MeetingStatus, Relationship
 from twofold.relationships.selectors import MEETINGS_PER_PAGE, relationship_page
-from twofold.relationships.selectors.page import LOG_FIGURES, NEXT_MEETING, PAIR, PAIR_WITH_ENROLMENTS
+from twofold.relationships.selectors.page import PAIR, PAIR_WITH_ENROLMENTS
+from twofold.relationships.selectors.record import LOG_FIGURES, NEXT_MEETING
 
 
 def _mixed_log(relationship: Relationship) -> list[Meeting]:
@@ -63,7 +64,7 @@ def test_the_summary_counted_in_sql_is_the_one_of_the_whole_log(
     assert counted.next_meeting is None or counted.next_meeting.starts_at not in [m.starts_at for m in counted.meetings]
     loaded = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=now)
     assert counted.meeting_count == loaded.meeting_count == len(made) == len(loaded.meetings)
-    assert "Stray" not in {meeting.location for meeting in loaded.meetings}
+    assert "Stray" not in {meeting.location for meeting in [*loaded.meetings, *counted.meetings]}
     assert counted.last_held_at == loaded.last_held_at
     assert counted._summary.held_by_now == loaded._summary.held_by_now == (days >= -3)
     assert counted.next_meeting == loaded.next_meeting

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, Min, Q, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 
@@ -35,13 +34,17 @@ from twofold.relationships.models import (
 from twofold.relationships.selectors.clock import END_WINDOW, check_in_refusal, relationship_planned_end
 from twofold.relationships.selectors.person import agreement_or_none, answer_awaited
 from twofold.relationships.selectors.record import (
+    LOG_FIGURES,
     MEETINGS_PER_PAGE,
+    NEXT_MEETING,
     first_log_page_rows,
     knowledge_transfers_of,
+    log_figures,
     log_rows,
     meeting_skills,
     own_check_ins,
     pair_events,
+    pair_meetings_in_span,
 )
 
 
@@ -257,9 +260,7 @@ class RelationshipPage:
 
 
 def _pair_meetings(relationship: Relationship) -> QuerySet[Meeting]:
-    # Only meetings in the span of accepted dates: one scheduled for 9999 before dates were
-    # checked cannot be shown in a zone where it falls after the end of the calendar.
-    return Meeting.objects.filter(relationship=relationship, starts_at__range=MOMENT_SPAN)
+    return pair_meetings_in_span(relationship.pk, *MOMENT_SPAN)
 
 
 def meeting_held_on(*, relationship: Relationship, day: date) -> bool:
@@ -315,94 +316,13 @@ class _LogSummary:
         return replace(self, next_meeting=upcoming)
 
 
-def _log_figures(
-    now: datetime,
-    relationship_id: int,
-    earliest: datetime,
-    latest: datetime,
-    meeting_in_view: int | None = None,
-) -> QuerySet[Meeting, tuple[Any, ...]]:
-    """The figures of the pair's log between ``earliest`` and ``latest`` (``_pair_meetings``), one row
-    for each status its meetings have: how many, the first and the last, the first from ``now`` on;
-    with ``meeting_in_view``, whether it is among them and how many come before it, newest first."""
-    in_view: dict[str, Count] = {}
-    if meeting_in_view is not None:
-        starts = Subquery(Meeting.objects.filter(pk=meeting_in_view).values("starts_at")[:1])
-        in_view = {
-            "has_in_view": Count("pk", filter=Q(pk=meeting_in_view)),
-            "before_in_view": Count("pk", filter=Q(starts_at__gt=starts) | Q(starts_at=starts, pk__lt=meeting_in_view)),
-        }
-    return (
-        Meeting.objects.filter(relationship_id=relationship_id, starts_at__range=(earliest, latest))
-        .order_by()
-        .values("status")
-        .annotate(
-            length=Count("pk"),
-            first_at=Min("starts_at"),
-            last_at=Max("starts_at"),
-            next_at=Min("starts_at", filter=Q(starts_at__gte=now)),
-            **in_view,
-        )
-        .values_list("status", "length", "first_at", "last_at", "next_at", *in_view)
-    )
-
-
-def _log_figures_samples() -> tuple[Sequence[object], Sequence[object]]:
-    now = timezone.now()
-    earliest, latest = MOMENT_SPAN
-    day = timedelta(days=1)
-    return (now, 1, earliest, latest), (now - day, 2, earliest + day, latest - day)
-
-
-# Asked by every view of the pair's page, its meeting log and each form posted to it: built by the ORM
-# once per process and database, each read binding the time, the pair and the span of accepted dates.
-LOG_FIGURES = KeptQuery(
-    Meeting,
-    _log_figures,
-    parameters=("starts_at", "relationship", "starts_at", "starts_at"),
-    samples=_log_figures_samples,
-)
-
-
-def _meetings_at(
-    relationship_id: int, earliest: datetime, latest: datetime, starts_at: datetime, status: str
-) -> QuerySet[Meeting, tuple[datetime, str]]:
-    """When and where the pair's first meeting (by id) of ``status`` starting at ``starts_at`` is, of
-    those between ``earliest`` and ``latest`` (``_pair_meetings``)."""
-    return (
-        Meeting.objects.filter(relationship_id=relationship_id, starts_at__range=(earliest, latest))
-        .filter(status=status, starts_at=starts_at)
-        .order_by("pk")
-        .values_list("starts_at", "location")[:1]
-    )
-
-
-def _meetings_at_samples() -> tuple[Sequence[object], Sequence[object]]:
-    now = timezone.now()
-    earliest, latest = MOMENT_SPAN
-    day = timedelta(days=1)
-    return (
-        (1, earliest, latest, now, MeetingStatus.SCHEDULED.value),
-        (2, earliest + day, latest - day, now - day, MeetingStatus.HELD.value),
-    )
-
-
-# The next meeting's place, when it is not on the page of the log shown: kept as LOG_FIGURES is.
-NEXT_MEETING = KeptQuery(
-    Meeting,
-    _meetings_at,
-    parameters=("relationship", "starts_at", "starts_at", "starts_at", "status"),
-    samples=_meetings_at_samples,
-)
-
-
 def _log_summary(relationship: Relationship, *, now: datetime, meeting_in_view: int | None) -> _LogSummary:
     """The log's summary counted in SQL, whatever its length: one query (an index range scan), the
     meetings grouped by their status (at most one row for each)."""
     if meeting_in_view is None:
         rows = LOG_FIGURES.rows(now, relationship.pk, *MOMENT_SPAN)
     else:
-        rows = list(_log_figures(now, relationship.pk, *MOMENT_SPAN, meeting_in_view=meeting_in_view))
+        rows = list(log_figures(now, relationship.pk, *MOMENT_SPAN, meeting_in_view=meeting_in_view))
     by_status = {row[0]: row for row in rows}
     held, scheduled = by_status.get(MeetingStatus.HELD), by_status.get(MeetingStatus.SCHEDULED)
     before_in_view = None
@@ -498,7 +418,6 @@ def _meeting_log(
     own note read beside each (the partner's is never even read) and their skills in one query more;
     the page shown; the summary. Read as values, not model instances: the page builds MeetingView
     copies from them anyway."""
-    rows = log_rows(viewer.pk, relationship.pk, *MOMENT_SPAN)
     shown: Page | None = None
     if meetings_page is not None or meeting_in_view is not None:
         summary = _log_summary(relationship, now=now, meeting_in_view=meeting_in_view)
@@ -512,9 +431,9 @@ def _meeting_log(
             # The first page, the one most often shown: kept (another page's offset is in its SQL).
             found = first_log_page_rows(viewer_id=viewer.pk, relationship_id=relationship.pk)
         else:
-            found = list(rows[offset : offset + MEETINGS_PER_PAGE])
+            found = list(log_rows(viewer.pk, relationship.pk, *MOMENT_SPAN)[offset : offset + MEETINGS_PER_PAGE])
     else:
-        found = list(rows)
+        found = list(log_rows(viewer.pk, relationship.pk, *MOMENT_SPAN))
     skills = _meeting_skills([row[0] for row in found])
     meetings = [
         MeetingView(

@@ -11,17 +11,25 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from twofold.accounts.kept_queries import KeptQuery
 from twofold.dates import MOMENT_SPAN
-from twofold.relationships.models import CheckIn, KnowledgeTransfer, Meeting, PairEvent, PrivateNote
+from twofold.relationships.models import CheckIn, KnowledgeTransfer, Meeting, MeetingStatus, PairEvent, PrivateNote
 
 # The pair's page shows its meeting log in pages of this many, newest first.
 MEETINGS_PER_PAGE = 10
 
 # The columns of a row of the meeting log, in the order ``log_rows`` gives them.
 LOG_COLUMNS = ("id", "starts_at", "duration_minutes", "status", "location", "shared_note", "created_by_id", "own_note")
+
+
+def pair_meetings_in_span(relationship_id: int, earliest: datetime, latest: datetime) -> QuerySet[Meeting]:
+    """The pair's meetings between ``earliest`` and ``latest``: every read of the log asks for those
+    in the span of accepted dates (``MOMENT_SPAN``), so that one scheduled for 9999 before dates were
+    checked is never shown (in a zone where it falls after the end of the calendar), nor counted."""
+    return Meeting.objects.filter(relationship_id=relationship_id, starts_at__range=(earliest, latest))
 
 
 def log_rows(
@@ -32,7 +40,7 @@ def log_rows(
     partner's."""
     own_note = PrivateNote.objects.filter(meeting=OuterRef("pk"), author_id=viewer_id).values("text")[:1]
     return (
-        Meeting.objects.filter(relationship_id=relationship_id, starts_at__range=(earliest, latest))
+        pair_meetings_in_span(relationship_id, earliest, latest)
         .order_by("-starts_at", "pk")
         .annotate(own_note=Subquery(own_note))
         .values_list(*LOG_COLUMNS)
@@ -139,3 +147,84 @@ def meeting_skills(meeting_ids: list[int]) -> list[tuple[Any, ...]]:
     """``meeting_skill_rows`` of a page's meetings: kept for a page's length or less, else by the ORM."""
     kept = MEETING_SKILLS.get(len(meeting_ids))
     return kept.rows(*meeting_ids) if kept is not None else list(meeting_skill_rows(*meeting_ids))
+
+
+def log_figures(
+    now: datetime,
+    relationship_id: int,
+    earliest: datetime,
+    latest: datetime,
+    meeting_in_view: int | None = None,
+) -> QuerySet[Meeting, tuple[Any, ...]]:
+    """The figures of the pair's log between ``earliest`` and ``latest`` (``pair_meetings_in_span``), one row
+    for each status its meetings have: how many, the first and the last, the first from ``now`` on;
+    with ``meeting_in_view``, whether it is among them and how many come before it, newest first."""
+    in_view: dict[str, Count] = {}
+    if meeting_in_view is not None:
+        starts = Subquery(Meeting.objects.filter(pk=meeting_in_view).values("starts_at")[:1])
+        in_view = {
+            "has_in_view": Count("pk", filter=Q(pk=meeting_in_view)),
+            "before_in_view": Count("pk", filter=Q(starts_at__gt=starts) | Q(starts_at=starts, pk__lt=meeting_in_view)),
+        }
+    return (
+        pair_meetings_in_span(relationship_id, earliest, latest)
+        .order_by()
+        .values("status")
+        .annotate(
+            length=Count("pk"),
+            first_at=Min("starts_at"),
+            last_at=Max("starts_at"),
+            next_at=Min("starts_at", filter=Q(starts_at__gte=now)),
+            **in_view,
+        )
+        .values_list("status", "length", "first_at", "last_at", "next_at", *in_view)
+    )
+
+
+def _log_figures_samples() -> tuple[Sequence[object], Sequence[object]]:
+    now = timezone.now()
+    earliest, latest = MOMENT_SPAN
+    day = timedelta(days=1)
+    return (now, 1, earliest, latest), (now - day, 2, earliest + day, latest - day)
+
+
+# Asked by every view of the pair's page, its meeting log and each form posted to it: built by the ORM
+# once per process and database, each read binding the time, the pair and the span of accepted dates.
+LOG_FIGURES = KeptQuery(
+    Meeting,
+    log_figures,
+    parameters=("starts_at", "relationship", "starts_at", "starts_at"),
+    samples=_log_figures_samples,
+)
+
+
+def meetings_at(
+    relationship_id: int, earliest: datetime, latest: datetime, starts_at: datetime, status: str
+) -> QuerySet[Meeting, tuple[datetime, str]]:
+    """When and where the pair's first meeting (by id) of ``status`` starting at ``starts_at`` is, of
+    those between ``earliest`` and ``latest`` (``pair_meetings_in_span``)."""
+    return (
+        pair_meetings_in_span(relationship_id, earliest, latest)
+        .filter(status=status, starts_at=starts_at)
+        .order_by("pk")
+        .values_list("starts_at", "location")[:1]
+    )
+
+
+def _meetings_at_samples() -> tuple[Sequence[object], Sequence[object]]:
+    now = timezone.now()
+    earliest, latest = MOMENT_SPAN
+    day = timedelta(days=1)
+    return (
+        (1, earliest, latest, now, MeetingStatus.SCHEDULED.value),
+        (2, earliest + day, latest - day, now - day, MeetingStatus.HELD.value),
+    )
+
+
+# The next meeting's place, when it is not on the page of the log shown: kept as LOG_FIGURES is.
+NEXT_MEETING = KeptQuery(
+    Meeting,
+    meetings_at,
+    parameters=("relationship", "starts_at", "starts_at", "starts_at", "status"),
+    samples=_meetings_at_samples,
+)
