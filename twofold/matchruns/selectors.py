@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.decimals import fixed_places
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.privacy import Headcount, group_table
@@ -122,14 +123,67 @@ def _side(values: dict[str, Any], side: str, person_path: Callable[[int], str]) 
     )
 
 
-def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
-    """Everything the review board shows, in a fixed number of queries whatever the run's size."""
-    people = [
+PROPOSALS_PER_PAGE = 50
+# A proposal of the board as its row shows it: its own columns and both people's.
+_ROW_COLUMNS = (
+    "pk",
+    "score",
+    "locked",
+    "origin",
+    "relationship_id",
+    "skipped_reason",
+    "breakdown",
+    *(
         f"{side}__person{field}"
         for side in ("mentor", "mentee")
         for field in ("_id", "__name", "__level", "__department")
-    ]
-    proposals = Proposal.objects.filter(run=run).order_by("-score", "pk")
+    ),
+)
+
+
+def _proposals(run_id: int) -> QuerySet[Proposal]:
+    return Proposal.objects.filter(run=run_id).order_by("-score", "pk")
+
+
+def _first_page(run_id: int) -> QuerySet[Proposal, dict[str, Any]]:
+    return _proposals(run_id).values(*_ROW_COLUMNS)[:PROPOSALS_PER_PAGE]
+
+
+def _two_runs() -> tuple[tuple[int], tuple[int]]:
+    return (1,), (2,)
+
+
+# The reads every board asks in the same shape, their SQL built once per process: the first page of
+# a run's proposals (the page a board opens on, unsearched), the unmatched counted by reason, and the
+# newest run of a programme (the board's address "latest").
+FIRST_PAGE_OF_PROPOSALS = KeptQuery(Proposal, _first_page, parameters=("run",), samples=_two_runs)
+UNMATCHED_BY_REASON = KeptQuery(
+    Unmatched,
+    lambda run_id: (
+        Unmatched.objects.filter(run=run_id)
+        .values_list("reason_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason_code")
+    ),
+    parameters=("run",),
+    samples=_two_runs,
+)
+LATEST_RUN = KeptQuery(
+    MatchRun,
+    lambda programme_id: MatchRun.objects.filter(programme=programme_id).order_by("-created_at")[:1],
+    parameters=("programme",),
+    samples=_two_runs,
+)
+
+
+def latest_run(programme_id: int) -> MatchRun | None:
+    """The newest match run of the programme, None before its first."""
+    return LATEST_RUN.first(programme_id)
+
+
+def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
+    """Everything the review board shows, in a fixed number of queries whatever the run's size."""
+    proposals = _proposals(run.pk)
     unmatched = Unmatched.objects.filter(run=run).order_by("reason_code", "pk")
     if search:
         words = Q(mentor__person__name__icontains=search) | Q(mentee__person__name__icontains=search)
@@ -137,10 +191,13 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         unmatched = unmatched.filter(enrolment__person__name__icontains=search)
     # Counted without the people (a count of the run's proposals joined to four tables reads 30,000
     # pages where the plain count reads a few); only the page's rows are read as values, people joined.
-    proposal_page = Paginator(proposals, 50).get_page(page)
-    proposal_page.object_list = proposal_page.object_list.values(  # type: ignore[attr-defined]
-        "pk", "score", "locked", "origin", "relationship_id", "skipped_reason", "breakdown", *people
-    )
+    proposal_page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(page)
+    if proposal_page.number == 1 and not search and proposal_page.paginator.count:
+        # The first page's rows are the first PROPOSALS_PER_PAGE (no orphans), read by the kept query.
+        page_rows = FIRST_PAGE_OF_PROPOSALS.dicts(run.pk)
+    else:
+        page_rows = list(proposal_page.object_list.values(*_ROW_COLUMNS))  # type: ignore[attr-defined]
+    proposal_page.object_list = page_rows  # type: ignore[assignment]
     unmatched_in_page = Paginator(unmatched, 50).get_page(unmatched_page)
     unmatched_in_page.object_list = unmatched_in_page.object_list.values(  # type: ignore[attr-defined]
         "enrolment__person_id", "enrolment__person__name", "enrolment__role", "reason"
@@ -148,12 +205,7 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
     weights = run.statistics.get("weights", {})
     programme = run.programme
     person_path = id_paths("people:person")
-    counts = list(
-        Unmatched.objects.filter(run=run)
-        .values_list("reason_code")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "reason_code")
-    )
+    counts = UNMATCHED_BY_REASON.rows(run.pk)
     role_titles = programme.role_titles
     return Board(
         run=run,
@@ -175,7 +227,7 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
                     mentee_label=programme.mentee_label,
                 ),
             )
-            for proposal in proposal_page.object_list
+            for proposal in page_rows
         ],
         unmatched_counts=[(UNMATCHED_LABELS.get(code, code.replace("_", " ")), n) for code, n in counts],
         unmatched=unmatched_in_page,
