@@ -11,10 +11,11 @@ from tests.accounts.test_session_account import fields_of
 from tests.factories import OPERATOR, PersonFactory
 from tests.matchruns.test_match_runs import matching_programme
 from twofold.accounts import kept_queries
-from twofold.matchruns.models import MatchRun
+from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.matchruns.selectors import (
     FIRST_PAGE_OF_PROPOSALS,
     LATEST_RUN,
+    PROPOSALS_COUNTED,
     UNMATCHED_BY_REASON,
     latest_run,
     match_run_board,
@@ -38,6 +39,7 @@ def test_the_kept_board_reads_are_the_orms(cast) -> None:  # type: ignore[no-unt
     for query, values, read in [
         (FIRST_PAGE_OF_PROPOSALS, (second.pk,), "dicts"),
         (UNMATCHED_BY_REASON, (second.pk,), "rows"),
+        (PROPOSALS_COUNTED, (second.pk,), "rows"),
         (LATEST_RUN, (second.programme_id,), "objects"),
     ]:
         kept = query.compiled(DEFAULT_DB_ALIAS)
@@ -59,6 +61,7 @@ def test_the_kept_board_reads_are_the_orms(cast) -> None:  # type: ignore[no-unt
 def test_the_board_is_the_same_kept_or_not(cast, monkeypatch: pytest.MonkeyPatch, search: str) -> None:  # type: ignore[no-untyped-def]
     """Every row and figure of the board, its reads kept or all through the ORM, in as many queries."""
     _, run = _two_runs(cast)
+
     run.programme = Programme.objects.get(pk=run.programme_id)  # read once, as the board's view hands it over
     boards, counts = [], []
     for kept in (True, False):
@@ -72,4 +75,9 @@ def test_the_board_is_the_same_kept_or_not(cast, monkeypatch: pytest.MonkeyPatch
     assert mine.unmatched_counts == orm.unmatched_counts and mine.unmatched_counts
     assert mine.unmatched_rows == orm.unmatched_rows
     assert mine.proposals.paginator.count == orm.proposals.paginator.count == len(mine.rows)
+    assert mine.unmatched.paginator.count == orm.unmatched.paginator.count == len(mine.unmatched_rows)
+    if not search:
+        # The pagers' counts (the unmatched added up from their reasons) are what counting says.
+        assert mine.proposals.paginator.count == Proposal.objects.filter(run=run).count() > 0
+        assert mine.unmatched.paginator.count == Unmatched.objects.filter(run=run).count() > 0
     assert counts[0] == counts[1]

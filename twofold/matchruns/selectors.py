@@ -123,7 +123,7 @@ def _side(values: dict[str, Any], side: str, person_path: Callable[[int], str]) 
     )
 
 
-PROPOSALS_PER_PAGE = 50
+ROWS_PER_PAGE = 50
 # A proposal of the board as its row shows it: its own columns and both people's.
 _ROW_COLUMNS = (
     "pk",
@@ -146,7 +146,7 @@ def _proposals(run_id: int) -> QuerySet[Proposal]:
 
 
 def _first_page(run_id: int) -> QuerySet[Proposal, dict[str, Any]]:
-    return _proposals(run_id).values(*_ROW_COLUMNS)[:PROPOSALS_PER_PAGE]
+    return _proposals(run_id).values(*_ROW_COLUMNS)[:ROWS_PER_PAGE]
 
 
 def _two_runs() -> tuple[tuple[int], tuple[int]]:
@@ -168,6 +168,13 @@ UNMATCHED_BY_REASON = KeptQuery(
     parameters=("run",),
     samples=_two_runs,
 )
+# How many proposals a run has, for the board's pager of pairs (unsearched).
+PROPOSALS_COUNTED = KeptQuery(
+    Proposal,
+    lambda run_id: Proposal.objects.filter(run=run_id).values("run").annotate(n=Count("*")).values_list("n"),
+    parameters=("run",),
+    samples=_two_runs,
+)
 LATEST_RUN = KeptQuery(
     MatchRun,
     lambda programme_id: MatchRun.objects.filter(programme=programme_id).order_by("-created_at")[:1],
@@ -181,6 +188,14 @@ def latest_run(programme_id: int) -> MatchRun | None:
     return LATEST_RUN.first(programme_id)
 
 
+def _pager(items: QuerySet[Any], page: Any, count: int | None) -> Page[Any]:
+    """The page ``page`` of ``items``, ROWS_PER_PAGE a page; ``count``, when known, spares their count."""
+    paginator = Paginator(items, ROWS_PER_PAGE)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(page)
+
+
 def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
     """Everything the review board shows, in a fixed number of queries whatever the run's size."""
     proposals = _proposals(run.pk)
@@ -191,21 +206,23 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         unmatched = unmatched.filter(enrolment__person__name__icontains=search)
     # Counted without the people (a count of the run's proposals joined to four tables reads 30,000
     # pages where the plain count reads a few); only the page's rows are read as values, people joined.
-    proposal_page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(page)
+    counted = None if search else PROPOSALS_COUNTED.rows(run.pk)
+    proposal_page = _pager(proposals, page, None if counted is None else sum(n for (n,) in counted))
     if proposal_page.number == 1 and not search and proposal_page.paginator.count:
-        # The first page's rows are the first PROPOSALS_PER_PAGE (no orphans), read by the kept query.
+        # The first page's rows are the first ROWS_PER_PAGE (no orphans), read by the kept query.
         page_rows = FIRST_PAGE_OF_PROPOSALS.dicts(run.pk)
     else:
         page_rows = list(proposal_page.object_list.values(*_ROW_COLUMNS))  # type: ignore[attr-defined]
-    proposal_page.object_list = page_rows  # type: ignore[assignment]
-    unmatched_in_page = Paginator(unmatched, 50).get_page(unmatched_page)
+    proposal_page.object_list = page_rows
+    # The unmatched by reason add up to all of them: the pager of the unsearched asks no count of its own.
+    counts = UNMATCHED_BY_REASON.rows(run.pk)
+    unmatched_in_page = _pager(unmatched, unmatched_page, None if search else sum(n for _, n in counts))
     unmatched_in_page.object_list = unmatched_in_page.object_list.values(  # type: ignore[attr-defined]
         "enrolment__person_id", "enrolment__person__name", "enrolment__role", "reason"
     )
     weights = run.statistics.get("weights", {})
     programme = run.programme
     person_path = id_paths("people:person")
-    counts = UNMATCHED_BY_REASON.rows(run.pk)
     role_titles = programme.role_titles
     return Board(
         run=run,
