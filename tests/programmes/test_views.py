@@ -317,3 +317,28 @@ def test_the_invitation_filter_offers_the_directorys_departments_as_they_are_now
     cache.delete(FILTER_OPTIONS_CACHE_KEY)  # as an import does
     page = client.get(url).content.decode()
     assert '<option value="Treasury">Treasury</option>' in page and '<option value="Lisbon">Lisbon</option>' in page
+
+
+def test_applying_reads_the_programme_whole(cast) -> None:
+    """The programme applied to is read whole with the offer's rule (the service reads more of it than
+    the offers show): no column loaded later by a query of its own, on the web or through the API's
+    selector, and a programme not offered is None."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from twofold.programmes.selectors import programme_open_to, programmes_open_to
+    from twofold.programmes.services import programme_transition
+
+    programme = programme_create(actor=OPERATOR, name="Digital fluency", kind="reverse_mentoring")
+    assert programme_open_to(cast.ana, programme.pk) is None
+    programme_transition(actor=OPERATOR, programme=programme, to_state="enrolling")
+    offered, roles = programme_open_to(cast.ana, programme.pk)  # type: ignore[misc]
+    assert offered == programme and not offered.get_deferred_fields()
+    assert [(offer, offer_roles) for offer, offer_roles in programmes_open_to(cast.ana)] == [(programme, roles)]
+    client = signed_in(cast.ana_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("programmes:apply", args=[programme.pk]), {"role": "mentor", "goals": "x"})
+    assert response.status_code == 302 and Enrolment.objects.filter(person=cast.ana, programme=programme).exists()
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "programmes_programme"' in q["sql"]]
+    # A column read later on its own would be a query naming a few columns of the programme.
+    assert reads and all('"programmes_programme"."requires_manager_approval"' in sql for sql in reads), reads

@@ -51,12 +51,19 @@ def test_the_summary_counted_in_sql_is_the_one_of_the_whole_log(
     same time) are what the whole log loaded says."""
     monkeypatch.setattr(kept_queries, "KEPT_QUERY", kept)
     made = _mixed_log(active)
+    # Meetings saved before dates were checked, outside the span the log shows, count nowhere: not
+    # among the rows, not in the figures, never the next meeting.
+    for outside in (MOMENT_SPAN[0] - DAY, MOMENT_SPAN[1] + DAY):
+        for status in (MeetingStatus.HELD, MeetingStatus.SCHEDULED):
+            stray = MeetingFactory(relationship=active, starts_at=NOW, status=status, location="Stray")
+            Meeting.objects.filter(pk=stray.pk).update(starts_at=outside)
     now = NOW + days * DAY
     counted = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=now, meetings_page=1)
     # The next meeting is read on its own, not found on the page shown.
     assert counted.next_meeting is None or counted.next_meeting.starts_at not in [m.starts_at for m in counted.meetings]
     loaded = relationship_page(relationship_id=active.pk, viewer=cast.ana, now=now)
-    assert counted.meeting_count == loaded.meeting_count == len(made)
+    assert counted.meeting_count == loaded.meeting_count == len(made) == len(loaded.meetings)
+    assert "Stray" not in {meeting.location for meeting in loaded.meetings}
     assert counted.last_held_at == loaded.last_held_at
     assert counted._summary.held_by_now == loaded._summary.held_by_now == (days >= -3)
     assert counted.next_meeting == loaded.next_meeting
@@ -95,9 +102,16 @@ def test_the_kept_queries_are_the_orms(cast: Cast, active: Relationship) -> None
     assert held == (2, NOW - 3 * DAY, NOW + 2 * DAY, NOW + 2 * DAY)
 
 
-def test_a_kept_read_of_rows_is_not_asked_for_objects(active: Relationship) -> None:
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_kept_read_of_rows_is_not_asked_for_objects(
+    active: Relationship, monkeypatch: pytest.MonkeyPatch, kept: bool
+) -> None:
+    """Asking the wrong kind fails whichever way the query is read, kept or by the ORM."""
+    monkeypatch.setattr(kept_queries, "KEPT_QUERY", kept)
     with pytest.raises(TypeError):
         LOG_FIGURES.objects(*_figures_values(active, NOW))
+    with pytest.raises(TypeError):
+        PAIR.rows(active.pk)
 
 
 @pytest.mark.parametrize("with_agreement", [True, False])

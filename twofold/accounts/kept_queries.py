@@ -68,6 +68,10 @@ class _Compiled:
     names: tuple[str, ...] = ()
 
 
+# What each kind of kept read gives, by the queryset's iterable class (the ORM's way of reading it).
+_KIND_OF_ITERABLE = {ModelIterable: "objects", ValuesIterable: "dicts", ValuesListIterable: "rows"}
+
+
 class KeptQuery(Generic[M]):
     """A read of ``model`` whose SQL the ORM builds once per database alias.
 
@@ -136,7 +140,8 @@ class KeptQuery(Generic[M]):
         select, klass_info = compiler.select, compiler.klass_info
         columns = [column[0] for column in select]
         if (
-            queryset._known_related_objects  # type: ignore[attr-defined]
+            queryset.model is not self.model
+            or queryset._known_related_objects  # type: ignore[attr-defined]
             # What a kept read does not do as the queryset would: another database, its hints,
             # prefetching, locking rows.
             or queryset._db is not None  # type: ignore[attr-defined]
@@ -206,7 +211,7 @@ class KeptQuery(Generic[M]):
         kept = self.compiled(alias)
         if kept.kind != kind:
             raise TypeError(f"the kept {self.model.__name__} query makes {kept.kind}: ask {kept.kind}()")
-        if any(type(value) is not kind for value, kind in zip(values, kept.types, strict=True)):
+        if any(type(value) is not expected for value, expected in zip(values, kept.types, strict=True)):
             return None
         connection = connections[alias]
         with connection.cursor() as cursor:
@@ -216,11 +221,20 @@ class KeptQuery(Generic[M]):
             rows = [_converted(row, kept.converted, connection) for row in rows]
         return kept, alias, rows
 
+    def _read_by_orm(self, values: Sequence[Any], kind: str) -> list[Any]:
+        """What the ORM's queryset for ``values`` yields, refused as the kept read refuses it when it
+        is not ``kind``: a caller asking the wrong kind fails whichever way the query is read."""
+        queryset = self.queryset(*values)
+        made = _KIND_OF_ITERABLE.get(queryset._iterable_class)
+        if made != kind:
+            raise TypeError(f"the kept {self.model.__name__} query makes {made}: ask {made}()")
+        return list(queryset)
+
     def objects(self, *values: Any) -> list[M]:
         """The objects the ORM's queryset for ``values`` yields: the same SQL, the same objects."""
         read = self._fetched(values, "objects")
         if read is None:
-            return list(self.queryset(*values))
+            return self._read_by_orm(values, "objects")
         kept, alias, rows = read
         objects = []
         for row in rows:
@@ -236,7 +250,7 @@ class KeptQuery(Generic[M]):
         """The dicts the ORM's ``values()`` queryset for ``values`` yields: the same SQL, the same dicts."""
         read = self._fetched(values, "dicts")
         if read is None:
-            return list(self.queryset(*values))
+            return self._read_by_orm(values, "dicts")
         kept, _, rows = read
         return [dict(zip(kept.names, row, strict=True)) for row in rows]
 
@@ -244,7 +258,7 @@ class KeptQuery(Generic[M]):
         """The tuples the ORM's ``values_list()`` queryset for ``values`` yields: the same SQL, the same rows."""
         read = self._fetched(values, "rows")
         if read is None:
-            return list(self.queryset(*values))
+            return self._read_by_orm(values, "rows")
         _, _, rows = read
         return [tuple(row) for row in rows]
 

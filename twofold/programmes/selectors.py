@@ -124,13 +124,21 @@ def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str
     """The programmes ``person`` may apply to of their own accord, with the roles they may take: those
     :func:`~twofold.programmes.eligibility.application_problem` lets through, the rule
     ``enrolment_apply`` applies. Invite-only programmes are never among them. One query."""
+    # What the rules and the offer read, no more: a third of the columns to compile and convert.
+    return _offers(person, Programme.objects.only(*OFFER_FIELDS))
+
+
+def programme_open_to(person: Any, pk: int) -> tuple[Programme, list[tuple[str, str]]] | None:
+    """Programme ``pk`` with the roles ``person`` may take in it, if it is among
+    :func:`programmes_open_to`'s (None otherwise), read whole: applying reads more of it than the
+    offer shows. One query."""
+    offers = _offers(person, Programme.objects.filter(pk=pk))
+    return offers[0] if offers else None
+
+
+def _offers(person: Any, programmes: QuerySet[Programme]) -> list[tuple[Programme, list[tuple[str, str]]]]:
     mine = Enrolment.objects.filter(programme=OuterRef("pk"), person=person).values("status")[:1]
-    programmes = (
-        Programme.objects.filter(state__in=TAKING_APPLICATIONS)
-        .annotate(previous_status=Subquery(mine))
-        # What the rules and the offer read, no more: a third of the columns to compile and convert.
-        .only(*OFFER_FIELDS)
-    )
+    programmes = programmes.filter(state__in=TAKING_APPLICATIONS).annotate(previous_status=Subquery(mine))
     candidate = Candidate.of(person)
     offers: list[tuple[Programme, list[tuple[str, str]]]] = []
     for programme in programmes.order_by("name"):

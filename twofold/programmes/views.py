@@ -53,8 +53,8 @@ from twofold.programmes.selectors import (
     enrolment_rows,
     pool_count,
     programme_enrolments,
+    programme_open_to,
     programme_pool_counts,
-    programmes_open_to,
     programmes_visible_to,
 )
 from twofold.programmes.services import (
@@ -315,7 +315,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         programme = mine.programme
         roles = [(mine.role, programme.role_titles[mine.role])]
     else:
-        offered = next(((offer, roles) for offer, roles in programmes_open_to(person) if offer.pk == pk), None)
+        offered = programme_open_to(person, pk)
         if offered is None:
             raise Http404("No such programme.")
         programme, roles = offered

@@ -27,7 +27,7 @@ from twofold.programmes.selectors import (
     InviteFilter,
     application_to_decide,
     enrolments_of,
-    programmes_open_to,
+    programme_open_to,
 )
 from twofold.programmes.services import ProgrammeRuleBroken
 
@@ -168,10 +168,10 @@ def enrolments_apply(request: HttpRequest, programme_id: int, payload: Applicati
         programme = mine.programme
     else:
         # A programme one may not join answers as an unknown one (the application page's rule).
-        offered = next((offer for offer, _ in programmes_open_to(person) if offer.pk == programme_id), None)
+        offered = programme_open_to(person, programme_id)
         if offered is None:
             raise Http404("No such programme.")
-        programme = offered
+        programme = offered[0]
     enrolment = enrolment_apply(actor=user, programme=programme, role=payload.role, goals=payload.goals, **details)
     return Status(201, _enrolment(enrolment))
 
