@@ -52,6 +52,8 @@ VALUES = [
     FORM["note"].errors,
     12,
     0,
+    -7,
+    10**20,
     -3.5,
     Decimal("0.10"),
     date(2026, 3, 1),

@@ -7,7 +7,7 @@ import random
 
 import pytest
 from django.template import Context, Template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse, set_script_prefix
 
 from twofold.decimals import fixed_places
 from twofold.site_links import id_paths
@@ -30,6 +30,20 @@ def test_id_paths_give_the_addresses_reverse_gives(view_name: str) -> None:
     path = id_paths(view_name)
     for pk in (1, 7, 42, 918273645, 10**12):
         assert path(pk) == reverse(view_name, args=[pk])
+
+
+@pytest.mark.parametrize("prefix", ["/", "/twofold/"])
+def test_id_paths_write_the_script_prefix_reverse_writes(prefix: str) -> None:
+    """Cut once under the request's script prefix (a Twofold served under a path): each link the
+    address reverse gives under that prefix."""
+    before = get_script_prefix()
+    set_script_prefix(prefix)
+    try:
+        path = id_paths("people:person")
+        assert [path(pk) for pk in (3, 77)] == [reverse("people:person", args=[pk]) for pk in (3, 77)]
+        assert path(3).startswith(prefix)
+    finally:
+        set_script_prefix(before)
 
 
 def test_id_paths_refuse_an_address_without_one_id() -> None:

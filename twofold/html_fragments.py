@@ -24,6 +24,12 @@ def escaped(value: Any) -> str:
     """``value`` as ``conditional_escape`` escapes it."""
     if value.__class__ is str:  # the commonest value, plain text: nothing else to ask of it
         return html.escape(value)
+    # Markup already written (a row's cells, its badges) is its own text; an integer (an id) is
+    # digits and a sign, which escaping leaves as they are.
+    if value.__class__ is SafeString:
+        return value
+    if value.__class__ is int:
+        return str(value)
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):

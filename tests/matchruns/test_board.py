@@ -99,7 +99,7 @@ def test_board_queries_do_not_grow_with_the_run(cast, django_assert_max_num_quer
     client = signed_in(cast.programme_manager)
     client.post(reverse("matchruns:start", args=[programme.pk]))
     run = MatchRun.objects.get()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(7):
         assert client.get(reverse("matchruns:board", args=[programme.pk, run.pk])).status_code == 200
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
+from twofold.accounts.kept_queries import KeptQuery
 from twofold.decimals import fixed_places
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.privacy import Headcount, group_table
@@ -122,14 +123,82 @@ def _side(values: dict[str, Any], side: str, person_path: Callable[[int], str]) 
     )
 
 
-def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
-    """Everything the review board shows, in a fixed number of queries whatever the run's size."""
-    people = [
+ROWS_PER_PAGE = 50
+# A proposal of the board as its row shows it: its own columns and both people's.
+_ROW_COLUMNS = (
+    "pk",
+    "score",
+    "locked",
+    "origin",
+    "relationship_id",
+    "skipped_reason",
+    "breakdown",
+    *(
         f"{side}__person{field}"
         for side in ("mentor", "mentee")
         for field in ("_id", "__name", "__level", "__department")
-    ]
-    proposals = Proposal.objects.filter(run=run).order_by("-score", "pk")
+    ),
+)
+
+
+def _proposals(run_id: int) -> QuerySet[Proposal]:
+    return Proposal.objects.filter(run=run_id).order_by("-score", "pk")
+
+
+def _first_page(run_id: int) -> QuerySet[Proposal, dict[str, Any]]:
+    return _proposals(run_id).values(*_ROW_COLUMNS)[:ROWS_PER_PAGE]
+
+
+def _two_runs() -> tuple[tuple[int], tuple[int]]:
+    return (1,), (2,)
+
+
+# The reads every board asks in the same shape, their SQL built once per process: the first page of
+# a run's proposals (the page a board opens on, unsearched), the unmatched counted by reason, and the
+# newest run of a programme (the board's address "latest").
+FIRST_PAGE_OF_PROPOSALS = KeptQuery(Proposal, _first_page, parameters=("run",), samples=_two_runs)
+UNMATCHED_BY_REASON = KeptQuery(
+    Unmatched,
+    lambda run_id: (
+        Unmatched.objects.filter(run=run_id)
+        .values_list("reason_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "reason_code")
+    ),
+    parameters=("run",),
+    samples=_two_runs,
+)
+# How many proposals a run has, for the board's pager of pairs (unsearched).
+PROPOSALS_COUNTED = KeptQuery(
+    Proposal,
+    lambda run_id: Proposal.objects.filter(run=run_id).values("run").annotate(n=Count("*")).values_list("n"),
+    parameters=("run",),
+    samples=_two_runs,
+)
+LATEST_RUN = KeptQuery(
+    MatchRun,
+    lambda programme_id: MatchRun.objects.filter(programme=programme_id).order_by("-created_at")[:1],
+    parameters=("programme",),
+    samples=_two_runs,
+)
+
+
+def latest_run(programme_id: int) -> MatchRun | None:
+    """The newest match run of the programme, None before its first."""
+    return LATEST_RUN.first(programme_id)
+
+
+def _pager(items: QuerySet[Any], page: Any, count: int | None) -> Page[Any]:
+    """The page ``page`` of ``items``, ROWS_PER_PAGE a page; ``count``, when known, spares their count."""
+    paginator = Paginator(items, ROWS_PER_PAGE)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(page)
+
+
+def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, search: str = "") -> Board:
+    """Everything the review board shows, in a fixed number of queries whatever the run's size."""
+    proposals = _proposals(run.pk)
     unmatched = Unmatched.objects.filter(run=run).order_by("reason_code", "pk")
     if search:
         words = Q(mentor__person__name__icontains=search) | Q(mentee__person__name__icontains=search)
@@ -137,23 +206,23 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         unmatched = unmatched.filter(enrolment__person__name__icontains=search)
     # Counted without the people (a count of the run's proposals joined to four tables reads 30,000
     # pages where the plain count reads a few); only the page's rows are read as values, people joined.
-    proposal_page = Paginator(proposals, 50).get_page(page)
-    proposal_page.object_list = proposal_page.object_list.values(  # type: ignore[attr-defined]
-        "pk", "score", "locked", "origin", "relationship_id", "skipped_reason", "breakdown", *people
-    )
-    unmatched_in_page = Paginator(unmatched, 50).get_page(unmatched_page)
+    counted = None if search else PROPOSALS_COUNTED.rows(run.pk)
+    proposal_page = _pager(proposals, page, None if counted is None else sum(n for (n,) in counted))
+    if proposal_page.number == 1 and not search and proposal_page.paginator.count:
+        # The first page's rows are the first ROWS_PER_PAGE (no orphans), read by the kept query.
+        page_rows = FIRST_PAGE_OF_PROPOSALS.dicts(run.pk)
+    else:
+        page_rows = list(proposal_page.object_list.values(*_ROW_COLUMNS))  # type: ignore[attr-defined]
+    proposal_page.object_list = page_rows
+    # The unmatched by reason add up to all of them: the pager of the unsearched asks no count of its own.
+    counts = UNMATCHED_BY_REASON.rows(run.pk)
+    unmatched_in_page = _pager(unmatched, unmatched_page, None if search else sum(n for _, n in counts))
     unmatched_in_page.object_list = unmatched_in_page.object_list.values(  # type: ignore[attr-defined]
         "enrolment__person_id", "enrolment__person__name", "enrolment__role", "reason"
     )
     weights = run.statistics.get("weights", {})
     programme = run.programme
     person_path = id_paths("people:person")
-    counts = list(
-        Unmatched.objects.filter(run=run)
-        .values_list("reason_code")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "reason_code")
-    )
     role_titles = programme.role_titles
     return Board(
         run=run,
@@ -175,7 +244,7 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
                     mentee_label=programme.mentee_label,
                 ),
             )
-            for proposal in proposal_page.object_list
+            for proposal in page_rows
         ],
         unmatched_counts=[(UNMATCHED_LABELS.get(code, code.replace("_", " ")), n) for code, n in counts],
         unmatched=unmatched_in_page,

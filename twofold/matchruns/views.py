@@ -26,7 +26,7 @@ from twofold.matchruns.review import (
     proposal_remove,
     proposal_swap,
 )
-from twofold.matchruns.selectors import match_run_board, run_publication
+from twofold.matchruns.selectors import latest_run, match_run_board, run_publication
 from twofold.matchruns.services import RUN_IN_PROGRESS, MatchRunRuleBroken, match_run_refusal, match_run_start
 from twofold.plain_text import counted
 from twofold.programmes.models import Programme
@@ -94,8 +94,10 @@ def _board_context(request: HttpRequest, programme: Programme, run: MatchRun) ->
 def run_board(request: HttpRequest, pk: int, run_id: int | str) -> HttpResponse:
     """The match review board: why each pair, the unmatched and why, lock / remove / swap, publish."""
     programme = managed_programme_or_404(request, pk)
-    runs = MatchRun.objects.filter(programme=programme)
-    run = runs.order_by("-created_at").first() if run_id == "latest" else runs.filter(pk=run_id).first()
+    if run_id == "latest":
+        run = latest_run(programme.pk)
+    else:
+        run = MatchRun.objects.filter(programme=programme, pk=run_id).first()
     if run is None:
         raise Http404("No such match run")
     run.programme = programme  # the same row, read once
