@@ -133,6 +133,21 @@ def test_a_large_run_is_published_by_a_worker_while_the_board_follows_it(
     assert finished.status_code == 204 and finished["HX-Redirect"] == board
 
 
+def test_a_search_narrows_the_rows_not_the_number_to_publish(cast) -> None:
+    """Publishing sends every proposal of the run, so its button and its question count them all,
+    whatever the board's search shows."""
+    programme = managed(cast)
+    client = signed_in(cast.programme_manager)
+    client.post(reverse("matchruns:start", args=[programme.pk]))
+    run = MatchRun.objects.get()
+    shown = run.proposals.select_related("mentee__person").order_by("pk").first()
+    assert shown is not None and run.proposals.count() == 2
+    url = reverse("matchruns:board", args=[programme.pk, run.pk])
+    page = client.get(url, {"q": shown.mentee.person.name}).content.decode()
+    assert "Proposed pairs (1)" in page
+    assert "Publish 2 proposals</button>" in page and "Send 2 proposals to the people in them?" in page
+
+
 def test_removing_a_pair_with_htmx_updates_the_number_to_publish(cast) -> None:
     """The publish button sits in the page head, outside the board htmx swaps: it comes along out of
     band, so that the dialog never asks to send a number of proposals the board no longer holds."""

@@ -80,4 +80,5 @@ def test_the_board_is_the_same_kept_or_not(cast, monkeypatch: pytest.MonkeyPatch
         # The pagers' counts (the unmatched added up from their reasons) are what counting says.
         assert mine.proposals.paginator.count == Proposal.objects.filter(run=run).count() > 0
         assert mine.unmatched.paginator.count == Unmatched.objects.filter(run=run).count() > 0
+    assert mine.proposal_total == orm.proposal_total == Proposal.objects.filter(run=run).count()
     assert counts[0] == counts[1]

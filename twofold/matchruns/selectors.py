@@ -111,6 +111,8 @@ class Board:
     unmatched_rows: list[UnmatchedRow]
     fairness: Fairness | None
     publication: Publication | None
+    # Every proposal of the run, whatever the search: what publishing it sends.
+    proposal_total: int
 
 
 def _side(values: dict[str, Any], side: str, person_path: Callable[[int], str]) -> BoardPerson:
@@ -206,8 +208,8 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         unmatched = unmatched.filter(enrolment__person__name__icontains=search)
     # Counted without the people (a count of the run's proposals joined to four tables reads 30,000
     # pages where the plain count reads a few); only the page's rows are read as values, people joined.
-    counted = None if search else PROPOSALS_COUNTED.rows(run.pk)
-    proposal_page = _pager(proposals, page, None if counted is None else sum(n for (n,) in counted))
+    proposal_total = sum(n for (n,) in PROPOSALS_COUNTED.rows(run.pk))
+    proposal_page = _pager(proposals, page, None if search else proposal_total)
     if proposal_page.number == 1 and not search and proposal_page.paginator.count:
         # The first page's rows are the first ROWS_PER_PAGE (no orphans), read by the kept query.
         page_rows = FIRST_PAGE_OF_PROPOSALS.dicts(run.pk)
@@ -260,6 +262,7 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
         ],
         fairness=run_fairness(run),
         publication=run_publication(run),
+        proposal_total=proposal_total,
     )
 
 
