@@ -53,20 +53,18 @@ def partner_profile(page: RelationshipPage) -> PartnerProfile:
     ]
 
 
-def _focus_skills(enrolment_ids: Any) -> QuerySet[Any]:
-    """The skills each enrolment wants to work on (``enrolment_ids``: one id, or a list), by name."""
-    lookup = "enrolment_id__in" if isinstance(enrolment_ids, list) else "enrolment_id"
+def _focus_skills(*enrolment_ids: int) -> QuerySet[Any]:
+    """The skills each of ``enrolment_ids`` wants to work on, by name."""
     return (
-        Enrolment.focus_skills.through.objects.filter(**{lookup: enrolment_ids})
+        Enrolment.focus_skills.through.objects.filter(enrolment_id__in=enrolment_ids)
         .select_related("skill")
         .order_by("skill__name")
     )
 
 
-def _person_skills(person_ids: Any) -> QuerySet[PersonSkill]:
-    """The skills on each person's profile (``person_ids``: one id, or a list), by name."""
-    lookup = "person_id__in" if isinstance(person_ids, list) else "person_id"
-    return PersonSkill.objects.filter(**{lookup: person_ids}).select_related("skill").order_by("skill__name")
+def _person_skills(*person_ids: int) -> QuerySet[PersonSkill]:
+    """The skills on the profiles of ``person_ids``, by name."""
+    return PersonSkill.objects.filter(person_id__in=person_ids).select_related("skill").order_by("skill__name")
 
 
 def _one_id_samples() -> tuple[tuple[int], tuple[int]]:
@@ -85,10 +83,10 @@ def enrolment_profiles(*, own: Enrolment, partners: Sequence[Enrolment]) -> dict
     page, and on the partners a mentee may choose from. Two queries, however many partners."""
     ids = [enrolment.pk for enrolment in partners]
     focus: dict[int, list[Skill]] = {pk: [] for pk in ids}
-    for row in _focus_skills(ids):
+    for row in _focus_skills(*ids):
         focus[row.enrolment_id].append(row.skill)
     skills: dict[int, list[PersonSkill]] = {}
-    for skill in _person_skills([enrolment.person_id for enrolment in partners]):
+    for skill in _person_skills(*[enrolment.person_id for enrolment in partners]):
         skills.setdefault(skill.person_id, []).append(skill)
     return _profiles(own=own, partners=partners, focus=focus, skills=skills)
 
