@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet
 
 from twofold.accounts.kept_queries import KeptQuery
 from twofold.decimals import fixed_places
-from twofold.matchruns.models import MatchRun, Proposal, Unmatched
+from twofold.matchruns.models import NEWEST_FIRST, MatchRun, Proposal, Unmatched
 from twofold.privacy import Headcount, group_table
 from twofold.programmes.why_matched import MatchReason, match_reasons
 from twofold.site_links import id_paths
@@ -179,7 +179,7 @@ PROPOSALS_COUNTED = KeptQuery(
 )
 LATEST_RUN = KeptQuery(
     MatchRun,
-    lambda programme_id: MatchRun.objects.filter(programme=programme_id).order_by("-created_at")[:1],
+    lambda programme_id: MatchRun.objects.filter(programme=programme_id).order_by(*NEWEST_FIRST)[:1],
     parameters=("programme",),
     samples=_two_runs,
 )
