@@ -15,10 +15,11 @@ from tests.people.test_views import signed_in
 from twofold.accounts import kept_queries
 from twofold.matchruns.models import MatchRun, Proposal, Unmatched
 from twofold.matchruns.selectors import (
-    FIRST_PAGE_OF_PROPOSALS,
     LATEST_RUN,
     PROPOSALS_COUNTED,
+    ROWS_PER_PAGE,
     UNMATCHED_BY_REASON,
+    first_page_of_proposals,
     latest_run,
     match_run_board,
 )
@@ -39,7 +40,7 @@ def _two_runs(cast) -> tuple[MatchRun, MatchRun]:  # type: ignore[no-untyped-def
 def test_the_kept_board_reads_are_the_orms(cast) -> None:  # type: ignore[no-untyped-def]
     first, second = _two_runs(cast)
     for query, values, read in [
-        (FIRST_PAGE_OF_PROPOSALS, (second.pk,), "dicts"),
+        (first_page_of_proposals(ROWS_PER_PAGE), (second.pk,), "dicts"),
         (UNMATCHED_BY_REASON, (second.pk,), "rows"),
         (PROPOSALS_COUNTED, (second.pk,), "rows"),
         (LATEST_RUN, (second.programme_id,), "objects"),

@@ -12,6 +12,7 @@ from django.urls import reverse
 from tests.factories import EnrolmentFactory, PersonFactory, ProgrammeFactory
 from tests.people.test_views import signed_in
 from twofold.accounts import kept_queries
+from twofold.matchruns import selectors
 from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
 from twofold.matchruns.selectors import ROWS_PER_PAGE
 from twofold.programmes.models import EnrolmentRole, ProgrammeState
@@ -49,7 +50,8 @@ def _walk(client, url: str, search: str = "") -> list[int]:  # type: ignore[no-u
         assert board.proposals.number == number
         pages = board.proposals.paginator.num_pages
         rows = [row.pk for row in board.rows]
-        assert len(rows) == (ROWS_PER_PAGE if number < pages else board.proposals.paginator.count - len(shown))
+        per_page = board.proposals.paginator.per_page
+        assert len(rows) == (per_page if number < pages else board.proposals.paginator.count - len(shown))
         # Each row is drawn on the page, once.
         page = response.content.decode()
         assert all(page.count(f'value="remove:{pk}"') == 1 for pk in rows)
@@ -80,3 +82,17 @@ def test_walking_the_board_shows_every_proposal_once_in_order(  # type: ignore[n
     )
     assert len(found) > ROWS_PER_PAGE
     assert _walk(client, url, search="kim") == found
+
+
+def test_a_page_size_changed_in_a_running_process_pages_the_first_page_too(cast, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The first page is a kept read whose LIMIT is written into its SQL: with another page size
+    (after the first page was read with the former) it is the new size's first page, never the SQL
+    kept for the other, so page 2 follows it without a row shown twice."""
+    run = _run_of_many_pairs(cast)
+    client = signed_in(cast.programme_manager)
+    url = reverse("matchruns:board", args=[run.programme_id, run.pk])
+    in_order = list(Proposal.objects.filter(run=run).order_by("-score", "pk").values_list("pk", flat=True))
+    assert _walk(client, url) == in_order
+    monkeypatch.setattr(selectors, "ROWS_PER_PAGE", 20)
+    assert _walk(client, url) == in_order
+    assert client.get(url).context["board"].proposals.paginator.num_pages == math.ceil(PAIRS / 20)

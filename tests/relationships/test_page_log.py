@@ -22,6 +22,7 @@ from twofold.accounts import kept_queries
 from twofold.audit.models import AuditEntry
 from twofold.relationships.models import Meeting, MeetingStatus, Relationship
 from twofold.relationships.selectors import MEETINGS_PER_PAGE, relationship_page
+from twofold.relationships.selectors import page as page_selectors
 
 
 def _log(relationship: Relationship, held: int, *, start=NOW) -> list[Meeting]:  # type: ignore[no-untyped-def]
@@ -250,3 +251,24 @@ def test_walking_the_log_shows_every_meeting_once_newest_first(
         assert len(rows) == min(MEETINGS_PER_PAGE, size - len(shown))
         shown += rows
     assert shown == in_order and len(set(shown)) == size
+
+
+def test_a_page_size_changed_in_a_running_process_pages_the_log_s_first_page_too(
+    cast: Cast, active: Relationship, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's first page is a kept read whose LIMIT is written into its SQL: read once with one page
+    size and then with another, the first page is the new size's, and the second follows it."""
+    _log(active, 2 * MEETINGS_PER_PAGE)
+    in_order = list(
+        Meeting.objects.filter(relationship=active).order_by("-starts_at", "pk").values_list("pk", flat=True)
+    )
+    client = signed_in(cast.ana_user)
+    url = reverse("relationships:detail", args=[active.pk])
+
+    def shown(number: int) -> list[int]:
+        page = client.get(url, {"meetings": number}).content.decode()
+        return [int(pk) for pk in re.findall(r'<li id="meeting-(\d+)"', page)]
+
+    assert shown(1) == in_order[:MEETINGS_PER_PAGE]
+    monkeypatch.setattr(page_selectors, "MEETINGS_PER_PAGE", 4)
+    assert shown(1) + shown(2) == in_order[:8]
