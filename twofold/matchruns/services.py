@@ -38,7 +38,7 @@ from twofold.matching import (
 )
 from twofold.matchruns.freshness import changes_since_read, stale_message
 from twofold.matchruns.matching_input import programme_pool
-from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
+from twofold.matchruns.models import NEWEST_FIRST, MatchRun, MatchRunStatus, Proposal, Unmatched
 from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme, ProgrammeState
 from twofold.programmes.services import ProgrammeRuleBroken
@@ -88,7 +88,7 @@ def match_run_refusal(programme: Programme, *, now: datetime | None = None) -> M
             Q(status__in=RUN_IN_PROGRESS, created_at__gte=now - STALE_RUN) | Q(status=MatchRunStatus.PUBLISHING),
             programme=programme,
         )
-        .order_by("-created_at")
+        .order_by(*NEWEST_FIRST)
         .values_list("status", "number")
     )
     if any(status in RUN_IN_PROGRESS for status, _ in in_the_way):
