@@ -2,7 +2,8 @@
 
 Without any environment the defaults suit a laptop demo: an SQLite file and a generated secret key
 under ``./var/``. ``TWOFOLD_PRODUCTION=1`` switches to production mode, which requires
-``SECRET_KEY`` and ``ALLOWED_HOSTS`` and turns on the settings ``manage.py check --deploy`` asks for.
+``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``DATABASE_URL`` and turns on the settings
+``manage.py check --deploy`` asks for.
 """
 
 from __future__ import annotations
@@ -32,10 +33,18 @@ VAR_DIR = Path(env_str("TWOFOLD_VAR_DIR", str(Path.cwd() / "var"))).resolve()
 
 def _secret_key() -> str:
     key = env_str("SECRET_KEY")
+    if PRODUCTION:
+        if not key:
+            raise ImproperlyConfigured("SECRET_KEY must be set in production mode (TWOFOLD_PRODUCTION=1)")
+        # The bounds `check --deploy` holds a key to: a short or repetitive one can be guessed.
+        if len(key) < 50 or len(set(key)) < 5:
+            raise ImproperlyConfigured(
+                "SECRET_KEY must be at least 50 characters, of at least 5 different ones, in production mode "
+                '(TWOFOLD_PRODUCTION=1): python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+            )
+        return key
     if key:
         return key
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set in production mode (TWOFOLD_PRODUCTION=1)")
     # The demo keeps one generated key so that sessions survive a restart.
     key_file = VAR_DIR / "secret_key"
     if key_file.exists():
@@ -66,7 +75,14 @@ else:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'twofold.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL")
+if PRODUCTION and not DATABASE_URL.strip():
+    # Not a SQLite file under TWOFOLD_VAR_DIR that each server would keep for itself.
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set in production mode (TWOFOLD_PRODUCTION=1): "
+        "postgres://user:password@host:5432/name?sslmode=require"
+    )
+DATABASE_URL = DATABASE_URL or f"sqlite:///{VAR_DIR / 'twofold.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASE_URL.startswith("sqlite:///"):
     Path(str(DATABASES["default"]["NAME"])).parent.mkdir(parents=True, exist_ok=True)

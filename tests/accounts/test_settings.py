@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -112,13 +113,33 @@ def test_production_mode_requires_a_secret_key(tmp_path) -> None:
     assert "SECRET_KEY must be set in production mode" in result.stderr
 
 
+PRODUCTION = {
+    "TWOFOLD_PRODUCTION": "1",
+    "SECRET_KEY": "x" * 30 + "a-long-and-random-production-secret-key-0123456789",
+    "ALLOWED_HOSTS": "twofold.example.org",
+}
+
+
+def test_production_mode_refuses_to_fall_back_to_sqlite_without_a_database_url(tmp_path) -> None:
+    for missing in ({}, {"DATABASE_URL": " "}):
+        result = run_twofold("check", env={**PRODUCTION, **missing, "TWOFOLD_VAR_DIR": str(tmp_path)}, cwd=tmp_path)
+        assert result.returncode != 0
+        assert "DATABASE_URL" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_production_mode_refuses_a_short_or_repetitive_secret_key(tmp_path) -> None:
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    for key in ("CHANGE-ME", secrets.token_urlsafe(30), "ab" * 40):
+        result = run_twofold("check", env={**env, "SECRET_KEY": key}, cwd=tmp_path)
+        assert result.returncode != 0
+        assert "SECRET_KEY" in result.stderr
+    result = run_twofold("check", env={**env, "SECRET_KEY": "abcde" * 10}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
 def test_production_mode_passes_check_deploy(tmp_path) -> None:
-    env = {
-        "TWOFOLD_PRODUCTION": "1",
-        "SECRET_KEY": "x" * 30 + "a-long-and-random-production-secret-key-0123456789",
-        "ALLOWED_HOSTS": "twofold.example.org",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-    }
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
     for proxy in ("0", "1"):
         result = run_twofold(
             "check", "--deploy", "--fail-level", "WARNING", env={**env, "TRUST_X_FORWARDED_PROTO": proxy}, cwd=tmp_path

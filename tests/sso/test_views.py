@@ -111,8 +111,9 @@ def test_hidden_passwords_are_refused_too(client: Client, cast, explicit_endpoin
         (
             {
                 "TWOFOLD_PRODUCTION": "1",
-                "SECRET_KEY": "x" * 50,
+                "SECRET_KEY": "a-long-and-random-production-secret-key-0123456789-abcdefghijk",
                 "ALLOWED_HOSTS": "twofold.example.org",
+                "DATABASE_URL": "postgres://twofold@db.internal:5432/twofold",
                 "OIDC_CLIENT_ID": "twofold",
                 "OIDC_CLIENT_SECRET": "s",
                 "OIDC_ISSUER": "http://id.example.org",
