@@ -18,8 +18,9 @@ The writes are split along their seams: a relationship's life in :mod:`.proposin
 :mod:`.ending` (ending early, completing) and :mod:`.nominating` (the bridge into sponsorship),
 :mod:`.pair_log` (the agreement, meetings, notes, knowledge transfer, advocacy) and
 :mod:`.check_ins` (check-ins and concerns), :mod:`.managing` (what a programme manager does to one
-pair: nudge, end to re-match, pick a partner, extend), :mod:`.choosing` (who may choose a partner now), on
-the shared steps of :mod:`.steps`. Callers import them from here.
+pair: nudge, end to re-match, pick a partner, extend), :mod:`.choosing` (who may choose a partner now),
+on the shared steps of :mod:`.steps`. Callers import them from here; the import of past relationships
+from another tool, :mod:`.history`, is imported from its module.
 """
 
 from __future__ import annotations
