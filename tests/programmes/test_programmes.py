@@ -64,6 +64,10 @@ def test_defaults_are_editable_and_checked(db) -> None:
     rm.refresh_from_db()
     assert rm.ends_on == date(2027, 7, 31)
     assert programme_update(actor=OPERATOR, programme=rm, cadence_days=21).cadence_days == 21
+    # Each rule's boundary is accepted, so the refusals above are the capacity's and the dates' own.
+    assert reverse_mentoring(capacity=1).capacity == 1
+    same_day = programme_update(actor=OPERATOR, programme=rm, ends_on=rm.starts_on)
+    assert same_day.ends_on == same_day.starts_on == date(2027, 1, 31)
 
 
 def test_states_move_only_along_allowed_edges(db) -> None:

@@ -122,8 +122,9 @@ def test_an_answer_to_a_finished_proposal_is_refused(cast: Cast, proposed: Relat
     relationship_answer(relationship=proposed, actor=acting(cast.vp_sales), accept=False, now=NOW)
     # The caller's copy still says "proposed"; the service reads the row as it is.
     assert proposed.state == RelationshipState.PROPOSED
-    with pytest.raises(RelationshipStateConflict):
+    with pytest.raises(RelationshipStateConflict) as refused:
         relationship_answer(relationship=proposed, actor=acting(cast.ana), accept=True, now=NOW)
+    assert refused.value.code == "not_proposed"
     proposed.refresh_from_db()
     assert proposed.state == RelationshipState.DECLINED and proposed.mentor_answer == Answer.PENDING
 

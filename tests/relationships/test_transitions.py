@@ -110,8 +110,10 @@ def test_a_stale_copy_cannot_move_a_relationship_twice(db) -> None:
     relationship = RelationshipFactory(state=RelationshipState.ACTIVE, proposed_at=NOW - 200 * DAY)
     stale = Relationship.objects.get(pk=relationship.pk)
     relationship_end(relationship=relationship, actor=acting(relationship.mentee), reason="Role change", now=NOW)
-    with pytest.raises(RelationshipStateConflict):
+    with pytest.raises(RelationshipStateConflict) as refused:
         relationship_complete(relationship=stale, actor=acting(stale.mentor), now=LONG_AFTER)
+    # Refused by reading the row as it is now, before any compare-and-set ("state_changed").
+    assert refused.value.code == "not_active"
     stale.refresh_from_db()
     assert stale.state == RelationshipState.ENDED_EARLY
     assert Enrolment.objects.get(pk=relationship.mentor_enrolment_id).seats_taken == 0

@@ -234,7 +234,7 @@ def programme_funnel(programme: Programme, *, start: date | None, side: str, fie
 def _fairness_runs(programme: Programme) -> tuple[tuple[str, str], ...]:
     runs = MatchRun.objects.filter(
         programme=programme, status__in=[MatchRunStatus.PUBLISHED, MatchRunStatus.SUPERSEDED, MatchRunStatus.READY]
-    ).order_by("created_at")
+    ).order_by("created_at", "pk")
     lines = []
     for run in runs:
         fairness = run_fairness(run)
