@@ -8,6 +8,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "twofold.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
     from django.db.utils import OperationalError, ProgrammingError
 
@@ -22,6 +23,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with command_line_context():
             execute_from_command_line(["twofold", *arguments])
+    except ImproperlyConfigured as error:
+        # A setting the environment got wrong (SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS…): the
+        # sentence naming it, not a traceback ending in it.
+        sys.exit(f"twofold: {error}")
     except (OperationalError, ProgrammingError) as error:
         # The two database failures a new user meets first deserve a sentence, not a traceback.
         text = str(error)

@@ -16,6 +16,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from csp.constants import NONE, SELF
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 from twofold.operations.environment import database_from_url, env_bool, env_int, env_list, env_str
@@ -36,11 +41,18 @@ def _secret_key() -> str:
     if PRODUCTION:
         if not key:
             raise ImproperlyConfigured("SECRET_KEY must be set in production mode (TWOFOLD_PRODUCTION=1)")
-        # The bounds `check --deploy` holds a key to: a short or repetitive one can be guessed.
-        if len(key) < 50 or len(set(key)) < 5:
+        # The bounds `check --deploy` holds a key to, Django's own: a short, repetitive or
+        # startproject-made key can be guessed.
+        if (
+            len(key) < SECRET_KEY_MIN_LENGTH
+            or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+            or key.startswith(SECRET_KEY_INSECURE_PREFIX)
+        ):
             raise ImproperlyConfigured(
-                "SECRET_KEY must be at least 50 characters, of at least 5 different ones, in production mode "
-                '(TWOFOLD_PRODUCTION=1): python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+                f"SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} characters, of at least "
+                f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, not starting {SECRET_KEY_INSECURE_PREFIX!r}, "
+                "in production mode (TWOFOLD_PRODUCTION=1): "
+                'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
             )
         return key
     if key:

@@ -25,9 +25,7 @@ PAGES = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
 ASSIGNMENT = re.compile(r"(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)")
 SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.DOTALL | re.MULTILINE)
 # How Twofold's code reads a variable: twofold/operations/environment.py's env_* readers, os.environ.
-READ = re.compile(
-    r"""(?:\benv_(?:str|bool|int|list)\(|os\.environ\.get\(|os\.getenv\(|os\.environ\[)\s*["']([A-Z0-9_]+)["']"""
-)
+READ = re.compile(r"""(?:\benv_\w+\(|os\.environ\.get\(|os\.getenv\(|os\.environ\[)\s*["']([A-Z0-9_]+)["']""")
 # Inside double quotes both systemd and a shell unescape these after a backslash and keep the
 # backslash before anything else (systemd's env-file.c, SHELL_NEED_ESCAPE).
 UNESCAPED_IN_DOUBLE_QUOTES = '"\\`$'
