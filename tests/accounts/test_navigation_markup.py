@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.template import Context, engines
 from django.test import RequestFactory
 from django.urls import resolve, reverse
+from django.utils.safestring import mark_safe
 
 from tests.conftest import Cast
 from twofold.accounts.navigation import navigation, navigation_bar
@@ -48,6 +49,8 @@ def test_each_role_on_each_page_as_the_former_template(cast: Cast, who: str, pag
         (HOSTILE, HOSTILE, "hostile"),
         ("", "", HOSTILE[:150]),  # no name: the username shows
         ("Zoë", "O'Brien-Ünal", "zoe"),
+        # A name already marked safe is written as it is, as the template wrote it: never escaped twice.
+        ("", "", mark_safe("R&amp;D bot")),
     ],
 )
 def test_hostile_names_are_escaped_alike(cast: Cast, first: str, last: str, username: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from twofold.settings import database_from_url
+from twofold.operations.environment import database_from_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -38,7 +38,7 @@ def package_files() -> set[str]:
 def test_the_wheel_installs_migrates_and_serves_pages_and_static_files(tmp_path: Path) -> None:
     source = tmp_path / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(REPO / name, source / name)
     shutil.copytree(REPO / "twofold", source / "twofold", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
@@ -54,6 +54,9 @@ def test_the_wheel_installs_migrates_and_serves_pages_and_static_files(tmp_path:
     assert package_files() - in_wheel == set()
     assert any(name.startswith("twofold/templates/") for name in in_wheel)
     assert any(re.match(r"twofold/\w+/migrations/0001_initial\.py$", name) for name in in_wheel)
+    # The licence travels with the wheel, word for word.
+    (licence,) = (name for name in zipfile.ZipFile(wheel).namelist() if name.endswith(".dist-info/licenses/LICENSE"))
+    assert zipfile.ZipFile(wheel).read(licence) == (REPO / "LICENSE").read_bytes()
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env, cwd=tmp_path)

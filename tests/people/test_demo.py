@@ -9,7 +9,8 @@ from statistics import mean
 import pytest
 from django.core.management import CommandError, call_command
 
-from twofold.people.demo import SKILL_TAXONOMY, generate_organisation
+from twofold.people.demo import generate_organisation
+from twofold.people.demo_skills import SKILL_TAXONOMY
 from twofold.people.models import CareerEvent, Person, PersonSkill, SelfIdentification, Skill
 
 AS_OF = date(2026, 6, 1)

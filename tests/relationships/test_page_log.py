@@ -4,6 +4,7 @@ day, and the page that holds a meeting being edited."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -17,9 +18,11 @@ from tests.conftest import Cast
 from tests.factories import MeetingFactory
 from tests.people.test_views import signed_in
 from tests.relationships.pairing import DAY, NOW, pair_up
+from twofold.accounts import kept_queries
 from twofold.audit.models import AuditEntry
 from twofold.relationships.models import Meeting, MeetingStatus, Relationship
 from twofold.relationships.selectors import MEETINGS_PER_PAGE, relationship_page
+from twofold.relationships.selectors import page as page_selectors
 
 
 def _log(relationship: Relationship, held: int, *, start=NOW) -> list[Meeting]:  # type: ignore[no-untyped-def]
@@ -221,3 +224,51 @@ def test_the_viewer_s_record_comes_with_the_relationship(client, cast: Cast, rev
         f"{cast.vp_sales.name} ({cast.vp_sales_user.username})",
     }
     assert {entry.actor_person_id for entry in entries} == {cast.ana.pk, cast.vp_sales.pk}
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_walking_the_log_shows_every_meeting_once_newest_first(
+    cast: Cast, active: Relationship, monkeypatch: pytest.MonkeyPatch, kept: bool
+) -> None:
+    """Page by page through the pair's page, the first (a kept read) and the later ones (the ORM's):
+    every meeting once, in the log's order, meetings at the same time in the order they were logged."""
+    monkeypatch.setattr(kept_queries, "KEPT_QUERY", kept)
+    size = 2 * MEETINGS_PER_PAGE + 5
+    for n in range(size):
+        MeetingFactory(relationship=active, starts_at=NOW - (n // 3) * DAY, status=MeetingStatus.HELD)
+    in_order = list(
+        Meeting.objects.filter(relationship=active).order_by("-starts_at", "pk").values_list("pk", flat=True)
+    )
+    client = signed_in(cast.ana_user)
+    pages = -(-size // MEETINGS_PER_PAGE)
+    shown: list[int] = []
+    for number in range(1, pages + 1):
+        response = client.get(reverse("relationships:detail", args=[active.pk]), {"meetings": number})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f"Page {number} of {pages}" in page
+        rows = [int(pk) for pk in re.findall(r'<li id="meeting-(\d+)"', page)]
+        assert len(rows) == min(MEETINGS_PER_PAGE, size - len(shown))
+        shown += rows
+    assert shown == in_order and len(set(shown)) == size
+
+
+def test_a_page_size_changed_in_a_running_process_pages_the_log_s_first_page_too(
+    cast: Cast, active: Relationship, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's first page is a kept read whose LIMIT is written into its SQL: read once with one page
+    size and then with another, the first page is the new size's, and the second follows it."""
+    _log(active, 2 * MEETINGS_PER_PAGE)
+    in_order = list(
+        Meeting.objects.filter(relationship=active).order_by("-starts_at", "pk").values_list("pk", flat=True)
+    )
+    client = signed_in(cast.ana_user)
+    url = reverse("relationships:detail", args=[active.pk])
+
+    def shown(number: int) -> list[int]:
+        page = client.get(url, {"meetings": number}).content.decode()
+        return [int(pk) for pk in re.findall(r'<li id="meeting-(\d+)"', page)]
+
+    assert shown(1) == in_order[:MEETINGS_PER_PAGE]
+    monkeypatch.setattr(page_selectors, "MEETINGS_PER_PAGE", 4)
+    assert shown(1) + shown(2) == in_order[:8]

@@ -48,11 +48,11 @@ from twofold.relationships.selectors.choices import SKILL_CATALOGUE
 from twofold.relationships.selectors.concerns import RAISED_ABOUT
 from twofold.relationships.selectors.partner import PARTNER_FOCUS_SKILLS, PARTNER_SKILLS
 from twofold.relationships.selectors.record import (
-    FIRST_LOG_PAGE,
     KNOWLEDGE_TRANSFERS,
     MEETING_SKILLS,
     OWN_CHECK_INS,
     PAIR_EVENTS,
+    first_log_page,
 )
 
 
@@ -113,7 +113,7 @@ def _former_log_page(viewer_id: int, relationship: Relationship) -> list[tuple[A
 def _kept_reads(cast: Cast, relationship: Relationship) -> Iterator[tuple[KeptQuery[Any], tuple[Any, ...], Any]]:
     """Each kept read, its values for Ana's view of the pair, and what the page read before for it."""
     ana, theirs = cast.ana.pk, relationship.mentee_enrolment
-    yield FIRST_LOG_PAGE, (ana, relationship.pk, *MOMENT_SPAN), _former_log_page(ana, relationship)
+    yield first_log_page(MEETINGS_PER_PAGE), (ana, relationship.pk, *MOMENT_SPAN), _former_log_page(ana, relationship)
     yield (
         KNOWLEDGE_TRANSFERS,
         (relationship.pk,),

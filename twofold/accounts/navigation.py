@@ -10,7 +10,6 @@ draws. ``tests/accounts/test_navigation_markup.py`` renders the former template 
 from __future__ import annotations
 
 import functools
-from html import escape
 from typing import Any, NamedTuple
 
 from django.core.signals import setting_changed
@@ -23,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from twofold.accounts import permissions
 from twofold.accounts.middleware import evaluated
+from twofold.html_fragments import escaped
 from twofold.site_links import id_path
 
 
@@ -114,30 +114,30 @@ def navigation_bar(context: Context) -> SafeString:
     """The page's ``<header>``: the brand; for a signed-in ``user`` (the template's variable) the links
     of :func:`navigation` and the sign-out form with its CSRF field (Django's ``{% csrf_token %}``).
 
-    Every value is escaped as the template escaped it: its ``conditional_escape`` is ``html.escape``
-    for the plain strings these are (addresses, labels, the account's names and roles).
+    Every value is escaped as the template escaped it (``conditional_escape``, through
+    :func:`twofold.html_fragments.escaped`): plain text escaped, text already marked safe as it is.
     """
     nav = navigation(context.get("request"))
     brand = (
-        f'<header class="topbar">\n    <a class="brand" href="{escape(nav["home"])}">'
+        f'<header class="topbar">\n    <a class="brand" href="{escaped(nav["home"])}">'
         '<span class="brand-mark" aria-hidden="true">2</span> Twofold</a>\n    '
     )
     user: Any = context.get("user")
     if not getattr(user, "is_authenticated", False):
         return mark_safe(brand + "\n  </header>")
     links = "".join(
-        f'<li><a href="{escape(link.url)}"{_CURRENT if link.current else ""}>{escape(link.label)}</a></li>'
+        f'<li><a href="{escaped(link.url)}"{_CURRENT if link.current else ""}>{escaped(link.label)}</a></li>'
         for link in nav.get("links", ())
     )
     roles = getattr(user, "role_names", None)
-    who = escape(user.get_full_name() or user.username)
+    who = escaped(user.get_full_name() or user.username)
     if roles:
-        who += " · " + ", ".join(escape(role) for role in roles)
+        who += " · " + ", ".join(escaped(role) for role in roles)
     return mark_safe(
         f'{brand}\n    <nav aria-label="Main">\n      <ul>\n        {links}\n      </ul>\n    </nav>\n'
-        f'    <form class="signout" method="post" action="{escape(nav.get("logout", ""))}">\n'
+        f'    <form class="signout" method="post" action="{escaped(nav.get("logout", ""))}">\n'
         f"      {_CSRF.render(context)}\n"
-        f'      <a class="who" href="{escape(nav.get("account", ""))}"'
+        f'      <a class="who" href="{escaped(nav.get("account", ""))}"'
         f"{_CURRENT if nav.get('account_current') else ''}>{who}</a>\n"
         '      <button type="submit" class="link-button">Sign out</button>\n    </form>\n    \n  </header>'
     )

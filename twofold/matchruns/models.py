@@ -24,6 +24,11 @@ class MatchRunStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded"
 
 
+# A programme's runs, newest first; of two created in the same instant (the clock's resolution, or a
+# copied database), the one created last, with the higher id: "the latest run" is always one run.
+NEWEST_FIRST = ("-created_at", "-pk")
+
+
 class MatchRun(models.Model):
     """One solver run over a programme's pool: proposals to review, and who stayed unmatched.
 
@@ -53,7 +58,7 @@ class MatchRun(models.Model):
 
     class Meta:
         db_table = "programmes_matchrun"
-        ordering = ["-created_at"]
+        ordering = list(NEWEST_FIRST)
         constraints = [
             # One run at a time per programme: the service checks it under the programme's lock,
             # and the database holds it whatever writes.

@@ -6,6 +6,7 @@ function the pair's own page uses, with the weights the run scored the pairs wit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 
 from twofold.accounts.kept_queries import KeptQuery
 from twofold.decimals import fixed_places
-from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
+from twofold.matchruns.models import NEWEST_FIRST, MatchRun, MatchRunStatus, Proposal, Unmatched
 from twofold.privacy import Headcount, group_table
 from twofold.programmes.why_matched import MatchReason, match_reasons
 from twofold.site_links import id_paths
@@ -148,18 +149,26 @@ def _proposals(run_id: int) -> QuerySet[Proposal]:
     return Proposal.objects.filter(run=run_id).order_by("-score", "pk")
 
 
-def _first_page(run_id: int) -> QuerySet[Proposal, dict[str, Any]]:
-    return _proposals(run_id).values(*_ROW_COLUMNS)[:ROWS_PER_PAGE]
-
-
 def _two_runs() -> tuple[tuple[int], tuple[int]]:
     return (1,), (2,)
 
 
+@functools.lru_cache(maxsize=8)
+def first_page_of_proposals(per_page: int) -> KeptQuery[Proposal]:
+    """The first ``per_page`` proposals of a run as the board's rows (the page a board opens on,
+    unsearched), kept. The ORM writes a LIMIT into the SQL, not as a parameter: each page size has
+    its own kept query, so the SQL kept for one size is never read for another."""
+    return KeptQuery(
+        Proposal,
+        lambda run_id: _proposals(run_id).values(*_ROW_COLUMNS)[:per_page],
+        parameters=("run",),
+        samples=_two_runs,
+    )
+
+
 # The reads every board asks in the same shape, their SQL built once per process: the first page of
-# a run's proposals (the page a board opens on, unsearched), the unmatched counted by reason, and the
-# newest run of a programme (the board's address "latest").
-FIRST_PAGE_OF_PROPOSALS = KeptQuery(Proposal, _first_page, parameters=("run",), samples=_two_runs)
+# a run's proposals (above), the unmatched counted by reason, and the newest run of a programme (the
+# board's address "latest").
 UNMATCHED_BY_REASON = KeptQuery(
     Unmatched,
     lambda run_id: (
@@ -180,7 +189,7 @@ PROPOSALS_COUNTED = KeptQuery(
 )
 LATEST_RUN = KeptQuery(
     MatchRun,
-    lambda programme_id: MatchRun.objects.filter(programme=programme_id).order_by("-created_at")[:1],
+    lambda programme_id: MatchRun.objects.filter(programme=programme_id).order_by(*NEWEST_FIRST)[:1],
     parameters=("programme",),
     samples=_two_runs,
 )
@@ -198,7 +207,7 @@ def _runs_in_the_way(
             Q(status__in=(queued, running), created_at__gte=since) | Q(status=publishing),
             programme=programme_id,
         )
-        .order_by("-created_at")
+        .order_by(*NEWEST_FIRST)
         .values_list("status", "number")
     )
 
@@ -231,9 +240,9 @@ def latest_run(programme_id: int) -> MatchRun | None:
     return LATEST_RUN.first(programme_id)
 
 
-def _pager(items: QuerySet[Any], page: Any, count: int | None) -> Page[Any]:
-    """The page ``page`` of ``items``, ROWS_PER_PAGE a page; ``count``, when known, spares their count."""
-    paginator = Paginator(items, ROWS_PER_PAGE)
+def _pager(items: QuerySet[Any], page: Any, count: int | None, per_page: int) -> Page[Any]:
+    """The page ``page`` of ``items``, ``per_page`` a page; ``count``, when known, spares their count."""
+    paginator = Paginator(items, per_page)
     if count is not None:
         paginator.count = count
     return paginator.get_page(page)
@@ -250,16 +259,17 @@ def match_run_board(run: MatchRun, *, page: Any = 1, unmatched_page: Any = 1, se
     # Counted without the people (a count of the run's proposals joined to four tables reads 30,000
     # pages where the plain count reads a few); only the page's rows are read as values, people joined.
     proposal_total = sum(n for (n,) in PROPOSALS_COUNTED.rows(run.pk))
-    proposal_page = _pager(proposals, page, None if search else proposal_total)
+    per_page = ROWS_PER_PAGE
+    proposal_page = _pager(proposals, page, None if search else proposal_total, per_page)
     if proposal_page.number == 1 and not search and proposal_page.paginator.count:
-        # The first page's rows are the first ROWS_PER_PAGE (no orphans), read by the kept query.
-        page_rows = FIRST_PAGE_OF_PROPOSALS.dicts(run.pk)
+        # The first page's rows are the first per_page (no orphans), read by the kept query.
+        page_rows = first_page_of_proposals(per_page).dicts(run.pk)
     else:
         page_rows = list(proposal_page.object_list.values(*_ROW_COLUMNS))  # type: ignore[attr-defined]
     proposal_page.object_list = page_rows
     # The unmatched by reason add up to all of them: the pager of the unsearched asks no count of its own.
     counts = UNMATCHED_BY_REASON.rows(run.pk)
-    unmatched_in_page = _pager(unmatched, unmatched_page, None if search else sum(n for _, n in counts))
+    unmatched_in_page = _pager(unmatched, unmatched_page, None if search else sum(n for _, n in counts), per_page)
     unmatched_in_page.object_list = unmatched_in_page.object_list.values(  # type: ignore[attr-defined]
         "enrolment__person_id", "enrolment__person__name", "enrolment__role", "reason"
     )

@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from twofold.confirmation import confirmation_page, confirmed
 from twofold.matchruns.board_html import board_rows_html
-from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal
+from twofold.matchruns.models import NEWEST_FIRST, MatchRun, MatchRunStatus, Proposal
 from twofold.matchruns.publishing import match_run_publish_start
 from twofold.matchruns.review import (
     match_run_rerun,
@@ -41,7 +41,7 @@ def _rule_message(error: Exception) -> str:
 @login_required
 def run_list(request: HttpRequest, pk: int) -> HttpResponse:
     programme = managed_programme_or_404(request, pk)
-    runs = list(programme.match_runs.annotate(pairs=Count("proposals")).order_by("-created_at")[:50])
+    runs = list(programme.match_runs.annotate(pairs=Count("proposals")).order_by(*NEWEST_FIRST)[:50])
     refusal = match_run_refusal(programme)
     return render(
         request,

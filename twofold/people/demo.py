@@ -6,7 +6,8 @@ same organisation. The shape follows what HR data of mid-size and large companie
 - a level pyramid (1–10, most people at levels 1–4, one chief executive at 10), departments with a
   head at level 9, managers with spans of 3–10 and individual contributors at every level;
 - juniors fluent in digital & technology and trends & culture skills that seniors want to learn
-  (the premise of reverse mentoring), seniors strong in leadership and business skills;
+  (the premise of reverse mentoring), seniors strong in leadership and business skills
+  (:mod:`twofold.people.demo_skills`);
 - about 10 % of eligible people (levels 2–7, a year's tenure) flagged high potential;
 - self-identified attributes for ~85 % of people, in realistic proportions, with the under-
   representation at senior levels that programmes like sponsorship exist to correct;
@@ -21,53 +22,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from twofold.people.demo_names import DISABILITY, ETHNICITIES, LAST_NAMES, MEN_FIRST, NEUTRAL_FIRST, WOMEN_FIRST
+from twofold.people.demo_skills import SKILL_TAXONOMY, DemoSkill, skills_for_level
 from twofold.people.hris_presets import PERSON_FIELDS
 from twofold.people.tabular import Table
-
-SKILL_TAXONOMY: tuple[tuple[str, str], ...] = (
-    ("Generative AI", "digital"),
-    ("Prompt engineering", "digital"),
-    ("Data analysis", "digital"),
-    ("Data visualisation", "digital"),
-    ("Python", "digital"),
-    ("SQL", "digital"),
-    ("Cloud platforms", "digital"),
-    ("Cybersecurity awareness", "digital"),
-    ("No-code automation", "digital"),
-    ("Collaboration tools", "digital"),
-    ("Product analytics", "digital"),
-    ("Mobile-first design", "digital"),
-    ("Social media", "trends"),
-    ("Short-form video", "trends"),
-    ("Creator economy", "trends"),
-    ("Gen Z workplace expectations", "trends"),
-    ("Hybrid and remote work", "trends"),
-    ("Sustainability and ESG", "trends"),
-    ("Inclusive language", "trends"),
-    ("Online communities", "trends"),
-    ("Gaming culture", "trends"),
-    ("Wellbeing and mental health", "trends"),
-    ("Strategic planning", "leadership"),
-    ("Stakeholder management", "leadership"),
-    ("Executive presence", "leadership"),
-    ("Change management", "leadership"),
-    ("Negotiation", "leadership"),
-    ("Coaching", "leadership"),
-    ("Decision making", "leadership"),
-    ("Board communication", "leadership"),
-    ("Leading teams", "leadership"),
-    ("Finance fundamentals", "business"),
-    ("P&L ownership", "business"),
-    ("Sales strategy", "business"),
-    ("Customer insight", "business"),
-    ("Operations excellence", "business"),
-    ("Budgeting", "business"),
-    ("Public speaking", "business"),
-    ("Networking", "business"),
-    ("Commercial awareness", "business"),
-)
-FRESH_CATEGORIES = ("digital", "trends")
-SENIOR_CATEGORIES = ("leadership", "business")
 
 DEPARTMENTS: tuple[tuple[str, float, str, str], ...] = (
     # name, share of headcount, individual-contributor role, title of the department head
@@ -104,14 +61,6 @@ MANAGER_SHARE = {4: 0.15, 5: 0.4, 6: 0.7, 7: 1.0, 8: 1.0, 9: 1.0, 10: 1.0}
 MAX_SPAN = {4: 7, 5: 8, 6: 9, 7: 9, 8: 10, 9: 12, 10: 16}
 
 EMAIL_DOMAIN = "demo.twofold.example"
-
-
-@dataclass(frozen=True)
-class DemoSkill:
-    name: str
-    proficiency: int
-    can_teach: bool
-    wants_to_learn: bool
 
 
 @dataclass
@@ -268,7 +217,7 @@ def generate_organisation(people: int, seed: int = 1, *, as_of: date | None = No
     events: list[DemoEvent] = []
     for person, gender in zip(population, genders, strict=True):
         _history(rng, person, as_of, roles, events)
-        person.skills = _skills(rng, person.level)
+        person.skills = skills_for_level(rng, person.level)
         person.attributes = _attributes(rng, person.level, gender, as_of)
 
     # A few leavers: individual contributors at levels 1–4 who exited in the last three years.
@@ -393,51 +342,6 @@ def _history(
                 person.title,
             )
         )
-
-
-# Popularity of skills: a few (generative AI above all) are wanted by most senior people, which is
-# what makes real matching scores tie-heavy.
-_FRESH = [name for name, category in SKILL_TAXONOMY if category in FRESH_CATEGORIES]
-_SENIOR = [name for name, category in SKILL_TAXONOMY if category in SENIOR_CATEGORIES]
-_FRESH_POPULARITY = [1.0 / (rank + 1) ** 0.8 for rank in range(len(_FRESH))]
-_SENIOR_POPULARITY = [1.0 / (rank + 1) ** 0.5 for rank in range(len(_SENIOR))]
-
-
-def _pick(rng: random.Random, names: list[str], weights: list[float], count: int) -> list[str]:
-    chosen: list[str] = []
-    while len(chosen) < min(count, len(names)):
-        name = rng.choices(names, weights=weights)[0]
-        if name not in chosen:
-            chosen.append(name)
-    return chosen
-
-
-def _skills(rng: random.Random, level: int) -> list[DemoSkill]:
-    skills: dict[str, DemoSkill] = {}
-    seniority = (level - 1) / 9  # 0 for the most junior, 1 for the chief executive
-    # Digital and trend skills: juniors fluent (and able to teach), seniors keen to learn.
-    fresh_count = rng.randint(3, 6) if level <= 4 else rng.randint(2, 5)
-    for name in _pick(rng, _FRESH, _FRESH_POPULARITY, fresh_count):
-        centre = 3.4 - 3.0 * seniority
-        proficiency = max(0, min(4, round(rng.gauss(centre, 0.8))))
-        skills[name] = DemoSkill(
-            name,
-            proficiency,
-            can_teach=proficiency >= 3 and level <= 5,
-            wants_to_learn=proficiency <= 2 and (level >= 5 or rng.random() < 0.25),
-        )
-    # Leadership and business skills: the other way round.
-    senior_count = rng.randint(1, 3) if level <= 4 else rng.randint(3, 5)
-    for name in _pick(rng, _SENIOR, _SENIOR_POPULARITY, senior_count):
-        centre = 0.8 + 3.2 * seniority
-        proficiency = max(0, min(4, round(rng.gauss(centre, 0.8))))
-        skills[name] = DemoSkill(
-            name,
-            proficiency,
-            can_teach=proficiency >= 3 and level >= 5,
-            wants_to_learn=proficiency <= 2 and level <= 6 and rng.random() < 0.6,
-        )
-    return sorted(skills.values(), key=lambda skill: skill.name)
 
 
 def _attributes(rng: random.Random, level: int, gender: str, as_of: date) -> dict[str, object] | None:

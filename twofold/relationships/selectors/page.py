@@ -422,16 +422,17 @@ def _meeting_log(
     if meetings_page is not None or meeting_in_view is not None:
         summary = _log_summary(relationship, now=now, meeting_in_view=meeting_in_view)
         # Paginated over the count alone; only the page's rows are read.
-        paginator = Paginator(range(summary.length), MEETINGS_PER_PAGE)
+        per_page = MEETINGS_PER_PAGE
+        paginator = Paginator(range(summary.length), per_page)
         if summary.before_in_view is not None:
-            meetings_page = summary.before_in_view // MEETINGS_PER_PAGE + 1
+            meetings_page = summary.before_in_view // per_page + 1
         shown = paginator.get_page(paginator.num_pages if meetings_page == "last" else meetings_page)
         offset = shown.start_index() - 1 if summary.length else 0
         if offset == 0:
             # The first page, the one most often shown: kept (another page's offset is in its SQL).
-            found = first_log_page_rows(viewer_id=viewer.pk, relationship_id=relationship.pk)
+            found = first_log_page_rows(viewer_id=viewer.pk, relationship_id=relationship.pk, per_page=per_page)
         else:
-            found = list(log_rows(viewer.pk, relationship.pk, *MOMENT_SPAN)[offset : offset + MEETINGS_PER_PAGE])
+            found = list(log_rows(viewer.pk, relationship.pk, *MOMENT_SPAN)[offset : offset + per_page])
     else:
         found = list(log_rows(viewer.pk, relationship.pk, *MOMENT_SPAN))
     skills = _meeting_skills([row[0] for row in found])

@@ -7,6 +7,7 @@ notes only (the partner's never even read)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,27 +48,30 @@ def log_rows(
     )
 
 
-def _first_log_page(
-    viewer_id: int, relationship_id: int, earliest: datetime, latest: datetime
-) -> QuerySet[Meeting, tuple[Any, ...]]:
-    return log_rows(viewer_id, relationship_id, earliest, latest)[:MEETINGS_PER_PAGE]
-
-
 def _first_log_page_samples() -> tuple[Sequence[object], Sequence[object]]:
     earliest, latest = MOMENT_SPAN
     day = timedelta(days=1)
     return (1, 2, earliest, latest), (3, 4, earliest + day, latest - day)
 
 
-# The log's first page, the one the page and its htmx log show unless asked for another: another
-# page's offset is written into the SQL by the ORM, so it is read by the ORM.
-FIRST_LOG_PAGE = KeptQuery(
-    Meeting,
-    _first_log_page,
-    # The viewer's id is bound as a person's (created_by is one), then the pair and the span.
-    parameters=("created_by", "relationship", "starts_at", "starts_at"),
-    samples=_first_log_page_samples,
-)
+@functools.lru_cache(maxsize=8)
+def first_log_page(per_page: int) -> KeptQuery[Meeting]:
+    """The log's first ``per_page`` rows, the page the pair's page and its htmx log show unless asked
+    for another, kept: another page's offset is written into the SQL by the ORM, so it is read by the
+    ORM; and so is the LIMIT, so each page size has its own kept query, never another size's SQL."""
+
+    def first_page(
+        viewer_id: int, relationship_id: int, earliest: datetime, latest: datetime
+    ) -> QuerySet[Meeting, tuple[Any, ...]]:
+        return log_rows(viewer_id, relationship_id, earliest, latest)[:per_page]
+
+    return KeptQuery(
+        Meeting,
+        first_page,
+        # The viewer's id is bound as a person's (created_by is one), then the pair and the span.
+        parameters=("created_by", "relationship", "starts_at", "starts_at"),
+        samples=_first_log_page_samples,
+    )
 
 
 def _ids_samples() -> tuple[Sequence[object], Sequence[object]]:
@@ -103,9 +107,9 @@ def _pair_events(relationship_id: int) -> QuerySet[PairEvent]:
 PAIR_EVENTS = KeptQuery(PairEvent, _pair_events, parameters=("relationship",), samples=_ids_samples)
 
 
-def first_log_page_rows(*, viewer_id: int, relationship_id: int) -> list[tuple[Any, ...]]:
-    """The first page of the pair's log (see ``log_rows``), kept."""
-    return FIRST_LOG_PAGE.rows(viewer_id, relationship_id, *MOMENT_SPAN)
+def first_log_page_rows(*, viewer_id: int, relationship_id: int, per_page: int) -> list[tuple[Any, ...]]:
+    """The first ``per_page`` rows of the pair's log (see ``log_rows``), kept."""
+    return first_log_page(per_page).rows(viewer_id, relationship_id, *MOMENT_SPAN)
 
 
 def knowledge_transfers_of(relationship_id: int) -> list[KnowledgeTransfer]:

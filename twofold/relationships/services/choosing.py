@@ -13,7 +13,7 @@ from twofold.programmes.models import Enrolment, Programme
 from twofold.relationships.errors import RelationshipRuleBroken
 from twofold.relationships.pairing import partnered_mentees
 from twofold.relationships.request_limit import request_limit_refusal
-from twofold.relationships.services.lifecycle import participant_refusal, require_participant_choice
+from twofold.relationships.services.proposing import participant_refusal, require_participant_choice
 from twofold.relationships.services.steps import proposing_refusal
 
 

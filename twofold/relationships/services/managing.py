@@ -2,8 +2,8 @@
 both people, extend its end date. Each is recorded in the pair's log (:class:`PairEvent`), which
 both people see on their page.
 
-Ending reuses :func:`~twofold.relationships.services.lifecycle.relationship_end`; a partner picked
-by the manager is proposed through :func:`~twofold.relationships.services.lifecycle.relationship_propose`,
+Ending reuses :func:`~twofold.relationships.services.ending.relationship_end`; a partner picked
+by the manager is proposed through :func:`~twofold.relationships.services.proposing.relationship_propose`,
 which applies every hard rule of the matching engine to that one pair, under locks.
 """
 
@@ -24,7 +24,8 @@ from twofold.relationships.models import OPEN_STATES, PairEvent, PairEventKind, 
 from twofold.relationships.notices import nudge_send
 from twofold.relationships.reminders.proposals import proposal_emails_later
 from twofold.relationships.selectors import relationship_planned_end
-from twofold.relationships.services.lifecycle import relationship_end, relationship_propose
+from twofold.relationships.services.ending import relationship_end
+from twofold.relationships.services.proposing import relationship_propose
 from twofold.relationships.services.steps import _fresh, _locked, _require_state
 
 SIDES = ("mentor", "mentee")

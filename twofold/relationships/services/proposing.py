@@ -1,5 +1,6 @@
-"""A relationship's life from proposal to its end: proposing, answering, expiring, ending early,
-completing, and the nomination that carries a junior mentor from reverse mentoring into sponsorship."""
+"""Proposing a pair: the hard rules a pair must pass, read without locks (:func:`pair_refusal`,
+:func:`participant_refusal`) or under them; a proposal made for the pair, a mentee's request for a
+partner, and taking that request back."""
 
 from __future__ import annotations
 
@@ -13,49 +14,20 @@ from django.utils import timezone
 from twofold.accounts.permissions import authorize
 from twofold.people.models import Person
 from twofold.programmes.eligibility import Candidate, EligibilityRules, level_gap_problem, participant_problem
-from twofold.programmes.enrolment_services import enrolment_nominate
-from twofold.programmes.errors import ProgrammeRuleBroken
-from twofold.programmes.models import (
-    Acceptance,
-    Enrolment,
-    EnrolmentRole,
-    EnrolmentStatus,
-    Programme,
-    ProgrammeKind,
-)
-from twofold.relationships.errors import RelationshipForbidden, RelationshipRuleBroken, RelationshipStateConflict
-from twofold.relationships.models import (
-    OPEN_STATES,
-    Agreement,
-    Answer,
-    Nomination,
-    Relationship,
-    RelationshipState,
-)
+from twofold.programmes.models import Acceptance, Enrolment, EnrolmentRole, Programme
+from twofold.relationships.errors import RelationshipRuleBroken, RelationshipStateConflict
+from twofold.relationships.models import Answer, Relationship, RelationshipState
 from twofold.relationships.pairing import history_refusal, pair_history, partnered_mentees, pool_place
 from twofold.relationships.reminders.proposals import proposal_emails_later
 from twofold.relationships.request_limit import request_limit_refusal
-from twofold.relationships.selectors import (
-    END_WINDOW,
-    NOMINATION_STATES,
-    relationship_planned_end,
-)
 from twofold.relationships.services.steps import (
-    DEFAULT_CONFIDENTIALITY,
-    _acting_person,
     _announce,
-    _fresh,
     _locked,
     _move,
     _release_seat,
-    _require_state,
-    _side,
     _state_label,
-    _text,
     proposing_refusal,
 )
-
-# --- proposing ----------------------------------------------------------------------------------
 
 
 def _pair_refusal(
@@ -292,7 +264,7 @@ def _propose(
     closed = proposing_refusal(programme)
     if closed is not None:
         raise closed
-    # Lock order: enrolments, then people, each by primary key (see the module docstring).
+    # Lock order: enrolments, then people, each by primary key (see the package's docstring).
     locked = {
         enrolment.pk: enrolment
         for enrolment in Enrolment.objects.select_for_update()
@@ -362,245 +334,3 @@ def _propose(
         expires_at=relationship.expires_at.isoformat() if relationship.expires_at else None,
     )
     return relationship
-
-
-# --- answering ----------------------------------------------------------------------------------
-
-
-def _default_agreement(relationship: Relationship) -> Agreement:
-    programme = relationship.programme
-    return Agreement.objects.create(
-        relationship=relationship,
-        goals=relationship.mentee_enrolment.goals,
-        cadence_days=programme.cadence_days,
-        confidentiality="" if programme.is_sponsorship else DEFAULT_CONFIDENTIALITY,
-    )
-
-
-@transaction.atomic
-def relationship_answer(
-    *, relationship: Relationship, actor: Any, accept: bool, person: Person | None = None, now: datetime | None = None
-) -> Relationship:
-    """One of the pair accepts or declines a proposal.
-
-    In a two-sided programme both answer; in a one-sided one only the mentee (protégé) does, the
-    mentor having accepted by enrolling. When every answer is in, the relationship becomes active
-    with an agreement (the programme's cadence and, for reverse mentoring, a confidentiality
-    statement for both to accept). A decline ends the proposal at once and gives the mentor's seat
-    back; both stay in the pool to be matched again. Each person answers once, before expiry.
-    """
-    now = now or timezone.now()
-    current = _locked(relationship)
-    person = _acting_person(current, actor, "relationships.answer", person)
-    assert person is not None
-    side = _side(current, person)
-    if side == "mentor" and current.programme.acceptance == Acceptance.ONE_SIDED and not current.requested_by_mentee:
-        raise RelationshipForbidden(
-            f"In {current.programme.name} only the {current.programme.mentee_label} answers a proposal.",
-            code="mentee_answers",
-        )
-    if current.state != RelationshipState.PROPOSED:
-        raise RelationshipStateConflict(
-            f"This proposal has already been answered: the relationship is {_state_label(current.state)}.",
-            code="not_proposed",
-        )
-    answer_field, other_field = f"{side}_answer", ("mentee_answer" if side == "mentor" else "mentor_answer")
-    if getattr(current, answer_field) != Answer.PENDING:
-        raise RelationshipStateConflict(
-            f"You already {getattr(current, answer_field)} this proposal.", code="already_answered"
-        )
-    if current.expires_at is not None and now >= current.expires_at:
-        raise RelationshipStateConflict("This proposal expired before it was answered.", code="proposal_expired")
-
-    if not accept:
-        _move(current, to=RelationshipState.DECLINED, ended_at=now, ended_by=person, **{answer_field: Answer.DECLINED})
-        _release_seat(current)
-        _announce("proposal.declined", current, declined_by=side)
-        return current
-    if getattr(current, other_field) == Answer.ACCEPTED:
-        _move(current, to=RelationshipState.ACTIVE, started_at=now, **{answer_field: Answer.ACCEPTED})
-        _default_agreement(current)
-        _announce("proposal.accepted", current)
-        _announce("relationship.started", current, started_at=now.isoformat())
-        return current
-    changed = Relationship.objects.filter(
-        pk=current.pk, state=RelationshipState.PROPOSED, **{answer_field: Answer.PENDING}
-    ).update(updated_at=timezone.now(), **{answer_field: Answer.ACCEPTED})
-    if changed == 0:
-        raise RelationshipStateConflict(
-            "This proposal changed while you answered; nothing was changed.", code="state_changed"
-        )
-    setattr(current, answer_field, Answer.ACCEPTED)
-    return current
-
-
-@transaction.atomic
-def relationships_expire(*, now: datetime | None = None) -> int:
-    """Expire proposals left unanswered past their deadline and give their seats back; returns how many.
-
-    Rows another request is answering right now are skipped (they will be answered, or expired on
-    the next run), so this never waits behind a person clicking "accept".
-    """
-    now = now or timezone.now()
-    due = list(
-        Relationship.objects.select_for_update(skip_locked=True)
-        .filter(state=RelationshipState.PROPOSED, expires_at__lte=now)
-        .values_list("pk", "mentor_enrolment_id")
-        .order_by("pk")
-    )
-    if not due:
-        return 0
-    changed = Relationship.objects.filter(pk__in=[pk for pk, _ in due], state=RelationshipState.PROPOSED).update(
-        state=RelationshipState.EXPIRED, ended_at=now, updated_at=timezone.now()
-    )
-    if changed != len(due):
-        # Cannot happen while the rows are locked; if it ever does, give no seat back twice.
-        raise RelationshipStateConflict("Proposals changed while they were being expired.", code="state_changed")
-    seats: dict[int, int] = {}
-    for _, enrolment_id in due:
-        seats[enrolment_id] = seats.get(enrolment_id, 0) + 1
-    for enrolment_id, count in sorted(seats.items()):
-        Enrolment.objects.filter(pk=enrolment_id).update(
-            seats_taken=F("seats_taken") - count, updated_at=timezone.now()
-        )
-    expired = Relationship.objects.filter(pk__in=[pk for pk, _ in due]).select_related("programme", "mentor", "mentee")
-    for relationship in expired.order_by("pk"):
-        _announce("proposal.expired", relationship)
-    return changed
-
-
-# --- ending and completing ----------------------------------------------------------------------
-
-
-@transaction.atomic
-def relationship_end(
-    *,
-    relationship: Relationship,
-    actor: Any,
-    reason: str,
-    person: Person | None = None,
-    rematch: bool = False,
-    now: datetime | None = None,
-) -> Relationship:
-    """End an active relationship early, with a reason: either of the pair or a programme manager.
-
-    The mentor's seat is given back. With ``rematch`` both people stay in the programme's pool and
-    the relationship is flagged for the next (partial) match run. Without it they leave the pool —
-    the mentor only if this was their last open relationship, so a sponsor keeps their other protégés.
-    """
-    now = now or timezone.now()
-    current = _locked(relationship)
-    person = _acting_person(current, actor, "relationships.end", person, managers_too=True)
-    _require_state(current, RelationshipState.ACTIVE, action="end the relationship early")
-    cleaned = _text(reason, field="The reason", code="reason_required", max_length=500)
-    _move(
-        current,
-        to=RelationshipState.ENDED_EARLY,
-        ended_at=now,
-        end_reason=cleaned,
-        ended_by=person,
-        rematch_requested=rematch,
-    )
-    _release_seat(current)
-    if not rematch:
-        leaving = [current.mentee_enrolment_id]
-        if not Relationship.objects.filter(
-            mentor_enrolment=current.mentor_enrolment_id, state__in=OPEN_STATES
-        ).exists():
-            leaving.append(current.mentor_enrolment_id)
-        Enrolment.objects.filter(pk__in=leaving, status=EnrolmentStatus.ACTIVE).update(
-            status=EnrolmentStatus.WITHDRAWN,
-            status_reason="Left the pool when their relationship ended early without a re-match.",
-            updated_at=timezone.now(),
-        )
-    _announce("relationship.ended", current, outcome="ended_early", rematch=rematch)
-    return current
-
-
-@transaction.atomic
-def relationship_complete(
-    *, relationship: Relationship, actor: Any, person: Person | None = None, now: datetime | None = None
-) -> Relationship:
-    """Complete an active relationship at its planned end (from :data:`END_WINDOW` before it).
-
-    Either of the pair or a programme manager. The seat is given back, and the closing survey opens
-    to both. Stopping sooner is ending early (:func:`relationship_end`), which asks for a reason.
-    """
-    now = now or timezone.now()
-    current = _locked(relationship)
-    person = _acting_person(current, actor, "relationships.complete", person, managers_too=True)
-    _require_state(current, RelationshipState.ACTIVE, action="complete the relationship")
-    planned_end = relationship_planned_end(current)
-    assert planned_end is not None  # an active relationship has started
-    if now < planned_end - END_WINDOW:
-        raise RelationshipRuleBroken(
-            f"This relationship runs until {planned_end:%d %B %Y}; to stop sooner, end it early with a reason.",
-            code="too_early",
-        )
-    _move(current, to=RelationshipState.COMPLETED, ended_at=now, ended_by=person)
-    _release_seat(current)
-    _announce("relationship.ended", current, outcome="completed")
-    return current
-
-
-# --- the bridge ---------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def nomination_create(
-    *,
-    relationship: Relationship,
-    actor: Any,
-    programme: Programme,
-    statement: str,
-    nominator: Person | None = None,
-) -> Nomination:
-    """A senior mentee nominates their junior mentor for a sponsorship programme.
-
-    Only the mentee of an active or completed reverse-mentoring relationship may, into a
-    sponsorship programme still taking candidates (enrolling, matching or running). The candidacy
-    is created by :func:`twofold.programmes.enrolment_services.enrolment_nominate` with the nominator noted,
-    and the nomination records the pathway for later analysis. A person is nominated once per
-    programme.
-    """
-    source = _fresh(relationship)
-    nominator = _acting_person(source, actor, "relationships.nominate", nominator)
-    assert nominator is not None
-    if source.programme.kind != ProgrammeKind.REVERSE_MENTORING:
-        raise RelationshipRuleBroken(
-            "Nominations come from reverse-mentoring relationships.", code="not_reverse_mentoring"
-        )
-    if nominator.pk != source.mentee_id:
-        raise RelationshipForbidden(
-            f"Only {source.mentee.name}, the mentee of this relationship, may nominate {source.mentor.name}.",
-            code="not_the_mentee",
-        )
-    _require_state(source, RelationshipState.ACTIVE, RelationshipState.COMPLETED, action="nominate")
-    target = Programme.objects.get(pk=programme.pk)
-    if target.kind != ProgrammeKind.SPONSORSHIP:
-        raise RelationshipRuleBroken(f"{target.name} is not a sponsorship programme.", code="not_sponsorship")
-    if target.state not in NOMINATION_STATES:
-        raise RelationshipRuleBroken(
-            f"{target.name} is {target.get_state_display().lower()} and takes no candidates.", code="programme_closed"
-        )
-    text = _text(statement, field="The statement", code="statement_required")
-    # One nomination of a person at a time: two mentees nominating the same person queue here.
-    nominee = Person.objects.select_for_update().get(pk=source.mentor_id)
-    if not nominee.active:
-        raise RelationshipRuleBroken(f"{nominee.name} is no longer active in the directory.", code="inactive")
-    earlier = Nomination.objects.filter(nominee=nominee, programme=target).select_related("nominator").first()
-    if earlier is not None:
-        raise RelationshipRuleBroken(
-            f"{nominee.name} was already nominated for {target.name} by {earlier.nominator.name}.",
-            code="already_nominated",
-        )
-    try:
-        enrolment = enrolment_nominate(
-            actor=actor, programme=target, person=nominee, nominated_by=nominator, statement=text
-        )
-    except ProgrammeRuleBroken as error:
-        # One exception family for callers of this service (e.g. already enrolled, not eligible).
-        raise RelationshipRuleBroken(str(error), code=error.code) from error
-    return Nomination.objects.create(
-        source=source, nominee=nominee, nominator=nominator, programme=target, enrolment=enrolment, statement=text
-    )
