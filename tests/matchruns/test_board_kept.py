@@ -3,27 +3,32 @@ parameters and rows as the ORM's, and the same board whether they are kept or re
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.accounts.test_session_account import fields_of
 from tests.factories import OPERATOR, PersonFactory
 from tests.matchruns.test_match_runs import matching_programme
 from tests.people.test_views import signed_in
 from twofold.accounts import kept_queries
-from twofold.matchruns.models import MatchRun, Proposal, Unmatched
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
 from twofold.matchruns.selectors import (
     LATEST_RUN,
     PROPOSALS_COUNTED,
     ROWS_PER_PAGE,
+    RUNS_IN_THE_WAY,
     UNMATCHED_BY_REASON,
     first_page_of_proposals,
     latest_run,
     match_run_board,
+    runs_in_the_way,
 )
-from twofold.matchruns.services import match_run_start
+from twofold.matchruns.services import match_run_refusal, match_run_start
 from twofold.programmes.enrolment_services import enrolment_create
 from twofold.programmes.models import Programme
 
@@ -105,3 +110,22 @@ def test_the_board_is_the_same_kept_or_not(cast, monkeypatch: pytest.MonkeyPatch
         assert mine.unmatched.paginator.count == Unmatched.objects.filter(run=run).count() > 0
     assert mine.proposal_total == orm.proposal_total == Proposal.objects.filter(run=run).count()
     assert counts[0] == counts[1]
+
+
+def test_the_kept_read_of_the_runs_in_the_way_is_the_orms(cast) -> None:  # type: ignore[no-untyped-def]
+    first, second = _two_runs(cast)
+    since = timezone.now() - timedelta(hours=1)
+    values = (since, "queued", "running", "publishing", first.programme_id)
+    kept = RUNS_IN_THE_WAY.compiled(DEFAULT_DB_ALIAS)
+    sql, params = RUNS_IN_THE_WAY.compiler_of_orm(DEFAULT_DB_ALIAS, values).as_sql()
+    assert kept.sql == sql and RUNS_IN_THE_WAY.params(connection, values) == list(params)
+    assert runs_in_the_way(first.programme_id, since=since) == []
+    MatchRun.objects.filter(pk=first.pk).update(status=MatchRunStatus.PUBLISHING)
+    MatchRun.objects.filter(pk=second.pk).update(status=MatchRunStatus.QUEUED)
+    assert runs_in_the_way(first.programme_id, since=since) == list(RUNS_IN_THE_WAY.queryset(*values))
+    assert runs_in_the_way(first.programme_id, since=since) == [("queued", second.number), ("publishing", first.number)]
+    # A run queued before ``since`` was abandoned: only the half-published one is in the way.
+    assert runs_in_the_way(first.programme_id, since=timezone.now() + timedelta(hours=1)) == [
+        ("publishing", first.number)
+    ]
+    assert match_run_refusal(first.programme).code == "run_in_progress"

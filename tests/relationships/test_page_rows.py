@@ -4,11 +4,12 @@ the templates wrote, character for character, and escape what the pair typed."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.template import Context, Template
 from django.test import override_settings
 from django.urls import reverse, set_script_prefix
+from django.utils import dateformat, translation
 
 from tests.conftest import Cast
 from tests.factories import MeetingFactory
@@ -17,7 +18,7 @@ from tests.relationships.pairing import NOW
 from twofold.people.models import Skill
 from twofold.relationships.models import MeetingStatus, Relationship
 from twofold.relationships.selectors import MeetingView
-from twofold.relationships.views.rows import MEETING_STATUS_WORDS, meeting_row_html
+from twofold.relationships.views.rows import MEETING_STATUS_WORDS, meeting_day, meeting_row_html, meeting_when
 from twofold.site_links import id_path
 
 HOSTILE = "Tom & Jerry <script>alert(\"x\")</script> 'q'\nline two\n\nnew paragraph"
@@ -74,6 +75,19 @@ def test_a_meeting_row_is_what_the_template_drew() -> None:
         }
         drawn = meeting_row_html(meeting, day=row["day"], when=row["when"], editable=editable, edit_url=row["edit_url"])
         assert drawn == MEETING_ROW_TEMPLATE.render(Context({"row": row}))
+
+
+def test_a_meeting_s_day_and_time_are_what_django_s_formatter_writes() -> None:
+    # Every weekday and month, hours and minutes of one and two digits, a year of fewer than four.
+    moments = [
+        datetime(2026, 1, 1, 0, 5, tzinfo=UTC) + timedelta(days=day, minutes=37 * day) for day in range(0, 400, 3)
+    ]
+    moments.append(datetime(987, 7, 4, 23, 59, tzinfo=UTC))
+    for language in ("en-gb", "fr"):
+        with translation.override(language):
+            for moment in moments:
+                assert meeting_day(moment) == dateformat.format(moment, "j F Y")
+                assert meeting_when(moment) == dateformat.format(moment, "D j M Y, H:i")
 
 
 def test_what_the_pair_typed_in_a_meeting_is_escaped(cast: Cast, active: Relationship) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -16,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 
 from twofold.accounts.kept_queries import KeptQuery
 from twofold.decimals import fixed_places
-from twofold.matchruns.models import NEWEST_FIRST, MatchRun, Proposal, Unmatched
+from twofold.matchruns.models import NEWEST_FIRST, MatchRun, MatchRunStatus, Proposal, Unmatched
 from twofold.privacy import Headcount, group_table
 from twofold.programmes.why_matched import MatchReason, match_reasons
 from twofold.site_links import id_paths
@@ -192,6 +193,46 @@ LATEST_RUN = KeptQuery(
     parameters=("programme",),
     samples=_two_runs,
 )
+
+
+# A run under way: queued, or running on a worker.
+RUN_IN_PROGRESS = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
+
+
+def _runs_in_the_way(
+    since: datetime, queued: str, running: str, publishing: str, programme_id: int
+) -> QuerySet[MatchRun, tuple[Any, ...]]:
+    return (
+        MatchRun.objects.filter(
+            Q(status__in=(queued, running), created_at__gte=since) | Q(status=publishing),
+            programme=programme_id,
+        )
+        .order_by(*NEWEST_FIRST)
+        .values_list("status", "number")
+    )
+
+
+# Asked by every runs page and board (may a run start?), always in the same shape.
+RUNS_IN_THE_WAY = KeptQuery(
+    MatchRun,
+    _runs_in_the_way,
+    # In the order the ORM writes them: the keyword arguments of a Q sorted by name.
+    parameters=("created_at", "status", "status", "status", "programme"),
+    samples=lambda: (
+        (datetime(2026, 1, 1, tzinfo=UTC), "a", "b", "c", 1),
+        (datetime(2026, 1, 2, tzinfo=UTC), "d", "e", "f", 2),
+    ),
+)
+
+
+def runs_in_the_way(programme_id: int, *, since: datetime) -> list[tuple[str, int]]:
+    """The status and number of each run of the programme that keeps a new one from starting,
+    newest first: one under way (:data:`RUN_IN_PROGRESS`) created since ``since``, or one half
+    published. One query, its SQL built once per process."""
+    rows = RUNS_IN_THE_WAY.rows(
+        since, *(str(status) for status in RUN_IN_PROGRESS), str(MatchRunStatus.PUBLISHING), programme_id
+    )
+    return [(status, number) for status, number in rows]
 
 
 def latest_run(programme_id: int) -> MatchRun | None:

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from twofold.accounts.models import User
@@ -38,7 +37,8 @@ from twofold.matching import (
 )
 from twofold.matchruns.freshness import changes_since_read, stale_message
 from twofold.matchruns.matching_input import programme_pool
-from twofold.matchruns.models import NEWEST_FIRST, MatchRun, MatchRunStatus, Proposal, Unmatched
+from twofold.matchruns.models import MatchRun, MatchRunStatus, Proposal, Unmatched
+from twofold.matchruns.selectors import RUN_IN_PROGRESS, runs_in_the_way
 from twofold.programmes.matching_policy import programme_policy
 from twofold.programmes.models import Enrolment, EnrolmentStatus, Programme, ProgrammeState
 from twofold.programmes.services import ProgrammeRuleBroken
@@ -47,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 # Pools at least this large are matched by a background worker rather than inside the request.
 BACKGROUND_POOL = 3000
-RUN_IN_PROGRESS = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
 STALE_RUN = timedelta(hours=6)
 INELIGIBLE = str(Reason.INELIGIBLE)
 
@@ -83,14 +82,7 @@ def match_run_refusal(programme: Programme, *, now: datetime | None = None) -> M
         )
     now = now or timezone.now()
     # The runs in the way, in one query: one under way, or the first half published.
-    in_the_way = list(
-        MatchRun.objects.filter(
-            Q(status__in=RUN_IN_PROGRESS, created_at__gte=now - STALE_RUN) | Q(status=MatchRunStatus.PUBLISHING),
-            programme=programme,
-        )
-        .order_by(*NEWEST_FIRST)
-        .values_list("status", "number")
-    )
+    in_the_way = runs_in_the_way(programme.pk, since=now - STALE_RUN)
     if any(status in RUN_IN_PROGRESS for status, _ in in_the_way):
         return MatchRunRuleBroken("a match run of this programme is already under way", code="run_in_progress")
     if in_the_way:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -100,6 +101,43 @@ def programmes_visible_to(user: Any) -> QuerySet[Programme]:
         mentee_count=Count("enrolments", filter=Q(enrolments__role=EnrolmentRole.MENTEE, enrolments__status="active")),
     ).order_by("-created_at")
     return permissions.manageable_programmes(user, programmes)
+
+
+def _programmes(fields: tuple[str, ...]) -> QuerySet[Programme]:
+    return Programme.objects.only(*fields) if fields else Programme.objects.all()
+
+
+@functools.cache
+def _managed_programme_reads(fields: tuple[str, ...]) -> dict[str, KeptQuery[Programme]]:
+    """The read of one programme its manager opens, by :func:`~twofold.accounts.permissions.programme_reach`
+    (an org admin's by its id alone, a programme manager's by theirs too): its SQL depends on the
+    code alone (the columns ``fields`` a call site names), so kept once per process for each."""
+    return {
+        permissions.ALL_PROGRAMMES: KeptQuery(
+            Programme,
+            lambda pk: _programmes(fields).filter(pk=pk)[:1],
+            parameters=("id",),
+            samples=lambda: ((1,), (2,)),
+        ),
+        permissions.OWN_PROGRAMMES: KeptQuery(
+            Programme,
+            lambda user_id, pk: permissions.programmes_managed_by(user_id, _programmes(fields)).filter(pk=pk)[:1],
+            parameters=("managers", "id"),
+            samples=lambda: ((1, 2), (3, 4)),
+        ),
+    }
+
+
+def managed_programme(user: Any, pk: int, *, fields: tuple[str, ...] = ()) -> Programme | None:
+    """The programme ``pk`` if ``user`` manages it (as
+    :func:`~twofold.accounts.permissions.manageable_programmes` narrows them), else None, whether it
+    exists or not: one query (none for a user who manages nothing), its SQL built once per process.
+    ``fields``: only those columns."""
+    reach = permissions.programme_reach(user)
+    if reach is None:
+        return None
+    read = _managed_programme_reads(fields)[reach]
+    return read.first(pk) if reach == permissions.ALL_PROGRAMMES else read.first(user.pk, pk)
 
 
 # What an offer shows (name, kind, description) and what deciding it reads: EligibilityRules.of and

@@ -51,6 +51,7 @@ from twofold.programmes.selectors import (
     EnrolmentIdsByRole,
     application_to_decide,
     enrolment_rows,
+    managed_programme,
     pool_count,
     programme_enrolments,
     programme_open_to,
@@ -105,8 +106,7 @@ def managed_programme_or_404(request: HttpRequest, pk: int, *, fields: tuple[str
     same single query: which programmes exist is not for them to learn. Every page of a programme's
     managers (here, its match runs, its health) starts with this. ``fields``: only those columns,
     for a page that shows no more of it than they hold (any other would cost a query of its own)."""
-    programmes = Programme.objects.only(*fields) if fields else Programme.objects.all()
-    programme = permissions.manageable_programmes(request.user, programmes).filter(pk=pk).first()
+    programme = managed_programme(request.user, pk, fields=fields)
     if programme is None:
         raise Http404("No such programme.")
     return programme

@@ -10,10 +10,12 @@ the former template text beside these functions.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.template.defaultfilters import linebreaksbr
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString
 
 from twofold.html_fragments import format_html
@@ -57,6 +59,21 @@ def meeting_row_html(meeting: MeetingView, *, day: str, when: str, editable: boo
     )
 
 
+def meeting_day(local: datetime) -> str:
+    """``local`` as ``dateformat.format(local, "j F Y")`` writes it ("7 December 2026"), from the same
+    translated names, without the formatter's parsing of the format for each of the log's rows."""
+    return f"{local.day} {MONTHS[local.month]} {local.year:04d}"
+
+
+def meeting_when(local: datetime) -> str:
+    """``local`` as ``dateformat.format(local, "D j M Y, H:i")`` writes it ("Mon 7 Dec 2026, 10:00"),
+    likewise (``tests/relationships/test_page_rows.py`` compares both with Django's formatter)."""
+    return (
+        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()} {local.year:04d}, "
+        f"{local.hour:02d}:{local.minute:02d}"
+    )
+
+
 def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]]:
     """The meetings of the page of the log shown, as the log draws them: each with its id, the day
     it names (its edit form's heading), the address that edits it, and its row written out."""
@@ -64,7 +81,7 @@ def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]
     rows = []
     for meeting in page.meetings_shown or ():
         local = timezone.localtime(meeting.starts_at)
-        day = dateformat.format(local, "j F Y")
+        day = meeting_day(local)
         edit_url = id_path("relationships:meeting_edit", pk=relationship_id, meeting_id=meeting.id)
         rows.append(
             {
@@ -74,7 +91,7 @@ def meeting_rows(page: RelationshipPage, *, active: bool) -> list[dict[str, Any]
                 "html": meeting_row_html(
                     meeting,
                     day=day,
-                    when=dateformat.format(local, "D j M Y, H:i"),
+                    when=meeting_when(local),
                     editable=active and meeting.status != MeetingStatus.CANCELLED,
                     edit_url=edit_url,
                 ),
