@@ -5,11 +5,12 @@ and the same programme, or none, as :func:`manageable_programmes` narrows them, 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.accounts.test_session_account import fields_of
-from tests.factories import OPERATOR
+from tests.factories import OPERATOR, UserFactory
 from twofold.accounts import kept_queries, permissions
 from twofold.programmes.models import Programme
 from twofold.programmes.selectors import _managed_programme_reads, managed_programme
@@ -36,10 +37,14 @@ def test_each_user_gets_the_programme_manageable_programmes_gives(  # type: igno
     monkeypatch.setattr(kept_queries, "KEPT_QUERY", kept)
     managed = programme_create(actor=OPERATOR, name="Managed <b>", kind="reverse_mentoring")
     other = programme_create(actor=OPERATOR, name="Other", kind="sponsorship")
-    managed.managers.add(cast.programme_manager)
+    # Listed as managers: a programme manager, one who has left, and a participant without the role.
+    left = UserFactory(username="left-pm", is_programme_manager=True, is_active=False)
+    managed.managers.add(cast.programme_manager, left, cast.ana_user)
+    left_admin = UserFactory(username="left-admin", is_superuser=True, is_active=False)
     missing = other.pk + 1000
     found = 0
-    for user in (cast.admin, cast.programme_manager, cast.ana_user, cast.executive, cast.outsider):
+    users = (cast.admin, cast.programme_manager, cast.ana_user, cast.executive, cast.outsider, left, left_admin)
+    for user in (*users, AnonymousUser()):
         for pk in (managed.pk, other.pk, missing):
             programmes = Programme.objects.only(*fields) if fields else Programme.objects.all()
             expected = permissions.manageable_programmes(user, programmes).filter(pk=pk).first()

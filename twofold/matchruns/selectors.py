@@ -195,8 +195,10 @@ LATEST_RUN = KeptQuery(
 )
 
 
-# A run under way: queued, or running on a worker.
+# A run under way: queued, or running on a worker. Two, as the kept read of the runs in the way
+# takes them (a third status would fail here, when the module loads, not on a page).
 RUN_IN_PROGRESS = (MatchRunStatus.QUEUED, MatchRunStatus.RUNNING)
+_QUEUED, _RUNNING = RUN_IN_PROGRESS
 
 
 def _runs_in_the_way(
@@ -229,9 +231,7 @@ def runs_in_the_way(programme_id: int, *, since: datetime) -> list[tuple[str, in
     """The status and number of each run of the programme that keeps a new one from starting,
     newest first: one under way (:data:`RUN_IN_PROGRESS`) created since ``since``, or one half
     published. One query, its SQL built once per process."""
-    rows = RUNS_IN_THE_WAY.rows(
-        since, *(str(status) for status in RUN_IN_PROGRESS), str(MatchRunStatus.PUBLISHING), programme_id
-    )
+    rows = RUNS_IN_THE_WAY.rows(since, str(_QUEUED), str(_RUNNING), str(MatchRunStatus.PUBLISHING), programme_id)
     return [(status, number) for status, number in rows]
 
 

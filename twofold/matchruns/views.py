@@ -26,8 +26,8 @@ from twofold.matchruns.review import (
     proposal_remove,
     proposal_swap,
 )
-from twofold.matchruns.selectors import latest_run, match_run_board, run_publication
-from twofold.matchruns.services import RUN_IN_PROGRESS, MatchRunRuleBroken, match_run_refusal, match_run_start
+from twofold.matchruns.selectors import RUN_IN_PROGRESS, latest_run, match_run_board, run_publication
+from twofold.matchruns.services import MatchRunRuleBroken, match_run_refusal, match_run_start
 from twofold.plain_text import counted
 from twofold.programmes.models import Programme
 from twofold.programmes.views import managed_programme_or_404
