@@ -25,8 +25,12 @@ def main(argv: list[str] | None = None) -> None:
             execute_from_command_line(["twofold", *arguments])
     except ImproperlyConfigured as error:
         # A setting the environment got wrong (SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS…): the
-        # sentence naming it, not a traceback ending in it.
-        sys.exit(f"twofold: {error}")
+        # sentence naming it, and its cause if it has one, not a traceback ending in them (which
+        # --traceback still shows).
+        if "--traceback" in arguments:
+            raise
+        cause = f"\n({error.__cause__})" if error.__cause__ is not None else ""
+        sys.exit(f"twofold: {error}{cause}")
     except (OperationalError, ProgrammingError) as error:
         # The two database failures a new user meets first deserve a sentence, not a traceback.
         text = str(error)

@@ -193,3 +193,14 @@ def test_a_kept_values_query_with_more_than_columns_is_refused(db: None) -> None
 
     with pytest.raises(AssertionError, match="more than columns"):
         KeptQuery(Person, annotated, parameters=("id",), samples=lambda: ((3,), (4,))).compiled(DEFAULT_DB_ALIAS)
+
+
+def test_an_integer_its_column_cannot_hold_is_read_by_the_orm(cast: Cast) -> None:
+    """A value past the column's integers (an address's id of 25 digits) is no SQL parameter the
+    database takes (SQLite overflows): the ORM reads it, which knows that ``> 10**25`` matches
+    nothing and ``> -10**25`` everything."""
+    people = KeptQuery(Person, _people_after, parameters=("id",), samples=lambda: ((3,), (4,)))
+    assert people.dicts(0)  # kept, with a value the column holds
+    for after in (10**25, -(10**25)):
+        assert people.dicts(after) == list(_people_after(after))
+    assert people.dicts(10**25) == [] and people.dicts(-(10**25)) == people.dicts(0)

@@ -23,13 +23,14 @@ is written into the kept SQL, such as a stale "now") and each set of parameters 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 import django
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model, QuerySet
+from django.db.models import Field, IntegerField, Model, QuerySet
+from django.db.models.fields.related import RelatedField
 from django.db.models.query import (  # type: ignore[attr-defined]
     ModelIterable,
     ValuesIterable,
@@ -66,6 +67,10 @@ class _Compiled:
     kind: str = "objects"
     # A values() queryset's keys, in the order of its columns.
     names: tuple[str, ...] = ()
+    # For each value bound to an integer column, the integers that column holds on this database
+    # (None for any other column): a value outside them the ORM reads, as it alone knows that such a
+    # comparison matches nothing (or everything) rather than overflowing the database's integer.
+    ranges: tuple[tuple[int, int] | None, ...] = ()
 
 
 # What each kind of kept read gives, by the queryset's iterable class (the ORM's way of reading it).
@@ -85,8 +90,9 @@ class KeptQuery(Generic[M]):
     :meth:`dicts`, or a ``values_list()`` queryset, read by :meth:`rows`; :meth:`objects` reads a
     queryset of model instances.
 
-    A value of None (``IS NULL``, another SQL) and a Django other than the one the kept queries were
-    checked against are read through the ORM.
+    A value of None (``IS NULL``, another SQL), an integer its column cannot hold (an address's id
+    of 25 digits) and a Django other than the one the kept queries were checked against are read
+    through the ORM.
     """
 
     def __init__(
@@ -198,6 +204,7 @@ class KeptQuery(Generic[M]):
             raise AssertionError(
                 f"the kept {self.model.__name__} query makes more than model instances, their values or rows"
             )
+        kept = replace(kept, ranges=tuple(_integer_range(field, connection) for field in self.parameters))
         self._compiled[alias] = kept
         return kept
 
@@ -213,6 +220,9 @@ class KeptQuery(Generic[M]):
             raise TypeError(f"the kept {self.model.__name__} query makes {kept.kind}: ask {kept.kind}()")
         if any(type(value) is not expected for value, expected in zip(values, kept.types, strict=True)):
             return None
+        for value, bounds in zip(values, kept.ranges, strict=True):
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                return None
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(kept.sql, self.params(connection, values))
@@ -278,6 +288,15 @@ class KeptQuery(Generic[M]):
         """The first object for ``values``, as the ORM's ``first()`` gives it; None without one."""
         found = self.objects(*values)
         return found[0] if found else None
+
+
+def _integer_range(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> tuple[int, int] | None:
+    """The integers a column of ``field`` (or of the key a relation points at) holds on
+    ``connection``; None for a column of another kind."""
+    column = field.target_field if isinstance(field, RelatedField) else field
+    if not isinstance(column, IntegerField):
+        return None
+    return connection.ops.integer_field_range(column.get_internal_type())
 
 
 def _concrete_field(model: type[Model], name: str) -> Field[Any, Any]:

@@ -23,9 +23,11 @@ def choose_partner(request: HttpRequest, pk: int) -> HttpResponse:
     (an enrolment id from the list): ask them. Only for one's own mentee enrolment in a
     participant-choice programme; anyone else gets the answer an unknown programme gets."""
     person = getattr(request.user, "person", None)
+    # programme__pk, not programme_id: the key's own lookup matches nothing for an id too large for
+    # the column, where the relation's overflows SQLite's integer (tests/test_existence_oracle.py).
     enrolment = (
         Enrolment.objects.filter(
-            programme_id=pk,
+            programme__pk=pk,
             person=person,
             role=EnrolmentRole.MENTEE,
             programme__matching_mode=MatchingMode.PARTICIPANT_CHOICE,
@@ -41,7 +43,7 @@ def choose_partner(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         raw = request.POST.get("partner", "")
         partner = (
-            Enrolment.objects.filter(programme_id=pk, role=EnrolmentRole.MENTOR, pk=int(raw)).first()
+            Enrolment.objects.filter(programme__pk=pk, role=EnrolmentRole.MENTOR, pk=int(raw)).first()
             if re.fullmatch(r"[0-9]{1,12}", raw)
             else None
         )

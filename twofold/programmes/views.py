@@ -306,8 +306,10 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     in answers 404, the same as an unknown id.
     """
     person = _my_person(request)
+    # programme__pk, not programme_id: the key's own lookup matches nothing for an id too large for
+    # the column, where the relation's overflows SQLite's integer (tests/test_existence_oracle.py).
     mine = (
-        Enrolment.objects.filter(programme_id=pk, person=person, status__in=OPEN_ENROLMENT)
+        Enrolment.objects.filter(programme__pk=pk, person=person, status__in=OPEN_ENROLMENT)
         .select_related("programme")
         .first()
     )

@@ -153,8 +153,10 @@ def enrolments_apply(request: HttpRequest, programme_id: int, payload: Applicati
     person = getattr(user, "person", None)
     if person is None:
         raise ProgrammeRuleBroken("only employees take part in programmes", code="not_an_employee")
+    # programme__pk, not programme_id: the key's own lookup matches nothing for an id too large for
+    # the column, where the relation's overflows SQLite's integer (tests/test_existence_oracle.py).
     mine = (
-        Enrolment.objects.filter(programme_id=programme_id, person=person, status__in=OPEN_ENROLMENT)
+        Enrolment.objects.filter(programme__pk=programme_id, person=person, status__in=OPEN_ENROLMENT)
         .select_related("programme")
         .first()
     )
