@@ -79,7 +79,6 @@ def id_paths(view_name: str) -> Callable[[int], str]:
     that takes no such id, at once. The address is cut once, under this request's script prefix and
     URL configuration: each row of a page then only writes its id in (asking for the prefix and the
     configuration per row, each a thread-local read, costs more than the rest of the link)."""
-    id_path(view_name, pk=0)
     pieces = _cut(view_name, ("pk",), get_script_prefix(), get_urlconf())
     if pieces is None:
         return lambda pk: id_path(view_name, pk=pk)

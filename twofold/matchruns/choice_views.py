@@ -43,7 +43,7 @@ def choose_partner(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         raw = request.POST.get("partner", "")
         partner = (
-            Enrolment.objects.filter(programme__pk=pk, role=EnrolmentRole.MENTOR, pk=int(raw)).first()
+            Enrolment.objects.filter(programme=enrolment.programme, role=EnrolmentRole.MENTOR, pk=int(raw)).first()
             if re.fullmatch(r"[0-9]{1,12}", raw)
             else None
         )

@@ -166,6 +166,19 @@ def programmes_open_to(person: Any) -> list[tuple[Programme, list[tuple[str, str
     return _offers(person, Programme.objects.only(*OFFER_FIELDS))
 
 
+def open_enrolment_in(person: Any, programme_id: int) -> Enrolment | None:
+    """``person``'s open enrolment (invited, applied, active…) in programme ``programme_id``, with
+    its programme, or None: what applying answers first (the application page and the API alike).
+    One query."""
+    # programme__pk, not programme_id: the key's own lookup matches nothing for an id too large for
+    # the column (an address's), where the relation's overflows SQLite's integer.
+    return (
+        Enrolment.objects.filter(programme__pk=programme_id, person=person, status__in=OPEN_ENROLMENT)
+        .select_related("programme")
+        .first()
+    )
+
+
 def programme_open_to(person: Any, pk: int) -> tuple[Programme, list[tuple[str, str]]] | None:
     """Programme ``pk`` with the roles ``person`` may take in it, if it is among
     :func:`programmes_open_to`'s (None otherwise), read whole: applying reads more of it than the

@@ -47,11 +47,11 @@ from twofold.programmes.models import (
 )
 from twofold.programmes.selectors import (
     ENROLMENT_ROW_FIELDS,
-    OPEN_ENROLMENT,
     EnrolmentIdsByRole,
     application_to_decide,
     enrolment_rows,
     managed_programme,
+    open_enrolment_in,
     pool_count,
     programme_enrolments,
     programme_open_to,
@@ -306,13 +306,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     in answers 404, the same as an unknown id.
     """
     person = _my_person(request)
-    # programme__pk, not programme_id: the key's own lookup matches nothing for an id too large for
-    # the column, where the relation's overflows SQLite's integer (tests/test_existence_oracle.py).
-    mine = (
-        Enrolment.objects.filter(programme__pk=pk, person=person, status__in=OPEN_ENROLMENT)
-        .select_related("programme")
-        .first()
-    )
+    mine = open_enrolment_in(person, pk)
     if mine is not None:
         programme = mine.programme
         roles = [(mine.role, programme.role_titles[mine.role])]

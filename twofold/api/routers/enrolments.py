@@ -23,10 +23,10 @@ from twofold.programmes.enrolment_services import (
 from twofold.programmes.models import Enrolment, EnrolmentStatus
 from twofold.programmes.permissions import withdrawable_enrolments
 from twofold.programmes.selectors import (
-    OPEN_ENROLMENT,
     InviteFilter,
     application_to_decide,
     enrolments_of,
+    open_enrolment_in,
     programme_open_to,
 )
 from twofold.programmes.services import ProgrammeRuleBroken
@@ -153,13 +153,7 @@ def enrolments_apply(request: HttpRequest, programme_id: int, payload: Applicati
     person = getattr(user, "person", None)
     if person is None:
         raise ProgrammeRuleBroken("only employees take part in programmes", code="not_an_employee")
-    # programme__pk, not programme_id: the key's own lookup matches nothing for an id too large for
-    # the column, where the relation's overflows SQLite's integer (tests/test_existence_oracle.py).
-    mine = (
-        Enrolment.objects.filter(programme__pk=programme_id, person=person, status__in=OPEN_ENROLMENT)
-        .select_related("programme")
-        .first()
-    )
+    mine = open_enrolment_in(person, programme_id)
     details: dict[str, Any] = {"aspiration": payload.aspiration}
     if payload.role == "mentor" and payload.capacity:
         details["capacity"] = payload.capacity

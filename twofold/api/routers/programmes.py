@@ -13,8 +13,8 @@ from twofold.accounts import permissions
 from twofold.api.auth import caller
 from twofold.api.pagination import Page, PageQuery, paginate
 from twofold.api.routers.schemas import ERRORS, Level, SmallCount
-from twofold.programmes import selectors
 from twofold.programmes.models import Programme
+from twofold.programmes.selectors import managed_programme as managed_programme_or_none
 from twofold.programmes.selectors import programme_pool_counts, programmes_visible_to
 from twofold.programmes.services import (
     programme_create,
@@ -105,7 +105,7 @@ class ProgrammeFilters(PageQuery):
 
 def managed_programme(user: Any, pk: int) -> Programme:
     """Programme ``pk`` if ``user`` manages it; 404 alike for one that does not exist (the pages' rule)."""
-    programme = selectors.managed_programme(user, pk)
+    programme = managed_programme_or_none(user, pk)
     if programme is None:
         raise Http404("No such programme.")
     return programme
